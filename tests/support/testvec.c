@@ -1,0 +1,91 @@
+/* testvec.c: see testvec.h. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "testvec.h"
+
+json_t *
+testvec_load(const char *name)
+{
+	char path[4096];
+	json_error_t err;
+	json_t *root;
+
+	snprintf(path, sizeof(path), "%s/%s", WALINK_VECTORS_DIR, name);
+	root = json_load_file(path, 0, &err);
+	if (root == NULL)
+		fail_msg("vector %s: %s (line %d)", path, err.text, err.line);
+	return root;
+}
+
+const char *
+testvec_str(json_t *root, const char *path)
+{
+	char buf[256], *part, *save = NULL;
+	json_t *cur = root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (part = strtok_r(buf, ".", &save); part != NULL;
+	    part = strtok_r(NULL, ".", &save)) {
+		if (json_is_array(cur))
+			cur = json_array_get(cur, strtoul(part, NULL, 10));
+		else
+			cur = json_object_get(cur, part);
+		if (cur == NULL)
+			fail_msg("vector field %s: missing at '%s'", path, part);
+	}
+	if (!json_is_string(cur))
+		fail_msg("vector field %s: not a string", path);
+	return json_string_value(cur);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+uint8_t *
+testvec_hex(json_t *root, const char *path, size_t *len)
+{
+	const char *s = testvec_str(root, path);
+	size_t n = strlen(s), i;
+	uint8_t *out;
+
+	if (n % 2 != 0)
+		fail_msg("vector field %s: odd hex length", path);
+	out = malloc(n / 2 + 1);	/* +1: a zero-length field still gets a buffer */
+	assert_non_null(out);
+	for (i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			fail_msg("vector field %s: bad hex at %zu", path, 2 * i);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return out;
+}
+
+void
+testvec_hex_exact(json_t *root, const char *path, uint8_t *out, size_t n)
+{
+	size_t len;
+	uint8_t *b = testvec_hex(root, path, &len);
+
+	if (len != n)
+		fail_msg("vector field %s: %zu bytes, wanted %zu", path, len, n);
+	memcpy(out, b, n);
+	free(b);
+}
