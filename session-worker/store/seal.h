@@ -1,0 +1,47 @@
+/*
+ * seal.h: optional encryption at rest for session files (DESIGN.md Files):
+ * libsodium secretbox under a key derived from an operator-supplied key
+ * file. A sealed file starts with SEAL_MAGIC, so a store can tell sealed
+ * from plain and migrate plain files when a key is first configured.
+ */
+#ifndef WALINK_SEAL_H
+#define WALINK_SEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEAL_MAGIC	"WLSEAL1\n"
+#define SEAL_MAGIC_LEN	8
+#define SEAL_KEY_LEN	32
+/* magic + nonce + MAC: what sealing adds to a plaintext */
+#define SEAL_OVERHEAD	(SEAL_MAGIC_LEN + 24 + 16)
+/* A key file is a short secret, not a document. */
+#define SEAL_KEYFILE_MAX	4096
+#define SEAL_KEYFILE_MIN	16
+
+struct seal_key {
+	uint8_t	k[SEAL_KEY_LEN];
+};
+
+/*
+ * Derives the key from a key file's bytes (any format: raw, hex, base64;
+ * at least SEAL_KEYFILE_MIN bytes). *key must be sodium memory.
+ */
+int	seal_key_from_bytes(const uint8_t *, size_t, struct seal_key *key);
+
+bool	seal_is_sealed(const uint8_t *, size_t);
+
+/* out must hold len + SEAL_OVERHEAD bytes. */
+int	seal_encrypt(const struct seal_key *, const uint8_t *in, size_t len,
+	    uint8_t *out, size_t *out_len);
+
+/*
+ * out must hold len - SEAL_OVERHEAD bytes. -EBADMSG when the file is not
+ * sealed or is truncated; -EKEYREJECTED when the MAC fails (wrong key or
+ * tampered file).
+ */
+int	seal_decrypt(const struct seal_key *, const uint8_t *in, size_t len,
+	    uint8_t *out, size_t *out_len);
+
+#endif
