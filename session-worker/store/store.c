@@ -1,0 +1,290 @@
+/*
+ * store.c: session directory, lock and file I/O of the credential store.
+ * Backups, restore and logout archiving are in store_backup.c.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "atomicfile.h"
+#include "store.h"
+#include "store_internal.h"
+
+static bool
+valid_client_id(const char *id)
+{
+	size_t n = strlen(id), i;
+
+	if (n == 0 || n > 64)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9') || id[i] == '_' || id[i] == '-'))
+			return false;
+	return true;
+}
+
+bool
+store_valid_name(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n >= STORE_NAME_MAX || name[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		    ch == '-' || ch == '@' || ch == ':'))
+			return false;
+	}
+	return true;
+}
+
+int
+store_path(char *out, size_t cap, const char *a, const char *b)
+{
+	int n = snprintf(out, cap, "%s/%s", a, b);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * One lock per data dir and client id, in run/ (DESIGN.md Files): flock
+ * is dropped by the kernel when the holder dies, so a kill -9 never
+ * leaves a stale lock behind; the pid inside is only for the message.
+ */
+static int
+take_lock(struct store *st, pid_t *holder)
+{
+	char path[STORE_PATH_MAX], name[96], buf[32];
+	ssize_t n;
+	int fd, rc;
+
+	snprintf(name, sizeof(name), "worker-%s.lock", st->client_id);
+	if ((rc = store_path(path, sizeof(path), st->run_dir, name)) < 0)
+		return rc;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (holder != NULL) {
+			*holder = 0;
+			if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+				buf[n] = '\0';
+				*holder = (pid_t)strtol(buf, NULL, 10);
+			}
+		}
+		close(fd);
+		return rc;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	st->lock_fd = fd;
+	return 0;
+}
+
+int
+store_open(const struct store_cfg *cfg, struct store **out, pid_t *holder)
+{
+	struct store *st;
+	char root[STORE_PATH_MAX], dir[STORE_PATH_MAX];
+	int rc;
+
+	if (cfg->data_dir == NULL || cfg->client_id == NULL ||
+	    !valid_client_id(cfg->client_id))
+		return -EINVAL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return -ENOMEM;
+	st->lock_fd = -1;
+	st->key = cfg->key;
+	st->backups_keep = cfg->backups_keep;
+	snprintf(st->client_id, sizeof(st->client_id), "%s", cfg->client_id);
+	snprintf(dir, sizeof(dir), "session-%s", cfg->client_id);
+	if ((rc = store_path(root, sizeof(root), cfg->data_dir, "whatsapp-session")) < 0 ||
+	    (rc = store_path(st->session_dir, sizeof(st->session_dir), root, dir)) < 0 ||
+	    (rc = store_path(st->backup_dir, sizeof(st->backup_dir), root, "backups")) < 0 ||
+	    (rc = store_path(st->run_dir, sizeof(st->run_dir), cfg->data_dir, "run")) < 0)
+		goto out_free;
+	/* run/ holds the IPC sockets too: group may read, nobody else. */
+	if ((rc = mkdir_mode(cfg->data_dir, 0750, 0)) < 0 ||
+	    (rc = mkdir_mode(st->run_dir, 0750, MKDIR_STRICT)) < 0 ||
+	    (rc = mkdir_mode(root, 0700, MKDIR_STRICT)) < 0 ||
+	    (rc = mkdir_mode(st->backup_dir, 0700, MKDIR_STRICT)) < 0)
+		goto out_free;
+	if ((rc = take_lock(st, holder)) < 0)
+		goto out_free;
+	if ((rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
+		goto out_unlock;
+	*out = st;
+	return 0;
+
+out_unlock:
+	close(st->lock_fd);
+out_free:
+	free(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->lock_fd != -1)
+		close(st->lock_fd);	/* releases the flock */
+	free(st);
+}
+
+const char *
+store_session_dir(const struct store *st)
+{
+	return st->session_dir;
+}
+
+/* Reads dir/name, unsealing it; *out is sodium memory (may hold keys). */
+int
+store_read_file(const struct store *st, const char *dir, const char *name,
+    uint8_t **out, size_t *len)
+{
+	char path[STORE_PATH_MAX];
+	uint8_t *raw, *plain;
+	size_t n, m;
+	int rc;
+
+	if ((rc = store_path(path, sizeof(path), dir, name)) < 0)
+		return rc;
+	if ((rc = atomicfile_read(path, STORE_BLOB_MAX + SEAL_OVERHEAD, &raw, &n)) < 0)
+		return rc;
+	if (seal_is_sealed(raw, n) && st->key == NULL)
+		rc = -ENOKEY;
+	else if ((plain = sodium_malloc(n + 1)) == NULL)
+		rc = -ENOMEM;
+	else if (seal_is_sealed(raw, n)) {
+		if ((rc = seal_decrypt(st->key, raw, n, plain, &m)) == 0) {
+			*out = plain;
+			*len = m;
+		} else
+			sodium_free(plain);
+	} else {
+		/* A plain file with a key configured: read; sealed on next write. */
+		memcpy(plain, raw, n);
+		*out = plain;
+		*len = n;
+	}
+	sodium_memzero(raw, n);
+	free(raw);
+	return rc;
+}
+
+int
+store_write_file(const struct store *st, const char *dir, const char *name,
+    const uint8_t *buf, size_t len)
+{
+	char path[STORE_PATH_MAX];
+	uint8_t *sealed;
+	size_t n;
+	int rc;
+
+	if ((rc = store_path(path, sizeof(path), dir, name)) < 0)
+		return rc;
+	if (st->key == NULL)
+		return atomicfile_write(path, buf, len, 0600);
+	if ((sealed = malloc(len + SEAL_OVERHEAD)) == NULL)
+		return -ENOMEM;
+	if ((rc = seal_encrypt(st->key, buf, len, sealed, &n)) == 0)
+		rc = atomicfile_write(path, sealed, n, 0600);
+	free(sealed);
+	return rc;
+}
+
+int
+store_load_creds(struct store *st, struct creds *out)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = store_read_file(st, st->session_dir, STORE_CREDS_FILE, &buf,
+	    &len)) < 0)
+		return rc == -EFBIG ? -EBADMSG : rc;
+	rc = creds_decode(buf, len, out);
+	sodium_free(buf);
+	return rc;
+}
+
+int
+store_save_creds(struct store *st, const struct creds *c)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if ((rc = creds_encode(c, &text, &len)) < 0)
+		return rc;
+	rc = store_write_file(st, st->session_dir, STORE_CREDS_FILE,
+	    (const uint8_t *)text, len);
+	creds_text_free(text, len);
+	return rc;
+}
+
+int
+store_put(struct store *st, const char *name, const uint8_t *buf, size_t len)
+{
+	if (!store_valid_name(name) || strcmp(name, STORE_CREDS_FILE) == 0)
+		return -EINVAL;
+	if (len > STORE_BLOB_MAX)
+		return -EFBIG;
+	return store_write_file(st, st->session_dir, name, buf, len);
+}
+
+int
+store_get(struct store *st, const char *name, uint8_t **out, size_t *len)
+{
+	uint8_t *buf, *copy;
+	size_t n;
+	int rc;
+
+	if (!store_valid_name(name))
+		return -EINVAL;
+	if ((rc = store_read_file(st, st->session_dir, name, &buf, &n)) < 0)
+		return rc;
+	if ((copy = malloc(n + 1)) == NULL) {
+		sodium_free(buf);
+		return -ENOMEM;
+	}
+	memcpy(copy, buf, n);
+	copy[n] = '\0';
+	sodium_free(buf);
+	*out = copy;
+	*len = n;
+	return 0;
+}
+
+int
+store_del(struct store *st, const char *name)
+{
+	char path[STORE_PATH_MAX];
+	int rc;
+
+	if (!store_valid_name(name) || strcmp(name, STORE_CREDS_FILE) == 0)
+		return -EINVAL;
+	if ((rc = store_path(path, sizeof(path), st->session_dir, name)) < 0)
+		return rc;
+	if (unlink(path) == -1)
+		return -errno;
+	return fsync_dir(st->session_dir);
+}

@@ -1,0 +1,81 @@
+/*
+ * store.h: the worker's credential store (DESIGN.md "Files"): one session
+ * directory per client id under DATA/whatsapp-session/, 0700 with 0600
+ * files, every write atomic (shared/atomicfile), optionally sealed at rest,
+ * guarded by a lock so a second worker on the same session refuses to
+ * start, with periodic backups and recovery from the newest readable one.
+ *
+ * The store returns errors and never logs (STYLE.md rule 3): the link
+ * decides what a corrupt file means and says so.
+ */
+#ifndef WALINK_STORE_H
+#define WALINK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "creds.h"
+#include "seal.h"
+
+#define STORE_NAME_MAX		96	/* a blob name: [A-Za-z0-9._@:-], no leading dot */
+#define STORE_BLOB_MAX		(1024 * 1024)	/* a Signal session is a few KB */
+#define STORE_PATH_MAX		1024
+#define STORE_CREDS_FILE	"creds.json"
+
+struct store;
+
+struct store_cfg {
+	const char		*data_dir;
+	const char		*client_id;	/* [A-Za-z0-9_-], 1..64 chars */
+	const struct seal_key	*key;		/* NULL: files are plain */
+	uint32_t		 backups_keep;	/* 0: keep none */
+};
+
+/*
+ * Creates the directories, takes the lock. -EBUSY when another process
+ * holds it (*holder gets its pid when known), -EINVAL for a bad client id,
+ * -errno otherwise.
+ */
+int	store_open(const struct store_cfg *, struct store **out, pid_t *holder);
+/* Releases the lock; NULL-safe. */
+void	store_close(struct store *);
+
+const char *store_session_dir(const struct store *);
+
+/*
+ * Loads the credentials. -ENOENT: none yet (first run). -EBADMSG: the file
+ * is unreadable (torn by something outside our control, or corrupt).
+ * -EKEYREJECTED: sealed under another key. -ENOKEY: sealed, no key given.
+ */
+int	store_load_creds(struct store *, struct creds *out);
+int	store_save_creds(struct store *, const struct creds *);
+
+/* Blobs beside the credentials (Signal sessions, prekeys, LID map). */
+int	store_put(struct store *, const char *name, const uint8_t *, size_t);
+/* *out is malloc'd, caller frees (sodium_memzero first if secret). */
+int	store_get(struct store *, const char *name, uint8_t **out, size_t *len);
+int	store_del(struct store *, const char *name);
+
+/*
+ * Snapshots the session directory into backups/session-<id>-<UTC time>/
+ * (written whole, then renamed into place) and prunes to backups_keep.
+ * name gets the snapshot's directory name.
+ */
+int	store_backup(struct store *, char *name, size_t cap);
+
+/*
+ * Replaces the live session files with the newest backup whose
+ * credentials load. -ENOENT when no backup is readable. name gets the
+ * backup used.
+ */
+int	store_restore_newest(struct store *, char *name, size_t cap);
+
+/*
+ * Logout (DESIGN.md LOGOUT): moves the session directory to
+ * backups/logged-out-<id>-<UTC time>/ (0700) and starts an empty one.
+ * Old logged-out copies are pruned with the backups.
+ */
+int	store_archive_logged_out(struct store *, char *name, size_t cap);
+
+#endif

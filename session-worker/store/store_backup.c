@@ -1,0 +1,281 @@
+/*
+ * store_backup.c: snapshots of the session directory, recovery from the
+ * newest readable one, and moving a logged-out session aside (DESIGN.md
+ * Files and LOGOUT). Snapshots are built in a hidden temp directory and
+ * renamed into place, so a crash leaves either no snapshot or a whole one;
+ * sealed files are copied as they are, never decrypted.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "atomicfile.h"
+#include "store.h"
+#include "store_internal.h"
+
+#define TMP_PREFIX	".tmp-"
+
+/* Sortable UTC time with ms, so two snapshots in one second still differ. */
+static void
+utc_stamp(char *out, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[20];	/* "YYYYmmddTHHMMSS" */
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y%m%dT%H%M%S", &tm);
+	snprintf(out, cap, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/* Deletes a flat directory of files (what the store writes). */
+static int
+rm_flat_dir(const char *path)
+{
+	char p[STORE_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (store_path(p, sizeof(p), path, de->d_name) == 0 &&
+		    unlink(p) == -1 && rc == 0)
+			rc = -errno;
+	}
+	closedir(d);
+	if (rmdir(path) == -1 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+/* Copies every store file of src into dst, bytes as they are. */
+static int
+copy_files(const char *src, const char *dst)
+{
+	char from[STORE_PATH_MAX], to[STORE_PATH_MAX];
+	struct dirent *de;
+	uint8_t *buf;
+	size_t len;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(src)) == NULL)
+		return -errno;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!store_valid_name(de->d_name))
+			continue;	/* ".", "..", temp files of a crashed write */
+		if ((rc = store_path(from, sizeof(from), src, de->d_name)) < 0 ||
+		    (rc = store_path(to, sizeof(to), dst, de->d_name)) < 0)
+			break;
+		rc = atomicfile_read(from, STORE_BLOB_MAX + SEAL_OVERHEAD, &buf, &len);
+		if (rc == -EISDIR || rc == -EINVAL) {
+			rc = 0;		/* not a regular file: not ours */
+			continue;
+		}
+		if (rc < 0)
+			break;
+		rc = atomicfile_write(to, buf, len, 0600);
+		sodium_memzero(buf, len);
+		free(buf);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Names in the backup dir starting with prefix, sorted oldest first
+ * (the stamp sorts). The caller frees each and the array.
+ */
+static int
+list_prefixed(const char *dir, const char *prefix, char ***out, size_t *n)
+{
+	char **v = NULL, **nv;
+	size_t cnt = 0, cap = 0, plen = strlen(prefix);
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				goto out_nomem;
+			v = nv;
+		}
+		if ((v[cnt] = strdup(de->d_name)) == NULL)
+			goto out_nomem;
+		cnt++;
+	}
+	closedir(d);
+	if (cnt > 0)
+		qsort(v, cnt, sizeof(*v), cmp_names);
+	*out = v;
+	*n = cnt;
+	return 0;
+
+out_nomem:
+	closedir(d);
+	while (cnt > 0)
+		free(v[--cnt]);
+	free(v);
+	return -ENOMEM;
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+/* Keeps the newest `keep` entries with prefix; removes the rest. */
+static int
+prune_prefixed(struct store *st, const char *prefix, uint32_t keep)
+{
+	char **v, path[STORE_PATH_MAX];
+	size_t n, i;
+	int rc;
+
+	if ((rc = list_prefixed(st->backup_dir, prefix, &v, &n)) < 0)
+		return rc;
+	for (i = 0; i + keep < n; i++)
+		if (store_path(path, sizeof(path), st->backup_dir, v[i]) == 0 &&
+		    (rc = rm_flat_dir(path)) < 0)
+			break;
+	free_list(v, n);
+	return rc;
+}
+
+static int
+prune(struct store *st)
+{
+	char prefix[96];
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "session-%s-", st->client_id);
+	if ((rc = prune_prefixed(st, prefix, st->backups_keep)) < 0)
+		return rc;
+	snprintf(prefix, sizeof(prefix), "logged-out-%s-", st->client_id);
+	if ((rc = prune_prefixed(st, prefix, st->backups_keep)) < 0)
+		return rc;
+	/* Half-built snapshots of a crashed worker. */
+	snprintf(prefix, sizeof(prefix), TMP_PREFIX "session-%s-", st->client_id);
+	return prune_prefixed(st, prefix, 0);
+}
+
+int
+store_backup(struct store *st, char *name, size_t cap)
+{
+	char stamp[40], base[128], tmp[STORE_PATH_MAX], dst[STORE_PATH_MAX];
+	int rc;
+
+	utc_stamp(stamp, sizeof(stamp));
+	snprintf(base, sizeof(base), "session-%s-%s", st->client_id, stamp);
+	if ((rc = store_path(dst, sizeof(dst), st->backup_dir, base)) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s", st->backup_dir,
+	    base) >= (int)sizeof(tmp))
+		return rc < 0 ? rc : -ENAMETOOLONG;
+	if (mkdir(tmp, 0700) == -1)
+		return -errno;
+	if ((rc = copy_files(st->session_dir, tmp)) < 0 ||
+	    (rc = fsync_dir(tmp)) < 0)
+		goto out_rm;
+	if (rename(tmp, dst) == -1) {
+		rc = -errno;
+		goto out_rm;
+	}
+	if ((rc = fsync_dir(st->backup_dir)) < 0)
+		return rc;
+	if (name != NULL)
+		snprintf(name, cap, "%s", base);
+	return prune(st);
+
+out_rm:
+	rm_flat_dir(tmp);
+	return rc;
+}
+
+/* True when the backup's credentials decode under our key. */
+static bool
+backup_readable(struct store *st, const char *dir)
+{
+	struct creds *c = creds_new();
+	uint8_t *buf;
+	size_t len;
+	bool ok = false;
+
+	if (c == NULL)
+		return false;
+	if (store_read_file(st, dir, STORE_CREDS_FILE, &buf, &len) == 0) {
+		ok = creds_decode(buf, len, c) == 0;
+		sodium_free(buf);
+	}
+	creds_free(c);
+	return ok;
+}
+
+int
+store_restore_newest(struct store *st, char *name, size_t cap)
+{
+	char prefix[96], **v, path[STORE_PATH_MAX];
+	size_t n, i;
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "session-%s-", st->client_id);
+	if ((rc = list_prefixed(st->backup_dir, prefix, &v, &n)) < 0)
+		return rc;
+	rc = -ENOENT;
+	for (i = n; i-- > 0;) {
+		if (store_path(path, sizeof(path), st->backup_dir, v[i]) < 0 ||
+		    !backup_readable(st, path))
+			continue;
+		if ((rc = copy_files(path, st->session_dir)) == 0 && name != NULL)
+			snprintf(name, cap, "%s", v[i]);
+		break;
+	}
+	free_list(v, n);
+	return rc;
+}
+
+int
+store_archive_logged_out(struct store *st, char *name, size_t cap)
+{
+	char stamp[40], base[128], dst[STORE_PATH_MAX];
+	int rc;
+
+	utc_stamp(stamp, sizeof(stamp));
+	snprintf(base, sizeof(base), "logged-out-%s-%s", st->client_id, stamp);
+	if ((rc = store_path(dst, sizeof(dst), st->backup_dir, base)) < 0)
+		return rc;
+	if (rename(st->session_dir, dst) == -1)
+		return -errno;
+	if ((rc = fsync_dir(st->backup_dir)) < 0 ||
+	    (rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
+		return rc;
+	if (name != NULL)
+		snprintf(name, cap, "%s", base);
+	return prune(st);
+}

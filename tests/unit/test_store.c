@@ -1,0 +1,298 @@
+/*
+ * test_store: the credential store keeps a session across reopen, refuses
+ * a second holder, seals at rest, recovers from its newest readable backup
+ * and moves a logged-out session aside.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "store/store.h"
+
+static char data_dir[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(data_dir, sizeof(data_dir), "/tmp/walink-test-store-XXXXXX");
+	assert_non_null(mkdtemp(data_dir));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct store *
+open_store(const struct seal_key *key, uint32_t keep)
+{
+	struct store_cfg cfg = { .data_dir = data_dir, .client_id = "bot1",
+	    .key = key, .backups_keep = keep };
+	struct store *st = NULL;
+
+	assert_int_equal(store_open(&cfg, &st, NULL), 0);
+	return st;
+}
+
+static struct creds *
+some_creds(void)
+{
+	struct creds *c = creds_new();
+
+	randombytes_buf(c, offsetof(struct creds, registration_id));
+	c->registration_id = 77;
+	c->spk_id = 1;
+	c->paired = true;
+	snprintf(c->me_jid, sizeof(c->me_jid), "15550001111:7@s.whatsapp.net");
+	c->account_len = 10;
+	return c;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb.st_mode & 07777;
+}
+
+static void
+test_creds_survive_reopen_with_private_modes(void **state)
+{
+	struct store *st = open_store(NULL, 3);
+	struct creds *c = some_creds(), *d = creds_new();
+	char path[512];
+
+	(void)state;
+	assert_int_equal(store_load_creds(st, d), -ENOENT);
+	assert_int_equal(store_save_creds(st, c), 0);
+	store_close(st);
+	st = open_store(NULL, 3);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_memory_equal(c, d, sizeof(*c));
+	assert_int_equal(mode_of(store_session_dir(st)), 0700);
+	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
+	assert_int_equal(mode_of(path), 0600);
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
+}
+
+static void
+test_second_holder_is_refused_with_pid(void **state)
+{
+	struct store *st = open_store(NULL, 3);
+	struct store_cfg cfg = { .data_dir = data_dir, .client_id = "bot1" };
+	struct store *other = NULL;
+	pid_t holder = 0, child;
+	int status;
+
+	(void)state;
+	/* flock is per open file: a child process stands for a second worker. */
+	if ((child = fork()) == 0)
+		_exit(store_open(&cfg, &other, &holder) == -EBUSY &&
+		    holder == getppid() ? 0 : 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	store_close(st);
+	/* released: a new holder gets it */
+	st = open_store(NULL, 3);
+	store_close(st);
+}
+
+static void
+test_bad_client_id_and_blob_names_refused(void **state)
+{
+	struct store_cfg cfg = { .data_dir = data_dir, .client_id = "../evil" };
+	struct store *st = NULL;
+	uint8_t *out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(store_open(&cfg, &st, NULL), -EINVAL);
+	st = open_store(NULL, 3);
+	assert_int_equal(store_put(st, "../x", (const uint8_t *)"a", 1), -EINVAL);
+	assert_int_equal(store_put(st, ".hidden", (const uint8_t *)"a", 1), -EINVAL);
+	assert_int_equal(store_put(st, "creds.json", (const uint8_t *)"a", 1), -EINVAL);
+	assert_int_equal(store_put(st, "session-1555.0", (const uint8_t *)"abc", 3), 0);
+	assert_int_equal(store_get(st, "session-1555.0", &out, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(out, "abc", 3);
+	free(out);
+	assert_int_equal(store_del(st, "session-1555.0"), 0);
+	assert_int_equal(store_get(st, "session-1555.0", &out, &len), -ENOENT);
+	store_close(st);
+}
+
+static void
+test_sealed_store_needs_its_key(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k)), *k2 = sodium_malloc(sizeof(*k2));
+	struct creds *c = some_creds(), *d = creds_new();
+	struct store *st;
+	uint8_t *raw;
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"another-key-file-0000", 20, k2), 0);
+	st = open_store(k, 3);
+	assert_int_equal(store_save_creds(st, c), 0);
+	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
+	raw = malloc(4096);
+	f = fopen(path, "rb");
+	n = fread(raw, 1, 4096, f);
+	fclose(f);
+	assert_true(seal_is_sealed(raw, n));
+	assert_null(memmem(raw, n, "noise", 5));	/* no plaintext on disk */
+	free(raw);
+	store_close(st);
+
+	st = open_store(NULL, 3);
+	assert_int_equal(store_load_creds(st, d), -ENOKEY);
+	store_close(st);
+	st = open_store(k2, 3);
+	assert_int_equal(store_load_creds(st, d), -EKEYREJECTED);
+	store_close(st);
+	st = open_store(k, 3);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_memory_equal(c, d, sizeof(*c));
+	store_close(st);
+	sodium_free(k);
+	sodium_free(k2);
+	creds_free(c);
+	creds_free(d);
+}
+
+static int
+count_prefixed(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+static void
+test_backups_rotate_and_restore_newest_readable(void **state)
+{
+	struct store *st = open_store(NULL, 2);
+	struct creds *c = some_creds(), *d = creds_new();
+	char name[128], first[128], path[1024], bdir[512];
+	FILE *f;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_backup(st, first, sizeof(first)), 0);
+	for (i = 0; i < 3; i++) {
+		c->registration_id = 100 + i;
+		assert_int_equal(store_save_creds(st, c), 0);
+		usleep(2000);	/* distinct millisecond stamps */
+		assert_int_equal(store_backup(st, name, sizeof(name)), 0);
+	}
+	snprintf(bdir, sizeof(bdir), "%s/whatsapp-session/backups", data_dir);
+	assert_int_equal(count_prefixed(bdir, "session-bot1-"), 2);
+
+	/* Corrupt the live file: the newest backup (id 102) comes back. */
+	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
+	f = fopen(path, "w");
+	fputs("{\"format\":1,\"noi", f);
+	fclose(f);
+	assert_int_equal(store_load_creds(st, d), -EBADMSG);
+	assert_int_equal(store_restore_newest(st, name, sizeof(name)), 0);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_int_equal(d->registration_id, 102);
+
+	/* Corrupt the newest backup too: the one before it is used. */
+	snprintf(path, sizeof(path), "%s/%s/creds.json", bdir, name);
+	f = fopen(path, "w");
+	fputs("garbage", f);
+	fclose(f);
+	assert_int_equal(store_restore_newest(st, name, sizeof(name)), 0);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_int_equal(d->registration_id, 101);
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
+}
+
+static void
+test_restore_without_backup_is_enoent(void **state)
+{
+	struct store *st = open_store(NULL, 2);
+	char name[128];
+
+	(void)state;
+	assert_int_equal(store_restore_newest(st, name, sizeof(name)), -ENOENT);
+	store_close(st);
+}
+
+static void
+test_logout_moves_session_aside_and_starts_empty(void **state)
+{
+	struct store *st = open_store(NULL, 2);
+	struct creds *c = some_creds(), *d = creds_new();
+	char name[128], path[1024];
+	int i;
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_archive_logged_out(st, name, sizeof(name)), 0);
+	assert_int_equal(strncmp(name, "logged-out-bot1-", 16), 0);
+	assert_int_equal(store_load_creds(st, d), -ENOENT);
+	snprintf(path, sizeof(path), "%s/whatsapp-session/backups/%s", data_dir, name);
+	assert_int_equal(mode_of(path), 0700);
+	for (i = 0; i < 3; i++) {
+		usleep(2000);
+		assert_int_equal(store_archive_logged_out(st, name, sizeof(name)), 0);
+	}
+	snprintf(path, sizeof(path), "%s/whatsapp-session/backups", data_dir);
+	assert_int_equal(count_prefixed(path, "logged-out-bot1-"), 2);
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_creds_survive_reopen_with_private_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_holder_is_refused_with_pid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_client_id_and_blob_names_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_store_needs_its_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backups_rotate_and_restore_newest_readable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_without_backup_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
