@@ -1,0 +1,105 @@
+/*
+ * link.h: the WhatsApp link, the worker's heart (DESIGN.md "Link states and
+ * disconnect strategies"). One struct link owns the WebSocket, the Noise
+ * session, pairing, login, keepalive and reconnects, all on the caller's
+ * lws event loop (STYLE.md rule 9): no threads, every wait a timer.
+ *
+ * link.c is the only writer of struct link (STYLE.md rule 1). Others read a
+ * snapshot through link_get_view() and ask for changes through the
+ * link_request_*() calls; the link reports through struct link_events.
+ */
+#ifndef WALINK_LINK_H
+#define WALINK_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "link_state.h"
+#include "payload.h"
+
+struct lws_context;
+struct store;
+struct bn_node;
+
+#define LINK_QR_MAX		512	/* ref + three base64 keys + platform */
+#define LINK_DETAIL_MAX		192
+#define LINK_STRATEGY_TEXT_MAX	160
+
+struct link_cfg {
+	const char	*url;			/* NULL: wss://web.whatsapp.com/ws/chat */
+	const char	*origin;		/* NULL: https://web.whatsapp.com */
+	const uint8_t	*trust_root;		/* 32 bytes; NULL: WhatsApp's root */
+	struct wa_version version;
+	const char	*device_name;		/* shown on the phone */
+	uint64_t	 auth_timeout_ms;	/* seed: 180 s */
+	uint64_t	 heartbeat_ms;		/* seed: 30 s */
+	uint32_t	 keepalive_misses;	/* intervals without a pong before TIMEOUT: 3 */
+	uint64_t	 reconnect_wait_ms;	/* 30 s */
+	uint64_t	 backoff_cap_ms;	/* 5 min */
+	uint64_t	 backup_interval_ms;	/* 300 s; 0: no periodic backups */
+	uint32_t	 qr_rounds;		/* unscanned rounds before pausing: 5 */
+};
+
+/* A snapshot of the link for IPC, the probe and logs (all times: Unix ms). */
+struct link_view {
+	enum link_state	 state;
+	enum link_reason last_reason;
+	char		 phone[16];		/* digits, "" while unpaired */
+	char		 jid[96];
+	uint64_t	 started_ms;
+	uint64_t	 since_ms;		/* state entered */
+	uint64_t	 last_heartbeat_ms;	/* last pong; 0: none yet */
+	uint32_t	 rtt_ms;
+	uint64_t	 next_attempt_ms;	/* 0: none planned */
+	uint64_t	 ban_until_ms;
+	bool		 qr_paused;
+	uint32_t	 disconnects[REASON__MAX];	/* since start, per reason */
+	char		 strategy[LINK_STRATEGY_TEXT_MAX];
+	char		 detail[LINK_DETAIL_MAX];	/* one line for people */
+	/* Valid while state is LS_QR and !qr_paused. Never logged. */
+	bool		 has_qr;
+	char		 qr[LINK_QR_MAX];
+	uint64_t	 qr_expires_ms;
+	uint32_t	 qr_round;		/* 1-based */
+	uint32_t	 qr_ref_index;		/* 1-based within the round */
+};
+
+/* Called from the loop; the view is valid during the call only. */
+struct link_events {
+	void	(*state)(void *arg, const struct link_view *);
+	void	(*heartbeat)(void *arg, const struct link_view *);
+	void	(*qr)(void *arg, const struct link_view *);	/* new ref shown */
+	void	(*qr_expired)(void *arg, const struct link_view *);	/* rounds paused */
+	/* Every message/receipt/notification stanza after login (messages issue). */
+	void	(*stanza)(void *arg, const struct bn_node *);
+	void	*arg;
+};
+
+struct link;
+
+int	link_new(struct lws_context *, const struct link_cfg *, struct store *,
+	    const struct link_events *, struct link **out);
+/* NULL-safe. Drops the connection without a close frame. */
+void	link_free(struct link *);
+
+/* Loads or makes credentials and starts the first connection. */
+int	link_start(struct link *);
+
+/*
+ * Closes the connection cleanly (close frame), cancels every timer and
+ * calls done(arg) from the loop once the link is quiet (SIGTERM).
+ */
+void	link_shutdown(struct link *, void (*done)(void *), void *arg);
+
+void	link_get_view(const struct link *, struct link_view *);
+
+/* Operator requests (IPC). 0, or -EALREADY when there is nothing to do. */
+int	link_request_restart(struct link *);	/* reconnect now; leaves stop states */
+int	link_request_logout(struct link *);	/* unlink, archive, new QR */
+int	link_request_new_qr(struct link *);	/* resume paused pairing */
+
+/* Sends a stanza on the logged-in link: -ENOTCONN before <success>. */
+int	link_send_node(struct link *, const struct bn_node *);
+
+#endif
