@@ -39,6 +39,9 @@ struct link_cfg {
 	uint64_t	 backoff_cap_ms;	/* 5 min */
 	uint64_t	 backup_interval_ms;	/* 300 s; 0: no periodic backups */
 	uint32_t	 qr_rounds;		/* unscanned rounds before pausing: 5 */
+	uint64_t	 qr_first_ms;		/* how long the first ref shows: 60 s */
+	uint64_t	 qr_next_ms;		/* each following ref: 20 s */
+	bool		 qr_terminal;		/* draw each QR on stdout */
 };
 
 /* A snapshot of the link for IPC, the probe and logs (all times: Unix ms). */

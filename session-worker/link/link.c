@@ -1,0 +1,754 @@
+/*
+ * link.c: the link's lifecycle: credentials at start, one connection at a
+ * time (WebSocket -> frames -> Noise -> stanzas), and what happens when it
+ * ends, as decided by link_policy.c and allowed by link_fsm.c. Every state
+ * change goes through link_fire(), which logs it and tells the IPC layer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "binary/bn.h"
+#include "log.h"
+#include "noise/noise.h"
+#include "store/keys.h"
+#include "store/store.h"
+#include "transport/frame.h"
+#include "transport/ws.h"
+#include "wl_error.h"
+
+#include "link_internal.h"
+
+/* Plaintext ceiling for one stanza we send: a prekey upload is ~4 KB. */
+#define LINK_SEND_MAX	(1u << 20)
+
+static void	connect_now(lws_sorted_usec_list_t *);
+static void	stop_done(lws_sorted_usec_list_t *);
+
+uint64_t
+link_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+link_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+link_schedule(struct link *l, lws_sorted_usec_list_t *sul, sul_cb_t cb,
+    uint64_t ms)
+{
+	lws_sul_schedule(l->cx, 0, sul, cb, (lws_usec_t)ms * 1000);
+}
+
+void
+link_new_id(struct link *l, char out[LINK_ID_MAX])
+{
+	snprintf(out, LINK_ID_MAX, "%s-%u", l->id_prefix, ++l->id_next);
+}
+
+void
+link_get_view(const struct link *l, struct link_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->state = l->state;
+	v->last_reason = l->last_reason;
+	creds_phone(l->creds, v->phone);
+	if (l->creds->paired)
+		snprintf(v->jid, sizeof(v->jid), "%s", l->creds->me_jid);
+	v->started_ms = l->started_wall;
+	v->since_ms = l->since_wall;
+	v->last_heartbeat_ms = l->last_heartbeat_wall;
+	v->rtt_ms = l->rtt_ms;
+	v->next_attempt_ms = l->next_attempt_wall;
+	v->ban_until_ms = l->state == LS_BANNED ? l->ban_until_wall : 0;
+	v->qr_paused = l->qr_paused;
+	memcpy(v->disconnects, l->policy.totals, sizeof(v->disconnects));
+	snprintf(v->strategy, sizeof(v->strategy), "%s", l->strategy);
+	snprintf(v->detail, sizeof(v->detail), "%s", l->detail);
+	if (l->state == LS_QR && l->has_qr && !l->qr_paused) {
+		v->has_qr = true;
+		snprintf(v->qr, sizeof(v->qr), "%s", l->qr);
+		v->qr_expires_ms = l->qr_expires_wall;
+		v->qr_round = l->round;
+		v->qr_ref_index = l->ref_next;
+	}
+}
+
+void
+link_publish_state(struct link *l)
+{
+	struct link_view v;
+
+	if (l->ev.state == NULL)
+		return;
+	link_get_view(l, &v);
+	l->ev.state(l->ev.arg, &v);
+}
+
+void
+link_fire(struct link *l, enum link_event ev, const char *detail)
+{
+	enum link_state to = link_fsm_next(l->state, ev);
+
+	if (to == LS__MAX) {
+		log_warnx("link: no move from %s on %s; staying",
+		    link_state_name(l->state), link_event_name(ev));
+		return;
+	}
+	if (detail != NULL)
+		snprintf(l->detail, sizeof(l->detail), "%s", detail);
+	if (to == l->state) {
+		link_publish_state(l);
+		return;
+	}
+	log_info("link: %s -> %s (%s)%s%s", link_state_name(l->state),
+	    link_state_name(to), link_event_name(ev), detail ? ": " : "",
+	    detail ? detail : "");
+	l->state = to;
+	l->since_wall = link_wall_ms();
+	if (to == LS_CONNECTED || to == LS_UNSTABLE)
+		l->next_attempt_wall = 0;
+	link_publish_state(l);
+}
+
+int
+link_save_creds(struct link *l, const char *what)
+{
+	int rc = store_save_creds(l->st, l->creds);
+
+	if (rc < 0)
+		log_error(rc, "store: could not save credentials after %s", what);
+	return rc;
+}
+
+/* Frees everything of the current connection but the WebSocket client. */
+static void
+conn_reset(struct link *l)
+{
+	noise_hs_free(l->hs);
+	noise_cipher_free(l->tx);
+	noise_cipher_free(l->rx);
+	frame_writer_free(l->wr);
+	l->hs = NULL;
+	l->tx = l->rx = NULL;
+	l->wr = NULL;
+	frame_reader_reset(l->rd);
+	l->phase = CP_IDLE;
+	l->logged_in = false;
+	lws_sul_cancel(&l->sul_auth);
+	link_keepalive_stop(l);
+	link_qr_stop(l);
+}
+
+void
+link_close(struct link *l, enum close_intent why)
+{
+	if (l->intent == CI_NONE || why == CI_SHUTDOWN)
+		l->intent = why;
+	if (l->phase == CP_IDLE || l->phase == CP_CLOSING)
+		return;
+	l->phase = CP_CLOSING;
+	if (ws_client_close(l->ws) < 0)
+		ws_client_free(l->ws), l->ws = NULL;	/* cannot happen: be safe */
+}
+
+void
+link_fail(struct link *l, enum link_reason reason, const char *detail)
+{
+	if (l->intent != CI_NONE)
+		return;		/* the first reason wins */
+	l->close_reason = reason;
+	snprintf(l->detail, sizeof(l->detail), "%s", detail);
+	log_warnx("link: %s (%s)", detail, link_reason_name(reason));
+	link_close(l, CI_FAULT);
+}
+
+/* Encrypts and frames one stanza. The link is already logged in or pairing. */
+int
+link_send_raw(struct link *l, const struct bn_node *n)
+{
+	uint8_t *plain = NULL, *out = NULL;
+	size_t plen, clen, olen, over;
+	int rc;
+
+	if (l->phase != CP_TRANSPORT)
+		return -ENOTCONN;
+	if ((rc = bn_encode_frame(n, LINK_SEND_MAX, &plain, &plen)) < 0)
+		return rc;
+	over = frame_writer_overhead(l->wr);
+	if ((out = malloc(over + plen + NOISE_TAG_LEN)) == NULL) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if ((rc = noise_cipher_encrypt(l->tx, NULL, 0, plain, plen, out + over,
+	    plen + NOISE_TAG_LEN, &clen)) < 0 ||
+	    (rc = frame_writer_prefix(l->wr, clen, out, over, &olen)) < 0)
+		goto out_free;
+	rc = ws_client_send(l->ws, out, olen + clen);
+out_free:
+	free(out);
+	free(plain);
+	return rc;
+}
+
+int
+link_send_node(struct link *l, const struct bn_node *n)
+{
+	if (!l->logged_in)
+		return -ENOTCONN;
+	return link_send_raw(l, n);
+}
+
+static int
+send_client_hello(struct link *l)
+{
+	uint8_t hello[NOISE_CLIENT_HELLO_LEN], out[FRAME_INTRO_MAX + 3 + sizeof(hello)];
+	size_t hlen, olen;
+	int rc;
+
+	if ((rc = noise_hs_write_hello(l->hs, hello, sizeof(hello), &hlen)) < 0 ||
+	    (rc = frame_writer_write(l->wr, hello, hlen, out, sizeof(out), &olen)) < 0)
+		return rc;
+	return ws_client_send(l->ws, out, olen);
+}
+
+static int
+send_client_finish(struct link *l)
+{
+	uint8_t *payload = NULL, *fin = NULL, *out = NULL;
+	size_t plen, flen, olen, cap;
+	struct wa_registration reg;
+	struct wa_login login;
+	int rc;
+
+	if (l->creds->paired) {
+		char phone[16];
+		creds_phone(l->creds, phone);
+		memset(&login, 0, sizeof(login));
+		login.username = strtoull(phone, NULL, 10);
+		login.device = (uint32_t)strtoul(strchr(l->creds->me_jid, ':') ?
+		    strchr(l->creds->me_jid, ':') + 1 : "0", NULL, 10);
+		rc = wa_payload_login(&l->cfg.version, &login, &payload, &plen);
+	} else {
+		memset(&reg, 0, sizeof(reg));
+		reg.registration_id = l->creds->registration_id;
+		reg.identity_pub = l->creds->ident_pub;
+		reg.signed_prekey_id = l->creds->spk_id;
+		reg.signed_prekey_pub = l->creds->spk_pub;
+		reg.signed_prekey_sig = l->creds->spk_sig;
+		reg.device_name = l->cfg.device_name;
+		rc = wa_payload_register(&l->cfg.version, &reg, &payload, &plen);
+	}
+	if (rc < 0)
+		return rc;
+	cap = NOISE_CLIENT_FINISH_MAX;
+	if ((fin = malloc(cap)) == NULL || (out = malloc(cap + FRAME_INTRO_MAX + 3)) == NULL) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if ((rc = noise_hs_write_finish(l->hs, payload, plen, fin, cap, &flen)) < 0 ||
+	    (rc = frame_writer_write(l->wr, fin, flen, out, cap + FRAME_INTRO_MAX + 3,
+	    &olen)) < 0)
+		goto out_free;
+	rc = ws_client_send(l->ws, out, olen);
+out_free:
+	free(out);
+	free(fin);
+	free(payload);
+	return rc;
+}
+
+static int
+on_server_hello(struct link *l, const uint8_t *frame, size_t len)
+{
+	char msg[LINK_DETAIL_MAX];
+	int rc;
+
+	if ((rc = noise_hs_read_hello(l->hs, frame, len)) < 0) {
+		/* A certificate failure is a security event: say so plainly. */
+		snprintf(msg, sizeof(msg), "server handshake refused: %s%s",
+		    wl_strerror(rc), rc == NOISE_ERR_CERT_SIG ||
+		    rc == NOISE_ERR_CERT_KEY || rc == NOISE_ERR_CERT_ISSUER ||
+		    rc == NOISE_ERR_CERT_TIME ? " (certificate chain not trusted)" : "");
+		link_fail(l, REASON_UNKNOWN, msg);
+		return rc;
+	}
+	if ((rc = send_client_finish(l)) < 0 ||
+	    (rc = noise_hs_split(l->hs, &l->tx, &l->rx)) < 0) {
+		link_fail(l, REASON_UNKNOWN, "could not finish the Noise handshake");
+		return rc;
+	}
+	noise_hs_free(l->hs);
+	l->hs = NULL;
+	l->phase = CP_TRANSPORT;
+	log_debug("link: noise handshake done, aes-gcm via %s",
+	    noise_cipher_backend_name(l->tx));
+	return 0;
+}
+
+static int
+on_transport_frame(struct link *l, const uint8_t *frame, size_t len)
+{
+	struct bn_node *n = NULL;
+	uint8_t *plain;
+	size_t plen;
+	int rc;
+
+	if (len < NOISE_TAG_LEN + 1) {
+		link_fail(l, REASON_UNKNOWN, "frame too short to hold a stanza");
+		return -EBADMSG;
+	}
+	if ((plain = malloc(len)) == NULL)
+		return -ENOMEM;
+	if ((rc = noise_cipher_decrypt(l->rx, NULL, 0, frame, len, plain, len,
+	    &plen)) < 0) {
+		free(plain);
+		link_fail(l, REASON_UNKNOWN, "frame failed authentication (AEAD)");
+		return rc;
+	}
+	rc = bn_decode_frame(plain, plen, &n);
+	free(plain);
+	if (rc < 0) {
+		link_fail(l, REASON_UNKNOWN, "undecodable stanza from server");
+		return rc;
+	}
+	rc = link_on_node(l, n);
+	bn_node_free(n);
+	return rc;
+}
+
+static int
+on_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct link *l = arg;
+
+	switch (l->phase) {
+	case CP_HANDSHAKE:
+		return on_server_hello(l, frame, len);
+	case CP_TRANSPORT:
+		return on_transport_frame(l, frame, len);
+	default:
+		return 0;	/* closing: ignore what is still in flight */
+	}
+}
+
+static void
+ws_on_open(void *user)
+{
+	struct link *l = user;
+	int rc;
+
+	l->phase = CP_HANDSHAKE;
+	if ((rc = send_client_hello(l)) < 0) {
+		log_warn(rc, "link: could not send the client hello");
+		link_fail(l, REASON_UNKNOWN, "could not start the Noise handshake");
+	}
+}
+
+static void
+ws_on_data(void *user, const uint8_t *buf, size_t len)
+{
+	struct link *l = user;
+	int rc;
+
+	if (l->phase != CP_HANDSHAKE && l->phase != CP_TRANSPORT)
+		return;
+	rc = frame_reader_feed(l->rd, buf, len, on_frame, l);
+	if (rc < 0 && l->intent == CI_NONE)
+		link_fail(l, REASON_UNKNOWN, rc == -EMSGSIZE ?
+		    "oversized frame from server" : "malformed frames from server");
+}
+
+void
+link_auth_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_auth);
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "login did not complete within %llus",
+	    (unsigned long long)(l->cfg.auth_timeout_ms / 1000));
+	link_fail(l, REASON_TIMEOUT, msg);
+}
+
+/* Fresh identity after a logout or an unrecoverable store. */
+static int
+new_identity(struct link *l)
+{
+	int rc;
+
+	if ((rc = keys_generate(l->creds)) < 0)
+		return rc;
+	return link_save_creds(l, "making a new identity");
+}
+
+static void
+apply_decision(struct link *l, const struct link_decision *d)
+{
+	char name[160];
+	int rc;
+
+	l->last_reason = d->reason;
+	snprintf(l->strategy, sizeof(l->strategy), "%s", d->strategy);
+	l->next_attempt_wall = 0;
+	log_info("link: down (%s): %s", link_reason_name(d->reason), d->strategy);
+	switch (d->action) {
+	case LA_RECONNECT:
+		l->next_attempt_wall = link_wall_ms() + d->delay_ms;
+		link_fire(l, d->event, NULL);
+		link_schedule(l, &l->sul_reconnect, connect_now, d->delay_ms);
+		break;
+	case LA_ARCHIVE_AND_PAIR:
+		if ((rc = store_archive_logged_out(l->st, name, sizeof(name))) < 0)
+			log_error(rc, "store: could not move the logged-out session aside");
+		else
+			log_warnx("link: logged out; session moved to backups/%s", name);
+		if ((rc = new_identity(l)) < 0) {
+			log_error(rc, "link: cannot make a new identity; stopped");
+			return;
+		}
+		link_fire(l, LE_LOGGED_OUT, "logged out: scan the new QR to link again");
+		link_schedule(l, &l->sul_reconnect, connect_now, 0);
+		break;
+	case LA_WAIT_UNTIL:
+		l->ban_until_wall = link_wall_ms() + d->delay_ms;
+		l->next_attempt_wall = l->ban_until_wall;
+		link_fire(l, d->event, "temporarily banned by WhatsApp");
+		link_schedule(l, &l->sul_reconnect, connect_now, d->delay_ms);
+		break;
+	case LA_STOP:
+		link_fire(l, d->event, d->strategy);
+		log_warnx("link: stopped: %s", d->strategy);
+		break;
+	}
+}
+
+static void
+ws_on_close(void *user, const struct ws_close_info *info)
+{
+	struct link *l = user;
+	enum close_intent why = l->intent;
+	struct link_decision d;
+	enum link_reason reason;
+	uint64_t ban = 0, now = link_mono_ms();
+
+	conn_reset(l);
+	l->intent = CI_NONE;
+	if (why == CI_NONE)
+		log_info("link: connection ended: %s%s%s", info->reason ==
+		    WS_REASON_PEER_CLOSE ? "closed by server" : info->reason ==
+		    WS_REASON_DROPPED ? "dropped" : info->reason ==
+		    WS_REASON_CONNECT_TIMEOUT ? "connect timed out" :
+		    "could not connect", info->detail ? ": " : "",
+		    info->detail ? info->detail : "");
+	if (l->stopping) {
+		link_schedule(l, &l->sul_stop, stop_done, 0);
+		return;
+	}
+	switch (why) {
+	case CI_SHUTDOWN:
+		return;
+	case CI_QR_ROUND:
+		link_qr_round_ended(l);
+		return;
+	case CI_RESTART:
+		link_fire(l, LE_DOWN_NOW, NULL);
+		link_schedule(l, &l->sul_reconnect, connect_now, 0);
+		return;
+	case CI_LOGOUT:
+		reason = REASON_LOGOUT;
+		break;
+	case CI_FAULT:
+		reason = l->close_reason;
+		if (reason == REASON_BAN && l->close_ban_until_mono > now)
+			ban = l->close_ban_until_mono;
+		break;
+	case CI_NONE:
+	default:
+		reason = link_reason_classify(info->reason ==
+		    WS_REASON_CONNECT_TIMEOUT ? LC_TIMEOUT : LC_SOCKET, 0, NULL);
+		break;
+	}
+	link_policy_decide(&l->policy, reason, now, ban, &d);
+	apply_decision(l, &d);
+}
+
+static int
+conn_prepare(struct link *l)
+{
+	struct noise_hs_config hc;
+	int rc;
+
+	conn_reset(l);
+	memset(&hc, 0, sizeof(hc));
+	memcpy(hc.static_priv, l->creds->noise_priv, sizeof(hc.static_priv));
+	memcpy(hc.static_pub, l->creds->noise_pub, sizeof(hc.static_pub));
+	hc.root = l->cfg.trust_root;
+	rc = noise_hs_new(&l->hs, &hc);
+	sodium_memzero(&hc, sizeof(hc));
+	if (rc < 0)
+		return rc;
+	return frame_writer_new(&l->wr, l->creds->routing_len > 0 ?
+	    l->creds->routing : NULL, l->creds->routing_len);
+}
+
+void
+link_connect_soon(struct link *l, uint64_t ms)
+{
+	link_schedule(l, &l->sul_reconnect, connect_now, ms);
+}
+
+static void
+connect_now(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_reconnect);
+	struct link_decision d;
+	int rc;
+
+	if (l->stopping || l->phase != CP_IDLE)
+		return;
+	l->next_attempt_wall = 0;
+	if ((rc = conn_prepare(l)) < 0 || (rc = ws_client_connect(l->ws)) < 0) {
+		log_warn(rc, "link: cannot start a connection");
+		conn_reset(l);
+		link_policy_decide(&l->policy, REASON_UNKNOWN, link_mono_ms(), 0, &d);
+		apply_decision(l, &d);
+		return;
+	}
+	l->phase = CP_CONNECTING;
+	link_fire(l, LE_CONNECT, l->creds->paired ? "logging in" :
+	    "registering a new device");
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+}
+
+static void
+backup_due(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_backup);
+	char name[160];
+	int rc;
+
+	if (l->creds->paired) {
+		if ((rc = store_backup(l->st, name, sizeof(name))) < 0)
+			log_warn(rc, "store: periodic backup failed; will retry");
+		else
+			log_debug("store: backup %s", name);
+	}
+	link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
+}
+
+static const struct ws_callbacks ws_cb = {
+	.on_open = ws_on_open,
+	.on_data = ws_on_data,
+	.on_close = ws_on_close,
+};
+
+int
+link_new(struct lws_context *cx, const struct link_cfg *cfg, struct store *st,
+    const struct link_events *ev, struct link **out)
+{
+	struct link_policy_cfg pc = LINK_POLICY_CFG_DEFAULT;
+	struct ws_config wc = { .url = cfg->url, .origin = cfg->origin };
+	struct link *l;
+	uint8_t rnd[2];
+	int rc;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -ENOMEM;
+	l->cx = cx;
+	l->cfg = *cfg;
+	l->st = st;
+	if (ev != NULL)
+		l->ev = *ev;
+	pc.reconnect_wait_ms = (uint32_t)cfg->reconnect_wait_ms;
+	pc.backoff_cap_ms = (uint32_t)cfg->backoff_cap_ms;
+	link_policy_init(&l->policy, &pc, 0);
+	randombytes_buf(rnd, sizeof(rnd));
+	snprintf(l->id_prefix, sizeof(l->id_prefix), "wl%02x%02x", rnd[0], rnd[1]);
+	l->started_wall = l->since_wall = link_wall_ms();
+	if ((l->creds = creds_new()) == NULL) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if ((rc = frame_reader_new(&l->rd, 0)) < 0 ||
+	    (rc = ws_client_new(cx, &wc, &ws_cb, l, &l->ws)) < 0)
+		goto out_free;
+	*out = l;
+	return 0;
+
+out_free:
+	link_free(l);
+	return rc;
+}
+
+void
+link_free(struct link *l)
+{
+	if (l == NULL)
+		return;
+	conn_reset(l);
+	lws_sul_cancel(&l->sul_reconnect);
+	lws_sul_cancel(&l->sul_backup);
+	lws_sul_cancel(&l->sul_stop);
+	ws_client_free(l->ws);
+	frame_reader_free(l->rd);
+	creds_free(l->creds);
+	free(l);
+}
+
+/*
+ * Credentials at start: load; a corrupt file is restored from the newest
+ * readable backup; with none, the old session is moved aside and a new
+ * pairing starts (a QR, never a crash loop). A key problem (sealed files
+ * without the key, or with another) is the operator's to fix: refuse.
+ */
+static int
+load_credentials(struct link *l)
+{
+	char name[160];
+	int rc;
+
+	rc = store_load_creds(l->st, l->creds);
+	if (rc == -ENOENT) {
+		log_info("store: no credentials yet; making a new device identity");
+		return new_identity(l);
+	}
+	if (rc == -ENOKEY || rc == -EKEYREJECTED) {
+		log_error(rc, "store: credentials are sealed and %s",
+		    rc == -ENOKEY ? "no session key was given (--session-key-file)" :
+		    "the session key does not open them");
+		return rc;
+	}
+	if (rc == 0)
+		return 0;
+	log_error(rc, "store: CREDENTIALS UNREADABLE in %s; restoring the newest "
+	    "readable backup", store_session_dir(l->st));
+	if ((rc = store_restore_newest(l->st, name, sizeof(name))) == 0 &&
+	    (rc = store_load_creds(l->st, l->creds)) == 0) {
+		log_warnx("store: restored credentials from backups/%s", name);
+		return 0;
+	}
+	log_errorx("store: no readable backup; moving the damaged session aside "
+	    "and starting a new pairing (a QR will be shown)");
+	if ((rc = store_archive_logged_out(l->st, name, sizeof(name))) < 0)
+		log_error(rc, "store: could not move the damaged session aside");
+	return new_identity(l);
+}
+
+int
+link_start(struct link *l)
+{
+	int rc;
+
+	if ((rc = load_credentials(l)) < 0)
+		return rc;
+	if (l->creds->paired)
+		log_info("link: stored device %s", l->creds->me_jid);
+	if (l->cfg.backup_interval_ms > 0)
+		link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
+	link_schedule(l, &l->sul_reconnect, connect_now, 0);
+	return 0;
+}
+
+static void
+stop_done(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_stop);
+
+	if (l->stop_done != NULL)
+		l->stop_done(l->stop_arg);
+}
+
+void
+link_shutdown(struct link *l, void (*done)(void *), void *arg)
+{
+	l->stopping = true;
+	l->stop_done = done;
+	l->stop_arg = arg;
+	lws_sul_cancel(&l->sul_reconnect);
+	lws_sul_cancel(&l->sul_backup);
+	if (l->phase == CP_IDLE || l->phase == CP_CLOSING) {
+		if (l->phase == CP_IDLE)
+			link_schedule(l, &l->sul_stop, stop_done, 0);
+		return;
+	}
+	link_close(l, CI_SHUTDOWN);
+}
+
+int
+link_request_restart(struct link *l)
+{
+	if (l->stopping)
+		return -EALREADY;
+	link_policy_reset(&l->policy);
+	l->qr_paused = false;
+	l->round = 0;
+	if (l->phase != CP_IDLE) {
+		link_close(l, CI_RESTART);
+		return 0;
+	}
+	lws_sul_cancel(&l->sul_reconnect);
+	link_fire(l, LE_OPERATOR_RESTART, "restart asked by the operator");
+	link_schedule(l, &l->sul_reconnect, connect_now, 0);
+	return 0;
+}
+
+int
+link_request_new_qr(struct link *l)
+{
+	if (l->state != LS_QR || !l->qr_paused)
+		return -EALREADY;
+	l->qr_paused = false;
+	l->round = 0;
+	log_info("link: new QR asked for; pairing resumes");
+	link_schedule(l, &l->sul_reconnect, connect_now, 0);
+	return 0;
+}
+
+int
+link_request_logout(struct link *l)
+{
+	struct link_decision d;
+	struct bn_node *iq, *rm;
+	char id[LINK_ID_MAX];
+
+	if (!l->creds->paired || l->stopping)
+		return -EALREADY;
+	/* Tell WhatsApp to drop this companion, as WhatsApp Web's logout does. */
+	if (l->logged_in && (iq = bn_node_new("iq")) != NULL) {
+		link_new_id(l, id);
+		if ((rm = bn_node_new("remove-companion-device")) != NULL &&
+		    bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+		    bn_node_set_attr(iq, "type", "set") == 0 &&
+		    bn_node_set_attr(iq, "id", id) == 0 &&
+		    bn_node_set_attr(iq, "xmlns", "md") == 0 &&
+		    bn_node_set_attr(rm, "jid", l->creds->me_jid) == 0 &&
+		    bn_node_set_attr(rm, "reason", "user_initiated") == 0 &&
+		    bn_node_add_child(iq, rm) == 0)
+			rm = NULL;
+		bn_node_free(rm);
+		link_send_node(l, iq);
+		bn_node_free(iq);
+	}
+	if (l->phase != CP_IDLE) {
+		link_close(l, CI_LOGOUT);
+		return 0;
+	}
+	lws_sul_cancel(&l->sul_reconnect);
+	link_policy_decide(&l->policy, REASON_LOGOUT, link_mono_ms(), 0, &d);
+	apply_decision(l, &d);
+	return 0;
+}

@@ -1,0 +1,141 @@
+/*
+ * link_internal.h: struct link and what the link's files share
+ * (link.c: lifecycle and connection; link_stanza.c: what the server says;
+ * link_keepalive.c; link_qr.c; prekeys.c). Not for other modules.
+ */
+#ifndef WALINK_LINK_INTERNAL_H
+#define WALINK_LINK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#include "link.h"
+#include "link_policy.h"
+
+struct ws_client;
+struct frame_reader;
+struct frame_writer;
+struct noise_hs;
+struct noise_cipher;
+struct creds;
+struct bn_node;
+
+#define LINK_QR_REFS_MAX	16	/* WhatsApp sends 6 */
+#define LINK_REF_MAX		128
+#define LINK_ID_MAX		32
+
+enum conn_phase {
+	CP_IDLE,		/* no socket */
+	CP_CONNECTING,		/* WebSocket opening */
+	CP_HANDSHAKE,		/* client hello sent, waiting for server hello */
+	CP_TRANSPORT,		/* Noise done; stanzas flow */
+	CP_CLOSING,		/* we asked the socket to close */
+};
+
+/* Why we are closing a connection ourselves (the socket close then says nothing new). */
+enum close_intent {
+	CI_NONE,
+	CI_FAULT,		/* the server told us why: close_reason holds it */
+	CI_QR_ROUND,		/* last ref expired: new pairing round */
+	CI_RESTART,		/* operator restart, or 515 after pairing */
+	CI_LOGOUT,		/* operator logout */
+	CI_SHUTDOWN,		/* SIGTERM */
+};
+
+struct link {
+	struct lws_context	*cx;
+	struct link_cfg		 cfg;
+	struct store		*st;
+	struct link_events	 ev;
+	struct creds		*creds;		/* sodium memory */
+	struct link_policy	 policy;
+
+	enum link_state		 state;
+	uint64_t		 started_wall, since_wall;
+	enum link_reason	 last_reason;
+	char			 strategy[LINK_STRATEGY_TEXT_MAX];
+	char			 detail[LINK_DETAIL_MAX];
+	uint64_t		 next_attempt_wall, ban_until_wall;
+
+	/* connection */
+	struct ws_client	*ws;
+	struct frame_reader	*rd;
+	struct frame_writer	*wr;
+	struct noise_hs		*hs;
+	struct noise_cipher	*tx, *rx;
+	enum conn_phase		 phase;
+	enum close_intent	 intent;
+	enum link_reason	 close_reason;	/* with CI_FAULT */
+	uint64_t		 close_ban_until_mono;
+	bool			 logged_in;
+
+	/* shutdown */
+	bool			 stopping;
+	void			(*stop_done)(void *);
+	void			*stop_arg;
+
+	/* timers, all on the loop */
+	lws_sorted_usec_list_t	 sul_reconnect, sul_auth, sul_ka, sul_pong,
+				 sul_qr, sul_backup, sul_stop;
+
+	/* keepalive */
+	char			 ping_id[LINK_ID_MAX];
+	bool			 ping_outstanding;
+	uint64_t		 ping_sent_mono, last_pong_mono;
+	uint32_t		 rtt_ms;
+	uint64_t		 last_heartbeat_wall;
+
+	/* pairing */
+	char			 refs[LINK_QR_REFS_MAX][LINK_REF_MAX];
+	uint32_t		 nrefs, ref_next, round;
+	bool			 qr_paused, has_qr;
+	char			 qr[LINK_QR_MAX];
+	uint64_t		 qr_expires_wall;
+
+	/* stanza ids */
+	char			 id_prefix[8];
+	uint32_t		 id_next;
+	char			 prekey_count_id[LINK_ID_MAX];
+	char			 prekey_upload_id[LINK_ID_MAX];
+	uint32_t		 prekey_upload_top;
+};
+
+#define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
+
+uint64_t	link_mono_ms(void);
+uint64_t	link_wall_ms(void);
+
+/* link.c */
+int	link_send_raw(struct link *, const struct bn_node *);	/* before login too */
+void	link_auth_timeout(lws_sorted_usec_list_t *);
+void	link_connect_soon(struct link *, uint64_t ms);
+void	link_fire(struct link *, enum link_event, const char *detail);
+void	link_fail(struct link *, enum link_reason, const char *detail);
+void	link_close(struct link *, enum close_intent);
+void	link_new_id(struct link *, char out[LINK_ID_MAX]);
+int	link_save_creds(struct link *, const char *what);
+void	link_publish_state(struct link *);
+void	link_schedule(struct link *, lws_sorted_usec_list_t *, sul_cb_t,
+	    uint64_t ms);
+
+/* link_stanza.c */
+int	link_on_node(struct link *, struct bn_node *);
+
+/* link_keepalive.c */
+void	link_keepalive_start(struct link *);
+void	link_keepalive_stop(struct link *);
+void	link_keepalive_on_result(struct link *);
+
+/* link_qr.c */
+int	link_qr_begin(struct link *, const struct bn_node *pair_device);
+void	link_qr_stop(struct link *);
+void	link_qr_round_ended(struct link *);	/* connection closed for a new round */
+
+/* prekeys.c */
+int	link_prekeys_on_login(struct link *);
+int	link_prekeys_on_result(struct link *, const struct bn_node *iq);
+int	link_prekeys_on_notification(struct link *, const struct bn_node *);
+
+#endif

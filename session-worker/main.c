@@ -1,0 +1,537 @@
+/*
+ * wa-worker: keeps one WhatsApp account linked (DESIGN.md "Processes").
+ * Start-up checks everything it can before the loop (STYLE.md: ntpd's
+ * "config is validated before anything runs"), then one lws loop owns the
+ * link, the IPC sockets and the signals; handlers only write to a pipe.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+#include <sodium.h>
+
+#include "atomicfile.h"
+#include "cfg.h"
+#include "ipc.h"
+#include "ipc/worker_ipc.h"
+#include "link/link.h"
+#include "log.h"
+#include "noise/noise.h"
+#include "qr_text.h"
+#include "store/store.h"
+#include "transport/ws.h"
+#include "whitelist/whitelist.h"
+#include "wl_error.h"
+
+struct settings {
+	const char	*data;
+	const char	*client_id;
+	const char	*url;
+	const char	*origin;
+	const char	*trust_root;
+	const char	*wa_version;
+	const char	*device_name;
+	uint64_t	 auth_timeout_ms;
+	uint64_t	 qr_rounds;
+	uint64_t	 qr_first_ms;
+	uint64_t	 qr_next_ms;
+	uint64_t	 heartbeat_ms;
+	uint64_t	 keepalive_misses;
+	uint64_t	 reconnect_wait_ms;
+	uint64_t	 backoff_cap_ms;
+	uint64_t	 backup_interval_ms;
+	uint64_t	 backups_keep;
+	const char	*ipc;
+	const char	*events;
+	const char	*log_level;
+	const char	*log_format;
+	const char	*session_key_file;
+	const char	*test_ca_file;
+	bool		 qr_terminal;
+	bool		 check;
+};
+
+#define S(f)	offsetof(struct settings, f)
+#define HOUR	(3600ULL * 1000)
+static const struct cfg_opt options[] = {
+	{ "data", "WA_DATA", CFG_STR, S(data), "./data", 0, 0,
+	  "Data directory: session, backups, whitelist, run/ sockets." },
+	{ "client-id", "WA_CLIENT_ID", CFG_STR, S(client_id), "default", 0, 0,
+	  "Session name: whatsapp-session/session-<ID>/ ([A-Za-z0-9_-])." },
+	{ "url", "WA_URL", CFG_STR, S(url), WS_DEFAULT_URL, 0, 0,
+	  "WhatsApp WebSocket URL (ws:// only for local tests)." },
+	{ "origin", "WA_ORIGIN", CFG_STR, S(origin), WS_DEFAULT_ORIGIN, 0, 0,
+	  "Origin header sent with the WebSocket upgrade." },
+	{ "trust-root", "WA_TRUST_ROOT", CFG_STR, S(trust_root), "", 0, 0,
+	  "Base64 of the 32-byte Noise certificate root (tests only; default: "
+	  "WhatsApp's own root; any other is logged as a warning)." },
+	{ "wa-version", "WA_VERSION", CFG_STR, S(wa_version), WA_VERSION_DEFAULT, 0, 0,
+	  "WhatsApp Web version announced; raise it if the server says 405 outdated." },
+	{ "device-name", "WA_DEVICE_NAME", CFG_STR, S(device_name), WA_DEVICE_NAME_DEFAULT, 0, 0,
+	  "Name the phone lists this linked device under." },
+	{ "auth-timeout", "WA_AUTH_TIMEOUT", CFG_MS, S(auth_timeout_ms), "180s", 1000, HOUR,
+	  "Bound on each login attempt." },
+	{ "qr-rounds", "WA_QR_ROUNDS", CFG_UINT, S(qr_rounds), "5", 1, 1000,
+	  "Unscanned pairing rounds before the QR pauses until asked for again." },
+	{ "qr-first", "WA_QR_FIRST", CFG_MS, S(qr_first_ms), "60s", 100, HOUR,
+	  "How long the first QR of a round is shown (WhatsApp: 60 s)." },
+	{ "qr-next", "WA_QR_NEXT", CFG_MS, S(qr_next_ms), "20s", 100, HOUR,
+	  "How long each following QR is shown (WhatsApp: 20 s)." },
+	{ "heartbeat", "WA_HEARTBEAT", CFG_MS, S(heartbeat_ms), "30s", 100, HOUR,
+	  "Keepalive ping and heartbeat period." },
+	{ "keepalive-misses", "WA_KEEPALIVE_MISSES", CFG_UINT, S(keepalive_misses), "3", 1, 100,
+	  "Heartbeat periods without an answer before the link is dropped (TIMEOUT)." },
+	{ "reconnect-wait", "WA_RECONNECT_WAIT", CFG_MS, S(reconnect_wait_ms), "30s", 0, HOUR,
+	  "Wait before reconnecting after TIMEOUT or CONFLICT; repeats back off." },
+	{ "backoff-cap", "WA_BACKOFF_CAP", CFG_MS, S(backoff_cap_ms), "5m", 1000, 24 * HOUR,
+	  "Longest wait between reconnect attempts." },
+	{ "backup-interval", "WA_BACKUP_INTERVAL", CFG_MS, S(backup_interval_ms), "300s", 0, 24 * HOUR,
+	  "Period of session snapshots into whatsapp-session/backups/ (0: off)." },
+	{ "backups-keep", "WA_BACKUPS_KEEP", CFG_UINT, S(backups_keep), "10", 0, 10000,
+	  "Snapshots (and logged-out sessions) kept." },
+	{ "ipc", "WA_IPC", CFG_STR, S(ipc), "", 0, 0,
+	  "Request socket URL (default ipc://<data>/run/worker.rpc; tcp://… for split hosts)." },
+	{ "events", "WA_EVENTS", CFG_STR, S(events), "", 0, 0,
+	  "Event socket URL (default ipc://<data>/run/worker.events)." },
+	{ "log-level", "WA_LOG_LEVEL", CFG_STR, S(log_level), "info", 0, 0,
+	  "debug, info, warn or error." },
+	{ "log-format", "WA_LOG_FORMAT", CFG_STR, S(log_format), "text", 0, 0,
+	  "text, or json for one JSON object a line." },
+	{ "session-key-file", "WA_SESSION_KEY_FILE", CFG_STR, S(session_key_file), "", 0, 0,
+	  "Seal session files at rest with a key from this file (0600, >= 16 bytes)." },
+	{ "test-ca-file", "WA_TEST_CA_FILE", CFG_STR, S(test_ca_file), "", 0, 0,
+	  "Trust only this CA for wss:// (local TLS tests)." },
+	{ "qr-terminal", "WA_QR_TERMINAL", CFG_BOOL, S(qr_terminal), NULL, 0, 0,
+	  "Draw each QR on stdout (default: on when stdout is a terminal)." },
+	{ "check", NULL, CFG_BOOL, S(check), "no", 0, 0,
+	  "Check the settings and the data directory, then exit." },
+};
+#undef S
+
+struct worker {
+	struct settings		 s;
+	struct lws_context	*cx;
+	struct store		*st;
+	struct whitelist	*wl;
+	struct worker_ipc	*ipc;
+	struct link		*link;
+	struct seal_key		*key;
+	uint8_t			 root[NOISE_KEY_LEN];
+	bool			 custom_root;
+	char			 rpc_url[IPC_URL_MAX + 256];
+	char			 events_url[IPC_URL_MAX + 256];
+	int			 sig_pipe[2];
+	bool			 quit;
+};
+
+static int signal_fd = -1;
+
+static void
+on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	if (signal_fd != -1 && write(signal_fd, &b, 1) == -1)
+		;	/* the pipe is full: a signal is already pending */
+	errno = saved;
+}
+
+/* Production workers hold keys: no core dumps, no ptrace by others. */
+static void
+harden_process(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static int
+load_trust_root(struct worker *w)
+{
+	size_t n;
+
+	if (w->s.trust_root[0] == '\0') {
+		memcpy(w->root, noise_wa_root_key, sizeof(w->root));
+		return 0;
+	}
+	if (sodium_base642bin(w->root, sizeof(w->root), w->s.trust_root,
+	    strlen(w->s.trust_root), NULL, &n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || n != sizeof(w->root)) {
+		log_errorx("--trust-root: not the base64 of a 32-byte key");
+		return -EINVAL;
+	}
+	w->custom_root = sodium_memcmp(w->root, noise_wa_root_key, sizeof(w->root)) != 0;
+	if (w->custom_root)
+		log_warnx("TRUST ROOT IS NOT WHATSAPP'S (%s): only for tests against "
+		    "a simulator", key_fpr(w->root, sizeof(w->root)));
+	return 0;
+}
+
+static int
+load_session_key(struct worker *w)
+{
+	struct stat sb;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (w->s.session_key_file[0] == '\0')
+		return 0;
+	if (stat(w->s.session_key_file, &sb) == 0 && (sb.st_mode & 077) != 0)
+		log_warnx("session key file %s is readable by others: chmod 600 it",
+		    w->s.session_key_file);
+	if ((rc = atomicfile_read(w->s.session_key_file, SEAL_KEYFILE_MAX, &buf,
+	    &len)) < 0) {
+		log_error(rc, "cannot read the session key file %s", w->s.session_key_file);
+		return rc;
+	}
+	if ((w->key = sodium_malloc(sizeof(*w->key))) == NULL)
+		rc = -ENOMEM;
+	else if ((rc = seal_key_from_bytes(buf, len, w->key)) < 0)
+		log_errorx("session key file %s: needs at least %d bytes",
+		    w->s.session_key_file, SEAL_KEYFILE_MIN);
+	sodium_memzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+static int
+check_settings(struct worker *w)
+{
+	struct ws_config wc = { .url = w->s.url, .origin = w->s.origin };
+	struct wa_version v;
+	enum log_level lv;
+	enum log_format lf;
+	int rc;
+
+	if (log_level_parse(w->s.log_level, &lv) < 0 ||
+	    log_format_parse(w->s.log_format, &lf) < 0) {
+		log_errorx("--log-level must be debug|info|warn|error and "
+		    "--log-format text|json");
+		return -EINVAL;
+	}
+	log_init("worker", lv, lf);
+	if (wa_version_parse(w->s.wa_version, &v) < 0) {
+		log_errorx("--wa-version '%s': expected three numbers like %s",
+		    w->s.wa_version, WA_VERSION_DEFAULT);
+		return -EINVAL;
+	}
+	if ((rc = ws_config_check(&wc)) < 0) {
+		log_error(rc, "--url '%s' or --origin is not usable", w->s.url);
+		return rc;
+	}
+	if ((rc = ipc_default_urls(w->s.data, w->rpc_url, w->events_url)) < 0) {
+		log_error(rc, "IPC socket paths under %s", w->s.data);
+		return rc;
+	}
+	if (w->s.ipc[0] != '\0')
+		snprintf(w->rpc_url, sizeof(w->rpc_url), "%s", w->s.ipc);
+	if (w->s.events[0] != '\0')
+		snprintf(w->events_url, sizeof(w->events_url), "%s", w->s.events);
+	if ((rc = ipc_url_check(w->rpc_url)) < 0 ||
+	    (rc = ipc_url_check(w->events_url)) < 0) {
+		log_error(rc, "IPC URL");
+		return rc;
+	}
+	if ((rc = load_trust_root(w)) < 0 || (rc = load_session_key(w)) < 0)
+		return rc;
+	return 0;
+}
+
+static int
+open_store(struct worker *w)
+{
+	struct store_cfg sc = { .data_dir = w->s.data, .client_id = w->s.client_id,
+	    .key = w->key, .backups_keep = (uint32_t)w->s.backups_keep };
+	pid_t holder = 0;
+	int rc;
+
+	if ((rc = store_open(&sc, &w->st, &holder)) == -EBUSY) {
+		log_errorx("session '%s' in %s is in use by another worker%s%ld; "
+		    "refusing to start a second one", w->s.client_id, w->s.data,
+		    holder > 0 ? " (pid " : "", (long)holder);
+		return rc;
+	}
+	if (rc < 0)
+		log_error(rc, "cannot open the session store in %s", w->s.data);
+	return rc;
+}
+
+static int
+open_whitelist(struct worker *w)
+{
+	char path[4096], why[WHITELIST_WHY_MAX];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", w->s.data, WHITELIST_FILE_NAME);
+	if ((w->wl = whitelist_new(path)) == NULL)
+		return -ENOMEM;
+	if ((rc = whitelist_load(w->wl, why)) < 0)
+		/* Fail closed, but keep the link: nobody is served until it is fixed. */
+		log_error(rc, "WHITELIST %s REFUSED: %s; serving nobody until it is "
+		    "fixed and reloaded (kill -HUP)", path, why);
+	else
+		log_info("whitelist: %zu numbers", whitelist_count(w->wl));
+	return 0;
+}
+
+static void
+reload_whitelist(struct worker *w)
+{
+	char why[WHITELIST_WHY_MAX];
+	int rc;
+
+	if ((rc = whitelist_load(w->wl, why)) < 0) {
+		log_error(rc, "whitelist reload refused: %s; keeping the current "
+		    "%zu numbers", why, whitelist_count(w->wl));
+		return;
+	}
+	log_info("whitelist reloaded: %zu numbers", whitelist_count(w->wl));
+	worker_ipc_publish_whitelist_reloaded(w->ipc);
+}
+
+static void
+shutdown_done(void *arg)
+{
+	struct worker *w = arg;
+
+	w->quit = true;
+	lws_cancel_service(w->cx);
+}
+
+static void
+handle_signals(struct worker *w)
+{
+	unsigned char sig;
+
+	while (read(w->sig_pipe[0], &sig, 1) == 1) {
+		switch (sig) {
+		case SIGHUP:
+			reload_whitelist(w);
+			break;
+		case SIGINT:
+		case SIGTERM:
+			log_info("signal %d: closing the link cleanly", sig);
+			link_shutdown(w->link, shutdown_done, w);
+			break;
+		}
+	}
+}
+
+/* Raw fds on the loop: the signal pipe and the IPC request socket. */
+static int
+fd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct worker *w = lws_context_user(lws_get_context(wsi));
+
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason != LWS_CALLBACK_RAW_RX_FILE)
+		return 0;
+	if (lws_get_socket_fd(wsi) == w->sig_pipe[0])
+		handle_signals(w);
+	else if (worker_ipc_service(w->ipc) < 0)
+		log_warnx("ipc: request socket failed; requests go unanswered");
+	return 0;
+}
+
+static const struct lws_protocols fd_protocol = {
+	.name = "walink-fd",
+	.callback = fd_callback,
+};
+
+static int
+watch_fd(struct worker *w, int fd)
+{
+	lws_sock_file_fd_type u;
+
+	u.filefd = fd;
+	if (lws_adopt_descriptor_vhost(lws_get_vhost_by_name(w->cx, "default"),
+	    LWS_ADOPT_RAW_FILE_DESC, u, fd_protocol.name, NULL) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+ev_state(void *arg, const struct link_view *v)
+{
+	worker_ipc_on_state(((struct worker *)arg)->ipc, v);
+}
+
+static void
+ev_heartbeat(void *arg, const struct link_view *v)
+{
+	worker_ipc_on_heartbeat(((struct worker *)arg)->ipc, v);
+}
+
+static void
+ev_qr_expired(void *arg, const struct link_view *v)
+{
+	worker_ipc_on_qr_expired(((struct worker *)arg)->ipc, v);
+}
+
+static void
+ev_qr(void *arg, const struct link_view *v)
+{
+	struct worker *w = arg;
+
+	worker_ipc_on_qr(w->ipc, v);
+	if (w->s.qr_terminal && v->has_qr) {
+		printf("\nScan with WhatsApp > Settings > Linked devices "
+		    "(QR %u of round %u):\n", v->qr_ref_index, v->qr_round);
+		qr_text_print(stdout, v->qr);
+		fflush(stdout);
+	}
+}
+
+static int
+setup_loop(struct worker *w)
+{
+	const struct lws_protocols extra[] = { fd_protocol, { 0 } };
+	struct link_events ev = {
+		.state = ev_state, .heartbeat = ev_heartbeat, .qr = ev_qr,
+		.qr_expired = ev_qr_expired, .arg = w,
+	};
+	struct link_cfg lc;
+	int fds[WORKER_IPC_FDS_MAX], n, i, rc, dupfd;
+
+	if (pipe2(w->sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -errno;
+	if ((rc = ws_context_new_with(w->s.test_ca_file[0] ? w->s.test_ca_file :
+	    NULL, extra, w, &w->cx)) < 0) {
+		log_error(rc, "cannot set up the network loop");
+		return rc;
+	}
+	if ((rc = worker_ipc_open(w->rpc_url, w->events_url, NULL, NULL, w->wl,
+	    &w->ipc)) < 0) {
+		log_error(rc, "cannot bind IPC sockets %s and %s", w->rpc_url,
+		    w->events_url);
+		return rc;
+	}
+	memset(&lc, 0, sizeof(lc));
+	lc.url = w->s.url;
+	lc.origin = w->s.origin;
+	lc.trust_root = w->root;
+	wa_version_parse(w->s.wa_version, &lc.version);
+	lc.device_name = w->s.device_name;
+	lc.auth_timeout_ms = w->s.auth_timeout_ms;
+	lc.heartbeat_ms = w->s.heartbeat_ms;
+	lc.keepalive_misses = (uint32_t)w->s.keepalive_misses;
+	lc.reconnect_wait_ms = w->s.reconnect_wait_ms;
+	lc.backoff_cap_ms = w->s.backoff_cap_ms;
+	lc.backup_interval_ms = w->s.backup_interval_ms;
+	lc.qr_rounds = (uint32_t)w->s.qr_rounds;
+	lc.qr_first_ms = w->s.qr_first_ms;
+	lc.qr_next_ms = w->s.qr_next_ms;
+	if ((rc = link_new(w->cx, &lc, w->st, &ev, &w->link)) < 0)
+		return rc;
+	worker_ipc_attach(w->ipc, &worker_ipc_link_ops, w->link);
+	if ((rc = watch_fd(w, w->sig_pipe[0])) < 0)
+		return rc;
+	n = worker_ipc_fds(w->ipc, fds);
+	for (i = 0; i < n; i++) {
+		/* lws closes what it adopts; nanomsg must keep its own fd. */
+		if ((dupfd = fcntl(fds[i], F_DUPFD_CLOEXEC, 0)) == -1)
+			return -errno;
+		if ((rc = watch_fd(w, dupfd)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+install_signals(struct worker *w)
+{
+	struct sigaction sa;
+
+	signal_fd = w->sig_pipe[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() wakes up */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+cleanup(struct worker *w)
+{
+	link_free(w->link);
+	worker_ipc_close(w->ipc);
+	ws_context_free(w->cx);
+	whitelist_free(w->wl);
+	store_close(w->st);
+	sodium_free(w->key);
+	if (w->sig_pipe[0] >= 0) {
+		close(w->sig_pipe[1]);	/* [0] was adopted and closed by lws */
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct worker w;
+	char err[CFG_ERR_MAX];
+	int rc;
+
+	w.sig_pipe[0] = w.sig_pipe[1] = -1;
+	w.s.qr_terminal = isatty(STDOUT_FILENO);
+	if ((rc = cfg_parse(options, sizeof(options) / sizeof(options[0]), &w.s,
+	    argc, argv, NULL, err)) != 0) {
+		if (rc == 1) {
+			cfg_usage(stdout, "wa-worker [settings]", options,
+			    sizeof(options) / sizeof(options[0]));
+			return 0;
+		}
+		fprintf(stderr, "wa-worker: %s\n", err);
+		return 2;
+	}
+	if (sodium_init() < 0)
+		fatalx("libsodium cannot start");
+	harden_process();
+	lws_set_log_level(LLL_ERR, NULL);
+	if (check_settings(&w) < 0)
+		return 2;
+	if (open_store(&w) < 0 || open_whitelist(&w) < 0) {
+		cleanup(&w);
+		return 1;
+	}
+	if (w.s.check) {
+		printf("wa-worker: settings and data directory OK\n");
+		cleanup(&w);
+		return 0;
+	}
+	if (setup_loop(&w) < 0) {
+		cleanup(&w);
+		return 1;
+	}
+	install_signals(&w);
+	log_info("wa-worker %s: session '%s' in %s; ipc %s; events %s",
+	    PROJECT_VERSION, w.s.client_id, w.s.data, w.rpc_url, w.events_url);
+	if ((rc = link_start(w.link)) < 0) {
+		cleanup(&w);
+		return 1;
+	}
+	while (!w.quit)
+		if (lws_service(w.cx, 0) < 0)
+			break;
+	log_info("wa-worker: stopped");
+	cleanup(&w);
+	return 0;
+}
