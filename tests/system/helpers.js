@@ -1,0 +1,160 @@
+// Helpers for system tests: start real wa-worker processes against wa-sim,
+// read their state through wa-probe, and speak IPC directly (protobufjs
+// for proto/ipc.proto, nanocat from Debian's nanomsg-utils for the socket).
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+export { startSim, tmpDir, sleep, waitFor, freePort } from '../sim/test/helpers.js';
+import { tmpDir, sleep, waitFor } from '../sim/test/helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '..', '..');
+export const BUILD = process.env.WALINK_BUILD || path.join(REPO, 'build-asan');
+export const BIN = {
+	worker: path.join(BUILD, 'session-worker', 'wa-worker'),
+	probe: path.join(BUILD, 'shared', 'wa-probe'),
+	control: path.join(BUILD, 'control-plane', 'wa-control'),
+};
+
+// Short timings so a whole fault sequence fits in seconds.
+export const FAST = {
+	'--heartbeat': '300ms',
+	'--reconnect-wait': '500ms',
+	'--backoff-cap': '3s',
+	'--auth-timeout': '10s',
+	'--backup-interval': '0',
+};
+
+/**
+ * Starts wa-worker on dataDir against the simulator; returns a handle with
+ * its output, urls and stop/kill. Waits for nothing: use waitState.
+ */
+export async function startWorker(sim, { dataDir, extra = {}, env = {} } = {}) {
+	const dir = dataDir || tmpDir('walink-worker-');
+	const root = (await sim.api('GET', '/sim/trust-root')).body.publicKey;
+	const flags = { '--data': dir, '--url': sim.url, '--trust-root': root,
+	    '--no-qr-terminal': null, ...FAST, ...extra };
+	const args = [];
+	for (const [k, v] of Object.entries(flags)) {
+		if (v === undefined)
+			continue;
+		args.push(k);
+		if (v !== null)
+			args.push(String(v));
+	}
+	const child = spawn(BIN.worker, args, {
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: { ...process.env, ...env },
+	});
+	let out = '';
+	child.stdout.on('data', (d) => { out += d; });
+	child.stderr.on('data', (d) => { out += d; });
+	const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+	const ipc = `ipc://${path.resolve(dir)}/run/worker.rpc`;
+	return {
+		child, dataDir: dir, ipc, exited,
+		output: () => out,
+		kill9: async () => { child.kill('SIGKILL'); await exited; },
+		stop: async (ms = 5000) => {
+			if (child.exitCode !== null || child.signalCode !== null)
+				return exited;
+			child.kill('SIGTERM');
+			const t = setTimeout(() => child.kill('SIGKILL'), ms);
+			const r = await exited;
+			clearTimeout(t);
+			return r;
+		},
+	};
+}
+
+/** Runs wa-probe; resolves {code, stdout, stderr}. */
+export function probe(worker, ...args) {
+	return new Promise((resolve) => {
+		execFile(BIN.probe, ['--ipc', worker.ipc, '--timeout', '2', ...args],
+		    { timeout: 10000 }, (err, stdout, stderr) => {
+			resolve({ code: err ? (err.code ?? 99) : 0, stdout, stderr });
+		});
+	});
+}
+
+export async function probeState(worker) {
+	const r = await probe(worker, '--json', 'state');
+	try {
+		return { code: r.code, ...JSON.parse(r.stdout) };
+	} catch {
+		return { code: r.code, state: null };
+	}
+}
+
+/** Waits until the worker reports one of the states; returns the state object. */
+export async function waitState(worker, states, ms = 15000) {
+	const want = Array.isArray(states) ? states : [states];
+	let last;
+	try {
+		return await waitFor(async () => {
+			last = await probeState(worker);
+			return want.includes(last.state) ? last : null;
+		}, ms, `state ${want.join('|')}`);
+	} catch (e) {
+		e.message += ` (last: ${JSON.stringify(last)})\n--- worker output ---\n${worker.output().slice(-4000)}`;
+		throw e;
+	}
+}
+
+/** Reads the QR through the probe and has the simulated phone scan it. */
+export async function scanQr(sim, worker, phone = '15550001111') {
+	const qr = await waitFor(async () => {
+		const r = await probe(worker, 'qr');
+		return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+	}, 15000, 'a QR from wa-probe');
+	const r = await sim.api('POST', '/sim/phone/scan', { qr, phone });
+	if (r.status !== 200)
+		throw new Error(`scan failed: ${r.status} ${r.text}`);
+	return { qr, jid: r.body.jid };
+}
+
+export async function simDevice(sim, phone) {
+	const list = (await sim.api('GET', '/sim/devices')).body;
+	return list.find((d) => d.phone === phone);
+}
+
+let ipcRoot;
+async function ipcTypes() {
+	if (!ipcRoot)
+		ipcRoot = await protobuf.load(path.join(REPO, 'proto', 'ipc.proto'));
+	return {
+		Request: ipcRoot.lookupType('wlipc.Request'),
+		Reply: ipcRoot.lookupType('wlipc.Reply'),
+	};
+}
+
+/** Sends raw bytes on the worker's REP socket; resolves the reply bytes. */
+export function ipcRaw(worker, bytes) {
+	const dir = tmpDir('walink-ipc-');
+	const f = path.join(dir, 'req');
+	fs.writeFileSync(f, bytes);
+	return new Promise((resolve) => {
+		execFile('nanocat', ['--req', '--connect', worker.ipc, '-F', f, '--raw',
+		    '--recv-timeout', '3', '--send-timeout', '3'],
+		    { timeout: 8000, encoding: 'buffer' }, (err, stdout) => {
+			fs.rmSync(dir, { recursive: true, force: true });
+			resolve(stdout || Buffer.alloc(0));
+		});
+	});
+}
+
+let nextId = 1;
+/** One IPC request as a plain object ({whitelistAdd: '...'}); resolves the decoded reply. */
+export async function ipcCall(worker, body, { version = 1 } = {}) {
+	const { Request, Reply } = await ipcTypes();
+	const req = Request.encode(Request.fromObject({ version, id: nextId++, ...body })).finish();
+	const out = await ipcRaw(worker, req);
+	if (!out || out.length === 0)
+		return null;
+	return Reply.toObject(Reply.decode(out), { longs: Number, enums: String, defaults: false });
+}
+
+export { sleep as delay };

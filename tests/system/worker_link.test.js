@@ -1,0 +1,194 @@
+// wa-worker against wa-sim: pairing, restart without QR, heartbeats, QR
+// rounds and every disconnect strategy of DESIGN.md.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSim, startWorker, waitState, scanQr, probe, probeState, simDevice,
+    sleep, waitFor } from './helpers.js';
+
+let sim;
+const workers = [];
+before(async () => { sim = await startSim(); });
+after(async () => {
+	for (const w of workers)
+		await w.stop();
+	await sim.stop();
+});
+
+async function worker(opts) {
+	const w = await startWorker(sim, opts);
+	workers.push(w);
+	return w;
+}
+
+/** A paired, connected worker for phone. */
+async function paired(phone, opts = {}) {
+	const w = await worker(opts);
+	await waitState(w, 'qr');
+	const { jid } = await scanQr(sim, w, phone);
+	const t0 = Date.now();
+	await waitState(w, 'connected', 10000);
+	return { w, jid, pairMs: Date.now() - t0 };
+}
+
+test('fresh data dir: QR, scan, connected within 2 s, heartbeats flow', async () => {
+	const { w, jid, pairMs } = await paired('15550001001');
+	assert.ok(pairMs < 2000, `connected ${pairMs} ms after the scan`);
+	assert.match(jid, /^15550001001:\d+@s\.whatsapp\.net$/);
+	const s = await probeState(w);
+	assert.equal(s.code, 0);
+	assert.equal(s.isReady, true);
+	assert.equal(s.isAuthenticated, true);
+	assert.equal(s.connectedNumber, '15550001001');
+	// heartbeats at the configured 300 ms period: several within 2 s
+	const first = s.lastHeartbeat;
+	await sleep(1500);
+	const later = await probeState(w);
+	assert.ok(later.lastHeartbeat > first, 'lastHeartbeat moves');
+	const beats = (w.output().match(/heartbeat: /g) || []).length;
+	assert.ok(beats >= 4, `${beats} heartbeats logged`);
+	assert.equal(w.output().includes('wa.me/settings'), false, 'the QR never reaches the log');
+	const files = fs.readdirSync(path.join(w.dataDir, 'whatsapp-session', 'session-default'));
+	assert.ok(files.includes('creds.json'));
+	const mode = fs.statSync(path.join(w.dataDir, 'whatsapp-session', 'session-default',
+	    'creds.json')).mode & 0o777;
+	assert.equal(mode, 0o600);
+});
+
+test('kill -9 and restart: connected again with no QR and the same device', async () => {
+	const { w, jid } = await paired('15550001002');
+	const before = await simDevice(sim, '15550001002');
+	await w.kill9();
+	const w2 = await worker({ dataDir: w.dataDir });
+	const s = await waitState(w2, 'connected', 10000);
+	assert.equal(s.connectedNumber, '15550001002');
+	assert.equal(w2.output().includes('QR 1/'), false, 'no QR shown on restart');
+	const after = await simDevice(sim, '15550001002');
+	assert.equal(after.jid, jid);
+	assert.equal(after.connects, before.connects + 1);
+});
+
+test('a second worker on the same session refuses to start', async () => {
+	const { w } = await paired('15550001003');
+	const w2 = await worker({ dataDir: w.dataDir });
+	const r = await w2.exited;
+	assert.equal(r.code, 1);
+	assert.match(w2.output(), /in use by another worker \(pid \d+/);
+	assert.equal((await probeState(w)).state, 'connected');
+});
+
+test('restart-required (515) reconnects at once', async () => {
+	const { w, jid } = await paired('15550001004');
+	const before = await simDevice(sim, '15550001004');
+	await sim.api('POST', '/sim/inject', { jid, fault: 'restart-required' });
+	await waitFor(async () => (await simDevice(sim, '15550001004')).connects > before.connects,
+	    3000, 'a new login');
+	await waitState(w, 'connected');
+	assert.match(w.output(), /NAVIGATION\): reconnect at once/);
+});
+
+test('conflict waits then reconnects; a third conflict in the window stops', async () => {
+	const { w, jid } = await paired('15550001005', { extra: { '--reconnect-wait': '1s' } });
+	for (let i = 1; i <= 2; i++) {
+		await sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
+		const s = await waitState(w, 'disconnected', 3000);
+		assert.equal(s.reason, 'CONFLICT');
+		assert.ok(s.nextAttempt, 'a next attempt is planned');
+		await waitState(w, 'connected', 5000);
+	}
+	await sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
+	const s = await waitState(w, 'conflict', 3000);
+	assert.equal(s.code, 2, 'the probe says a person is needed');
+	await sleep(1500);
+	assert.equal((await probeState(w)).state, 'conflict', 'no ping-pong');
+});
+
+test('logout moves the session aside and shows a new QR', async () => {
+	const { w, jid } = await paired('15550001006');
+	await sim.api('POST', '/sim/inject', { jid, fault: 'logout' });
+	await waitState(w, 'qr', 5000);
+	const backups = fs.readdirSync(path.join(w.dataDir, 'whatsapp-session', 'backups'));
+	const moved = backups.filter((n) => n.startsWith('logged-out-default-'));
+	assert.equal(moved.length, 1);
+	assert.equal(fs.statSync(path.join(w.dataDir, 'whatsapp-session', 'backups', moved[0])).mode & 0o777, 0o700);
+	// the new identity pairs again
+	await scanQr(sim, w, '15550001006');
+	await waitState(w, 'connected', 5000);
+});
+
+test('unlink on the phone is a logout too', async () => {
+	const { w, jid } = await paired('15550001007');
+	await sim.api('POST', '/sim/phone/unlink', { jid });
+	await waitState(w, 'qr', 5000);
+	assert.match(w.output(), /LOGOUT/);
+});
+
+test('drop and stall take the TIMEOUT path and come back', async () => {
+	const { w, jid } = await paired('15550001008');
+	await sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
+	let s = await waitState(w, ['disconnected'], 3000);
+	assert.equal(s.reason, 'TIMEOUT');
+	await waitState(w, 'connected', 5000);
+	await sim.api('POST', '/sim/inject', { jid, fault: 'stall' });
+	s = await waitState(w, 'unstable', 3000);
+	s = await waitState(w, 'disconnected', 5000);
+	assert.equal(s.reason, 'TIMEOUT');
+	await waitState(w, 'connected', 8000);
+});
+
+test('temp-ban waits for the expiry, keeps the credentials, then logs in', async () => {
+	const { w, jid } = await paired('15550001009');
+	await sim.api('POST', '/sim/inject', { jid, fault: 'temp-ban', seconds: 3 });
+	const s = await waitState(w, 'banned', 5000);
+	assert.equal(s.code, 2);
+	await sleep(1000);
+	assert.equal((await probeState(w)).state, 'banned', 'no attempt before the expiry');
+	await waitState(w, 'connected', 10000);
+	assert.ok(fs.existsSync(path.join(w.dataDir, 'whatsapp-session', 'session-default', 'creds.json')));
+});
+
+test('outdated stops and names the setting; restart after clear recovers', async () => {
+	const { w, jid } = await paired('15550001010');
+	await sim.api('POST', '/sim/inject', { jid, fault: 'outdated' });
+	const s = await waitState(w, 'outdated', 5000);
+	assert.equal(s.code, 2);
+	assert.match(s.strategy, /--wa-version/);
+	await sleep(1200);
+	assert.equal((await probeState(w)).state, 'outdated', 'does not loop');
+	await sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+	await w.stop();
+	const w3 = await worker({ dataDir: w.dataDir });
+	await waitState(w3, 'connected', 8000);
+});
+
+test('repeated drops back off instead of spinning', async () => {
+	const { w, jid } = await paired('15550001011');
+	const waits = [];
+	for (let i = 0; i < 3; i++) {
+		await sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
+		const s = await waitState(w, 'disconnected', 3000);
+		waits.push(s.nextAttempt ? Date.parse(s.nextAttempt) - Date.now() : 0);
+		await waitState(w, 'connected', 10000);
+	}
+	assert.match(w.output(), /attempt 3\)/);
+	assert.ok(waits[2] > waits[0], `waits grow: ${waits.join(', ')} ms`);
+});
+
+test('unscanned QR rounds start new rounds, then pause; new-qr resumes', async () => {
+	const quick = await startSim({ args: ['--qr-first-ms', '300', '--qr-next-ms', '200', '--qr-refs', '2'] });
+	try {
+		const w = await startWorker(quick, { extra: { '--qr-first': '300ms', '--qr-next': '200ms', '--qr-rounds': '2' } });
+		workers.push(w);
+		await waitFor(async () => /QR round 2 expired unscanned/.test(w.output()), 10000, 'two rounds');
+		const s = await waitState(w, 'qr', 3000);
+		assert.equal(s.qrPaused, true);
+		assert.equal(s.code, 2);
+		assert.equal((await probe(w, 'qr')).code, 1, 'no QR while paused');
+		assert.equal((await probe(w, 'new-qr')).code, 0);
+		await waitFor(async () => (await probe(w, 'qr')).code === 0, 5000, 'a QR after new-qr');
+		await w.stop();
+	} finally {
+		await quick.stop();
+	}
+});
