@@ -90,6 +90,7 @@ xeddsa_sign(const uint8_t priv[static XEDDSA_KEY_LEN], const uint8_t *msg,
 	signal_context *ctx = NULL;
 	ec_private_key *key = NULL;
 	signal_buffer *out = NULL;
+	uint8_t k[XEDDSA_KEY_LEN];
 	int rc = -ENOMEM;
 
 	if (sodium_init() < 0)
@@ -100,8 +101,21 @@ xeddsa_sign(const uint8_t priv[static XEDDSA_KEY_LEN], const uint8_t *msg,
 		rc = -EINVAL;
 		goto out_context;
 	}
-	if (curve_decode_private_point(&key, priv, XEDDSA_KEY_LEN, ctx) != 0)
-		goto out_context;	/* length is fixed: only ENOMEM is left */
+	/*
+	 * The signer uses the scalar as given, while X25519 clamps it when it
+	 * makes the public key: clamp here so any 32 bytes we use as a
+	 * Curve25519 private key sign for the public key X25519 gives it.
+	 */
+	memcpy(k, priv, XEDDSA_KEY_LEN);
+	k[0] &= 248;
+	k[31] &= 127;
+	k[31] |= 64;
+	rc = curve_decode_private_point(&key, k, XEDDSA_KEY_LEN, ctx);
+	sodium_memzero(k, sizeof(k));
+	if (rc != 0) {
+		rc = -ENOMEM;		/* length is fixed: only ENOMEM is left */
+		goto out_context;
+	}
 	if (curve_calculate_signature(ctx, &out, key, msg, len) < 0 ||
 	    signal_buffer_len(out) != XEDDSA_SIG_LEN) {
 		rc = -EIO;
