@@ -77,7 +77,7 @@ frame_check_len(const struct frame_reader *r, size_t n)
 	return 0;
 }
 
-/* Grows buf to hold want bytes; want never exceeds 3 + max. */
+/* Grows buf (doubling) to hold want bytes; want never exceeds 3 + max. */
 static int
 reader_reserve(struct frame_reader *r, size_t want)
 {
@@ -126,11 +126,12 @@ reader_fill(struct frame_reader *r, const uint8_t *p, size_t n, size_t *used,
 			return rc;
 	}
 	want = FRAME_HDR_LEN + frame_len_at(r->buf);	/* checked: <= 3 + max */
-	if ((rc = reader_reserve(r, want)) < 0)
-		return rc;
 	take = want - r->len;
 	if (take > n - *used)
 		take = n - *used;
+	/* Grow with the bytes that came, not with what a header claims. */
+	if ((rc = reader_reserve(r, r->len + take)) < 0)
+		return rc;
 	memcpy(r->buf + r->len, p + *used, take);
 	r->len += take;
 	*used += take;
