@@ -107,7 +107,8 @@ int	 noise_symmetric_decrypt_and_hash(struct noise_symmetric *,
 	    const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *outlen);
 int	 noise_symmetric_split(struct noise_symmetric *, struct noise_cipher **c1,
 	    struct noise_cipher **c2);
-void	 noise_symmetric_hash(const struct noise_symmetric *, uint8_t out[static NOISE_HASH_LEN]);
+void	 noise_symmetric_hash(const struct noise_symmetric *,
+	    uint8_t out[static NOISE_HASH_LEN]);
 
 /*
  * Verifies a CertChain (protocol-notes §2): intermediate signed by root

@@ -32,7 +32,8 @@ cert_is_complete(const Wa__CertChain__NoiseCertificate *c)
 }
 
 static bool
-cert_is_signed_by(const Wa__CertChain__NoiseCertificate *c, const uint8_t key[static NOISE_KEY_LEN])
+cert_is_signed_by(const Wa__CertChain__NoiseCertificate *c,
+    const uint8_t key[static NOISE_KEY_LEN])
 {
 	return xeddsa_verify(key, c->details.data, c->details.len,
 	    c->signature.data);
@@ -40,7 +41,8 @@ cert_is_signed_by(const Wa__CertChain__NoiseCertificate *c, const uint8_t key[st
 
 /* protoc-c makes unpack helpers for top-level messages only. */
 static int
-cert_details(const Wa__CertChain__NoiseCertificate *c, Wa__CertChain__NoiseCertificate__Details **out)
+cert_details(const Wa__CertChain__NoiseCertificate *c,
+    Wa__CertChain__NoiseCertificate__Details **out)
 {
 	Wa__CertChain__NoiseCertificate__Details *d;
 

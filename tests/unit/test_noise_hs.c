@@ -694,6 +694,52 @@ test_noise_hs_finish_limits_payload_and_output(void **state)
 	free(sh);
 }
 
+static void
+test_noise_hs_refuses_low_order_server_ephemeral(void **state)
+{
+	struct noise_hs *hs = hs_after_hello(&k.cfg, NULL, NULL);
+	uint8_t *sh;
+	size_t len;
+
+	(void)state;
+	sh = wire_frame("wire.server_hello", 0, &len);
+	assert_memory_equal(sh + 5, k.srv_e_pub, 32);	/* 1a d7 02 0a 20 */
+	memset(sh + 5, 0, 32);			/* the identity: DH gives zero */
+	assert_int_equal(noise_hs_read_hello(hs, sh, len), NOISE_ERR_MALFORMED);
+	noise_hs_free(hs);
+	free(sh);
+}
+
+static void
+test_noise_hs_uses_wall_clock_when_now_is_zero(void **state)
+{
+	struct noise_hs_config cfg = k.cfg;
+	uint8_t *chain;
+	size_t clen;
+
+	(void)state;
+	chain = testvec_hex(vec, "cert_chain", &clen);
+	cfg.now = 0;			/* the vector's chain runs to 2100 */
+	assert_int_equal(read_chain(&cfg, chain, clen), 0);
+	free(chain);
+}
+
+static void
+test_noise_default_root_is_whatsapps(void **state)
+{
+	static const char hex[] =
+	    "142375574d0a587166aae71ebe516437c4a28b73e3695c6ce1f7f9545da8ee6b";
+	uint8_t want[32];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sodium_hex2bin(want, sizeof(want), hex, sizeof(hex) - 1,
+	    NULL, &n, NULL), 0);
+	assert_int_equal(n, 32);
+	assert_memory_equal(noise_wa_root_key, want, 32);
+	assert_memory_equal(noise_wa_prologue, "WA\x06\x03", 4);
+}
+
 int
 main(void)
 {
@@ -717,6 +763,9 @@ main(void)
 		cmocka_unit_test(test_noise_hs_refuses_calls_out_of_order),
 		cmocka_unit_test(test_noise_hs_refuses_static_pair_that_does_not_match),
 		cmocka_unit_test(test_noise_hs_finish_limits_payload_and_output),
+		cmocka_unit_test(test_noise_hs_refuses_low_order_server_ephemeral),
+		cmocka_unit_test(test_noise_hs_uses_wall_clock_when_now_is_zero),
+		cmocka_unit_test(test_noise_default_root_is_whatsapps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

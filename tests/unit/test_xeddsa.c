@@ -112,6 +112,20 @@ test_xeddsa_verifies_baileys_certificate_signature(void **state)
 	json_decref(v);
 }
 
+/* X25519 clamps a private key; signing must sign for that same public key. */
+static void
+test_xeddsa_unclamped_private_key_signs_for_its_x25519_public_key(void **state)
+{
+	uint8_t priv[32], pub[32], sig[64];
+
+	(void)state;
+	memset(priv, 0xff, sizeof(priv));	/* every clamped bit set wrong */
+	priv[31] = 0xbf;
+	crypto_scalarmult_base(pub, priv);
+	assert_int_equal(xeddsa_sign(priv, priv, 32, sig), 0);
+	assert_true(xeddsa_verify(pub, priv, 32, sig));
+}
+
 int
 main(void)
 {
@@ -121,6 +135,7 @@ main(void)
 		cmocka_unit_test(test_xeddsa_signatures_are_randomised),
 		cmocka_unit_test(test_xeddsa_refuses_flipped_message_signature_or_key),
 		cmocka_unit_test(test_xeddsa_verifies_baileys_certificate_signature),
+		cmocka_unit_test(test_xeddsa_unclamped_private_key_signs_for_its_x25519_public_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
