@@ -290,7 +290,12 @@ ipc_now_ms(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for the reply to id until deadline (monotonic ms). */
+/*
+ * Waits for the reply to id until deadline (monotonic ms). nanomsg's REQ
+ * drops replies to older requests itself (its own request id travels in
+ * the message header) and takes one reply per request, so a reply that
+ * still carries another id answers a request we never sent: -EPROTO.
+ */
 static int
 ipc_await_reply(int sock, uint64_t id, int64_t deadline,
     Wlipc__Reply **reply)
@@ -301,24 +306,22 @@ ipc_await_reply(int sock, uint64_t id, int64_t deadline,
 	int64_t left;
 	int rc;
 
-	for (;;) {
-		if ((left = deadline - ipc_now_ms(CLOCK_MONOTONIC)) <= 0)
-			return -ETIMEDOUT;
-		if ((rc = ipc_setopt(sock, NN_SOL_SOCKET, NN_RCVTIMEO,
-		    (int)left)) < 0)
-			return rc;
-		if ((rc = ipc_recv(sock, 0, &msg, &len)) < 0)
-			return rc == -EAGAIN ? -ETIMEDOUT : rc;
-		rc = ipc_reply_unpack(msg, len, &rp);
-		ipc_msg_free(msg);
-		if (rc < 0)
-			return rc;
-		if (rp->id == id) {
-			*reply = rp;
-			return 0;
-		}
-		ipc_reply_free(rp);	/* stale: the answer to an older request */
+	if ((left = deadline - ipc_now_ms(CLOCK_MONOTONIC)) <= 0)
+		return -ETIMEDOUT;
+	if ((rc = ipc_setopt(sock, NN_SOL_SOCKET, NN_RCVTIMEO, (int)left)) < 0)
+		return rc;
+	if ((rc = ipc_recv(sock, 0, &msg, &len)) < 0)
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	rc = ipc_reply_unpack(msg, len, &rp);
+	ipc_msg_free(msg);
+	if (rc < 0)
+		return rc;
+	if (rp->id != id) {
+		ipc_reply_free(rp);
+		return -EPROTO;
 	}
+	*reply = rp;
+	return 0;
 }
 
 int

@@ -141,9 +141,11 @@ int	ipc_reply_send(int sock, Wlipc__Reply *);
 
 /*
  * Client: one REQ round trip within timeout_ms. req->id 0 gets a fresh
- * random id (written back). Replies with another id are stale and
- * dropped; -ETIMEDOUT when none matches in time; -WL_EVERSION if the
- * worker speaks another version. *reply is the caller's (ipc_reply_free).
+ * random id (written back). Stale replies (to an earlier request that
+ * timed out) are dropped by nanomsg's REQ itself; -ETIMEDOUT when no
+ * reply comes in time; -EPROTO if the reply carries another id (dropped);
+ * -WL_EVERSION if the worker speaks another version. A new call on the
+ * socket cancels one in flight. *reply is the caller's (ipc_reply_free).
  */
 int	ipc_call(int sock, Wlipc__Request *req, Wlipc__Reply **reply,
 	    int timeout_ms);

@@ -187,13 +187,57 @@ ipc_event_free(Wlipc__Event *ev)
 		wlipc__event__free_unpacked(ev, NULL);
 }
 
+/*
+ * True if every required field of m (recursively) is present, so packing
+ * sends what the peer's unpack will accept. Not protobuf_c_message_check:
+ * libsignal-protocol-c exports its bundled protobuf-c 1.1.1, whose check
+ * does not know oneofs (it reads a oneof string as a submessage and
+ * crashes), and link order decides which copy a binary calls.
+ */
+static bool
+ipc_msg_complete(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const ProtobufCFieldDescriptor *f;
+	const char *base = (const char *)m;
+	void *const *ptrs;
+	size_t i, j, n;
+
+	for (i = 0; i < d->n_fields; i++) {
+		f = &d->fields[i];
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+			continue;	/* another member of the oneof is set */
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE &&
+		    f->type != PROTOBUF_C_TYPE_STRING)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			n = *(const size_t *)(base + f->quantifier_offset);
+			ptrs = *(void *const *const *)(base + f->offset);
+		} else {
+			n = 1;
+			ptrs = (void *const *)(base + f->offset);
+		}
+		for (j = 0; j < n; j++) {
+			if (ptrs[j] == NULL) {
+				if (f->label != PROTOBUF_C_LABEL_OPTIONAL)
+					return false;
+			} else if (f->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    !ipc_msg_complete(ptrs[j])) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static int
 ipc_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len)
 {
 	uint8_t *buf;
 	size_t n;
 
-	if (!protobuf_c_message_check(m))	/* a NULL required field */
+	if (!ipc_msg_complete(m))
 		return -EINVAL;
 	if ((n = protobuf_c_message_get_packed_size(m)) > WL_IPC_MSG_MAX)
 		return -EMSGSIZE;
