@@ -276,6 +276,26 @@ whitelist_save(const struct whitelist *wl)
 	return rc;
 }
 
+/* Checks one array entry; writes its number, or why it is refused. */
+static int
+wl_parse_entry(json_t *e, size_t i, char num[static PHONE_BUF],
+    char why[static WHITELIST_WHY_MAX])
+{
+	const char *reason;
+
+	if (!json_is_string(e)) {
+		snprintf(why, WHITELIST_WHY_MAX, "entry %zu is not a string",
+		    i + 1);
+		return -WL_EBADFILE;
+	}
+	if (phone_normalise(json_string_value(e), num, &reason) < 0) {
+		snprintf(why, WHITELIST_WHY_MAX, "entry %zu \"%.24s\": %s",
+		    i + 1, json_string_value(e), reason);
+		return -WL_EBADFILE;
+	}
+	return 0;
+}
+
 /* Parses and validates a whole file into tmp (an empty path-less list). */
 static int
 wl_parse(struct whitelist *tmp, const char *buf, size_t len,
@@ -283,10 +303,9 @@ wl_parse(struct whitelist *tmp, const char *buf, size_t len,
 {
 	json_error_t jerr;
 	json_t *arr, *e;
-	const char *reason;
 	char num[PHONE_BUF];
 	size_t i;
-	int rc = -WL_EBADFILE;
+	int rc = 0;
 
 	if (len > WHITELIST_FILE_MAX) {
 		snprintf(why, WHITELIST_WHY_MAX, "larger than %u bytes",
@@ -294,41 +313,28 @@ wl_parse(struct whitelist *tmp, const char *buf, size_t len,
 		return -EFBIG;
 	}
 	if ((arr = json_loadb(buf, len, 0, &jerr)) == NULL) {
-		snprintf(why, WHITELIST_WHY_MAX, "not valid JSON: line %d: %.100s",
-		    jerr.line, jerr.text);
-		return rc;
+		snprintf(why, WHITELIST_WHY_MAX,
+		    "not valid JSON: line %d: %.100s", jerr.line, jerr.text);
+		return -WL_EBADFILE;
 	}
 	if (!json_is_array(arr)) {
 		snprintf(why, WHITELIST_WHY_MAX, "not a JSON array");
-		goto out_decref;
+		rc = -WL_EBADFILE;
 	}
-	json_array_foreach(arr, i, e) {
-		if (!json_is_string(e)) {
-			snprintf(why, WHITELIST_WHY_MAX,
-			    "entry %zu is not a string", i + 1);
-			goto out_decref;
-		}
-		if (phone_normalise(json_string_value(e), num, &reason) < 0) {
-			snprintf(why, WHITELIST_WHY_MAX, "entry %zu \"%.24s\": %s",
-			    i + 1, json_string_value(e), reason);
-			goto out_decref;
-		}
+	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		e = json_array_get(arr, i);
+		if ((rc = wl_parse_entry(e, i, num, why)) < 0)
+			break;
 		if (wl_find(tmp, num) != SIZE_MAX)
 			continue;	/* a duplicate: harmless, dropped */
 		if (tmp->live == WHITELIST_MAX) {
 			snprintf(why, WHITELIST_WHY_MAX,
 			    "more than %d numbers", WHITELIST_MAX);
 			rc = -WL_EFULL;
-			goto out_decref;
-		}
-		if ((rc = wl_append(tmp, num)) < 0) {
+		} else if ((rc = wl_append(tmp, num)) < 0) {
 			snprintf(why, WHITELIST_WHY_MAX, "%s", wl_strerror(rc));
-			goto out_decref;
 		}
 	}
-	rc = 0;
-
-out_decref:
 	json_decref(arr);
 	return rc;
 }
