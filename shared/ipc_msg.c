@@ -60,7 +60,8 @@ ipc_envelope_peek(const uint8_t *buf, size_t len, struct ipc_envelope *out)
 		case WT_VARINT:
 			if ((rc = rd_varint(&r, &v)) < 0)
 				return rc;
-			if (key >> 3 == 1 && v <= UINT32_MAX) {
+			if (key >> 3 == 1) {
+				/* uint32 takes a varint's low 32 bits */
 				e.version = (uint32_t)v;
 				e.has_version = true;
 			} else if (key >> 3 == 2) {
@@ -90,6 +91,20 @@ ipc_envelope_peek(const uint8_t *buf, size_t len, struct ipc_envelope *out)
 	return 0;
 }
 
+/*
+ * Field 1 of Request, Reply and Event is `uint32 version`; protoc-c sorts
+ * a descriptor's fields by number, so it is fields[0].
+ */
+static uint32_t
+ipc_version_of(const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *f = &m->descriptor->fields[0];
+
+	if (f->id != 1 || f->type != PROTOBUF_C_TYPE_UINT32)
+		return 0;
+	return *(const uint32_t *)((const char *)m + f->offset);
+}
+
 static int
 ipc_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf,
     size_t len, ProtobufCMessage **out)
@@ -108,6 +123,10 @@ ipc_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf,
 		return -WL_EVERSION;
 	if ((m = protobuf_c_message_unpack(d, NULL, len, buf)) == NULL)
 		return -EBADMSG;
+	if (ipc_version_of(m) != WL_IPC_VERSION) {	/* the decoder's word */
+		protobuf_c_message_free_unpacked(m, NULL);
+		return -WL_EVERSION;
+	}
 	*out = m;
 	return 0;
 }

@@ -215,6 +215,9 @@ log_write(const char *p, size_t n)
 	}
 }
 
+static void	log_vemit(enum log_level, int, const char *, va_list)
+		    LOG_PRINTF(3, 0);
+
 static void
 log_vemit(enum log_level level, int err, const char *fmt, va_list ap)
 {

@@ -110,6 +110,34 @@ test_ipc_request_unpack_refuses_version_zero(void **state)
 	free(buf);
 }
 
+/*
+ * Fuzzer find (corpus ipc_request/crash-version-varint-over-32-bits): a
+ * repeated version whose varint passes 32 bits. protobuf-c keeps the last
+ * one, cut to its low 32 bits; the peek must agree with it.
+ */
+static void
+test_ipc_request_version_is_last_field_cut_to_32_bits(void **state)
+{
+	static const uint8_t v_ffffffff[] = { 0x08, 0x01, 0x10, 0x2a, 0x08,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x08, 0x52, 0x00 };
+	static const uint8_t v_2p32_plus_1[] = { 0x08, 0x05, 0x10, 0x2a, 0x08,
+	    0x81, 0x80, 0x80, 0x80, 0x10, 0x52, 0x00 };
+	Wlipc__Request *out = NULL;
+	struct ipc_envelope e;
+
+	(void)state;
+	assert_int_equal(ipc_request_unpack(v_ffffffff, sizeof(v_ffffffff),
+	    &out), -WL_EVERSION);
+	assert_null(out);
+	assert_int_equal(ipc_request_unpack(v_2p32_plus_1,
+	    sizeof(v_2p32_plus_1), &out), 0);
+	assert_int_equal(out->version, WL_IPC_VERSION);
+	assert_int_equal(ipc_envelope_peek(v_2p32_plus_1,
+	    sizeof(v_2p32_plus_1), &e), 0);
+	assert_int_equal(e.version, WL_IPC_VERSION);
+	ipc_request_free(out);
+}
+
 static void
 test_ipc_request_unpack_refuses_garbage(void **state)
 {
@@ -837,6 +865,7 @@ main(void)
 		cmocka_unit_test(test_ipc_request_round_trip_keeps_id_and_body),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_other_version),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_version_zero),
+		cmocka_unit_test(test_ipc_request_version_is_last_field_cut_to_32_bits),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_garbage),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_empty_input),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_missing_id),
