@@ -301,8 +301,8 @@ ipc_await_reply(int sock, uint64_t id, int64_t deadline,
     Wlipc__Reply **reply)
 {
 	Wlipc__Reply *rp;
-	void *msg;
-	size_t len;
+	void *msg = NULL;
+	size_t len = 0;
 	int64_t left;
 	int rc;
 
