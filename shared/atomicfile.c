@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 
 /* Temp-name attempts before giving up on EEXIST (stale temps, races). */
 #define AF_TEMP_TRIES	64
+#define AF_TEMP_INFIX	".tmp-"
 
 /* Fault table: armed is checked first so production pays one load. */
 static struct {
@@ -106,6 +108,17 @@ af_fsync_dirfd(int dfd)
 	return 0;
 }
 
+/* ".NAME.tmp-PID-N": never a name anyone reads; -ENAMETOOLONG if too long. */
+static int
+af_temp_name(char tmp[NAME_MAX + 1], const char *name)
+{
+	int n;
+
+	n = snprintf(tmp, NAME_MAX + 1, ".%s" AF_TEMP_INFIX "%ld-%u", name,
+	    (long)getpid(), atomic_fetch_add(&af_temp_seq, 1));
+	return n < 0 || n > NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
 /* Opens a fresh temp beside name; returns the fd or -errno, tmp filled. */
 static int
 af_open_temp(int dfd, const char *name, mode_t mode, char tmp[NAME_MAX + 1])
@@ -113,10 +126,8 @@ af_open_temp(int dfd, const char *name, mode_t mode, char tmp[NAME_MAX + 1])
 	int fd, i, n;
 
 	for (i = 0; i < AF_TEMP_TRIES; i++) {
-		n = snprintf(tmp, NAME_MAX + 1, ".%s.tmp-%ld-%u", name,
-		    (long)getpid(), atomic_fetch_add(&af_temp_seq, 1));
-		if (n < 0 || n > NAME_MAX)
-			return -ENAMETOOLONG;
+		if ((n = af_temp_name(tmp, name)) < 0)
+			return n;
 		if (af_fails(AF_OP_OPEN))
 			return -errno;
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
@@ -243,24 +254,39 @@ af_copy(int dfd, const char *name, const char *bak, mode_t mode)
 	return rc;
 }
 
+/* Hard-links name to a fresh temp beside bak; 0, or -errno from linkat. */
+static int
+af_link_temp(int dfd, const char *name, const char *bak,
+    char tmp[NAME_MAX + 1])
+{
+	int i, rc;
+
+	for (i = 0; i < AF_TEMP_TRIES; i++) {
+		if ((rc = af_temp_name(tmp, bak)) < 0)
+			return rc;
+		if (af_fails(AF_OP_LINK) || linkat(dfd, name, dfd, tmp, 0) == -1) {
+			if (errno == EEXIST)	/* a crashed run's temp */
+				continue;
+			return -errno;
+		}
+		return 0;
+	}
+	return -EEXIST;
+}
+
 /* Makes name's current content bak, atomically; no current file is fine. */
 static int
 af_backup(int dfd, const char *name, const char *bak)
 {
 	char tmp[NAME_MAX + 1];
 	struct stat st;
-	int rc, n;
+	int rc;
 
 	if (fstatat(dfd, name, &st, 0) == -1)
 		return errno == ENOENT ? 0 : -errno;
-	n = snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld-%u", bak, (long)getpid(),
-	    atomic_fetch_add(&af_temp_seq, 1));
-	if (n < 0 || n > NAME_MAX)
-		return -ENAMETOOLONG;
-	if (af_fails(AF_OP_LINK) || linkat(dfd, name, dfd, tmp, 0) == -1) {
-		rc = -errno;
+	if ((rc = af_link_temp(dfd, name, bak, tmp)) < 0) {
 		if (rc == -EPERM || rc == -EXDEV || rc == -EOPNOTSUPP ||
-		    rc == -EMLINK)
+		    rc == -EMLINK)	/* no hard links here: copy instead */
 			return af_copy(dfd, name, bak, st.st_mode & 07777);
 		return rc;
 	}
@@ -364,6 +390,44 @@ atomicfile_read(const char *path, size_t max, uint8_t **out, size_t *len)
 	rc = af_read_fd(fd, max, out, len);
 	close(fd);
 	return rc;
+}
+
+/* True if ent is a temp of name or of name.bak (".NAME[.bak].tmp-*"). */
+static bool
+af_is_temp_of(const char *ent, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (ent[0] != '.' || strncmp(ent + 1, name, n) != 0)
+		return false;
+	ent += 1 + n;
+	if (strncmp(ent, ATOMICFILE_BAK_SUFFIX,
+	    sizeof(ATOMICFILE_BAK_SUFFIX) - 1) == 0)
+		ent += sizeof(ATOMICFILE_BAK_SUFFIX) - 1;
+	return strncmp(ent, AF_TEMP_INFIX, sizeof(AF_TEMP_INFIX) - 1) == 0;
+}
+
+int
+atomicfile_remove_temps(const char *path)
+{
+	const char *name;
+	struct dirent *e;
+	DIR *d;
+	int dfd, n = 0;
+
+	if ((dfd = af_open_parent(path, &name)) < 0)
+		return dfd;
+	if ((d = fdopendir(dfd)) == NULL) {
+		n = -errno;
+		close(dfd);
+		return n;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (af_is_temp_of(e->d_name, name) &&
+		    unlinkat(dfd, e->d_name, 0) == 0)
+			n++;
+	closedir(d);	/* closes dfd too */
+	return n;
 }
 
 int

@@ -10,7 +10,8 @@
  * untouched. Functions return 0 or -errno and never log: the caller
  * names the file and decides (rule 3).
  *
- * Temp names are ".NAME.tmp-PID-N"; one left by a crash is never read.
+ * Temp names are ".NAME.tmp-PID-N"; one left by a crash is never read
+ * and atomicfile_remove_temps() clears it.
  */
 #ifndef WALINK_ATOMICFILE_H
 #define WALINK_ATOMICFILE_H
@@ -52,6 +53,13 @@ int	atomicfile_write_keep(const char *path, const void *buf, size_t len,
  */
 int	atomicfile_read(const char *path, size_t max, uint8_t **out,
 	    size_t *len);
+
+/*
+ * Removes temps a crash left beside path (".NAME.tmp-*" and
+ * ".NAME.bak.tmp-*"). For start-up, while nobody writes path. Returns
+ * how many were removed, or -errno.
+ */
+int	atomicfile_remove_temps(const char *path);
 
 /*
  * mkdir -p: creates each missing component with exactly mode. With

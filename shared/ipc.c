@@ -53,6 +53,10 @@ ipc_default_urls(const char *datadir, char rpc[static IPC_URL_MAX],
 
 	if (datadir == NULL || *datadir == '\0')
 		return -EINVAL;
+	while (datadir[0] == '.' && datadir[1] == '/')	/* "./data" */
+		datadir += 2;
+	if (strcmp(datadir, ".") == 0 || *datadir == '\0')
+		datadir = "";
 	if (*datadir == '/')
 		n = (size_t)snprintf(dir, sizeof(dir), "%s", datadir);
 	else if (getcwd(cwd, sizeof(cwd)) == NULL)

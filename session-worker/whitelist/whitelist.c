@@ -367,6 +367,7 @@ whitelist_load(struct whitelist *wl, char why[static WHITELIST_WHY_MAX])
 
 	if (wl->path == NULL)
 		return 0;
+	(void)atomicfile_remove_temps(wl->path);	/* a crash's leftovers */
 	rc = atomicfile_read(wl->path, WHITELIST_FILE_MAX, &buf, &len);
 	if (rc == -ENOENT) {	/* first start: empty, created on first save */
 		wl_clear(wl);

@@ -46,7 +46,8 @@ void			 whitelist_free(struct whitelist *);	/* NULL-safe */
  * file is validated first; an invalid one is refused (-WL_EBADFILE, or
  * -EFBIG, -EISDIR, -EACCES ...) with one sentence in why, and the list in
  * memory stays as it was. A missing file is an empty list. Entries are
- * normalised as phone_normalise() does; duplicates are dropped.
+ * normalised as phone_normalise() does; duplicates are dropped. Temp
+ * files a crash left beside the file are removed first.
  */
 int	whitelist_load(struct whitelist *, char why[static WHITELIST_WHY_MAX]);
 /* Same, from bytes (fuzzing, tests); nothing is saved. */

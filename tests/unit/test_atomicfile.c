@@ -356,6 +356,37 @@ test_atomicfile_keep_write_fault_leaves_old_and_bak(void **state)
 }
 
 static void
+test_atomicfile_remove_temps_clears_only_crash_leftovers(void **state)
+{
+	struct fx *f = *state;
+	static const char *const gone[] = { ".data.json.tmp-1-0",
+	    ".data.json.bak.tmp-77-3" };
+	static const char *const kept[] = { "data.json", "data.json.bak",
+	    ".other.json.tmp-1-0", ".data.jsonx.tmp-1-0", "data.json.tmp-1" };
+	char p[256];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->dir, gone[i]);
+		put(p, "torn");
+	}
+	for (i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->dir, kept[i]);
+		put(p, "keep");
+	}
+	assert_int_equal(atomicfile_remove_temps(f->path), 2);
+	for (i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->dir, gone[i]);
+		assert_int_equal(access(p, F_OK), -1);
+	}
+	for (i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->dir, kept[i]);
+		assert_int_equal(access(p, F_OK), 0);
+	}
+	assert_int_equal(atomicfile_remove_temps(f->path), 0);
+}
+
+static void
 test_atomicfile_read_returns_nul_terminated_content(void **state)
 {
 	struct fx *f = *state;
@@ -530,6 +561,7 @@ main(void)
 		T(test_atomicfile_keep_falls_back_to_copy_without_hard_links),
 		T(test_atomicfile_keep_bak_rename_fault_replaces_nothing),
 		T(test_atomicfile_keep_write_fault_leaves_old_and_bak),
+		T(test_atomicfile_remove_temps_clears_only_crash_leftovers),
 		T(test_atomicfile_read_returns_nul_terminated_content),
 		T(test_atomicfile_read_refuses_max_plus_one),
 		T(test_atomicfile_read_empty_file),

@@ -402,6 +402,14 @@ test_ipc_default_urls_are_absolute_under_run(void **state)
 		    strcmp(cwd, "/") == 0 ? "" : cwd);
 		assert_string_equal(rpc, want);
 	}
+	if (strlen(cwd) < 60) {
+		assert_int_equal(ipc_default_urls("./data/", rpc, ev), 0);
+		assert_string_equal(rpc, want);
+		assert_int_equal(ipc_default_urls(".", rpc, ev), 0);
+		snprintf(want, sizeof(want), "ipc://%s/run/worker.events",
+		    strcmp(cwd, "/") == 0 ? "" : cwd);
+		assert_string_equal(ev, want);
+	}
 	assert_int_equal(ipc_default_urls("", rpc, ev), -EINVAL);
 }
 
@@ -490,13 +498,34 @@ mode_of(const char *path, bool *is_sock)
 	return st.st_mode & 07777;
 }
 
-enum serve_how { SERVE_PONG, SERVE_WRONG_ID, SERVE_VERSION_CHECK };
+enum serve_how { SERVE_PONG, SERVE_WRONG_ID, SERVE_BIG_LIST };
 
 struct server {
 	int		sock;
 	enum serve_how	how;
 	int		served;
+	int		sent_rc;
 };
+
+/* A whitelist reply echoing every number of a bulk replace. */
+static void
+big_list_body(Wlipc__Reply *rp, const Wlipc__Request *rq)
+{
+	const Wlipc__NumberList *nl = rq->whitelist_replace;
+	Wlipc__Whitelist *w = malloc(sizeof(*w));
+	size_t i;
+
+	assert_non_null(w);
+	wlipc__whitelist__init(w);
+	w->numbers = calloc(nl->n_numbers, sizeof(char *));
+	assert_non_null(w->numbers);
+	for (i = 0; i < nl->n_numbers; i++)
+		w->numbers[i] = strdup(nl->numbers[i]);
+	w->n_numbers = nl->n_numbers;
+	w->count = (uint32_t)nl->n_numbers;
+	rp->body_case = WLIPC__REPLY__BODY_WHITELIST;
+	rp->whitelist = w;
+}
 
 /* A one-request worker: what the worker's REP handler does. */
 static void *
@@ -517,10 +546,14 @@ serve_one(void *arg)
 	} else {
 		rp = ipc_reply_new(s->how == SERVE_WRONG_ID ? rq->id + 1 :
 		    rq->id);
-		rp->body_case = WLIPC__REPLY__BODY_PONG;
-		rp->pong = malloc(sizeof(*rp->pong));
-		wlipc__empty__init(rp->pong);
-		ipc_reply_send(s->sock, rp);
+		if (s->how == SERVE_BIG_LIST)
+			big_list_body(rp, rq);
+		else {
+			rp->body_case = WLIPC__REPLY__BODY_PONG;
+			rp->pong = malloc(sizeof(*rp->pong));
+			wlipc__empty__init(rp->pong);
+		}
+		s->sent_rc = ipc_reply_send(s->sock, rp);
 		ipc_reply_free(rp);
 		ipc_request_free(rq);
 	}
@@ -653,6 +686,34 @@ test_ipc_call_refuses_reply_with_other_id(void **state)
 	assert_null(rp);
 	pthread_join(t, NULL);
 	assert_int_equal(srv.served, 1);	/* it did answer, wrongly */
+	ipc_close(c);
+	ipc_close(srv.sock);
+}
+
+static void
+test_ipc_bulk_replace_and_list_of_100000_cross_the_socket(void **state)
+{
+	struct fx *f = *state;
+	struct server srv = { .how = SERVE_BIG_LIST };
+	Wlipc__Request rq = WLIPC__REQUEST__INIT;
+	Wlipc__NumberList nl = WLIPC__NUMBER_LIST__INIT;
+	Wlipc__Reply *rp = NULL;
+	pthread_t t;
+	int c;
+
+	srv.sock = bind_rep_with_timeout(f->rpc);
+	assert_int_equal(pthread_create(&t, NULL, serve_one, &srv), 0);
+	c = ipc_connect_req(f->rpc, 10000);
+	assert_true(c >= 0);
+	make_replace(&rq, &nl, 100000);
+	assert_int_equal(ipc_call(c, &rq, &rp, 10000), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(srv.sent_rc, 0);	/* REP never waited */
+	assert_int_equal(rp->body_case, WLIPC__REPLY__BODY_WHITELIST);
+	assert_int_equal(rp->whitelist->n_numbers, 100000);
+	assert_string_equal(rp->whitelist->numbers[99999], num15);
+	ipc_reply_free(rp);
+	free(nl.numbers);
 	ipc_close(c);
 	ipc_close(srv.sock);
 }
@@ -934,6 +995,7 @@ main(void)
 		TD(test_ipc_bind_refuses_world_writable_run_dir),
 		TD(test_ipc_call_round_trip_matches_id),
 		TD(test_ipc_call_refuses_reply_with_other_id),
+		TD(test_ipc_bulk_replace_and_list_of_100000_cross_the_socket),
 		TD(test_ipc_call_without_worker_times_out),
 		TD(test_ipc_call_after_timeout_gets_its_own_reply_not_the_stale_one),
 		TD(test_ipc_worker_answers_other_version_with_bad_version_and_id),

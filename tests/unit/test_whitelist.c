@@ -580,6 +580,20 @@ test_whitelist_handles_100000_numbers(void **state)
 }
 
 static void
+test_whitelist_load_removes_temps_a_crash_left(void **state)
+{
+	struct fx *f = *state;
+	char tmp[192];
+
+	snprintf(tmp, sizeof(tmp), "%s/." WHITELIST_FILE_NAME ".tmp-9-0",
+	    f->dir);
+	put(tmp, "[\"971501");	/* torn: the crash hit mid-write */
+	load_ok(f, "[\"971501476598\"]");
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_list(f->wl, "971501476598");
+}
+
+static void
 test_whitelist_reload_picks_up_edited_file(void **state)
 {
 	struct fx *f = *state;
@@ -642,6 +656,7 @@ main(void)
 		T(test_whitelist_replace_refuses_maximum_plus_one),
 		T(test_whitelist_add_refuses_past_maximum),
 		T(test_whitelist_handles_100000_numbers),
+		T(test_whitelist_load_removes_temps_a_crash_left),
 		T(test_whitelist_reload_picks_up_edited_file),
 		T(test_whitelist_memory_only_writes_no_file),
 	};
