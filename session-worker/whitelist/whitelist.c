@@ -228,6 +228,28 @@ whitelist_next(const struct whitelist *wl, size_t *cursor)
 	return NULL;
 }
 
+int
+whitelist_list(const struct whitelist *wl, char ***out, size_t *n)
+{
+	char **v = NULL;
+	const char *num;
+	size_t cur = 0, i = 0;
+
+	if (wl->live > 0 && (v = calloc(wl->live, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	while ((num = whitelist_next(wl, &cur)) != NULL) {
+		if ((v[i++] = strdup(num)) == NULL) {
+			while (i-- > 0)
+				free(v[i]);
+			free(v);
+			return -ENOMEM;
+		}
+	}
+	*out = v;
+	*n = wl->live;
+	return 0;
+}
+
 bool
 whitelist_has(const struct whitelist *wl, const char *input)
 {
@@ -237,7 +259,10 @@ whitelist_has(const struct whitelist *wl, const char *input)
 	    wl_find(wl, num) != SIZE_MAX;
 }
 
-/* The file's bytes: a pretty-printed JSON array, as the seed wrote it. */
+/*
+ * The file's bytes: a JSON array, one number a line with two spaces of
+ * indent (the layout of JSON.stringify(list, null, 2)), easy to diff.
+ */
 static int
 wl_serialise(const struct whitelist *wl, char **out, size_t *len)
 {

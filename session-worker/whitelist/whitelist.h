@@ -88,4 +88,11 @@ size_t	whitelist_count(const struct whitelist *);
  */
 const char	*whitelist_next(const struct whitelist *, size_t *cursor);
 
+/*
+ * A copy of the list in insertion order: a malloc'ed array of malloc'ed
+ * strings, the shape protobuf-c frees (Wlipc__Whitelist.numbers), so an
+ * IPC reply can take it as is. An empty list gives *out = NULL, *n = 0.
+ */
+int	whitelist_list(const struct whitelist *, char ***out, size_t *n);
+
 #endif /* WALINK_WHITELIST_H */

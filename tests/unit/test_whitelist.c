@@ -606,6 +606,29 @@ test_whitelist_reload_picks_up_edited_file(void **state)
 }
 
 static void
+test_whitelist_list_copies_in_insertion_order(void **state)
+{
+	struct fx *f = *state;
+	char **v = (char **)1;
+	size_t n = 9;
+
+	assert_int_equal(whitelist_list(f->wl, &v, &n), 0);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	load_ok(f, "[\"971501476598\",\"14155550100\",\"442079460958\"]");
+	assert_int_equal(whitelist_remove(f->wl, "14155550100", NULL, NULL), 0);
+	assert_int_equal(whitelist_add(f->wl, "14155550100", NULL, NULL), 0);
+	assert_int_equal(whitelist_list(f->wl, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "971501476598");
+	assert_string_equal(v[1], "442079460958");
+	assert_string_equal(v[2], "14155550100");	/* re-added: last */
+	while (n-- > 0)
+		free(v[n]);
+	free(v);
+}
+
+static void
 test_whitelist_memory_only_writes_no_file(void **state)
 {
 	struct fx *f = *state;
@@ -658,6 +681,7 @@ main(void)
 		T(test_whitelist_handles_100000_numbers),
 		T(test_whitelist_load_removes_temps_a_crash_left),
 		T(test_whitelist_reload_picks_up_edited_file),
+		T(test_whitelist_list_copies_in_insertion_order),
 		T(test_whitelist_memory_only_writes_no_file),
 	};
 
