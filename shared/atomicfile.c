@@ -440,6 +440,8 @@ mkdir_mode(const char *path, mode_t mode, unsigned flags)
 	n = strlen(path);
 	if (n == 0)
 		return -ENOENT;
+	if (mode == 0)
+		mode = MKDIR_MODE_DEFAULT;
 	if (n >= sizeof(p))
 		return -ENAMETOOLONG;
 	memcpy(p, path, n + 1);

@@ -62,12 +62,13 @@ int	atomicfile_read(const char *path, size_t max, uint8_t **out,
 int	atomicfile_remove_temps(const char *path);
 
 /*
- * mkdir -p: creates each missing component with exactly mode. With
+ * mkdir -p: creates each missing component with exactly mode (0: 0700). With
  * MKDIR_STRICT the final directory (new or existing) must not be group-
  * or world-writable: -WL_EUNSAFEMODE (the ntpd chroot check). -ENOTDIR
  * if path exists and is not a directory.
  */
-#define MKDIR_STRICT	0x1
+#define MKDIR_STRICT		0x1
+#define MKDIR_MODE_DEFAULT	0700
 int	mkdir_mode(const char *path, mode_t mode, unsigned flags);
 
 /*

@@ -487,6 +487,17 @@ test_mkdir_mode_creates_nested_dirs_with_exact_mode(void **state)
 }
 
 static void
+test_mkdir_mode_zero_means_0700(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/session", f->dir);
+	assert_int_equal(mkdir_mode(p, 0, MKDIR_STRICT), 0);
+	assert_int_equal(mode_of(p), 0700);
+}
+
+static void
 test_mkdir_mode_accepts_existing_dir(void **state)
 {
 	struct fx *f = *state;
@@ -570,6 +581,7 @@ main(void)
 		T(test_atomicfile_read_fifo_is_einval_without_hanging),
 		T(test_atomicfile_read_fault_is_reported),
 		T(test_mkdir_mode_creates_nested_dirs_with_exact_mode),
+		T(test_mkdir_mode_zero_means_0700),
 		T(test_mkdir_mode_accepts_existing_dir),
 		T(test_mkdir_mode_strict_refuses_group_writable_dir),
 		T(test_mkdir_mode_refuses_file_in_the_way),
