@@ -1,0 +1,505 @@
+/*
+ * whitelist.c: the whitelist set, its file and its operations (see
+ * whitelist.h).
+ *
+ * Layout: entries in insertion order in one array; a removed entry
+ * becomes a tombstone (empty string) so every other index stays put, and
+ * the array is compacted once tombstones outnumber live entries. An
+ * open-addressing index (linear probing, SipHash keyed per list so crafted
+ * inputs cannot pile up in one chain) maps numbers to array positions.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "atomicfile.h"
+#include "phone.h"
+#include "whitelist.h"
+#include "wl_error.h"
+
+#define WL_SLOT_EMPTY	UINT32_MAX
+#define WL_MIN_SLOTS	64u
+#define WL_FILE_MODE	0600
+
+struct wl_entry {
+	char	num[PHONE_BUF];		/* "" marks a removed entry */
+};
+
+struct whitelist {
+	char		*path;
+	struct wl_entry	*v;
+	size_t		 len;		/* used entries, tombstones included */
+	size_t		 cap;
+	size_t		 live;
+	uint32_t	*slots;		/* index into v, or WL_SLOT_EMPTY */
+	size_t		 nslots;	/* a power of two, > 2 * len */
+	unsigned char	 key[crypto_shorthash_KEYBYTES];
+};
+
+static size_t
+wl_home(const struct whitelist *wl, const char *num)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t x;
+
+	crypto_shorthash(h, (const unsigned char *)num, strlen(num), wl->key);
+	memcpy(&x, h, sizeof(x));
+	return (size_t)(x & (wl->nslots - 1));
+}
+
+/* The slot holding num, or SIZE_MAX. */
+static size_t
+wl_find(const struct whitelist *wl, const char *num)
+{
+	size_t i;
+
+	if (wl->nslots == 0)
+		return SIZE_MAX;
+	for (i = wl_home(wl, num); wl->slots[i] != WL_SLOT_EMPTY;
+	    i = (i + 1) & (wl->nslots - 1))
+		if (strcmp(wl->v[wl->slots[i]].num, num) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static void
+wl_index_put(struct whitelist *wl, uint32_t idx)
+{
+	size_t i = wl_home(wl, wl->v[idx].num);
+
+	while (wl->slots[i] != WL_SLOT_EMPTY)
+		i = (i + 1) & (wl->nslots - 1);
+	wl->slots[i] = idx;
+}
+
+/* Linear-probing deletion by backward shift: no index tombstones. */
+static void
+wl_index_del(struct whitelist *wl, size_t hole)
+{
+	size_t mask = wl->nslots - 1, i = hole, home;
+
+	for (;;) {
+		i = (i + 1) & mask;
+		if (wl->slots[i] == WL_SLOT_EMPTY)
+			break;
+		home = wl_home(wl, wl->v[wl->slots[i]].num);
+		/* move i into the hole unless its home lies in (hole, i] */
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			wl->slots[hole] = wl->slots[i];
+			hole = i;
+		}
+	}
+	wl->slots[hole] = WL_SLOT_EMPTY;
+}
+
+static int
+wl_reindex(struct whitelist *wl, size_t nslots)
+{
+	uint32_t *s = wl->slots;
+	size_t i;
+
+	if (nslots != wl->nslots) {	/* same size: rebuilt in place */
+		if ((s = malloc(nslots * sizeof(*s))) == NULL)
+			return -ENOMEM;
+		free(wl->slots);
+		wl->slots = s;
+		wl->nslots = nslots;
+	}
+	memset(s, 0xff, nslots * sizeof(*s));	/* all WL_SLOT_EMPTY */
+	for (i = 0; i < wl->len; i++)
+		if (wl->v[i].num[0] != '\0')
+			wl_index_put(wl, (uint32_t)i);
+	return 0;
+}
+
+/* Appends a normalised number known to be absent. */
+static int
+wl_append(struct whitelist *wl, const char *num)
+{
+	struct wl_entry *v;
+	size_t ncap, nslots;
+	int rc;
+
+	if (wl->len == wl->cap) {
+		ncap = wl->cap == 0 ? 64 : wl->cap * 2;
+		if ((v = reallocarray(wl->v, ncap, sizeof(*v))) == NULL)
+			return -ENOMEM;
+		wl->v = v;
+		wl->cap = ncap;
+	}
+	if (2 * (wl->len + 1) >= wl->nslots) {
+		nslots = wl->nslots == 0 ? WL_MIN_SLOTS : wl->nslots * 2;
+		if ((rc = wl_reindex(wl, nslots)) < 0)
+			return rc;
+	}
+	memcpy(wl->v[wl->len].num, num, PHONE_BUF);
+	wl_index_put(wl, (uint32_t)wl->len++);
+	wl->live++;
+	return 0;
+}
+
+/* Drops tombstones once they outnumber live entries. */
+static void
+wl_compact(struct whitelist *wl)
+{
+	size_t i, j = 0;
+
+	if (wl->len - wl->live <= wl->live || wl->len < 64)
+		return;
+	for (i = 0; i < wl->len; i++)
+		if (wl->v[i].num[0] != '\0')
+			wl->v[j++] = wl->v[i];
+	wl->len = j;
+	(void)wl_reindex(wl, wl->nslots);	/* same size: cannot fail */
+}
+
+static void
+wl_clear(struct whitelist *wl)
+{
+	free(wl->v);
+	free(wl->slots);
+	wl->v = NULL;
+	wl->slots = NULL;
+	wl->len = wl->cap = wl->live = wl->nslots = 0;
+}
+
+/* Moves src's contents into dst (dst's old contents freed). */
+static void
+wl_take(struct whitelist *dst, struct whitelist *src)
+{
+	wl_clear(dst);
+	dst->v = src->v;
+	dst->len = src->len;
+	dst->cap = src->cap;
+	dst->live = src->live;
+	dst->slots = src->slots;
+	dst->nslots = src->nslots;
+	memcpy(dst->key, src->key, sizeof(dst->key));
+	src->v = NULL;
+	src->slots = NULL;
+	wl_clear(src);
+}
+
+struct whitelist *
+whitelist_new(const char *path)
+{
+	struct whitelist *wl;
+
+	if (sodium_init() < 0 || (wl = calloc(1, sizeof(*wl))) == NULL)
+		return NULL;
+	if (path != NULL && (wl->path = strdup(path)) == NULL) {
+		free(wl);
+		return NULL;
+	}
+	randombytes_buf(wl->key, sizeof(wl->key));
+	return wl;
+}
+
+void
+whitelist_free(struct whitelist *wl)
+{
+	if (wl == NULL)
+		return;
+	wl_clear(wl);
+	free(wl->path);
+	free(wl);
+}
+
+size_t
+whitelist_count(const struct whitelist *wl)
+{
+	return wl->live;
+}
+
+const char *
+whitelist_next(const struct whitelist *wl, size_t *cursor)
+{
+	while (*cursor < wl->len) {
+		const char *num = wl->v[(*cursor)++].num;
+
+		if (num[0] != '\0')
+			return num;
+	}
+	return NULL;
+}
+
+int
+whitelist_list(const struct whitelist *wl, char ***out, size_t *n)
+{
+	char **v = NULL;
+	const char *num;
+	size_t cur = 0, i = 0;
+
+	if (wl->live > 0 && (v = calloc(wl->live, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	while ((num = whitelist_next(wl, &cur)) != NULL) {
+		if ((v[i++] = strdup(num)) == NULL) {
+			while (i-- > 0)
+				free(v[i]);
+			free(v);
+			return -ENOMEM;
+		}
+	}
+	*out = v;
+	*n = wl->live;
+	return 0;
+}
+
+bool
+whitelist_has(const struct whitelist *wl, const char *input)
+{
+	char num[PHONE_BUF];
+
+	return phone_normalise(input, num, NULL) == 0 &&
+	    wl_find(wl, num) != SIZE_MAX;
+}
+
+/*
+ * The file's bytes: a JSON array, one number a line with two spaces of
+ * indent (the layout of JSON.stringify(list, null, 2)), easy to diff.
+ */
+static int
+wl_serialise(const struct whitelist *wl, char **out, size_t *len)
+{
+	size_t cap = 8 + wl->live * (PHONE_DIGITS_MAX + 6), n = 0, i;
+	char *buf;
+
+	if ((buf = malloc(cap)) == NULL)
+		return -ENOMEM;
+	buf[n++] = '[';
+	for (i = 0; i < wl->len; i++) {
+		if (wl->v[i].num[0] == '\0')
+			continue;
+		n += (size_t)snprintf(buf + n, cap - n, "%s\n  \"%s\"",
+		    n == 1 ? "" : ",", wl->v[i].num);
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "%s]\n",
+	    wl->live > 0 ? "\n" : "");
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int
+whitelist_save(const struct whitelist *wl)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (wl->path == NULL)
+		return 0;
+	if ((rc = wl_serialise(wl, &buf, &len)) < 0)
+		return rc;
+	rc = atomicfile_write_keep(wl->path, buf, len, WL_FILE_MODE);
+	free(buf);
+	return rc;
+}
+
+/* Checks one array entry; writes its number, or why it is refused. */
+static int
+wl_parse_entry(json_t *e, size_t i, char num[static PHONE_BUF],
+    char why[static WHITELIST_WHY_MAX])
+{
+	const char *reason;
+
+	if (!json_is_string(e)) {
+		snprintf(why, WHITELIST_WHY_MAX, "entry %zu is not a string",
+		    i + 1);
+		return -WL_EBADFILE;
+	}
+	if (phone_normalise(json_string_value(e), num, &reason) < 0) {
+		snprintf(why, WHITELIST_WHY_MAX, "entry %zu \"%.24s\": %s",
+		    i + 1, json_string_value(e), reason);
+		return -WL_EBADFILE;
+	}
+	return 0;
+}
+
+/* Parses and validates a whole file into tmp (an empty path-less list). */
+static int
+wl_parse(struct whitelist *tmp, const char *buf, size_t len,
+    char why[static WHITELIST_WHY_MAX])
+{
+	json_error_t jerr;
+	json_t *arr, *e;
+	char num[PHONE_BUF];
+	size_t i;
+	int rc = 0;
+
+	if (len > WHITELIST_FILE_MAX) {
+		snprintf(why, WHITELIST_WHY_MAX, "larger than %u bytes",
+		    WHITELIST_FILE_MAX);
+		return -EFBIG;
+	}
+	if ((arr = json_loadb(buf, len, 0, &jerr)) == NULL) {
+		snprintf(why, WHITELIST_WHY_MAX,
+		    "not valid JSON: line %d: %.100s", jerr.line, jerr.text);
+		return -WL_EBADFILE;
+	}
+	if (!json_is_array(arr)) {
+		snprintf(why, WHITELIST_WHY_MAX, "not a JSON array");
+		rc = -WL_EBADFILE;
+	}
+	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		e = json_array_get(arr, i);
+		if ((rc = wl_parse_entry(e, i, num, why)) < 0)
+			break;
+		if (wl_find(tmp, num) != SIZE_MAX)
+			continue;	/* a duplicate: harmless, dropped */
+		if (tmp->live == WHITELIST_MAX) {
+			snprintf(why, WHITELIST_WHY_MAX,
+			    "more than %d numbers", WHITELIST_MAX);
+			rc = -WL_EFULL;
+		} else if ((rc = wl_append(tmp, num)) < 0) {
+			snprintf(why, WHITELIST_WHY_MAX, "%s", wl_strerror(rc));
+		}
+	}
+	json_decref(arr);
+	return rc;
+}
+
+int
+whitelist_load_buf(struct whitelist *wl, const char *buf, size_t len,
+    char why[static WHITELIST_WHY_MAX])
+{
+	struct whitelist *tmp;
+	int rc;
+
+	if ((tmp = whitelist_new(NULL)) == NULL) {
+		snprintf(why, WHITELIST_WHY_MAX, "%s", wl_strerror(-ENOMEM));
+		return -ENOMEM;
+	}
+	if ((rc = wl_parse(tmp, buf, len, why)) == 0) {
+		wl_take(wl, tmp);
+		why[0] = '\0';
+	}
+	whitelist_free(tmp);
+	return rc;
+}
+
+int
+whitelist_load(struct whitelist *wl, char why[static WHITELIST_WHY_MAX])
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (wl->path == NULL)
+		return 0;
+	(void)atomicfile_remove_temps(wl->path);	/* a crash's leftovers */
+	rc = atomicfile_read(wl->path, WHITELIST_FILE_MAX, &buf, &len);
+	if (rc == -ENOENT) {	/* first start: empty, created on first save */
+		wl_clear(wl);
+		why[0] = '\0';
+		return 0;
+	}
+	if (rc < 0) {
+		if (rc == -EFBIG)
+			snprintf(why, WHITELIST_WHY_MAX, "larger than %u bytes",
+			    WHITELIST_FILE_MAX);
+		else
+			snprintf(why, WHITELIST_WHY_MAX, "%s", wl_strerror(rc));
+		return rc;
+	}
+	rc = whitelist_load_buf(wl, (const char *)buf, len, why);
+	free(buf);
+	return rc;
+}
+
+int
+whitelist_add(struct whitelist *wl, const char *input, char out[PHONE_BUF],
+    const char **reason)
+{
+	char num[PHONE_BUF];
+	int rc;
+
+	if ((rc = phone_normalise(input, num, reason)) < 0)
+		return rc;
+	if (out != NULL)
+		memcpy(out, num, sizeof(num));
+	if (wl_find(wl, num) != SIZE_MAX)
+		return -EEXIST;
+	if (wl->live == WHITELIST_MAX)
+		return -WL_EFULL;
+	if ((rc = wl_append(wl, num)) < 0)
+		return rc;
+	if ((rc = whitelist_save(wl)) < 0) {	/* undo: memory follows disk */
+		wl_index_del(wl, wl_find(wl, num));
+		wl->len--;
+		wl->live--;
+	}
+	return rc;
+}
+
+int
+whitelist_remove(struct whitelist *wl, const char *input, char out[PHONE_BUF],
+    const char **reason)
+{
+	char num[PHONE_BUF];
+	size_t slot;
+	uint32_t idx;
+	int rc;
+
+	if ((rc = phone_normalise(input, num, reason)) < 0)
+		return rc;
+	if (out != NULL)
+		memcpy(out, num, sizeof(num));
+	if ((slot = wl_find(wl, num)) == SIZE_MAX)
+		return -ENOENT;
+	idx = wl->slots[slot];
+	wl_index_del(wl, slot);
+	wl->v[idx].num[0] = '\0';
+	wl->live--;
+	if ((rc = whitelist_save(wl)) < 0) {	/* undo, in the same place */
+		memcpy(wl->v[idx].num, num, sizeof(num));
+		wl_index_put(wl, idx);
+		wl->live++;
+		return rc;
+	}
+	wl_compact(wl);
+	return 0;
+}
+
+int
+whitelist_replace(struct whitelist *wl, const char *const *inputs, size_t n,
+    whitelist_invalid_fn *on_invalid, void *arg)
+{
+	struct whitelist *tmp;
+	const char *reason;
+	char num[PHONE_BUF];
+	size_t i, bad = 0;
+	int rc = 0;
+
+	if ((tmp = whitelist_new(NULL)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (phone_normalise(inputs[i], num, &reason) < 0) {
+			if (on_invalid != NULL)	/* report every one, then refuse */
+				on_invalid(arg, i, inputs[i], reason);
+			bad++;
+		} else if (bad > 0 || wl_find(tmp, num) != SIZE_MAX) {
+			continue;	/* refusing anyway, or a duplicate */
+		} else if (tmp->live == WHITELIST_MAX) {
+			rc = -WL_EFULL;
+		} else if ((rc = wl_append(tmp, num)) < 0) {
+			break;
+		}
+	}
+	if (bad > 0 && rc != -ENOMEM)
+		rc = -WL_EBADNUMBER;
+	if (rc == 0) {
+		tmp->path = wl->path;	/* save the new list before adopting it */
+		rc = whitelist_save(tmp);
+		tmp->path = NULL;
+	}
+	if (rc == 0)
+		wl_take(wl, tmp);
+	whitelist_free(tmp);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/*
+ * whitelist.h: the worker's whitelist of phone numbers (DESIGN.md
+ * "Files": DATA/media-auth-config.json, a JSON array of digit strings,
+ * the seed's format). The worker owns it (STYLE.md rule 1); the control
+ * plane only asks over IPC.
+ *
+ * Numbers are kept normalised (phone.h) in insertion order, the order
+ * the seed appended them and the order list() and the file show; a hash
+ * index makes add, remove and has O(1). Every change is saved at once
+ * through atomicfile_write_keep (previous version kept as FILE.bak); if
+ * saving fails the change is undone and the error returned, so memory
+ * and disk never disagree. A whitelist made without a path lives in
+ * memory only (tests, fuzzing). This module never logs (rule 3).
+ */
+#ifndef WALINK_WHITELIST_H
+#define WALINK_WHITELIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "phone.h"
+
+#define WHITELIST_FILE_NAME	"media-auth-config.json"
+
+/*
+ * At most 100 000 numbers: the largest list the seed's operators bulk-
+ * load, and what WL_IPC_MSG_MAX was sized for (ipc.h).
+ */
+#define WHITELIST_MAX		100000
+/*
+ * Largest file loaded: 100 000 entries pretty-printed by any tool (up to
+ * 15 digits, quotes, comma, indentation, CRLF: ~30 bytes each) is 3 MB.
+ */
+#define WHITELIST_FILE_MAX	(4u << 20)
+/* Room for a load-failure reason. */
+#define WHITELIST_WHY_MAX	160
+
+struct whitelist;
+
+/* path: the file (copied), or NULL for memory only. NULL on ENOMEM. */
+struct whitelist	*whitelist_new(const char *path);
+void			 whitelist_free(struct whitelist *);	/* NULL-safe */
+
+/*
+ * (Re)loads the file: the start-up load and the SIGHUP reload. The whole
+ * file is validated first; an invalid one is refused (-WL_EBADFILE, or
+ * -EFBIG, -EISDIR, -EACCES ...) with one sentence in why, and the list in
+ * memory stays as it was. A missing file is an empty list. Entries are
+ * normalised as phone_normalise() does; duplicates are dropped. Temp
+ * files a crash left beside the file are removed first.
+ */
+int	whitelist_load(struct whitelist *, char why[static WHITELIST_WHY_MAX]);
+/* Same, from bytes (fuzzing, tests); nothing is saved. */
+int	whitelist_load_buf(struct whitelist *, const char *buf, size_t len,
+	    char why[static WHITELIST_WHY_MAX]);
+/* Writes the list to its file now (a path-less whitelist: no-op). */
+int	whitelist_save(const struct whitelist *);
+
+/*
+ * add: normalises input (-WL_EBADNUMBER, *reason set as phone.h says),
+ * -EEXIST if present, -WL_EFULL at WHITELIST_MAX; the normalised number
+ * goes to out (if not NULL) on success and on -EEXIST.
+ * remove: normalises; -ENOENT if absent.
+ */
+int	whitelist_add(struct whitelist *, const char *input,
+	    char out[PHONE_BUF], const char **reason);
+int	whitelist_remove(struct whitelist *, const char *input,
+	    char out[PHONE_BUF], const char **reason);
+
+/*
+ * Replaces the whole list, all or nothing. Every invalid entry is passed
+ * to on_invalid (index, the input, the reason) and then -WL_EBADNUMBER
+ * returns with nothing changed. Duplicates are dropped (first kept);
+ * more than WHITELIST_MAX distinct numbers: -WL_EFULL. n == 0 empties.
+ */
+typedef void whitelist_invalid_fn(void *arg, size_t index, const char *input,
+    const char *reason);
+int	whitelist_replace(struct whitelist *, const char *const *inputs,
+	    size_t n, whitelist_invalid_fn *on_invalid, void *arg);
+
+/* True if input normalises to a listed number; false for invalid input. */
+bool	whitelist_has(const struct whitelist *, const char *input);
+size_t	whitelist_count(const struct whitelist *);
+
+/*
+ * Iterates in insertion order: start with *cursor = 0; returns each
+ * number (borrowed until the next change) then NULL.
+ */
+const char	*whitelist_next(const struct whitelist *, size_t *cursor);
+
+/*
+ * A copy of the list in insertion order: a malloc'ed array of malloc'ed
+ * strings, the shape protobuf-c frees (Wlipc__Whitelist.numbers), so an
+ * IPC reply can take it as is. An empty list gives *out = NULL, *n = 0.
+ */
+int	whitelist_list(const struct whitelist *, char ***out, size_t *n);
+
+#endif /* WALINK_WHITELIST_H */
