@@ -97,12 +97,25 @@ test_cert_chain_from_vector_decodes_details(void **state)
 	json_decref(v);
 }
 
+/*
+ * libsignal-protocol-c exports a bundled protobuf-c 1.1.1; the build links
+ * libprotobuf-c first so its 1.4 serves every call (see session-worker/
+ * CMakeLists.txt). This binary links the worker library like wa-worker.
+ */
+static void
+test_protobuf_c_is_the_system_library(void **state)
+{
+	(void)state;
+	assert_true(protobuf_c_version_number() >= 1004000);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_payload_from_baileys_decodes_and_reencodes),
 		cmocka_unit_test(test_cert_chain_from_vector_decodes_details),
+		cmocka_unit_test(test_protobuf_c_is_the_system_library),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
