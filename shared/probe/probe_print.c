@@ -89,9 +89,10 @@ probe_iso(uint64_t ms, char out[PROBE_ISO_LEN])
 	t = (time_t)(ms / 1000);
 	if (gmtime_r(&t, &tm) == NULL)
 		return false;
-	snprintf(out, PROBE_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+	/* 19 characters for year 0000-9999, then ".mmmZ" and the NUL */
+	if (strftime(out, PROBE_ISO_LEN, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+		return false;
+	snprintf(out + 19, PROBE_ISO_LEN - 19, ".%03uZ", (unsigned)(ms % 1000));
 	return true;
 }
 
