@@ -118,6 +118,30 @@ describe('wa-probe', { skip: built ? false : `build ${build} first` }, () => {
 		assert.ok(r.ms < 1500, `took ${r.ms} ms`);
 	});
 
+	test('a worker killed with -9 leaves a stale socket: exit 3', async () => {
+		const data = tempDir();
+		const c = spawn(FAKE, ['--data', data, '--exit-after', '60s']);
+		children.add(c);
+		await new Promise((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error('fake not ready')), 10000);
+			c.stdout.on('data', (d) => { if (String(d).includes('ready')) { clearTimeout(timer); resolve(); } });
+		});
+		assert.equal((await probe(['--data', data, 'ping'])).code, 0);
+		const gone = new Promise((r) => c.on('exit', r));
+		c.kill('SIGKILL');
+		await gone;
+		children.delete(c);
+		assert.ok(existsSync(path.join(data, 'run', 'worker.rpc')), 'socket file left behind');
+		const r = await probe(['--data', data, '--timeout', '500ms', 'state']);
+		assert.equal(r.code, 3);
+	});
+
+	test('an unusable URL is a usage error', async () => {
+		assert.equal((await probe(['--ipc', 'bogus://x', 'state'])).code, 64);
+		assert.equal((await probe(['--ipc', `ipc:///${'x'.repeat(200)}`, 'state'])).code, 64);
+		assert.equal((await probe(['--data', `/${'d'.repeat(200)}`, 'state'])).code, 64);
+	});
+
 	test('usage errors exit 64, --help exits 0', async () => {
 		assert.equal((await probe([])).code, 64);
 		assert.equal((await probe(['frobnicate'])).code, 64);

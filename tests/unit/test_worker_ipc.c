@@ -8,6 +8,8 @@
  */
 #include "ipc/worker_ipc.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -1049,6 +1051,24 @@ test_open_failure_leaves_nothing_open(void **state)
 	assert_null(w2);
 }
 
+static void
+test_open_makes_sockets_0660_in_a_0750_run_dir(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/run", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	snprintf(path, sizeof(path), "%s/run/worker.rpc", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	snprintf(path, sizeof(path), "%s/run/worker.events", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+}
+
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1094,6 +1114,7 @@ main(void)
 		T(test_events_reach_a_subscriber_in_sequence),
 		T(test_link_events_fills_the_callbacks),
 		T(test_open_failure_leaves_nothing_open),
+		T(test_open_makes_sockets_0660_in_a_0750_run_dir),
 	};
 
 	if (sodium_init() < 0)
