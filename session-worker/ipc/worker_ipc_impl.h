@@ -1,0 +1,88 @@
+/*
+ * worker_ipc_impl.h: what the worker_ipc_*.c files share. Not a module
+ * boundary: nothing outside session-worker/ipc/ includes it.
+ */
+#ifndef WALINK_WORKER_IPC_IMPL_H
+#define WALINK_WORKER_IPC_IMPL_H
+
+#include <stdarg.h>
+
+#include "ipc.h"
+#include "phone.h"
+#include "worker_ipc.h"
+
+/* A request's fingerprint: a re-send repeats id and bytes exactly. */
+#define WIPC_DIGEST_LEN		16
+/* Error.message: one sentence, with at most one clipped input in it. */
+#define WIPC_ERRMSG_MAX		256
+/* How much of an input is echoed back in errors (inputs are untrusted). */
+#define WIPC_INPUT_SHOWN	32
+
+struct wipc_replay {
+	uint64_t	 id;
+	uint8_t		 digest[WIPC_DIGEST_LEN];
+	uint8_t		*reply;		/* packed Reply; NULL: slot empty */
+	size_t		 len;
+};
+
+struct worker_ipc {
+	int				 rep;
+	struct ipc_publisher		 pub;
+	const struct worker_ipc_ops	*ops;	/* NULL until attached */
+	void				*ctx;
+	struct whitelist		*wl;	/* borrowed; may be NULL */
+	uint64_t			 opened_ms;
+	struct worker_ipc_stats		 stats;
+	unsigned			 replay_next;
+	struct wipc_replay		 replay[WORKER_IPC_REPLAY_SLOTS];
+};
+
+/* A State message and the storage its repeated field points into. */
+struct wipc_state {
+	Wlipc__State		 st;
+	Wlipc__ReasonCount	 rc[REASON__MAX];
+	Wlipc__ReasonCount	*rcp[REASON__MAX];
+};
+
+/*
+ * One reply being built. Every part lives here, so a reply costs no
+ * allocation except the whitelist list and the invalid-entry list.
+ */
+struct wipc_answer {
+	Wlipc__Reply		 rep;
+	Wlipc__Error		 err;
+	char			 errmsg[WIPC_ERRMSG_MAX];
+	char			**invalid;	/* malloc'ed strings */
+	size_t			 n_invalid;
+	size_t			 n_invalid_total;	/* listed or not */
+	Wlipc__Empty		 empty;
+	struct wipc_state	 state;
+	Wlipc__Qr		 qr;
+	Wlipc__Whitelist	 wl;
+	char			**numbers;	/* malloc'ed array, borrowed strings */
+	Wlipc__Check		 check;
+	char			 number[PHONE_BUF];
+	struct link_view	 view;
+};
+
+/* worker_ipc.c */
+void	wipc_answer_error(struct wipc_answer *, Wlipc__ErrorCode,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void	wipc_answer_done(struct wipc_answer *);
+int	wipc_answer_add_invalid(struct wipc_answer *, const char *input,
+	    const char *reason);
+/* Copies at most WIPC_INPUT_SHOWN bytes of s, printable ASCII only. */
+void	wipc_clip(const char *s, char out[WIPC_INPUT_SHOWN + 4]);
+uint64_t wipc_now_ms(void);
+
+/* worker_ipc_events.c */
+void	wipc_view(struct worker_ipc *, struct link_view *);
+void	wipc_state_fill(const struct worker_ipc *, const struct link_view *,
+	    struct wipc_state *);
+void	wipc_publish(struct worker_ipc *, Wlipc__Event *);
+
+/* worker_ipc_whitelist.c */
+void	wipc_whitelist_handle(struct worker_ipc *, const Wlipc__Request *,
+	    struct wipc_answer *);
+
+#endif /* WALINK_WORKER_IPC_IMPL_H */

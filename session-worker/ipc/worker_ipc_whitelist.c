@@ -1,0 +1,205 @@
+/*
+ * worker_ipc_whitelist.c: whitelist requests (worker_ipc.h). The
+ * whitelist module validates, changes and saves; this file turns its
+ * results into replies the API can show as they are, and announces every
+ * change with a WhitelistChanged event so dashboards need not poll.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "whitelist/whitelist.h"
+#include "wl_error.h"
+#include "worker_ipc_impl.h"
+
+#define WIPC_STR2(x)	#x
+#define WIPC_STR(x)	WIPC_STR2(x)
+
+/* One WhitelistChanged event: number added or removed, or replaced. */
+static void
+announce(struct worker_ipc *w, char *added, char *removed)
+{
+	Wlipc__Event ev = WLIPC__EVENT__INIT;
+	Wlipc__WhitelistChanged ch = WLIPC__WHITELIST_CHANGED__INIT;
+
+	ch.count = (uint32_t)whitelist_count(w->wl);
+	if (added != NULL) {
+		ch.n_added = 1;
+		ch.added = &added;
+	} else if (removed != NULL) {
+		ch.n_removed = 1;
+		ch.removed = &removed;
+	} else
+		ch.has_replaced = ch.replaced = true;
+	ev.body_case = WLIPC__EVENT__BODY_WHITELIST;
+	ev.whitelist = &ch;
+	wipc_publish(w, &ev);
+}
+
+static void
+answer_invalid(struct wipc_answer *a, const char *input, const char *reason)
+{
+	wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_INVALID_NUMBER,
+	    "invalid phone number: %s", reason);
+	(void)wipc_answer_add_invalid(a, input, reason);
+}
+
+/* A failure that is not the caller's: the file could not be saved. */
+static void
+answer_internal(struct wipc_answer *a, const char *what, int rc)
+{
+	log_warn(rc, "ipc: whitelist %s not saved; nothing changed", what);
+	wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_INTERNAL,
+	    "the whitelist could not be saved (%s); nothing changed",
+	    wl_strerror(rc));
+}
+
+static void
+answer_full(struct wipc_answer *a)
+{
+	wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_UNAVAILABLE,
+	    "the whitelist is full: at most %d numbers", WHITELIST_MAX);
+}
+
+static void
+answer_check(struct wipc_answer *a, bool allowed)
+{
+	a->check.number = a->number;
+	a->check.allowed = allowed;
+	a->rep.body_case = WLIPC__REPLY__BODY_CHECK;
+	a->rep.check = &a->check;
+}
+
+static void
+handle_list(struct worker_ipc *w, struct wipc_answer *a)
+{
+	size_t n = whitelist_count(w->wl), i = 0, cur = 0;
+	const char *s;
+
+	if ((a->numbers = calloc(n > 0 ? n : 1, sizeof(char *))) == NULL) {
+		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_INTERNAL,
+		    "out of memory listing the whitelist");
+		return;
+	}
+	while (i < n && (s = whitelist_next(w->wl, &cur)) != NULL)
+		a->numbers[i++] = (char *)s;
+	a->wl.numbers = a->numbers;
+	a->wl.n_numbers = i;
+	a->wl.count = (uint32_t)i;
+	a->rep.body_case = WLIPC__REPLY__BODY_WHITELIST;
+	a->rep.whitelist = &a->wl;
+}
+
+static void
+handle_add(struct worker_ipc *w, const char *input, struct wipc_answer *a)
+{
+	const char *reason = NULL;
+	int rc;
+
+	rc = whitelist_add(w->wl, input, a->number, &reason);
+	if (rc == 0) {
+		answer_check(a, true);
+		announce(w, a->number, NULL);
+	} else if (rc == -WL_EBADNUMBER)
+		answer_invalid(a, input, reason);
+	else if (rc == -EEXIST)
+		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_DUPLICATE,
+		    "%s is already on the whitelist", a->number);
+	else if (rc == -WL_EFULL)
+		answer_full(a);
+	else
+		answer_internal(a, "add", rc);
+}
+
+static void
+handle_remove(struct worker_ipc *w, const char *input, struct wipc_answer *a)
+{
+	const char *reason = NULL;
+	int rc;
+
+	rc = whitelist_remove(w->wl, input, a->number, &reason);
+	if (rc == 0) {
+		answer_check(a, false);
+		announce(w, NULL, a->number);
+	} else if (rc == -WL_EBADNUMBER)
+		answer_invalid(a, input, reason);
+	else if (rc == -ENOENT)
+		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_NOT_FOUND,
+		    "%s is not on the whitelist", a->number);
+	else
+		answer_internal(a, "remove", rc);
+}
+
+static void
+on_invalid(void *arg, size_t index, const char *input, const char *reason)
+{
+	(void)index;
+	(void)wipc_answer_add_invalid(arg, input, reason);
+}
+
+/* All or nothing: every invalid entry is reported and nothing changes. */
+static void
+handle_replace(struct worker_ipc *w, const Wlipc__NumberList *list,
+    struct wipc_answer *a)
+{
+	int rc;
+
+	rc = whitelist_replace(w->wl, (const char *const *)list->numbers,
+	    list->n_numbers, on_invalid, a);
+	if (rc == 0) {
+		wipc_answer_done(a);
+		announce(w, NULL, NULL);
+	} else if (rc == -WL_EBADNUMBER) {
+		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_INVALID_NUMBER,
+		    "%zu invalid number%s%s; nothing changed",
+		    a->n_invalid_total, a->n_invalid_total == 1 ? "" : "s",
+		    a->n_invalid < a->n_invalid_total ?
+		    " (the first " WIPC_STR(WORKER_IPC_INVALID_MAX)
+		    " are listed)" : "");
+		a->err.invalid = a->invalid;
+		a->err.n_invalid = a->n_invalid;
+	} else if (rc == -WL_EFULL)
+		answer_full(a);
+	else
+		answer_internal(a, "replace", rc);
+}
+
+static void
+handle_check(struct worker_ipc *w, const char *input, struct wipc_answer *a)
+{
+	const char *reason = NULL;
+
+	if (phone_normalise(input, a->number, &reason) < 0) {
+		answer_invalid(a, input, reason);
+		return;
+	}
+	answer_check(a, whitelist_has(w->wl, a->number));
+}
+
+void
+wipc_whitelist_handle(struct worker_ipc *w, const Wlipc__Request *rq,
+    struct wipc_answer *a)
+{
+	if (w->wl == NULL) {
+		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_UNAVAILABLE,
+		    "the whitelist is not loaded yet");
+		return;
+	}
+	switch (rq->body_case) {
+	case WLIPC__REQUEST__BODY_WHITELIST_LIST:
+		handle_list(w, a);
+		break;
+	case WLIPC__REQUEST__BODY_WHITELIST_ADD:
+		handle_add(w, rq->whitelist_add, a);
+		break;
+	case WLIPC__REQUEST__BODY_WHITELIST_REMOVE:
+		handle_remove(w, rq->whitelist_remove, a);
+		break;
+	case WLIPC__REQUEST__BODY_WHITELIST_REPLACE:
+		handle_replace(w, rq->whitelist_replace, a);
+		break;
+	default:
+		handle_check(w, rq->check_number, a);
+		break;
+	}
+}

@@ -1,0 +1,204 @@
+/*
+ * probe_print.c: wa-probe's text and JSON renderings of the worker's
+ * State and events (probe.h). The JSON keys are the HTTP API's
+ * (connectionState: state, isReady, isAuthenticated, connectedNumber,
+ * lastHeartbeat, ...), so scripts can use either with the same code.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe.h"
+
+/*
+ * Names come from the schema itself: "LS_LOGGED_OUT" -> "logged_out",
+ * "REASON_TIMEOUT" -> "TIMEOUT". No second table to drift from ipc.proto.
+ */
+static const char *
+enum_name(const ProtobufCEnumDescriptor *d, int v, size_t prefix, bool lower,
+    char *buf, size_t size, const char *unknown)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
+	size_t i;
+
+	if (ev == NULL || strlen(ev->name) <= prefix ||
+	    strlen(ev->name) - prefix >= size)
+		return unknown;
+	for (i = 0; ev->name[prefix + i] != '\0'; i++)
+		buf[i] = lower ? (char)tolower((unsigned char)ev->name[prefix + i]) :
+		    ev->name[prefix + i];
+	buf[i] = '\0';
+	return buf;
+}
+
+const char *
+probe_state_name(int state)
+{
+	static char buf[32];
+
+	return enum_name(&wlipc__link_state__descriptor, state,
+	    sizeof("LS_") - 1, true, buf, sizeof(buf), "unknown");
+}
+
+const char *
+probe_reason_name(int reason)
+{
+	static char buf[32];
+
+	return enum_name(&wlipc__reason__descriptor, reason,
+	    sizeof("REASON_") - 1, false, buf, sizeof(buf), "UNKNOWN");
+}
+
+int
+probe_state_exit(const Wlipc__State *st)
+{
+	switch (st->state) {
+	case WLIPC__LINK_STATE__LS_CONNECTED:
+		return PROBE_CONNECTED;
+	case WLIPC__LINK_STATE__LS_LOGGED_OUT:
+	case WLIPC__LINK_STATE__LS_CONFLICT:
+	case WLIPC__LINK_STATE__LS_BANNED:
+	case WLIPC__LINK_STATE__LS_OUTDATED:
+		return PROBE_NEEDS_PERSON;
+	case WLIPC__LINK_STATE__LS_QR:
+		return st->has_qr_paused && st->qr_paused ?
+		    PROBE_NEEDS_PERSON : PROBE_NOT_CONNECTED;
+	default:
+		return PROBE_NOT_CONNECTED;
+	}
+}
+
+uint64_t
+probe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+bool
+probe_iso(uint64_t ms, char out[PROBE_ISO_LEN])
+{
+	struct tm tm;
+	time_t t;
+
+	if (ms == 0 || ms / 1000 > 253402300799ULL)	/* 9999-12-31T23:59:59Z */
+		return false;
+	t = (time_t)(ms / 1000);
+	if (gmtime_r(&t, &tm) == NULL)
+		return false;
+	/* 19 characters for year 0000-9999, then ".mmmZ" and the NUL */
+	if (strftime(out, PROBE_ISO_LEN, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+		return false;
+	snprintf(out + 19, PROBE_ISO_LEN - 19, ".%03uZ", (unsigned)(ms % 1000));
+	return true;
+}
+
+static json_t *
+iso_or_null(bool has, uint64_t ms)
+{
+	char buf[PROBE_ISO_LEN];
+
+	return has && probe_iso(ms, buf) ? json_string(buf) : json_null();
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+json_t *
+probe_state_json(const Wlipc__State *st)
+{
+	bool ready = st->state == WLIPC__LINK_STATE__LS_CONNECTED ||
+	    st->state == WLIPC__LINK_STATE__LS_UNSTABLE;
+	bool authed = st->connected_number != NULL &&
+	    *st->connected_number != '\0' &&
+	    st->state != WLIPC__LINK_STATE__LS_QR &&
+	    st->state != WLIPC__LINK_STATE__LS_PAIRING &&
+	    st->state != WLIPC__LINK_STATE__LS_LOGGED_OUT;
+	bool reason = st->has_last_reason &&
+	    st->last_reason != WLIPC__REASON__REASON_NONE;
+	json_t *o, *dc;
+	size_t i;
+
+	if ((o = json_object()) == NULL || (dc = json_object()) == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "state", json_string(probe_state_name(st->state)));
+	json_object_set_new(o, "isReady", json_boolean(ready));
+	json_object_set_new(o, "isAuthenticated", json_boolean(authed));
+	json_object_set_new(o, "connectedNumber",
+	    str_or_null(st->connected_number));
+	json_object_set_new(o, "lastHeartbeat",
+	    iso_or_null(st->has_last_heartbeat_ms, st->last_heartbeat_ms));
+	json_object_set_new(o, "rttMs", st->has_last_heartbeat_ms &&
+	    st->has_rtt_ms ? json_integer(st->rtt_ms) : json_null());
+	json_object_set_new(o, "since", iso_or_null(st->has_since_ms,
+	    st->since_ms));
+	json_object_set_new(o, "reason", reason ?
+	    json_string(probe_reason_name(st->last_reason)) : json_null());
+	json_object_set_new(o, "strategy", str_or_null(st->strategy));
+	json_object_set_new(o, "nextAttempt",
+	    iso_or_null(st->has_next_attempt_ms, st->next_attempt_ms));
+	json_object_set_new(o, "banUntil",
+	    iso_or_null(st->has_ban_until_ms, st->ban_until_ms));
+	json_object_set_new(o, "qrPaused",
+	    json_boolean(st->has_qr_paused && st->qr_paused));
+	json_object_set_new(o, "detail", str_or_null(st->detail));
+	json_object_set_new(o, "whitelistCount", st->has_whitelist_count ?
+	    json_integer(st->whitelist_count) : json_null());
+	for (i = 0; i < st->n_disconnects; i++)
+		json_object_set_new(dc,
+		    probe_reason_name(st->disconnects[i]->reason),
+		    json_integer(st->disconnects[i]->count));
+	json_object_set_new(o, "disconnects", dc);
+	json_object_set_new(o, "pid", st->has_pid ?
+	    json_integer((json_int_t)st->pid) : json_null());
+	json_object_set_new(o, "startedAt", iso_or_null(st->has_started_ms,
+	    st->started_ms));
+	return o;
+}
+
+/* Seconds from a to b, rounded down, never negative (clocks may skew). */
+static unsigned long long
+secs_between(uint64_t a, uint64_t b)
+{
+	return b > a ? (unsigned long long)((b - a) / 1000) : 0;
+}
+
+void
+probe_state_text(FILE *f, const Wlipc__State *st, uint64_t now)
+{
+	char iso[PROBE_ISO_LEN];
+
+	fprintf(f, "%s", probe_state_name(st->state));
+	if (st->has_qr_paused && st->qr_paused)
+		fprintf(f, " (paused: run 'wa-probe new-qr')");
+	if (st->connected_number != NULL && *st->connected_number != '\0')
+		fprintf(f, ", number %s", st->connected_number);
+	else
+		fprintf(f, ", no number");
+	if (st->has_last_heartbeat_ms && st->last_heartbeat_ms != 0)
+		fprintf(f, ", heartbeat %llu s ago (rtt %u ms)",
+		    secs_between(st->last_heartbeat_ms, now), st->rtt_ms);
+	else
+		fprintf(f, ", no heartbeat yet");
+	if (st->has_last_reason && st->last_reason != WLIPC__REASON__REASON_NONE)
+		fprintf(f, ", last reason %s",
+		    probe_reason_name(st->last_reason));
+	if (st->strategy != NULL && *st->strategy != '\0')
+		fprintf(f, " (%s)", st->strategy);
+	if (st->has_next_attempt_ms && st->next_attempt_ms != 0)
+		fprintf(f, ", next attempt in %llu s",
+		    secs_between(now, st->next_attempt_ms));
+	if (st->has_ban_until_ms && probe_iso(st->ban_until_ms, iso))
+		fprintf(f, ", banned until %s", iso);
+	if (st->detail != NULL && *st->detail != '\0')
+		fprintf(f, ": %s", st->detail);
+	fputc('\n', f);
+}
