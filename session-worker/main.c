@@ -143,8 +143,9 @@ on_signal(int sig)
 	unsigned char b = (unsigned char)sig;
 	int saved = errno;
 
+	/* A full pipe means a signal is already pending: nothing to add. */
 	if (signal_fd != -1 && write(signal_fd, &b, 1) == -1)
-		;	/* the pipe is full: a signal is already pending */
+		errno = saved;
 	errno = saved;
 }
 

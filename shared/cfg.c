@@ -68,7 +68,7 @@ set_value(const struct cfg_opt *o, void *out, const char *val,
     const char *from, char err[CFG_ERR_MAX])
 {
 	char *field = (char *)out + o->offset;
-	uint64_t v;
+	uint64_t v = 0;
 	const char *rest;
 	int rc = 0;
 

@@ -100,7 +100,8 @@ test_cert_chain_from_vector_decodes_details(void **state)
 /*
  * libsignal-protocol-c exports a bundled protobuf-c 1.1.1; the build links
  * libprotobuf-c first so its 1.4 serves every call (see session-worker/
- * CMakeLists.txt). This binary links the worker library like wa-worker.
+ * CMakeLists.txt). This binary links the worker library like wa-worker,
+ * so it resolves protobuf_c_* the way wa-worker does.
  */
 static void
 test_protobuf_c_is_the_system_library(void **state)
