@@ -74,8 +74,8 @@ usage(void)
 	fprintf(stderr, "usage: ws-check --url URL [--origin ORIGIN] "
 	    "[--ca FILE]\n"
 	    "\t[--send-hex HEX]... [--send-size N]... [--expect-bytes N]\n"
-	    "\t[--wait-close] [--timeout-ms MS] [--connect-timeout-ms MS] "
-	    "[-v]\n");
+	    "\t[--wait-close] [--timeout-ms MS] [--connect-timeout-ms MS]\n"
+	    "\t[--close-timeout-ms MS] [-v]\n");
 	exit(2);
 }
 
@@ -230,8 +230,12 @@ run(const struct ws_config *cfg, const char *ca, unsigned long long timeout_ms)
 	if (timeout_ms != 0)
 		lws_sul_schedule(ck.cx, 0, &ck.sul_overall, overall_due,
 		    (lws_usec_t)timeout_ms * LWS_US_PER_MS);
-	while (!ck.done && lws_service(ck.cx, 0) >= 0)
-		;
+	while (!ck.done)
+		if (lws_service(ck.cx, 0) < 0) {
+			fprintf(stderr, "ws-check: lws_service failed\n");
+			ck.exit_code = 1;
+			break;
+		}
 	lws_sul_cancel(&ck.sul_overall);
 	ws_client_free(ck.c);
 	ws_context_free(ck.cx);
@@ -251,6 +255,7 @@ main(int argc, char **argv)
 		{ "wait-close", no_argument, NULL, 'w' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "connect-timeout-ms", required_argument, NULL, 'T' },
+		{ "close-timeout-ms", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -278,6 +283,12 @@ main(int argc, char **argv)
 			    timeout > WS_CONNECT_TIMEOUT_MAX)
 				usage();
 			cfg.connect_timeout_ms = (uint32_t)timeout;
+			break;
+		case 'C':
+			if ((timeout = num_arg(optarg)) == 0 ||
+			    timeout > WS_CLOSE_TIMEOUT_MAX)
+				usage();
+			cfg.close_timeout_ms = (uint32_t)timeout;
 			break;
 		case 'v': logs |= LLL_NOTICE | LLL_INFO; break;
 		default: usage();

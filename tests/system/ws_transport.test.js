@@ -326,6 +326,66 @@ test('a listener that never answers the upgrade is a connect timeout', async () 
 	}
 });
 
+// Answers the upgrade by hand (RFC 6455 4.2.2), then stops reading, so
+// the client's writes pile up in the socket buffers and stay there.
+async function stuckServer() {
+	const socks = [];
+	const s = net.createServer((sock) => {
+		socks.push(sock);
+		let head = '';
+		sock.on('data', (d) => {
+			head += d.toString('latin1');
+			if (!head.includes('\r\n\r\n'))
+				return;
+			const key = /sec-websocket-key: *(\S+)/i.exec(head)[1];
+			const accept = crypto.createHash('sha1')
+			    .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+			sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n' +
+			    `Connection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+			sock.pause();
+		});
+	});
+	await new Promise((res) => s.listen(0, '127.0.0.1', res));
+	return {
+		port: s.address().port,
+		async stop() {
+			socks.forEach((k) => k.destroy());
+			await new Promise((res) => s.close(res));
+		},
+	};
+}
+
+test('a local close that cannot be flushed ends at the close timeout', async () => {
+	const s = await stuckServer();
+	try {
+		const big = String(8 * MiB);	/* more than loopback buffers hold */
+		const r = await runCheck(['--url', `ws://127.0.0.1:${s.port}/`,
+		    '--send-size', big, '--send-size', big, '--send-size', big,
+		    '--close-timeout-ms', '400', '--timeout-ms', '15000']);
+		assert.equal(r.code, EXIT.local, explain(r));
+		assert.equal(r.open, true);
+		assert.equal(r.close.reason, 'local-close');
+		assert.ok(r.ms >= 350 && r.ms < 8000, `took ${r.ms} ms`);
+	} finally {
+		await s.stop();
+	}
+});
+
+test('freeing an open client and its context leaves nothing behind', async () => {
+	// ws-check's overall timeout frees the client while it is open.
+	const s = await wsServer((ws) => ws.send(Buffer.from([7])));
+	try {
+		const r = await runCheck(['--url', `ws://127.0.0.1:${s.port}/`,
+		    '--wait-close', '--timeout-ms', '500']);
+		assert.equal(r.code, EXIT.overall, explain(r));
+		assert.equal(r.open, true);
+		assert.equal(r.close, null);	/* freeing reports nothing */
+		assert.ok(await until(() => s.closes.length === 1));
+	} finally {
+		await s.stop();
+	}
+});
+
 test('an upgrade the server refuses is a connect failure', async () => {
 	const s = await wsServer(null, { wssOptions: { verifyClient: () => false } });
 	try {
