@@ -317,7 +317,8 @@ start_due(lws_sorted_usec_list_t *sul)
 	}
 	if (wsi == NULL) {
 		c->wsi = NULL;
-		detail_set(c, "lws could not start the connection", 0);
+		/* lws 4.1.6 holds back CONNECTION_ERROR inside the call */
+		detail_set(c, "could not start (name lookup or socket)", 0);
 		finish(c, WS_REASON_CONNECT_FAILED, 0);
 	}
 }
@@ -329,14 +330,13 @@ deadline_due(lws_sorted_usec_list_t *sul)
 	struct ws_client *c = lws_container_of(sul, struct ws_client,
 	    sul_deadline);
 
-	if (c->wsi == NULL) {	/* closed before lws ever had it */
-		detail_set(c, NULL, 0);
-		finish(c, unopened_reason(c), 0);
-		return;
-	}
 	if (c->state == WSS_CONNECTING) {
 		c->timed_out = true;
 		detail_set(c, "connect timeout", 0);
+	}
+	if (c->wsi == NULL) {	/* lws never had it: report ourselves */
+		finish(c, unopened_reason(c), 0);
+		return;
 	}
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }

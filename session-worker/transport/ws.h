@@ -68,20 +68,26 @@ enum ws_reason {
 	WS_REASON_CONNECT_FAILED = 1,	/* DNS, refused, TLS, upgrade refused */
 	WS_REASON_CONNECT_TIMEOUT,	/* not open within connect_timeout_ms */
 	WS_REASON_PEER_CLOSE,		/* peer sent a close frame: see code */
-	WS_REASON_DROPPED,		/* connection lost without a close frame */
+	WS_REASON_DROPPED,		/* lost without a close frame, or lws
+					   refused the peer's framing */
 	WS_REASON_LOCAL_CLOSE,		/* ws_client_close() finished */
 	WS_REASON_PROTOCOL,		/* peer sent a text message */
 };
 
 struct ws_close_info {
 	enum ws_reason	 reason;
-	uint16_t	 code;		/* PEER_CLOSE: the peer's code, 1005 if none */
+	uint16_t	 code;		/* PEER_CLOSE: the peer's code, 1005 if
+					   none; lws 4.1.6 turns codes RFC 6455
+					   reserves into 1002 */
 	const char	*detail;	/* lws's words or NULL; valid during the call */
 };
 
 struct ws_callbacks {
 	void	(*on_open)(void *user);
-	/* Bytes of one binary message, possibly in several calls. */
+	/*
+	 * Bytes of one binary message in order, possibly in several calls;
+	 * an empty message may arrive as one call with len 0.
+	 */
 	void	(*on_data)(void *user, const uint8_t *, size_t);
 	void	(*on_close)(void *user, const struct ws_close_info *);
 };

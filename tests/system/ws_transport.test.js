@@ -309,6 +309,14 @@ test('a refused connection is reported as connect failure at once', async () => 
 	assert.ok(r.ms < 5000, `took ${r.ms} ms`);
 });
 
+test('a name that does not resolve is reported as connect failure', async () => {
+	// .invalid never resolves (RFC 6761); lws 4.1.6 looks it up blocking.
+	const r = await runCheck(['--url', 'ws://walink-test.invalid/',
+	    '--timeout-ms', '25000']);
+	assert.equal(r.code, EXIT.failed, explain(r));
+	assert.equal(r.close.reason, 'connect-failed');
+});
+
 test('a listener that never answers the upgrade is a connect timeout', async () => {
 	const held = [];
 	const s = net.createServer((sock) => held.push(sock));
