@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <libwebsockets.h>
+#include <openssl/x509.h>
 
 #include "transport/ws.h"
 
@@ -57,6 +58,7 @@ struct ws_client {
 
 	bool			 opened;	/* ESTABLISHED seen */
 	bool			 timed_out;
+	bool			 keep_detail;	/* ours says more than lws's */
 	bool			 peer_closed;
 	uint16_t		 peer_code;
 	bool			 protocol_error;
@@ -152,7 +154,7 @@ unopened_reason(const struct ws_client *c)
 static void
 on_connection_error(struct ws_client *c, const void *in, size_t len)
 {
-	if (!c->timed_out)	/* keep "connect timeout" as the words */
+	if (!c->keep_detail)
 		detail_set(c, in, len);
 	finish(c, unopened_reason(c), 0);
 }
@@ -236,13 +238,31 @@ on_peer_close(struct ws_client *c, const uint8_t *in, size_t len)
 	c->peer_code = len >= 2 ? (uint16_t)(in[0] << 8 | in[1]) : 1005;
 }
 
+/*
+ * lws 4.1.6 reports a failed verification as "connect SSL err 1" and
+ * logs the reason itself; keep OpenSSL's reason for on_close instead.
+ * The verdict stays lws's and OpenSSL's: this only reads it.
+ */
+static void
+on_cert_verify(struct ws_client *c, X509_STORE_CTX *x, size_t preverify_ok)
+{
+	int err;
+
+	if (preverify_ok || x == NULL || c->keep_detail)
+		return;
+	err = X509_STORE_CTX_get_error(x);
+	snprintf(c->detail, sizeof(c->detail), "certificate: %s (depth %d)",
+	    X509_verify_cert_error_string(err),
+	    X509_STORE_CTX_get_error_depth(x));
+	c->keep_detail = true;
+}
+
 static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
 	struct ws_client *c = lws_get_opaque_user_data(wsi);
 
-	(void)user;
 	if (c == NULL) {	/* orphaned by finish() or ws_client_free() */
 		if (reason == LWS_CALLBACK_CLIENT_RECEIVE ||
 		    reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
@@ -266,6 +286,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		on_closed(c);
 		return 0;
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* lws passes the X509_STORE_CTX as user, preverify_ok as len */
+		on_cert_verify(c, user, len);
+		return 0;	/* 0: no opinion, OpenSSL's verdict stands */
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
 		/*
 		 * lws 4.1.6 reports a kill while the upgrade reply is awaited
@@ -332,6 +356,7 @@ deadline_due(lws_sorted_usec_list_t *sul)
 
 	if (c->state == WSS_CONNECTING) {
 		c->timed_out = true;
+		c->keep_detail = true;
 		detail_set(c, "connect timeout", 0);
 	}
 	if (c->wsi == NULL) {	/* lws never had it: report ourselves */
@@ -388,6 +413,7 @@ ws_client_connect(struct ws_client *c)
 		return -EALREADY;
 	c->opened = false;
 	c->timed_out = false;
+	c->keep_detail = false;
 	c->peer_closed = false;
 	c->peer_code = 0;
 	c->protocol_error = false;

@@ -479,6 +479,7 @@ test('wss:// verifies the server certificate', async (t) => {
 			    '--timeout-ms', '20000']);
 			assert.equal(r.code, EXIT.failed, explain(r));
 			assert.equal(r.open, false);
+			assert.match(r.close.detail, /^certificate: /);
 			assert.equal(s.requests.length, 0);
 		} finally {
 			await s.stop();
@@ -491,6 +492,7 @@ test('wss:// verifies the server certificate', async (t) => {
 			const r = await runCheck(['--url', `wss://127.0.0.1:${s.port}/`,
 			    '--ca', other.ca, '--timeout-ms', '20000']);
 			assert.equal(r.code, EXIT.failed, explain(r));
+			assert.match(r.close.detail, /^certificate: /);
 			assert.equal(s.requests.length, 0);
 		} finally {
 			await s.stop();
@@ -503,6 +505,7 @@ test('wss:// verifies the server certificate', async (t) => {
 			const r = await runCheck(['--url', `wss://127.0.0.1:${s.port}/`,
 			    '--ca', other.ca, '--timeout-ms', '20000']);
 			assert.equal(r.code, EXIT.failed, explain(r));
+			assert.match(r.close.detail, /^certificate: .*mismatch/i);
 			assert.equal(s.requests.length, 0);
 		} finally {
 			await s.stop();
