@@ -200,7 +200,8 @@ on_writeable(struct ws_client *c)
 		if (c->state != WSS_CLOSING)
 			return 0;
 		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
-		return -1;	/* lws sends the close frame, waits for the echo */
+		/* lws 4.1.6 sends the close frame, then closes at once */
+		return -1;
 	}
 	STAILQ_REMOVE_HEAD(&c->queue, entry);
 	c->queued_bytes -= m->len;

@@ -10,6 +10,10 @@
  * last call for a connection and, from inside it, the caller may connect
  * again or free the client. Any callback may call ws_client_close() or
  * ws_client_free().
+ *
+ * lws 4.1.6 runs ripe timers before it polls: a loop that tests a flag set
+ * by a callback between lws_service() calls must lws_cancel_service() in
+ * that callback, or the next poll sleeps until some other event.
  */
 #ifndef WALINK_WS_H
 #define WALINK_WS_H
@@ -37,7 +41,7 @@ struct lws_protocols;
 /* Timeouts (milliseconds); 0 in struct ws_config picks the default. */
 #define WS_CONNECT_TIMEOUT_DEFAULT	20000	/* Baileys' connectTimeoutMs */
 #define WS_CONNECT_TIMEOUT_MAX		120000
-#define WS_CLOSE_TIMEOUT_DEFAULT	5000	/* wait for the peer's close echo */
+#define WS_CLOSE_TIMEOUT_DEFAULT	5000	/* flush, then the close frame */
 #define WS_CLOSE_TIMEOUT_MAX		60000
 
 /*
@@ -108,8 +112,9 @@ int	ws_config_check(const struct ws_config *);
 int	ws_context_new(const char *test_ca_file, struct lws_context **out);
 void	ws_context_free(struct lws_context *);
 /*
- * For callers that build their own context: copy this entry into the
- * protocol list of the vhost the client uses and set the options
+ * For callers that build their own context: copy this entry first into
+ * the protocol list of the vhost the client uses (lws sends WSI_DESTROY
+ * to protocols[0] only, and the client relies on it) and set the options
  * LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT and
  * LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN (without it lws 4.1.6 sends
  * "Origin: http://" + origin). Keep the context's own timeouts above
@@ -119,7 +124,12 @@ const struct lws_protocols *ws_client_protocol(void);
 
 int	ws_client_new(struct lws_context *, const struct ws_config *,
 	    const struct ws_callbacks *, void *user, struct ws_client **out);
-/* Start connecting; the outcome arrives as on_open or on_close. */
+/*
+ * Start connecting; the outcome arrives as on_open or on_close. Debian's
+ * lws 4.1.6 has no async DNS: the lookup is a blocking getaddrinfo() in
+ * the loop, so a dead resolver stalls it (the connect timeout cannot cut
+ * that short).
+ */
 int	ws_client_connect(struct ws_client *);
 /*
  * Queue len bytes (len may be 0) as one binary message; the bytes are
@@ -127,7 +137,12 @@ int	ws_client_connect(struct ws_client *);
  * -EMSGSIZE over send_queue_max, -ENOBUFS when the queue is full.
  */
 int	ws_client_send(struct ws_client *, const uint8_t *, size_t len);
-/* Send what is queued, then a close frame (1000); on_close follows. */
+/*
+ * Open: send what is queued, then a close frame (1000), within
+ * close_timeout_ms or the socket is dropped. Connecting: give up at once.
+ * Either way on_close (WS_REASON_LOCAL_CLOSE) follows from the loop, and
+ * whatever was still queued is discarded, as on every on_close.
+ */
 int	ws_client_close(struct ws_client *);
 bool	ws_client_is_open(const struct ws_client *);
 size_t	ws_client_queued(const struct ws_client *);	/* bytes waiting */
