@@ -472,6 +472,18 @@ test('wss:// verifies the server certificate', async (t) => {
 		}
 	});
 
+	await t.test('an open TLS connection freed with its context leaks nothing', async () => {
+		const s = await wsServer(echo, { tls: good.tls });
+		try {
+			const r = await runCheck(['--url', `wss://127.0.0.1:${s.port}/`,
+			    '--ca', good.ca, '--wait-close', '--timeout-ms', '500']);
+			assert.equal(r.code, EXIT.overall, explain(r));
+			assert.equal(r.open, true);
+		} finally {
+			await s.stop();
+		}
+	});
+
 	await t.test('fails without the CA (system store only)', async () => {
 		const s = await wsServer(echo, { tls: good.tls });
 		try {
