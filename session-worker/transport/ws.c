@@ -76,6 +76,14 @@ static const struct lws_protocols ws_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
+/*
+ * No lws "validity" pings: by default lws 4.1.6 pings after 300 s without
+ * a pong and hangs up 10 s later. WhatsApp Web (a browser) never sends
+ * WebSocket pings, and the link's keepalive (DESIGN.md) is the one judge
+ * of a silent connection. A zero hangup time turns the machinery off.
+ */
+static const lws_retry_bo_t ws_no_validity = { .secs_since_valid_ping = 0 };
+
 const struct lws_protocols *
 ws_client_protocol(void)
 {
@@ -329,6 +337,7 @@ start_due(lws_sorted_usec_list_t *sul)
 	i.local_protocol_name = WS_PROTOCOL_NAME;	/* no subprotocol sent */
 	i.alpn = "http/1.1";	/* h2 would mean RFC 8441 ws, not WhatsApp's */
 	i.opaque_user_data = c;
+	i.retry_and_idle_policy = &ws_no_validity;
 	i.pwsi = &c->wsi;	/* set early: errors may come before return */
 
 	c->in_connect = true;
