@@ -218,7 +218,7 @@ run(const struct ws_config *cfg, const char *ca, unsigned long long timeout_ms)
 	}
 	if ((rc = ws_context_new(ca, &ck.cx)) < 0) {
 		fprintf(stderr, "ws-check: context: %s\n", strerror(-rc));
-		return rc == -ENOMEM ? 1 : 2;
+		return rc == -EIO ? 1 : 2;	/* else the CA file is bad */
 	}
 	if ((rc = ws_client_new(ck.cx, cfg, &cb, NULL, &ck.c)) < 0 ||
 	    (rc = ws_client_connect(ck.c)) < 0) {

@@ -107,7 +107,8 @@ int	ws_config_check(const struct ws_config *);
  * A context for the worker and tools: client only, TLS initialised,
  * certificates verified against the system store. test_ca_file, when not
  * NULL, is the only CA trusted (local TLS tests); it must hold a PEM
- * certificate or -EINVAL is returned. Free with ws_context_free().
+ * certificate (-EINVAL, or -errno from fopen). -EIO if lws fails.
+ * Free with ws_context_free().
  */
 int	ws_context_new(const char *test_ca_file, struct lws_context **out);
 void	ws_context_free(struct lws_context *);

@@ -61,7 +61,7 @@ ws_context_new(const char *test_ca_file, struct lws_context **out)
 		info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	}
 	if ((cx = lws_create_context(&info)) == NULL)
-		return -ENOMEM;
+		return -EIO;	/* lws has logged why (TLS init, memory) */
 	*out = cx;
 	return 0;
 }
