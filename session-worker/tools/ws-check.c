@@ -11,8 +11,10 @@
  *   4 connect timeout
  *
  * Output, one line each: "open", "data LEN HEX" (HEX cut to 32 bytes
- * with "..." after), "received TOTAL sha256=HEX" for the whole received
- * byte stream, then "close REASON code=N detail=TEXT".
+ * with "..." after), "received TOTAL sha256=HEX" (the first 16 bytes of
+ * the SHA-256 of the whole received byte stream), then
+ * "close REASON code=N detail=TEXT". --send-size N sends N bytes where
+ * byte i of the k-th send (counting every --send-*) is (i * 31 + k) & 255.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +28,7 @@
 #include "transport/ws.h"
 
 #define CHECK_SENDS_MAX		64
-#define CHECK_SEND_SIZE_MAX	(64u << 20)	/* tests send 1 MiB */
+#define CHECK_SEND_SIZE_MAX	(64u << 20)	/* tests send up to 8 MiB */
 #define CHECK_HEX_SHOWN		32
 
 struct send {
