@@ -105,7 +105,8 @@ int	ws_config_check(const struct ws_config *);
 
 /*
  * A context for the worker and tools: client only, TLS initialised,
- * certificates verified against the system store. test_ca_file, when not
+ * certificates verified against the system store (OpenSSL's default CA
+ * bundle must be readable: -errno otherwise). test_ca_file, when not
  * NULL, is the only CA trusted (local TLS tests); it must hold a PEM
  * certificate (-EINVAL, or -errno from fopen). -EIO if lws fails.
  * Free with ws_context_free().
@@ -118,8 +119,10 @@ void	ws_context_free(struct lws_context *);
  * to protocols[0] only, and the client relies on it) and set the options
  * LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT and
  * LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN (without it lws 4.1.6 sends
- * "Origin: http://" + origin). Keep the context's own timeouts above
- * WS_CONNECT_TIMEOUT_MAX so ours decide.
+ * "Origin: http://" + origin). Give client_ssl_ca_filepath, or lws 4.1.6
+ * also trusts CAs found in "../share" relative to the working directory.
+ * Keep the context's own timeouts above WS_CONNECT_TIMEOUT_MAX so ours
+ * decide.
  */
 const struct lws_protocols *ws_client_protocol(void);
 

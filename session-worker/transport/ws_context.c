@@ -36,15 +36,36 @@ check_ca_file(const char *path)
 	return 0;
 }
 
+/*
+ * Without a CA file, Debian's lws 4.1.6 also trusts any hashed CA in
+ * "../share" (LWS_OPENSSL_CLIENT_CERTS), relative to the working
+ * directory. Naming OpenSSL's own bundle file closes that door; the
+ * default verify paths (bundle and directory) are loaded as well.
+ */
+static int
+system_ca_file(const char **out)
+{
+	const char *path = X509_get_default_cert_file();
+	int rc;
+
+	if ((rc = check_ca_file(path)) < 0)
+		return rc;	/* no bundle: refuse rather than trust ../share */
+	*out = path;
+	return 0;
+}
+
 int
 ws_context_new(const char *test_ca_file, struct lws_context **out)
 {
 	const struct lws_protocols *protocols;
 	struct lws_context_creation_info info;
 	struct lws_context *cx;
+	const char *sys_ca = NULL;
 	int rc;
 
 	if (test_ca_file != NULL && (rc = check_ca_file(test_ca_file)) < 0)
+		return rc;
+	if (test_ca_file == NULL && (rc = system_ca_file(&sys_ca)) < 0)
 		return rc;
 	protocols = ws_client_protocol();	/* the list ends after it */
 	memset(&info, 0, sizeof(info));
@@ -59,7 +80,8 @@ ws_context_new(const char *test_ca_file, struct lws_context **out)
 		/* trust exactly this CA: never the system store as well */
 		info.client_ssl_ca_filepath = test_ca_file;
 		info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-	}
+	} else
+		info.client_ssl_ca_filepath = sys_ca;
 	if ((cx = lws_create_context(&info)) == NULL)
 		return -EIO;	/* lws has logged why (TLS init, memory) */
 	*out = cx;

@@ -36,10 +36,10 @@ function sha128(buf) {
 }
 
 // Runs ws-check to completion (killed after limitMs) and parses its lines.
-function runCheck(args, limitMs = 30000) {
+function runCheck(args, limitMs = 30000, cwd = undefined) {
 	return new Promise((resolve, reject) => {
 		const started = Date.now();
-		const p = spawn(wsCheck, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+		const p = spawn(wsCheck, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
 		let out = '', err = '';
 		p.stdout.on('data', (d) => { out += d; });
 		p.stderr.on('data', (d) => { err += d; });
@@ -516,6 +516,26 @@ test('wss:// verifies the server certificate', async (t) => {
 			assert.equal(r.open, false);
 			assert.match(r.close.detail, /^certificate: /);
 			assert.equal(s.requests.length, 0);
+		} finally {
+			await s.stop();
+		}
+	});
+
+	await t.test('without --ca, a CA left in ../share is not trusted', async () => {
+		// lws 4.1.6 on its own would load hashed CAs from "../share"
+		// relative to the working directory (LWS_OPENSSL_CLIENT_CERTS).
+		const jail = fs.mkdtempSync(path.join(dir, 'jail-'));
+		fs.mkdirSync(path.join(jail, 'share'));
+		fs.mkdirSync(path.join(jail, 'run'));
+		const hash = execFileSync('openssl', ['x509', '-hash', '-noout', '-in', good.ca])
+		    .toString().trim();
+		fs.copyFileSync(good.ca, path.join(jail, 'share', `${hash}.0`));
+		const s = await wsServer(echo, { tls: good.tls });
+		try {
+			const r = await runCheck(['--url', `wss://127.0.0.1:${s.port}/`,
+			    '--timeout-ms', '20000'], 30000, path.join(jail, 'run'));
+			assert.equal(r.code, EXIT.failed, explain(r));
+			assert.match(r.close.detail, /^certificate: /);
 		} finally {
 			await s.stop();
 		}
