@@ -330,7 +330,12 @@ start_due(lws_sorted_usec_list_t *sul)
 	i.context = c->cx;
 	i.address = c->url.host;
 	i.port = c->url.port;
-	i.ssl_connection = c->url.tls ? LCCSCF_USE_SSL : 0;
+	/*
+	 * lws follows 3xx on the upgrade by default (to any host, only a TLS
+	 * downgrade refused): the transport goes where it was configured.
+	 */
+	i.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT |
+	    (c->url.tls ? LCCSCF_USE_SSL : 0);
 	i.path = c->url.path;
 	i.host = c->host_hdr;
 	i.origin = c->origin;

@@ -429,6 +429,28 @@ test('an upgrade the server refuses is a connect failure', async () => {
 	}
 });
 
+test('a redirect on the upgrade is a connect failure, never followed', async () => {
+	const other = await wsServer();
+	const redirector = http.createServer();
+	redirector.on('upgrade', (req, sock) => {
+		sock.end('HTTP/1.1 302 Found\r\n' +
+		    `Location: ws://127.0.0.1:${other.port}/elsewhere\r\n` +
+		    'Content-Length: 0\r\n\r\n');
+	});
+	await new Promise((res) => redirector.listen(0, '127.0.0.1', res));
+	try {
+		const r = await runCheck(['--url',
+		    `ws://127.0.0.1:${redirector.address().port}/ws/chat`,
+		    '--timeout-ms', '10000']);
+		assert.equal(r.code, EXIT.failed, explain(r));
+		assert.equal(r.open, false);
+		assert.equal(other.requests.length, 0);
+	} finally {
+		await new Promise((res) => redirector.close(res));
+		await other.stop();
+	}
+});
+
 test('a text message from the server is a protocol error', async () => {
 	const s = await wsServer((ws) => ws.send('hello', { binary: false }));
 	try {
