@@ -109,7 +109,9 @@ int	ws_config_check(const struct ws_config *);
  * bundle must be readable: -errno otherwise). test_ca_file, when not
  * NULL, is the only CA trusted (local TLS tests); it must hold a PEM
  * certificate (-EINVAL, or -errno from fopen). -EIO if lws fails.
- * Free with ws_context_free().
+ * Free with ws_context_free(). Note: lws 4.1.6 reads $http_proxy (lower
+ * case, no no_proxy) when a context is made and then tunnels every
+ * connection, loopback included, through it with CONNECT.
  */
 int	ws_context_new(const char *test_ca_file, struct lws_context **out);
 void	ws_context_free(struct lws_context *);
