@@ -36,10 +36,15 @@ function sha128(buf) {
 }
 
 // Runs ws-check to completion (killed after limitMs) and parses its lines.
+// lws tunnels every connection through $http_proxy: keep tests on loopback.
+const checkEnv = { ...process.env };
+delete checkEnv.http_proxy;
+
 function runCheck(args, limitMs = 30000, cwd = undefined) {
 	return new Promise((resolve, reject) => {
 		const started = Date.now();
-		const p = spawn(wsCheck, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+		const p = spawn(wsCheck, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd,
+		    env: checkEnv });
 		let out = '', err = '';
 		p.stdout.on('data', (d) => { out += d; });
 		p.stderr.on('data', (d) => { err += d; });
