@@ -403,7 +403,8 @@ ev_qr(void *arg, const struct link_view *v)
 static int
 setup_loop(struct worker *w)
 {
-	const struct lws_protocols extra[] = { fd_protocol, { 0 } };
+	/* lws keeps a pointer to the list: it must live as long as the loop. */
+	static struct lws_protocols protocols[3];
 	struct link_events ev = {
 		.state = ev_state, .heartbeat = ev_heartbeat, .qr = ev_qr,
 		.qr_expired = ev_qr_expired, .arg = w,
@@ -413,8 +414,10 @@ setup_loop(struct worker *w)
 
 	if (pipe2(w->sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -errno;
+	protocols[0] = *ws_client_protocol();
+	protocols[1] = fd_protocol;
 	if ((rc = ws_context_new_with(w->s.test_ca_file[0] ? w->s.test_ca_file :
-	    NULL, extra, w, &w->cx)) < 0) {
+	    NULL, protocols, w, &w->cx)) < 0) {
 		log_error(rc, "cannot set up the network loop");
 		return rc;
 	}

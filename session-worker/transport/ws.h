@@ -114,6 +114,14 @@ int	ws_config_check(const struct ws_config *);
  * connection, loopback included, through it with CONNECT.
  */
 int	ws_context_new(const char *test_ca_file, struct lws_context **out);
+/*
+ * The same context serving more protocols (the worker's raw fds): the
+ * caller's list must start with a copy of *ws_client_protocol(), end with
+ * a zeroed entry and outlive the context. user is lws_context_user().
+ */
+int	ws_context_new_with(const char *test_ca_file,
+	    const struct lws_protocols *protocols, void *user,
+	    struct lws_context **out);
 void	ws_context_free(struct lws_context *);
 /*
  * For callers that build their own context: copy this entry first into

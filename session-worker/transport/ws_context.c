@@ -57,7 +57,14 @@ system_ca_file(const char **out)
 int
 ws_context_new(const char *test_ca_file, struct lws_context **out)
 {
-	const struct lws_protocols *protocols;
+	/* the list ends after the client's entry */
+	return ws_context_new_with(test_ca_file, ws_client_protocol(), NULL, out);
+}
+
+int
+ws_context_new_with(const char *test_ca_file,
+    const struct lws_protocols *protocols, void *user, struct lws_context **out)
+{
 	struct lws_context_creation_info info;
 	struct lws_context *cx;
 	const char *sys_ca = NULL;
@@ -67,10 +74,10 @@ ws_context_new(const char *test_ca_file, struct lws_context **out)
 		return rc;
 	if (test_ca_file == NULL && (rc = system_ca_file(&sys_ca)) < 0)
 		return rc;
-	protocols = ws_client_protocol();	/* the list ends after it */
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
+	info.user = user;
 	/* without RAW_ORIGIN lws 4.1.6 prefixes "http://" to the Origin */
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
 	    LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
