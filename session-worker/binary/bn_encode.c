@@ -41,8 +41,10 @@ wb_grow(struct wb *w, size_t n)
 	if (n > w->max - w->len || w->fixed)
 		return -EMSGSIZE;
 	cap = w->cap < 256 ? 256 : w->cap;
-	while (cap - w->len < n)
-		cap = cap > w->max / 2 ? w->max : cap * 2;
+	while (cap - w->len < n && cap < w->max)
+		cap *= 2;
+	if (cap > w->max)
+		cap = w->max;	/* still >= len + n: checked above */
 	if ((p = realloc(w->p, cap)) == NULL)
 		return -ENOMEM;
 	w->p = p;
@@ -78,7 +80,7 @@ write_bytes(struct wb *w, const void *p, size_t len)
 
 	if (len > 0xffffffffu)
 		return -EMSGSIZE;
-	if ((rc = wb_need(w, len + 5)) < 0)
+	if ((rc = wb_need(w, len + (len < 256 ? 2 : len < (1u << 20) ? 4 : 5))) < 0)
 		return rc;
 	o = w->p + w->len;
 	if (len < 256) {
@@ -109,7 +111,7 @@ write_list_start(struct wb *w, size_t n)
 
 	if (n > 0xffff)
 		return -EMSGSIZE;
-	if ((rc = wb_need(w, 3)) < 0)
+	if ((rc = wb_need(w, n == 0 ? 1 : n < 256 ? 2 : 3)) < 0)
 		return rc;
 	if (n == 0)
 		w->p[w->len++] = BN_LIST_EMPTY;
@@ -286,7 +288,7 @@ write_string(struct wb *w, const char *s, size_t len, bool jid_ok)
 	if (len == 0)
 		return write_bytes(w, s, 0);
 	if ((t = bn_token_find(s, len)) >= 0) {
-		if ((rc = wb_need(w, 2)) < 0)
+		if ((rc = wb_need(w, t >= 256 ? 2 : 1)) < 0)
 			return rc;
 		if (t >= 256)
 			w->p[w->len++] = (uint8_t)(BN_DICTIONARY_0 + (t >> 8) - 1);
