@@ -11,6 +11,7 @@
  * AD_JID device 0 drops the device, INTEROP_JID's server is optional.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,22 +140,50 @@ read_next_string(struct rd *r, int depth, struct bn_str *out)
 	return read_string(r, tag, depth, out);
 }
 
+/*
+ * Two characters per packed byte, high nibble first; nibbles 12-14 are
+ * invalid and 15 is the pad, '\0' as decode.js has it. Built once.
+ */
+static uint16_t unpack_tab[2][256];	/* [hex][byte]: c0 | c1 << 8 */
+static uint8_t nibble_bad[256];
+
+static void
+unpack_init(void)
+{
+	static const char nib[16] = "0123456789-.\0\0\0\0";
+	static const char hex[16] = "0123456789ABCDEF";
+	unsigned int b;
+
+	for (b = 0; b < 256; b++) {
+		unpack_tab[0][b] = (uint16_t)((uint8_t)nib[b >> 4] |
+		    (uint8_t)nib[b & 15] << 8);
+		unpack_tab[1][b] = (uint16_t)((uint8_t)hex[b >> 4] |
+		    (uint8_t)hex[b & 15] << 8);
+		nibble_bad[b] = ((b >> 4) > 11 && (b >> 4) < 15) ||
+		    ((b & 15) > 11 && (b & 15) < 15);
+	}
+}
+
 /* NIBBLE_8 / HEX_8: a length byte (bit 7: odd, drop the last character). */
 static int
 read_packed(struct rd *r, unsigned int tag, struct bn_str *out)
 {
-	static const char nib[16] = "0123456789-.\0\0\0\0";
-	static const char hex[16] = "0123456789ABCDEF";
-	const char *map = tag == BN_NIBBLE_8 ? nib : hex;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const uint16_t *tab = unpack_tab[tag == BN_HEX_8];
 	const uint8_t *p;
-	unsigned int start, v;
+	unsigned int start;
 	size_t n, i, len;
 	char *c;
 	int rc;
 
+	pthread_once(&once, unpack_init);
 	if ((rc = rd_byte(r, &start)) < 0 ||
 	    (rc = rd_take(r, n = start & 0x7f, &p)) < 0)
 		return rc;
+	if (tag == BN_NIBBLE_8)
+		for (i = 0; i < n; i++)
+			if (nibble_bad[p[i]])
+				return -EBADMSG;
 	len = 2 * n;
 	if ((start & 0x80) && len > 0)
 		len--;
@@ -163,15 +192,8 @@ read_packed(struct rd *r, unsigned int tag, struct bn_str *out)
 	if ((c = malloc(2 * n + 1)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		v = p[i];
-		/* nibbles 12..14 are invalid; 15 is the pad, '\0' (decode.js) */
-		if (map == nib && ((v >> 4 > 11 && v >> 4 < 15) ||
-		    ((v & 15) > 11 && (v & 15) < 15))) {
-			free(c);
-			return -EBADMSG;
-		}
-		c[2 * i] = map[v >> 4];
-		c[2 * i + 1] = map[v & 15];
+		c[2 * i] = (char)(tab[p[i]] & 0xff);
+		c[2 * i + 1] = (char)(tab[p[i]] >> 8);
 	}
 	c[len] = '\0';
 	out->p = c;

@@ -40,7 +40,7 @@ wb_grow(struct wb *w, size_t n)
 
 	if (n > w->max - w->len || w->fixed)
 		return -EMSGSIZE;
-	cap = w->cap < 256 ? 256 : w->cap;
+	cap = w->cap < 4096 ? 4096 : w->cap;	/* most stanzas fit at once */
 	while (cap - w->len < n && cap < w->max)
 		cap *= 2;
 	if (cap > w->max)
@@ -126,49 +126,58 @@ write_list_start(struct wb *w, size_t n)
 	return 0;
 }
 
-/* Nibbles: 0-9, 10 '-', 11 '.'; hex: 0-9, A-F (protocol-notes §5). */
-static int
-nibble_of(char c)
+/*
+ * Packed forms (protocol-notes §5): nibbles are 0-9, 10 '-', 11 '.'; hex
+ * is 0-9, A-F (upper case only, pitfall 8). pack_val holds a character's
+ * 4-bit value; pack_class says which forms accept it.
+ */
+#define PK_NIBBLE	0x01
+#define PK_HEX		0x02
+static const uint8_t pack_class[256] = {
+	['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3,
+	['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
+	['-'] = PK_NIBBLE, ['.'] = PK_NIBBLE,
+	['A'] = PK_HEX, ['B'] = PK_HEX, ['C'] = PK_HEX, ['D'] = PK_HEX,
+	['E'] = PK_HEX, ['F'] = PK_HEX,
+};
+static const uint8_t pack_val[256] = {
+	['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5,
+	['6'] = 6, ['7'] = 7, ['8'] = 8, ['9'] = 9,
+	['-'] = 10, ['.'] = 11,
+	['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
+};
+
+/* The packed form s fits, NIBBLE_8 before HEX_8, or 0 for neither. */
+static uint8_t
+packed_form(const char *s, size_t len)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	return c == '-' ? 10 : c == '.' ? 11 : -1;
+	unsigned int c = PK_NIBBLE | PK_HEX;
+	size_t i;
+
+	if (len > BN_PACKED_MAX)
+		return 0;
+	for (i = 0; i < len && c != 0; i++)
+		c &= pack_class[(uint8_t)s[i]];
+	return c & PK_NIBBLE ? BN_NIBBLE_8 : c & PK_HEX ? BN_HEX_8 : 0;
 }
 
 static int
-hex_of(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Packs s as NIBBLE_8 or HEX_8 if every character fits; 1 when it did not. */
-static int
-write_packed(struct wb *w, const char *s, size_t len, uint8_t tag,
-    int (*val)(char))
+write_packed(struct wb *w, const char *s, size_t len, uint8_t tag)
 {
 	uint8_t *o;
 	size_t i;
-	int hi, lo, rc;
+	int rc;
 
-	if (len > BN_PACKED_MAX)
-		return 1;
-	for (i = 0; i < len; i++)
-		if (val(s[i]) < 0)
-			return 1;
 	if ((rc = wb_need(w, 2 + (len + 1) / 2)) < 0)
 		return rc;
 	o = w->p + w->len;
 	*o++ = tag;
 	*o++ = (uint8_t)((len + 1) / 2 | (len % 2 ? 0x80 : 0));
-	for (i = 0; i + 1 < len; i += 2) {
-		hi = val(s[i]);
-		lo = val(s[i + 1]);
-		*o++ = (uint8_t)(hi << 4 | lo);
-	}
+	for (i = 0; i + 1 < len; i += 2)
+		*o++ = (uint8_t)(pack_val[(uint8_t)s[i]] << 4 |
+		    pack_val[(uint8_t)s[i + 1]]);
 	if (len % 2)
-		*o++ = (uint8_t)(val(s[len - 1]) << 4 | 15);	/* 15 pads */
+		*o++ = (uint8_t)(pack_val[(uint8_t)s[len - 1]] << 4 | 15);	/* pad */
 	w->len = (size_t)(o - w->p);
 	return 0;
 }
@@ -283,6 +292,7 @@ write_jid(struct wb *w, const char *s, size_t len)
 static int
 write_string(struct wb *w, const char *s, size_t len, bool jid_ok)
 {
+	uint8_t form;
 	int rc, t;
 
 	if (len == 0)
@@ -295,10 +305,8 @@ write_string(struct wb *w, const char *s, size_t len, bool jid_ok)
 		w->p[w->len++] = (uint8_t)t;
 		return 0;
 	}
-	if ((rc = write_packed(w, s, len, BN_NIBBLE_8, nibble_of)) <= 0)
-		return rc;
-	if ((rc = write_packed(w, s, len, BN_HEX_8, hex_of)) <= 0)
-		return rc;
+	if ((form = packed_form(s, len)) != 0)
+		return write_packed(w, s, len, form);
 	if (jid_ok && memchr(s, '@', len) != NULL &&
 	    (rc = write_jid(w, s, len)) <= 0)
 		return rc;

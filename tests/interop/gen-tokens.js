@@ -34,12 +34,16 @@ for (const [s, c] of code) {
 		throw new Error(`TOKEN_MAP disagrees for ${s}`);
 }
 
-// FNV-1a 32-bit; bn_tokens.c computes the same function.
+// A hash of the length and three characters (first, middle, last): cheap
+// for the encoder, which looks up every string it writes, and spread well
+// enough over these tokens. bn_tokens.c computes the same function.
 const fnv = (s) => {
-	let h = 0x811c9dc5;
-	for (let i = 0; i < s.length; i++)
-		h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-	return h >>> 0;
+	const n = s.length;
+	let h = n;
+	h = (Math.imul(h, 31) + s.charCodeAt(0)) >>> 0;
+	h = (Math.imul(h, 31) + s.charCodeAt(n >> 1)) >>> 0;
+	h = (Math.imul(h, 31) + s.charCodeAt(n - 1)) >>> 0;
+	return Math.imul(h, 0x9e3779b1) >>> 20;
 };
 const HASH_SIZE = 4096;	// > 3x the 1,200-odd strings: short probe chains
 const table = new Uint16Array(HASH_SIZE);
@@ -58,7 +62,7 @@ out.push(`/*
  * 7.0.0-rc14 lib/WABinary/constants.js. Do not edit; regenerate with
  *   node tests/interop/gen-tokens.js > session-worker/binary/bn_tokens.c
  * Dictionary v3 (protocol-notes §5); test_bn_tokens checks the published
- * SHA-256 hashes. Lookup: open addressing, FNV-1a, ${HASH_SIZE} slots,
+ * SHA-256 hashes. Lookup: open addressing, ${HASH_SIZE} slots,
  * ${code.size} strings, longest probe ${maxProbe}.
  */
 #include <stddef.h>
@@ -97,15 +101,16 @@ out.push('};\n');
 out.push(`int
 bn_token_find(const char *s, size_t len)
 {
-	uint32_t h = 0x811c9dc5u;
-	size_t i;
+	uint32_t h = (uint32_t)len;
 	unsigned int slot, c;
 	const char *t;
 
 	if (len == 0 || len > BN_TOKEN_LEN_MAX)
 		return -1;
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x01000193u;
+	h = h * 31 + (uint8_t)s[0];
+	h = h * 31 + (uint8_t)s[len >> 1];
+	h = h * 31 + (uint8_t)s[len - 1];
+	h = (h * 0x9e3779b1u) >> 20;
 	for (slot = h & (${HASH_SIZE}u - 1);; slot = (slot + 1) & (${HASH_SIZE}u - 1)) {
 		if ((c = bn_token_slots[slot]) == 0)
 			return -1;
