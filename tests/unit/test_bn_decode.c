@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,6 +235,94 @@ test_bn_decode_reads_list16_children(void **state)
 	assert_true(bn_node_tag_is(bn_node_peek_child(n, 255), "participant"));
 	bn_node_free(n);
 	free(in);
+}
+
+/* A node with n bytes of content survives encode then decode. */
+static void
+roundtrip_bytes(size_t n, uint8_t first_tag)
+{
+	struct bn_node *a = bn_node_new("zz"), *b = NULL;
+	uint8_t *data = malloc(n + 1), *out;
+	size_t len, i;
+
+	for (i = 0; i < n; i++)
+		data[i] = (uint8_t)(i * 7);
+	assert_int_equal(bn_node_set_bytes(a, data, n), 0);
+	assert_int_equal(bn_encode(a, 0, &out, &len), 0);
+	assert_int_equal(out[6], first_tag);
+	assert_int_equal(bn_decode(out, len, &b), 0);
+	assert_true(bn_node_equal(a, b));
+	assert_int_equal(bn_node_content(b), BN_CONTENT_BYTES);
+	free(out);
+	free(data);
+	bn_node_free(a);
+	bn_node_free(b);
+}
+
+static void
+test_bn_decode_binary_length_boundaries(void **state)
+{
+	(void)state;
+	roundtrip_bytes(0, 0xfc);
+	roundtrip_bytes(255, 0xfc);
+	roundtrip_bytes(256, 0xfd);
+	roundtrip_bytes((1u << 20) - 1, 0xfd);
+	roundtrip_bytes(1u << 20, 0xfe);
+}
+
+static void
+roundtrip_kids(size_t n, uint8_t list_tag)
+{
+	struct bn_node *a = bn_node_new("zz"), *b = NULL;
+	uint8_t *out;
+	size_t len, i;
+
+	bn_node_set_list(a);
+	for (i = 0; i < n; i++)
+		assert_int_equal(bn_node_add_child(a, bn_node_new("item")), 0);
+	assert_int_equal(bn_encode(a, 0, &out, &len), 0);
+	assert_int_equal(out[6], list_tag);
+	assert_int_equal(bn_decode(out, len, &b), 0);
+	assert_true(bn_node_equal(a, b));
+	assert_int_equal(bn_node_child_count(b), n);
+	free(out);
+	bn_node_free(a);
+	bn_node_free(b);
+}
+
+static void
+test_bn_decode_list_size_boundaries(void **state)
+{
+	(void)state;
+	roundtrip_kids(0, 0x00);
+	roundtrip_kids(255, 0xf8);
+	roundtrip_kids(256, 0xf9);
+	roundtrip_kids(BN_CHILDREN_MAX, 0xf9);
+}
+
+static void
+test_bn_decode_attribute_count_boundaries(void **state)
+{
+	struct bn_node *a = bn_node_new("zz"), *b = NULL;
+	uint8_t *out;
+	size_t len, i;
+	char k[16];
+
+	(void)state;
+	for (i = 0; i < BN_ATTRS_MAX; i++) {
+		snprintf(k, sizeof(k), "k%zu", i);
+		assert_int_equal(bn_node_set_attr(a, k, "v"), 0);
+	}
+	assert_int_equal(bn_encode(a, 0, &out, &len), 0);	/* size 65535 */
+	assert_int_equal(bn_decode(out, len, &b), 0);
+	assert_true(bn_node_equal(a, b));
+	free(out);
+	bn_node_free(b);
+	assert_int_equal(bn_node_set_string(a, "x", 1), 0);	/* size 65536 */
+	out = NULL;
+	assert_int_equal(bn_encode(a, 0, &out, &len), -EMSGSIZE);
+	assert_null(out);
+	bn_node_free(a);
 }
 
 static void
@@ -600,6 +689,9 @@ main(void)
 		cmocka_unit_test(test_bn_decode_reads_interop_jid_without_server),
 		cmocka_unit_test(test_bn_decode_keeps_content_kinds),
 		cmocka_unit_test(test_bn_decode_reads_list16_children),
+		cmocka_unit_test(test_bn_decode_binary_length_boundaries),
+		cmocka_unit_test(test_bn_decode_list_size_boundaries),
+		cmocka_unit_test(test_bn_decode_attribute_count_boundaries),
 		cmocka_unit_test(test_bn_decode_rejects_empty_input),
 		cmocka_unit_test(test_bn_decode_rejects_list_size_zero),
 		cmocka_unit_test(test_bn_decode_rejects_empty_tag),

@@ -2,6 +2,8 @@
  * test_bn_node: the node model (ownership, attribute rules, content kinds,
  * lookups, equality), the JID helpers and the log printer.
  */
+#include "binary/bn.h"	/* first: the header compiles alone */
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +13,6 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
-
-#include "binary/bn.h"
 
 static void
 test_bn_node_new_rejects_empty_tag(void **state)
