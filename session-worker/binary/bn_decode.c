@@ -460,6 +460,7 @@ read_content(struct rd *r, int depth, struct bn_node *n)
 	return 0;
 }
 
+/* The attributes fill the room bn_node_alloc() left for them. */
 static int
 read_attrs(struct rd *r, size_t count, struct bn_node *n)
 {
@@ -467,15 +468,6 @@ read_attrs(struct rd *r, size_t count, struct bn_node *n)
 	size_t i;
 	int rc;
 
-	if (count == 0)
-		return 0;
-	if (count > (r->len - r->off) / 2)
-		return -EBADMSG;	/* each key and value is at least a byte */
-	if ((rc = charge(r, count * sizeof(*n->attrs))) < 0)
-		return rc;
-	if ((n->attrs = malloc(count * sizeof(*n->attrs))) == NULL)
-		return -ENOMEM;
-	n->cattrs = (uint32_t)count;
 	for (i = 0; i < count; i++) {
 		if ((rc = read_next_string(r, 0, &k)) < 0)
 			return rc;
@@ -496,7 +488,7 @@ read_node(struct rd *r, int depth, struct bn_node **out)
 {
 	struct bn_node *n;
 	unsigned int b;
-	size_t size;
+	size_t size, nattrs;
 	int rc;
 
 	if (depth > BN_DEPTH_MAX)
@@ -505,9 +497,12 @@ read_node(struct rd *r, int depth, struct bn_node **out)
 		return rc;
 	if (size == 0)
 		return -EBADMSG;	/* "invalid node" (decoder safety, §5) */
-	if ((rc = charge(r, sizeof(*n))) < 0)
+	nattrs = (size - 1) / 2;
+	if (nattrs > (r->len - r->off) / 2)
+		return -EBADMSG;	/* each key and value is at least a byte */
+	if ((rc = charge(r, sizeof(*n) + nattrs * sizeof(struct bn_attr))) < 0)
 		return rc;
-	if ((n = bn_node_alloc()) == NULL)
+	if ((n = bn_node_alloc(nattrs)) == NULL)
 		return -ENOMEM;
 	if ((rc = read_next_string(r, 0, &n->tag)) < 0)
 		goto out_free_node;
@@ -515,7 +510,7 @@ read_node(struct rd *r, int depth, struct bn_node **out)
 		rc = -EBADMSG;
 		goto out_free_node;
 	}
-	if ((rc = read_attrs(r, (size - 1) / 2, n)) < 0)
+	if ((rc = read_attrs(r, nattrs, n)) < 0)
 		goto out_free_node;
 	if (size % 2 == 0 && (rc = read_content(r, depth, n)) < 0)
 		goto out_free_node;

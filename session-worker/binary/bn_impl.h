@@ -43,9 +43,10 @@ struct bn_attr {
 
 struct bn_node {
 	struct bn_str	 tag;
-	struct bn_attr	*attrs;
+	struct bn_attr	*attrs;		/* inline_attrs, or malloc'd */
 	uint32_t	 nattrs;
 	uint32_t	 cattrs;
+	bool		 attrs_inline;
 	enum bn_content	 kind;
 	uint8_t		*bytes;		/* BYTES, STRING: len bytes + a NUL */
 	size_t		 len;
@@ -57,8 +58,11 @@ struct bn_node {
 /* Owned copy of s[0..len) plus a NUL; -ENOMEM. */
 int	bn_str_dup(struct bn_str *, const char *s, size_t len);
 void	bn_str_release(struct bn_str *);
-/* A node with an empty tag, for the decoder to fill. */
-struct bn_node *bn_node_alloc(void);
+/*
+ * A node with an empty tag for the decoder to fill, with room for nattrs
+ * attributes in the same allocation (one malloc less per decoded node).
+ */
+struct bn_node *bn_node_alloc(size_t nattrs);
 /* Appends an attribute without looking for an existing key (decoder). */
 int	bn_node_push_attr(struct bn_node *, struct bn_str *key, struct bn_str *val);
 void	bn_node_clear_content(struct bn_node *);

@@ -43,13 +43,20 @@ bn_str_release(struct bn_str *s)
 }
 
 struct bn_node *
-bn_node_alloc(void)
+bn_node_alloc(size_t nattrs)
 {
 	struct bn_node *n;
 
-	if ((n = calloc(1, sizeof(*n))) == NULL)
+	if (nattrs > BN_ATTRS_MAX ||
+	    (n = malloc(sizeof(*n) + nattrs * sizeof(struct bn_attr))) == NULL)
 		return NULL;
+	memset(n, 0, sizeof(*n));
 	n->tag.p = bn_empty;
+	if (nattrs > 0) {
+		n->attrs = (struct bn_attr *)(n + 1);
+		n->cattrs = (uint32_t)nattrs;
+		n->attrs_inline = true;
+	}
 	return n;
 }
 
@@ -58,7 +65,7 @@ bn_node_new_len(const char *tag, size_t len)
 {
 	struct bn_node *n;
 
-	if (tag == NULL || len == 0 || (n = bn_node_alloc()) == NULL)
+	if (tag == NULL || len == 0 || (n = bn_node_alloc(0)) == NULL)
 		return NULL;
 	if (bn_str_dup(&n->tag, tag, len) < 0) {
 		free(n);
@@ -101,7 +108,8 @@ bn_node_free(struct bn_node *n)
 		bn_str_release(&n->attrs[i].key);
 		bn_str_release(&n->attrs[i].val);
 	}
-	free(n->attrs);
+	if (!n->attrs_inline)
+		free(n->attrs);
 	bn_str_release(&n->tag);
 	free(n);
 }
@@ -136,7 +144,12 @@ bn_node_push_attr(struct bn_node *n, struct bn_str *key, struct bn_str *val)
 		return -EMSGSIZE;
 	if (n->nattrs == n->cattrs) {
 		cap = n->cattrs == 0 ? 4 : n->cattrs * 2;
-		if ((a = realloc(n->attrs, cap * sizeof(*a))) == NULL)
+		if (n->attrs_inline) {	/* outgrown the decoder's room */
+			if ((a = malloc(cap * sizeof(*a))) == NULL)
+				return -ENOMEM;
+			memcpy(a, n->attrs, n->nattrs * sizeof(*a));
+			n->attrs_inline = false;
+		} else if ((a = realloc(n->attrs, cap * sizeof(*a))) == NULL)
 			return -ENOMEM;
 		n->attrs = a;
 		n->cattrs = cap;
