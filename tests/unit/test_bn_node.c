@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,28 @@ test_bn_node_attr_with_duplicates_returns_last(void **state)
 	assert_int_equal(bn_decode(in, sizeof(in), &n), 0);
 	assert_int_equal(bn_node_attr_count(n), 2);
 	assert_string_equal(bn_node_attr(n, "id"), "2");
+	bn_node_free(n);
+}
+
+static void
+test_bn_node_decoded_node_takes_more_attrs(void **state)
+{
+	/* <iq id=1/>: the decoder sizes the attribute room to exactly one */
+	static const uint8_t in[] = { 0xf8, 0x03, 0x19, 0x08, 0xff, 0x81, 0x1f };
+	struct bn_node *n = NULL;
+	char k[8];
+	int i;
+
+	(void)state;
+	assert_int_equal(bn_decode(in, sizeof(in), &n), 0);
+	for (i = 0; i < 9; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		assert_int_equal(bn_node_set_attr(n, k, k), 0);
+	}
+	assert_int_equal(bn_node_set_attr(n, "id", "2"), 0);
+	assert_int_equal(bn_node_attr_count(n), 10);
+	assert_string_equal(bn_node_attr(n, "id"), "2");
+	assert_string_equal(bn_node_attr(n, "k8"), "k8");
 	bn_node_free(n);
 }
 
@@ -284,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_bn_node_new_rejects_empty_tag),
 		cmocka_unit_test(test_bn_node_set_attr_replaces_existing_key),
 		cmocka_unit_test(test_bn_node_attr_with_duplicates_returns_last),
+		cmocka_unit_test(test_bn_node_decoded_node_takes_more_attrs),
 		cmocka_unit_test(test_bn_node_attr_len_keeps_embedded_nul),
 		cmocka_unit_test(test_bn_node_content_switches_kinds),
 		cmocka_unit_test(test_bn_node_add_child_rejects_self_and_null),
