@@ -11,7 +11,8 @@
  * Content decoded from a string form (token, packed nibble/hex, JID) is
  * BN_CONTENT_STRING, raw bytes are BN_CONTENT_BYTES: re-encoding picks the
  * same wire form again (Baileys decode.js returns a string for the former and
- * a Buffer for the latter; whatsmeow does the same with string/[]byte).
+ * a Buffer for the latter; whatsmeow likewise keeps []byte apart from
+ * strings and JIDs).
  *
  * Nodes own everything they hold; bn_node_free() frees the whole tree.
  * Pointers returned by _peek functions and by the string accessors are

@@ -8,8 +8,11 @@
  * device). Here a JID form is used only when it decodes back to the same
  * string, with two deliberate exceptions Baileys and WhatsApp share:
  * "user:0@server" on an AD server is AD_JID device 0 (pitfall 7; it decodes
- * as "user@server"), and "user_agent:device@s.whatsapp.net" is AD_JID with
- * the agent as domain byte. Anything else with an '@' is a JID_PAIR, which
+ * as "user@server"), and "user_agent:device@server" on an AD server is
+ * AD_JID without the agent, which on s.whatsapp.net becomes the domain
+ * byte (jid-utils.js jidDecode). FB_JID is used for "user:device@msgr" and
+ * INTEROP_JID for "integrator-user:device@interop", forms Baileys decodes
+ * but never writes. Anything else with an '@' is a JID_PAIR, which
  * is lossless, or raw bytes when the server is empty or holds another '@'
  * (so JIDs never nest and decoding never meets a deeper string than this
  * encoder wrote).
