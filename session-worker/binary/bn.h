@@ -72,7 +72,11 @@ int		 bn_node_attr_at(const struct bn_node *, size_t i,
 		    const char **key, size_t *klen, const char **value, size_t *vlen);
 
 enum bn_content	 bn_node_content(const struct bn_node *);
-/* Replaces the content with a copy of the bytes (as_string: BN_CONTENT_STRING). */
+/*
+ * Replace the content with a copy of the bytes: _set_bytes as raw bytes
+ * (BINARY_8/20/32), _set_string as a string, written in the first string
+ * form that fits (token, packed, JID, raw). -EMSGSIZE past BN_FRAME_MAX.
+ */
 int		 bn_node_set_bytes(struct bn_node *, const uint8_t *, size_t);
 int		 bn_node_set_string(struct bn_node *, const char *, size_t);
 /* Makes the content an empty child list (encoded as LIST_EMPTY). */
