@@ -1,6 +1,6 @@
 // Control API: HTTP JSON on its own port (routes fixed by issue 4).
 import http from 'node:http';
-import { SimError } from './sim.js';
+import { SimError } from './errors.js';
 
 /** Control requests are small; refuse bigger bodies. */
 const MAX_BODY = 64 * 1024;

@@ -7,10 +7,12 @@ export async function handleStanza(sim, c, n) {
 	case 'iq':
 		return handleIq(sim, c, n);
 	case 'ack':
-		if (n.attrs.class === 'message' || n.attrs.class === 'notification')
-			sim.acked(c.jid, n.attrs.id);
+		sim.acked(c.jid, n.attrs.id);
 		return;
 	case 'receipt':
+		// A delivery receipt also proves the message arrived; drop it from the queue.
+		if (n.attrs.type !== 'retry')
+			sim.acked(c.jid, n.attrs.id);
 		sim.contacts.onReceipt(c, n);
 		return c.send(node('ack', { id: n.attrs.id, class: 'receipt', from: n.attrs.to,
 			type: n.attrs.type, participant: n.attrs.participant }));

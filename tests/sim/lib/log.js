@@ -2,6 +2,8 @@
 import { toText } from './nodes.js';
 
 const LOG_CAPACITY = 5000;
+/** Longest text kept per entry (prekey uploads would be ~100 kB). */
+const MAX_ENTRY = 4000;
 
 export class StanzaLog {
 	constructor(verbose = false) {
@@ -15,6 +17,8 @@ export class StanzaLog {
 			n: ++this.seq, t: new Date().toISOString(), dir, conn: connId, who: who || '-',
 			text: typeof n === 'string' ? n : toText(n)
 		};
+		if (e.text.length > MAX_ENTRY)
+			e.text = `${e.text.slice(0, MAX_ENTRY)}…(${e.text.length} chars)`;
 		this.entries.push(e);
 		if (this.entries.length > LOG_CAPACITY)
 			this.entries.splice(0, this.entries.length - LOG_CAPACITY);

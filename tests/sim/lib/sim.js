@@ -12,9 +12,9 @@ import { handleStanza } from './handlers.js';
 import { Contacts } from './contacts.js';
 import { node, S_WA, nowSec, serverId } from './nodes.js';
 
-export class SimError extends Error {
-	constructor(status, msg) { super(msg); this.status = status; }
-}
+import { SimError } from './errors.js';
+
+export { SimError };
 
 /** Reason codes of <failure> and stream errors (protocol-notes §6). */
 const TEMP_BAN_CODE = 101;
@@ -251,6 +251,7 @@ export class Sim {
 			c.send(n);
 	}
 
+	/** The device acked a stanza we queued for it (any class): it is delivered. */
 	acked(jid, id) {
 		const q = this.queue[jid];
 		if (!q)

@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DisconnectReason } from 'baileys';
-import { startSim, tmpDir, sleep } from './helpers.js';
-import { connect, pair } from './baileys-client.js';
+import { startSim, tmpDir, sleep } from '../support/helpers.js';
+import { connect, pair } from '../support/baileys-client.js';
 
 let sim, auth, jid;
 before(async () => {

@@ -2,8 +2,8 @@
 // from its saved state with no QR, is kept alive, and is logged out by unlink.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, tmpDir, waitFor, sleep } from './helpers.js';
-import { connect, loadAuth } from './baileys-client.js';
+import { startSim, tmpDir, waitFor, sleep } from '../support/helpers.js';
+import { connect, loadAuth } from '../support/baileys-client.js';
 
 const sims = [];
 after(async () => { await Promise.all(sims.map((s) => s.stop())); });

@@ -7,7 +7,7 @@ import { NoiseResponder, NoiseError } from '../lib/noise.js';
 import { keyPairFromPrivate } from '../lib/curve.js';
 import { buildCertChain, verifyCertChain } from '../lib/certs.js';
 import { generateKeyPair } from '../lib/curve.js';
-import { loadVector, hex } from './helpers.js';
+import { loadVector, hex } from '../support/helpers.js';
 
 const v = loadVector('wa-noise-handshake.json');
 

@@ -3,8 +3,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startSim, tmpDir, loadVector, hex } from './helpers.js';
-import { connect, loadAuth, pair } from './baileys-client.js';
+import { startSim, tmpDir, loadVector, hex } from '../support/helpers.js';
+import { connect, loadAuth, pair } from '../support/baileys-client.js';
 
 const sims = [];
 after(async () => { await Promise.all(sims.map((s) => s.stop())); });

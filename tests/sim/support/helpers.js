@@ -33,8 +33,17 @@ export function freePort() {
 	});
 }
 
+const madeDirs = [];
+process.on('exit', () => {
+	for (const d of madeDirs)
+		fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp dir removed when the test process exits. */
 export function tmpDir(prefix = 'wa-sim-') {
-	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	madeDirs.push(d);
+	return d;
 }
 
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
