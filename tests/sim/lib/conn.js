@@ -83,7 +83,7 @@ export class Conn {
 		}
 		this.clientPayload = cp;
 		this.state = 'authenticating';
-		this.sim.log.add('in', this.id, '-', `ClientPayload ${summarize(cp)}`);
+		this.sim.log.add('in', this.id, '-', `ClientPayload ${summarize(cp)} intro=${routingInfo ? 'ED' : 'WA'}`);
 		this.enqueue(() => this.sim.onClientPayload(this, cp));
 	}
 

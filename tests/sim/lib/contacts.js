@@ -242,12 +242,15 @@ export class Contacts {
 			const body = bytes(enc);
 			if (!enc || !body)
 				continue;
-			const own = this.sim.registry.device(this.sim.deviceJid(to.attrs.jid));
-			if (own && !own.removed) {
-				if (own.jid !== conn.jid)
-					this.sim.deliver(own.jid, node('message', {
-						from: conn.jid, recipient: n.attrs.to, id: n.attrs.id, t: nowSec(),
-						type: n.attrs.type || 'text'
+			const dev = this.sim.registry.device(this.sim.deviceJid(to.attrs.jid));
+			if (dev && !dev.removed) {
+				// Another linked device: our own (a sent-message copy, with recipient)
+				// or another simulated phone's (a message from us).
+				const ownAccount = dev.phone === from.phone;
+				if (dev.jid !== conn.jid)
+					this.sim.deliver(dev.jid, node('message', {
+						from: conn.jid, recipient: ownAccount ? n.attrs.to : undefined, id: n.attrs.id,
+						t: nowSec(), type: n.attrs.type || 'text', notify: from.pushName || undefined
 					}, [node('enc', { ...enc.attrs }, body)]));
 				continue;
 			}
@@ -285,8 +288,16 @@ export class Contacts {
 
 	onReceipt(conn, n) {
 		const c = this.byJid(n.attrs.to);
-		if (!c)
+		if (!c) {
+			// A receipt for a message from another simulated phone: relay it.
+			const target = this.sim.deviceJid(n.attrs.to || '');
+			const phone = /^([0-9]+):/.exec(target)?.[1];
+			for (const d of phone ? this.sim.registry.devicesOf(phone) : [])
+				if (d.jid !== conn.jid)
+					this.sim.deliver(d.jid, node('receipt', { from: conn.jid, id: n.attrs.id,
+						t: nowSec(), type: n.attrs.type }));
 			return;
+		}
 		c.receipts.push({ from: conn.jid, id: n.attrs.id, type: n.attrs.type || 'delivery', t: nowSec() });
 		if (c.receipts.length > MAX_INBOX)
 			c.receipts.splice(0, c.receipts.length - MAX_INBOX);

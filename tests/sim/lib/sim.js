@@ -206,6 +206,26 @@ export class Sim {
 			t: nowSec(), lid: `${phone.lid}@lid`, location: 'sim', creation: nowSec() - 86400,
 			props: '1', abprops: '1'
 		}));
+		// Routing info for the ED intro of the next connection (protocol-notes §1).
+		if (this.opts.edgeRouting)
+			c.send(node('ib', { from: S_WA }, [node('edge_routing', {}, [
+				node('routing_info', {}, Buffer.from([0x08, 0x08, 0x08, 0x02]))
+			])]));
+		if (this.opts.serverPingMs)
+			this.schedulePing(c);
+	}
+
+	/** Server-initiated pings (urn:xmpp:ping); clients answer with an iq result. */
+	schedulePing(c) {
+		c.later(async () => {
+			if (c.closed || c.state !== 'online')
+				return;
+			const r = await c.request(node('iq', { from: S_WA, type: 'get', xmlns: 'urn:xmpp:ping',
+				id: serverId() }, [node('ping', {})]), this.opts.serverPingMs);
+			if (!r)
+				this.log.add('!!', c.id, c.who(), 'server ping unanswered');
+			this.schedulePing(c);
+		}, this.opts.serverPingMs);
 	}
 
 	activeFaults(jid) {
@@ -332,7 +352,9 @@ export class Sim {
 		const conns = key === '*' ? [...this.online.values()] : [this.online.get(key)].filter(Boolean);
 		switch (fault) {
 		case 'clear':
-			this.registry.setFault(key, null);
+			// Without a jid every fault goes, device ones included.
+			for (const k of key === '*' ? Object.keys(this.registry.faults) : [key])
+				this.registry.setFault(k, null);
 			for (const c of conns)
 				c.stalled = false;
 			return { ok: true, connected: conns.length > 0 };
