@@ -185,6 +185,12 @@ export class Contacts {
 		const c = this.get(phone);
 		if (typeof b.text !== 'string' || !b.text || b.text.length > MAX_TEXT)
 			throw new SimError(400, 'text must be a non-empty string');
+		if (b.to === undefined) {
+			// With a single simulated phone, "to" may be left out.
+			const phones = Object.keys(this.sim.registry.phones);
+			if (phones.length === 1)
+				b = { ...b, to: `${phones[0]}@s.whatsapp.net` };
+		}
 		if (typeof b.to !== 'string')
 			throw new SimError(400, 'to (jid) is required');
 		const m = /^([0-9]+)(?::([0-9]+))?@(s\.whatsapp\.net|lid)$/.exec(b.to);

@@ -28,8 +28,8 @@ function collect(c) {
 
 const textOf = (m) => m.message?.conversation || m.message?.extendedTextMessage?.text;
 
-async function converse(contact, { lid } = {}) {
-	const made = await sim.api('POST', '/sim/contacts', { phone: contact, ...(lid ? { lid: true } : {}) });
+async function converse(contact, { lid, pn = true } = {}) {
+	const made = await sim.api('POST', '/sim/contacts', { phone: contact, ...(lid ? { lid: true } : {}), pn });
 	assert.equal(made.status, 200, made.text);
 	const c = connect(sim.url, auth, opts);
 	const got = collect(c);
@@ -46,7 +46,7 @@ async function converse(contact, { lid } = {}) {
 	const first = got.find((m) => textOf(m) === 'hello from the contact');
 	assert.equal(first.key.remoteJid, made.body.jid);
 	if (lid)
-		assert.equal(first.key.remoteJidAlt, `${contact}@s.whatsapp.net`);
+		assert.equal(first.key.remoteJidAlt, pn ? `${contact}@s.whatsapp.net` : undefined);
 
 	// ... Baileys answers, the contact decrypts it ...
 	await c.sock.sendMessage(made.body.jid, { text: 'reply from Baileys' });
@@ -69,6 +69,10 @@ test('a phone-number contact and Baileys exchange text both ways', { timeout: 40
 
 test('a LID contact with sender_pn and Baileys exchange text both ways', { timeout: 40000 }, async () => {
 	await converse('15559990002', { lid: true });
+});
+
+test('a LID contact without sender_pn and Baileys exchange text both ways', { timeout: 40000 }, async () => {
+	await converse('15559990004', { lid: true, pn: false });
 });
 
 test('messages sent while the device is offline arrive at its next login', { timeout: 40000 }, async () => {
