@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DisconnectReason } from 'baileys';
-import { startSim, tmpDir, sleep } from '../support/helpers.js';
+import { startSim, tmpDir, sleep, waitFor } from '../support/helpers.js';
 import { connect, pair } from '../support/baileys-client.js';
 
 let sim, auth, jid;
@@ -101,6 +101,7 @@ test('ban -> forbidden (403) until cleared', { timeout: 30000 }, async () => {
 });
 
 test('transient faults on an offline device are refused; bad faults are 4xx', async () => {
+	await waitFor(async () => !(await sim.api('GET', '/sim/devices')).body[0].connected, 5000, 'offline');
 	let r = await sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
 	assert.equal(r.status, 409);
 	r = await sim.api('POST', '/sim/inject', { jid, fault: 'explode' });
