@@ -1,6 +1,7 @@
 // One client connection: WebSocket bytes -> Noise responder -> binary nodes,
 // serial processing of incoming stanzas, and the ways a server ends a
 // connection (stream errors, failures, clean close, dropped TCP).
+import zlib from 'node:zlib';
 import { encodeBinaryNode, decodeBinaryNode, proto } from 'baileys';
 import { node, S_WA } from './nodes.js';
 import { NoiseResponder } from './noise.js';
@@ -121,7 +122,12 @@ export class Conn {
 			return false;
 		this.sim.stats.stanzasOut++;
 		this.sim.log.add('out', this.id, this.who(), n);
-		this.rawSend(this.noise.seal(encodeBinaryNode(n)));
+		let plain = encodeBinaryNode(n);
+		// Flags byte 0x02: the rest is zlib-compressed (protocol-notes §2, §10.5).
+		const min = this.sim.opts.compressMinBytes;
+		if (min && plain.length - 1 >= min)
+			plain = Buffer.concat([Buffer.from([0x02]), zlib.deflateSync(plain.subarray(1))]);
+		this.rawSend(this.noise.seal(plain));
 		return true;
 	}
 

@@ -108,3 +108,13 @@ test('the control API answers unknown routes and bad bodies with JSON 4xx', asyn
 	assert.equal(log.status, 200);
 	assert.match(log.text, /closing: /);
 });
+
+test('with compression on, Baileys inflates every stanza and still pairs and logs in',
+    { timeout: 30000 }, async () => {
+	const sim = await startSim({ args: ['--compress-min-bytes', '1'] });
+	sims.push(sim);
+	const { auth } = await pair(sim, tmpDir('baileys-auth-'));
+	const c = connect(sim.url, auth);
+	await c.waitOpen();
+	await c.end();
+});
