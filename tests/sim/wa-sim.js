@@ -8,18 +8,18 @@ import { listenControl } from './lib/control.js';
 const USAGE = `usage: wa-sim --ws HOST:PORT --control HOST:PORT --state DIR
   [--qr-first-ms 60000] [--qr-next-ms 20000] [--qr-refs 6] [--qr-grace-ms 10000]
   [--handshake-timeout-ms 20000] [--pair-timeout-ms 10000] [--server-ping-ms 0 (off)]
-  [--compress-min-bytes 0 (off)] [--no-edge-routing] [--verbose]`;
+  [--compress-min-bytes 0 (off)] [--prekey-low 5] [--no-edge-routing] [--verbose]`;
 
 function parseArgs(argv) {
 	const o = {
 		ws: null, control: null, state: null, qrFirstMs: 60000, qrNextMs: 20000, qrRefs: 6,
 		qrGraceMs: 10000, handshakeTimeoutMs: 20000, pairTimeoutMs: 10000, serverPingMs: 0,
-		compressMinBytes: 0, edgeRouting: true, verbose: false
+		compressMinBytes: 0, prekeyLow: 5, edgeRouting: true, verbose: false
 	};
 	const nums = { '--qr-first-ms': 'qrFirstMs', '--qr-next-ms': 'qrNextMs', '--qr-refs': 'qrRefs',
 		'--qr-grace-ms': 'qrGraceMs', '--handshake-timeout-ms': 'handshakeTimeoutMs',
 		'--pair-timeout-ms': 'pairTimeoutMs', '--server-ping-ms': 'serverPingMs',
-		'--compress-min-bytes': 'compressMinBytes' };
+		'--compress-min-bytes': 'compressMinBytes', '--prekey-low': 'prekeyLow' };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === '--verbose') {
@@ -33,7 +33,7 @@ function parseArgs(argv) {
 			o[a.slice(2)] = argv[++i];
 		} else if (nums[a] && i + 1 < argv.length) {
 			const v = Number(argv[++i]);
-			if (!Number.isInteger(v) || v < (['--server-ping-ms', '--compress-min-bytes'].includes(a) ? 0 : 1))
+			if (!Number.isInteger(v) || v < (['--server-ping-ms', '--compress-min-bytes', '--prekey-low'].includes(a) ? 0 : 1))
 				throw new Error(`${a} wants a positive integer`);
 			o[nums[a]] = v;
 		} else {

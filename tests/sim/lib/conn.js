@@ -106,7 +106,15 @@ export class Conn {
 					return;
 				}
 			}
-			await this.sim.onStanza(this, n);
+			try {
+				await this.sim.onStanza(this, n);
+			} catch (e) {
+				// A request we could not handle still gets an answer, never silence.
+				if (n.tag === 'iq' && (n.attrs.type === 'get' || n.attrs.type === 'set'))
+					this.send(node('iq', { from: S_WA, type: 'error', id: n.attrs.id },
+					    [node('error', { code: 500, text: 'internal-server-error' })]));
+				throw e;
+			}
 		});
 	}
 
@@ -190,4 +198,3 @@ function summarize(cp) {
 	return `login username=${cp.username} device=${cp.device || 0} passive=${!!cp.passive} pull=${!!cp.pull}`;
 }
 
-export { S_WA };

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { proto } from 'baileys';
-import { node, children, bytes, nowSec, messageId, S_WA } from './nodes.js';
+import { node, children, bytes, nowSec, messageId } from './nodes.js';
 import { randomLid } from './registry.js';
 import { SimError } from './errors.js';
 import * as curve from './curve.js';
@@ -311,4 +311,3 @@ export class Contacts {
 	}
 }
 
-export { S_WA };

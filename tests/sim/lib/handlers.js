@@ -1,5 +1,5 @@
 // Routing of stanzas from a logged-in device (protocol-notes §4, §6-§8).
-import { node, child, iqResult, iqError, nowSec, S_WA } from './nodes.js';
+import { node, child, iqResult, iqError, nowSec } from './nodes.js';
 import { handleEncrypt, handleUsync } from './keys.js';
 
 export async function handleStanza(sim, c, n) {
@@ -75,4 +75,3 @@ function handleIq(sim, c, n) {
 	return c.send(iqError(n, 501, 'feature-not-implemented'));
 }
 
-export { S_WA };

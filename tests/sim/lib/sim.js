@@ -293,6 +293,10 @@ export class Sim {
 				preKey = { id: +ids[0], public: curve.unb64(d.prekeys[ids[0]]) };
 				delete d.prekeys[ids[0]];
 				this.registry.saveDevices();
+				// Few prekeys left: tell the device so it uploads more (protocol-notes §7).
+				if (ids.length - 1 < this.opts.prekeyLow)
+					this.deliver(d.jid, node('notification', { from: S_WA, type: 'encrypt',
+						id: serverId(), t: nowSec() }, [node('count', { value: ids.length - 1 })]));
 			}
 			return {
 				registrationId: d.registrationId,

@@ -8,7 +8,8 @@ import { connect, pair } from '../support/baileys-client.js';
 
 let sim, auth, jid;
 before(async () => {
-	sim = await startSim();
+	// Every prekey fetch leaves fewer than 812: each triggers a low-prekey notification.
+	sim = await startSim({ args: ['--prekey-low', '812'] });
 	({ auth, jid } = await pair(sim, tmpDir('baileys-auth-')));
 });
 after(async () => { await sim?.stop(); });
@@ -65,6 +66,10 @@ async function converse(contact, { lid, pn = true } = {}) {
 
 test('a phone-number contact and Baileys exchange text both ways', { timeout: 40000 }, async () => {
 	await converse('15559990001');
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	const note = /out c[0-9]+ \S+ <notification from='s\.whatsapp\.net' type='encrypt' id='([^']+)'[^>]*><count value='811'\/>/.exec(log);
+	assert.ok(note, 'low-prekey notification sent');
+	assert.match(log, new RegExp(`<ack id='${note[1].replace('.', '\\.')}'[^>]* class='notification'`));
 });
 
 test('a LID contact with sender_pn and Baileys exchange text both ways', { timeout: 40000 }, async () => {
