@@ -14,6 +14,10 @@ const libsignal = require('libsignal');
 
 /** Inbox entries kept per contact. */
 const MAX_INBOX = 1000;
+/** Sent messages kept per contact for retries. */
+const MAX_SENT = 200;
+/** Retries answered per message, as WhatsApp clients stop after 5. */
+const MAX_RETRIES = 5;
 /** Longest text a contact sends (WhatsApp allows 65536 characters). */
 const MAX_TEXT = 65536;
 
@@ -35,6 +39,23 @@ function textOf(m) {
 	if (m.deviceSentMessage?.message)
 		return textOf(m.deviceSentMessage.message);
 	return m.conversation || m.extendedTextMessage?.text || null;
+}
+
+/** The bundle a retry receipt carries in <keys> (Baileys: sendRetryRequest). */
+function bundleFromKeys(keys, reg) {
+	const get = (parent, tag) => bytes(children(parent, tag)[0]);
+	const key = children(keys, 'key')[0];
+	const skey = children(keys, 'skey')[0];
+	const identity = get(keys, 'identity');
+	if (!reg || reg.length !== 4 || !identity || !skey)
+		return null;
+	const preKey = key ? { id: get(key, 'id').readUIntBE(0, 3), public: get(key, 'value') } : undefined;
+	return {
+		registrationId: reg.readUInt32BE(0), identity,
+		signedPreKey: { id: get(skey, 'id').readUIntBE(0, 3), public: get(skey, 'value'),
+			signature: get(skey, 'signature') },
+		preKey
+	};
 }
 
 /** libsignal storage over one contact's persisted record. */
@@ -117,9 +138,10 @@ export class Contacts {
 					id: 1, private: curve.b64(spk.private), public: curve.b64(spk.public),
 					signature: curve.b64(curve.sign(id.private, curve.signalPub(spk.public)))
 				},
-				prekeys: {}, nextPreKeyId: 1, sessions: {}, identities: {}, inbox: [], receipts: []
+				prekeys: {}, nextPreKeyId: 1, sessions: {}, identities: {}, inbox: [], receipts: [], sent: []
 			};
 		}
+		c.sent = c.sent || [];
 		c.lid = lid ?? c.lid ?? null;
 		c.pn = b.pn === undefined ? (c.pn ?? true) : !!b.pn;
 		c.name = typeof b.name === 'string' ? b.name.slice(0, 64) : (c.name || `Contact ${phone}`);
@@ -204,25 +226,62 @@ export class Contacts {
 		if (!devices.length)
 			throw new SimError(404, 'no linked device to deliver to');
 		const id = messageId();
-		const plain = pad(Buffer.from(proto.Message.encode({ conversation: b.text }).finish()));
+		const t = nowSec();
 		for (const d of devices) {
-			const enc = await this.encryptFor(c, d, plain);
-			this.sim.deliver(d.jid, node('message', {
-				from: this.jidOf(c), id, t: nowSec(), type: 'text', notify: c.name,
-				sender_pn: c.lid && c.pn ? `${c.phone}@s.whatsapp.net` : undefined,
-				addressing_mode: c.lid ? 'lid' : 'pn'
-			}, [node('enc', { v: 2, type: enc.type }, enc.body)]));
+			const enc = await this.encryptFor(c, d, this.plaintext(b.text));
+			// corrupt: the device cannot decrypt it and must ask for a retry.
+			// (a msg ends with its MAC; a pkmsg's middle holds keys and the inner message).
+			if (b.corrupt === true)
+				enc.body[enc.type === 'msg' ? enc.body.length - 1 : enc.body.length >> 1] ^= 0x55;
+			c.sent.push({ id, text: b.text, to: d.jid, t });
+			this.sim.deliver(d.jid, this.messageNode(c, id, t, enc));
 		}
+		if (c.sent.length > MAX_SENT)
+			c.sent.splice(0, c.sent.length - MAX_SENT);
+		this.save();
 		return { id, to: devices.map((d) => d.jid) };
+	}
+
+	plaintext(text) {
+		return pad(Buffer.from(proto.Message.encode({ conversation: text }).finish()));
+	}
+
+	messageNode(c, id, t, enc, count) {
+		return node('message', {
+			from: this.jidOf(c), id, t, type: 'text', notify: c.name,
+			sender_pn: c.lid && c.pn ? `${c.phone}@s.whatsapp.net` : undefined,
+			addressing_mode: c.lid ? 'lid' : 'pn'
+		}, [node('enc', { v: 2, type: enc.type, count }, enc.body)]);
+	}
+
+	/**
+	 * A device could not decrypt a contact's message and sent a retry receipt:
+	 * start a new session (from the keys in the receipt, else a fetched bundle)
+	 * and send the message again with the same id (whatsmeow retry.go, Baileys
+	 * messages-recv sendRetryRequest).
+	 */
+	async retry(c, conn, n) {
+		const r = children(n, 'retry')[0];
+		const count = Number(r?.attrs.count || 1);
+		const sent = c.sent.find((x) => x.id === n.attrs.id && x.to === conn.jid);
+		if (!sent || !(count >= 1 && count <= MAX_RETRIES))
+			return;
+		const d = this.sim.registry.device(conn.jid);
+		const addr = this.addrOf(d);
+		delete c.sessions[addr.toString()];
+		const keys = children(n, 'keys')[0];
+		const bundle = keys ? bundleFromKeys(keys, bytes(children(n, 'registration')[0])) : null;
+		const enc = await this.encryptFor(c, d, this.plaintext(sent.text), bundle);
+		this.sim.deliver(conn.jid, this.messageNode(c, sent.id, sent.t, enc, count));
 	}
 
 	addrOf(d) { return new libsignal.ProtocolAddress(d.phone, d.device); }
 
-	async encryptFor(c, d, plain) {
+	async encryptFor(c, d, plain, bundle) {
 		const store = new ContactStore(this, c);
 		const addr = this.addrOf(d);
 		if (!c.sessions[addr.toString()]) {
-			const b = this.sim.bundleFor(d.jid);
+			const b = bundle || this.sim.bundleFor(d.jid);
 			await new libsignal.SessionBuilder(store, addr).initOutgoing({
 				registrationId: b.registrationId,
 				identityKey: curve.signalPub(b.identity),
@@ -292,7 +351,7 @@ export class Contacts {
 			this.sim.deliver(conn.jid, node('receipt', { from: this.jidOf(c), id: n.attrs.id, t: nowSec() }));
 	}
 
-	onReceipt(conn, n) {
+	async onReceipt(conn, n) {
 		const c = this.byJid(n.attrs.to);
 		if (!c) {
 			// A receipt for a message from another simulated phone: relay it.
@@ -304,6 +363,8 @@ export class Contacts {
 						t: nowSec(), type: n.attrs.type }));
 			return;
 		}
+		if (n.attrs.type === 'retry')
+			await this.retry(c, conn, n);
 		c.receipts.push({ from: conn.jid, id: n.attrs.id, type: n.attrs.type || 'delivery', t: nowSec() });
 		if (c.receipts.length > MAX_INBOX)
 			c.receipts.splice(0, c.receipts.length - MAX_INBOX);

@@ -13,7 +13,7 @@ export async function handleStanza(sim, c, n) {
 		// A delivery receipt also proves the message arrived; drop it from the queue.
 		if (n.attrs.type !== 'retry')
 			sim.acked(c.jid, n.attrs.id);
-		sim.contacts.onReceipt(c, n);
+		await sim.contacts.onReceipt(c, n);
 		return c.send(node('ack', { id: n.attrs.id, class: 'receipt', from: n.attrs.to,
 			type: n.attrs.type, participant: n.attrs.participant }));
 	case 'message':

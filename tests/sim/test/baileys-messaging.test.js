@@ -80,6 +80,20 @@ test('a LID contact without sender_pn and Baileys exchange text both ways', { ti
 	await converse('15559990004', { lid: true, pn: false });
 });
 
+test('an undecryptable message is retried: Baileys asks, the contact re-sends', { timeout: 40000 }, async () => {
+	await sim.api('POST', '/sim/contacts', { phone: '15559990005' });
+	const c = connect(sim.url, auth, opts);
+	const got = collect(c);
+	await c.waitOpen();
+	const r = await sim.api('POST', '/sim/contacts/15559990005/send', { to: jid, text: 'mangled then fixed', corrupt: true });
+	assert.equal(r.status, 200, r.text);
+	await waitFor(() => got.find((m) => textOf(m) === 'mangled then fixed'), 15000, 'retried message');
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	assert.match(log, new RegExp(`<receipt id='${r.body.id}' type='retry'`));
+	assert.match(log, new RegExp(`<message from='15559990005@s.whatsapp.net' id='${r.body.id}'[^>]*><enc v='2' type='pkmsg' count='1'>`));
+	await c.end();
+});
+
 test('messages sent while the device is offline arrive at its next login', { timeout: 40000 }, async () => {
 	await sim.api('POST', '/sim/contacts', { phone: '15559990003' });
 	const r = await sim.api('POST', '/sim/contacts/15559990003/send', { to: jid, text: 'while you were away' });
