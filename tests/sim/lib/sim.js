@@ -1,0 +1,419 @@
+// The simulator core: connections, registration and QR pairing, login with
+// its refusals, stanza routing, fault injection and the offline queue.
+import { WebSocketServer } from 'ws';
+import { encodeBinaryNode, decodeBinaryNode } from 'baileys';
+import { Conn } from './conn.js';
+import { StanzaLog } from './log.js';
+import { Registry } from './registry.js';
+import { loadOrCreateCertKeys } from './certs.js';
+import * as curve from './curve.js';
+import * as pairing from './pairing.js';
+import { handleStanza } from './handlers.js';
+import { Contacts } from './contacts.js';
+import { node, S_WA, nowSec, serverId } from './nodes.js';
+
+import { SimError } from './errors.js';
+
+export { SimError };
+
+/** Reason codes of <failure> and stream errors (protocol-notes §6). */
+const TEMP_BAN_CODE = 101;
+/** The largest WebSocket message accepted: one maximal frame plus slack. */
+const MAX_WS_MESSAGE = 17 * 1024 * 1024;
+
+export const FAULTS = ['conflict', 'restart-required', 'logout', 'ban', 'temp-ban', 'outdated',
+	'drop', 'stall', 'close', 'clear'];
+
+export class Sim {
+	constructor(store, opts) {
+		this.store = store;
+		this.opts = opts;
+		this.log = new StanzaLog(opts.verbose);
+		this.registry = new Registry(store);
+		this.certKeys = loadOrCreateCertKeys(store);
+		this.stats = { connections: 0, handshakes: 0, handshakeFailures: 0, pings: 0,
+			stanzasIn: 0, stanzasOut: 0 };
+		this.conns = new Set();
+		this.online = new Map();
+		this.refs = new Map();
+		if (!store.get('queue'))
+			store.set('queue', {});
+		this.contacts = new Contacts(this);
+	}
+
+	get queue() { return this.store.get('queue'); }
+
+	listen(host, port) {
+		return new Promise((resolve, reject) => {
+			this.wss = new WebSocketServer({ host, port, path: '/ws/chat', maxPayload: MAX_WS_MESSAGE });
+			this.wss.once('listening', () => resolve(this.wss.address()));
+			this.wss.once('error', reject);
+			this.wss.on('connection', (ws) => {
+				this.stats.connections++;
+				const c = new Conn(this, ws);
+				this.conns.add(c);
+			});
+		});
+	}
+
+	close() {
+		for (const c of this.conns)
+			c.terminate();
+		this.store.flush();
+		return new Promise((r) => this.wss ? this.wss.close(() => r()) : r());
+	}
+
+	onConnClosed(c) {
+		this.conns.delete(c);
+		if (c.jid && this.online.get(c.jid) === c)
+			this.online.delete(c.jid);
+		if (c.pairing)
+			for (const r of c.pairing.refs)
+				this.refs.delete(r.ref);
+		this.log.add('--', c.id, c.who(), 'connection closed');
+	}
+
+	async onClientPayload(c, cp) {
+		if (cp.devicePairingData)
+			return this.startPairing(c, cp);
+		if (cp.username !== undefined && cp.username !== null && String(cp.username) !== '0')
+			return this.login(c, cp);
+		c.state = 'failed';
+		return c.failure({ reason: 400 });
+	}
+
+	// Registration and pairing (protocol-notes §4)
+
+	startPairing(c, cp) {
+		let data;
+		try {
+			data = pairing.parsePairingData(cp.devicePairingData);
+		} catch (e) {
+			this.log.add('!!', c.id, '-', `registration refused: ${e.message}`);
+			c.state = 'failed';
+			return c.failure({ reason: 400 });
+		}
+		const { qrFirstMs, qrNextMs, qrRefs, qrGraceMs } = this.opts;
+		const t0 = Date.now();
+		const refs = [];
+		for (let i = 0; i < qrRefs; i++)
+			refs.push({ ref: pairing.makeRef(), until: t0 + qrFirstMs + i * qrNextMs });
+		c.state = 'pairing';
+		c.pairing = { ...data, refs, pushName: cp.pushName };
+		for (const r of refs)
+			this.refs.set(r.ref, c);
+		c.send(node('iq', { from: S_WA, type: 'set', id: serverId(), xmlns: 'md' }, [
+			node('pair-device', {}, refs.map((r) => node('ref', {}, Buffer.from(r.ref))))
+		]));
+		// The client closes when its last ref expires; we end lingering ones.
+		c.later(() => {
+			if (c.state === 'pairing')
+				c.closeClean();
+		}, refs[refs.length - 1].until - t0 + qrGraceMs);
+	}
+
+	/** The phone `number` scans `qr`: pairs the waiting companion; resolves {jid}. */
+	async scan(qr, number) {
+		let q;
+		try {
+			q = pairing.parseQr(qr);
+		} catch (e) {
+			throw new SimError(400, e.message);
+		}
+		const c = this.refs.get(q.ref);
+		if (!c || c.closed || c.state !== 'pairing')
+			throw new SimError(404, 'no companion is showing this QR');
+		const r = c.pairing.refs.find((x) => x.ref === q.ref);
+		if (Date.now() > r.until)
+			throw new SimError(410, 'QR ref expired');
+		if (!q.noiseKey.equals(c.clientStatic))
+			throw new SimError(400, 'QR noise key is not the connection\'s');
+		if (!q.identityKey.equals(c.pairing.identityKey))
+			throw new SimError(400, 'QR identity key is not the registered one');
+		let phone;
+		try {
+			phone = this.registry.phone(String(number));
+		} catch (e) {
+			throw new SimError(400, e.message);
+		}
+		c.state = 'scanned';
+		for (const x of c.pairing.refs)
+			this.refs.delete(x.ref);
+		const device = phone.nextDevice;
+		const ps = pairing.buildPairSuccess({
+			phone, device, identityKey: c.pairing.identityKey, advSecret: q.advSecret
+		});
+		const reply = await c.request(ps.stanza, this.opts.pairTimeoutMs);
+		if (!reply || reply.tag === 'closed')
+			throw new SimError(504, 'companion did not answer pair-success');
+		const bad = pairing.checkPairReply(reply, ps.expect);
+		if (bad) {
+			c.failure({ reason: 401 });
+			throw new SimError(502, `pair-device-sign refused: ${bad}`);
+		}
+		const jid = `${phone.phone}:${device}@s.whatsapp.net`;
+		this.registry.addDevice(phone, {
+			jid, phone: phone.phone, device, lid: `${phone.lid}:${device}@lid`,
+			noiseKey: curve.b64(c.clientStatic),
+			identityKey: curve.b64(c.pairing.identityKey),
+			registrationId: c.pairing.registrationId,
+			signedPreKey: {
+				id: c.pairing.signedPreKey.id,
+				public: curve.b64(c.pairing.signedPreKey.public),
+				signature: curve.b64(c.pairing.signedPreKey.signature)
+			},
+			keyIndex: ps.expect.keyIndex,
+			prekeys: {}, removed: false, connects: 0, pushName: c.pairing.pushName || '',
+			linkedAt: new Date().toISOString()
+		});
+		c.state = 'paired';
+		c.streamError({ code: 515 });
+		return { jid };
+	}
+
+	// Login (protocol-notes §4, §6)
+
+	login(c, cp) {
+		const user = String(cp.username);
+		const jid = `${user}:${cp.device || 0}@s.whatsapp.net`;
+		const d = this.registry.device(jid);
+		c.state = 'failed';
+		if (!d || d.removed || d.noiseKey !== curve.b64(c.clientStatic))
+			return c.failure({ reason: 401 });
+		const f = this.activeFaults(jid);
+		if (f.outdated)
+			return c.failure({ reason: 405 });
+		if (f.ban)
+			return c.failure({ reason: 403 });
+		if (f.tempBanUntil && f.tempBanUntil > Date.now())
+			return c.failure({ reason: 402, code: TEMP_BAN_CODE,
+				expire: Math.ceil((f.tempBanUntil - Date.now()) / 1000) });
+		const old = this.online.get(jid);
+		if (old && old !== c) {
+			old.streamError({}, node('conflict', { type: 'replaced' }));
+			old.jid = null;
+		}
+		c.jid = jid;
+		c.state = 'online';
+		c.active = false;
+		this.online.set(jid, c);
+		d.connects = (d.connects || 0) + 1;
+		if (cp.pushName)
+			d.pushName = cp.pushName;
+		this.registry.saveDevices();
+		const phone = this.registry.phones[d.phone];
+		c.send(node('success', {
+			t: nowSec(), lid: `${phone.lid}@lid`, location: 'sim', creation: nowSec() - 86400,
+			props: '1', abprops: '1'
+		}));
+		// Routing info for the ED intro of the next connection (protocol-notes §1).
+		if (this.opts.edgeRouting)
+			c.send(node('ib', { from: S_WA }, [node('edge_routing', {}, [
+				node('routing_info', {}, Buffer.from([0x08, 0x08, 0x08, 0x02]))
+			])]));
+		if (this.opts.serverPingMs)
+			this.schedulePing(c);
+	}
+
+	/** Server-initiated pings (urn:xmpp:ping); clients answer with an iq result. */
+	schedulePing(c) {
+		c.later(async () => {
+			if (c.closed || c.state !== 'online')
+				return;
+			const r = await c.request(node('iq', { from: S_WA, type: 'get', xmlns: 'urn:xmpp:ping',
+				id: serverId() }, [node('ping', {})]), this.opts.serverPingMs);
+			if (!r)
+				this.log.add('!!', c.id, c.who(), 'server ping unanswered');
+			this.schedulePing(c);
+		}, this.opts.serverPingMs);
+	}
+
+	activeFaults(jid) {
+		const g = this.registry.fault('*');
+		const d = this.registry.fault(jid);
+		return {
+			outdated: g.outdated || d.outdated,
+			ban: g.ban || d.ban,
+			tempBanUntil: Math.max(g.tempBanUntil || 0, d.tempBanUntil || 0)
+		};
+	}
+
+	// Stanzas after login
+
+	async onStanza(c, n) {
+		if (c.state === 'online')
+			return handleStanza(this, c, n);
+		// Before login only keepalive is served (Baileys pings while showing a QR).
+		if (n.tag === 'iq' && n.attrs.xmlns === 'w:p' && n.attrs.type === 'get' && !c.stalled) {
+			this.stats.pings++;
+			c.send(node('iq', { from: S_WA, type: 'result', id: n.attrs.id }));
+		}
+	}
+
+	/** Passive iq <active/> done: deliver what waited, then tell the client it is all. */
+	async flushQueue(c) {
+		const q = this.queue[c.jid] || [];
+		for (const e of q) {
+			const n = await decodeBinaryNode(Buffer.from(e.node, 'base64'));
+			n.attrs.offline = n.attrs.offline || '1';
+			c.send(n);
+		}
+		c.send(node('ib', { from: S_WA }, [node('offline', { count: q.length })]));
+	}
+
+	/** Queues a stanza for a device until it acks it; sends it now if online. */
+	deliver(jid, n) {
+		const q = this.queue[jid] || (this.queue[jid] = []);
+		q.push({ id: n.attrs.id, node: encodeBinaryNode(n).toString('base64') });
+		this.store.touch('queue');
+		const c = this.online.get(jid);
+		if (c && c.active)
+			c.send(n);
+	}
+
+	/** The device acked a stanza we queued for it (any class): it is delivered. */
+	acked(jid, id) {
+		const q = this.queue[jid];
+		if (!q)
+			return;
+		const i = q.findIndex((e) => e.id === id);
+		if (i >= 0) {
+			q.splice(i, 1);
+			this.store.touch('queue');
+		}
+	}
+
+	/** Signal key bundle for a device or contact jid, taking one prekey. */
+	bundleFor(jid) {
+		const d = this.registry.device(this.deviceJid(jid));
+		if (d && !d.removed) {
+			const ids = Object.keys(d.prekeys || {});
+			let preKey;
+			if (ids.length) {
+				preKey = { id: +ids[0], public: curve.unb64(d.prekeys[ids[0]]) };
+				delete d.prekeys[ids[0]];
+				this.registry.saveDevices();
+				// Few prekeys left: tell the device so it uploads more (protocol-notes §7).
+				if (ids.length - 1 < this.opts.prekeyLow)
+					this.deliver(d.jid, node('notification', { from: S_WA, type: 'encrypt',
+						id: serverId(), t: nowSec() }, [node('count', { value: ids.length - 1 })]));
+			}
+			return {
+				registrationId: d.registrationId,
+				identity: curve.unb64(d.identityKey),
+				signedPreKey: {
+					id: d.signedPreKey.id, public: curve.unb64(d.signedPreKey.public),
+					signature: curve.unb64(d.signedPreKey.signature)
+				},
+				preKey
+			};
+		}
+		return this.contacts.bundleFor(jid);
+	}
+
+	/** Devices and LID of a user jid (phone account with companions, or contact). */
+	userInfo(jid) {
+		const [userPart, server] = jid.split('@');
+		const user = userPart.split(':')[0];
+		let phone = server === 'lid' ? this.registry.phoneByLid(user) : this.registry.phones[user];
+		if (phone) {
+			const devs = this.registry.devicesOf(phone.phone).map((d) => ({ id: d.device, keyIndex: d.keyIndex }));
+			return { lid: phone.lid, devices: devs };
+		}
+		return this.contacts.userInfo(user, server);
+	}
+
+	/** "lid:dev@lid" of a simulated phone -> "phone:dev@s.whatsapp.net". */
+	deviceJid(jid) {
+		const m = /^([0-9]+)(?::([0-9]+))?@(s\.whatsapp\.net|lid)$/.exec(jid || '');
+		if (!m)
+			return jid;
+		const phone = m[3] === 'lid' ? this.registry.phoneByLid(m[1])?.phone : m[1];
+		return phone ? `${phone}:${m[2] || 0}@s.whatsapp.net` : jid;
+	}
+
+	// The phone and fault injection
+
+	unlink(jid) {
+		const d = this.registry.device(jid);
+		if (!d || d.removed)
+			throw new SimError(404, 'no such linked device');
+		d.removed = true;
+		d.removedAt = new Date().toISOString();
+		this.registry.saveDevices();
+		const c = this.online.get(jid);
+		if (c)
+			c.streamError({ code: 401 }, node('conflict', { type: 'device_removed' }));
+		return { ok: true };
+	}
+
+	inject(jid, fault, seconds) {
+		if (!FAULTS.includes(fault))
+			throw new SimError(400, `unknown fault; one of ${FAULTS.join(', ')}`);
+		const key = jid || '*';
+		if (key !== '*' && !this.registry.device(key))
+			throw new SimError(404, 'no such linked device');
+		const conns = key === '*' ? [...this.online.values()] : [this.online.get(key)].filter(Boolean);
+		switch (fault) {
+		case 'clear':
+			// Without a jid every fault goes, device ones included.
+			for (const k of key === '*' ? Object.keys(this.registry.faults) : [key])
+				this.registry.setFault(k, null);
+			for (const c of conns)
+				c.stalled = false;
+			return { ok: true, connected: conns.length > 0 };
+		case 'ban':
+			this.registry.setFault(key, { ban: true });
+			conns.forEach((c) => c.failure({ reason: 403 }));
+			return { ok: true, connected: conns.length > 0 };
+		case 'temp-ban': {
+			const s = Number(seconds ?? 60);
+			if (!Number.isFinite(s) || s <= 0 || s > 366 * 86400)
+				throw new SimError(400, 'seconds must be a positive number');
+			const until = Date.now() + s * 1000;
+			this.registry.setFault(key, { tempBanUntil: until });
+			conns.forEach((c) => c.failure({ reason: 402, code: TEMP_BAN_CODE, expire: Math.ceil(s) }));
+			return { ok: true, connected: conns.length > 0, until: new Date(until).toISOString() };
+		}
+		case 'outdated':
+			this.registry.setFault(key, { outdated: true });
+			conns.forEach((c) => c.failure({ reason: 405 }));
+			return { ok: true, connected: conns.length > 0 };
+		case 'logout':
+			if (key === '*')
+				throw new SimError(400, 'logout needs a jid');
+			this.unlink(key);
+			return { ok: true, connected: conns.length > 0 };
+		}
+		if (!conns.length)
+			throw new SimError(409, 'device not connected');
+		for (const c of conns) {
+			switch (fault) {
+			case 'conflict':
+				c.streamError({}, node('conflict', { type: 'replaced' }));
+				break;
+			case 'restart-required':
+				c.streamError({ code: 515 });
+				break;
+			case 'drop':
+				c.terminate();
+				break;
+			case 'stall':
+				c.stalled = true;
+				break;
+			case 'close':
+				c.closeClean();
+				break;
+			}
+		}
+		return { ok: true, connected: true };
+	}
+
+	devicesList() {
+		return Object.values(this.registry.devices).filter((d) => !d.removed).map((d) => ({
+			jid: d.jid, phone: d.phone, device: d.device, lid: d.lid,
+			connected: this.online.has(d.jid), connects: d.connects || 0
+		}));
+	}
+}
+
