@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
-export { startSim, tmpDir, sleep, waitFor, freePort } from '../sim/test/helpers.js';
-import { tmpDir, sleep, waitFor } from '../sim/test/helpers.js';
+export { startSim, tmpDir, sleep, waitFor, freePort } from '../sim/support/helpers.js';
+import { tmpDir, sleep, waitFor } from '../sim/support/helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..', '..');
