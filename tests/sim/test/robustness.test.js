@@ -118,3 +118,18 @@ test('with compression on, Baileys inflates every stanza and still pairs and log
 	await c.waitOpen();
 	await c.end();
 });
+
+test('--min-version refuses an older client with 405; Baileys\' payload raises no warnings',
+    { timeout: 30000 }, async () => {
+	const sim = await startSim({ args: ['--min-version', '2.3000.1043857761'] });
+	sims.push(sim);
+	const auth = await loadAuth(tmpDir('baileys-auth-'));
+	const c = connect(sim.url, auth);
+	assert.equal(await c.waitClose(10000), 405);
+	await c.end();
+	const c2 = connect(sim.url, auth, { version: [2, 3000, 1043857761] });
+	await c2.waitQr();
+	await c2.end();
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	assert.doesNotMatch(log, /!! .*ClientPayload:/);
+});
