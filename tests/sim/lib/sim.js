@@ -11,13 +11,14 @@ import * as pairing from './pairing.js';
 import { handleStanza } from './handlers.js';
 import { Contacts } from './contacts.js';
 import { node, S_WA, nowSec, serverId } from './nodes.js';
-
 import { SimError } from './errors.js';
 
 export { SimError };
 
-/** Reason codes of <failure> and stream errors (protocol-notes §6). */
+/** <failure reason=402 code=…>: whatsmeow's TempBanReason 101 ("sent to too many people"). */
 const TEMP_BAN_CODE = 101;
+/** Stanzas kept per device while unacknowledged; the oldest go first beyond it. */
+const MAX_QUEUE = 1000;
 /** The largest WebSocket message accepted: one maximal frame plus slack. */
 const MAX_WS_MESSAGE = 17 * 1024 * 1024;
 
@@ -271,6 +272,10 @@ export class Sim {
 	deliver(jid, n) {
 		const q = this.queue[jid] || (this.queue[jid] = []);
 		q.push({ id: n.attrs.id, node: encodeBinaryNode(n).toString('base64') });
+		if (q.length > MAX_QUEUE) {
+			this.log.add('!!', 0, jid, `${q.length - MAX_QUEUE} unacknowledged stanzas dropped`);
+			q.splice(0, q.length - MAX_QUEUE);
+		}
 		this.store.touch('queue');
 		const c = this.online.get(jid);
 		if (c && c.active)
@@ -321,7 +326,7 @@ export class Sim {
 	userInfo(jid) {
 		const [userPart, server] = jid.split('@');
 		const user = userPart.split(':')[0];
-		let phone = server === 'lid' ? this.registry.phoneByLid(user) : this.registry.phones[user];
+		const phone = server === 'lid' ? this.registry.phoneByLid(user) : this.registry.phones[user];
 		if (phone) {
 			const devs = this.registry.devicesOf(phone.phone).map((d) => ({ id: d.device, keyIndex: d.keyIndex }));
 			return { lid: phone.lid, devices: devs };
