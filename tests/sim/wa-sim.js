@@ -83,6 +83,13 @@ async function main() {
 	};
 	process.on('SIGTERM', stop);
 	process.on('SIGINT', stop);
+	// A simulator bug must not take every test's server down with it: report, keep serving.
+	const report = (e) => {
+		console.error(`wa-sim: internal error: ${e?.stack || e}`);
+		sim.log.add('!!', 0, 'sim', `internal error: ${e?.stack || e}`);
+	};
+	process.on('uncaughtException', report);
+	process.on('unhandledRejection', report);
 }
 
 main().catch((e) => {
