@@ -8,7 +8,7 @@ import { listenControl } from './lib/control.js';
 const USAGE = `usage: wa-sim --ws HOST:PORT --control HOST:PORT --state DIR
   [--qr-first-ms 60000] [--qr-next-ms 20000] [--qr-refs 6] [--qr-grace-ms 10000]
   [--handshake-timeout-ms 20000] [--pair-timeout-ms 10000] [--server-ping-ms 0 (off)]
-  [--compress-min-bytes 0 (off)] [--prekey-low 5] [--no-edge-routing] [--verbose]`;
+  [--compress-min-bytes 0 (off)] [--prekey-low 5] [--min-version X.Y.Z] [--no-edge-routing] [--verbose]`;
 
 function parseArgs(argv) {
 	const o = {
@@ -31,6 +31,10 @@ function parseArgs(argv) {
 			process.exit(0);
 		} else if (['--ws', '--control', '--state'].includes(a) && i + 1 < argv.length) {
 			o[a.slice(2)] = argv[++i];
+		} else if (a === '--min-version' && i + 1 < argv.length) {
+			o.minVersion = argv[++i];
+			if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(o.minVersion))
+				throw new Error('--min-version wants X.Y.Z');
 		} else if (nums[a] && i + 1 < argv.length) {
 			const v = Number(argv[++i]);
 			if (!Number.isInteger(v) || v < (['--server-ping-ms', '--compress-min-bytes', '--prekey-low'].includes(a) ? 0 : 1))
@@ -53,6 +57,10 @@ function hostPort(s) {
 }
 
 async function main() {
+	if (Number(process.versions.node.split('.')[0]) < 20) {
+		console.error('wa-sim: needs Node >= 20');
+		process.exit(2);
+	}
 	let opts;
 	try {
 		opts = parseArgs(process.argv.slice(2));
@@ -75,6 +83,13 @@ async function main() {
 	};
 	process.on('SIGTERM', stop);
 	process.on('SIGINT', stop);
+	// A simulator bug must not take every test's server down with it: report, keep serving.
+	const report = (e) => {
+		console.error(`wa-sim: internal error: ${e?.stack || e}`);
+		sim.log.add('!!', 0, 'sim', `internal error: ${e?.stack || e}`);
+	};
+	process.on('uncaughtException', report);
+	process.on('unhandledRejection', report);
 }
 
 main().catch((e) => {

@@ -98,6 +98,10 @@ export class Conn {
 			}
 			this.sim.stats.stanzasIn++;
 			this.sim.log.add('in', this.id, this.who(), n);
+			if (n.tag === 'iq' && !n.attrs.id) {
+				this.sim.log.add('!!', this.id, this.who(), 'iq without id');
+				return;
+			}
 			if (n.tag === 'iq' && (n.attrs.type === 'result' || n.attrs.type === 'error')) {
 				const w = this.waiters.get(n.attrs.id);
 				if (w) {

@@ -11,13 +11,14 @@ import * as pairing from './pairing.js';
 import { handleStanza } from './handlers.js';
 import { Contacts } from './contacts.js';
 import { node, S_WA, nowSec, serverId } from './nodes.js';
-
 import { SimError } from './errors.js';
 
 export { SimError };
 
-/** Reason codes of <failure> and stream errors (protocol-notes §6). */
+/** <failure reason=402 code=…>: whatsmeow's TempBanReason 101 ("sent to too many people"). */
 const TEMP_BAN_CODE = 101;
+/** Stanzas kept per device while unacknowledged; the oldest go first beyond it. */
+const MAX_QUEUE = 1000;
 /** The largest WebSocket message accepted: one maximal frame plus slack. */
 const MAX_WS_MESSAGE = 17 * 1024 * 1024;
 
@@ -74,6 +75,12 @@ export class Sim {
 	}
 
 	async onClientPayload(c, cp) {
+		for (const w of payloadWarnings(cp))
+			this.log.add('!!', c.id, '-', `ClientPayload: ${w}`);
+		if (this.opts.minVersion && versionBelow(cp.userAgent?.appVersion, this.opts.minVersion)) {
+			c.state = 'failed';
+			return c.failure({ reason: 405 });
+		}
 		if (cp.devicePairingData)
 			return this.startPairing(c, cp);
 		if (cp.username !== undefined && cp.username !== null && String(cp.username) !== '0')
@@ -265,6 +272,10 @@ export class Sim {
 	deliver(jid, n) {
 		const q = this.queue[jid] || (this.queue[jid] = []);
 		q.push({ id: n.attrs.id, node: encodeBinaryNode(n).toString('base64') });
+		if (q.length > MAX_QUEUE) {
+			this.log.add('!!', 0, jid, `${q.length - MAX_QUEUE} unacknowledged stanzas dropped`);
+			q.splice(0, q.length - MAX_QUEUE);
+		}
 		this.store.touch('queue');
 		const c = this.online.get(jid);
 		if (c && c.active)
@@ -315,7 +326,7 @@ export class Sim {
 	userInfo(jid) {
 		const [userPart, server] = jid.split('@');
 		const user = userPart.split(':')[0];
-		let phone = server === 'lid' ? this.registry.phoneByLid(user) : this.registry.phones[user];
+		const phone = server === 'lid' ? this.registry.phoneByLid(user) : this.registry.phones[user];
 		if (phone) {
 			const devs = this.registry.devicesOf(phone.phone).map((d) => ({ id: d.device, keyIndex: d.keyIndex }));
 			return { lid: phone.lid, devices: devs };
@@ -412,8 +423,44 @@ export class Sim {
 	devicesList() {
 		return Object.values(this.registry.devices).filter((d) => !d.removed).map((d) => ({
 			jid: d.jid, phone: d.phone, device: d.device, lid: d.lid,
-			connected: this.online.has(d.jid), connects: d.connects || 0
+			connected: this.online.has(d.jid), connects: d.connects || 0,
+			queued: (this.queue[d.jid] || []).length
 		}));
 	}
+}
+
+/** Deviations from what protocol-notes §4 says every ClientPayload carries. */
+function payloadWarnings(cp) {
+	const w = [];
+	const ua = cp.userAgent;
+	if (!ua)
+		return ['no userAgent'];
+	if (ua.platform !== 14)
+		w.push(`userAgent.platform ${ua.platform}, WhatsApp Web is WEB (14)`);
+	if (!ua.appVersion?.primary)
+		w.push('no userAgent.appVersion');
+	if (!cp.webInfo)
+		w.push('no webInfo');
+	if (cp.connectType !== 1)
+		w.push(`connectType ${cp.connectType}, expected WIFI_UNKNOWN (1)`);
+	if (cp.connectReason !== 1)
+		w.push(`connectReason ${cp.connectReason}, expected USER_ACTIVATED (1)`);
+	if (cp.devicePairingData) {
+		if (cp.passive || cp.pull)
+			w.push('registration with passive/pull set');
+	} else if (!cp.passive || !cp.pull) {
+		w.push('login without passive and pull');
+	}
+	return w;
+}
+
+/** True when appVersion is older than "X.Y.Z". */
+function versionBelow(v, min) {
+	const have = [v?.primary || 0, v?.secondary || 0, v?.tertiary || 0].map(Number);
+	const want = min.split('.').map(Number);
+	for (let i = 0; i < 3; i++)
+		if (have[i] !== (want[i] || 0))
+			return have[i] < (want[i] || 0);
+	return false;
 }
 

@@ -118,3 +118,44 @@ test('with compression on, Baileys inflates every stanza and still pairs and log
 	await c.waitOpen();
 	await c.end();
 });
+
+test('--min-version refuses an older client with 405; Baileys\' payload raises no warnings',
+    { timeout: 30000 }, async () => {
+	const sim = await startSim({ args: ['--min-version', '2.3000.1043857761'] });
+	sims.push(sim);
+	const auth = await loadAuth(tmpDir('baileys-auth-'));
+	const c = connect(sim.url, auth);
+	assert.equal(await c.waitClose(10000), 405);
+	await c.end();
+	const c2 = connect(sim.url, auth, { version: [2, 3000, 1043857761] });
+	await c2.waitQr();
+	await c2.end();
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	assert.doesNotMatch(log, /!! .*ClientPayload:/);
+});
+
+test('hundreds of random byte streams never take the simulator down', { timeout: 60000 }, async () => {
+	const sim = await startSim();
+	sims.push(sim);
+	let seed = 12345;
+	const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+	const stream = () => {
+		const len = 1 + rnd(600);
+		const b = Buffer.alloc(len);
+		for (let i = 0; i < len; i++)
+			b[i] = rnd(256);
+		// Half of them pass the intro so the frame and handshake parsers see the rest.
+		return rnd(2) ? Buffer.concat([Buffer.from([0x57, 0x41, 6, 3]), b]) : b;
+	};
+	for (let batch = 0; batch < 6; batch++) {
+		const runs = [];
+		for (let i = 0; i < 40; i++)
+			runs.push(rawSession(sim.url, [stream(), stream()], 1500));
+		await Promise.all(runs);
+	}
+	assert.deepEqual((await sim.api('GET', '/sim/health')).body, { ok: true });
+	const st = (await sim.api('GET', '/sim/stats')).body;
+	assert.equal(st.connections, 240);
+	assert.equal(sim.child.exitCode, null);
+	assert.doesNotMatch(sim.output(), /internal error/);
+});
