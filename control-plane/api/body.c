@@ -1,0 +1,173 @@
+/* body.c: JSON request bodies -> checked values (see body.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/body.h"
+
+/* Parse an object body; nested depth is jansson's own bound (2048). */
+static json_t *
+body_object(const char *buf, size_t len, char err[CTL_ERR_MAX])
+{
+	json_error_t je;
+	json_t *root;
+
+	if (len == 0) {
+		snprintf(err, CTL_ERR_MAX, "request body is empty: send JSON");
+		return NULL;
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		snprintf(err, CTL_ERR_MAX, "request body is not valid JSON");
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, CTL_ERR_MAX, "request body must be a JSON object");
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+int
+ctl_body_parse_add(const char *buf, size_t len,
+    char digits[CTL_NUMBER_MAX + 1], char err[CTL_ERR_MAX])
+{
+	json_t *root, *v;
+	const char *why;
+	int rc = -EINVAL;
+
+	if ((root = body_object(buf, len, err)) == NULL)
+		return -EINVAL;
+	v = json_object_get(root, "phoneNumber");
+	if (v == NULL)
+		snprintf(err, CTL_ERR_MAX, "phoneNumber is required");
+	else if (!json_is_string(v))
+		snprintf(err, CTL_ERR_MAX, "phoneNumber must be a string");
+	else if (strlen(json_string_value(v)) != json_string_length(v))
+		snprintf(err, CTL_ERR_MAX, "phoneNumber contains a NUL byte");
+	else if (ctl_number_normalise(json_string_value(v), digits, &why) < 0)
+		snprintf(err, CTL_ERR_MAX, "invalid phoneNumber: %s", why);
+	else
+		rc = 0;
+	json_decref(root);
+	return rc;
+}
+
+static int
+numbers_has(const struct ctl_numbers *out, const char *d)
+{
+	size_t i;
+
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->v[i], d) == 0)
+			return 1;
+	return 0;
+}
+
+/* Record one refused entry as given (strings as is, others as JSON). */
+static int
+numbers_refuse(struct ctl_numbers *out, json_t *e)
+{
+	char *s;
+
+	if (json_is_string(e))
+		s = strndup(json_string_value(e), CTL_NUMBER_INPUT_MAX);
+	else
+		s = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (s == NULL)
+		return -ENOMEM;
+	out->invalid[out->ninvalid++] = s;
+	return 0;
+}
+
+int
+ctl_body_parse_bulk(const char *buf, size_t len, struct ctl_numbers *out,
+    char err[CTL_ERR_MAX])
+{
+	json_t *root, *arr, *e;
+	const char *why;
+	size_t i, n;
+	char d[CTL_NUMBER_MAX + 1];
+	int rc = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	if ((root = body_object(buf, len, err)) == NULL)
+		return -EINVAL;
+	arr = json_object_get(root, "numbers");
+	if (arr == NULL || !json_is_array(arr)) {
+		snprintf(err, CTL_ERR_MAX, "numbers must be an array of strings");
+		goto out_root;
+	}
+	if ((n = json_array_size(arr)) > CTL_BULK_MAX) {
+		snprintf(err, CTL_ERR_MAX, "too many numbers: %zu (at most %u)",
+		    n, CTL_BULK_MAX);
+		goto out_root;
+	}
+	out->v = calloc(n ? n : 1, sizeof(*out->v));
+	out->invalid = calloc(n ? n : 1, sizeof(*out->invalid));
+	if (out->v == NULL || out->invalid == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, CTL_ERR_MAX, "out of memory");
+		goto out_root;
+	}
+	json_array_foreach(arr, i, e) {
+		if (!json_is_string(e) ||
+		    strlen(json_string_value(e)) != json_string_length(e) ||
+		    ctl_number_normalise(json_string_value(e), d, &why) < 0) {
+			if (numbers_refuse(out, e) < 0) {
+				rc = -ENOMEM;
+				goto out_root;
+			}
+		} else if (!numbers_has(out, d))
+			memcpy(out->v[out->n++], d, sizeof(d));
+	}
+	if (out->ninvalid > 0)
+		snprintf(err, CTL_ERR_MAX, "%zu invalid number%s (each needs "
+		    "10 to 15 digits); nothing was changed", out->ninvalid,
+		    out->ninvalid == 1 ? "" : "s");
+	else
+		rc = 0;
+out_root:
+	json_decref(root);
+	return rc;
+}
+
+void
+ctl_numbers_fini(struct ctl_numbers *out)
+{
+	size_t i;
+
+	for (i = 0; i < out->ninvalid; i++)
+		free(out->invalid[i]);
+	free(out->invalid);
+	free(out->v);
+	memset(out, 0, sizeof(*out));
+}
+
+int
+ctl_body_parse_login(const char *buf, size_t len,
+    char pw[CTL_PASSWORD_MAX + 1], char err[CTL_ERR_MAX])
+{
+	json_t *root, *v;
+	int rc = -EINVAL;
+
+	if ((root = body_object(buf, len, err)) == NULL)
+		return -EINVAL;
+	v = json_object_get(root, "password");
+	if (v == NULL || !json_is_string(v))
+		snprintf(err, CTL_ERR_MAX, "password must be a string");
+	else if (json_string_length(v) == 0 ||
+	    json_string_length(v) > CTL_PASSWORD_MAX)
+		snprintf(err, CTL_ERR_MAX, "password must be 1 to %d bytes",
+		    CTL_PASSWORD_MAX);
+	else {
+		memcpy(pw, json_string_value(v), json_string_length(v) + 1);
+		rc = 0;
+	}
+	json_decref(root);
+	return rc;
+}
