@@ -129,7 +129,7 @@ api_whitelist_add(struct ctl_req *r)
 	if (call(r, &req, &rep) < 0)
 		return r->status;
 	wlipc__reply__free_unpacked(rep, NULL);
-	return ctl_reply_json(r, 201, json_pack("{s:b, s:s, s:s}", "success", 1,
+	return ctl_reply_json(r, 200, json_pack("{s:b, s:s, s:s}", "success", 1,
 	    "number", digits, "message", "number added"));
 }
 
