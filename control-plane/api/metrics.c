@@ -30,6 +30,9 @@ struct out {
 	int	 overflow;
 };
 
+static void out_printf(struct out *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 out_printf(struct out *o, const char *fmt, ...)
 {

@@ -1,6 +1,7 @@
 /* view.c: render the cached worker picture as the API's JSON (view.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "ipc/view.h"
@@ -37,15 +38,20 @@ ctl_iso_time(uint64_t ms, char out[CTL_ISO_LEN + 1])
 {
 	struct tm tm;
 	time_t t;
+	char tmp[64];	/* roomy: the compiler cannot bound tm's fields */
+	int n;
 
 	if (ms / 1000 > 253402300799ULL)	/* 9999-12-31T23:59:59Z */
 		return -EOVERFLOW;
 	t = (time_t)(ms / 1000);
 	if (gmtime_r(&t, &tm) == NULL)
 		return -EOVERFLOW;
-	snprintf(out, CTL_ISO_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+	n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+	if (n != CTL_ISO_LEN)
+		return -EOVERFLOW;
+	memcpy(out, tmp, CTL_ISO_LEN + 1);
 	return 0;
 }
 
