@@ -176,6 +176,7 @@ ctl_server_run(struct ctl_server *srv)
 		"keep_alive_timeout_ms", "5000",
 		"request_timeout_ms", "30000",
 		"enable_directory_listing", "no",
+		"tcp_nodelay", "1",
 		NULL
 	};
 
