@@ -189,6 +189,7 @@ ctl_server_run(struct ctl_server *srv)
 	    srv->cfg->listen, srv->cfg->rpc_url);
 	while (!*srv->stop)
 		usleep(100 * 1000);
+	ctl_watch_end_streams(srv->watch);	/* SSE handlers return now */
 	mg_stop(ctx);
 	return 0;
 }

@@ -362,16 +362,22 @@ out_free:
 }
 
 void
+ctl_watch_end_streams(struct ctl_watch *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
 ctl_watch_stop(struct ctl_watch *w)
 {
 	size_t i;
 
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = true;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	ctl_watch_end_streams(w);
 	pthread_join(w->thread, NULL);
 	nn_close(w->sub);
 	ctl_ipc_free(w->ping);

@@ -25,6 +25,11 @@ struct ctl_watch;
 int	ctl_watch_start(const char *events_url, const char *rpc_url,
 	    struct ctl_watch **out);
 void	ctl_watch_stop(struct ctl_watch *);	/* joins the thread; NULL-safe */
+/*
+ * Wakes every ctl_watch_wait() with -ESHUTDOWN (and stops the thread), so
+ * SSE handlers return and civetweb's mg_stop() does not wait on them.
+ */
+void	ctl_watch_end_streams(struct ctl_watch *);
 
 void	ctl_watch_view(struct ctl_watch *, struct ctl_link_view *out);
 bool	ctl_watch_worker_up(struct ctl_watch *);

@@ -483,3 +483,27 @@ describe('generated admin password', () => {
 		}
 	});
 });
+
+describe('command line', () => {
+	it('--help lists every setting', async () => {
+		const { execFileSync } = await import('node:child_process');
+		const { bin } = await import('./control-harness.js');
+		const out = execFileSync(bin.control, ['--help'], { encoding: 'utf8' });
+		for (const k of ['--listen', '--data', '--ipc', '--events', '--help',
+		    'WA_ADMIN_PASSWORD', 'WA_API_TOKEN', '127.0.0.1:3000'])
+			assert.ok(out.includes(k), k);
+	});
+});
+
+describe('shutdown (last)', () => {
+	it('exits cleanly within 3 s while an SSE client is attached', async () => {
+		const r = await api('/api/events', { headers: { cookie: sess.cookie } });
+		const reader = r.body.getReader();
+		await reader.read();
+		const t0 = Date.now();
+		const res = await s.control.stop();
+		assert.deepEqual(res, { code: 0, sig: null });
+		assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+		await reader.cancel().catch(() => {});
+	});
+});
