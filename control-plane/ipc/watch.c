@@ -68,14 +68,6 @@ ring_push_locked(struct ctl_watch *w, const char *event, json_t *data)
 	free(body);
 }
 
-void
-ctl_watch_publish(struct ctl_watch *w, const char *event, json_t *data)
-{
-	pthread_mutex_lock(&w->lock);
-	ring_push_locked(w, event, data);
-	pthread_mutex_unlock(&w->lock);
-}
-
 static void
 view_note_change(struct ctl_link_view *v, int from, int to, uint64_t t)
 {

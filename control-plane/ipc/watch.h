@@ -47,7 +47,4 @@ uint64_t ctl_watch_seq(struct ctl_watch *);
 int	ctl_watch_wait(struct ctl_watch *, uint64_t *seq, int timeout_ms,
 	    char **text);
 
-/* Formats and queues one SSE frame (used by the API, e.g. "whitelist"). */
-void	ctl_watch_publish(struct ctl_watch *, const char *event, json_t *data);
-
 #endif
