@@ -42,10 +42,16 @@ sse_snapshot(struct ctl_req *r)
 int
 api_events(struct ctl_req *r)
 {
-	uint64_t seq = ctl_watch_seq(r->srv->watch);
+	uint64_t seq;
 	char *text;
 	int rc;
 
+	if (atomic_fetch_add(&r->srv->sse_streams, 1) >= CTL_SSE_MAX) {
+		atomic_fetch_sub(&r->srv->sse_streams, 1);
+		return ctl_reply_error(r, 503, "too many live event streams "
+		    "(at most 32): close other dashboard tabs");
+	}
+	seq = ctl_watch_seq(r->srv->watch);
 	mg_printf(r->conn, "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/event-stream\r\n"
 	    "Cache-Control: no-store\r\n"
@@ -55,7 +61,7 @@ api_events(struct ctl_req *r)
 	    "retry: 2000\n\n");
 	r->status = 200;
 	if (sse_snapshot(r) < 0)
-		return 200;
+		goto out_count;
 	for (;;) {
 		rc = ctl_watch_wait(r->srv->watch, &seq, SSE_KEEPALIVE_MS,
 		    &text);
@@ -75,5 +81,7 @@ api_events(struct ctl_req *r)
 		if (rc <= 0)
 			break;	/* the client went away */
 	}
+out_count:
+	atomic_fetch_sub(&r->srv->sse_streams, 1);
 	return 200;
 }

@@ -8,11 +8,13 @@
 
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "api/metrics.h"
 
 #define CTL_URL_MAX		(PATH_MAX + 32)
 #define CTL_HTTP_THREADS	"64"	/* each SSE client holds one */
+#define CTL_SSE_MAX		32	/* so API requests always find a thread */
 
 struct ctl_config {
 	char	listen[128];		/* civetweb listening_ports form */
@@ -28,6 +30,7 @@ struct ctl_server {
 	struct ctl_ipc		*ipc;
 	struct ctl_watch	*watch;
 	struct ctl_metrics	 metrics;
+	atomic_int		 sse_streams;
 	volatile sig_atomic_t	*stop;
 };
 

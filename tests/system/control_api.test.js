@@ -355,6 +355,33 @@ describe('events (SSE)', () => {
 	});
 });
 
+describe('events stream cap', () => {
+	it('refuses streams past 32 with 503 and recovers', async () => {
+		// A stream closed by an earlier test counts until its next write
+		// fails, so count how many open before the first 503.
+		const streams = [];
+		let r;
+		for (let i = 0; i < 40; i++) {
+			const ac = new AbortController();
+			r = await api('/api/events', { headers: { cookie: sess.cookie }, signal: ac.signal });
+			if (r.status !== 200) break;
+			await r.body.getReader().read();
+			streams.push(ac);
+		}
+		assert.ok(streams.length >= 30 && streams.length <= 32, `${streams.length} streams`);
+		assert.equal(r.status, 503);
+		assert.match((await r.json()).error, /too many live event streams/);
+		assert.equal((await authed('/api/whitelist')).status, 200, 'API still served');
+		for (const ac of streams) ac.abort();
+		await waitFor(async () => {
+			const ac = new AbortController();
+			const x = await api('/api/events', { headers: { cookie: sess.cookie }, signal: ac.signal });
+			ac.abort();
+			return x.status === 200;
+		}, 20000, 'stream slots freed');
+	});
+});
+
 describe('service routes', () => {
 	it('healthz needs no auth', async () => {
 		const j = await (await api('/healthz')).json();
