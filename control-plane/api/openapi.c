@@ -21,12 +21,44 @@ openapi_path(const char *pat, char out[CTL_PATH_MAX], char pname[64])
 	snprintf(out, CTL_PATH_MAX, "%.*s{%s}", (int)(c - pat), pat, pname);
 }
 
+/* Request bodies and non-JSON answers, by route (JSON Schema text). */
+static const struct {
+	enum ctl_route	 id;
+	const char	*body;		/* request body schema or NULL */
+	const char	*type;		/* 200 content type if not JSON */
+} extras[] = {
+	{ RT_INDEX, NULL, "text/html" },
+	{ RT_STATIC, NULL, "application/octet-stream" },
+	{ RT_METRICS, NULL, "text/plain" },
+	{ RT_AUTH_LOGIN, "{\"type\":\"object\",\"required\":[\"password\"],"
+	    "\"properties\":{\"password\":{\"type\":\"string\"}}}", NULL },
+	{ RT_WL_ADD, "{\"type\":\"object\",\"required\":[\"phoneNumber\"],"
+	    "\"properties\":{\"phoneNumber\":{\"type\":\"string\","
+	    "\"description\":\"10-15 digits; + spaces - . ( ) ignored\","
+	    "\"example\":\"+971 50-147 6598\"}}}", NULL },
+	{ RT_WL_BULK, "{\"type\":\"object\",\"required\":[\"numbers\"],"
+	    "\"properties\":{\"numbers\":{\"type\":\"array\",\"maxItems\":10000,"
+	    "\"items\":{\"type\":\"string\"}}}}", NULL },
+	{ RT_WL_EXPORT, NULL, "text/plain" },
+	{ RT_WA_QR, NULL, "image/svg+xml" },
+	{ RT_EVENTS, NULL, "text/event-stream" },
+};
+
 static json_t *
 openapi_operation(const struct ctl_route_def *d, const char *pname)
 {
+	const char *body = NULL, *type = "application/json";
 	json_t *op, *resp;
+	size_t i;
 
-	resp = json_pack("{s:{s:s}}", "200", "description", "success");
+	for (i = 0; i < sizeof(extras) / sizeof(extras[0]); i++)
+		if (extras[i].id == d->id) {
+			body = extras[i].body;
+			if (extras[i].type != NULL)
+				type = extras[i].type;
+		}
+	resp = json_pack("{s:{s:s, s:{s:{}}}}", "200", "description", "success",
+	    "content", type);
 	if (d->flags & RF_AUTH)
 		json_object_set_new(resp, "401", json_pack("{s:s}",
 		    "description", "not authenticated"));
@@ -42,6 +74,10 @@ openapi_operation(const struct ctl_route_def *d, const char *pname)
 		json_object_set_new(op, "parameters", json_pack(
 		    "[{s:s, s:s, s:b, s:{s:s}}]", "name", pname, "in", "path",
 		    "required", 1, "schema", "type", "string"));
+	if (body != NULL)
+		json_object_set_new(op, "requestBody", json_pack("{s:b, s:{s:{s:o}}}",
+		    "required", 1, "content", "application/json", "schema",
+		    json_loads(body, 0, NULL)));
 	if (!(d->flags & RF_AUTH))
 		json_object_set_new(op, "security", json_array());
 	return op;
