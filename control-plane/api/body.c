@@ -1,5 +1,6 @@
 /* body.c: JSON request bodies -> checked values (see body.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,14 +58,43 @@ ctl_body_parse_add(const char *buf, size_t len,
 	return rc;
 }
 
-static int
-numbers_has(const struct ctl_numbers *out, const char *d)
-{
-	size_t i;
+#define DEDUPE_SLOTS	32768	/* power of two, > 2 * CTL_BULK_MAX */
 
-	for (i = 0; i < out->n; i++)
-		if (strcmp(out->v[i], d) == 0)
-			return 1;
+static uint32_t
+number_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+int
+ctl_numbers_dedupe(char (*v)[CTL_NUMBER_MAX + 1], size_t *n)
+{
+	int32_t *slot;		/* index + 1 of the first entry seen */
+	size_t i, k, out = 0;
+	uint32_t h;
+
+	if (*n > CTL_BULK_MAX)
+		return -EINVAL;
+	if ((slot = calloc(DEDUPE_SLOTS, sizeof(*slot))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < *n; i++) {
+		for (h = number_hash(v[i]) & (DEDUPE_SLOTS - 1); slot[h] != 0;
+		    h = (h + 1) & (DEDUPE_SLOTS - 1))
+			if (strcmp(v[slot[h] - 1], v[i]) == 0)
+				break;
+		if (slot[h] != 0)
+			continue;	/* seen: drop it */
+		k = out++;
+		if (k != i)
+			memcpy(v[k], v[i], sizeof(v[k]));
+		slot[h] = (int32_t)k + 1;
+	}
+	free(slot);
+	*n = out;
 	return 0;
 }
 
@@ -122,8 +152,13 @@ ctl_body_parse_bulk(const char *buf, size_t len, struct ctl_numbers *out,
 				rc = -ENOMEM;
 				goto out_root;
 			}
-		} else if (!numbers_has(out, d))
+		} else
 			memcpy(out->v[out->n++], d, sizeof(d));
+	}
+	if (ctl_numbers_dedupe(out->v, &out->n) < 0) {
+		rc = -ENOMEM;
+		snprintf(err, CTL_ERR_MAX, "out of memory");
+		goto out_root;
 	}
 	if (out->ninvalid > 0)
 		snprintf(err, CTL_ERR_MAX, "%zu invalid number%s (each needs "

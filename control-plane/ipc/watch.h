@@ -17,7 +17,7 @@
 #include "ipc/view.h"
 
 #define CTL_WATCH_PING_MS	500	/* liveness probe period */
-#define CTL_WATCH_PING_TIMEOUT	800	/* a ping unanswered this long: down */
+#define CTL_WATCH_PING_TIMEOUT	1000	/* unanswered this long: down (<= 1.5 s) */
 #define CTL_SSE_RING		256	/* frames kept for slow SSE readers */
 
 struct ctl_watch;

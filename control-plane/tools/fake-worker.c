@@ -315,7 +315,7 @@ do_replace(struct fake *f, const Wlipc__NumberList *l, struct answer *a)
 {
 	char (*next)[CTL_NUMBER_MAX + 1], d[CTL_NUMBER_MAX + 1];
 	const char *why;
-	size_t i, j, n = 0, bad = 0;
+	size_t i, n = 0, bad = 0;
 
 	if (l == NULL || l->n_numbers > CTL_BULK_MAX) {
 		a->rep.error = make_error(&a->err,
@@ -325,15 +325,12 @@ do_replace(struct fake *f, const Wlipc__NumberList *l, struct answer *a)
 	next = calloc(CTL_BULK_MAX, sizeof(*next));
 	a->ptrs = calloc(l->n_numbers + 1, sizeof(char *));
 	for (i = 0; i < l->n_numbers; i++) {
-		if (ctl_number_normalise(l->numbers[i], d, &why) < 0) {
+		if (ctl_number_normalise(l->numbers[i], d, &why) < 0)
 			a->ptrs[bad++] = l->numbers[i];
-			continue;
-		}
-		for (j = 0; j < n && strcmp(next[j], d) != 0; j++)
-			;
-		if (j == n)
+		else
 			memcpy(next[n++], d, sizeof(d));
 	}
+	(void)ctl_numbers_dedupe(next, &n);	/* ENOMEM: keep duplicates */
 	if (bad > 0) {
 		a->rep.error = make_error(&a->err,
 		    WLIPC__ERROR_CODE__ERR_INVALID_NUMBER,

@@ -161,6 +161,41 @@ test_body_login_password_empty_max_and_max_plus_one(void **state)
 	assert_int_equal(ctl_body_parse_login(S(body), pw, err), -EINVAL);
 }
 
+static void
+test_numbers_dedupe_keeps_first_of_each_in_order(void **state)
+{
+	char v[5][CTL_NUMBER_MAX + 1] = { "15550000002", "15550000001",
+	    "15550000002", "15550000003", "15550000001" };
+	size_t n = 5;
+
+	(void)state;
+	assert_int_equal(ctl_numbers_dedupe(v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "15550000002");
+	assert_string_equal(v[1], "15550000001");
+	assert_string_equal(v[2], "15550000003");
+}
+
+static void
+test_numbers_dedupe_max_and_max_plus_one(void **state)
+{
+	char (*v)[CTL_NUMBER_MAX + 1] = calloc(CTL_BULK_MAX + 1, sizeof(*v));
+	size_t i, n = CTL_BULK_MAX;
+
+	(void)state;
+	for (i = 0; i <= CTL_BULK_MAX; i++)
+		snprintf(v[i], sizeof(v[i]), "%zu", (size_t)10000000000ULL +
+		    i % 7000);
+	assert_int_equal(ctl_numbers_dedupe(v, &n), 0);
+	assert_int_equal(n, 7000);
+	n = CTL_BULK_MAX + 1;
+	assert_int_equal(ctl_numbers_dedupe(v, &n), -EINVAL);
+	n = 0;
+	assert_int_equal(ctl_numbers_dedupe(v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
 int
 main(void)
 {
@@ -173,6 +208,8 @@ main(void)
 		cmocka_unit_test(test_body_bulk_max_and_max_plus_one),
 		cmocka_unit_test(test_body_bulk_rejects_non_array),
 		cmocka_unit_test(test_body_login_password_empty_max_and_max_plus_one),
+		cmocka_unit_test(test_numbers_dedupe_keeps_first_of_each_in_order),
+		cmocka_unit_test(test_numbers_dedupe_max_and_max_plus_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
