@@ -16,6 +16,7 @@ const ART = path.join(repo, 'tests', 'artifacts');
 const skip = !existsSync(CHROMIUM) && 'chromium not installed (apt-get install -y chromium)';
 
 let s, browser, page;
+const cspViolations = [], pageErrors = [];
 
 describe('dashboard', { skip }, () => {
 	before(async () => {
@@ -28,7 +29,10 @@ describe('dashboard', { skip }, () => {
 		    acceptDownloads: true });
 		page = await ctx.newPage();
 		page.setDefaultTimeout(10000);
-		page.on('pageerror', (e) => { throw e; });
+		page.on('pageerror', (e) => pageErrors.push(String(e)));
+		page.on('console', (m) => {
+			if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+		});
 	});
 	after(async () => {
 		await browser?.close();
@@ -192,6 +196,11 @@ describe('dashboard', { skip }, () => {
 		await page.screenshot({ path: path.join(ART, 'dashboard-settings-375.png'), fullPage: true });
 		await page.setViewportSize({ width: 1280, height: 900 });
 		await page.screenshot({ path: path.join(ART, 'dashboard-settings-1280.png'), fullPage: true });
+	});
+
+	it('runs without a script error or a CSP violation', () => {
+		assert.deepEqual(pageErrors, []);
+		assert.deepEqual(cspViolations, []);
 	});
 
 	it('signs out', async () => {
