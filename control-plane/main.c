@@ -156,6 +156,12 @@ main(int argc, char **argv)
 		fflush(stdout);
 		sodium_memzero(generated, sizeof(generated));
 	}
+	if (strncmp(cfg.listen, "127.", 4) != 0 &&
+	    strncmp(cfg.listen, "localhost:", 10) != 0 &&
+	    strncmp(cfg.listen, "[::1]:", 6) != 0)
+		fprintf(stderr, "wa-control: warning: listening on %s without "
+		    "TLS; put a TLS proxy in front, session cookies and tokens "
+		    "would cross the network in clear\n", cfg.listen);
 	mg_init_library(0);
 	rc = 1;
 	if ((srv.ipc = ctl_ipc_new(cfg.rpc_url, CTL_IPC_TIMEOUT_MS)) == NULL)

@@ -1,6 +1,7 @@
 /* watch.c: event thread, cached view and SSE ring (see watch.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -234,6 +235,9 @@ watch_set_up_locked(struct ctl_watch *w, bool up)
 	if (w->view.worker_up == up)
 		return;
 	w->view.worker_up = up;
+	/* one line per transition: the decision point for "worker down" */
+	fprintf(stderr, "wa-control: worker %s\n", up ? "reachable" :
+	    "unreachable (no answer to get_state within 1 s); API answers 503");
 	ring_push_locked(w, "worker", json_pack("{s:b}", "reachable", up));
 	if (w->view.have_state)
 		ring_push_locked(w, "state", ctl_view_state_json(&w->view));
