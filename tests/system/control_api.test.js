@@ -416,6 +416,11 @@ describe('service routes', () => {
 		const idx = await api('/');
 		assert.match(idx.headers.get('content-type'), /^text\/html/);
 	});
+	it('answers 414 for a path over 512 bytes', async () => {
+		const r = await authed(`/api/${'a'.repeat(600)}`);
+		assert.equal(r.status, 414);
+		assert.equal((await r.json()).success, false);
+	});
 	it('answers 405 for a known path with another method', async () => {
 		const r = await authed('/api/whitelist', 'POST');
 		assert.equal(r.status, 405);

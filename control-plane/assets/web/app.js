@@ -152,7 +152,8 @@ function renderState(c) {
 	$('number').textContent = fmtNumber(c.connectedNumber);
 	$('since').textContent = fmtDateTime(c.since);
 	$('reason').textContent = c.reason || '—';
-	$('strategy').textContent = c.strategy || '—';
+	$('strategy').textContent = c.banUntil ? `banned until ${fmtDateTime(c.banUntil)}` :
+		(c.strategy || c.detail || '—');
 	if (c.lastHeartbeat) setHeartbeatText(c.lastHeartbeat, c.rttMs);
 	$('hb-dot').classList.toggle('alive', c.state === 'connected' || c.state === 'unstable');
 	startCountdown(c.nextAttempt);
