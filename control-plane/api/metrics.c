@@ -84,7 +84,8 @@ render_link(struct out *o, const struct ctl_link_view *v)
 }
 
 char *
-ctl_metrics_render(const struct ctl_metrics *m, const struct ctl_link_view *v)
+ctl_metrics_render(const struct ctl_metrics *m, const struct ctl_link_view *v,
+    int sse_streams)
 {
 	struct out o = { malloc(CTL_METRICS_MAX), 0, 0 };
 	const struct ctl_route_def *d;
@@ -95,6 +96,12 @@ ctl_metrics_render(const struct ctl_metrics *m, const struct ctl_link_view *v)
 		return NULL;
 	o.buf[0] = '\0';
 	render_link(&o, v);
+	out_printf(&o, "# HELP walink_sse_clients Open dashboard event streams.\n"
+	    "# TYPE walink_sse_clients gauge\nwalink_sse_clients %d\n",
+	    sse_streams);
+	out_printf(&o, "# HELP walink_ipc_events_total Worker events received.\n"
+	    "# TYPE walink_ipc_events_total counter\nwalink_ipc_events_total %"
+	    PRIu64 "\n", v->events_seen);
 	out_printf(&o, "# HELP walink_http_requests_total HTTP requests by "
 	    "route and status.\n# TYPE walink_http_requests_total counter\n");
 	for (rt = 0; rt < RT__MAX; rt++) {

@@ -22,6 +22,6 @@ struct ctl_metrics {
 void	ctl_metrics_count(struct ctl_metrics *, enum ctl_route, int status);
 /* Prometheus text exposition 0.0.4; malloc'd, NULL on ENOMEM. */
 char	*ctl_metrics_render(const struct ctl_metrics *,
-	    const struct ctl_link_view *);
+	    const struct ctl_link_view *, int sse_streams);
 
 #endif

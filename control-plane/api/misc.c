@@ -54,7 +54,8 @@ api_metrics(struct ctl_req *r)
 	char *text;
 
 	ctl_watch_view(r->srv->watch, &v);
-	if ((text = ctl_metrics_render(&r->srv->metrics, &v)) == NULL)
+	if ((text = ctl_metrics_render(&r->srv->metrics, &v,
+	    atomic_load(&r->srv->sse_streams))) == NULL)
 		return ctl_reply_error(r, 500, "out of memory");
 	ctl_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", "",
 	    text, strlen(text));

@@ -503,10 +503,12 @@ describe('generated admin password', () => {
 			const hash = readFileSync(path.join(cp, 'admin.pwhash'), 'utf8');
 			assert.match(hash, /^\$argon2id\$/);
 			assert.ok(!hash.includes(pw));
-			await login(c.base, pw);
+			const first = await login(c.base, pw);
 			assert.deepEqual(await c.stop(), { code: 0, sig: null });
 			c = await startControl(dir, await freePort(), { WA_ADMIN_PASSWORD: '' });
 			assert.doesNotMatch(c.out, /password/, 'shown only once');
+			const r = await fetch(`${c.base}/api/auth/session`, { headers: { cookie: first.cookie } });
+			assert.equal(r.status, 200, 'a session outlives a control-plane restart');
 			await login(c.base, pw);
 			await c.stop();
 		} finally {

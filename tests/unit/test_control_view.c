@@ -118,12 +118,13 @@ test_metrics_render_state_reasons_and_requests(void **state)
 	ctl_metrics_count(&m, RT_WL_ADD, 409);
 	ctl_metrics_count(&m, RT_WL_ADD, 409);
 	ctl_metrics_count(&m, RT_NONE, 418);
-	t = ctl_metrics_render(&m, &v);
+	t = ctl_metrics_render(&m, &v, 3);
 	assert_non_null(t);
 	assert_non_null(strstr(t, "walink_link_state{state=\"unstable\"} 1\n"));
 	assert_non_null(strstr(t, "walink_reconnects_total{reason=\"CONFLICT\"} 2\n"));
 	assert_non_null(strstr(t, "walink_heartbeat_rtt_ms 42\n"));
 	assert_non_null(strstr(t, "walink_whitelist_size 7\n"));
+	assert_non_null(strstr(t, "walink_sse_clients 3\n"));
 	assert_non_null(strstr(t, "walink_http_requests_total{route="
 	    "\"whitelist_add\",status=\"409\"} 2\n"));
 	assert_non_null(strstr(t, "{route=\"other\",status=\"other\"} 1\n"));
