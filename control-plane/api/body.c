@@ -1,0 +1,208 @@
+/* body.c: JSON request bodies -> checked values (see body.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/body.h"
+
+/* Parse an object body; nested depth is jansson's own bound (2048). */
+static json_t *
+body_object(const char *buf, size_t len, char err[CTL_ERR_MAX])
+{
+	json_error_t je;
+	json_t *root;
+
+	if (len == 0) {
+		snprintf(err, CTL_ERR_MAX, "request body is empty: send JSON");
+		return NULL;
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		snprintf(err, CTL_ERR_MAX, "request body is not valid JSON");
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, CTL_ERR_MAX, "request body must be a JSON object");
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+int
+ctl_body_parse_add(const char *buf, size_t len,
+    char digits[CTL_NUMBER_MAX + 1], char err[CTL_ERR_MAX])
+{
+	json_t *root, *v;
+	const char *why;
+	int rc = -EINVAL;
+
+	if ((root = body_object(buf, len, err)) == NULL)
+		return -EINVAL;
+	v = json_object_get(root, "phoneNumber");
+	if (v == NULL)
+		snprintf(err, CTL_ERR_MAX, "phoneNumber is required");
+	else if (!json_is_string(v))
+		snprintf(err, CTL_ERR_MAX, "phoneNumber must be a string");
+	else if (strlen(json_string_value(v)) != json_string_length(v))
+		snprintf(err, CTL_ERR_MAX, "phoneNumber contains a NUL byte");
+	else if (ctl_number_normalise(json_string_value(v), digits, &why) < 0)
+		snprintf(err, CTL_ERR_MAX, "invalid phoneNumber: %s", why);
+	else
+		rc = 0;
+	json_decref(root);
+	return rc;
+}
+
+#define DEDUPE_SLOTS	32768	/* power of two, > 2 * CTL_BULK_MAX */
+
+static uint32_t
+number_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+int
+ctl_numbers_dedupe(char (*v)[CTL_NUMBER_MAX + 1], size_t *n)
+{
+	int32_t *slot;		/* index + 1 of the first entry seen */
+	size_t i, k, out = 0;
+	uint32_t h;
+
+	if (*n > CTL_BULK_MAX)
+		return -EINVAL;
+	if ((slot = calloc(DEDUPE_SLOTS, sizeof(*slot))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < *n; i++) {
+		for (h = number_hash(v[i]) & (DEDUPE_SLOTS - 1); slot[h] != 0;
+		    h = (h + 1) & (DEDUPE_SLOTS - 1))
+			if (strcmp(v[slot[h] - 1], v[i]) == 0)
+				break;
+		if (slot[h] != 0)
+			continue;	/* seen: drop it */
+		k = out++;
+		if (k != i)
+			memcpy(v[k], v[i], sizeof(v[k]));
+		slot[h] = (int32_t)k + 1;
+	}
+	free(slot);
+	*n = out;
+	return 0;
+}
+
+/* Record one refused entry as given (strings as is, others as JSON). */
+static int
+numbers_refuse(struct ctl_numbers *out, json_t *e)
+{
+	char *s;
+
+	if (json_is_string(e))
+		s = strndup(json_string_value(e), CTL_NUMBER_INPUT_MAX);
+	else
+		s = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (s == NULL)
+		return -ENOMEM;
+	out->invalid[out->ninvalid++] = s;
+	return 0;
+}
+
+int
+ctl_body_parse_bulk(const char *buf, size_t len, struct ctl_numbers *out,
+    char err[CTL_ERR_MAX])
+{
+	json_t *root, *arr, *e;
+	const char *why;
+	size_t i, n;
+	char d[CTL_NUMBER_MAX + 1];
+	int rc = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	if ((root = body_object(buf, len, err)) == NULL)
+		return -EINVAL;
+	arr = json_object_get(root, "numbers");
+	if (arr == NULL || !json_is_array(arr)) {
+		snprintf(err, CTL_ERR_MAX, "numbers must be an array of strings");
+		goto out_root;
+	}
+	if ((n = json_array_size(arr)) > CTL_BULK_MAX) {
+		snprintf(err, CTL_ERR_MAX, "too many numbers: %zu (at most %u)",
+		    n, CTL_BULK_MAX);
+		goto out_root;
+	}
+	out->v = calloc(n ? n : 1, sizeof(*out->v));
+	out->invalid = calloc(n ? n : 1, sizeof(*out->invalid));
+	if (out->v == NULL || out->invalid == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, CTL_ERR_MAX, "out of memory");
+		goto out_root;
+	}
+	json_array_foreach(arr, i, e) {
+		if (!json_is_string(e) ||
+		    strlen(json_string_value(e)) != json_string_length(e) ||
+		    ctl_number_normalise(json_string_value(e), d, &why) < 0) {
+			if (numbers_refuse(out, e) < 0) {
+				rc = -ENOMEM;
+				goto out_root;
+			}
+		} else
+			memcpy(out->v[out->n++], d, sizeof(d));
+	}
+	if (ctl_numbers_dedupe(out->v, &out->n) < 0) {
+		rc = -ENOMEM;
+		snprintf(err, CTL_ERR_MAX, "out of memory");
+		goto out_root;
+	}
+	if (out->ninvalid > 0)
+		snprintf(err, CTL_ERR_MAX, "%zu invalid number%s (each needs "
+		    "10 to 15 digits); nothing was changed", out->ninvalid,
+		    out->ninvalid == 1 ? "" : "s");
+	else
+		rc = 0;
+out_root:
+	json_decref(root);
+	return rc;
+}
+
+void
+ctl_numbers_fini(struct ctl_numbers *out)
+{
+	size_t i;
+
+	for (i = 0; i < out->ninvalid; i++)
+		free(out->invalid[i]);
+	free(out->invalid);
+	free(out->v);
+	memset(out, 0, sizeof(*out));
+}
+
+int
+ctl_body_parse_login(const char *buf, size_t len,
+    char pw[CTL_PASSWORD_MAX + 1], char err[CTL_ERR_MAX])
+{
+	json_t *root, *v;
+	int rc = -EINVAL;
+
+	if ((root = body_object(buf, len, err)) == NULL)
+		return -EINVAL;
+	v = json_object_get(root, "password");
+	if (v == NULL || !json_is_string(v))
+		snprintf(err, CTL_ERR_MAX, "password must be a string");
+	else if (json_string_length(v) == 0 ||
+	    json_string_length(v) > CTL_PASSWORD_MAX)
+		snprintf(err, CTL_ERR_MAX, "password must be 1 to %d bytes",
+		    CTL_PASSWORD_MAX);
+	else {
+		memcpy(pw, json_string_value(v), json_string_length(v) + 1);
+		rc = 0;
+	}
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * body.h: validation of the JSON request bodies (add, bulk, login). Pure:
+ * bytes in, checked values or one human error out; no I/O, no logging.
+ * The HTTP layer has already refused bodies over CTL_BODY_MAX (413).
+ */
+#ifndef WALINK_CTL_BODY_H
+#define WALINK_CTL_BODY_H
+
+#include <stddef.h>
+
+#include "api/number.h"
+
+#define CTL_BODY_MAX	(1u << 20)	/* 10,000 typed numbers fit in ~0.6 MB */
+#define CTL_BULK_MAX	10000		/* whitelist ceiling, as the worker's */
+#define CTL_PASSWORD_MAX 256		/* longer is never a typed password */
+#define CTL_ERR_MAX	160
+
+struct ctl_numbers {
+	char	(*v)[CTL_NUMBER_MAX + 1];	/* normalised, duplicates dropped */
+	size_t	 n;
+	char	**invalid;	/* every refused entry as given (JSON text
+				   for non-strings), for the 400 reply */
+	size_t	 ninvalid;
+};
+
+/* {"phoneNumber": "..."} -> digits. 0 or -EINVAL with err filled. */
+int	ctl_body_parse_add(const char *, size_t,
+	    char digits[CTL_NUMBER_MAX + 1], char err[CTL_ERR_MAX]);
+
+/*
+ * {"numbers": [...]} -> every entry normalised. Returns 0 when all are
+ * valid; -EINVAL with err filled and out->invalid listing every offending
+ * entry otherwise (out must be released with ctl_numbers_fini either way).
+ */
+int	ctl_body_parse_bulk(const char *, size_t, struct ctl_numbers *out,
+	    char err[CTL_ERR_MAX]);
+void	ctl_numbers_fini(struct ctl_numbers *);
+
+/*
+ * Drops repeated entries in place, keeping the first of each, in O(n)
+ * (a 10,000-entry bulk must not cost 50 M comparisons); *n is updated.
+ * 0, -EINVAL past CTL_BULK_MAX, or -ENOMEM (v untouched).
+ */
+int	ctl_numbers_dedupe(char (*v)[CTL_NUMBER_MAX + 1], size_t *n);
+
+/* {"password": "..."} -> copy in pw (NUL-terminated). 0 or -EINVAL. */
+int	ctl_body_parse_login(const char *, size_t,
+	    char pw[CTL_PASSWORD_MAX + 1], char err[CTL_ERR_MAX]);
+
+#endif

@@ -1,0 +1,87 @@
+/* events.c: GET /api/events, Server-Sent Events for the dashboard. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#include "api/handlers.h"
+#include "http/server.h"
+#include "ipc/watch.h"
+
+#define SSE_KEEPALIVE_MS	15000	/* under common proxy idle timeouts */
+
+/* The picture a new (or lagging) client starts from. */
+static int
+sse_snapshot(struct ctl_req *r)
+{
+	struct ctl_link_view v;
+	json_t *st;
+	char *text;
+	int rc;
+
+	ctl_watch_view(r->srv->watch, &v);
+	st = json_pack("{s:b}", "reachable", v.worker_up);
+	text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+	json_decref(st);
+	rc = mg_printf(r->conn, "event: worker\ndata: %s\n\n",
+	    text ? text : "{}");
+	free(text);
+	if (rc <= 0 || !v.have_state)
+		return rc <= 0 ? -EPIPE : 0;
+	st = ctl_view_state_json(&v);
+	text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+	json_decref(st);
+	rc = mg_printf(r->conn, "event: state\ndata: %s\n\n",
+	    text ? text : "{}");
+	free(text);
+	return rc <= 0 ? -EPIPE : 0;
+}
+
+int
+api_events(struct ctl_req *r)
+{
+	uint64_t seq;
+	char *text;
+	int rc;
+
+	if (atomic_fetch_add(&r->srv->sse_streams, 1) >= CTL_SSE_MAX) {
+		atomic_fetch_sub(&r->srv->sse_streams, 1);
+		return ctl_reply_error(r, 503, "too many live event streams "
+		    "(at most 32): close other dashboard tabs");
+	}
+	seq = ctl_watch_seq(r->srv->watch);
+	mg_printf(r->conn, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Accel-Buffering: no\r\n"
+	    "Connection: close\r\n"
+	    CTL_SECURITY_HEADERS "\r\n"
+	    "retry: 2000\n\n");
+	r->status = 200;
+	if (sse_snapshot(r) < 0)
+		goto out_count;
+	for (;;) {
+		rc = ctl_watch_wait(r->srv->watch, &seq, SSE_KEEPALIVE_MS,
+		    &text);
+		if (rc == -ESHUTDOWN)
+			break;
+		if (rc == -ESTALE) {
+			if (sse_snapshot(r) < 0)
+				break;
+			continue;
+		}
+		if (text == NULL)	/* keepalive comment */
+			rc = mg_printf(r->conn, ": keepalive\n\n");
+		else {
+			rc = mg_write(r->conn, text, strlen(text));
+			free(text);
+		}
+		if (rc <= 0)
+			break;	/* the client went away */
+	}
+out_count:
+	atomic_fetch_sub(&r->srv->sse_streams, 1);
+	return 200;
+}

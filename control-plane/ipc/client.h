@@ -1,0 +1,39 @@
+/*
+ * client.h: wa-control's side of the worker's REP socket (DESIGN.md "IPC",
+ * proto/ipc.proto). civetweb runs handlers on many threads and a nanomsg
+ * REQ socket carries one request at a time, so each call borrows a REQ
+ * socket from a small pool (one socket per request in flight, never
+ * shared between threads). A socket whose call failed or timed out is
+ * closed, never returned: nanomsg REQ would otherwise re-send the stale
+ * request when the worker comes back (a 503'd "add" must not happen later).
+ */
+#ifndef WALINK_CTL_IPC_CLIENT_H
+#define WALINK_CTL_IPC_CLIENT_H
+
+#include <stdint.h>
+
+#include "ipc.pb-c.h"
+
+#define CTL_IPC_VERSION		1	/* WL_IPC_VERSION in shared/ipc.h */
+#define CTL_IPC_MSG_MAX		(1u << 20)	/* STYLE.md rule 4 */
+#define CTL_IPC_TIMEOUT_MS	1500	/* 503 within 2 s when the worker is down */
+#define CTL_IPC_POOL_MAX	32	/* idle sockets kept */
+
+struct ctl_ipc;
+
+struct ctl_ipc	*ctl_ipc_new(const char *rpc_url, int timeout_ms);
+void		 ctl_ipc_free(struct ctl_ipc *);
+
+/*
+ * Sends req (version and id are set here) and waits for its reply. 0 with
+ * *out set (free with wlipc__reply__free_unpacked(*out, NULL)); -ETIMEDOUT
+ * when the worker did not answer in time; -EBADMSG for an undecodable or
+ * mismatched reply; -EPROTO for another IPC version; -errno otherwise.
+ */
+int	ctl_ipc_call(struct ctl_ipc *, Wlipc__Request *req, Wlipc__Reply **out);
+
+/* One-line requests: body is one of the Empty oneof cases. */
+int	ctl_ipc_call_empty(struct ctl_ipc *, Wlipc__Request__BodyCase,
+	    Wlipc__Reply **out);
+
+#endif

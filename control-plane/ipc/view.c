@@ -1,0 +1,137 @@
+/* view.c: render the cached worker picture as the API's JSON (view.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ipc/view.h"
+
+static const char *const state_names[] = {
+	"starting", "connecting", "qr", "pairing", "connected", "unstable",
+	"disconnected", "restarting", "logged_out", "conflict", "banned",
+	"outdated"
+};
+
+static const char *const reason_names[CTL_VIEW_REASONS] = {
+	"NONE", "NAVIGATION", "TIMEOUT", "CONFLICT", "LOGOUT", "BAN",
+	"OUTDATED", "UNKNOWN"
+};
+
+const char *
+ctl_view_state_name(int s)
+{
+	if (s < 0 || (size_t)s >= sizeof(state_names) / sizeof(state_names[0]))
+		return "unknown";
+	return state_names[s];
+}
+
+const char *
+ctl_view_reason_name(int r)
+{
+	if (r < 0 || r >= CTL_VIEW_REASONS)
+		return "UNKNOWN";
+	return reason_names[r];
+}
+
+int
+ctl_iso_time(uint64_t ms, char out[CTL_ISO_LEN + 1])
+{
+	struct tm tm;
+	time_t t;
+	char tmp[64];	/* roomy: the compiler cannot bound tm's fields */
+	int n;
+
+	if (ms / 1000 > 253402300799ULL)	/* 9999-12-31T23:59:59Z */
+		return -EOVERFLOW;
+	t = (time_t)(ms / 1000);
+	if (gmtime_r(&t, &tm) == NULL)
+		return -EOVERFLOW;
+	n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+	if (n != CTL_ISO_LEN)
+		return -EOVERFLOW;
+	memcpy(out, tmp, CTL_ISO_LEN + 1);
+	return 0;
+}
+
+/* ISO string or JSON null for 0 / out of range. */
+static json_t *
+iso_or_null(uint64_t ms)
+{
+	char buf[CTL_ISO_LEN + 1];
+
+	if (ms == 0 || ctl_iso_time(ms, buf) < 0)
+		return json_null();
+	return json_string(buf);
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_string(s) : json_null();
+}
+
+json_t *
+ctl_view_state_json(const struct ctl_link_view *v)
+{
+	bool ready = v->state == 4 || v->state == 5;	/* connected, unstable */
+	bool authed = v->number[0] != '\0' && v->state != 2 && v->state != 3 &&
+	    v->state != 8;	/* not qr, pairing, logged_out */
+	json_t *o;
+
+	o = json_pack("{s:s, s:b, s:b, s:o, s:o}",
+	    "state", v->have_state ? ctl_view_state_name(v->state) : "unknown",
+	    "isReady", v->have_state && ready,
+	    "isAuthenticated", v->have_state && authed,
+	    "connectedNumber", str_or_null(v->number),
+	    "lastHeartbeat", iso_or_null(v->last_heartbeat_ms));
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "rttMs", v->last_heartbeat_ms ?
+	    json_integer(v->rtt_ms) : json_null());
+	json_object_set_new(o, "since", iso_or_null(v->since_ms));
+	json_object_set_new(o, "reason", v->last_reason ?
+	    json_string(ctl_view_reason_name(v->last_reason)) : json_null());
+	json_object_set_new(o, "strategy", str_or_null(v->strategy));
+	json_object_set_new(o, "nextAttempt", iso_or_null(v->next_attempt_ms));
+	json_object_set_new(o, "banUntil", iso_or_null(v->ban_until_ms));
+	json_object_set_new(o, "qrPaused", json_boolean(v->qr_paused));
+	json_object_set_new(o, "detail", str_or_null(v->detail));
+	json_object_set_new(o, "workerReachable", json_boolean(v->worker_up));
+	return o;
+}
+
+json_t *
+ctl_view_heartbeat_json(const struct ctl_link_view *v)
+{
+	return json_pack("{s:o, s:s, s:i, s:o}",
+	    "phoneNumber", str_or_null(v->number),
+	    "state", ctl_view_state_name(v->state),
+	    "rttMs", (json_int_t)v->rtt_ms,
+	    "timestamp", iso_or_null(v->last_heartbeat_ms));
+}
+
+json_t *
+ctl_view_history_json(const struct ctl_link_view *v)
+{
+	json_t *rtts = json_array(), *changes = json_array();
+	unsigned i, k;
+
+	for (i = 0; i < v->nrtts; i++) {
+		k = (v->rtt_head + CTL_VIEW_RTTS - v->nrtts + i) % CTL_VIEW_RTTS;
+		json_array_append_new(rtts, json_pack("{s:o, s:i}",
+		    "timestamp", iso_or_null(v->rtts[k].t_ms),
+		    "rttMs", (json_int_t)v->rtts[k].rtt_ms));
+	}
+	for (i = 0; i < v->nchanges; i++) {
+		k = (v->change_head + CTL_VIEW_CHANGES - v->nchanges + i) %
+		    CTL_VIEW_CHANGES;
+		json_array_append_new(changes, json_pack("{s:o, s:s, s:s, s:s}",
+		    "timestamp", iso_or_null(v->changes[k].t_ms),
+		    "from", ctl_view_state_name(v->changes[k].from),
+		    "to", ctl_view_state_name(v->changes[k].to),
+		    "reason", ctl_view_reason_name(v->changes[k].reason)));
+	}
+	return json_pack("{s:o, s:o}", "heartbeats", rtts, "changes", changes);
+}

@@ -1,0 +1,74 @@
+/*
+ * view.h: wa-control's cached picture of the worker, built by the event
+ * thread (watch.c) from the worker's events and its get_state replies.
+ * Handlers get a copy (ctl_watch_view) and render it without IPC, which
+ * is what lets GET /api/whatsapp/state answer at 10,000 req/s.
+ */
+#ifndef WALINK_CTL_VIEW_H
+#define WALINK_CTL_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "api/number.h"
+
+#define CTL_VIEW_RTTS		30	/* heartbeats the dashboard charts */
+#define CTL_VIEW_CHANGES	20	/* state changes the dashboard lists */
+#define CTL_VIEW_REASONS	8	/* wlipc Reason values 0..7 */
+#define CTL_VIEW_TEXT		128	/* strategy and detail lines, cut */
+
+struct ctl_view_rtt {
+	uint64_t	t_ms;
+	uint32_t	rtt_ms;
+};
+
+struct ctl_view_change {
+	uint64_t	t_ms;
+	int		from, to;	/* wlipc LinkState */
+	int		reason;		/* wlipc Reason at the time */
+};
+
+struct ctl_link_view {
+	bool		worker_up;	/* the last get_state ping was answered */
+	bool		have_state;
+	int		state;		/* wlipc LinkState */
+	char		number[CTL_NUMBER_MAX + 1];
+	uint64_t	last_heartbeat_ms;
+	uint32_t	rtt_ms;
+	uint64_t	since_ms;
+	int		last_reason;	/* wlipc Reason */
+	char		strategy[CTL_VIEW_TEXT];
+	char		detail[CTL_VIEW_TEXT];
+	uint64_t	next_attempt_ms;
+	uint64_t	ban_until_ms;
+	bool		qr_paused;
+	uint32_t	disconnects[CTL_VIEW_REASONS];
+	bool		have_whitelist_count;
+	uint32_t	whitelist_count;
+	uint64_t	events_seen, events_missed;	/* seq gaps */
+	struct ctl_view_rtt	rtts[CTL_VIEW_RTTS];	/* ring, oldest first */
+	unsigned	nrtts, rtt_head;
+	struct ctl_view_change	changes[CTL_VIEW_CHANGES];
+	unsigned	nchanges, change_head;
+};
+
+const char	*ctl_view_state_name(int);	/* "connected", ... */
+const char	*ctl_view_reason_name(int);	/* "TIMEOUT", ... */
+
+/* connectionState object of GET /api/whatsapp/state (new reference). */
+json_t	*ctl_view_state_json(const struct ctl_link_view *);
+/* {phoneNumber, state, rttMs, timestamp} of one heartbeat. */
+json_t	*ctl_view_heartbeat_json(const struct ctl_link_view *);
+/* recent RTTs and state changes, oldest first. */
+json_t	*ctl_view_history_json(const struct ctl_link_view *);
+
+/*
+ * ms since the epoch -> "2025-07-22T12:30:45.123Z". 0 or -EOVERFLOW
+ * (year past 9999).
+ */
+#define CTL_ISO_LEN	24
+int	ctl_iso_time(uint64_t ms, char out[CTL_ISO_LEN + 1]);
+
+#endif

@@ -1,0 +1,169 @@
+/* test_control_view: ISO times, state JSON, metrics text, OpenAPI. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "api/metrics.h"
+#include "api/openapi.h"
+#include "ipc/view.h"
+
+static void
+test_iso_time_has_milliseconds_and_z(void **state)
+{
+	char out[CTL_ISO_LEN + 1];
+
+	(void)state;
+	assert_int_equal(ctl_iso_time(1753187445123ULL, out), 0);
+	assert_string_equal(out, "2025-07-22T12:30:45.123Z");
+	assert_int_equal(ctl_iso_time(0, out), 0);
+	assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+}
+
+static void
+test_iso_time_year_9999_max_and_max_plus_one(void **state)
+{
+	char out[CTL_ISO_LEN + 1];
+
+	(void)state;
+	assert_int_equal(ctl_iso_time(253402300799999ULL, out), 0);
+	assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+	assert_int_equal(ctl_iso_time(253402300800000ULL, out), -EOVERFLOW);
+	assert_int_equal(ctl_iso_time(UINT64_MAX, out), -EOVERFLOW);
+}
+
+static void
+test_state_json_connected_has_seed_shape(void **state)
+{
+	struct ctl_link_view v;
+	json_t *o;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.have_state = v.worker_up = true;
+	v.state = 4;
+	strcpy(v.number, "971501476598");
+	v.last_heartbeat_ms = 1753187445123ULL;
+	o = ctl_view_state_json(&v);
+	assert_string_equal(json_string_value(json_object_get(o, "state")),
+	    "connected");
+	assert_true(json_is_true(json_object_get(o, "isReady")));
+	assert_true(json_is_true(json_object_get(o, "isAuthenticated")));
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "connectedNumber")), "971501476598");
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "lastHeartbeat")), "2025-07-22T12:30:45.123Z");
+	assert_true(json_is_null(json_object_get(o, "reason")));
+	json_decref(o);
+}
+
+static void
+test_state_json_qr_is_neither_ready_nor_authenticated(void **state)
+{
+	struct ctl_link_view v;
+	json_t *o;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.have_state = true;
+	v.state = 2;
+	strcpy(v.number, "971501476598");	/* stale number */
+	o = ctl_view_state_json(&v);
+	assert_true(json_is_false(json_object_get(o, "isReady")));
+	assert_true(json_is_false(json_object_get(o, "isAuthenticated")));
+	assert_true(json_is_null(json_object_get(o, "lastHeartbeat")));
+	json_decref(o);
+}
+
+static void
+test_state_json_disconnected_has_reason_and_next_attempt(void **state)
+{
+	struct ctl_link_view v;
+	json_t *o;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.have_state = true;
+	v.state = 6;
+	v.last_reason = 2;
+	strcpy(v.strategy, "wait 30s then reconnect");
+	v.next_attempt_ms = 1753187475123ULL;
+	o = ctl_view_state_json(&v);
+	assert_string_equal(json_string_value(json_object_get(o, "reason")),
+	    "TIMEOUT");
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "nextAttempt")), "2025-07-22T12:31:15.123Z");
+	json_decref(o);
+}
+
+static void
+test_metrics_render_state_reasons_and_requests(void **state)
+{
+	static struct ctl_metrics m;
+	struct ctl_link_view v;
+	char *t;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.have_state = v.worker_up = true;
+	v.state = 5;
+	v.disconnects[3] = 2;
+	v.rtt_ms = 42;
+	v.whitelist_count = 7;
+	ctl_metrics_count(&m, RT_WL_ADD, 409);
+	ctl_metrics_count(&m, RT_WL_ADD, 409);
+	ctl_metrics_count(&m, RT_NONE, 418);
+	t = ctl_metrics_render(&m, &v, 3);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "walink_link_state{state=\"unstable\"} 1\n"));
+	assert_non_null(strstr(t, "walink_reconnects_total{reason=\"CONFLICT\"} 2\n"));
+	assert_non_null(strstr(t, "walink_heartbeat_rtt_ms 42\n"));
+	assert_non_null(strstr(t, "walink_whitelist_size 7\n"));
+	assert_non_null(strstr(t, "walink_sse_clients 3\n"));
+	assert_non_null(strstr(t, "walink_http_requests_total{route="
+	    "\"whitelist_add\",status=\"409\"} 2\n"));
+	assert_non_null(strstr(t, "{route=\"other\",status=\"other\"} 1\n"));
+	free(t);
+}
+
+static void
+test_openapi_lists_each_route_once(void **state)
+{
+	json_t *doc = ctl_openapi_doc(), *paths;
+	const struct ctl_route_def *d;
+	size_t n = 0, ops = 0;
+	const char *k;
+	json_t *item;
+
+	(void)state;
+	assert_non_null(doc);
+	paths = json_object_get(doc, "paths");
+	for (d = ctl_routes; d->id != RT_NONE; d++)
+		n++;
+	json_object_foreach(paths, k, item)
+		ops += json_object_size(item);
+	assert_int_equal(ops, n);
+	assert_non_null(json_object_get(json_object_get(paths,
+	    "/api/whitelist/remove/{number}"), "delete"));
+	json_decref(doc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_iso_time_has_milliseconds_and_z),
+		cmocka_unit_test(test_iso_time_year_9999_max_and_max_plus_one),
+		cmocka_unit_test(test_state_json_connected_has_seed_shape),
+		cmocka_unit_test(test_state_json_qr_is_neither_ready_nor_authenticated),
+		cmocka_unit_test(test_state_json_disconnected_has_reason_and_next_attempt),
+		cmocka_unit_test(test_metrics_render_state_reasons_and_requests),
+		cmocka_unit_test(test_openapi_lists_each_route_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
