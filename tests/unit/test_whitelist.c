@@ -488,7 +488,7 @@ make_numbers(size_t n)
 	for (i = 0; i < n; i++) {
 		v[i] = malloc(PHONE_BUF);
 		assert_non_null(v[i]);
-		snprintf(v[i], PHONE_BUF, "9715%08zu", i);
+		snprintf(v[i], PHONE_BUF, "9715%08u", (unsigned)(i % 100000000));
 	}
 	return v;
 }
