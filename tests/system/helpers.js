@@ -146,6 +146,48 @@ export function ipcRaw(worker, bytes) {
 	});
 }
 
+/**
+ * A persistent IPC client (session-worker/tools/ipc-pipe): call(body)
+ * resolves the decoded reply, or null on a timeout or a dead worker.
+ */
+export async function ipcPipe(worker, timeoutMs = 1000) {
+	const { Request, Reply } = await ipcTypes();
+	const child = spawn(path.join(BUILD, 'session-worker', 'ipc-pipe'),
+	    [worker.ipc, String(timeoutMs)], { stdio: ['pipe', 'pipe', 'ignore'] });
+	const waiting = [];
+	let buf = '';
+	child.stdout.on('data', (d) => {
+		buf += d;
+		let i;
+		while ((i = buf.indexOf('\n')) >= 0) {
+			const line = buf.slice(0, i);
+			buf = buf.slice(i + 1);
+			const w = waiting.shift();
+			if (!w)
+				continue;
+			if (!/^[0-9a-f]+$/.test(line))
+				w(null);
+			else
+				w(Reply.toObject(Reply.decode(Buffer.from(line, 'hex')),
+				    { longs: Number, enums: String, defaults: false }));
+		}
+	});
+	child.on('exit', () => { while (waiting.length) waiting.shift()(null); });
+	child.stdin.on('error', () => {});
+	return {
+		call(body) {
+			if (child.exitCode !== null)
+				return Promise.resolve(null);
+			const req = Request.encode(Request.fromObject({ version: 1, id: nextId++, ...body })).finish();
+			return new Promise((resolve) => {
+				waiting.push(resolve);
+				child.stdin.write(Buffer.from(req).toString('hex') + '\n');
+			});
+		},
+		close() { child.stdin.end(); },
+	};
+}
+
 let nextId = 1;
 /** One IPC request as a plain object ({whitelistAdd: '...'}); resolves the decoded reply. */
 export async function ipcCall(worker, body, { version = 1 } = {}) {

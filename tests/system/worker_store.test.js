@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSim, startWorker, waitState, scanQr, probeState, ipcCall, ipcRaw,
+import { startSim, startWorker, waitState, scanQr, probeState, ipcCall, ipcRaw, ipcPipe,
     sleep, waitFor } from './helpers.js';
 
 let sim;
@@ -132,13 +132,13 @@ test('crash safety: kill -9 during whitelist writes never tears a file or loses 
 	let n = 0;
 	for (let round = 0; round < rounds; round++) {
 		const w = await startWorker(sim, { dataDir: dir });
-		await waitFor(async () => (await ipcCall(w, { ping: {} }).catch(() => null))?.pong !== undefined,
-		    5000, 'ipc up');
-		const killAfter = Math.floor(Math.random() * 25);
+		const pipe = await ipcPipe(w, 300);
+		await waitFor(async () => (await pipe.call({ ping: {} }))?.pong !== undefined, 5000, 'ipc up');
+		const killAfter = Math.floor(Math.random() * 150);
 		const writes = (async () => {
 			for (;;) {
 				const num = String(15560000000 + n++);
-				const r = await ipcCall(w, { whitelistAdd: num }).catch(() => null);
+				const r = await pipe.call({ whitelistAdd: num });
 				if (!r)
 					return;
 				if (!r.error)
@@ -148,6 +148,7 @@ test('crash safety: kill -9 during whitelist writes never tears a file or loses 
 		await sleep(killAfter);
 		await w.kill9();
 		await writes;
+		pipe.close();
 		// No file yet is fine only while nothing was acknowledged.
 		const file = path.join(dir, WL);
 		const list = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
