@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "atomicfile.h"
+#include "clock.h"
 #include "ipc.h"
 #include "wl_error.h"
 
@@ -285,15 +286,6 @@ ipc_reply_send_unpack_error(int sock, const uint8_t *buf, size_t len,
 	return sent;
 }
 
-static int64_t
-ipc_now_ms(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Waits for the reply to id until deadline (monotonic ms). nanomsg's REQ
  * drops replies to older requests itself (its own request id travels in
@@ -310,7 +302,7 @@ ipc_await_reply(int sock, uint64_t id, int64_t deadline,
 	int64_t left;
 	int rc;
 
-	if ((left = deadline - ipc_now_ms(CLOCK_MONOTONIC)) <= 0)
+	if ((left = deadline - (int64_t)clock_mono_ms()) <= 0)
 		return -ETIMEDOUT;
 	if ((rc = ipc_setopt(sock, NN_SOL_SOCKET, NN_RCVTIMEO, (int)left)) < 0)
 		return rc;
@@ -338,7 +330,7 @@ ipc_call(int sock, Wlipc__Request *req, Wlipc__Reply **reply, int timeout_ms)
 
 	if (timeout_ms <= 0)
 		timeout_ms = IPC_TIMEOUT_MS_DEFAULT;
-	deadline = ipc_now_ms(CLOCK_MONOTONIC) + timeout_ms;
+	deadline = (int64_t)clock_mono_ms() + timeout_ms;
 	while (req->id == 0)
 		req->id = (uint64_t)randombytes_random() << 32 |
 		    randombytes_random();
@@ -362,7 +354,7 @@ ipc_publish(struct ipc_publisher *pub, Wlipc__Event *ev)
 
 	ev->seq = ++pub->seq;
 	if (ev->time_ms == 0)
-		ev->time_ms = (uint64_t)ipc_now_ms(CLOCK_REALTIME);
+		ev->time_ms = clock_wall_ms();
 	if ((rc = ipc_event_pack(ev, &buf, &len)) == 0) {
 		rc = ipc_send(pub->sock, buf, len, NN_DONTWAIT);
 		free(buf);

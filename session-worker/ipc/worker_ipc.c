@@ -15,18 +15,10 @@
 #include <nanomsg/nn.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "log.h"
 #include "wl_error.h"
 #include "worker_ipc_impl.h"
-
-uint64_t
-wipc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int
 worker_ipc_open(const char *rpc_url, const char *events_url,
@@ -50,7 +42,7 @@ worker_ipc_open(const char *rpc_url, const char *events_url,
 	w->ops = ops;
 	w->ctx = ctx;
 	w->wl = wl;
-	w->opened_ms = wipc_now_ms();
+	w->opened_ms = clock_wall_ms();
 	*out = w;
 	return 0;
 

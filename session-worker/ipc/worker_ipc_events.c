@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "whitelist/whitelist.h"
 #include "worker_ipc_impl.h"
 
@@ -114,7 +115,7 @@ worker_ipc_on_heartbeat(void *arg, const struct link_view *v)
 	hb.state = (Wlipc__LinkState)v->state;
 	hb.rtt_ms = v->rtt_ms;
 	hb.timestamp_ms = v->last_heartbeat_ms != 0 ? v->last_heartbeat_ms :
-	    wipc_now_ms();
+	    clock_wall_ms();
 	ev.body_case = WLIPC__EVENT__BODY_HEARTBEAT;
 	ev.heartbeat = &hb;
 	wipc_publish(arg, &ev);

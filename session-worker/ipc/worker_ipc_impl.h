@@ -73,7 +73,6 @@ int	wipc_answer_add_invalid(struct wipc_answer *, const char *input,
 	    const char *reason);
 /* Copies at most WIPC_INPUT_SHOWN bytes of s, printable ASCII only. */
 void	wipc_clip(const char *s, char out[WIPC_INPUT_SHOWN + 4]);
-uint64_t wipc_now_ms(void);
 
 /* worker_ipc_events.c */
 void	wipc_view(struct worker_ipc *, struct link_view *);

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "binary/bn.h"
+#include "clock.h"
 #include "log.h"
 #include "noise/noise.h"
 #include "store/keys.h"
@@ -28,24 +29,6 @@
 
 static void	connect_now(lws_sorted_usec_list_t *);
 static void	stop_done(lws_sorted_usec_list_t *);
-
-uint64_t
-link_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-link_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void
 link_schedule(struct link *l, lws_sorted_usec_list_t *sul, sul_cb_t cb,
@@ -119,7 +102,7 @@ link_fire(struct link *l, enum link_event ev, const char *detail)
 	    link_state_name(to), link_event_name(ev), detail ? ": " : "",
 	    detail ? detail : "");
 	l->state = to;
-	l->since_wall = link_wall_ms();
+	l->since_wall = clock_wall_ms();
 	if (to == LS_CONNECTED || to == LS_UNSTABLE)
 		l->next_attempt_wall = 0;
 	link_publish_state(l);
@@ -407,7 +390,7 @@ apply_decision(struct link *l, const struct link_decision *d)
 	log_info("link: down (%s): %s", link_reason_name(d->reason), d->strategy);
 	switch (d->action) {
 	case LA_RECONNECT:
-		l->next_attempt_wall = link_wall_ms() + d->delay_ms;
+		l->next_attempt_wall = clock_wall_ms() + d->delay_ms;
 		link_fire(l, d->event, NULL);
 		link_schedule(l, &l->sul_reconnect, connect_now, d->delay_ms);
 		break;
@@ -424,7 +407,7 @@ apply_decision(struct link *l, const struct link_decision *d)
 		link_schedule(l, &l->sul_reconnect, connect_now, 0);
 		break;
 	case LA_WAIT_UNTIL:
-		l->ban_until_wall = link_wall_ms() + d->delay_ms;
+		l->ban_until_wall = clock_wall_ms() + d->delay_ms;
 		l->next_attempt_wall = l->ban_until_wall;
 		link_fire(l, d->event, "temporarily banned by WhatsApp");
 		link_schedule(l, &l->sul_reconnect, connect_now, d->delay_ms);
@@ -443,7 +426,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 	enum close_intent why = l->intent;
 	struct link_decision d;
 	enum link_reason reason;
-	uint64_t ban = 0, now = link_mono_ms();
+	uint64_t ban = 0, now = clock_mono_ms();
 
 	conn_reset(l);
 	l->intent = CI_NONE;
@@ -524,7 +507,7 @@ connect_now(lws_sorted_usec_list_t *sul)
 	if ((rc = conn_prepare(l)) < 0 || (rc = ws_client_connect(l->ws)) < 0) {
 		log_warn(rc, "link: cannot start a connection");
 		conn_reset(l);
-		link_policy_decide(&l->policy, REASON_UNKNOWN, link_mono_ms(), 0, &d);
+		link_policy_decide(&l->policy, REASON_UNKNOWN, clock_mono_ms(), 0, &d);
 		apply_decision(l, &d);
 		return;
 	}
@@ -578,7 +561,7 @@ link_new(struct lws_context *cx, const struct link_cfg *cfg, struct store *st,
 	link_policy_init(&l->policy, &pc, 0);
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(l->id_prefix, sizeof(l->id_prefix), "wl%02x%02x", rnd[0], rnd[1]);
-	l->started_wall = l->since_wall = link_wall_ms();
+	l->started_wall = l->since_wall = clock_wall_ms();
 	if ((l->creds = creds_new()) == NULL) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -748,7 +731,7 @@ link_request_logout(struct link *l)
 		return 0;
 	}
 	lws_sul_cancel(&l->sul_reconnect);
-	link_policy_decide(&l->policy, REASON_LOGOUT, link_mono_ms(), 0, &d);
+	link_policy_decide(&l->policy, REASON_LOGOUT, clock_mono_ms(), 0, &d);
 	apply_decision(l, &d);
 	return 0;
 }

@@ -104,9 +104,6 @@ struct link {
 
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
 
-uint64_t	link_mono_ms(void);
-uint64_t	link_wall_ms(void);
-
 /* link.c */
 int	link_send_raw(struct link *, const struct bn_node *);	/* before login too */
 void	link_auth_timeout(lws_sorted_usec_list_t *);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "binary/bn.h"
+#include "clock.h"
 #include "log.h"
 
 #include "link_internal.h"
@@ -57,7 +58,7 @@ static void
 ka_due(lws_sorted_usec_list_t *sul)
 {
 	struct link *l = LINK_OF(sul, sul_ka);
-	uint64_t now = link_mono_ms(), limit;
+	uint64_t now = clock_mono_ms(), limit;
 	char msg[96];
 
 	if (!l->logged_in)
@@ -98,13 +99,13 @@ void
 link_keepalive_on_result(struct link *l)
 {
 	struct link_view v;
-	uint64_t now = link_mono_ms();
+	uint64_t now = clock_mono_ms();
 
 	l->ping_outstanding = false;
 	lws_sul_cancel(&l->sul_pong);
 	l->rtt_ms = (uint32_t)(now - l->ping_sent_mono);
 	l->last_pong_mono = now;
-	l->last_heartbeat_wall = link_wall_ms();
+	l->last_heartbeat_wall = clock_wall_ms();
 	if (l->state == LS_UNSTABLE)
 		link_fire(l, LE_PONG_OK, "keepalive answered again");
 	link_get_view(l, &v);

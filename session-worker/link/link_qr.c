@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "binary/bn.h"
+#include "clock.h"
 #include "log.h"
 #include "store/creds.h"
 
@@ -60,7 +61,7 @@ show_next(lws_sorted_usec_list_t *sul)
 	ms = l->ref_next == 0 ? l->cfg.qr_first_ms : l->cfg.qr_next_ms;
 	l->ref_next++;
 	l->has_qr = true;
-	l->qr_expires_wall = link_wall_ms() + ms;
+	l->qr_expires_wall = clock_wall_ms() + ms;
 	link_fire(l, LE_PAIR_DEVICE, "scan the QR with WhatsApp on the phone "
 	    "(Settings > Linked devices)");
 	log_info("link: QR %u/%u of round %u shown for %llus", l->ref_next,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "binary/bn.h"
+#include "clock.h"
 #include "log.h"
 #include "store/creds.h"
 
@@ -105,8 +106,8 @@ on_success(struct link *l, const struct bn_node *n)
 		snprintf(l->creds->me_lid, sizeof(l->creds->me_lid), "%s", lid);
 		link_save_creds(l, "login");
 	}
-	link_policy_link_up(&l->policy, link_mono_ms());
-	l->last_pong_mono = link_mono_ms();
+	link_policy_link_up(&l->policy, clock_mono_ms());
+	l->last_pong_mono = clock_mono_ms();
 	link_fire(l, LE_LOGIN_OK, "logged in");
 	/* protocol-notes §4: prekeys, then the passive iq lets offline stanzas flow. */
 	if ((rc = link_prekeys_on_login(l)) < 0)
@@ -127,7 +128,7 @@ on_failure(struct link *l, const struct bn_node *n)
 
 	if (reason == REASON_BAN)
 		l->close_ban_until_mono = exp != NULL && atoll(exp) > 0 ?
-		    link_mono_ms() + (uint64_t)atoll(exp) * 1000 : 0;
+		    clock_mono_ms() + (uint64_t)atoll(exp) * 1000 : 0;
 	snprintf(msg, sizeof(msg), "server refused the login: failure %d%s", code,
 	    code == 401 ? " (device removed or logged out)" :
 	    code == 402 ? " (temporary ban)" : code == 403 ? " (forbidden)" :

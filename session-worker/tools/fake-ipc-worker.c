@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "ipc.h"
 #include "ipc/worker_ipc.h"
 #include "log.h"
@@ -83,15 +84,6 @@ on_signal(int sig)
 	stop = 1;
 }
 
-static uint64_t
-now_ms(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 fake_get_view(void *ctx, struct link_view *v)
 {
@@ -102,7 +94,7 @@ static void
 fake_enter(struct fake *f, enum link_state s)
 {
 	f->v.state = s;
-	f->v.since_ms = now_ms(CLOCK_REALTIME);
+	f->v.since_ms = clock_wall_ms();
 	worker_ipc_on_state(f->ipc, &f->v);
 }
 
@@ -156,7 +148,7 @@ static const struct worker_ipc_ops fake_ops = {
 static int
 script_view(const struct settings *s, struct link_view *v)
 {
-	uint64_t now = now_ms(CLOCK_REALTIME);
+	uint64_t now = clock_wall_ms();
 	int i;
 
 	memset(v, 0, sizeof(*v));
@@ -191,7 +183,7 @@ script_view(const struct settings *s, struct link_view *v)
 static void
 run(struct fake *f, const struct settings *s)
 {
-	uint64_t start = now_ms(CLOCK_MONOTONIC), next_pub = start;
+	uint64_t start = clock_mono_ms(), next_pub = start;
 	struct pollfd p = { .events = POLLIN };
 	int fds[WORKER_IPC_FDS_MAX];
 
@@ -199,7 +191,7 @@ run(struct fake *f, const struct settings *s)
 		fatalx("fake-ipc-worker: no fd to poll");
 	p.fd = fds[0];
 	while (!stop) {
-		uint64_t now = now_ms(CLOCK_MONOTONIC);
+		uint64_t now = clock_mono_ms();
 
 		if (s->exit_after_ms != 0 && now - start >= s->exit_after_ms)
 			break;

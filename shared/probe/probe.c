@@ -144,7 +144,7 @@ cmd_state(struct probe *p)
 	if (p->json)
 		print_json(probe_state_json(rp->state));
 	else
-		probe_state_text(stdout, rp->state, probe_now_ms());
+		probe_state_text(stdout, rp->state, clock_wall_ms());
 	rc = probe_state_exit(rp->state);
 	ipc_reply_free(rp);
 	return rc;
@@ -153,7 +153,7 @@ cmd_state(struct probe *p)
 static int
 cmd_qr(struct probe *p)
 {
-	char iso[PROBE_ISO_LEN];
+	char iso[CLOCK_ISO_LEN];
 	Wlipc__Reply *rp;
 	int rc;
 
@@ -171,7 +171,7 @@ cmd_qr(struct probe *p)
 		}
 	} else if (p->json)
 		print_json(json_pack("{s:s, s:o, s:I, s:I}", "qr", rp->qr->code,
-		    "expiresAt", probe_iso(rp->qr->expires_ms, iso) ?
+		    "expiresAt", clock_iso8601(rp->qr->expires_ms, iso) ?
 		    json_string(iso) : json_null(),
 		    "round", (json_int_t)rp->qr->round,
 		    "ref", (json_int_t)rp->qr->ref_index));
@@ -277,7 +277,7 @@ cmd_watch(struct probe *p)
 		return rc;
 	}
 	/* shown as an event line with seq 0: the stream's seq starts anew */
-	ev.time_ms = probe_now_ms();
+	ev.time_ms = clock_wall_ms();
 	ev.body_case = WLIPC__EVENT__BODY_STATE;
 	ev.state = rp->state;
 	probe_event_print(stdout, &ev, p->json, &last_seq);

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "ipc.h"
 
 enum probe_exit {
@@ -25,18 +26,12 @@ enum probe_exit {
 	PROBE_USAGE = 64,	/* EX_USAGE (sysexits.h) */
 };
 
-/* "2026-11-25T07:29:24.123Z" and its NUL. */
-#define PROBE_ISO_LEN	25
-
 /* "connected", "logged_out", ...; "unknown" for a value we do not know. */
 const char	*probe_state_name(int state);
 /* "TIMEOUT", "NAVIGATION", ...; "UNKNOWN" for a value we do not know. */
 const char	*probe_reason_name(int reason);
 /* The exit code a state stands for (see enum probe_exit). */
 int		 probe_state_exit(const Wlipc__State *);
-/* ISO 8601 UTC with milliseconds; false for 0 or out of range. */
-bool		 probe_iso(uint64_t ms, char out[PROBE_ISO_LEN]);
-uint64_t	 probe_now_ms(void);
 
 /* The API's connectionState fields and the rest of State; caller decrefs. */
 json_t		*probe_state_json(const Wlipc__State *);

@@ -31,7 +31,7 @@ strings_json(char **v, size_t n)
 static json_t *
 event_json(const Wlipc__Event *ev)
 {
-	char iso[PROBE_ISO_LEN];
+	char iso[CLOCK_ISO_LEN];
 	json_t *o = NULL;
 
 	switch (ev->body_case) {
@@ -44,7 +44,7 @@ event_json(const Wlipc__Event *ev)
 		    json_string(ev->heartbeat->phone_number) : json_null(),
 		    "state", probe_state_name(ev->heartbeat->state),
 		    "rttMs", (json_int_t)ev->heartbeat->rtt_ms,
-		    "timestamp", probe_iso(ev->heartbeat->timestamp_ms, iso) ?
+		    "timestamp", clock_iso8601(ev->heartbeat->timestamp_ms, iso) ?
 		    json_string(iso) : json_null());
 		break;
 	case WLIPC__EVENT__BODY_QR:
@@ -100,7 +100,7 @@ event_text(FILE *f, const Wlipc__Event *ev)
 
 	switch (ev->body_case) {
 	case WLIPC__EVENT__BODY_STATE:
-		probe_state_text(f, ev->state, probe_now_ms());
+		probe_state_text(f, ev->state, clock_wall_ms());
 		return;
 	case WLIPC__EVENT__BODY_HEARTBEAT:
 		fprintf(f, "%s %s rtt %u ms",
@@ -148,11 +148,11 @@ void
 probe_event_print(FILE *f, const Wlipc__Event *ev, bool json,
     uint64_t *last_seq)
 {
-	char iso[PROBE_ISO_LEN] = "-";
+	char iso[CLOCK_ISO_LEN] = "-";
 	json_t *o;
 	char *line;
 
-	probe_iso(ev->time_ms, iso);
+	clock_iso8601(ev->time_ms, iso);
 	if (*last_seq != 0 && ev->seq > *last_seq + 1) {
 		if (json)
 			fprintf(f, "{\"type\":\"gap\",\"missed\":%llu}\n",

@@ -69,39 +69,12 @@ probe_state_exit(const Wlipc__State *st)
 	}
 }
 
-uint64_t
-probe_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-bool
-probe_iso(uint64_t ms, char out[PROBE_ISO_LEN])
-{
-	struct tm tm;
-	time_t t;
-
-	if (ms == 0 || ms / 1000 > 253402300799ULL)	/* 9999-12-31T23:59:59Z */
-		return false;
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, &tm) == NULL)
-		return false;
-	/* 19 characters for year 0000-9999, then ".mmmZ" and the NUL */
-	if (strftime(out, PROBE_ISO_LEN, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
-		return false;
-	snprintf(out + 19, PROBE_ISO_LEN - 19, ".%03uZ", (unsigned)(ms % 1000));
-	return true;
-}
-
 static json_t *
 iso_or_null(bool has, uint64_t ms)
 {
-	char buf[PROBE_ISO_LEN];
+	char buf[CLOCK_ISO_LEN];
 
-	return has && probe_iso(ms, buf) ? json_string(buf) : json_null();
+	return has && clock_iso8601(ms, buf) ? json_string(buf) : json_null();
 }
 
 static json_t *
@@ -174,7 +147,7 @@ secs_between(uint64_t a, uint64_t b)
 void
 probe_state_text(FILE *f, const Wlipc__State *st, uint64_t now)
 {
-	char iso[PROBE_ISO_LEN];
+	char iso[CLOCK_ISO_LEN];
 
 	fprintf(f, "%s", probe_state_name(st->state));
 	if (st->has_qr_paused && st->qr_paused)
@@ -196,7 +169,7 @@ probe_state_text(FILE *f, const Wlipc__State *st, uint64_t now)
 	if (st->has_next_attempt_ms && st->next_attempt_ms != 0)
 		fprintf(f, ", next attempt in %llu s",
 		    secs_between(now, st->next_attempt_ms));
-	if (st->has_ban_until_ms && probe_iso(st->ban_until_ms, iso))
+	if (st->has_ban_until_ms && clock_iso8601(st->ban_until_ms, iso))
 		fprintf(f, ", banned until %s", iso);
 	if (st->detail != NULL && *st->detail != '\0')
 		fprintf(f, ": %s", st->detail);
