@@ -42,10 +42,12 @@ test('fresh data dir: QR, scan, connected within 2 s, heartbeats flow', async ()
 	assert.equal(s.isAuthenticated, true);
 	assert.equal(s.connectedNumber, '15550001001');
 	// heartbeats at the configured 300 ms period: several within 2 s
-	const first = s.lastHeartbeat;
+	const first = await waitFor(async () => (await probeState(w)).lastHeartbeat, 3000,
+	    'a first heartbeat');
 	await sleep(1500);
 	const later = await probeState(w);
-	assert.ok(later.lastHeartbeat > first, 'lastHeartbeat moves');
+	assert.ok(Date.parse(later.lastHeartbeat) > Date.parse(first),
+	    `lastHeartbeat moves: ${first} -> ${later.lastHeartbeat}`);
 	const beats = (w.output().match(/heartbeat: /g) || []).length;
 	assert.ok(beats >= 4, `${beats} heartbeats logged`);
 	assert.equal(w.output().includes('wa.me/settings'), false, 'the QR never reaches the log');
