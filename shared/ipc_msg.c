@@ -3,6 +3,7 @@
  * error replies (see ipc.h). No sockets here.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,46 @@ ipc_version_of(const ProtobufCMessage *m)
 	return *(const uint32_t *)((const char *)m + f->offset);
 }
 
+/*
+ * protobuf-c takes a tag for field 0 when it arrives as a multi-byte varint
+ * (80 00, 85 00, ...) and keeps it as an unknown field, but refuses the
+ * same field in its one-byte form, which is how it packs it again. Field 0
+ * is never valid protobuf: refuse it anywhere in the message, so what we
+ * accept always packs back into something we accept (fuzz_ipc_request).
+ */
+static bool
+has_field_zero(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const ProtobufCMessage *sub;
+	unsigned i;
+	size_t j, n;
+
+	for (i = 0; i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return true;
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *at = (const char *)m + f->offset;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		/* a oneof member shares its storage: read it only when chosen */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0 &&
+		    *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			n = *(const size_t *)((const char *)m + f->quantifier_offset);
+			for (j = 0; j < n; j++)
+				if (has_field_zero((*(ProtobufCMessage *const *const *)at)[j]))
+					return true;
+		} else if ((sub = *(ProtobufCMessage *const *)at) != NULL &&
+		    has_field_zero(sub))
+			return true;
+	}
+	return false;
+}
+
 static int
 ipc_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf,
     size_t len, ProtobufCMessage **out)
@@ -123,6 +164,10 @@ ipc_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf,
 		return -WL_EVERSION;
 	if ((m = protobuf_c_message_unpack(d, NULL, len, buf)) == NULL)
 		return -EBADMSG;
+	if (has_field_zero(m)) {
+		protobuf_c_message_free_unpacked(m, NULL);
+		return -EBADMSG;
+	}
 	if (ipc_version_of(m) != WL_IPC_VERSION) {	/* the decoder's word */
 		protobuf_c_message_free_unpacked(m, NULL);
 		return -WL_EVERSION;

@@ -153,6 +153,34 @@ test_ipc_request_version_is_last_field_cut_to_32_bits(void **state)
 	ipc_request_free(out);
 }
 
+/*
+ * Fuzzer find (corpus ipc_request/crash-field-zero-multibyte-tag): field 0
+ * written as the two-byte tag 85 00. protobuf-c keeps it as an unknown
+ * field, then refuses its own re-encoding; we refuse it up front, also
+ * inside a nested message.
+ */
+static void
+test_ipc_request_refuses_field_zero(void **state)
+{
+	static const uint8_t top[] = { 0x10, 0x01, 0x52, 0x00, 0x08, 0x01,
+	    0x85, 0x00, 0x52, 0x00, 0x52, 0x00 };
+	/* whitelist_replace (19) = NumberList holding field 0 as 80 00 00 */
+	static const uint8_t nested[] = { 0x08, 0x01, 0x10, 0x02, 0x9a, 0x01,
+	    0x03, 0x80, 0x00, 0x00 };
+	static const uint8_t fine[] = { 0x08, 0x01, 0x10, 0x02, 0x9a, 0x01,
+	    0x02, 0x0a, 0x00 };
+	Wlipc__Request *out = NULL;
+
+	(void)state;
+	assert_int_equal(ipc_request_unpack(top, sizeof(top), &out), -EBADMSG);
+	assert_null(out);
+	assert_int_equal(ipc_request_unpack(nested, sizeof(nested), &out), -EBADMSG);
+	assert_null(out);
+	assert_int_equal(ipc_request_unpack(fine, sizeof(fine), &out), 0);
+	assert_int_equal(out->body_case, WLIPC__REQUEST__BODY_WHITELIST_REPLACE);
+	ipc_request_free(out);
+}
+
 static void
 test_ipc_request_unpack_refuses_garbage(void **state)
 {
@@ -974,6 +1002,7 @@ main(void)
 		cmocka_unit_test(test_ipc_request_unpack_refuses_other_version),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_version_zero),
 		cmocka_unit_test(test_ipc_request_version_is_last_field_cut_to_32_bits),
+		cmocka_unit_test(test_ipc_request_refuses_field_zero),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_garbage),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_empty_input),
 		cmocka_unit_test(test_ipc_request_unpack_refuses_missing_id),
