@@ -129,7 +129,9 @@ function start(name, cmd, args, { env = {}, out = 'inherit', onLine, quiet = fal
 		fd = fs.openSync(out, 'a', 0o600);
 		stdio = ['ignore', fd, fd];
 	}
-	const child = spawn(cmd, args, { stdio, env: { ...process.env, ...env } });
+	// Own process group: Ctrl-C reaches only us, and stopAll() stops the
+	// children in order (the control plane first, the worker last).
+	const child = spawn(cmd, args, { stdio, env: { ...process.env, ...env }, detached: true });
 	if (fd !== null)
 		fs.closeSync(fd);
 	const c = { name, child, exited: null };
@@ -517,6 +519,8 @@ async function interactive(ctx) {
 			say(`!! ${e.message}`);
 		}
 	});
+	// in raw mode Ctrl-C arrives as a key, not a signal
+	rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
 	rl.on('close', () => process.kill(process.pid, 'SIGINT'));
 }
 
@@ -533,6 +537,10 @@ async function main() {
 	};
 	process.on('SIGINT', () => finish(0));
 	process.on('SIGTERM', () => finish(0));
+	process.on('SIGHUP', () => finish(0));
+	// a bug here must not leave the worker running unsupervised
+	for (const ev of ['uncaughtException', 'unhandledRejection'])
+		process.on(ev, (e) => { say(`!! ${e?.stack || e}`); finish(1); });
 	try {
 		ctx = await setUp(o);
 	} catch (e) {
