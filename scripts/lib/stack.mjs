@@ -399,7 +399,7 @@ async function setUp(o) {
 		workerArgs.push('--heartbeat', '5s', '--reconnect-wait', '2s', '--no-qr-terminal');
 		if (workerHasHook()) {
 			ctx.hook = true;
-			workerArgs.push('--hook-cmd', ECHO_HOOK);
+			workerArgs.push('--hook-cmd', `'${ECHO_HOOK}'`);	// run by /bin/sh -c
 		}
 	}
 	workerArgs.push(...o.extra);
