@@ -252,8 +252,8 @@ async function startControl(dataDir, listen, env, logFile) {
 	} });
 	const url = await Promise.race([got, c.exit.then(() => null), sleep(15000)]);
 	if (!url)
-		throw new Error(`wa-control did not start on ${listen}` +
-		    (logFile ? ` (see ${logFile})` : ''));
+		throw new Error(`wa-control did not start on ${listen}: is the port taken? ` +
+		    `--listen ADDR:PORT picks another` + (logFile ? ` (log: ${logFile})` : ''));
 	return { c, url, generated };
 }
 
