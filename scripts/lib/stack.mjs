@@ -425,6 +425,7 @@ async function runCheck(ctx) {
 	const t0 = Date.now();
 	const left = () => Math.max(1000, CHECK_CONNECT_MS - (Date.now() - t0));
 	const step = (s) => say(`check: ${s}`);
+	step(`data in ${ctx.dataDir}${tempData ? ' (removed at the end)' : ''}`);
 
 	await waitFor(async () => (await http(ctx.control.url, 'GET', '/healthz')).body?.workerReachable,
 	    left(), 'wa-control to reach the worker');

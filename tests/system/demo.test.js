@@ -4,9 +4,19 @@
 // echo round trip through the bot hook when wa-worker has --hook-cmd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { REPO, BUILD } from './helpers.js';
+
+/** Processes whose command line mentions s (none: []). */
+function processesWith(s) {
+	try {
+		return execFileSync('pgrep', ['-af', s], { encoding: 'utf8' }).trim().split('\n');
+	} catch {
+		return [];
+	}
+}
 
 test('scripts/demo --check passes and leaves nothing running', async () => {
 	const child = spawn(path.join(REPO, 'scripts', 'demo'), ['--check'], {
@@ -23,4 +33,8 @@ test('scripts/demo --check passes and leaves nothing running', async () => {
 	assert.match(out, /check: connected as \+15550001111/);
 	assert.match(out, /check: (echo round trip|wa-worker has no --hook-cmd)/);
 	assert.match(out, /check: passed/);
+	const dir = /check: data in (\S+)/.exec(out)?.[1];
+	assert.ok(dir, 'the data dir is named');
+	assert.equal(fs.existsSync(dir), false, `${dir} removed`);
+	assert.deepEqual(processesWith(dir), [], 'no simulator, worker or control plane left');
 });
