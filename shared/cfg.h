@@ -20,7 +20,7 @@ enum cfg_type {
 };
 
 struct cfg_opt {
-	const char	*name;		/* "data" for --data */
+	const char	*name;		/* "data" for --data; NULL: env only (secrets) */
 	const char	*env;		/* "WA_DATA", or NULL */
 	enum cfg_type	 type;
 	size_t		 offset;	/* offsetof() into the program's settings */

@@ -64,7 +64,7 @@ call(struct ctl_req *r, Wlipc__Request *req, Wlipc__Reply **rep)
 	}
 	if ((*rep)->error != NULL) {
 		reply_worker_refusal(r, (*rep)->error);
-		wlipc__reply__free_unpacked(*rep, NULL);
+		ipc_reply_free(*rep);
 		return -1;
 	}
 	return 0;
@@ -93,7 +93,7 @@ fetch_list(struct ctl_req *r, Wlipc__Reply **rep)
 	if (call(r, &req, rep) < 0)
 		return -1;
 	if ((*rep)->body_case != WLIPC__REPLY__BODY_WHITELIST) {
-		wlipc__reply__free_unpacked(*rep, NULL);
+		ipc_reply_free(*rep);
 		api_worker_error(r, -EBADMSG);
 		return -1;
 	}
@@ -111,7 +111,7 @@ api_whitelist_list(struct ctl_req *r)
 	o = json_pack("{s:b, s:o, s:i}", "success", 1,
 	    "numbers", numbers_json(rep->whitelist),
 	    "count", (json_int_t)rep->whitelist->n_numbers);
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	return ctl_reply_json(r, 200, o);
 }
 
@@ -120,7 +120,7 @@ api_whitelist_add(struct ctl_req *r)
 {
 	Wlipc__Request req = WLIPC__REQUEST__INIT;
 	Wlipc__Reply *rep;
-	char digits[CTL_NUMBER_MAX + 1], err[CTL_ERR_MAX];
+	char digits[PHONE_BUF], err[CTL_ERR_MAX];
 
 	if (ctl_body_parse_add(r->body, r->body_len, digits, err) < 0)
 		return ctl_reply_error(r, 400, err);
@@ -128,7 +128,7 @@ api_whitelist_add(struct ctl_req *r)
 	req.whitelist_add = digits;
 	if (call(r, &req, &rep) < 0)
 		return r->status;
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	return ctl_reply_json(r, 200, json_pack("{s:b, s:s, s:s}", "success", 1,
 	    "number", digits, "message", "number added"));
 }
@@ -138,10 +138,10 @@ api_whitelist_remove(struct ctl_req *r)
 {
 	Wlipc__Request req = WLIPC__REQUEST__INIT;
 	Wlipc__Reply *rep;
-	char digits[CTL_NUMBER_MAX + 1], err[CTL_ERR_MAX];
+	char digits[PHONE_BUF], err[CTL_ERR_MAX];
 	const char *why;
 
-	if (ctl_number_normalise(r->param, digits, &why) < 0) {
+	if (ctl_body_number(r->param, digits, &why) < 0) {
 		snprintf(err, sizeof(err), "invalid number: %s", why);
 		return ctl_reply_error(r, 400, err);
 	}
@@ -149,7 +149,7 @@ api_whitelist_remove(struct ctl_req *r)
 	req.whitelist_remove = digits;
 	if (call(r, &req, &rep) < 0)
 		return r->status;
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	return ctl_reply_json(r, 200, json_pack("{s:b, s:s, s:s}", "success", 1,
 	    "number", digits, "message", "number removed"));
 }
@@ -188,7 +188,7 @@ api_whitelist_bulk(struct ctl_req *r)
 	req.body_case = WLIPC__REQUEST__BODY_WHITELIST_REPLACE;
 	req.whitelist_replace = &list;
 	if (call(r, &req, &rep) == 0) {
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 		ctl_reply_json(r, 200, json_pack("{s:b, s:i, s:s}", "success", 1,
 		    "count", (json_int_t)nums.n, "message", "whitelist replaced"));
 	}
@@ -208,20 +208,20 @@ api_whitelist_export(struct ctl_req *r)
 
 	if (fetch_list(r, &rep) < 0)
 		return r->status;
-	cap = rep->whitelist->n_numbers * (CTL_NUMBER_MAX + 1) + 1;
+	cap = rep->whitelist->n_numbers * (PHONE_BUF) + 1;
 	if ((text = malloc(cap)) == NULL) {
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 		return ctl_reply_error(r, 500, "out of memory");
 	}
 	for (i = 0; i < rep->whitelist->n_numbers; i++) {
 		const char *n = rep->whitelist->numbers[i];
-		size_t l = strnlen(n, CTL_NUMBER_MAX);
+		size_t l = strnlen(n, PHONE_DIGITS_MAX);
 
 		memcpy(text + off, n, l);
 		off += l;
 		text[off++] = '\n';
 	}
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	snprintf(hdr, sizeof(hdr), "Content-Disposition: attachment; "

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "api/number.h"
+#include "phone.h"
 
 #define CTL_VIEW_RTTS		30	/* heartbeats the dashboard charts */
 #define CTL_VIEW_CHANGES	20	/* state changes the dashboard lists */
@@ -34,7 +34,7 @@ struct ctl_link_view {
 	bool		worker_up;	/* the last get_state ping was answered */
 	bool		have_state;
 	int		state;		/* wlipc LinkState */
-	char		number[CTL_NUMBER_MAX + 1];
+	char		number[PHONE_BUF];
 	uint64_t	last_heartbeat_ms;
 	uint32_t	rtt_ms;
 	uint64_t	since_ms;

@@ -6,11 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <nanomsg/nn.h>
-#include <nanomsg/pubsub.h>
-
+#include "ipc.h"
 #include "ipc/client.h"
 #include "ipc/watch.h"
+#include "log.h"
 
 struct ctl_watch {
 	pthread_t	 thread;
@@ -94,12 +93,12 @@ copy_text(char *dst, size_t cap, const char *src)
 
 /* Digits only: anything else from the worker is not shown. */
 static void
-copy_number(char dst[CTL_NUMBER_MAX + 1], const char *src)
+copy_number(char dst[PHONE_BUF], const char *src)
 {
 	size_t i;
 
 	dst[0] = '\0';
-	if (src == NULL || strlen(src) > CTL_NUMBER_MAX)
+	if (src == NULL || strlen(src) > PHONE_DIGITS_MAX)
 		return;
 	for (i = 0; src[i] != '\0'; i++)
 		if (src[i] < '0' || src[i] > '9')
@@ -236,8 +235,11 @@ watch_set_up_locked(struct ctl_watch *w, bool up)
 		return;
 	w->view.worker_up = up;
 	/* one line per transition: the decision point for "worker down" */
-	fprintf(stderr, "wa-control: worker %s\n", up ? "reachable" :
-	    "unreachable (no answer to get_state within 1 s); API answers 503");
+	if (up)
+		log_info("worker reachable");
+	else
+		log_warnx("worker unreachable (no answer to get_state within "
+		    "1 s); API answers 503");
 	ring_push_locked(w, "worker", json_pack("{s:b}", "reachable", up));
 	if (w->view.have_state)
 		ring_push_locked(w, "state", ctl_view_state_json(&w->view));
@@ -258,25 +260,25 @@ watch_ping(struct ctl_watch *w)
 		watch_set_up_locked(w, false);
 	pthread_mutex_unlock(&w->lock);
 	if (rep != NULL)
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 }
 
 static void
 watch_read_events(struct ctl_watch *w)
 {
 	Wlipc__Event *e;
-	void *buf = NULL;
-	int n;
+	void *msg = NULL;
+	size_t len;
+	int rc;
 
-	if ((n = nn_recv(w->sub, &buf, NN_MSG, 0)) < 0)
+	if (ipc_recv(w->sub, 0, &msg, &len) < 0)
 		return;		/* timeout: time to ping again */
-	e = wlipc__event__unpack(NULL, (size_t)n, buf);
-	nn_freemsg(buf);
-	if (e == NULL)
-		return;		/* undecodable: dropped, counted nowhere */
-	if (e->version == CTL_IPC_VERSION)
-		watch_handle_event(w, e);
-	wlipc__event__free_unpacked(e, NULL);
+	rc = ipc_event_unpack(msg, len, &e);
+	ipc_msg_free(msg);
+	if (rc < 0)
+		return;		/* undecodable or another version: dropped */
+	watch_handle_event(w, e);
+	ipc_event_free(e);
 }
 
 static void *
@@ -299,28 +301,6 @@ watch_main(void *arg)
 	return NULL;
 }
 
-static int
-watch_sub_open(const char *url)
-{
-	int s, max = CTL_IPC_MSG_MAX, tmo = 100, linger = 0;
-
-	if ((s = nn_socket(AF_SP, NN_SUB)) < 0)
-		return -nn_errno();
-	if (nn_setsockopt(s, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) < 0 ||
-	    nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVTIMEO, &tmo, sizeof(tmo)) < 0 ||
-	    nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max,
-	    sizeof(max)) < 0 ||
-	    nn_setsockopt(s, NN_SOL_SOCKET, NN_LINGER, &linger,
-	    sizeof(linger)) < 0 ||
-	    nn_connect(s, url) < 0) {
-		int rc = -nn_errno();
-
-		nn_close(s);
-		return rc;
-	}
-	return s;
-}
-
 int
 ctl_watch_start(const char *events_url, const char *rpc_url,
     struct ctl_watch **out)
@@ -336,7 +316,7 @@ ctl_watch_start(const char *events_url, const char *rpc_url,
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	if ((w->sub = watch_sub_open(events_url)) < 0) {
+	if ((w->sub = ipc_connect_sub(events_url, CTL_WATCH_RECV_MS)) < 0) {
 		rc = w->sub;
 		goto out_ping;
 	}
@@ -347,7 +327,7 @@ ctl_watch_start(const char *events_url, const char *rpc_url,
 	*out = w;
 	return 0;
 out_sub:
-	nn_close(w->sub);
+	ipc_close(w->sub);
 out_ping:
 	ctl_ipc_free(w->ping);
 out_free:
@@ -375,7 +355,7 @@ ctl_watch_stop(struct ctl_watch *w)
 		return;
 	ctl_watch_end_streams(w);
 	pthread_join(w->thread, NULL);
-	nn_close(w->sub);
+	ipc_close(w->sub);
 	ctl_ipc_free(w->ping);
 	for (i = 0; i < CTL_SSE_RING; i++)
 		free(w->ring[i]);
