@@ -70,15 +70,48 @@ call(struct ctl_req *r, Wlipc__Request *req, Wlipc__Reply **rep)
 	return 0;
 }
 
-static json_t *
-numbers_json(const Wlipc__Whitelist *wl)
+/*
+ * The list as JSON or as the export's text, written straight into one
+ * buffer: the worker sends only normalised digit strings (checked here,
+ * so nothing needs escaping), and building 100 000 jansson strings first
+ * tripled the time of a list (tests/bench/control.sh). NULL on ENOMEM or
+ * an entry that is not a phone number (*bad set).
+ */
+static char *
+list_render(const Wlipc__Whitelist *wl, bool json, size_t *len, bool *bad)
 {
-	json_t *a = json_array();
-	size_t i;
+	/* {"success":true,"count":N,"numbers":[ ... ]} */
+	size_t i, off = 0, cap = wl->n_numbers * (PHONE_DIGITS_MAX + 3) + 64;
+	char *out;
 
-	for (i = 0; i < wl->n_numbers; i++)
-		json_array_append_new(a, json_string(wl->numbers[i]));
-	return a;
+	*bad = false;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	if (json)
+		off = (size_t)snprintf(out, cap, "{\"success\":true,\"count\":"
+		    "%zu,\"numbers\":[", wl->n_numbers);
+	for (i = 0; i < wl->n_numbers; i++) {
+		const char *n = wl->numbers[i];
+		size_t l;
+
+		if (!phone_is_valid(n)) {
+			*bad = true;
+			free(out);
+			return NULL;
+		}
+		l = strlen(n);
+		if (json && i > 0)
+			out[off++] = ',';
+		if (json)
+			out[off++] = '"';
+		memcpy(out + off, n, l);
+		off += l;
+		out[off++] = json ? '"' : '\n';
+	}
+	if (json)
+		off += (size_t)snprintf(out + off, cap - off, "]}");
+	*len = off;
+	return out;
 }
 
 /* whitelist_list: 0 with *rep holding a Whitelist body, or -1 answered. */
@@ -104,15 +137,20 @@ int
 api_whitelist_list(struct ctl_req *r)
 {
 	Wlipc__Reply *rep;
-	json_t *o;
+	size_t len;
+	char *body;
+	bool bad;
 
 	if (fetch_list(r, &rep) < 0)
 		return r->status;
-	o = json_pack("{s:b, s:o, s:i}", "success", 1,
-	    "numbers", numbers_json(rep->whitelist),
-	    "count", (json_int_t)rep->whitelist->n_numbers);
+	body = list_render(rep->whitelist, true, &len, &bad);
 	ipc_reply_free(rep);
-	return ctl_reply_json(r, 200, o);
+	if (body == NULL)
+		return bad ? api_worker_error(r, -EBADMSG) :
+		    ctl_reply_error(r, 500, "out of memory");
+	ctl_reply_raw(r, 200, "application/json", "", body, len);
+	free(body);
+	return r->status;
 }
 
 int
@@ -202,31 +240,23 @@ api_whitelist_export(struct ctl_req *r)
 {
 	Wlipc__Reply *rep;
 	char *text, hdr[160], date[16];
-	size_t i, off = 0, cap;
 	struct tm tm;
 	time_t now = time(NULL);
+	size_t len;
+	bool bad;
 
 	if (fetch_list(r, &rep) < 0)
 		return r->status;
-	cap = rep->whitelist->n_numbers * (PHONE_BUF) + 1;
-	if ((text = malloc(cap)) == NULL) {
-		ipc_reply_free(rep);
-		return ctl_reply_error(r, 500, "out of memory");
-	}
-	for (i = 0; i < rep->whitelist->n_numbers; i++) {
-		const char *n = rep->whitelist->numbers[i];
-		size_t l = strnlen(n, PHONE_DIGITS_MAX);
-
-		memcpy(text + off, n, l);
-		off += l;
-		text[off++] = '\n';
-	}
+	text = list_render(rep->whitelist, false, &len, &bad);
 	ipc_reply_free(rep);
+	if (text == NULL)
+		return bad ? api_worker_error(r, -EBADMSG) :
+		    ctl_reply_error(r, 500, "out of memory");
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	snprintf(hdr, sizeof(hdr), "Content-Disposition: attachment; "
 	    "filename=\"whitelist-%s.txt\"\r\n", date);
-	ctl_reply_raw(r, 200, "text/plain; charset=utf-8", hdr, text, off);
+	ctl_reply_raw(r, 200, "text/plain; charset=utf-8", hdr, text, len);
 	free(text);
 	return r->status;
 }
