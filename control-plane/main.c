@@ -51,10 +51,7 @@ static const struct cfg_opt options[] = {
 	  "Worker request socket (default ipc://<abs DATA>/run/worker.rpc)." },
 	{ "events", "WA_EVENTS", CFG_STR, S(events), "", 0, 0,
 	  "Worker event socket (default ipc://<abs DATA>/run/worker.events)." },
-	{ "log-level", "WA_LOG_LEVEL", CFG_STR, S(log_level), "info", 0, 0,
-	  "debug, info, warn or error." },
-	{ "log-format", "WA_LOG_FORMAT", CFG_STR, S(log_format), "text", 0, 0,
-	  "text, or json for one JSON object a line." },
+	CFG_OPTS_LOG(struct settings, log_level, log_format),
 	{ NULL, "WA_ADMIN_PASSWORD", CFG_STR, S(admin_password), NULL, 0, 0,
 	  "Admin password (else one is generated on first start, printed "
 	  "once, and only its hash stored)." },
@@ -105,8 +102,6 @@ static int
 settings_load(int argc, char **argv, struct settings *s, struct ctl_config *c)
 {
 	char err[CFG_ERR_MAX];
-	enum log_level lv;
-	enum log_format lf;
 	int rc;
 
 	if ((rc = cfg_parse(options, NOPTIONS, s, argc, argv, NULL, err)) == 1) {
@@ -117,13 +112,8 @@ settings_load(int argc, char **argv, struct settings *s, struct ctl_config *c)
 		log_errorx("%s", err);
 		return rc;
 	}
-	if (log_level_parse(s->log_level, &lv) < 0 ||
-	    log_format_parse(s->log_format, &lf) < 0) {
-		log_errorx("--log-level must be debug|info|warn|error and "
-		    "--log-format text|json");
-		return -EINVAL;
-	}
-	log_init("control", lv, lf);
+	if ((rc = log_setup("control", s->log_level, s->log_format)) < 0)
+		return rc;
 	return config_build(s, c);
 }
 

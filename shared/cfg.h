@@ -29,6 +29,16 @@ struct cfg_opt {
 	const char	*help;
 };
 
+/*
+ * The logging settings every walink daemon takes, for its table; the
+ * values go to log_setup() (log.h). type is the program's settings struct.
+ */
+#define CFG_OPTS_LOG(type, level, format)				\
+	{ "log-level", "WA_LOG_LEVEL", CFG_STR, offsetof(type, level),	\
+	  "info", 0, 0, "debug, info, warn or error." },		\
+	{ "log-format", "WA_LOG_FORMAT", CFG_STR, offsetof(type, format), \
+	  "text", 0, 0, "text, or json for one JSON object a line." }
+
 #define CFG_ERR_MAX	256
 
 /*
