@@ -8,14 +8,14 @@
 # from session-worker/fake-ipc-worker (the worker's real IPC side) loading
 # a media-auth-config.json. Prints figures only; never asserts on time.
 #
-# Needs scripts/build release (binaries from $WALINK_BUILD_RELEASE, default
+# Needs scripts/build release (binaries from $WALINK_RELEASE_BUILD, default
 # <repo>/build), tests/node_modules (cd tests && npm ci) and wrk.
 # Usage: tests/bench/control.sh [SECONDS_EACH [CONNECTIONS]]
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-build=${WALINK_BUILD_RELEASE:-$repo/build}
+build=${WALINK_RELEASE_BUILD:-$repo/build}
 secs=${1:-5}
 conns=${2:-16}
 threads=2
