@@ -1,14 +1,9 @@
-/*
- * wa-control: the operator console (DESIGN.md "HTTP API"). Stateless apart
- * from its own admin-auth files: every whitelist and session operation is
- * a request to wa-worker over nanomsg; the link state shown comes from the
- * worker's events, cached by one thread (ipc/watch.c).
- */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +13,12 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
+#include "cfg.h"
 #include "http/server.h"
+#include "ipc.h"
 #include "ipc/client.h"
 #include "ipc/watch.h"
+#include "log.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -31,103 +29,98 @@ on_signal(int sig)
 	stop_flag = 1;
 }
 
-struct opt {
-	const char	*name;
-	const char	*arg;
-	const char	*help;
+struct settings {
+	const char	*listen;
+	const char	*data;
+	const char	*ipc;
+	const char	*events;
+	const char	*log_level;
+	const char	*log_format;
+	const char	*admin_password;
+	const char	*api_token;
 };
 
-/* One table drives parsing and --help, so they cannot drift. */
-static const struct opt opts[] = {
-	{ "--listen", "ADDR:PORT", "HTTP address (default 127.0.0.1:3000)" },
-	{ "--data", "DIR", "data directory (default ./data); wa-control "
-	    "keeps its files in DIR/control-plane/" },
-	{ "--ipc", "URL", "worker request socket (default "
-	    "ipc://<abs DIR>/run/worker.rpc)" },
-	{ "--events", "URL", "worker event socket (default "
-	    "ipc://<abs DIR>/run/worker.events)" },
-	{ "--help", NULL, "show this help" },
-	{ NULL, NULL, NULL }
+#define S(f)	offsetof(struct settings, f)
+/* One table drives parsing and --help, so they cannot drift (cfg.h). */
+static const struct cfg_opt options[] = {
+	{ "listen", "WA_LISTEN", CFG_STR, S(listen), "127.0.0.1:3000", 0, 0,
+	  "HTTP address (ADDR:PORT)." },
+	{ "data", "WA_DATA", CFG_STR, S(data), "./data", 0, 0,
+	  "Data directory; wa-control keeps its files in DATA/control-plane/." },
+	{ "ipc", "WA_IPC", CFG_STR, S(ipc), "", 0, 0,
+	  "Worker request socket (default ipc://<abs DATA>/run/worker.rpc)." },
+	{ "events", "WA_EVENTS", CFG_STR, S(events), "", 0, 0,
+	  "Worker event socket (default ipc://<abs DATA>/run/worker.events)." },
+	CFG_OPTS_LOG(struct settings, log_level, log_format),
+	{ NULL, "WA_ADMIN_PASSWORD", CFG_STR, S(admin_password), NULL, 0, 0,
+	  "Admin password (else one is generated on first start, printed "
+	  "once, and only its hash stored)." },
+	{ NULL, "WA_API_TOKEN", CFG_STR, S(api_token), NULL, 0, 0,
+	  "Bearer token for scripts (Authorization: Bearer ...)." },
 };
+#undef S
+#define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 
-static void
-usage(FILE *f)
-{
-	const struct opt *o;
-
-	fprintf(f, "usage: wa-control [options]\n\n");
-	for (o = opts; o->name != NULL; o++)
-		fprintf(f, "  %-8s %-10s %s\n", o->name, o->arg ? o->arg : "",
-		    o->help);
-	fprintf(f, "\nenvironment:\n"
-	    "  WA_ADMIN_PASSWORD  admin password (else one is generated on "
-	    "first start,\n"
-	    "                     printed once, and only its hash stored)\n"
-	    "  WA_API_TOKEN       bearer token for scripts "
-	    "(Authorization: Bearer ...)\n");
-}
-
+/* Settings -> the server's config: absolute data dir, socket URLs. */
 static int
-parse_args(int argc, char **argv, struct ctl_config *c)
+config_build(const struct settings *s, struct ctl_config *c)
 {
-	const char *data = "./data";
-	char abs[PATH_MAX];
-	int i;
+	char abs[PATH_MAX], rpc[IPC_URL_MAX], ev[IPC_URL_MAX];
+	int rc;
 
-	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:3000");
-	c->rpc_url[0] = c->events_url[0] = '\0';
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "wa-control: unknown option or missing "
-			    "value: %s\n", argv[i]);
-			return -EINVAL;
-		}
-		if (strcmp(argv[i], "--listen") == 0)
-			snprintf(c->listen, sizeof(c->listen), "%s", argv[++i]);
-		else if (strcmp(argv[i], "--data") == 0)
-			data = argv[++i];
-		else if (strcmp(argv[i], "--ipc") == 0)
-			snprintf(c->rpc_url, sizeof(c->rpc_url), "%s", argv[++i]);
-		else if (strcmp(argv[i], "--events") == 0)
-			snprintf(c->events_url, sizeof(c->events_url), "%s",
-			    argv[++i]);
-		else {
-			fprintf(stderr, "wa-control: unknown option %s "
-			    "(see --help)\n", argv[i]);
-			return -EINVAL;
-		}
+	if ((size_t)snprintf(c->listen, sizeof(c->listen), "%s", s->listen) >=
+	    sizeof(c->listen)) {
+		log_errorx("--listen '%s' is too long", s->listen);
+		return -ENAMETOOLONG;
 	}
-	if (mkdir(data, 0750) == -1 && errno != EEXIST) {
-		fprintf(stderr, "wa-control: cannot create %s: %s\n", data,
-		    strerror(errno));
+	if (mkdir(s->data, 0750) == -1 && errno != EEXIST) {
+		log_error(errno, "cannot create %s", s->data);
 		return -errno;
 	}
-	if (realpath(data, abs) == NULL) {
-		fprintf(stderr, "wa-control: %s: %s\n", data, strerror(errno));
+	if (realpath(s->data, abs) == NULL) {
+		log_error(errno, "%s", s->data);
 		return -errno;
+	}
+	if ((rc = ipc_default_urls(abs, rpc, ev)) < 0) {
+		log_error(rc, "socket paths under %s", abs);
+		return rc;
 	}
 	snprintf(c->data_dir, sizeof(c->data_dir), "%s", abs);
 	if ((size_t)snprintf(c->cp_dir, sizeof(c->cp_dir), "%s/control-plane",
-	    abs) >= sizeof(c->cp_dir))
+	    abs) >= sizeof(c->cp_dir) ||
+	    (size_t)snprintf(c->rpc_url, sizeof(c->rpc_url), "%s",
+	    s->ipc[0] != '\0' ? s->ipc : rpc) >= sizeof(c->rpc_url) ||
+	    (size_t)snprintf(c->events_url, sizeof(c->events_url), "%s",
+	    s->events[0] != '\0' ? s->events : ev) >= sizeof(c->events_url)) {
+		log_errorx("a path under %s or a socket URL is too long", abs);
 		return -ENAMETOOLONG;
-	if (c->rpc_url[0] == '\0' && (size_t)snprintf(c->rpc_url,
-	    sizeof(c->rpc_url), "ipc://%s/run/worker.rpc", abs) >=
-	    sizeof(c->rpc_url))
-		return -ENAMETOOLONG;
-	if (c->events_url[0] == '\0' && (size_t)snprintf(c->events_url,
-	    sizeof(c->events_url), "ipc://%s/run/worker.events", abs) >=
-	    sizeof(c->events_url))
-		return -ENAMETOOLONG;
+	}
 	return 0;
+}
+
+static int
+settings_load(int argc, char **argv, struct settings *s, struct ctl_config *c)
+{
+	char err[CFG_ERR_MAX];
+	int rc;
+
+	if ((rc = cfg_parse(options, NOPTIONS, s, argc, argv, NULL, err)) == 1) {
+		cfg_usage(stdout, "wa-control [settings]", options, NOPTIONS);
+		exit(0);
+	}
+	if (rc < 0) {
+		log_errorx("%s", err);
+		return rc;
+	}
+	if ((rc = log_setup("control", s->log_level, s->log_format)) < 0)
+		return rc;
+	return config_build(s, c);
 }
 
 int
 main(int argc, char **argv)
 {
+	struct settings set = { 0 };
 	struct ctl_config cfg;
 	struct ctl_server srv;
 	char generated[CTL_GENPW_LEN + 1];
@@ -135,17 +128,17 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&srv, 0, sizeof(srv));
-	if (parse_args(argc, argv, &cfg) < 0)
+	log_init("control", WL_LOG_INFO, LOG_FORMAT_TEXT);
+	if (settings_load(argc, argv, &set, &cfg) < 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	srv.cfg = &cfg;
 	srv.stop = &stop_flag;
-	if ((rc = ctl_auth_open(cfg.cp_dir, getenv("WA_ADMIN_PASSWORD"),
-	    getenv("WA_API_TOKEN"), &srv.auth, generated, &why)) < 0) {
-		fprintf(stderr, "wa-control: auth setup failed while %s: %s\n",
-		    why, strerror(-rc));
+	if ((rc = ctl_auth_open(cfg.cp_dir, set.admin_password, set.api_token,
+	    &srv.auth, generated, &why)) < 0) {
+		log_error(rc, "auth setup failed while %s", why);
 		return 1;
 	}
 	if (generated[0] != '\0') {
@@ -159,20 +152,19 @@ main(int argc, char **argv)
 	if (strncmp(cfg.listen, "127.", 4) != 0 &&
 	    strncmp(cfg.listen, "localhost:", 10) != 0 &&
 	    strncmp(cfg.listen, "[::1]:", 6) != 0)
-		fprintf(stderr, "wa-control: warning: listening on %s without "
-		    "TLS; put a TLS proxy in front, session cookies and tokens "
-		    "would cross the network in clear\n", cfg.listen);
+		log_warnx("listening on %s without TLS; put a TLS proxy in "
+		    "front, session cookies and tokens would cross the network "
+		    "in clear", cfg.listen);
 	mg_init_library(0);
 	rc = 1;
 	if ((srv.ipc = ctl_ipc_new(cfg.rpc_url, CTL_IPC_TIMEOUT_MS)) == NULL)
 		goto out_auth;
 	if (ctl_watch_start(cfg.events_url, cfg.rpc_url, &srv.watch) < 0) {
-		fprintf(stderr, "wa-control: cannot open worker sockets %s\n",
-		    cfg.events_url);
+		log_errorx("cannot open worker sockets %s", cfg.events_url);
 		goto out_ipc;
 	}
 	if (ctl_server_run(&srv) < 0)
-		fprintf(stderr, "wa-control: cannot listen on %s\n", cfg.listen);
+		log_errorx("cannot listen on %s", cfg.listen);
 	else
 		rc = 0;
 	ctl_watch_stop(srv.watch);

@@ -104,10 +104,7 @@ static const struct cfg_opt options[] = {
 	  "Request socket URL (default ipc://<data>/run/worker.rpc; tcp://… for split hosts)." },
 	{ "events", "WA_EVENTS", CFG_STR, S(events), "", 0, 0,
 	  "Event socket URL (default ipc://<data>/run/worker.events)." },
-	{ "log-level", "WA_LOG_LEVEL", CFG_STR, S(log_level), "info", 0, 0,
-	  "debug, info, warn or error." },
-	{ "log-format", "WA_LOG_FORMAT", CFG_STR, S(log_format), "text", 0, 0,
-	  "text, or json for one JSON object a line." },
+	CFG_OPTS_LOG(struct settings, log_level, log_format),
 	{ "session-key-file", "WA_SESSION_KEY_FILE", CFG_STR, S(session_key_file), "", 0, 0,
 	  "Seal session files at rest with a key from this file (0600, >= 16 bytes)." },
 	{ "test-ca-file", "WA_TEST_CA_FILE", CFG_STR, S(test_ca_file), "", 0, 0,
@@ -214,17 +211,10 @@ check_settings(struct worker *w)
 {
 	struct ws_config wc = { .url = w->s.url, .origin = w->s.origin };
 	struct wa_version v;
-	enum log_level lv;
-	enum log_format lf;
 	int rc;
 
-	if (log_level_parse(w->s.log_level, &lv) < 0 ||
-	    log_format_parse(w->s.log_format, &lf) < 0) {
-		log_errorx("--log-level must be debug|info|warn|error and "
-		    "--log-format text|json");
-		return -EINVAL;
-	}
-	log_init("worker", lv, lf);
+	if ((rc = log_setup("worker", w->s.log_level, w->s.log_format)) < 0)
+		return rc;
 	if (wa_version_parse(w->s.wa_version, &v) < 0) {
 		log_errorx("--wa-version '%s': expected three numbers like %s",
 		    w->s.wa_version, WA_VERSION_DEFAULT);

@@ -111,7 +111,7 @@ find(const struct cfg_opt *opts, size_t n, const char *name, size_t len)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strlen(opts[i].name) == len &&
+		if (opts[i].name != NULL && strlen(opts[i].name) == len &&
 		    strncmp(opts[i].name, name, len) == 0)
 			return &opts[i];
 	return NULL;
@@ -199,9 +199,12 @@ cfg_usage(FILE *f, const char *usage_line, const struct cfg_opt *opts,
 	for (k = 0; k < n; k++) {
 		const struct cfg_opt *o = &opts[k];
 
-		fprintf(f, "  --%s%s", o->name, o->type == CFG_BOOL ? "" :
-		    o->type == CFG_MS ? " DURATION" : " VALUE");
-		if (o->env != NULL)
+		if (o->name == NULL)
+			fprintf(f, "  %s (environment only)", o->env);
+		else
+			fprintf(f, "  --%s%s", o->name, o->type == CFG_BOOL ?
+			    "" : o->type == CFG_MS ? " DURATION" : " VALUE");
+		if (o->name != NULL && o->env != NULL)
 			fprintf(f, "  [env %s]", o->env);
 		fprintf(f, "\n      %s", o->help);
 		if (o->def != NULL && o->def[0] != '\0')

@@ -20,7 +20,7 @@ enum cfg_type {
 };
 
 struct cfg_opt {
-	const char	*name;		/* "data" for --data */
+	const char	*name;		/* "data" for --data; NULL: env only (secrets) */
 	const char	*env;		/* "WA_DATA", or NULL */
 	enum cfg_type	 type;
 	size_t		 offset;	/* offsetof() into the program's settings */
@@ -28,6 +28,16 @@ struct cfg_opt {
 	uint64_t	 min, max;	/* CFG_UINT and CFG_MS bounds (max 0: none) */
 	const char	*help;
 };
+
+/*
+ * The logging settings every walink daemon takes, for its table; the
+ * values go to log_setup() (log.h). type is the program's settings struct.
+ */
+#define CFG_OPTS_LOG(type, level, format)				\
+	{ "log-level", "WA_LOG_LEVEL", CFG_STR, offsetof(type, level),	\
+	  "info", 0, 0, "debug, info, warn or error." },		\
+	{ "log-format", "WA_LOG_FORMAT", CFG_STR, offsetof(type, format), \
+	  "text", 0, 0, "text, or json for one JSON object a line." }
 
 #define CFG_ERR_MAX	256
 

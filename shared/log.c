@@ -93,6 +93,22 @@ log_format_parse(const char *s, enum log_format *out)
 	return 0;
 }
 
+int
+log_setup(const char *component, const char *level, const char *format)
+{
+	enum log_level lv;
+	enum log_format lf;
+
+	if (log_level_parse(level, &lv) < 0 ||
+	    log_format_parse(format, &lf) < 0) {
+		log_errorx("--log-level must be debug|info|warn|error and "
+		    "--log-format text|json");
+		return -EINVAL;
+	}
+	log_init(component, lv, lf);
+	return 0;
+}
+
 static void
 lb_put(struct lbuf *b, const char *s, size_t n)
 {

@@ -49,6 +49,12 @@ bool	log_is_enabled(enum log_level);
 int	log_level_parse(const char *, enum log_level *out);
 /* "text" or "json" -> format; else -EINVAL. */
 int	log_format_parse(const char *, enum log_format *out);
+/*
+ * log_init from the text of the --log-level and --log-format settings.
+ * -EINVAL, logged once and nothing changed, when either is unknown.
+ */
+int	log_setup(const char *component, const char *level,
+	    const char *format);
 
 #define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 

@@ -33,9 +33,40 @@ body_object(const char *buf, size_t len, char err[CTL_ERR_MAX])
 	return root;
 }
 
+/*
+ * phone_normalise() decides; its reasons are terse words for logs, the
+ * API answers in the sentences its clients have always matched on.
+ */
+int
+ctl_body_number(const char *in, char out[PHONE_BUF], const char **why)
+{
+	const char *reason = "empty";
+
+	if (in != NULL &&
+	    strnlen(in, CTL_NUMBER_INPUT_MAX + 1) > CTL_NUMBER_INPUT_MAX) {
+		*why = "phone number is too long (at most 64 characters)";
+		return -EINVAL;
+	}
+	if (in != NULL && phone_normalise(in, out, &reason) == 0)
+		return 0;
+	if (strcmp(reason, "empty") == 0)
+		*why = in == NULL || in[0] == '\0' ? "phone number is empty" :
+		    "phone number has no digits";
+	else if (strncmp(reason, "too short", 9) == 0)
+		*why = "phone number has fewer than 10 digits";
+	else if (strncmp(reason, "too long", 8) == 0)
+		*why = "phone number has more than 15 digits";
+	else if (reason[0] == '\'')	/* '+' after a digit or twice */
+		*why = "phone number may have one '+', only at the start";
+	else
+		*why = "phone number may contain only digits, spaces "
+		    "and + - . ( )";
+	return -EINVAL;
+}
+
 int
 ctl_body_parse_add(const char *buf, size_t len,
-    char digits[CTL_NUMBER_MAX + 1], char err[CTL_ERR_MAX])
+    char digits[PHONE_BUF], char err[CTL_ERR_MAX])
 {
 	json_t *root, *v;
 	const char *why;
@@ -50,7 +81,7 @@ ctl_body_parse_add(const char *buf, size_t len,
 		snprintf(err, CTL_ERR_MAX, "phoneNumber must be a string");
 	else if (strlen(json_string_value(v)) != json_string_length(v))
 		snprintf(err, CTL_ERR_MAX, "phoneNumber contains a NUL byte");
-	else if (ctl_number_normalise(json_string_value(v), digits, &why) < 0)
+	else if (ctl_body_number(json_string_value(v), digits, &why) < 0)
 		snprintf(err, CTL_ERR_MAX, "invalid phoneNumber: %s", why);
 	else
 		rc = 0;
@@ -71,7 +102,7 @@ number_hash(const char *s)
 }
 
 int
-ctl_numbers_dedupe(char (*v)[CTL_NUMBER_MAX + 1], size_t *n)
+ctl_numbers_dedupe(char (*v)[PHONE_BUF], size_t *n)
 {
 	int32_t *slot;		/* index + 1 of the first entry seen */
 	size_t i, k, out = 0;
@@ -121,7 +152,7 @@ ctl_body_parse_bulk(const char *buf, size_t len, struct ctl_numbers *out,
 	json_t *root, *arr, *e;
 	const char *why;
 	size_t i, n;
-	char d[CTL_NUMBER_MAX + 1];
+	char d[PHONE_BUF];
 	int rc = -EINVAL;
 
 	memset(out, 0, sizeof(*out));
@@ -147,7 +178,7 @@ ctl_body_parse_bulk(const char *buf, size_t len, struct ctl_numbers *out,
 	json_array_foreach(arr, i, e) {
 		if (!json_is_string(e) ||
 		    strlen(json_string_value(e)) != json_string_length(e) ||
-		    ctl_number_normalise(json_string_value(e), d, &why) < 0) {
+		    ctl_body_number(json_string_value(e), d, &why) < 0) {
 			if (numbers_refuse(out, e) < 0) {
 				rc = -ENOMEM;
 				goto out_root;

@@ -8,15 +8,24 @@
 
 #include <stddef.h>
 
-#include "api/number.h"
+#include "phone.h"
 
 #define CTL_BODY_MAX	(1u << 20)	/* 10,000 typed numbers fit in ~0.6 MB */
 #define CTL_BULK_MAX	10000		/* whitelist ceiling, as the worker's */
 #define CTL_PASSWORD_MAX 256		/* longer is never a typed password */
 #define CTL_ERR_MAX	160
+#define CTL_NUMBER_INPUT_MAX	64	/* typed form: 15 digits plus separators */
+
+/*
+ * A number as an operator typed it -> its digits, by shared/phone.c's
+ * rule (the worker's). 0, or -EINVAL with *why one sentence for people
+ * ("phone number has fewer than 10 digits"); out is written only on
+ * success. Input past CTL_NUMBER_INPUT_MAX characters is refused.
+ */
+int	ctl_body_number(const char *in, char out[PHONE_BUF], const char **why);
 
 struct ctl_numbers {
-	char	(*v)[CTL_NUMBER_MAX + 1];	/* normalised, duplicates dropped */
+	char	(*v)[PHONE_BUF];	/* normalised, duplicates dropped */
 	size_t	 n;
 	char	**invalid;	/* every refused entry as given (JSON text
 				   for non-strings), for the 400 reply */
@@ -25,7 +34,7 @@ struct ctl_numbers {
 
 /* {"phoneNumber": "..."} -> digits. 0 or -EINVAL with err filled. */
 int	ctl_body_parse_add(const char *, size_t,
-	    char digits[CTL_NUMBER_MAX + 1], char err[CTL_ERR_MAX]);
+	    char digits[PHONE_BUF], char err[CTL_ERR_MAX]);
 
 /*
  * {"numbers": [...]} -> every entry normalised. Returns 0 when all are
@@ -41,7 +50,7 @@ void	ctl_numbers_fini(struct ctl_numbers *);
  * (a 10,000-entry bulk must not cost 50 M comparisons); *n is updated.
  * 0, -EINVAL past CTL_BULK_MAX, or -ENOMEM (v untouched).
  */
-int	ctl_numbers_dedupe(char (*v)[CTL_NUMBER_MAX + 1], size_t *n);
+int	ctl_numbers_dedupe(char (*v)[PHONE_BUF], size_t *n);
 
 /* {"password": "..."} -> copy in pw (NUL-terminated). 0 or -EINVAL. */
 int	ctl_body_parse_login(const char *, size_t,

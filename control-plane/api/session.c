@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "auth/ratelimit.h"
 #include "http/server.h"
+#include "log.h"
 
 int
 api_auth_login(struct ctl_req *r)
@@ -35,8 +36,7 @@ api_auth_login(struct ctl_req *r)
 	sodium_memzero(pw, sizeof(pw));
 	if (!ok) {
 		ctl_ratelimit_fail(rl, r->ri->remote_addr, now);
-		fprintf(stderr, "wa-control: failed login from %s\n",
-		    r->ri->remote_addr);
+		log_warnx("failed login from %s", r->ri->remote_addr);
 		return ctl_reply_error(r, 401, "wrong password");
 	}
 	ctl_auth_session_new(r->srv->auth, now, cookie, csrf);

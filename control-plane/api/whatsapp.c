@@ -40,12 +40,12 @@ api_whatsapp_qr(struct ctl_req *r)
 	    &rep)) < 0)
 		return api_worker_error(r, rc);
 	if (rep->error != NULL || rep->body_case != WLIPC__REPLY__BODY_QR) {
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 		return ctl_reply_error(r, 404, "no QR: the link is not waiting "
 		    "for a scan");
 	}
 	svg = ctl_qr_svg(rep->qr->code, &len);
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	if (svg == NULL)
 		return ctl_reply_error(r, 502, "worker sent a QR that cannot "
 		    "be drawn");
@@ -70,10 +70,10 @@ simple_action(struct ctl_req *r, Wlipc__Request__BodyCase which,
 		    rep->error->message ? rep->error->message : "refused");
 		rc = rep->error->code == WLIPC__ERROR_CODE__ERR_UNAVAILABLE ?
 		    409 : 500;
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 		return ctl_reply_json(r, rc, o);
 	}
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	return ctl_reply_json(r, 200, json_pack("{s:b, s:s}", "success", 1,
 	    "message", done));
 }

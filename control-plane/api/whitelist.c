@@ -64,21 +64,54 @@ call(struct ctl_req *r, Wlipc__Request *req, Wlipc__Reply **rep)
 	}
 	if ((*rep)->error != NULL) {
 		reply_worker_refusal(r, (*rep)->error);
-		wlipc__reply__free_unpacked(*rep, NULL);
+		ipc_reply_free(*rep);
 		return -1;
 	}
 	return 0;
 }
 
-static json_t *
-numbers_json(const Wlipc__Whitelist *wl)
+/*
+ * The list as JSON or as the export's text, written straight into one
+ * buffer: the worker sends only normalised digit strings (checked here,
+ * so nothing needs escaping), and building 100 000 jansson strings first
+ * tripled the time of a list (tests/bench/control.sh). NULL on ENOMEM or
+ * an entry that is not a phone number (*bad set).
+ */
+static char *
+list_render(const Wlipc__Whitelist *wl, bool json, size_t *len, bool *bad)
 {
-	json_t *a = json_array();
-	size_t i;
+	/* {"success":true,"count":N,"numbers":[ ... ]} */
+	size_t i, off = 0, cap = wl->n_numbers * (PHONE_DIGITS_MAX + 3) + 64;
+	char *out;
 
-	for (i = 0; i < wl->n_numbers; i++)
-		json_array_append_new(a, json_string(wl->numbers[i]));
-	return a;
+	*bad = false;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	if (json)
+		off = (size_t)snprintf(out, cap, "{\"success\":true,\"count\":"
+		    "%zu,\"numbers\":[", wl->n_numbers);
+	for (i = 0; i < wl->n_numbers; i++) {
+		const char *n = wl->numbers[i];
+		size_t l;
+
+		if (!phone_is_valid(n)) {
+			*bad = true;
+			free(out);
+			return NULL;
+		}
+		l = strlen(n);
+		if (json && i > 0)
+			out[off++] = ',';
+		if (json)
+			out[off++] = '"';
+		memcpy(out + off, n, l);
+		off += l;
+		out[off++] = json ? '"' : '\n';
+	}
+	if (json)
+		off += (size_t)snprintf(out + off, cap - off, "]}");
+	*len = off;
+	return out;
 }
 
 /* whitelist_list: 0 with *rep holding a Whitelist body, or -1 answered. */
@@ -93,7 +126,7 @@ fetch_list(struct ctl_req *r, Wlipc__Reply **rep)
 	if (call(r, &req, rep) < 0)
 		return -1;
 	if ((*rep)->body_case != WLIPC__REPLY__BODY_WHITELIST) {
-		wlipc__reply__free_unpacked(*rep, NULL);
+		ipc_reply_free(*rep);
 		api_worker_error(r, -EBADMSG);
 		return -1;
 	}
@@ -104,15 +137,20 @@ int
 api_whitelist_list(struct ctl_req *r)
 {
 	Wlipc__Reply *rep;
-	json_t *o;
+	size_t len;
+	char *body;
+	bool bad;
 
 	if (fetch_list(r, &rep) < 0)
 		return r->status;
-	o = json_pack("{s:b, s:o, s:i}", "success", 1,
-	    "numbers", numbers_json(rep->whitelist),
-	    "count", (json_int_t)rep->whitelist->n_numbers);
-	wlipc__reply__free_unpacked(rep, NULL);
-	return ctl_reply_json(r, 200, o);
+	body = list_render(rep->whitelist, true, &len, &bad);
+	ipc_reply_free(rep);
+	if (body == NULL)
+		return bad ? api_worker_error(r, -EBADMSG) :
+		    ctl_reply_error(r, 500, "out of memory");
+	ctl_reply_raw(r, 200, "application/json", "", body, len);
+	free(body);
+	return r->status;
 }
 
 int
@@ -120,7 +158,7 @@ api_whitelist_add(struct ctl_req *r)
 {
 	Wlipc__Request req = WLIPC__REQUEST__INIT;
 	Wlipc__Reply *rep;
-	char digits[CTL_NUMBER_MAX + 1], err[CTL_ERR_MAX];
+	char digits[PHONE_BUF], err[CTL_ERR_MAX];
 
 	if (ctl_body_parse_add(r->body, r->body_len, digits, err) < 0)
 		return ctl_reply_error(r, 400, err);
@@ -128,7 +166,7 @@ api_whitelist_add(struct ctl_req *r)
 	req.whitelist_add = digits;
 	if (call(r, &req, &rep) < 0)
 		return r->status;
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	return ctl_reply_json(r, 200, json_pack("{s:b, s:s, s:s}", "success", 1,
 	    "number", digits, "message", "number added"));
 }
@@ -138,10 +176,10 @@ api_whitelist_remove(struct ctl_req *r)
 {
 	Wlipc__Request req = WLIPC__REQUEST__INIT;
 	Wlipc__Reply *rep;
-	char digits[CTL_NUMBER_MAX + 1], err[CTL_ERR_MAX];
+	char digits[PHONE_BUF], err[CTL_ERR_MAX];
 	const char *why;
 
-	if (ctl_number_normalise(r->param, digits, &why) < 0) {
+	if (ctl_body_number(r->param, digits, &why) < 0) {
 		snprintf(err, sizeof(err), "invalid number: %s", why);
 		return ctl_reply_error(r, 400, err);
 	}
@@ -149,7 +187,7 @@ api_whitelist_remove(struct ctl_req *r)
 	req.whitelist_remove = digits;
 	if (call(r, &req, &rep) < 0)
 		return r->status;
-	wlipc__reply__free_unpacked(rep, NULL);
+	ipc_reply_free(rep);
 	return ctl_reply_json(r, 200, json_pack("{s:b, s:s, s:s}", "success", 1,
 	    "number", digits, "message", "number removed"));
 }
@@ -188,7 +226,7 @@ api_whitelist_bulk(struct ctl_req *r)
 	req.body_case = WLIPC__REQUEST__BODY_WHITELIST_REPLACE;
 	req.whitelist_replace = &list;
 	if (call(r, &req, &rep) == 0) {
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 		ctl_reply_json(r, 200, json_pack("{s:b, s:i, s:s}", "success", 1,
 		    "count", (json_int_t)nums.n, "message", "whitelist replaced"));
 	}
@@ -202,31 +240,23 @@ api_whitelist_export(struct ctl_req *r)
 {
 	Wlipc__Reply *rep;
 	char *text, hdr[160], date[16];
-	size_t i, off = 0, cap;
 	struct tm tm;
 	time_t now = time(NULL);
+	size_t len;
+	bool bad;
 
 	if (fetch_list(r, &rep) < 0)
 		return r->status;
-	cap = rep->whitelist->n_numbers * (CTL_NUMBER_MAX + 1) + 1;
-	if ((text = malloc(cap)) == NULL) {
-		wlipc__reply__free_unpacked(rep, NULL);
-		return ctl_reply_error(r, 500, "out of memory");
-	}
-	for (i = 0; i < rep->whitelist->n_numbers; i++) {
-		const char *n = rep->whitelist->numbers[i];
-		size_t l = strnlen(n, CTL_NUMBER_MAX);
-
-		memcpy(text + off, n, l);
-		off += l;
-		text[off++] = '\n';
-	}
-	wlipc__reply__free_unpacked(rep, NULL);
+	text = list_render(rep->whitelist, false, &len, &bad);
+	ipc_reply_free(rep);
+	if (text == NULL)
+		return bad ? api_worker_error(r, -EBADMSG) :
+		    ctl_reply_error(r, 500, "out of memory");
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	snprintf(hdr, sizeof(hdr), "Content-Disposition: attachment; "
 	    "filename=\"whitelist-%s.txt\"\r\n", date);
-	ctl_reply_raw(r, 200, "text/plain; charset=utf-8", hdr, text, off);
+	ctl_reply_raw(r, 200, "text/plain; charset=utf-8", hdr, text, len);
 	free(text);
 	return r->status;
 }

@@ -13,6 +13,7 @@
 #include "auth/auth.h"
 #include "http/server.h"
 #include "ipc/watch.h"
+#include "log.h"
 
 typedef int (*route_fn)(struct ctl_req *);
 
@@ -160,7 +161,7 @@ static int
 log_message(const struct mg_connection *conn, const char *msg)
 {
 	(void)conn;
-	fprintf(stderr, "wa-control: http: %s\n", msg);
+	log_warnx("http: %s", msg);
 	return 1;
 }
 
@@ -185,8 +186,8 @@ ctl_server_run(struct ctl_server *srv)
 	if ((ctx = mg_start(&cb, srv, opts)) == NULL)
 		return -EADDRINUSE;
 	mg_set_request_handler(ctx, "/", dispatch, srv);
-	fprintf(stderr, "wa-control: listening on http://%s, worker %s\n",
-	    srv->cfg->listen, srv->cfg->rpc_url);
+	log_info("listening on http://%s, worker %s", srv->cfg->listen,
+	    srv->cfg->rpc_url);
 	while (!*srv->stop)
 		usleep(100 * 1000);
 	ctl_watch_end_streams(srv->watch);	/* SSE handlers return now */

@@ -12,10 +12,8 @@
 
 #include <stdint.h>
 
-#include "ipc.pb-c.h"
+#include "ipc.h"	/* WL_IPC_VERSION, WL_IPC_MSG_MAX, ipc_reply_free */
 
-#define CTL_IPC_VERSION		1	/* WL_IPC_VERSION in shared/ipc.h */
-#define CTL_IPC_MSG_MAX		(1u << 20)	/* STYLE.md rule 4 */
 #define CTL_IPC_TIMEOUT_MS	1500	/* 503 within 2 s when the worker is down */
 #define CTL_IPC_POOL_MAX	32	/* idle sockets kept */
 
@@ -25,10 +23,11 @@ struct ctl_ipc	*ctl_ipc_new(const char *rpc_url, int timeout_ms);
 void		 ctl_ipc_free(struct ctl_ipc *);
 
 /*
- * Sends req (version and id are set here) and waits for its reply. 0 with
- * *out set (free with wlipc__reply__free_unpacked(*out, NULL)); -ETIMEDOUT
- * when the worker did not answer in time; -EBADMSG for an undecodable or
- * mismatched reply; -EPROTO for another IPC version; -errno otherwise.
+ * Sends req through ipc_call (version and a fresh id are set there) and
+ * waits for its reply. 0 with *out set (free with ipc_reply_free);
+ * -ETIMEDOUT when the worker did not answer in time; -EBADMSG for an
+ * undecodable or mismatched reply; -EPROTO for another IPC version;
+ * -errno otherwise.
  */
 int	ctl_ipc_call(struct ctl_ipc *, Wlipc__Request *req, Wlipc__Reply **out);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ipc/view.h"
 
 static const char *const state_names[] = {
@@ -33,35 +34,13 @@ ctl_view_reason_name(int r)
 	return reason_names[r];
 }
 
-int
-ctl_iso_time(uint64_t ms, char out[CTL_ISO_LEN + 1])
-{
-	struct tm tm;
-	time_t t;
-	char tmp[64];	/* roomy: the compiler cannot bound tm's fields */
-	int n;
-
-	if (ms / 1000 > 253402300799ULL)	/* 9999-12-31T23:59:59Z */
-		return -EOVERFLOW;
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, &tm) == NULL)
-		return -EOVERFLOW;
-	n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
-	if (n != CTL_ISO_LEN)
-		return -EOVERFLOW;
-	memcpy(out, tmp, CTL_ISO_LEN + 1);
-	return 0;
-}
-
 /* ISO string or JSON null for 0 / out of range. */
 static json_t *
 iso_or_null(uint64_t ms)
 {
-	char buf[CTL_ISO_LEN + 1];
+	char buf[CLOCK_ISO_LEN];
 
-	if (ms == 0 || ctl_iso_time(ms, buf) < 0)
+	if (!clock_iso8601(ms, buf))
 		return json_null();
 	return json_string(buf);
 }

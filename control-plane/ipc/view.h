@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "api/number.h"
+#include "phone.h"
 
 #define CTL_VIEW_RTTS		30	/* heartbeats the dashboard charts */
 #define CTL_VIEW_CHANGES	20	/* state changes the dashboard lists */
@@ -34,7 +34,7 @@ struct ctl_link_view {
 	bool		worker_up;	/* the last get_state ping was answered */
 	bool		have_state;
 	int		state;		/* wlipc LinkState */
-	char		number[CTL_NUMBER_MAX + 1];
+	char		number[PHONE_BUF];
 	uint64_t	last_heartbeat_ms;
 	uint32_t	rtt_ms;
 	uint64_t	since_ms;
@@ -68,7 +68,5 @@ json_t	*ctl_view_history_json(const struct ctl_link_view *);
  * ms since the epoch -> "2025-07-22T12:30:45.123Z". 0 or -EOVERFLOW
  * (year past 9999).
  */
-#define CTL_ISO_LEN	24
-int	ctl_iso_time(uint64_t ms, char out[CTL_ISO_LEN + 1]);
 
 #endif

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <nanomsg/nn.h>
-#include <nanomsg/pubsub.h>
-
+#include "clock.h"
+#include "ipc.h"
 #include "ipc/client.h"
 #include "ipc/watch.h"
+#include "log.h"
 
 struct ctl_watch {
 	pthread_t	 thread;
@@ -24,24 +24,6 @@ struct ctl_watch {
 	char		*ring[CTL_SSE_RING];
 	uint64_t	 seq;		/* frames queued so far */
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Queue one frame; caller holds the lock. data is consumed. */
 static void
@@ -94,12 +76,12 @@ copy_text(char *dst, size_t cap, const char *src)
 
 /* Digits only: anything else from the worker is not shown. */
 static void
-copy_number(char dst[CTL_NUMBER_MAX + 1], const char *src)
+copy_number(char dst[PHONE_BUF], const char *src)
 {
 	size_t i;
 
 	dst[0] = '\0';
-	if (src == NULL || strlen(src) > CTL_NUMBER_MAX)
+	if (src == NULL || strlen(src) > PHONE_DIGITS_MAX)
 		return;
 	for (i = 0; src[i] != '\0'; i++)
 		if (src[i] < '0' || src[i] > '9')
@@ -140,7 +122,7 @@ view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 		v->whitelist_count = s->whitelist_count;
 	}
 	if (old.have_state && old.state != v->state)
-		view_note_change(v, old.state, v->state, now_ms());
+		view_note_change(v, old.state, v->state, clock_wall_ms());
 	v->have_state = true;
 	if (force || !old.have_state || old.state != v->state ||
 	    strcmp(old.number, v->number) != 0 ||
@@ -169,7 +151,7 @@ view_apply_heartbeat_locked(struct ctl_watch *w, const Wlipc__Heartbeat *h)
 	v->state = h->state;
 	ring_push_locked(w, "heartbeat", ctl_view_heartbeat_json(v));
 	if (v->have_state && old != v->state) {
-		view_note_change(v, old, v->state, now_ms());
+		view_note_change(v, old, v->state, clock_wall_ms());
 		ring_push_locked(w, "state", ctl_view_state_json(v));
 	}
 }
@@ -236,8 +218,11 @@ watch_set_up_locked(struct ctl_watch *w, bool up)
 		return;
 	w->view.worker_up = up;
 	/* one line per transition: the decision point for "worker down" */
-	fprintf(stderr, "wa-control: worker %s\n", up ? "reachable" :
-	    "unreachable (no answer to get_state within 1 s); API answers 503");
+	if (up)
+		log_info("worker reachable");
+	else
+		log_warnx("worker unreachable (no answer to get_state within "
+		    "1 s); API answers 503");
 	ring_push_locked(w, "worker", json_pack("{s:b}", "reachable", up));
 	if (w->view.have_state)
 		ring_push_locked(w, "state", ctl_view_state_json(&w->view));
@@ -258,25 +243,25 @@ watch_ping(struct ctl_watch *w)
 		watch_set_up_locked(w, false);
 	pthread_mutex_unlock(&w->lock);
 	if (rep != NULL)
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 }
 
 static void
 watch_read_events(struct ctl_watch *w)
 {
 	Wlipc__Event *e;
-	void *buf = NULL;
-	int n;
+	void *msg = NULL;
+	size_t len;
+	int rc;
 
-	if ((n = nn_recv(w->sub, &buf, NN_MSG, 0)) < 0)
+	if (ipc_recv(w->sub, 0, &msg, &len) < 0)
 		return;		/* timeout: time to ping again */
-	e = wlipc__event__unpack(NULL, (size_t)n, buf);
-	nn_freemsg(buf);
-	if (e == NULL)
-		return;		/* undecodable: dropped, counted nowhere */
-	if (e->version == CTL_IPC_VERSION)
-		watch_handle_event(w, e);
-	wlipc__event__free_unpacked(e, NULL);
+	rc = ipc_event_unpack(msg, len, &e);
+	ipc_msg_free(msg);
+	if (rc < 0)
+		return;		/* undecodable or another version: dropped */
+	watch_handle_event(w, e);
+	ipc_event_free(e);
 }
 
 static void *
@@ -287,9 +272,9 @@ watch_main(void *arg)
 	bool stop = false;
 
 	while (!stop) {
-		if (mono_ms() >= next_ping) {
+		if (clock_mono_ms() >= next_ping) {
 			watch_ping(w);
-			next_ping = mono_ms() + CTL_WATCH_PING_MS;
+			next_ping = clock_mono_ms() + CTL_WATCH_PING_MS;
 		}
 		watch_read_events(w);
 		pthread_mutex_lock(&w->lock);
@@ -297,28 +282,6 @@ watch_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 	}
 	return NULL;
-}
-
-static int
-watch_sub_open(const char *url)
-{
-	int s, max = CTL_IPC_MSG_MAX, tmo = 100, linger = 0;
-
-	if ((s = nn_socket(AF_SP, NN_SUB)) < 0)
-		return -nn_errno();
-	if (nn_setsockopt(s, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) < 0 ||
-	    nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVTIMEO, &tmo, sizeof(tmo)) < 0 ||
-	    nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max,
-	    sizeof(max)) < 0 ||
-	    nn_setsockopt(s, NN_SOL_SOCKET, NN_LINGER, &linger,
-	    sizeof(linger)) < 0 ||
-	    nn_connect(s, url) < 0) {
-		int rc = -nn_errno();
-
-		nn_close(s);
-		return rc;
-	}
-	return s;
 }
 
 int
@@ -336,7 +299,7 @@ ctl_watch_start(const char *events_url, const char *rpc_url,
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	if ((w->sub = watch_sub_open(events_url)) < 0) {
+	if ((w->sub = ipc_connect_sub(events_url, CTL_WATCH_RECV_MS)) < 0) {
 		rc = w->sub;
 		goto out_ping;
 	}
@@ -347,7 +310,7 @@ ctl_watch_start(const char *events_url, const char *rpc_url,
 	*out = w;
 	return 0;
 out_sub:
-	nn_close(w->sub);
+	ipc_close(w->sub);
 out_ping:
 	ctl_ipc_free(w->ping);
 out_free:
@@ -375,7 +338,7 @@ ctl_watch_stop(struct ctl_watch *w)
 		return;
 	ctl_watch_end_streams(w);
 	pthread_join(w->thread, NULL);
-	nn_close(w->sub);
+	ipc_close(w->sub);
 	ctl_ipc_free(w->ping);
 	for (i = 0; i < CTL_SSE_RING; i++)
 		free(w->ring[i]);

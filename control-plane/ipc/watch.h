@@ -18,6 +18,7 @@
 
 #define CTL_WATCH_PING_MS	500	/* liveness probe period */
 #define CTL_WATCH_PING_TIMEOUT	1000	/* unanswered this long: down (<= 1.5 s) */
+#define CTL_WATCH_RECV_MS	100	/* longest wait for an event between pings */
 #define CTL_SSE_RING		256	/* frames kept for slow SSE readers */
 
 struct ctl_watch;

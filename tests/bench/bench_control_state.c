@@ -1,6 +1,6 @@
 /*
  * bench_control_state: GET /api/whatsapp/state throughput and latency
- * (target: 10,000 req/s, p99 < 10 ms). Starts control-plane/fake-worker
+ * (target: 10,000 req/s, p99 < 10 ms). Starts session-worker/fake-ipc-worker
  * and wa-control from BUILD (default ./build) on a loopback port with a
  * temp data dir, then runs CONNS keep-alive connections (one thread each)
  * for SECONDS and prints req/s, p50, p99 and max. Never asserts on time.
@@ -124,7 +124,7 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* stdin_fd >= 0 becomes the child's stdin (fake-worker quits on EOF). */
+/* stdin_fd >= 0 becomes the child's stdin (kept open for the run). */
 static pid_t
 start(char *const argv[], char *const envp[], int stdin_fd)
 {
@@ -157,11 +157,12 @@ main(int argc, char **argv)
 		return 2;
 	samples = malloc(MAX_SAMPLES * sizeof(*samples));
 	port = 20000 + (int)(getpid() % 20000);
-	snprintf(fake, sizeof(fake), "%s/control-plane/fake-worker", build);
+	snprintf(fake, sizeof(fake), "%s/session-worker/fake-ipc-worker", build);
 	snprintf(ctl, sizeof(ctl), "%s/control-plane/wa-control", build);
 	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", port);
 	{
-		char *fa[] = { fake, "--data", dir, "--state", "connected", NULL };
+		char *fa[] = { fake, "--data", dir, "--state", "connected",
+		    "--number", "15550001111", "--heartbeat-every", "1s", NULL };
 		char *ca[] = { ctl, "--data", dir, "--listen", listen_at, NULL };
 
 		if (pipe(keep) == -1 || (fpid = start(fa, environ, keep[0])) < 0 ||

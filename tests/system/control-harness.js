@@ -1,4 +1,5 @@
-// control-harness.js: starts control-plane/fake-worker and wa-control on
+// control-harness.js: starts session-worker/fake-ipc-worker (the worker's
+// real IPC side in front of a scripted link) and wa-control on
 // free loopback ports with a throwaway data directory, for
 // control_api.test.js and dashboard.test.js. Every wait is bounded and
 // everything started here is killed by stop().
@@ -14,7 +15,7 @@ export const repo = path.resolve(here, '..', '..');
 export const build = process.env.WALINK_BUILD || path.join(repo, 'build-asan');
 export const bin = {
 	control: path.join(build, 'control-plane', 'wa-control'),
-	fake: path.join(build, 'control-plane', 'fake-worker'),
+	fake: path.join(build, 'session-worker', 'fake-ipc-worker'),
 };
 
 export function freePort() {
@@ -67,20 +68,27 @@ async function kill(p, sig = 'SIGTERM', ms = 5000) {
 	return r;
 }
 
+// Defaults play an unpaired worker showing a QR that rotates every 3 s,
+// heartbeats every 300 ms once connected, a restart that takes 500 ms, and
+// events only on change (as wa-worker); later args override them.
+const FAKE_DEFAULTS = ['--state', 'qr', '--qr-code', '2@fake-ref,bm9pc2U=,aWRlbnRpdHk=,YWR2',
+	'--qr-every', '3s', '--heartbeat-every', '300ms', '--restart-takes', '500ms',
+	'--events-every', '0', '--stdin'];
+
 export async function startFakeWorker(dataDir, args = []) {
-	const child = spawn(bin.fake, ['--data', dataDir, '--heartbeat-ms', '300', ...args],
+	const child = spawn(bin.fake, ['--data', dataDir, ...FAKE_DEFAULTS, ...args],
 	    { stdio: ['pipe', 'pipe', 'pipe'] });
-	const p = track(child, 'fake-worker');
-	await p.waitOut(/fake-worker: ready/);
+	const p = track(child, 'fake-ipc-worker');
+	await p.waitOut(/^ready$/m);
 	let acks = 0;
 	// Send one stdin command and wait for its "ok".
 	p.command = async (line) => {
 		const want = ++acks;
 		child.stdin.write(line + '\n');
 		await waitFor(() => (p.out.match(/^(ok|error) /gm) || []).length >= want,
-		    5000, `fake-worker ack of "${line}"`);
+		    5000, `fake-ipc-worker ack of "${line}"`);
 		if (!/^ok /m.test(p.out.split('\n').filter((l) => /^(ok|error) /.test(l))[want - 1]))
-			throw new Error(`fake-worker refused "${line}"`);
+			throw new Error(`fake-ipc-worker refused "${line}"`);
 	};
 	p.stop = (sig) => kill(p, sig);
 	return p;

@@ -21,7 +21,7 @@ const cspViolations = [], pageErrors = [];
 describe('dashboard', { skip }, () => {
 	before(async () => {
 		mkdirSync(ART, { recursive: true });
-		s = await startStack({ fakeArgs: ['--whitelist', '15550001111,4915112345678', '--qr-ms', '2000'] });
+		s = await startStack({ fakeArgs: ['--whitelist', '15550001111,4915112345678', '--qr-every', '2s'] });
 		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
 		    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
 		        '--disable-component-update', '--disable-sync', '--no-first-run'] });

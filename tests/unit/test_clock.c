@@ -21,6 +21,7 @@ test_iso8601_has_milliseconds_and_utc(void **state)
 	assert_true(clock_iso8601(253402300799999ULL, s));
 	assert_string_equal(s, "9999-12-31T23:59:59.999Z");
 	assert_false(clock_iso8601(253402300800000ULL, s));	/* year 10000 */
+	assert_false(clock_iso8601(UINT64_MAX, s));
 	assert_false(clock_iso8601(0, s));			/* never */
 }
 

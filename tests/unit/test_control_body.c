@@ -17,7 +17,7 @@
 static void
 test_body_add_normalises_phone_number(void **state)
 {
-	char d[CTL_NUMBER_MAX + 1], err[CTL_ERR_MAX];
+	char d[PHONE_BUF], err[CTL_ERR_MAX];
 
 	(void)state;
 	assert_int_equal(ctl_body_parse_add(S("{\"phoneNumber\":\"+971 50-147 6598\"}"),
@@ -38,7 +38,7 @@ test_body_add_explains_each_refusal(void **state)
 		{ "{\"phoneNumber\":\"123\"}", "fewer than 10" },
 		{ "{\"phoneNumber\":\"1\",\"phoneNumber\":\"2\"}", "not valid JSON" },
 	};
-	char d[CTL_NUMBER_MAX + 1], err[CTL_ERR_MAX];
+	char d[PHONE_BUF], err[CTL_ERR_MAX];
 	size_t i;
 
 	(void)state;
@@ -164,7 +164,7 @@ test_body_login_password_empty_max_and_max_plus_one(void **state)
 static void
 test_numbers_dedupe_keeps_first_of_each_in_order(void **state)
 {
-	char v[5][CTL_NUMBER_MAX + 1] = { "15550000002", "15550000001",
+	char v[5][PHONE_BUF] = { "15550000002", "15550000001",
 	    "15550000002", "15550000003", "15550000001" };
 	size_t n = 5;
 
@@ -179,7 +179,7 @@ test_numbers_dedupe_keeps_first_of_each_in_order(void **state)
 static void
 test_numbers_dedupe_max_and_max_plus_one(void **state)
 {
-	char (*v)[CTL_NUMBER_MAX + 1] = calloc(CTL_BULK_MAX + 1, sizeof(*v));
+	char (*v)[PHONE_BUF] = calloc(CTL_BULK_MAX + 1, sizeof(*v));
 	size_t i, n = CTL_BULK_MAX;
 
 	(void)state;

@@ -96,7 +96,7 @@ ping(struct ctl_ipc *c)
 
 	if (rc == 0) {
 		assert_int_equal(rep->body_case, WLIPC__REPLY__BODY_PONG);
-		wlipc__reply__free_unpacked(rep, NULL);
+		ipc_reply_free(rep);
 	} else
 		assert_null(rep);
 	return rc;

@@ -1,4 +1,4 @@
-/* test_control_view: ISO times, state JSON, metrics text, OpenAPI. */
+/* test_control_view: state JSON, metrics text, OpenAPI (ISO times: test_clock). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,30 +12,6 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "ipc/view.h"
-
-static void
-test_iso_time_has_milliseconds_and_z(void **state)
-{
-	char out[CTL_ISO_LEN + 1];
-
-	(void)state;
-	assert_int_equal(ctl_iso_time(1753187445123ULL, out), 0);
-	assert_string_equal(out, "2025-07-22T12:30:45.123Z");
-	assert_int_equal(ctl_iso_time(0, out), 0);
-	assert_string_equal(out, "1970-01-01T00:00:00.000Z");
-}
-
-static void
-test_iso_time_year_9999_max_and_max_plus_one(void **state)
-{
-	char out[CTL_ISO_LEN + 1];
-
-	(void)state;
-	assert_int_equal(ctl_iso_time(253402300799999ULL, out), 0);
-	assert_string_equal(out, "9999-12-31T23:59:59.999Z");
-	assert_int_equal(ctl_iso_time(253402300800000ULL, out), -EOVERFLOW);
-	assert_int_equal(ctl_iso_time(UINT64_MAX, out), -EOVERFLOW);
-}
 
 static void
 test_state_json_connected_has_seed_shape(void **state)
@@ -157,8 +133,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iso_time_has_milliseconds_and_z),
-		cmocka_unit_test(test_iso_time_year_9999_max_and_max_plus_one),
 		cmocka_unit_test(test_state_json_connected_has_seed_shape),
 		cmocka_unit_test(test_state_json_qr_is_neither_ready_nor_authenticated),
 		cmocka_unit_test(test_state_json_disconnected_has_reason_and_next_attempt),

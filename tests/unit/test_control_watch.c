@@ -68,7 +68,7 @@ publish(struct worker *w, Wlipc__Event *e)
 	static uint64_t seq;
 	uint8_t out[256];
 
-	e->version = CTL_IPC_VERSION;
+	e->version = WL_IPC_VERSION;
 	e->seq = ++seq;
 	e->time_ms = 1;
 	nn_send(w->pub, out, wlipc__event__pack(e, out), 0);
