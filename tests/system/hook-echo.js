@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// Test bot hook for wa-worker's --hook-cmd: reads the message JSON on stdin,
+// appends it to $HOOK_LOG (one JSON line per run) and prints a reply:
+// the text itself (HOOK_MODE unset or "echo"), nothing and a hang ("hang"),
+// or a failure with exit status 3 ("fail"). No jq on the machines: node it is.
+import fs from 'node:fs';
+
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => { input += d; });
+process.stdin.on('end', () => {
+	const m = JSON.parse(input);
+	if (process.env.HOOK_LOG)
+		fs.appendFileSync(process.env.HOOK_LOG, JSON.stringify(m) + '\n');
+	const mode = process.env.HOOK_MODE || 'echo';
+	if (mode === 'hang') {
+		setInterval(() => {}, 1000);
+		return;
+	}
+	if (mode === 'fail') {
+		process.stderr.write('hook-echo: failing on purpose\n');
+		process.exit(3);
+	}
+	process.stdout.write(m.text);
+});
