@@ -115,3 +115,149 @@ test('a whitelisted contact gets the hook\'s exact reply: plain, emoji, RTL, 4 K
 		assert.equal(w.output().includes(t.slice(0, 12)), false, 'no message text in the log');
 	assert.doesNotMatch(await simLog(), /could not decrypt/);
 });
+
+/** Stanza log lines from or to the worker's phone. */
+async function logOf(w) {
+	return (await simLog()).split('\n').filter((l) => l.includes(w.phone));
+}
+
+test('a contact off the whitelist: no hook run, no reply, a refusal logged', async () => {
+	const c = '4915112340002';
+	await contact(c);
+	const w = await paired({ allow: ['4915199999999'] });
+	await send(c, w, 'let me in');
+	await waitFor(() => /refused: not whitelisted/.test(w.output()), 10000, 'the refusal');
+	await sleep(1000);
+	assert.equal(hookRuns(w).length, 0, 'the hook never ran');
+	assert.equal((await inbox(c)).length, 0, 'no reply');
+	assert.equal(w.output().includes('let me in'), false);
+	assert.equal((await waitState(w, 'connected')).state, 'connected');
+});
+
+test('--auto-reply: a refused contact gets exactly the configured text', async () => {
+	const c = '4915112340003';
+	await contact(c);
+	const w = await paired({ allow: [], extra: { '--auto-reply': 'Sorry, this bot is private.' } });
+	await send(c, w, 'hi?');
+	const box = await waitInbox(c, 1, w);
+	assert.equal(box[0].text, 'Sorry, this bot is private.');
+	await sleep(500);
+	assert.equal((await inbox(c)).length, 1, 'one auto-reply');
+	assert.equal(hookRuns(w).length, 0);
+});
+
+test('LID senders: sender_pn serves, the mapping persists, unmapped LIDs are refused', async () => {
+	const a = '4915112340004';		// whitelisted, writes from a LID with sender_pn
+	const b = '4915112340005';		// not whitelisted, LID with sender_pn
+	const ca = await contact(a, { lid: true });
+	await contact(b, { lid: true });
+	const w = await paired({ allow: [a] });
+	await send(a, w, 'from my lid');
+	let box = await waitInbox(a, 1, w);
+	assert.equal(box[0].text, 'from my lid');
+	assert.equal(hookRuns(w)[0].from, a, 'the hook sees the phone number, not the LID');
+	await send(b, w, 'lid but not allowed');
+	await waitFor(() => /refused: not whitelisted/.test(w.output()), 10000, 'b refused');
+	// a without sender_pn: the mapping learnt above (and saved) still serves it
+	await contact(a, { lid: ca.lid.split('@')[0], pn: false });
+	await send(a, w, 'no pn now');
+	box = await waitInbox(a, 2, w);
+	assert.equal(box[1].text, 'no pn now');
+	const blob = path.join(w.dataDir, 'whatsapp-session', 'session-default', 'lid-map');
+	assert.ok(fs.existsSync(blob), 'the LID map is a session file');
+	assert.equal((await inbox(b)).length, 0);
+	assert.equal(hookRuns(w).length, 2);
+});
+
+test('LID without sender_pn: refused while unmappable, served once usync maps it', async () => {
+	const c = '4915112340006';
+	await contact(c, { lid: true, pn: false });
+	const w = await paired({ allow: [] });
+	await send(c, w, 'who am i');
+	await waitFor(() => /refused: sender LID not mapped/.test(w.output()), 10000,
+	    'refused as unmapped');
+	assert.equal(hookRuns(w).length, 0);
+	assert.equal((await inbox(c)).length, 0);
+	const r = await ipcCall(w, { whitelistAdd: c });
+	assert.ok(r && !r.error, JSON.stringify(r));
+	await send(c, w, 'now you know me');
+	const box = await waitInbox(c, 1, w);
+	assert.equal(box[0].text, 'now you know me');
+	assert.equal(hookRuns(w)[0].from, c);
+});
+
+test('kill -9 mid-conversation: the conversation goes on with no decryption failure', async () => {
+	const c = '4915112340007';
+	await contact(c);
+	let w = await paired({ allow: [c] });
+	for (let i = 0; i < 3; i++) {
+		await send(c, w, `before ${i}`);
+		await waitInbox(c, i + 1, w);
+	}
+	await w.kill9();
+	w = await restart(w);
+	for (let i = 0; i < 3; i++) {
+		await send(c, w, `after ${i}`);
+		const box = await waitInbox(c, 4 + i, w);
+		assert.equal(box[3 + i].text, `after ${i}`);
+	}
+	assert.ok((await inbox(c)).every((m) => !m.error && m.text !== null),
+	    'every reply decrypted');
+	const lines = await logOf(w);
+	assert.equal(lines.filter((l) => /type="retry"/.test(l)).length, 0, 'no retry receipts');
+	assert.doesNotMatch(w.output(), /cannot decrypt/);
+	assert.doesNotMatch(await simLog(), /could not decrypt/);
+});
+
+test('an undecryptable message gets a retry receipt; the resent one is served', async () => {
+	const c = '4915112340008';
+	await contact(c);
+	const w = await paired({ allow: [c] });
+	await send(c, w, 'first, fine');
+	await waitInbox(c, 1, w);
+	await send(c, w, 'second, mangled', { corrupt: true });
+	const box = await waitInbox(c, 2, w);
+	assert.equal(box[1].text, 'second, mangled');
+	assert.match(w.output(), /asked the sender to retry/);
+});
+
+test('a hook that hangs is killed at the timeout; one that fails is logged; the link stays', async () => {
+	const c = '4915112340009';
+	await contact(c);
+	const w = await paired({ allow: [c], extra: { '--hook-timeout': '1s' },
+	    env: { HOOK_MODE: 'hang' } });
+	await send(c, w, 'hang please');
+	await waitFor(() => /killed at the timeout/.test(w.output()), 10000, 'the kill');
+	assert.equal((await inbox(c)).length, 0);
+	assert.equal((await waitState(w, 'connected')).state, 'connected');
+	const c2 = '4915112340010';
+	await contact(c2);
+	const w2 = await paired({ allow: [c2], env: { HOOK_MODE: 'fail' } });
+	await send(c2, w2, 'fail please');
+	await waitFor(() => /failed \(status 3\)/.test(w2.output()), 10000, 'the failure');
+	assert.equal((await waitState(w2, 'connected')).state, 'connected');
+	assert.equal((await inbox(c2)).length, 0);
+});
+
+test('every worker stops cleanly: no sanitizer report, no hook left running', async () => {
+	const all = workers.splice(0);
+	for (const w of all) {
+		const r = await w.stop();
+		if (r.sig !== 'SIGKILL')
+			assert.equal(r.code, 0, `worker exit: ${JSON.stringify(r)}`);
+		assert.doesNotMatch(w.output(), /Sanitizer|runtime error/, w.output().slice(-3000));
+	}
+	await sleep(200);
+	assert.equal(processesOf('hook-echo.js'), 0, 'no hook process left (the hung one was killed)');
+});
+
+function processesOf(name) {
+	let n = 0;
+	for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+		try {
+			if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name))
+				n++;
+		} catch { /* gone */ }
+	}
+	return n;
+}
