@@ -73,7 +73,8 @@ int	hook_run(struct hook *, const struct hook_input *, const char *tag);
 const struct lws_protocols *hook_protocol(void);
 
 /* hook_json.c (pure, unit tested) */
-/* {"from","pushName","id","text","timestamp"} as UTF-8 JSON; *out malloc'd. */
+/* {"from","pushName","id","text","timestamp"} as UTF-8 JSON (pushName null
+ * when unknown); *out malloc'd. -EINVAL for text that is not UTF-8. */
 int	hook_json_input(const struct hook_input *, char **out, size_t *len);
 /* The reply inside buf: leading and trailing whitespace cut, then cut to
  * HOOK_REPLY_MAX at a UTF-8 character boundary. */

@@ -204,12 +204,17 @@ sig_decrypt(struct sig *s, const char *name, uint32_t device, bool prekey,
 		return -EBADMSG;
 	if ((rc = session_cipher_create(&c, s->sctx, &a, s->ctx)) < 0)
 		goto out;
+	/* Bytes that do not parse are a bad message, whatever libsignal says. */
 	if (prekey) {
-		if ((rc = pre_key_signal_message_deserialize(&pm, ct, len, s->ctx)) == 0)
+		if (pre_key_signal_message_deserialize(&pm, ct, len, s->ctx) < 0)
+			rc = SG_ERR_INVALID_MESSAGE;
+		else
 			rc = session_cipher_decrypt_pre_key_signal_message(c, pm,
 			    NULL, &pt);
 	} else {
-		if ((rc = signal_message_deserialize(&m, ct, len, s->ctx)) == 0)
+		if (signal_message_deserialize(&m, ct, len, s->ctx) < 0)
+			rc = SG_ERR_INVALID_MESSAGE;
+		else
 			rc = session_cipher_decrypt_signal_message(c, m, NULL, &pt);
 	}
 out:
@@ -304,8 +309,11 @@ sig_group_decrypt(struct sig *s, const char *group, const char *name,
 		return -EINVAL;
 	if (len == 0 || len > SIG_PLAIN_MAX)
 		return -EBADMSG;
-	if ((rc = sender_key_message_deserialize(&m, ct, len, s->ctx)) < 0 ||
-	    (rc = group_cipher_create(&c, s->sctx, &k, s->ctx)) < 0)
+	if (sender_key_message_deserialize(&m, ct, len, s->ctx) < 0) {
+		rc = SG_ERR_INVALID_MESSAGE;
+		goto out;
+	}
+	if ((rc = group_cipher_create(&c, s->sctx, &k, s->ctx)) < 0)
 		goto out;
 	rc = group_cipher_decrypt(c, m, NULL, &pt);
 out:
