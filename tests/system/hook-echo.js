@@ -2,7 +2,8 @@
 // Test bot hook for wa-worker's --hook-cmd: reads the message JSON on stdin,
 // appends it to $HOOK_LOG (one JSON line per run) and prints a reply:
 // the text itself (HOOK_MODE unset or "echo"), nothing and a hang ("hang"),
-// or a failure with exit status 3 ("fail"). No jq on the machines: node it is.
+// 70,000 bytes between newlines ("big"), or a failure with exit status 3
+// ("fail"). No jq on the machines: node it is.
 import fs from 'node:fs';
 
 let input = '';
@@ -15,6 +16,10 @@ process.stdin.on('end', () => {
 	const mode = process.env.HOOK_MODE || 'echo';
 	if (mode === 'hang') {
 		setInterval(() => {}, 1000);
+		return;
+	}
+	if (mode === 'big') {
+		process.stdout.write('\n' + 'b'.repeat(70000) + '\n');
 		return;
 	}
 	if (mode === 'fail') {

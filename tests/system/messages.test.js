@@ -4,10 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim, startWorker, waitState, scanQr, ipcCall, tmpDir, sleep,
-    waitFor } from './helpers.js';
+    waitFor, freePort } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HOOK = `${process.execPath} ${path.join(here, 'hook-echo.js')}`;
@@ -27,8 +28,7 @@ let nextPhone = 15550002000;
  * A paired, connected worker for a fresh phone number whose whitelist
  * holds `allow`; hook runs are logged to w.hookLog.
  */
-async function paired({ allow = [], extra = {}, env = {} } = {}) {
-	const phone = String(nextPhone++);
+async function paired({ allow = [], extra = {}, env = {}, phone = String(nextPhone++) } = {}) {
 	const dataDir = tmpDir('walink-msg-');
 	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify(allow));
 	const hookLog = path.join(dataDir, 'hook.log');
@@ -237,6 +237,77 @@ test('a hook that hangs is killed at the timeout; one that fails is logged; the 
 	await waitFor(() => /failed \(status 3\)/.test(w2.output()), 10000, 'the failure');
 	assert.equal((await waitState(w2, 'connected')).state, 'connected');
 	assert.equal((await inbox(c2)).length, 0);
+});
+
+test('our other device gets a deviceSentMessage copy of the reply and serves nothing', async () => {
+	const c = '4915112340011';
+	await contact(c);
+	const a = await paired({ allow: [c] });
+	const b = await paired({ allow: [c], phone: a.phone });
+	const devA = (await sim.api('GET', '/sim/devices')).body
+	    .filter((d) => d.phone === a.phone).map((d) => d.jid);
+	assert.equal(devA.length, 2);
+	const [jidA, jidB] = devA;
+	assert.ok(a.output().includes(`paired as ${jidA}`), 'the first device is a');
+	const r = await sim.api('POST', `/sim/contacts/${c}/send`, { to: jidA, text: 'to one device' });
+	assert.equal(r.status, 200, r.text);
+	const box = await waitInbox(c, 1, a);
+	assert.equal(box[0].text, 'to one device');
+	// the copy reached the other device (recipient = the chat), which decrypted
+	// it (its delivery receipt to a proves that) and ran no hook
+	const esc = (j) => j.replace(/[.]/g, '\\.');
+	await waitFor(async () => {
+		const lines = (await simLog()).split('\n');
+		return lines.some((l) => new RegExp(`out c\\d+ ${esc(jidB)} <message from='${esc(jidA)}' ` +
+		    `recipient='${c}@s\\.whatsapp\\.net'`).test(l)) &&
+		    lines.some((l) => new RegExp(`in c\\d+ ${esc(jidB)} <receipt id='3EB0[0-9A-F]+' ` +
+		    `to='${esc(jidA)}'`).test(l));
+	}, 10000, 'the copy relayed to our other device and decrypted there');
+	await sleep(500);
+	assert.equal(hookRuns(b).length, 0, 'the other device serves nothing');
+	assert.doesNotMatch(b.output(), /cannot decrypt/);
+	assert.equal(hookRuns(a).length, 1);
+});
+
+test('a hook printing more than 64 KiB is cut to 64 KiB', async () => {
+	const c = '4915112340012';
+	await contact(c);
+	const w = await paired({ allow: [c], env: { HOOK_MODE: 'big' } });
+	await send(c, w, 'big please');
+	const box = await waitInbox(c, 1, w);
+	assert.equal(box[0].text, 'b'.repeat(65536));
+});
+
+test('--hook-url: the JSON is POSTed and the (chunked) body is the reply', async () => {
+	const c = '4915112340013';
+	await contact(c);
+	const seen = [];
+	const srv = http.createServer((req, res) => {
+		let body = '';
+		req.on('data', (d) => { body += d; });
+		req.on('end', () => {
+			const m = JSON.parse(body);
+			seen.push({ m, type: req.headers['content-type'], path: req.url });
+			res.writeHead(200, { 'content-type': 'text/plain' });
+			res.write('echo: ');
+			res.end(m.text.toUpperCase());
+		});
+	});
+	const port = await freePort();
+	await new Promise((r) => srv.listen(port, '127.0.0.1', r));
+	try {
+		const w = await paired({ allow: [c], extra: { '--hook-cmd': undefined,
+		    '--hook-url': `http://127.0.0.1:${port}/bot` } });
+		await send(c, w, 'über url 😀');
+		const box = await waitInbox(c, 1, w);
+		assert.equal(box[0].text, 'echo: ÜBER URL 😀');
+		assert.equal(seen.length, 1);
+		assert.equal(seen[0].path, '/bot');
+		assert.equal(seen[0].type, 'application/json');
+		assert.equal(seen[0].m.from, c);
+	} finally {
+		srv.close();
+	}
 });
 
 test('every worker stops cleanly: no sanitizer report, no hook left running', async () => {
