@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import protobuf from 'protobufjs';
 import { startSim, startWorker, waitState, scanQr, ipcCall, tmpDir, sleep,
     waitFor, freePort } from './helpers.js';
 
@@ -88,6 +90,26 @@ async function waitInbox(phone, n, w, ms = 15000) {
 	}
 }
 
+/** Subscribes to the worker's events (nanocat --sub --hex); decoded MessageSeen bodies. */
+async function subscribe(w) {
+	const root = await protobuf.load(path.join(here, '..', '..', 'proto', 'ipc.proto'));
+	const Event = root.lookupType('wlipc.Event');
+	const sub = spawn('nanocat', ['--sub', '--connect', `ipc://${path.resolve(w.dataDir)}/run/worker.events`,
+	    '--hex'], { stdio: ['ignore', 'pipe', 'ignore'] });
+	let buf = '';
+	sub.stdout.on('data', (d) => { buf += d; });
+	await sleep(300);	// the subscription is in place
+	return {
+		messages: () => buf.split('\n').filter((l) => l.startsWith('"')).map((l) => {
+			const bytes = Buffer.from((l.match(/\\x([0-9a-fA-F]{2})/g) || [])
+			    .map((h) => parseInt(h.slice(2), 16)));
+			return Event.toObject(Event.decode(bytes), { longs: Number });
+		}).filter((e) => e.message).map((e) => e.message),
+		raw: () => buf,
+		stop: () => sub.kill('SIGKILL'),
+	};
+}
+
 async function simLog() {
 	return (await sim.api('GET', '/sim/log')).text;
 }
@@ -96,6 +118,7 @@ test('a whitelisted contact gets the hook\'s exact reply: plain, emoji, RTL, 4 K
 	const c = '4915112340001';
 	await contact(c);
 	const w = await paired({ allow: [c] });
+	const ev = await subscribe(w);
 	const texts = ['hello walink', 'emoji 😀👍🏽 🇩🇪 ok', 'مرحبا بالعالم שלום עולם',
 	    'x'.repeat(2000) + 'ü'.repeat(1000)];
 	for (let i = 0; i < texts.length; i++) {
@@ -106,6 +129,10 @@ test('a whitelisted contact gets the hook\'s exact reply: plain, emoji, RTL, 4 K
 	}
 	const runs = hookRuns(w);
 	assert.equal(runs.length, texts.length);
+	const seen = ev.messages();
+	ev.stop();
+	assert.equal(seen.length, texts.length, 'one accepted event per message');
+	assert.ok(seen.every((m) => m.accepted === true && m.from === c && !m.reason));
 	assert.equal(runs[0].from, c);
 	assert.equal(runs[0].text, texts[0]);
 	assert.match(runs[0].id, /^[0-9A-F]+$/);
@@ -125,8 +152,19 @@ test('a contact off the whitelist: no hook run, no reply, a refusal logged', asy
 	const c = '4915112340002';
 	await contact(c);
 	const w = await paired({ allow: ['4915199999999'] });
-	await send(c, w, 'let me in');
+	const ev = await subscribe(w);
+	const id = await send(c, w, 'let me in');
 	await waitFor(() => /refused: not whitelisted/.test(w.output()), 10000, 'the refusal');
+	const seen = await waitFor(() => ev.messages().length ? ev.messages() : null, 5000,
+	    'a MessageSeen event');
+	ev.stop();
+	assert.deepEqual(seen[0], { accepted: false, from: c, id, reason: 'not whitelisted',
+	    t: seen[0].t });
+	assert.ok(seen[0].t > 1.6e12, 'message time in ms');
+	const allBytes = Buffer.from((ev.raw().match(/\\x([0-9a-fA-F]{2})/g) || [])
+	    .map((h) => parseInt(h.slice(2), 16)));
+	assert.ok(allBytes.length > 0);
+	assert.equal(allBytes.includes('let me in'), false, 'no message text in any event');
 	await sleep(1000);
 	assert.equal(hookRuns(w).length, 0, 'the hook never ran');
 	assert.equal((await inbox(c)).length, 0, 'no reply');
