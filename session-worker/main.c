@@ -538,9 +538,9 @@ static void
 cleanup(struct worker *w)
 {
 	link_free(w->link);
+	msg_free(w->msg);	/* kills running hooks; their pipes close with the loop */
 	worker_ipc_close(w->ipc);
 	ws_context_free(w->cx);
-	msg_free(w->msg);	/* after the loop: hook pipes close with it */
 	whitelist_free(w->wl);
 	store_close(w->st);
 	sodium_free(w->key);

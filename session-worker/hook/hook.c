@@ -134,6 +134,9 @@ hook_free(struct hook *h)
 		TAILQ_REMOVE(&h->run, j, entry);
 		lws_sul_cancel(&j->sul_timeout);
 		lws_sul_cancel(&j->sul_reap);
+		/* lws closes the pipe later, with the context: nothing to find then. */
+		if (j->wsi != NULL)
+			lws_set_opaque_user_data(j->wsi, NULL);
 		if (!j->reaped && j->pid > 0) {
 			kill(-j->pid, SIGKILL);
 			kill(j->pid, SIGKILL);

@@ -61,8 +61,9 @@ struct hook;
 /* -EINVAL for a URL that is not plain http:// (checked at start-up). */
 int	hook_new(struct lws_context *, const struct hook_cfg *, hook_done_fn *,
 	    void *arg, struct hook **out);
-/* Kills what still runs and reaps it. NULL-safe. Call after the lws
- * context is gone (its close callbacks look jobs up). */
+/* Kills what still runs and reaps it. NULL-safe. Call while the lws
+ * context still exists (it cancels timers); the pipes it leaves close
+ * with the context. */
 void	hook_free(struct hook *);
 bool	hook_enabled(const struct hook *);
 

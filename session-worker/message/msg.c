@@ -230,6 +230,8 @@ msg_free(struct msg *m)
 
 	if (m == NULL)
 		return;
+	if (m->cfg.cx != NULL)
+		lws_sul_cancel(&m->sul_sweep);
 	msg_send_free_all(m);
 	for (i = 0; i < m->nheld; i++)
 		free(m->held[i].bytes);

@@ -36,7 +36,7 @@ struct msg;
 int	msg_new(const struct msg_cfg *, struct msg **out);
 /* The link exists after msg (its events point here): attach it next. */
 void	msg_attach_link(struct msg *, struct link *);
-/* NULL-safe; after the lws context is gone (hook.h). */
+/* NULL-safe; before the lws context is destroyed (hook.h). */
 void	msg_free(struct msg *);
 
 /* link_events.stanza */

@@ -325,3 +325,63 @@ out:
 	}
 	return take_buffer(pt, out, out_len);
 }
+
+/* Copies a ciphertext message's serialized bytes out. */
+static int
+take_serialized(const ciphertext_message *m, uint8_t **out, size_t *len)
+{
+	signal_buffer *copy = signal_buffer_copy(ciphertext_message_get_serialized(m));
+
+	if (copy == NULL)
+		return -ENOMEM;
+	return take_buffer(copy, out, len);
+}
+
+int
+sig_group_skdm(struct sig *s, const char *group, const char *name,
+    uint32_t device, uint8_t **out, size_t *out_len)
+{
+	sender_key_distribution_message *m = NULL;
+	group_session_builder *b = NULL;
+	signal_protocol_sender_key_name k;
+	int rc;
+
+	if (!sender_name(group, name, device, &k))
+		return -EINVAL;
+	if ((rc = group_session_builder_create(&b, s->sctx, s->ctx)) < 0 ||
+	    (rc = group_session_builder_create_session(b, &m, &k)) < 0)
+		goto out;
+	rc = take_serialized((const ciphertext_message *)m, out, out_len);
+	group_session_builder_free(b);
+	SIGNAL_UNREF(m);
+	return rc;
+out:
+	group_session_builder_free(b);
+	SIGNAL_UNREF(m);
+	return sig_errno(s, rc);
+}
+
+int
+sig_group_encrypt(struct sig *s, const char *group, const char *name,
+    uint32_t device, const uint8_t *pt, size_t len, uint8_t **out,
+    size_t *out_len)
+{
+	signal_protocol_sender_key_name k;
+	ciphertext_message *m = NULL;
+	group_cipher *c = NULL;
+	int rc;
+
+	if (!sender_name(group, name, device, &k))
+		return -EINVAL;
+	if (len > SIG_PLAIN_MAX)
+		return -EMSGSIZE;
+	if ((rc = group_cipher_create(&c, s->sctx, &k, s->ctx)) < 0 ||
+	    (rc = group_cipher_encrypt(c, pt, len, &m)) < 0) {
+		group_cipher_free(c);
+		return sig_errno(s, rc);
+	}
+	rc = take_serialized(m, out, out_len);
+	SIGNAL_UNREF(m);
+	group_cipher_free(c);
+	return rc;
+}

@@ -73,6 +73,18 @@ int	sig_group_decrypt(struct sig *, const char *group, const char *name,
 	    uint32_t device, const uint8_t *ct, size_t len, uint8_t **out,
 	    size_t *out_len);
 
+/*
+ * Our own sender key in a group (name, device: us): the
+ * SenderKeyDistributionMessage to hand to members, and group messages.
+ * Receiving is what the worker does today; these make it testable and
+ * are what sending to groups will use.
+ */
+int	sig_group_skdm(struct sig *, const char *group, const char *name,
+	    uint32_t device, uint8_t **out, size_t *out_len);
+int	sig_group_encrypt(struct sig *, const char *group, const char *name,
+	    uint32_t device, const uint8_t *pt, size_t len, uint8_t **out,
+	    size_t *out_len);
+
 /* True for a name we can put in a blob name: [A-Za-z0-9._@:-], 1..SIG_NAME_MAX. */
 bool	sig_name_ok(const char *name);
 

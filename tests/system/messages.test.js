@@ -348,6 +348,34 @@ test('--hook-url: the JSON is POSTed and the (chunked) body is the reply', async
 	}
 });
 
+test('--hook-max 1: hooks run one at a time and every message is answered', async () => {
+	const c = '4915112340014';
+	await contact(c);
+	const w = await paired({ allow: [c], extra: { '--hook-max': '1' }, env: { HOOK_MODE: 'slow' } });
+	for (let i = 0; i < 3; i++)
+		await send(c, w, `queued ${i}`);
+	const box = await waitInbox(c, 3, w, 20000);
+	assert.deepEqual(box.map((m) => m.text).sort(), ['queued 0', 'queued 1', 'queued 2']);
+	const runs = hookRuns(w).sort((x, y) => x.start - y.start);
+	assert.equal(runs.length, 3);
+	for (let i = 1; i < runs.length; i++)
+		assert.ok(runs[i].start >= runs[i - 1].end - 50, 'no two hooks overlap');
+});
+
+test('SIGTERM while a hook hangs: the hook is killed, the worker exits cleanly', async () => {
+	const c = '4915112340015';
+	await contact(c);
+	const w = await paired({ allow: [c], extra: { '--hook-timeout': '60s' },
+	    env: { HOOK_MODE: 'hang' } });
+	await send(c, w, 'hang forever');
+	await waitFor(() => fs.existsSync(w.hookLog), 10000, 'the hook running');
+	const r = await w.stop();
+	assert.equal(r.code, 0, w.output().slice(-3000));
+	assert.doesNotMatch(w.output(), /Sanitizer|runtime error/);
+	await sleep(200);
+	assert.equal(processesOf('hook-echo.js'), 0, 'the hung hook is gone');
+});
+
 test('every worker stops cleanly: no sanitizer report, no hook left running', async () => {
 	const all = workers.splice(0);
 	for (const w of all) {

@@ -233,6 +233,42 @@ test_sig_bundle_with_a_bad_signature_is_refused(void **state)
 }
 
 static void
+test_sig_group_messages_decrypt_after_the_sender_key(void **state)
+{
+	static const char *group = "120363000000000001@g.us";
+	struct side a, b;
+	uint8_t *skdm, *ct, *pt;
+	size_t skdm_len, ctlen, ptlen;
+
+	(void)state;
+	side_init(&a, "alice");
+	side_init(&b, "bob");
+	assert_int_equal(sig_group_skdm(a.sig, group, "4915100000001", 0, &skdm,
+	    &skdm_len), 0);
+	assert_int_equal(sig_group_encrypt(a.sig, group, "4915100000001", 0,
+	    (const uint8_t *)"to all", 6, &ct, &ctlen), 0);
+	/* before the sender key: no session */
+	assert_int_equal(sig_group_decrypt(b.sig, group, "4915100000001", 0, ct,
+	    ctlen, &pt, &ptlen), -ENOENT);
+	assert_int_equal(sig_group_process(b.sig, group, "4915100000001", 0, skdm,
+	    skdm_len), 0);
+	/* a reopened store still holds it */
+	side_close(&b);
+	side_open(&b);
+	assert_int_equal(sig_group_decrypt(b.sig, group, "4915100000001", 0, ct,
+	    ctlen, &pt, &ptlen), 0);
+	assert_int_equal(ptlen, 6);
+	assert_memory_equal(pt, "to all", 6);
+	free(pt);
+	free(ct);
+	free(skdm);
+	assert_int_equal(sig_group_decrypt(b.sig, group, "4915100000001", 0,
+	    (const uint8_t *)"\x33zz", 3, &pt, &ptlen), -EBADMSG);
+	side_fini(&a);
+	side_fini(&b);
+}
+
+static void
 test_sig_name_ok_allows_blob_characters_only(void **state)
 {
 	(void)state;
@@ -253,6 +289,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sig_sessions_survive_reopening_the_stores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sig_refuses_duplicates_tampering_and_no_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sig_bundle_with_a_bad_signature_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sig_group_messages_decrypt_after_the_sender_key, setup, teardown),
 		cmocka_unit_test(test_sig_name_ok_allows_blob_characters_only),
 	};
 
