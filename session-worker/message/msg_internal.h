@@ -30,6 +30,11 @@ struct creds;
 #define MSG_LID_QUERY_MAX	1000
 /* An iq the server did not answer within this is given up. */
 #define MSG_IQ_TIMEOUT_MS	15000
+/* LIDs a lookup could not map, remembered so a flood of their messages
+ * costs one usync: asked again after this long, or once the whitelist
+ * changed size. */
+#define MSG_LID_MISS_MAX	64
+#define MSG_LID_MISS_MS		60000
 /* Retry receipts we send per message id (WhatsApp stops after 5). */
 #define MSG_RETRY_MAX		5
 
@@ -68,6 +73,12 @@ struct held_msg {
 	size_t		 len;
 };
 
+struct lid_miss {
+	char		 lid[MSG_JID_MAX];
+	uint64_t	 at_ms;
+	size_t		 wl_count;
+};
+
 struct retry_count {
 	char		 id[MSG_IQ_ID_MAX];
 	uint32_t	 n;
@@ -87,6 +98,8 @@ struct msg {
 	size_t			 nheld;
 	char			 lid_iq[MSG_IQ_ID_MAX];	/* LID lookup in flight */
 	uint64_t		 lid_deadline_ms;
+	struct lid_miss		 lid_miss[MSG_LID_MISS_MAX];
+	size_t			 lid_miss_next;
 	struct retry_count	 retries[MSG_SENT_MAX];
 	size_t			 retry_next;
 	uint32_t		 iq_next;

@@ -53,7 +53,7 @@ put_be32(uint8_t p[4], uint32_t v)
 /* <receipt id to [participant] [type]>[children]</receipt> */
 static int
 send_receipt(struct msg *m, const struct bn_node *msg, const char *type,
-    struct bn_node *child1, struct bn_node *child2)
+    struct bn_node *child1, struct bn_node *child2, struct bn_node *child3)
 {
 	struct bn_node *r = bn_node_new("receipt");
 	const char *part = bn_node_attr(msg, "participant");
@@ -74,12 +74,58 @@ send_receipt(struct msg *m, const struct bn_node *msg, const char *type,
 			goto out;
 		child2 = NULL;
 	}
+	if (child3 != NULL) {
+		if (bn_node_add_child(r, child3) < 0)
+			goto out;
+		child3 = NULL;
+	}
 	rc = msg_send(m, r);
 out:
 	bn_node_free(child1);
 	bn_node_free(child2);
+	bn_node_free(child3);
 	bn_node_free(r);
 	return rc;
+}
+
+static int
+add_bytes(struct bn_node *parent, const char *tag, const uint8_t *b, size_t len)
+{
+	struct bn_node *c = bn_node_new(tag);
+
+	if (c == NULL || bn_node_set_bytes(c, b, len) < 0 ||
+	    bn_node_add_child(parent, c) < 0) {
+		bn_node_free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * <keys><type/><identity/><skey/><device-identity/></keys>: enough for the
+ * sender to start a session without fetching a bundle. No one-time
+ * prekey: the link owns their ids, and X3DH works without one.
+ */
+static struct bn_node *
+retry_keys(const struct creds *c)
+{
+	struct bn_node *k = bn_node_new("keys"), *sk = bn_node_new("skey");
+	uint8_t type = 0x05, id[3] = { c->spk_id >> 16, c->spk_id >> 8, c->spk_id };
+
+	if (k == NULL || sk == NULL || add_bytes(k, "type", &type, 1) < 0 ||
+	    add_bytes(k, "identity", c->ident_pub, 32) < 0 ||
+	    add_bytes(sk, "id", id, 3) < 0 || add_bytes(sk, "value", c->spk_pub, 32) < 0 ||
+	    add_bytes(sk, "signature", c->spk_sig, 64) < 0 ||
+	    bn_node_add_child(k, sk) < 0) {
+		bn_node_free(sk);
+		bn_node_free(k);
+		return NULL;
+	}
+	if (add_bytes(k, "device-identity", c->account, c->account_len) < 0) {
+		bn_node_free(k);
+		return NULL;
+	}
+	return k;
 }
 
 static uint32_t
@@ -107,6 +153,7 @@ send_retry(struct msg *m, const struct bn_node *msg)
 	const struct creds *c = msg_creds(m);
 	const char *id = bn_node_attr(msg, "id"), *t = bn_node_attr(msg, "t");
 	struct bn_node *retry = bn_node_new("retry"), *reg = bn_node_new("registration");
+	struct bn_node *keys = NULL;
 	uint8_t regb[4];
 	char cnt[12];
 	uint32_t n;
@@ -134,7 +181,13 @@ send_retry(struct msg *m, const struct bn_node *msg)
 		bn_node_free(reg);
 		return;
 	}
-	if (send_receipt(m, msg, "retry", retry, reg) < 0)
+	/* whatsmeow: from the second retry on, hand over our keys as well. */
+	if (n > 1 && (keys = retry_keys(c)) == NULL) {
+		bn_node_free(retry);
+		bn_node_free(reg);
+		return;
+	}
+	if (send_receipt(m, msg, "retry", retry, reg, keys) < 0)
 		log_warnx("message %s: could not send the retry receipt", id);
 	else
 		log_info("message %s: asked the sender to retry (%u)", id, n);
@@ -256,7 +309,6 @@ serve(struct msg *m, const struct bn_node *n, const struct sender *s,
 	};
 	int rc;
 
-	msg_publish(m, true, s->phone, id, NULL, in.timestamp);
 	if (s->group) {
 		log_info("message %s from %s in group %s: groups are not served",
 		    id, s->phone, s->chat);
@@ -336,12 +388,48 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		send_retry(m, n);
 		return;
 	}
-	if (any_ok && send_receipt(m, n, NULL, NULL, NULL) < 0)
+	if (any_ok && send_receipt(m, n, NULL, NULL, NULL, NULL) < 0)
 		log_warnx("message %s: could not send the delivery receipt", id);
+	if (any_ok && !s->own)
+		msg_publish(m, true, s->phone, id, NULL,
+		    bn_node_attr(n, "t") ? strtoull(bn_node_attr(n, "t"), NULL, 10) : 0);
 	if (have_text && !s->own)
 		serve(m, n, s, &text);
 	if (have_text)
 		msg_content_fini(&text);
+}
+
+/* True when a recent lookup, against the same whitelist, did not map lid. */
+static bool
+lid_missed(struct msg *m, const char *lid)
+{
+	uint64_t now = msg_mono_ms();
+	size_t i;
+
+	for (i = 0; i < MSG_LID_MISS_MAX; i++) {
+		const struct lid_miss *x = &m->lid_miss[i];
+
+		if (strcmp(x->lid, lid) == 0 && now - x->at_ms < MSG_LID_MISS_MS &&
+		    x->wl_count == whitelist_count(m->cfg.wl))
+			return true;
+	}
+	return false;
+}
+
+static void
+lid_miss_note(struct msg *m, const char *lid)
+{
+	struct lid_miss *x = NULL;
+	size_t i;
+
+	for (i = 0; i < MSG_LID_MISS_MAX && x == NULL; i++)
+		if (strcmp(m->lid_miss[i].lid, lid) == 0)
+			x = &m->lid_miss[i];
+	if (x == NULL)
+		x = &m->lid_miss[m->lid_miss_next++ % MSG_LID_MISS_MAX];
+	snprintf(x->lid, sizeof(x->lid), "%s", lid);
+	x->at_ms = msg_mono_ms();
+	x->wl_count = whitelist_count(m->cfg.wl);
 }
 
 void
@@ -359,10 +447,11 @@ msg_recv_message(struct msg *m, const struct bn_node *n, bool replay)
 		return;
 	}
 	if (s.phone[0] == '\0') {
-		if (!replay) {
+		if (!replay && !lid_missed(m, s.user)) {
 			hold(m, n, &s);
 			return;
 		}
+		lid_miss_note(m, s.user);
 		refuse(m, n, &s, "sender LID not mapped to a phone number");
 		return;
 	}

@@ -210,18 +210,26 @@ test('LID senders: sender_pn serves, the mapping persists, unmapped LIDs are ref
 test('LID without sender_pn: refused while unmappable, served once usync maps it', async () => {
 	const c = '4915112340006';
 	await contact(c, { lid: true, pn: false });
-	const w = await paired({ allow: [] });
+	const w = await paired({ allow: ['4915199999998'] });
 	await send(c, w, 'who am i');
 	await waitFor(() => /refused: sender LID not mapped/.test(w.output()), 10000,
 	    'refused as unmapped');
 	assert.equal(hookRuns(w).length, 0);
 	assert.equal((await inbox(c)).length, 0);
+	// a second message right away is refused without asking the server again
+	const lidQueries = async () => (await logOf(w)).filter((l) =>
+	    / in c\d+ .*xmlns='usync'.*<lid\/>/.test(l)).length;
+	await send(c, w, 'still me');
+	await waitFor(() => (w.output().match(/refused: sender LID not mapped/g) || []).length === 2,
+	    10000, 'the second refusal');
+	assert.equal(await lidQueries(), 1, 'one LID lookup for both');
 	const r = await ipcCall(w, { whitelistAdd: c });
 	assert.ok(r && !r.error, JSON.stringify(r));
 	await send(c, w, 'now you know me');
 	const box = await waitInbox(c, 1, w);
 	assert.equal(box[0].text, 'now you know me');
 	assert.equal(hookRuns(w)[0].from, c);
+	assert.equal(await lidQueries(), 2, 'the changed whitelist was looked up again');
 });
 
 test('kill -9 mid-conversation: the conversation goes on with no decryption failure', async () => {
@@ -392,7 +400,9 @@ function processesOf(name) {
 	let n = 0;
 	for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
 		try {
-			if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name))
+			const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+			// hooks, not the workers whose --hook-cmd names them
+			if (cmd.includes(name) && !cmd.includes('wa-worker'))
 				n++;
 		} catch { /* gone */ }
 	}
