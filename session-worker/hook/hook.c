@@ -151,7 +151,12 @@ hook_free(struct hook *h)
 	free(h);
 }
 
-/* The child: never returns. */
+/*
+ * The child: never returns. With --hook-cmd it only calls what is safe
+ * after fork() in a process with threads (nanomsg has some) before exec;
+ * the --hook-url child also uses malloc and getaddrinfo, which glibc keeps
+ * usable across fork.
+ */
 static void
 child(struct hook *h, struct hook_job *j, int in_fd, int out_fd)
 {
@@ -160,7 +165,11 @@ child(struct hook *h, struct hook_job *j, int in_fd, int out_fd)
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	if (h->url[0] != '\0') {
-		rc = hook_http_post(h->url, j->json, j->json_len, out_fd);
+		/* Keep only stdio: the worker's sockets are not the child's business. */
+		if (dup2(out_fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		closefrom(STDERR_FILENO + 1);
+		rc = hook_http_post(h->url, j->json, j->json_len, STDOUT_FILENO);
 		_exit(rc >= 200 && rc < 300 ? 0 : rc > 0 ? (rc / 100) : 99);
 	}
 	if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)

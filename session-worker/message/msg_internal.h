@@ -128,9 +128,13 @@ int		msg_jid_split(const char *jid, char *user, size_t ucap,
 /* msg_recv.c */
 void		msg_recv_message(struct msg *, const struct bn_node *, bool replay);
 void		msg_recv_receipt(struct msg *, const struct bn_node *);
+
+/* msg_lid.c */
 void		msg_lid_query(struct msg *);
 bool		msg_lid_on_result(struct msg *, const struct bn_node *iq);
 void		msg_lid_give_up(struct msg *);
+bool		msg_lid_missed(struct msg *, const char *lid_user);
+void		msg_lid_miss_note(struct msg *, const char *lid_user);
 void		msg_hook_done(void *, const char *tag, enum hook_status, int code,
 		    const char *reply, size_t len);
 

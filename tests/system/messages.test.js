@@ -356,6 +356,53 @@ test('--hook-url: the JSON is POSTed and the (chunked) body is the reply', async
 	}
 });
 
+test('--hook-url answering 500 or not listening: logged, no reply, the link stays', async () => {
+	const c = '4915112340016';
+	await contact(c);
+	const srv = http.createServer((req, res) => {
+		req.resume();
+		req.on('end', () => { res.writeHead(500); res.end('bot broke'); });
+	});
+	const port = await freePort();
+	await new Promise((r) => srv.listen(port, '127.0.0.1', r));
+	try {
+		const w = await paired({ allow: [c], extra: { '--hook-cmd': undefined,
+		    '--hook-url': `http://127.0.0.1:${port}/` } });
+		await send(c, w, 'server error please');
+		await waitFor(() => /hook for .*: failed/.test(w.output()), 10000, 'the failure');
+		srv.close();
+		await send(c, w, 'nobody listens');
+		await waitFor(() => (w.output().match(/hook for .*: failed/g) || []).length === 2,
+		    10000, 'the second failure');
+		assert.equal((await inbox(c)).length, 0);
+		assert.equal((await waitState(w, 'connected')).state, 'connected');
+	} finally {
+		srv.close();
+	}
+});
+
+test('sealed session files: Signal state is sealed at rest and survives kill -9', async () => {
+	const c = '4915112340017';
+	await contact(c);
+	const keyFile = path.join(tmpDir('walink-key-'), 'session.key');
+	fs.writeFileSync(keyFile, 'a-test-key-of-more-than-16-bytes', { mode: 0o600 });
+	let w = await paired({ allow: [c], extra: { '--session-key-file': keyFile } });
+	await send(c, w, 'sealed one');
+	await waitInbox(c, 1, w);
+	const dir = path.join(w.dataDir, 'whatsapp-session', 'session-default');
+	const sessions = fs.readdirSync(dir).filter((f) => f.startsWith('ss-'));
+	assert.ok(sessions.length >= 1, 'a session blob');
+	for (const f of [...sessions, 'lid-map'].filter((f) => fs.existsSync(path.join(dir, f))))
+		assert.equal(fs.readFileSync(path.join(dir, f)).subarray(0, 8).toString(), 'WLSEAL1\n',
+		    `${f} is sealed (store/seal.h)`);
+	await w.kill9();
+	w = await restart(w);
+	await send(c, w, 'sealed two');
+	const box = await waitInbox(c, 2, w);
+	assert.equal(box[1].text, 'sealed two');
+	assert.doesNotMatch(w.output(), /cannot decrypt/);
+});
+
 test('--hook-max 1: hooks run one at a time and every message is answered', async () => {
 	const c = '4915112340014';
 	await contact(c);
