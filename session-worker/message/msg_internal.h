@@ -35,6 +35,10 @@ struct creds;
  * changed size. */
 #define MSG_LID_MISS_MAX	64
 #define MSG_LID_MISS_MS		60000
+/* One auto-reply per sender in this window: two bots auto-replying to
+ * each other must not loop, and a flood must not make us a spammer. */
+#define MSG_AUTO_REPLY_MS	(10 * 60 * 1000)
+#define MSG_AUTO_REPLY_SLOTS	128
 /* Retry receipts we send per message id (WhatsApp stops after 5). */
 #define MSG_RETRY_MAX		5
 
@@ -79,6 +83,11 @@ struct lid_miss {
 	size_t		 wl_count;
 };
 
+struct auto_replied {
+	char		 chat[MSG_JID_MAX];
+	uint64_t	 at_ms;
+};
+
 struct retry_count {
 	char		 id[MSG_IQ_ID_MAX];
 	uint32_t	 n;
@@ -100,6 +109,8 @@ struct msg {
 	uint64_t		 lid_deadline_ms;
 	struct lid_miss		 lid_miss[MSG_LID_MISS_MAX];
 	size_t			 lid_miss_next;
+	struct auto_replied	 auto_replied[MSG_AUTO_REPLY_SLOTS];
+	size_t			 auto_replied_next;
 	struct retry_count	 retries[MSG_SENT_MAX];
 	size_t			 retry_next;
 	uint32_t		 iq_next;

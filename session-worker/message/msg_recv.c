@@ -193,6 +193,20 @@ send_retry(struct msg *m, const struct bn_node *msg)
 		log_info("message %s: asked the sender to retry (%u)", id, n);
 }
 
+/* Our own account's LID (creds me_lid "lid:device@lid"). */
+static bool
+own_lid(struct msg *m, const char *user)
+{
+	const struct creds *c = msg_creds(m);
+	char me[MSG_JID_MAX];
+	uint32_t dev;
+	bool lid;
+
+	return c != NULL && c->me_lid[0] != '\0' &&
+	    msg_jid_split(c->me_lid, me, sizeof(me), &dev, &lid) == 0 &&
+	    strcmp(me, user) == 0;
+}
+
 /* Who sent it, as a phone number when it can be known (protocol-notes §9). */
 static int
 identify(struct msg *m, const struct bn_node *n, struct sender *s)
@@ -222,6 +236,8 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 	else if ((mapped = msg_lid_phone(m, s->user)) != NULL)
 		snprintf(s->phone, sizeof(s->phone), "%s", mapped);
 	msg_own_phone(m, own);
+	if (s->phone[0] == '\0' && s->lid && own_lid(m, s->user))
+		snprintf(s->phone, sizeof(s->phone), "%s", own);
 	s->own = own[0] != '\0' && strcmp(own, s->phone) == 0;
 	/* Sessions are keyed by number, so a contact moving to LID keeps its own. */
 	if (s->phone[0] != '\0')
@@ -229,6 +245,26 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 	else
 		snprintf(s->name, sizeof(s->name), "%s@lid", s->user);
 	return 0;
+}
+
+/* True (and noted) when chat has had no auto-reply within the window. */
+static bool
+auto_reply_due(struct msg *m, const char *chat)
+{
+	uint64_t now = msg_mono_ms();
+	struct auto_replied *a = NULL;
+	size_t i;
+
+	for (i = 0; i < MSG_AUTO_REPLY_SLOTS && a == NULL; i++)
+		if (strcmp(m->auto_replied[i].chat, chat) == 0)
+			a = &m->auto_replied[i];
+	if (a != NULL && now - a->at_ms < MSG_AUTO_REPLY_MS)
+		return false;
+	if (a == NULL)
+		a = &m->auto_replied[m->auto_replied_next++ % MSG_AUTO_REPLY_SLOTS];
+	snprintf(a->chat, sizeof(a->chat), "%s", chat);
+	a->at_ms = now;
+	return true;
 }
 
 static void
@@ -241,7 +277,7 @@ refuse(struct msg *m, const struct bn_node *n, const struct sender *s,
 	    s->phone[0] ? s->phone : s->jid, reason);
 	msg_publish(m, false, s->phone[0] ? s->phone : s->jid, id, reason,
 	    t != NULL ? strtoull(t, NULL, 10) : 0);
-	if (m->cfg.auto_reply[0] != '\0' && !s->group &&
+	if (m->cfg.auto_reply[0] != '\0' && !s->group && auto_reply_due(m, s->chat) &&
 	    msg_send_text(m, s->chat, m->cfg.auto_reply) < 0)
 		log_warnx("message %s: could not send the auto-reply", id);
 }

@@ -179,6 +179,10 @@ test('--auto-reply: a refused contact gets exactly the configured text', async (
 	await send(c, w, 'hi?');
 	const box = await waitInbox(c, 1, w);
 	assert.equal(box[0].text, 'Sorry, this bot is private.');
+	// a second message soon after gets no second auto-reply (no bot-to-bot loops)
+	await send(c, w, 'hello??');
+	await waitFor(() => (w.output().match(/refused: not whitelisted/g) || []).length === 2,
+	    10000, 'the second refusal');
 	await sleep(500);
 	assert.equal((await inbox(c)).length, 1, 'one auto-reply');
 	assert.equal(hookRuns(w).length, 0);
