@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -90,4 +91,56 @@ hook_url_parse(const char *url, char host[256], char port[8], const char **path)
 	}
 	*path = *end != '\0' ? end : "/";
 	return 0;
+}
+
+/* Decodes a chunked body in place; returns its length or -EBADMSG. */
+static long
+unchunk(char *p, size_t len)
+{
+	size_t in = 0, out = 0;
+
+	for (;;) {
+		char *end;
+		unsigned long n = strtoul(p + in, &end, 16);
+		char *crlf = memmem(p + in, len - in, "\r\n", 2);
+
+		if (crlf == NULL || end == p + in)
+			return -EBADMSG;
+		in = (size_t)(crlf - p) + 2;
+		if (n == 0)
+			return (long)out;
+		if (n > len - in)
+			return -EBADMSG;
+		memmove(p + out, p + in, n);
+		out += n;
+		in += n + 2;
+		if (in > len)
+			return -EBADMSG;
+	}
+}
+
+int
+hook_http_parse(char *buf, size_t len, char **body, size_t *body_len)
+{
+	char *hdr_end, *end;
+	long status, blen;
+
+	if (len > HOOK_HTTP_MAX || len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
+	    memchr(buf, '\0', len) != NULL)
+		return -EBADMSG;
+	buf[len] = '\0';
+	if ((hdr_end = strstr(buf, "\r\n\r\n")) == NULL)
+		return -EBADMSG;
+	status = strtol(buf + 9, &end, 10);
+	if (end != buf + 12 || status < 100 || status > 999)
+		return -EBADMSG;
+	*hdr_end = '\0';
+	hdr_end += 4;
+	blen = (long)(len - (size_t)(hdr_end - buf));
+	if (strcasestr(buf, "\r\ntransfer-encoding: chunked") != NULL &&
+	    (blen = unchunk(hdr_end, (size_t)blen)) < 0)
+		return -EBADMSG;
+	*body = hdr_end;
+	*body_len = (size_t)blen;
+	return (int)status;
 }
