@@ -265,6 +265,10 @@ check_settings(struct worker *w)
 		log_error(rc, "IPC URL");
 		return rc;
 	}
+	if (strlen(w->s.auto_reply) > MSG_AUTO_REPLY_MAX) {
+		log_errorx("--auto-reply: at most %d bytes", MSG_AUTO_REPLY_MAX);
+		return -EINVAL;
+	}
 	if (w->s.hook_url[0] != '\0') {
 		char host[256], port[8];
 		const char *path;

@@ -21,6 +21,9 @@ struct whitelist;
 struct worker_ipc;
 struct bn_node;
 
+/* The auto-reply is one short notice, not a bot. */
+#define MSG_AUTO_REPLY_MAX	1023
+
 struct msg_cfg {
 	struct lws_context	*cx;
 	struct store		*st;

@@ -95,7 +95,7 @@ struct retry_count {
 
 struct msg {
 	struct msg_cfg		 cfg;
-	char			 auto_reply[1024];
+	char			 auto_reply[MSG_AUTO_REPLY_MAX + 1];
 	struct link		*link;
 	struct hook		*hook;
 	struct sig		*sig;
