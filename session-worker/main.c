@@ -27,6 +27,7 @@
 #include "ipc/worker_ipc.h"
 #include "link/link.h"
 #include "log.h"
+#include "message/msg.h"
 #include "noise/noise.h"
 #include "qr_text.h"
 #include "store/store.h"
@@ -58,6 +59,11 @@ struct settings {
 	const char	*log_format;
 	const char	*session_key_file;
 	const char	*test_ca_file;
+	const char	*hook_cmd;
+	const char	*hook_url;
+	uint64_t	 hook_timeout_ms;
+	uint64_t	 hook_max;
+	const char	*auto_reply;
 	bool		 qr_terminal;
 	bool		 check;
 };
@@ -109,6 +115,17 @@ static const struct cfg_opt options[] = {
 	  "Seal session files at rest with a key from this file (0600, >= 16 bytes)." },
 	{ "test-ca-file", "WA_TEST_CA_FILE", CFG_STR, S(test_ca_file), "", 0, 0,
 	  "Trust only this CA for wss:// (local TLS tests)." },
+	{ "hook-cmd", "WA_HOOK_CMD", CFG_STR, S(hook_cmd), "", 0, 0,
+	  "Bot hook: /bin/sh -c CMD per accepted text, the message as JSON on "
+	  "stdin ({from, pushName, id, text, timestamp}); its output is the reply." },
+	{ "hook-url", "WA_HOOK_URL", CFG_STR, S(hook_url), "", 0, 0,
+	  "Bot hook: POST the same JSON to this http:// URL; a 2xx body is the reply." },
+	{ "hook-timeout", "WA_HOOK_TIMEOUT", CFG_MS, S(hook_timeout_ms), "30s", 100, HOUR,
+	  "A hook still running after this is killed (no reply)." },
+	{ "hook-max", "WA_HOOK_MAX", CFG_UINT, S(hook_max), "4", 1, 256,
+	  "Hooks running at once; more messages wait (up to 64)." },
+	{ "auto-reply", "WA_AUTO_REPLY", CFG_STR, S(auto_reply), "", 0, 0,
+	  "Text sent to senders outside the whitelist (default: none)." },
 	{ "qr-terminal", "WA_QR_TERMINAL", CFG_BOOL, S(qr_terminal), NULL, 0, 0,
 	  "Draw each QR on stdout (default: on when stdout is a terminal)." },
 	{ "check", NULL, CFG_BOOL, S(check), "no", 0, 0,
@@ -123,6 +140,7 @@ struct worker {
 	struct whitelist	*wl;
 	struct worker_ipc	*ipc;
 	struct link		*link;
+	struct msg		*msg;
 	struct seal_key		*key;
 	uint8_t			 root[NOISE_KEY_LEN];
 	bool			 custom_root;
@@ -236,6 +254,25 @@ check_settings(struct worker *w)
 	    (rc = ipc_url_check(w->events_url)) < 0) {
 		log_error(rc, "IPC URL");
 		return rc;
+	}
+	if (strlen(w->s.auto_reply) > MSG_AUTO_REPLY_MAX) {
+		log_errorx("--auto-reply: at most %d bytes", MSG_AUTO_REPLY_MAX);
+		return -EINVAL;
+	}
+	if (w->s.hook_url[0] != '\0') {
+		char host[256], port[8];
+		const char *path;
+
+		if (w->s.hook_cmd[0] != '\0') {
+			log_errorx("--hook-cmd and --hook-url: choose one");
+			return -EINVAL;
+		}
+		if (strlen(w->s.hook_url) >= HOOK_URL_MAX ||
+		    hook_url_parse(w->s.hook_url, host, port, &path) < 0) {
+			log_errorx("--hook-url '%s': expected http://HOST[:PORT]/PATH "
+			    "(plain HTTP, e.g. a local bot)", w->s.hook_url);
+			return -EINVAL;
+		}
 	}
 	if ((rc = load_trust_root(w)) < 0 || (rc = load_session_key(w)) < 0)
 		return rc;
@@ -390,15 +427,25 @@ ev_qr(void *arg, const struct link_view *v)
 	}
 }
 
+static void
+ev_stanza(void *arg, const struct bn_node *n)
+{
+	struct worker *w = arg;
+
+	if (w->msg != NULL)
+		msg_on_stanza(w->msg, n);
+}
+
 static int
 setup_loop(struct worker *w)
 {
 	/* lws keeps a pointer to the list: it must live as long as the loop. */
-	static struct lws_protocols protocols[3];
+	static struct lws_protocols protocols[4];
 	struct link_events ev = {
 		.state = ev_state, .heartbeat = ev_heartbeat, .qr = ev_qr,
-		.qr_expired = ev_qr_expired, .arg = w,
+		.qr_expired = ev_qr_expired, .stanza = ev_stanza, .arg = w,
 	};
+	struct msg_cfg mc;
 	struct link_cfg lc;
 	int fds[WORKER_IPC_FDS_MAX], n, i, rc, dupfd;
 
@@ -406,6 +453,7 @@ setup_loop(struct worker *w)
 		return -errno;
 	protocols[0] = *ws_client_protocol();
 	protocols[1] = fd_protocol;
+	protocols[2] = *hook_protocol();
 	if ((rc = ws_context_new_with(w->s.test_ca_file[0] ? w->s.test_ca_file :
 	    NULL, protocols, w, &w->cx)) < 0) {
 		log_error(rc, "cannot set up the network loop");
@@ -417,6 +465,22 @@ setup_loop(struct worker *w)
 		    w->events_url);
 		return rc;
 	}
+	memset(&mc, 0, sizeof(mc));
+	mc.cx = w->cx;
+	mc.st = w->st;
+	mc.wl = w->wl;
+	mc.ipc = w->ipc;
+	mc.hook.cmd = w->s.hook_cmd;
+	mc.hook.url = w->s.hook_url;
+	mc.hook.timeout_ms = w->s.hook_timeout_ms;
+	mc.hook.max = (uint32_t)w->s.hook_max;
+	mc.auto_reply = w->s.auto_reply;
+	if ((rc = msg_new(&mc, &w->msg)) < 0) {
+		log_error(rc, "cannot set up messaging (--hook-url must be http://HOST[:PORT]/PATH)");
+		return rc;
+	}
+	if (w->s.hook_cmd[0] == '\0' && w->s.hook_url[0] == '\0')
+		log_warnx("no --hook-cmd or --hook-url: whitelisted messages get no reply");
 	memset(&lc, 0, sizeof(lc));
 	lc.url = w->s.url;
 	lc.origin = w->s.origin;
@@ -434,6 +498,7 @@ setup_loop(struct worker *w)
 	lc.qr_next_ms = w->s.qr_next_ms;
 	if ((rc = link_new(w->cx, &lc, w->st, &ev, &w->link)) < 0)
 		return rc;
+	msg_attach_link(w->msg, w->link);
 	worker_ipc_attach(w->ipc, &worker_ipc_link_ops, w->link);
 	if ((rc = watch_fd(w, w->sig_pipe[0])) < 0)
 		return rc;
@@ -467,6 +532,7 @@ static void
 cleanup(struct worker *w)
 {
 	link_free(w->link);
+	msg_free(w->msg);	/* kills running hooks; their pipes close with the loop */
 	worker_ipc_close(w->ipc);
 	ws_context_free(w->cx);
 	whitelist_free(w->wl);

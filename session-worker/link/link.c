@@ -188,6 +188,12 @@ out_free:
 	return rc;
 }
 
+const struct creds *
+link_creds(const struct link *l)
+{
+	return l->creds;
+}
+
 int
 link_send_node(struct link *l, const struct bn_node *n)
 {

@@ -21,6 +21,7 @@
 struct lws_context;
 struct store;
 struct bn_node;
+struct creds;
 
 #define LINK_QR_MAX		512	/* ref + three base64 keys + platform */
 #define LINK_DETAIL_MAX		192
@@ -74,7 +75,11 @@ struct link_events {
 	void	(*heartbeat)(void *arg, const struct link_view *);
 	void	(*qr)(void *arg, const struct link_view *);	/* new ref shown */
 	void	(*qr_expired)(void *arg, const struct link_view *);	/* rounds paused */
-	/* Every message/receipt/notification stanza after login (messages issue). */
+	/*
+	 * Every message/receipt/notification stanza after login (the link
+	 * acks it once this returns), and every iq result or error the link
+	 * did not ask for itself (the message module's usync and key fetches).
+	 */
 	void	(*stanza)(void *arg, const struct bn_node *);
 	void	*arg;
 };
@@ -101,6 +106,9 @@ void	link_get_view(const struct link *, struct link_view *);
 int	link_request_restart(struct link *);	/* reconnect now; leaves stop states */
 int	link_request_logout(struct link *);	/* unlink, archive, new QR */
 int	link_request_new_qr(struct link *);	/* resume paused pairing */
+
+/* The credentials the link holds (borrowed; NULL before link_start). */
+const struct creds *link_creds(const struct link *);
 
 /* Sends a stanza on the logged-in link: -ENOTCONN before <success>. */
 int	link_send_node(struct link *, const struct bn_node *);

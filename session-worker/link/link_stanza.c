@@ -212,6 +212,8 @@ on_iq(struct link *l, const struct bn_node *iq)
 		else if (strcmp(id, l->prekey_count_id) == 0 ||
 		    strcmp(id, l->prekey_upload_id) == 0)
 			return link_prekeys_on_result(l, iq);
+		else if (l->ev.stanza != NULL && l->logged_in)
+			l->ev.stanza(l->ev.arg, iq);
 		return 0;
 	}
 	if (strcmp(type, "get") == 0 && attr_is(iq, "xmlns", "urn:xmpp:ping"))

@@ -1,0 +1,100 @@
+/*
+ * hook.h: the bot hook (DESIGN.md "Processes": the worker owns it). Each
+ * accepted text runs the operator's command (/bin/sh -c CMD, the message
+ * as JSON on stdin) or POSTs the same JSON to a URL; what comes back
+ * (trimmed, at most HOOK_REPLY_MAX) is the reply. Children are forked
+ * with pipes adopted on the worker's lws loop: the loop never waits on a
+ * hook (STYLE.md rule 9). A hook past its timeout is killed with its
+ * whole process group; at most cfg.max run at once, HOOK_QUEUE_MAX more
+ * wait. Message text never reaches a log line.
+ */
+#ifndef WALINK_HOOK_H
+#define WALINK_HOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lws_context;
+struct lws_protocols;
+
+/* The bound on a reply: 64 KiB after trimming. */
+#define HOOK_REPLY_MAX		(64u * 1024)
+/* Messages waiting for a free slot; past this they get no hook run. */
+#define HOOK_QUEUE_MAX		64
+/* A tag the caller gets back with the result (the chat to reply to). */
+#define HOOK_TAG_MAX		128
+#define HOOK_URL_MAX		1024
+
+struct hook_cfg {
+	const char	*cmd;		/* "" or NULL: none */
+	const char	*url;		/* http://host[:port]/path; "" or NULL: none */
+	uint64_t	 timeout_ms;	/* default 30 s */
+	uint32_t	 max;		/* concurrent runs, default 4 */
+};
+
+struct hook_input {
+	const char	*from;		/* phone digits */
+	const char	*push_name;	/* may be NULL */
+	const char	*id;
+	const char	*text;
+	uint64_t	 timestamp;	/* Unix seconds */
+};
+
+enum hook_status {
+	HOOK_OK,		/* exit 0 (or HTTP 2xx): reply holds the output */
+	HOOK_FAILED,		/* non-zero exit, signal, HTTP error */
+	HOOK_TIMEOUT,		/* killed at the timeout */
+	HOOK_ERROR,		/* could not start */
+};
+
+/*
+ * Called from the loop when a run ends: reply (trimmed, not
+ * NUL-terminated, may be empty) is valid during the call only. code is
+ * the exit status, the signal number for a signal, or the HTTP status.
+ */
+typedef void hook_done_fn(void *arg, const char *tag, enum hook_status,
+    int code, const char *reply, size_t len);
+
+struct hook;
+
+/* -EINVAL for a URL that is not plain http:// (checked at start-up). */
+int	hook_new(struct lws_context *, const struct hook_cfg *, hook_done_fn *,
+	    void *arg, struct hook **out);
+/* Kills what still runs and reaps it. NULL-safe. Call while the lws
+ * context still exists (it cancels timers); the pipes it leaves close
+ * with the context. */
+void	hook_free(struct hook *);
+bool	hook_enabled(const struct hook *);
+
+/* Starts or queues a run. -EBUSY when the queue is full. */
+int	hook_run(struct hook *, const struct hook_input *, const char *tag);
+
+/* The lws protocol the hook's pipes are adopted under (main.c lists it). */
+const struct lws_protocols *hook_protocol(void);
+
+/* hook_json.c (pure, unit tested) */
+/* {"from","pushName","id","text","timestamp"} as UTF-8 JSON (pushName null
+ * when unknown); *out malloc'd. -EINVAL for text that is not UTF-8. */
+int	hook_json_input(const struct hook_input *, char **out, size_t *len);
+/* The reply inside buf: leading and trailing whitespace cut, then cut to
+ * HOOK_REPLY_MAX at a UTF-8 character boundary. */
+void	hook_reply_trim(const char *buf, size_t len, size_t *start, size_t *n);
+/* Splits http://host[:port]/path: 0 or -EINVAL. */
+int	hook_url_parse(const char *url, char host[256], char port[8],
+	    const char **path);
+
+/* What a --hook-url answer may take (a reply is cut to 64 KiB anyway;
+ * headers and chunk framing need little more). */
+#define HOOK_HTTP_MAX	(HOOK_REPLY_MAX * 2 + 16384)
+/*
+ * Parses an HTTP/1.x answer of len bytes in buf (which has room for
+ * len + 1: a NUL is written): returns the status (100-999) with the body
+ * (de-chunked in place) in *body, or -EBADMSG.
+ */
+int	hook_http_parse(char *buf, size_t len, char **body, size_t *body_len);
+
+/* hook_http.c: the blocking POST a forked child makes (never the loop). */
+int	hook_http_post(const char *url, const char *body, size_t len, int out_fd);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * hook_json.c: what the hook reads and what we take back from it. Pure:
+ * no I/O, no logging.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "hook.h"
+
+int
+hook_json_input(const struct hook_input *in, char **out, size_t *len)
+{
+	json_t *o;
+	char *s;
+
+	if (in->from == NULL || in->id == NULL || in->text == NULL)
+		return -EINVAL;
+	o = json_pack("{s:s, s:s?, s:s, s:s, s:I}", "from", in->from,
+	    "pushName", in->push_name, "id", in->id, "text", in->text,
+	    "timestamp", (json_int_t)in->timestamp);
+	if (o == NULL)
+		return -EINVAL;	/* not valid UTF-8 */
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s == NULL)
+		return -ENOMEM;
+	*out = s;
+	*len = strlen(s);
+	return 0;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	    c == '\f';
+}
+
+void
+hook_reply_trim(const char *buf, size_t len, size_t *start, size_t *n)
+{
+	size_t a = 0, b = len;
+
+	while (a < b && is_space(buf[a]))
+		a++;
+	while (b > a && is_space(buf[b - 1]))
+		b--;
+	if (b - a > HOOK_REPLY_MAX) {
+		b = a + HOOK_REPLY_MAX;
+		/* never end inside a UTF-8 sequence: back off continuation bytes */
+		while (b > a && ((unsigned char)buf[b] & 0xc0) == 0x80)
+			b--;
+	}
+	*start = a;
+	*n = b - a;
+}
+
+int
+hook_url_parse(const char *url, char host[256], char port[8], const char **path)
+{
+	const char *h, *end, *colon;
+	size_t hl;
+
+	if (strncmp(url, "http://", 7) != 0)
+		return -EINVAL;
+	h = url + 7;
+	end = h + strcspn(h, "/");
+	colon = memchr(h, ':', (size_t)(end - h));
+	hl = (size_t)((colon != NULL ? colon : end) - h);
+	if (hl == 0 || hl >= 256)
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (colon != NULL) {
+		size_t pl = (size_t)(end - colon - 1), i;
+
+		if (pl == 0 || pl > 5)
+			return -EINVAL;
+		for (i = 0; i < pl; i++)
+			if (colon[1 + i] < '0' || colon[1 + i] > '9')
+				return -EINVAL;
+		memcpy(port, colon + 1, pl);
+		port[pl] = '\0';
+	} else {
+		snprintf(port, 8, "80");
+	}
+	*path = *end != '\0' ? end : "/";
+	return 0;
+}
+
+/* Decodes a chunked body in place; returns its length or -EBADMSG. */
+static long
+unchunk(char *p, size_t len)
+{
+	size_t in = 0, out = 0;
+
+	for (;;) {
+		char *end;
+		unsigned long n = strtoul(p + in, &end, 16);
+		char *crlf = memmem(p + in, len - in, "\r\n", 2);
+
+		if (crlf == NULL || end == p + in)
+			return -EBADMSG;
+		in = (size_t)(crlf - p) + 2;
+		if (n == 0)
+			return (long)out;
+		if (n > len - in)
+			return -EBADMSG;
+		memmove(p + out, p + in, n);
+		out += n;
+		in += n + 2;
+		if (in > len)
+			return -EBADMSG;
+	}
+}
+
+int
+hook_http_parse(char *buf, size_t len, char **body, size_t *body_len)
+{
+	char *hdr_end, *end;
+	long status, blen;
+
+	if (len > HOOK_HTTP_MAX || len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
+	    memchr(buf, '\0', len) != NULL)
+		return -EBADMSG;
+	buf[len] = '\0';
+	if ((hdr_end = strstr(buf, "\r\n\r\n")) == NULL)
+		return -EBADMSG;
+	status = strtol(buf + 9, &end, 10);
+	if (end != buf + 12 || status < 100 || status > 999)
+		return -EBADMSG;
+	*hdr_end = '\0';
+	hdr_end += 4;
+	blen = (long)(len - (size_t)(hdr_end - buf));
+	if (strcasestr(buf, "\r\ntransfer-encoding: chunked") != NULL &&
+	    (blen = unchunk(hdr_end, (size_t)blen)) < 0)
+		return -EBADMSG;
+	*body = hdr_end;
+	*body_len = (size_t)blen;
+	return (int)status;
+}

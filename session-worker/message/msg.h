@@ -1,0 +1,51 @@
+/*
+ * msg.h: 1:1 messages (protocol-notes §8, §9): receive and decrypt,
+ * whitelist every sender first (LIDs mapped to phone numbers, fail
+ * closed), report accepted/refused over IPC (metadata only), run the bot
+ * hook and send its reply to every device of the sender and to our own
+ * other devices. Everything runs on the worker's loop: stanzas arrive
+ * through link_events.stanza, iqs go out with link_send_node, hooks run
+ * beside the loop (hook.h). Message text is never logged.
+ */
+#ifndef WALINK_MSG_H
+#define WALINK_MSG_H
+
+#include <stdint.h>
+
+#include "hook/hook.h"
+
+struct lws_context;
+struct link;
+struct store;
+struct whitelist;
+struct worker_ipc;
+struct bn_node;
+
+/* The auto-reply is one short notice, not a bot. */
+#define MSG_AUTO_REPLY_MAX	1023
+
+struct msg_cfg {
+	struct lws_context	*cx;
+	struct store		*st;
+	struct whitelist	*wl;
+	struct worker_ipc	*ipc;		/* may be NULL (tests) */
+	struct hook_cfg		 hook;
+	const char		*auto_reply;	/* to refused senders; NULL or "": none */
+};
+
+struct msg;
+
+/* Loads the LID map; -EINVAL for a bad hook URL. */
+int	msg_new(const struct msg_cfg *, struct msg **out);
+/* The link exists after msg (its events point here): attach it next. */
+void	msg_attach_link(struct msg *, struct link *);
+/* NULL-safe; before the lws context is destroyed (hook.h). */
+void	msg_free(struct msg *);
+
+/* link_events.stanza */
+void	msg_on_stanza(void *msg, const struct bn_node *);
+
+/* Sends text to a chat (user jid) on every device, ours included. */
+int	msg_send_text(struct msg *, const char *chat_jid, const char *text);
+
+#endif

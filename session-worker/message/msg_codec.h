@@ -1,0 +1,67 @@
+/*
+ * msg_codec.h: the pure parts of 1:1 messaging (protocol-notes §8):
+ * random padding, the Message protobuf in and out, message ids. No I/O,
+ * no logging; unit tested in tests/unit/test_msg_codec.c.
+ */
+#ifndef WALINK_MSG_CODEC_H
+#define WALINK_MSG_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* WhatsApp clients pad with n bytes of value n, 1 <= n <= 16 (§8). */
+#define MSG_PAD_MAX		16
+/* Longest text accepted or sent: WhatsApp's 65,536-character limit in
+ * UTF-8 (up to 4 bytes each) is 256 KiB. */
+#define MSG_TEXT_MAX		(256u * 1024)
+/* A message id: "3EB0" + 16 upper-case hex digits (Baileys, WA Web). */
+#define MSG_ID_LEN		20
+#define MSG_TYPE_NAME_MAX	48
+
+/*
+ * Strips the padding in place: *len shrinks by the last byte's value.
+ * -EBADMSG when that value is 0, above MSG_PAD_MAX or above *len.
+ */
+int	msg_unpad(const uint8_t *buf, size_t *len);
+/* Appends 1..16 random padding bytes: *out malloc'd. */
+int	msg_pad(const uint8_t *buf, size_t len, uint8_t **out, size_t *out_len);
+
+enum msg_kind {
+	MSG_KIND_TEXT,		/* conversation or extendedTextMessage.text */
+	MSG_KIND_SKDM_ONLY,	/* only a group sender key (and context info) */
+	MSG_KIND_PROTOCOL,	/* protocolMessage: revokes, history sync, keys */
+	MSG_KIND_DEVICE_SENT,	/* our own other device's copy */
+	MSG_KIND_UNSUPPORTED,	/* media, reactions, ...: type says which */
+};
+
+struct msg_content {
+	enum msg_kind	 kind;
+	char		*text;			/* TEXT and DEVICE_SENT: malloc'd UTF-8 */
+	char		 type[MSG_TYPE_NAME_MAX];	/* "conversation", "imageMessage", "field 99" */
+	/* senderKeyDistributionMessage, when present (any kind). */
+	char		*skdm_group;		/* malloc'd */
+	uint8_t		*skdm;			/* malloc'd */
+	size_t		 skdm_len;
+};
+
+/*
+ * Decodes an unpadded Message. -EBADMSG when it is not a Message
+ * protobuf, -EMSGSIZE when the text passes MSG_TEXT_MAX or holds a NUL.
+ * On success *c owns what it points to: msg_content_fini() frees it.
+ */
+int	msg_decode(const uint8_t *, size_t, struct msg_content *c);
+void	msg_content_fini(struct msg_content *);
+
+/*
+ * Encodes Message{conversation: text}, or with dest set
+ * Message{deviceSentMessage{destinationJid: dest, message{conversation}}}
+ * for our own other devices (§8). Not padded. *out malloc'd.
+ */
+int	msg_encode_text(const char *text, const char *dest, uint8_t **out,
+	    size_t *len);
+
+/* A new message id, NUL-terminated. */
+void	msg_new_id(char out[MSG_ID_LEN + 1]);
+
+#endif

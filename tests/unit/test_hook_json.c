@@ -1,0 +1,244 @@
+/*
+ * test_hook_json: the hook's JSON input, reply trimming to 64 KiB at a
+ * UTF-8 boundary, --hook-url parsing and the URL hook's answer parser.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "hook/hook.h"
+
+static void
+test_hook_json_has_the_five_fields(void **state)
+{
+	struct hook_input in = { .from = "4915112340001", .push_name = "Ann",
+	    .id = "3EB0AA", .text = "hi \"there\"\n😀 مرحبا", .timestamp = 1700000000 };
+	json_t *o;
+	char *s;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(hook_json_input(&in, &s, &len), 0);
+	assert_non_null(o = json_loadb(s, len, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(o, "from")), in.from);
+	assert_string_equal(json_string_value(json_object_get(o, "pushName")), "Ann");
+	assert_string_equal(json_string_value(json_object_get(o, "id")), in.id);
+	assert_string_equal(json_string_value(json_object_get(o, "text")), in.text);
+	assert_int_equal(json_integer_value(json_object_get(o, "timestamp")), 1700000000);
+	assert_int_equal(json_object_size(o), 5);
+	json_decref(o);
+	free(s);
+}
+
+static void
+test_hook_json_gives_null_for_a_missing_push_name(void **state)
+{
+	struct hook_input in = { .from = "4915112340001", .id = "1", .text = "x" };
+	json_t *o;
+	char *s;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(hook_json_input(&in, &s, &len), 0);
+	assert_non_null(o = json_loadb(s, len, 0, NULL));
+	assert_true(json_is_null(json_object_get(o, "pushName")));
+	json_decref(o);
+	free(s);
+}
+
+static void
+test_hook_json_refuses_invalid_utf8(void **state)
+{
+	struct hook_input in = { .from = "4915112340001", .id = "1", .text = "\xff\xfe" };
+	char *s;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(hook_json_input(&in, &s, &len), -EINVAL);
+}
+
+static void
+test_hook_reply_trim_cuts_whitespace(void **state)
+{
+	static const char r[] = " \n\t reply text \r\n";
+	size_t a, n;
+
+	(void)state;
+	hook_reply_trim(r, strlen(r), &a, &n);
+	assert_int_equal(n, strlen("reply text"));
+	assert_memory_equal(r + a, "reply text", n);
+	hook_reply_trim("  \n", 3, &a, &n);
+	assert_int_equal(n, 0);
+	hook_reply_trim("", 0, &a, &n);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_hook_reply_trim_keeps_exactly_the_maximum(void **state)
+{
+	char *b = malloc(HOOK_REPLY_MAX + 1);
+	size_t a, n;
+
+	(void)state;
+	memset(b, 'a', HOOK_REPLY_MAX + 1);
+	hook_reply_trim(b, HOOK_REPLY_MAX, &a, &n);
+	assert_int_equal(n, HOOK_REPLY_MAX);
+	hook_reply_trim(b, HOOK_REPLY_MAX + 1, &a, &n);	/* maximum + 1 */
+	assert_int_equal(n, HOOK_REPLY_MAX);
+	free(b);
+}
+
+static void
+test_hook_reply_trim_never_splits_a_character(void **state)
+{
+	char *b = malloc(HOOK_REPLY_MAX + 8);
+	size_t a, n;
+
+	(void)state;
+	memset(b, 'a', HOOK_REPLY_MAX + 8);
+	/* a 4-byte emoji straddling the limit */
+	memcpy(b + HOOK_REPLY_MAX - 2, "\xf0\x9f\x98\x80", 4);
+	hook_reply_trim(b, HOOK_REPLY_MAX + 8, &a, &n);
+	assert_int_equal(n, HOOK_REPLY_MAX - 2);
+	free(b);
+}
+
+static void
+test_hook_url_parse_splits_host_port_path(void **state)
+{
+	char host[256], port[8];
+	const char *path;
+
+	(void)state;
+	assert_int_equal(hook_url_parse("http://127.0.0.1:8080/bot?x=1", host, port,
+	    &path), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_string_equal(port, "8080");
+	assert_string_equal(path, "/bot?x=1");
+	assert_int_equal(hook_url_parse("http://bot", host, port, &path), 0);
+	assert_string_equal(port, "80");
+	assert_string_equal(path, "/");
+}
+
+static void
+test_hook_url_parse_refuses_https_and_bad_ports(void **state)
+{
+	char host[256], port[8];
+	const char *path;
+
+	(void)state;
+	assert_int_equal(hook_url_parse("https://bot/", host, port, &path), -EINVAL);
+	assert_int_equal(hook_url_parse("http://:80/", host, port, &path), -EINVAL);
+	assert_int_equal(hook_url_parse("http://bot:/", host, port, &path), -EINVAL);
+	assert_int_equal(hook_url_parse("http://bot:123456/", host, port, &path), -EINVAL);
+	assert_int_equal(hook_url_parse("http://bot:8a/", host, port, &path), -EINVAL);
+}
+
+/* hook_http_parse needs a writable copy with room for the NUL. */
+static int
+parse(const char *answer, char **body, size_t *len, char **copy)
+{
+	size_t n = strlen(answer);
+
+	*copy = malloc(n + 1);
+	memcpy(*copy, answer, n);
+	return hook_http_parse(*copy, n, body, len);
+}
+
+static void
+test_hook_http_parse_reads_status_and_body(void **state)
+{
+	char *copy, *body;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+	    &body, &len, &copy), 200);
+	assert_int_equal(len, 5);
+	assert_memory_equal(body, "hello", 5);
+	free(copy);
+	assert_int_equal(parse("HTTP/1.0 204 No Content\r\n\r\n", &body, &len,
+	    &copy), 204);
+	assert_int_equal(len, 0);
+	free(copy);
+}
+
+static void
+test_hook_http_parse_decodes_chunks(void **state)
+{
+	char *copy, *body;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "6\r\necho: \r\n3;x=y\r\nABC\r\n0\r\n\r\n", &body, &len, &copy), 200);
+	assert_int_equal(len, 9);
+	assert_memory_equal(body, "echo: ABC", 9);
+	free(copy);
+}
+
+static void
+test_hook_http_parse_refuses_bad_answers(void **state)
+{
+	static const char *bad[] = {
+		"", "HTTP/1.1 200 OK\r\n", "SMTP ready\r\n\r\n",
+		"HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 099 Low\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nff\r\nshort",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+	};
+	char *copy, *body;
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &body, &len, &copy), -EBADMSG);
+		free(copy);
+	}
+}
+
+static void
+test_hook_http_parse_refuses_past_the_maximum(void **state)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\n\r\n";
+	char *b = malloc(HOOK_HTTP_MAX + 2), *body;
+	size_t len;
+
+	(void)state;
+	memset(b, 'x', HOOK_HTTP_MAX + 1);
+	memcpy(b, head, sizeof(head) - 1);
+	assert_int_equal(hook_http_parse(b, HOOK_HTTP_MAX, &body, &len), 200);
+	assert_int_equal(len, HOOK_HTTP_MAX - (sizeof(head) - 1));
+	memset(b, 'x', HOOK_HTTP_MAX + 1);
+	memcpy(b, head, sizeof(head) - 1);
+	assert_int_equal(hook_http_parse(b, HOOK_HTTP_MAX + 1, &body, &len), -EBADMSG);
+	free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hook_json_has_the_five_fields),
+		cmocka_unit_test(test_hook_json_gives_null_for_a_missing_push_name),
+		cmocka_unit_test(test_hook_json_refuses_invalid_utf8),
+		cmocka_unit_test(test_hook_reply_trim_cuts_whitespace),
+		cmocka_unit_test(test_hook_reply_trim_keeps_exactly_the_maximum),
+		cmocka_unit_test(test_hook_reply_trim_never_splits_a_character),
+		cmocka_unit_test(test_hook_url_parse_splits_host_port_path),
+		cmocka_unit_test(test_hook_url_parse_refuses_https_and_bad_ports),
+		cmocka_unit_test(test_hook_http_parse_reads_status_and_body),
+		cmocka_unit_test(test_hook_http_parse_decodes_chunks),
+		cmocka_unit_test(test_hook_http_parse_refuses_bad_answers),
+		cmocka_unit_test(test_hook_http_parse_refuses_past_the_maximum),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
