@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hex.h"
 #include "http/route.h"
 
 #define A	RF_AUTH
@@ -49,18 +50,6 @@ const struct ctl_route_def ctl_routes[] = {
 	{ RT_NONE, NULL, NULL, 0, "other", NULL }
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode one segment into param; NUL, '/' and bad escapes fail. */
 static int
 param_decode(const char *s, size_t len, char param[CTL_PARAM_MAX + 1])
@@ -74,8 +63,8 @@ param_decode(const char *s, size_t len, char param[CTL_PARAM_MAX + 1])
 	for (i = 0; i < len; i++) {
 		c = s[i];
 		if (c == '%') {
-			if (len - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if (len - i < 3 || (hi = hex_digit((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hex_digit((unsigned char)s[i + 2])) < 0)
 				return -EINVAL;
 			c = (char)(hi << 4 | lo);
 			i += 2;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "binary/bn.h"
 #include "ipc/worker_ipc.h"
 #include "link/link.h"
@@ -38,15 +39,6 @@ msg_fmt(char *buf, size_t cap, const char *fmt, ...)
 	return n >= 0 && (size_t)n < cap;
 }
 
-uint64_t
-msg_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 const struct creds *
 msg_creds(struct msg *m)
 {
@@ -62,7 +54,7 @@ sig_creds(void *arg)
 void
 msg_new_iq_id(struct msg *m, char out[MSG_IQ_ID_MAX])
 {
-	snprintf(out, MSG_IQ_ID_MAX, "msg.%u.%u", (unsigned)(msg_mono_ms() % 100000),
+	snprintf(out, MSG_IQ_ID_MAX, "msg.%u.%u", (unsigned)(clock_mono_ms() % 100000),
 	    ++m->iq_next);
 }
 
@@ -157,7 +149,7 @@ static void
 sweep(lws_sorted_usec_list_t *sul)
 {
 	struct msg *m = lws_container_of(sul, struct msg, sul_sweep);
-	uint64_t now = msg_mono_ms();
+	uint64_t now = clock_mono_ms();
 
 	msg_send_sweep(m, now);
 	if (m->lid_iq[0] != '\0' && now >= m->lid_deadline_ms) {

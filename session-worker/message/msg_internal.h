@@ -122,7 +122,6 @@ struct msg {
 bool		msg_fmt(char *buf, size_t cap, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 const struct creds *msg_creds(struct msg *);
-uint64_t	msg_mono_ms(void);
 void		msg_new_iq_id(struct msg *, char out[MSG_IQ_ID_MAX]);
 int		msg_send(struct msg *, const struct bn_node *);
 /* LID -> phone: learns (and persists) a mapping; 0 or negative. */

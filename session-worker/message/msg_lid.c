@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "binary/bn.h"
 #include "log.h"
 #include "whitelist/whitelist.h"
@@ -20,7 +21,7 @@
 bool
 msg_lid_missed(struct msg *m, const char *lid)
 {
-	uint64_t now = msg_mono_ms();
+	uint64_t now = clock_mono_ms();
 	size_t i;
 
 	for (i = 0; i < MSG_LID_MISS_MAX; i++) {
@@ -45,7 +46,7 @@ msg_lid_miss_note(struct msg *m, const char *lid)
 	if (x == NULL)
 		x = &m->lid_miss[m->lid_miss_next++ % MSG_LID_MISS_MAX];
 	snprintf(x->lid, sizeof(x->lid), "%s", lid);
-	x->at_ms = msg_mono_ms();
+	x->at_ms = clock_mono_ms();
 	x->wl_count = whitelist_count(m->cfg.wl);
 }
 
@@ -112,7 +113,7 @@ out:
 		msg_lid_give_up(m);
 		return;
 	}
-	m->lid_deadline_ms = msg_mono_ms() + MSG_IQ_TIMEOUT_MS;
+	m->lid_deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
 	log_info("message: asking the server for the LIDs of %zu whitelisted "
 	    "numbers", k);
 }

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "binary/bn.h"
 #include "log.h"
 #include "signal/sig.h"
@@ -242,8 +243,8 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 	/* Sessions are keyed by number, so a contact moving to LID keeps its own. */
 	if (s->phone[0] != '\0')
 		snprintf(s->name, sizeof(s->name), "%s", s->phone);
-	else
-		snprintf(s->name, sizeof(s->name), "%s@lid", s->user);
+	else if (!msg_fmt(s->name, sizeof(s->name), "%s@lid", s->user))
+		return -EBADMSG;	/* a LID too long to be an address name */
 	return 0;
 }
 
@@ -251,7 +252,7 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 static bool
 auto_reply_due(struct msg *m, const char *chat)
 {
-	uint64_t now = msg_mono_ms();
+	uint64_t now = clock_mono_ms();
 	struct auto_replied *a = NULL;
 	size_t i;
 

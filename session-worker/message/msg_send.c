@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "binary/bn.h"
 #include "log.h"
 #include "signal/sig.h"
@@ -93,7 +94,7 @@ static struct bn_node *
 iq_node(struct send_job *j, struct msg *m, const char *xmlns)
 {
 	msg_new_iq_id(m, j->iq_id);
-	j->deadline_ms = msg_mono_ms() + MSG_IQ_TIMEOUT_MS;
+	j->deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
 	return attr_node("iq", "id", j->iq_id, "xmlns", xmlns);
 }
 

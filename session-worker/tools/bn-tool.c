@@ -19,40 +19,22 @@
 #include <jansson.h>
 
 #include "binary/bn.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hex.h"
 
 /* Decodes hex into a malloc'd buffer; -EINVAL on odd length or bad digits. */
 static int
 unhex(const char *s, size_t slen, uint8_t **out, size_t *len)
 {
 	uint8_t *b;
-	size_t i;
-	int hi, lo;
+	int rc;
 
-	if (slen % 2 != 0)
-		return -EINVAL;
 	if ((b = malloc(slen / 2 + 1)) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < slen / 2; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0) {
-			free(b);
-			return -EINVAL;
-		}
-		b[i] = (uint8_t)(hi << 4 | lo);
+	if ((rc = hex_decode(s, slen, b, slen / 2, len)) < 0) {
+		free(b);
+		return rc;
 	}
 	*out = b;
-	*len = slen / 2;
 	return 0;
 }
 

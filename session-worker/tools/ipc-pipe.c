@@ -13,21 +13,8 @@
 #include <nanomsg/nn.h>
 #include <nanomsg/reqrep.h>
 
+#include "hex.h"
 #include "ipc.h"
-
-static int
-unhex(const char *s, size_t n, uint8_t *out)
-{
-	size_t i;
-	unsigned int b;
-
-	for (i = 0; i + 1 < n; i += 2) {
-		if (sscanf(s + i, "%2x", &b) != 1)
-			return -1;
-		out[i / 2] = (uint8_t)b;
-	}
-	return 0;
-}
 
 int
 main(int argc, char *argv[])
@@ -49,16 +36,18 @@ main(int argc, char *argv[])
 	while ((n = getline(&line, &cap, stdin)) > 0) {
 		uint8_t *req = malloc((size_t)n / 2 + 1);
 		void *rep = NULL;
+		size_t reqlen;
 		int got;
 
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (req == NULL || n % 2 != 0 || unhex(line, (size_t)n, req) < 0) {
+		if (req == NULL ||
+		    hex_decode(line, (size_t)n, req, (size_t)n / 2, &reqlen) < 0) {
 			printf("error bad-hex\n");
 			free(req);
 			continue;
 		}
-		if (nn_send(sock, req, (size_t)n / 2, 0) < 0)
+		if (nn_send(sock, req, reqlen, 0) < 0)
 			printf("error %s\n", nn_strerror(nn_errno()));
 		else if ((got = nn_recv(sock, &rep, NN_MSG, 0)) < 0)
 			printf("%s\n", nn_errno() == ETIMEDOUT ? "timeout" :

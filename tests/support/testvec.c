@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "hex.h"
 #include "testvec.h"
 
 json_t *
@@ -45,36 +46,19 @@ testvec_str(json_t *root, const char *path)
 	return json_string_value(cur);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 uint8_t *
 testvec_hex(json_t *root, const char *path, size_t *len)
 {
 	const char *s = testvec_str(root, path);
-	size_t n = strlen(s), i;
+	size_t n = strlen(s);
 	uint8_t *out;
 
 	if (n % 2 != 0)
 		fail_msg("vector field %s: odd hex length", path);
 	out = malloc(n / 2 + 1);	/* +1: a zero-length field still gets a buffer */
 	assert_non_null(out);
-	for (i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			fail_msg("vector field %s: bad hex at %zu", path, 2 * i);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
+	if (hex_decode(s, n, out, n / 2, len) < 0)
+		fail_msg("vector field %s: not hex", path);
 	return out;
 }
 
