@@ -7,7 +7,7 @@
 //       and exits 0.
 //   node baileys-client-bench.js run AUTH_DIR WS_URL [KEEPALIVE_MS]
 //       logs in from AUTH_DIR, prints "connected" on connection open and
-//       stays up (pinging every KEEPALIVE_MS) until killed; a close prints
+//       stays up (pinging every KEEPALIVE_MS) until SIGTERM; a close prints
 //       "closed <status>" and exits 1.
 import makeWASocket, { useMultiFileAuthState } from 'baileys';
 import pino from 'pino';
@@ -27,6 +27,13 @@ const sock = makeWASocket({
 });
 let saving = Promise.resolve();
 sock.ev.on('creds.update', () => { saving = saving.then(saveCreds); });
+// useMultiFileAuthState rewrites creds.json in place (not atomically): a
+// kill during a write after login leaves a torn file, and the next start
+// then registers afresh. Like any careful app, finish the saves first.
+process.on('SIGTERM', async () => {
+	await saving;
+	process.exit(0);
+});
 sock.ev.on('connection.update', async (u) => {
 	if (u.qr)
 		process.stdout.write(`qr ${u.qr}\n`);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { BIN, startSim, startWorker, waitState, scanQr, probe, simDevice, ipcCall,
     tmpDir, sleep, waitFor } from './helpers.js';
@@ -237,4 +238,42 @@ test('SIGTERM exits 0 from the waiting states too: qr, disconnected, banned', as
 	await waitState(b, 'banned', 5000);
 	assert.equal((await b.stop(5000)).code, 0, b.output().slice(-1500));
 	await sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+});
+
+test('logout over IPC from a stop state (conflict) leads to a new QR', async () => {
+	const phone = '15550005010';
+	const { w, jid } = await paired(phone, { extra: { '--reconnect-wait': '200ms' } });
+	for (let i = 0; i < 3; i++) {
+		await sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
+		const s = await waitState(w, ['disconnected', 'conflict'], 3000);
+		if (s.state === 'conflict')
+			break;
+		await waitState(w, 'connected', 5000);
+	}
+	await waitState(w, 'conflict', 3000);
+	assert.ok((await ipcCall(w, { logout: {} }))?.done);
+	await waitState(w, 'qr', 5000);
+	assert.equal((await probe(w, 'qr')).code, 0, 'a QR to scan');
+	assert.equal(/no move from/.test(w.output()), false, w.output().slice(-2000));
+	await scanQr(sim, w, phone);
+	await waitState(w, 'connected', 5000);
+});
+
+test('SIGTERM while connecting to a server that never answers exits 0 at once', async () => {
+	const socks = [];
+	const mute = net.createServer((s) => socks.push(s));	/* accepts, says nothing */
+	await new Promise((resolve) => mute.listen(0, '127.0.0.1', resolve));
+	try {
+		const w = await worker({ extra: { '--url': `ws://127.0.0.1:${mute.address().port}/ws/chat` } });
+		await waitState(w, 'connecting', 5000);
+		await waitFor(() => socks.length > 0, 3000, 'the worker\'s TCP connection');
+		const t0 = Date.now();
+		const r = await w.stop(8000);
+		assert.equal(r.code, 0, w.output().slice(-1500));
+		assert.ok(Date.now() - t0 < 3000, `stopped in ${Date.now() - t0} ms`);
+	} finally {
+		for (const s of socks)
+			s.destroy();
+		mute.close();
+	}
 });
