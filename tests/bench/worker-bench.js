@@ -4,7 +4,10 @@
 //     median of N restarts (each side paired once first, then one
 //     untimed warm-up login);
 //   - resident memory (VmRSS, VmHWM from /proc/PID/status) at connected,
-//     and after 1k, 5k and 10k keepalive cycles at a fast interval.
+//     and after 1k, 5k and 10k keepalive cycles at a fast interval;
+//   - login time and memory over wss://, through a TLS front for the
+//     simulator (tests/system/tls-proxy.js): the simulator speaks ws://,
+//     where the worker skips OpenSSL; WhatsApp is wss://.
 // Cycles are counted from the worker's "heartbeat: " log lines and, for
 // Baileys, from the simulator's /sim/stats ping counter (the worker is
 // stopped by then, so every ping is Baileys'). Prints a table; never
@@ -16,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim, tmpDir, sleep } from '../sim/support/helpers.js';
+import { tlsProxy } from '../system/tls-proxy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '..', '..');
@@ -28,23 +32,28 @@ const RESTARTS = Number(process.argv[2] || 10);
 const CYCLES = Number(process.argv[3] || 10000);
 const INTERVAL = Number(process.argv[4] || 2);
 const MARKS = [1000, 5000, 10000].filter((m) => m < CYCLES).concat([CYCLES]);
+const TLS_LOGINS = 3;
 const PHONE_W = '15550007001';
 const PHONE_B = '15550007002';
 
-/** VmRSS and VmHWM of a live process, in kB. */
+/*
+ * VmRSS and VmHWM of a live process, in kB, and RssAnon: the private part
+ * (heap, stacks); the rest of VmRSS is shared library pages.
+ */
 function mem(pid) {
 	const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
 	const kb = (k) => Number(s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))[1]);
-	return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+	return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon') };
 }
 
 /**
  * Spawns a process and watches its output line by line. t0 is taken just
  * before spawn(): the times below include loading the program.
  */
-function launch(cmd, args) {
+function launch(cmd, args, env = {}) {
 	const t0 = process.hrtime.bigint();
-	const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'],
+	    env: { ...process.env, ...env } });
 	const p = { child, t0, out: '', beats: 0, waiters: [] };
 	let partial = '';
 	const feed = (d) => {
@@ -98,9 +107,11 @@ function probeQr(dir) {
 
 /* ---- walink ---- */
 
+/* sim.url may be replaced by a TLS front: {url, ca} */
 function workerArgs(sim, root, dir, extra = []) {
-	return ['--data', dir, '--url', sim.url, '--trust-root', root,
-	    '--no-qr-terminal', '--backup-interval', '0', ...extra];
+	const tls = sim.tls ? ['--test-ca-file', sim.tls.ca] : [];
+	return ['--data', dir, '--url', sim.tls ? sim.tls.url : sim.url, '--trust-root', root,
+	    '--no-qr-terminal', '--backup-interval', '0', ...tls, ...extra];
 }
 
 async function walinkPair(sim, root, dir) {
@@ -175,8 +186,9 @@ async function baileysPair(sim, dir) {
 }
 
 async function baileysLogin(sim, dir, keepAlive, keep = false) {
-	const b = launch(process.execPath, [BAILEYS, 'run', dir, sim.url,
-	    ...(keepAlive ? [String(keepAlive)] : [])]);
+	const b = launch(process.execPath, [BAILEYS, 'run', dir, sim.tls ? sim.tls.url : sim.url,
+	    ...(keepAlive ? [String(keepAlive)] : [])],
+	    sim.tls ? { NODE_EXTRA_CA_CERTS: sim.tls.ca } : {});
 	let t;
 	try {
 		t = await b.waitLine(/^connected$/m, 30000, 'Baileys connected');
@@ -265,6 +277,21 @@ async function main() {
 		const bc = await baileysCycles(sim, bdir);
 		process.stderr.write(`Baileys cycles: ${JSON.stringify(bc.samples)}\n`);
 
+		/* the same logins through a TLS front: what wss:// costs each side */
+		const proxy = await tlsProxy(sim);
+		const tsim = { ...sim, tls: proxy };
+		const wt = [], bt = [];
+		try {
+			for (let i = 0; i < TLS_LOGINS; i++) {
+				wt.push(await walinkLogin(tsim, root, wdir));
+				bt.push(await baileysLogin(tsim, bdir));
+			}
+		} finally {
+			await proxy.close();
+		}
+		process.stderr.write(`wss:// logins: walink ${wt.map((x) => x.ms.toFixed(1)).join(' ')} ms, ` +
+		    `Baileys ${bt.map((x) => x.ms.toFixed(1)).join(' ')} ms\n`);
+
 		const wLogin = median(wl.map((x) => x.ms)), bLogin = median(bl.map((x) => x.ms));
 		const rows = [
 			row(`start -> connected, stored creds (median of ${RESTARTS})`, wLogin, bLogin,
@@ -273,6 +300,14 @@ async function main() {
 			    median(bl.map((x) => x.mem.rss)), mb),
 			row(`VmHWM at connected (median of ${RESTARTS})`, median(wl.map((x) => x.mem.hwm)),
 			    median(bl.map((x) => x.mem.hwm)), mb),
+			row(`RssAnon (private) at connected (median of ${RESTARTS})`,
+			    median(wl.map((x) => x.mem.anon)), median(bl.map((x) => x.mem.anon)), mb),
+			row(`wss:// (TLS front): start -> connected (median of ${TLS_LOGINS})`,
+			    median(wt.map((x) => x.ms)), median(bt.map((x) => x.ms)), (v) => `${v.toFixed(1)} ms`),
+			row(`wss:// (TLS front): VmRSS at connected (median of ${TLS_LOGINS})`,
+			    median(wt.map((x) => x.mem.rss)), median(bt.map((x) => x.mem.rss)), mb),
+			row(`wss:// (TLS front): RssAnon at connected (median of ${TLS_LOGINS})`,
+			    median(wt.map((x) => x.mem.anon)), median(bt.map((x) => x.mem.anon)), mb),
 			row(`VmRSS at connected, ${INTERVAL} ms keepalive run`, wc.atLogin.rss,
 			    bc.atLogin.rss, mb),
 		];
