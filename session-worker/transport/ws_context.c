@@ -20,14 +20,15 @@
  * Descriptors lws may watch. Left at 0, lws 4.1.6 sizes its pollfd table
  * and fd lookup map by the fd ulimit and zeroes both at start: 16 resident
  * bytes per allowed descriptor, 320 KB under ulimit -n 20000 and 16 MB
- * under a container's 1048576. A worker watches a handful: the WebSocket
- * (two while a close overlaps a reconnect), the signal pipe, the IPC
- * request socket and lws's own cancel pipe. Past the limit lws refuses the
- * descriptor (a failed connect, retried by the link), never corrupts; with
- * a limit below the ulimit it looks fds up by a short scan instead of a
- * table (lws-context-vhost.h, fd_limit_per_thread).
+ * under a container's 1048576. A worker watches a few: the WebSocket (two
+ * while a close overlaps a reconnect), the signal pipe, the IPC request
+ * socket, lws's own cancel pipe, and one stdout pipe per running hook
+ * (--hook-max, at most 256). Past the limit lws refuses the descriptor
+ * (a failed connect or hook run, never corruption); with a limit below
+ * the ulimit it finds fds by a scan instead of a table indexed by fd
+ * (lws-context-vhost.h, fd_limit_per_thread). 8 KB here.
  */
-#define WS_LWS_FDS_MAX		32
+#define WS_LWS_FDS_MAX		512
 
 /*
  * lws 4.1.6 only logs a CA file it cannot load, and every connection then
