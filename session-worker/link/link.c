@@ -737,6 +737,14 @@ link_request_logout(struct link *l)
 		return 0;
 	}
 	lws_sul_cancel(&l->sul_reconnect);
+	/*
+	 * Only an operator restart leads out of a stop state (conflict,
+	 * banned, outdated: link_fsm.c), and a logout asked by the operator
+	 * is one. Without this move the table refuses every step that
+	 * follows and the state stays "conflict" while a new QR is offered.
+	 */
+	if (link_fsm_next(l->state, LE_LOGGED_OUT) == LS__MAX)
+		link_fire(l, LE_OPERATOR_RESTART, "logout asked by the operator");
 	link_policy_decide(&l->policy, REASON_LOGOUT, clock_mono_ms(), 0, &d);
 	apply_decision(l, &d);
 	return 0;

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -97,6 +98,41 @@ take_lock(struct store *st, pid_t *holder)
 	return 0;
 }
 
+/*
+ * With a key configured, seals every plain file of the session directory
+ * at open instead of "on its next write": credentials that never change
+ * would otherwise stay plain on disk for good after the operator turned
+ * encryption at rest on (DESIGN.md Files). Sealed files are left as they
+ * are, and so is a file that cannot be read: loading decides what a
+ * damaged one means (restore from a backup). Backups keep their bytes:
+ * they are snapshots and rotate out. A failed write is returned.
+ */
+static int
+seal_plain_files(const struct store *st)
+{
+	char path[STORE_PATH_MAX];
+	struct dirent *de;
+	uint8_t *raw;
+	size_t n;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(st->session_dir)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!store_valid_name(de->d_name) ||
+		    store_path(path, sizeof(path), st->session_dir, de->d_name) < 0 ||
+		    atomicfile_read(path, STORE_BLOB_MAX + SEAL_OVERHEAD, &raw, &n) < 0)
+			continue;
+		if (!seal_is_sealed(raw, n))
+			rc = store_write_file(st, st->session_dir, de->d_name, raw, n);
+		sodium_memzero(raw, n);
+		free(raw);
+	}
+	closedir(d);
+	return rc;
+}
+
 int
 store_open(const struct store_cfg *cfg, struct store **out, pid_t *holder)
 {
@@ -128,6 +164,8 @@ store_open(const struct store_cfg *cfg, struct store **out, pid_t *holder)
 	if ((rc = take_lock(st, holder)) < 0)
 		goto out_free;
 	if ((rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
+		goto out_unlock;
+	if (st->key != NULL && (rc = seal_plain_files(st)) < 0)
 		goto out_unlock;
 	*out = st;
 	return 0;

@@ -118,8 +118,11 @@ int	ws_context_new(const char *test_ca_file, struct lws_context **out);
  * The same context serving more protocols (the worker's raw fds): the
  * caller's list must start with a copy of *ws_client_protocol(), end with
  * a zeroed entry and outlive the context. user is lws_context_user().
+ * tls false (a ws:// URL: simulator, local tests) skips OpenSSL and the
+ * CA store, about 4.5 MB of resident memory; a wss:// client then fails
+ * to connect, so pass ws_url's tls flag for the URL the process will use.
  */
-int	ws_context_new_with(const char *test_ca_file,
+int	ws_context_new_with(const char *test_ca_file, bool tls,
 	    const struct lws_protocols *protocols, void *user,
 	    struct lws_context **out);
 void	ws_context_free(struct lws_context *);

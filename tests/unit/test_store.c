@@ -187,6 +187,59 @@ test_sealed_store_needs_its_key(void **state)
 	creds_free(d);
 }
 
+/* Reads a whole small file; caller frees. */
+static uint8_t *
+slurp(const char *path, size_t *n)
+{
+	uint8_t *raw = malloc(1 << 16);
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	*n = fread(raw, 1, 1 << 16, f);
+	fclose(f);
+	return raw;
+}
+
+static void
+test_open_with_key_seals_plain_files(void **state)
+{
+	static const uint8_t blob[] = "a plain blob";
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	struct creds *c = some_creds(), *d = creds_new();
+	struct store *st;
+	char path[512];
+	uint8_t *raw, *got;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	st = open_store(NULL, 3);
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_put(st, "session-1", blob, sizeof(blob)), 0);
+	store_close(st);
+
+	st = open_store(k, 3);		/* nothing written yet: open alone seals */
+	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
+	raw = slurp(path, &n);
+	assert_true(seal_is_sealed(raw, n));
+	assert_null(memmem(raw, n, "noise", 5));
+	free(raw);
+	snprintf(path, sizeof(path), "%s/session-1", store_session_dir(st));
+	raw = slurp(path, &n);
+	assert_true(seal_is_sealed(raw, n));
+	free(raw);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_memory_equal(c, d, sizeof(*c));
+	assert_int_equal(store_get(st, "session-1", &got, &n), 0);
+	assert_int_equal(n, sizeof(blob));
+	assert_memory_equal(got, blob, n);
+	free(got);
+	store_close(st);
+	sodium_free(k);
+	creds_free(c);
+	creds_free(d);
+}
+
 static int
 count_prefixed(const char *dir, const char *prefix)
 {
@@ -290,6 +343,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_second_holder_is_refused_with_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_client_id_and_blob_names_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_store_needs_its_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_with_key_seals_plain_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups_rotate_and_restore_newest_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_without_backup_is_enoent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
