@@ -2,12 +2,15 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include <sodium.h>
+
+#include "atomicfile.h"
 #include "auth/secretfile.h"
 
 int
@@ -30,84 +33,31 @@ int
 ctl_secretfile_read(const char *dir, const char *name, void *buf, size_t *len)
 {
 	char path[PATH_MAX];
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = 0;
+	uint8_t *data;
+	size_t n;
+	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return -errno;
-	while (got < *len) {
-		if ((n = read(fd, (char *)buf + got, *len - got)) < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (rc == 0 && got == *len) {
-		char extra;
-
-		if (read(fd, &extra, 1) == 1)
-			rc = -EFBIG;
-	}
-	close(fd);
-	if (rc == 0)
-		*len = got;
-	return rc;
-}
-
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if ((rc = atomicfile_read(path, *len, &data, &n)) < 0)
+		return rc;
+	memcpy(buf, data, n);
+	sodium_memzero(data, n);	/* a password hash or a signing key */
+	free(data);
+	*len = n;
 	return 0;
 }
 
+/* The recipe lives in shared/atomicfile (STYLE.md rule 7). */
 int
 ctl_secretfile_write(const char *dir, const char *name, const void *buf,
     size_t len)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	int fd, dfd, rc;
+	char path[PATH_MAX];
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-%d",
-	    dir, name, (int)getpid()) >= sizeof(tmp))
+	    sizeof(path))
 		return -ENAMETOOLONG;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
-		return -errno;
-	rc = write_all(fd, buf, len);
-	if (rc == 0 && fsync(fd) == -1)
-		rc = -errno;
-	if (close(fd) == -1 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) == -1)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);	/* the old file, if any, is untouched */
-		return rc;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -errno;
-	if (fsync(dfd) == -1)	/* only now is the rename durable */
-		rc = -errno;
-	close(dfd);
-	return rc;
+	return atomicfile_write(path, buf, len, 0600);
 }

@@ -5,10 +5,10 @@
 // everything started here is killed by stop().
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, sleep } from '../sim/support/helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, '..', '..');
@@ -18,21 +18,10 @@ export const bin = {
 	fake: path.join(build, 'session-worker', 'fake-ipc-worker'),
 };
 
-export function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer();
-		s.unref();
-		s.on('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-	});
-}
+export { freePort, sleep };
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Polls fn until it returns a truthy value or ms pass.
+// Polls fn until it returns a truthy value or ms pass; unlike the
+// simulator's waitFor it treats a throwing fn as "not yet".
 export async function waitFor(fn, ms, what) {
 	const end = Date.now() + ms;
 	let last;

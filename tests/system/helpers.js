@@ -2,13 +2,14 @@
 // read their state through wa-probe, and speak IPC directly (protobufjs
 // for proto/ipc.proto, nanocat from Debian's nanomsg-utils for the socket).
 import { spawn, execFile } from 'node:child_process';
+import { before, after } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 export { startSim, tmpDir, sleep, waitFor, freePort } from '../sim/support/helpers.js';
-import { tmpDir, sleep, waitFor } from '../sim/support/helpers.js';
+import { startSim, tmpDir, sleep, waitFor } from '../sim/support/helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..', '..');
@@ -68,6 +69,36 @@ export async function startWorker(sim, { dataDir, extra = {}, env = {} } = {}) {
 			return r;
 		},
 	};
+}
+
+/**
+ * One simulator for a test file, and every worker started through the
+ * fixture stopped when the file ends (node:test before/after hooks).
+ * fx.sim is set once the file's tests start.
+ */
+export function simFixture(simArgs = []) {
+	const fx = { sim: null, workers: [] };
+	before(async () => { fx.sim = await startSim({ args: simArgs }); });
+	after(async () => {
+		for (const w of fx.workers)
+			await w.stop();
+		await fx.sim.stop();
+	});
+	fx.worker = async (opts) => {
+		const w = await startWorker(fx.sim, opts);
+		fx.workers.push(w);
+		return w;
+	};
+	/** A paired, connected worker for phone; pairMs counts from the scan. */
+	fx.paired = async (phone, opts = {}) => {
+		const w = await fx.worker(opts);
+		await waitState(w, 'qr');
+		const { jid } = await scanQr(fx.sim, w, phone);
+		const t0 = Date.now();
+		await waitState(w, 'connected', 10000);
+		return { w, jid, pairMs: Date.now() - t0 };
+	};
+	return fx;
 }
 
 /** Runs wa-probe; resolves {code, stdout, stderr}. */

@@ -1,36 +1,15 @@
 // wa-worker against wa-sim: pairing, restart without QR, heartbeats, QR
 // rounds and every disconnect strategy of DESIGN.md.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSim, startWorker, waitState, scanQr, probe, probeState, simDevice,
-    sleep, waitFor } from './helpers.js';
+import { simFixture, startSim, startWorker, waitState, scanQr, probe, probeState,
+    simDevice, sleep, waitFor } from './helpers.js';
 
-let sim;
-const workers = [];
-before(async () => { sim = await startSim(); });
-after(async () => {
-	for (const w of workers)
-		await w.stop();
-	await sim.stop();
-});
-
-async function worker(opts) {
-	const w = await startWorker(sim, opts);
-	workers.push(w);
-	return w;
-}
-
-/** A paired, connected worker for phone. */
-async function paired(phone, opts = {}) {
-	const w = await worker(opts);
-	await waitState(w, 'qr');
-	const { jid } = await scanQr(sim, w, phone);
-	const t0 = Date.now();
-	await waitState(w, 'connected', 10000);
-	return { w, jid, pairMs: Date.now() - t0 };
-}
+const fx = simFixture();
+const worker = fx.worker;
+const paired = fx.paired;
 
 test('fresh data dir: QR, scan, connected within 2 s, heartbeats flow', async () => {
 	const { w, jid, pairMs } = await paired('15550001001');
@@ -60,13 +39,13 @@ test('fresh data dir: QR, scan, connected within 2 s, heartbeats flow', async ()
 
 test('kill -9 and restart: connected again with no QR and the same device', async () => {
 	const { w, jid } = await paired('15550001002');
-	const before = await simDevice(sim, '15550001002');
+	const before = await simDevice(fx.sim, '15550001002');
 	await w.kill9();
 	const w2 = await worker({ dataDir: w.dataDir });
 	const s = await waitState(w2, 'connected', 10000);
 	assert.equal(s.connectedNumber, '15550001002');
 	assert.equal(w2.output().includes('QR 1/'), false, 'no QR shown on restart');
-	const after = await simDevice(sim, '15550001002');
+	const after = await simDevice(fx.sim, '15550001002');
 	assert.equal(after.jid, jid);
 	assert.equal(after.connects, before.connects + 1);
 });
@@ -82,9 +61,9 @@ test('a second worker on the same session refuses to start', async () => {
 
 test('restart-required (515) reconnects at once', async () => {
 	const { w, jid } = await paired('15550001004');
-	const before = await simDevice(sim, '15550001004');
-	await sim.api('POST', '/sim/inject', { jid, fault: 'restart-required' });
-	await waitFor(async () => (await simDevice(sim, '15550001004')).connects > before.connects,
+	const before = await simDevice(fx.sim, '15550001004');
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'restart-required' });
+	await waitFor(async () => (await simDevice(fx.sim, '15550001004')).connects > before.connects,
 	    3000, 'a new login');
 	await waitState(w, 'connected');
 	assert.match(w.output(), /NAVIGATION\): reconnect at once/);
@@ -93,13 +72,13 @@ test('restart-required (515) reconnects at once', async () => {
 test('conflict waits then reconnects; a third conflict in the window stops', async () => {
 	const { w, jid } = await paired('15550001005', { extra: { '--reconnect-wait': '1s' } });
 	for (let i = 1; i <= 2; i++) {
-		await sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
+		await fx.sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
 		const s = await waitState(w, 'disconnected', 3000);
 		assert.equal(s.reason, 'CONFLICT');
 		assert.ok(s.nextAttempt, 'a next attempt is planned');
 		await waitState(w, 'connected', 5000);
 	}
-	await sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
 	const s = await waitState(w, 'conflict', 3000);
 	assert.equal(s.code, 2, 'the probe says a person is needed');
 	await sleep(1500);
@@ -108,31 +87,31 @@ test('conflict waits then reconnects; a third conflict in the window stops', asy
 
 test('logout moves the session aside and shows a new QR', async () => {
 	const { w, jid } = await paired('15550001006');
-	await sim.api('POST', '/sim/inject', { jid, fault: 'logout' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'logout' });
 	await waitState(w, 'qr', 5000);
 	const backups = fs.readdirSync(path.join(w.dataDir, 'whatsapp-session', 'backups'));
 	const moved = backups.filter((n) => n.startsWith('logged-out-default-'));
 	assert.equal(moved.length, 1);
 	assert.equal(fs.statSync(path.join(w.dataDir, 'whatsapp-session', 'backups', moved[0])).mode & 0o777, 0o700);
 	// the new identity pairs again
-	await scanQr(sim, w, '15550001006');
+	await scanQr(fx.sim, w, '15550001006');
 	await waitState(w, 'connected', 5000);
 });
 
 test('unlink on the phone is a logout too', async () => {
 	const { w, jid } = await paired('15550001007');
-	await sim.api('POST', '/sim/phone/unlink', { jid });
+	await fx.sim.api('POST', '/sim/phone/unlink', { jid });
 	await waitState(w, 'qr', 5000);
 	assert.match(w.output(), /LOGOUT/);
 });
 
 test('drop and stall take the TIMEOUT path and come back', async () => {
 	const { w, jid } = await paired('15550001008');
-	await sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
 	let s = await waitState(w, ['disconnected'], 3000);
 	assert.equal(s.reason, 'TIMEOUT');
 	await waitState(w, 'connected', 5000);
-	await sim.api('POST', '/sim/inject', { jid, fault: 'stall' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'stall' });
 	s = await waitState(w, 'unstable', 3000);
 	s = await waitState(w, 'disconnected', 5000);
 	assert.equal(s.reason, 'TIMEOUT');
@@ -141,7 +120,7 @@ test('drop and stall take the TIMEOUT path and come back', async () => {
 
 test('temp-ban waits for the expiry, keeps the credentials, then logs in', async () => {
 	const { w, jid } = await paired('15550001009');
-	await sim.api('POST', '/sim/inject', { jid, fault: 'temp-ban', seconds: 3 });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'temp-ban', seconds: 3 });
 	const s = await waitState(w, 'banned', 5000);
 	assert.equal(s.code, 2);
 	await sleep(1000);
@@ -152,13 +131,13 @@ test('temp-ban waits for the expiry, keeps the credentials, then logs in', async
 
 test('outdated stops and names the setting; restart after clear recovers', async () => {
 	const { w, jid } = await paired('15550001010');
-	await sim.api('POST', '/sim/inject', { jid, fault: 'outdated' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'outdated' });
 	const s = await waitState(w, 'outdated', 5000);
 	assert.equal(s.code, 2);
 	assert.match(s.strategy, /--wa-version/);
 	await sleep(1200);
 	assert.equal((await probeState(w)).state, 'outdated', 'does not loop');
-	await sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
 	await w.stop();
 	const w3 = await worker({ dataDir: w.dataDir });
 	await waitState(w3, 'connected', 8000);
@@ -168,7 +147,7 @@ test('repeated drops back off instead of spinning', async () => {
 	const { w, jid } = await paired('15550001011');
 	const waits = [];
 	for (let i = 0; i < 3; i++) {
-		await sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
+		await fx.sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
 		const s = await waitState(w, 'disconnected', 3000);
 		waits.push(s.nextAttempt ? Date.parse(s.nextAttempt) - Date.now() : 0);
 		await waitState(w, 'connected', 10000);
@@ -181,7 +160,7 @@ test('unscanned QR rounds start new rounds, then pause; new-qr resumes', async (
 	const quick = await startSim({ args: ['--qr-first-ms', '300', '--qr-next-ms', '200', '--qr-refs', '2'] });
 	try {
 		const w = await startWorker(quick, { extra: { '--qr-first': '300ms', '--qr-next': '200ms', '--qr-rounds': '2' } });
-		workers.push(w);
+		fx.workers.push(w);
 		await waitFor(async () => /QR round 2 expired unscanned/.test(w.output()), 10000, 'two rounds');
 		const s = await waitState(w, 'qr', 3000);
 		assert.equal(s.qrPaused, true);

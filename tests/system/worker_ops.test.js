@@ -1,39 +1,20 @@
 // wa-worker operations (issue 5): logout and restart asked over IPC,
 // encryption at rest (--session-key-file), backup rotation, a clean
 // SIGTERM, heartbeat events on the event socket, and the wss:// path.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { BIN, startSim, startWorker, waitState, scanQr, probe, simDevice, ipcCall,
+import { BIN, simFixture, waitState, scanQr, probe, simDevice, ipcCall,
     tmpDir, sleep, waitFor } from './helpers.js';
 import { tlsProxy } from './tls-proxy.js';
 
-let sim;
-const workers = [];
-before(async () => { sim = await startSim(); });
-after(async () => {
-	for (const w of workers)
-		await w.stop();
-	await sim.stop();
-});
-
-async function worker(opts) {
-	const w = await startWorker(sim, opts);
-	workers.push(w);
-	return w;
-}
-
-async function paired(phone, opts = {}) {
-	const w = await worker(opts);
-	await waitState(w, 'qr');
-	const { jid } = await scanQr(sim, w, phone);
-	await waitState(w, 'connected', 10000);
-	return { w, jid };
-}
+const fx = simFixture();
+const worker = fx.worker;
+const paired = fx.paired;
 
 const sessionDir = (w) => path.join(w.dataDir, 'whatsapp-session', 'session-default');
 const backupsDir = (w) => path.join(w.dataDir, 'whatsapp-session', 'backups');
@@ -55,7 +36,7 @@ test('logout over IPC: WhatsApp is told, the session moves aside, a new QR shows
 	assert.ok(fs.existsSync(path.join(backupsDir(w), moved[0], 'creds.json')),
 	    'the old credentials were kept in the backup');
 	// remove-companion-device reached the server: the device is gone there
-	await waitFor(async () => (await simDevice(sim, phone)) === undefined, 3000,
+	await waitFor(async () => (await simDevice(fx.sim, phone)) === undefined, 3000,
 	    'the simulator dropping the device');
 	assert.match(w.output(), /\(LOGOUT\)/);
 	assert.equal((await probe(w, 'qr')).code, 0, 'a new QR is shown');
@@ -63,26 +44,26 @@ test('logout over IPC: WhatsApp is told, the session moves aside, a new QR shows
 	const again = await ipcCall(w, { logout: {} });
 	assert.equal(again.error?.code, 'ERR_UNAVAILABLE');
 	assert.match(again.error.message, /no linked session/);
-	await scanQr(sim, w, phone);
+	await scanQr(fx.sim, w, phone);
 	await waitState(w, 'connected', 5000);
 });
 
 test('restart over IPC: reconnects at once with the same device; also leaves a stop state', async () => {
 	const phone = '15550005002';
 	const { w, jid } = await paired(phone);
-	const before = await simDevice(sim, phone);
+	const before = await simDevice(fx.sim, phone);
 	const from = w.output().length;
 	assert.ok((await ipcCall(w, { restart: {} }))?.done);
-	await waitFor(async () => (await simDevice(sim, phone)).connects > before.connects,
+	await waitFor(async () => (await simDevice(fx.sim, phone)).connects > before.connects,
 	    3000, 'a new login');
 	await waitState(w, 'connected', 3000);
-	assert.equal((await simDevice(sim, phone)).jid, before.jid);
+	assert.equal((await simDevice(fx.sim, phone)).jid, before.jid);
 	assert.equal(w.output().slice(from).includes('QR 1/'), false, 'no QR: the same credentials');
 
 	// outdated is a stop state; once fixed, an operator restart resumes
-	await sim.api('POST', '/sim/inject', { jid, fault: 'outdated' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'outdated' });
 	await waitState(w, 'outdated', 5000);
-	await sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
 	assert.ok((await ipcCall(w, { restart: {} }))?.done);
 	await waitState(w, 'connected', 5000);
 	assert.match(w.output(), /restart asked by the operator/);
@@ -158,7 +139,7 @@ test('SIGTERM closes the link cleanly and exits 0; the session is free again', a
 	assert.ok(Date.now() - t0 < 3000, `stopped in ${Date.now() - t0} ms`);
 	assert.match(w.output(), /signal 15: closing the link cleanly/);
 	assert.match(w.output(), /wa-worker: stopped/);
-	await waitFor(async () => (await simDevice(sim, phone)).connected === false, 3000,
+	await waitFor(async () => (await simDevice(fx.sim, phone)).connected === false, 3000,
 	    'the simulator seeing the connection closed');
 	const w2 = await worker({ dataDir: w.dataDir });
 	await waitState(w2, 'connected', 10000);
@@ -193,7 +174,7 @@ test('heartbeat events carry phoneNumber, state, rttMs and timestamp', async () 
 });
 
 test('wss:// (TLS in front of the simulator): pairs and logs in', async () => {
-	const proxy = await tlsProxy(sim);
+	const proxy = await tlsProxy(fx.sim);
 	try {
 		const { w } = await paired('15550005007', {
 			extra: { '--url': proxy.url, '--test-ca-file': proxy.ca } });
@@ -228,23 +209,23 @@ test('SIGTERM exits 0 from the waiting states too: qr, disconnected, banned', as
 	assert.equal((await q.stop(5000)).code, 0, q.output().slice(-1500));
 
 	const { w, jid } = await paired('15550005009', { extra: { '--reconnect-wait': '30s' } });
-	await sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'drop' });
 	await waitState(w, 'disconnected', 3000);
 	assert.equal((await w.stop(5000)).code, 0, w.output().slice(-1500));
 
 	const b = await worker({ dataDir: w.dataDir });
 	await waitState(b, 'connected', 10000);
-	await sim.api('POST', '/sim/inject', { jid, fault: 'temp-ban', seconds: 60 });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'temp-ban', seconds: 60 });
 	await waitState(b, 'banned', 5000);
 	assert.equal((await b.stop(5000)).code, 0, b.output().slice(-1500));
-	await sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
 });
 
 test('logout over IPC from a stop state (conflict) leads to a new QR', async () => {
 	const phone = '15550005010';
 	const { w, jid } = await paired(phone, { extra: { '--reconnect-wait': '200ms' } });
 	for (let i = 0; i < 3; i++) {
-		await sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
+		await fx.sim.api('POST', '/sim/inject', { jid, fault: 'conflict' });
 		const s = await waitState(w, ['disconnected', 'conflict'], 3000);
 		if (s.state === 'conflict')
 			break;
@@ -255,7 +236,7 @@ test('logout over IPC from a stop state (conflict) leads to a new QR', async () 
 	await waitState(w, 'qr', 5000);
 	assert.equal((await probe(w, 'qr')).code, 0, 'a QR to scan');
 	assert.equal(/no move from/.test(w.output()), false, w.output().slice(-2000));
-	await scanQr(sim, w, phone);
+	await scanQr(fx.sim, w, phone);
 	await waitState(w, 'connected', 5000);
 });
 
