@@ -23,22 +23,13 @@
 #include <cmocka.h>
 
 #include "wl_error.h"
+#include "testdir.h"
 
 struct fx {
 	char	dir[64];
 	char	path[128];	/* dir/data.json */
 	char	bak[128];	/* dir/data.json.bak */
 };
-
-static void
-rm_rf(const char *dir)
-{
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
 
 static int
 setup(void **state)
@@ -47,8 +38,7 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_atomicfile.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (testdir_make(f->dir, sizeof(f->dir), "atomicfile") < 0)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/data.json", f->dir);
 	snprintf(f->bak, sizeof(f->bak), "%s/data.json.bak", f->dir);
@@ -62,7 +52,8 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	atomicfile_fault_clear();
-	rm_rf(f->dir);
+	if (testdir_remove(f->dir) < 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
 	free(f);
 	return 0;
 }

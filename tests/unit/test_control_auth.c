@@ -15,6 +15,7 @@
 
 #include "auth/auth.h"
 #include "auth/secretfile.h"
+#include "testdir.h"
 
 static char dir[64];
 
@@ -22,18 +23,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_control_auth.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return testdir_make(dir, sizeof(dir), "control-auth");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return testdir_remove(dir);
 }
 
 static mode_t

@@ -26,6 +26,7 @@
 #include <nanomsg/nn.h>
 
 #include "wl_error.h"
+#include "testdir.h"
 
 static const char num15[] = "123456789012345";
 
@@ -493,8 +494,7 @@ setup_dir(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ipc.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (testdir_make(f->dir, sizeof(f->dir), "ipc") < 0)
 		return -1;
 	if (ipc_default_urls(f->dir, f->rpc, f->events) < 0)
 		return -1;
@@ -506,10 +506,8 @@ static int
 teardown_dir(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (testdir_remove(f->dir) < 0)
 		return -1;
 	free(f);
 	return 0;

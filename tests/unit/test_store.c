@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "store/store.h"
+#include "testdir.h"
 
 static char data_dir[256];
 
@@ -28,19 +29,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(data_dir, sizeof(data_dir), "/tmp/walink-test-store-XXXXXX");
-	assert_non_null(mkdtemp(data_dir));
-	return 0;
+	return testdir_make(data_dir, sizeof(data_dir), "store");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testdir_remove(data_dir);
 }
 
 static struct store *

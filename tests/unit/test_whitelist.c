@@ -24,6 +24,7 @@
 
 #include "atomicfile.h"
 #include "wl_error.h"
+#include "testdir.h"
 
 struct fx {
 	char			 dir[64];
@@ -40,8 +41,7 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_whitelist.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (testdir_make(f->dir, sizeof(f->dir), "whitelist") < 0)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/" WHITELIST_FILE_NAME, f->dir);
 	snprintf(f->bak, sizeof(f->bak), "%s.bak", f->path);
@@ -55,12 +55,10 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	atomicfile_fault_clear();
 	whitelist_free(f->wl);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (testdir_remove(f->dir) < 0)
 		return -1;
 	free(f);
 	return 0;

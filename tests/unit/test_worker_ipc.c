@@ -29,6 +29,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "whitelist/whitelist.h"
+#include "testdir.h"
 
 #define WAIT_MS	3000	/* bound on every wait in this file */
 
@@ -92,8 +93,7 @@ setup(void **state)
 	char path[128];
 
 	log_init("test", WL_LOG_ERROR, LOG_FORMAT_TEXT);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/walink-test-wipc-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(testdir_make(f->dir, sizeof(f->dir), "wipc"), 0);
 	assert_int_equal(ipc_default_urls(f->dir, f->rpc, f->events), 0);
 	snprintf(path, sizeof(path), "%s/%s", f->dir, WHITELIST_FILE_NAME);
 	assert_non_null(f->wl = whitelist_new(path));
@@ -110,17 +110,15 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 	int rc;
 
 	ipc_close(f->req);
 	ipc_close(f->sub);
 	worker_ipc_close(f->w);
 	whitelist_free(f->wl);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	rc = system(cmd);
+	rc = testdir_remove(f->dir);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 /* Waits for the REP fd, then lets the worker answer what is pending. */
