@@ -423,7 +423,7 @@ ev_qr(void *arg, const struct link_view *v)
 	if (w->s.qr_terminal && v->has_qr) {
 		printf("\nScan with WhatsApp > Settings > Linked devices "
 		    "(QR %u of round %u):\n", v->qr_ref_index, v->qr_round);
-		qr_text_print(stdout, v->qr);
+		qr_text_print(stdout, v->qr, isatty(STDOUT_FILENO));
 		fflush(stdout);
 	}
 }

@@ -21,6 +21,7 @@
 
 #include "cfg.h"
 #include "probe.h"
+#include "qr_text.h"
 #include "wl_error.h"
 
 struct probe {
@@ -165,7 +166,7 @@ cmd_qr(struct probe *p)
 	if (rp->body_case != WLIPC__REPLY__BODY_QR)
 		rc = PROBE_NOT_CONNECTED;
 	else if (p->render) {
-		if (probe_qr_render(stdout, rp->qr->code, isatty(1)) < 0) {
+		if (qr_text_print(stdout, rp->qr->code, isatty(1)) < 0) {
 			fprintf(stderr, "wa-probe: the QR could not be drawn\n");
 			rc = PROBE_NOT_CONNECTED;
 		}

@@ -1,6 +1,6 @@
 /*
  * probe.h: what the files of wa-probe share (probe.c runs the commands,
- * probe_print.c formats states and events, probe_qr.c draws QR codes).
+ * probe_print.c formats states and events; shared/qr_text.c draws QR codes).
  * wa-probe is a read-only IPC client (STYLE.md rule 10): it may ask the
  * worker for its state, its QR and a new QR, nothing else.
  *
@@ -43,12 +43,5 @@ void		 probe_state_text(FILE *, const Wlipc__State *, uint64_t now_ms);
  */
 void		 probe_event_print(FILE *, const Wlipc__Event *, bool json,
 		    uint64_t *last_seq);
-
-/*
- * Draws code as a QR on a terminal with Unicode half blocks, two module
- * rows per line and a 4-module quiet zone (ISO/IEC 18004). color: force
- * light-on-dark with ANSI colours (for a tty). 0 or -EINVAL/-ENOMEM.
- */
-int		 probe_qr_render(FILE *, const char *code, bool color);
 
 #endif /* WALINK_PROBE_H */
