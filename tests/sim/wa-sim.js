@@ -8,7 +8,8 @@ import { listenControl } from './lib/control.js';
 const USAGE = `usage: wa-sim --ws HOST:PORT --control HOST:PORT --state DIR
   [--qr-first-ms 60000] [--qr-next-ms 20000] [--qr-refs 6] [--qr-grace-ms 10000]
   [--handshake-timeout-ms 20000] [--pair-timeout-ms 10000] [--server-ping-ms 0 (off)]
-  [--compress-min-bytes 0 (off)] [--prekey-low 5] [--min-version X.Y.Z] [--no-edge-routing] [--verbose]`;
+  [--compress-min-bytes 0 (off)] [--prekey-low 5] [--min-version X.Y.Z] [--no-edge-routing]
+  [--no-privacy-tokens] [--verbose]`;
 
 function parseArgs(argv) {
 	const o = {
@@ -26,6 +27,8 @@ function parseArgs(argv) {
 			o.verbose = true;
 		} else if (a === '--no-edge-routing') {
 			o.edgeRouting = false;
+		} else if (a === '--no-privacy-tokens') {
+			o.privacyTokens = false;
 		} else if (a === '--help' || a === '-h') {
 			console.log(USAGE);
 			process.exit(0);

@@ -1,12 +1,16 @@
-// Simulated contacts: WhatsApp users with their own Signal identity
-// (libsignal), who send text to linked devices (pkmsg first, then msg) and
-// decrypt what devices send them into an inbox (protocol-notes §8, §9).
+// Simulated contacts: WhatsApp users with a phone and, optionally, linked
+// web/desktop companions, each device with its own Signal identity
+// (libsignal). They write to linked devices (pkmsg first, then msg) from
+// their device JIDs, issue privacy tokens, decrypt what devices send them
+// into an inbox per device, ask for retries, reinstall, and announce device
+// changes (protocol-notes §8, §9).
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { proto } from 'baileys';
-import { node, children, bytes, nowSec, messageId } from './nodes.js';
+import { node, children, child, bytes, beBytes, nowSec, messageId, serverId } from './nodes.js';
 import { randomLid } from './registry.js';
 import { SimError } from './errors.js';
+import { deviceIdentityProblem } from './strict.js';
 import * as curve from './curve.js';
 
 const require = createRequire(import.meta.url);
@@ -18,17 +22,26 @@ const MAX_INBOX = 1000;
 const MAX_SENT = 200;
 /** Retries answered per message, as WhatsApp clients stop after 5. */
 const MAX_RETRIES = 5;
+/** A contact's device sends retry receipts up to count 4 (whatsmeow retry.go: not at 5). */
+const MAX_RETRY_RECEIPTS = 4;
 /** Longest text a contact sends (WhatsApp allows 65536 characters). */
 const MAX_TEXT = 65536;
+/** Devices a contact may have: a phone and up to four companions, as WhatsApp allows. */
+const MAX_DEVICES = 5;
+/** Companion device ids given out in order (not contiguous, as real ones are not). */
+const COMPANION_IDS = [5, 12, 19, 26, 33, 40, 47];
+/** Messages whose per-device results are kept for GET .../messages. */
+const MAX_RESULTS = 500;
 
 function pad(buf) {
 	const n = 1 + crypto.randomInt(0, 16);
 	return Buffer.concat([buf, Buffer.alloc(n, n)]);
 }
 
+/** Any pad 1..length (whatsmeow message.go, Baileys generics). */
 function unpad(buf) {
 	const n = buf.length ? buf[buf.length - 1] : 0;
-	if (n < 1 || n > 16 || n > buf.length)
+	if (n < 1 || n > buf.length)
 		throw new Error('bad message padding');
 	return buf.subarray(0, buf.length - n);
 }
@@ -41,7 +54,7 @@ function textOf(m) {
 	return m.conversation || m.extendedTextMessage?.text || null;
 }
 
-/** The bundle a retry receipt carries in <keys> (Baileys: sendRetryRequest). */
+/** The bundle a retry receipt carries in <keys> (whatsmeow sendRetryReceipt). */
 function bundleFromKeys(keys, reg) {
 	const get = (parent, tag) => bytes(children(parent, tag)[0]);
 	const key = children(keys, 'key')[0];
@@ -58,56 +71,78 @@ function bundleFromKeys(keys, reg) {
 	};
 }
 
-/** libsignal storage over one contact's persisted record. */
-class ContactStore {
-	constructor(contacts, c) {
+/** Fresh Signal keys for one device of a contact. */
+function newDeviceKeys(id, keyIndex) {
+	const ik = curve.generateKeyPair();
+	const spk = curve.generateKeyPair();
+	return {
+		id, keyIndex,
+		identity: { private: curve.b64(ik.private), public: curve.b64(ik.public) },
+		registrationId: 1 + crypto.randomInt(0, 16380),
+		signedPreKey: {
+			id: 1, private: curve.b64(spk.private), public: curve.b64(spk.public),
+			signature: curve.b64(curve.sign(ik.private, curve.signalPub(spk.public)))
+		},
+		prekeys: {}, nextPreKeyId: 1, sessions: {}, identities: {}
+	};
+}
+
+/** libsignal storage over one device of a contact. */
+class DeviceStore {
+	constructor(contacts, dev) {
 		this.contacts = contacts;
-		this.c = c;
+		this.d = dev;
 	}
 	save() { this.contacts.save(); }
 	async getOurIdentity() {
-		return { pubKey: curve.signalPub(curve.unb64(this.c.identity.public)),
-			privKey: curve.unb64(this.c.identity.private) };
+		return { pubKey: curve.signalPub(curve.unb64(this.d.identity.public)),
+			privKey: curve.unb64(this.d.identity.private) };
 	}
-	async getOurRegistrationId() { return this.c.registrationId; }
+	async getOurRegistrationId() { return this.d.registrationId; }
 	async isTrustedIdentity(id, key) {
 		// Trust on first use, like a phone that has not verified safety numbers.
 		const k = curve.b64(curve.signalPub(key));
-		if (!this.c.identities[id]) {
-			this.c.identities[id] = k;
+		if (!this.d.identities[id]) {
+			this.d.identities[id] = k;
 			this.save();
 		}
 		return true;
 	}
 	async loadPreKey(id) {
-		const k = this.c.prekeys[id];
+		const k = this.d.prekeys[id];
 		return k ? { pubKey: curve.signalPub(curve.unb64(k.public)), privKey: curve.unb64(k.private) } : undefined;
 	}
 	async removePreKey(id) {
-		delete this.c.prekeys[id];
+		delete this.d.prekeys[id];
 		this.save();
 	}
 	async loadSignedPreKey(id) {
-		const k = this.c.signedPreKey;
+		const k = this.d.signedPreKey;
 		if (k.id !== id)
 			return undefined;
 		return { pubKey: curve.signalPub(curve.unb64(k.public)), privKey: curve.unb64(k.private) };
 	}
 	async loadSession(addr) {
-		const s = this.c.sessions[addr];
+		const s = this.d.sessions[addr];
 		return s ? libsignal.SessionRecord.deserialize(s) : undefined;
 	}
 	async storeSession(addr, record) {
-		this.c.sessions[addr] = record.serialize();
+		this.d.sessions[addr] = record.serialize();
 		this.save();
 	}
 }
+
+const JID_RE = /^([0-9]+)(?::([0-9]+))?@(s\.whatsapp\.net|lid)$/;
 
 export class Contacts {
 	constructor(sim) {
 		this.sim = sim;
 		if (!sim.store.get('contacts'))
 			sim.store.set('contacts', {});
+		for (const c of Object.values(this.all))
+			upgrade(c);
+		/** Per-message results of what devices sent contacts: id -> record. */
+		this.results = new Map();
 	}
 
 	get all() { return this.sim.store.get('contacts'); }
@@ -126,35 +161,73 @@ export class Contacts {
 			lid = b.lid;
 		else if (b.lid !== undefined && b.lid !== false && b.lid !== null)
 			throw new SimError(400, 'lid must be true or a digit string');
+		let ndev = 1;
+		if (b.devices !== undefined) {
+			ndev = Number(b.devices);
+			if (!Number.isInteger(ndev) || ndev < 1 || ndev > MAX_DEVICES)
+				throw new SimError(400, `devices must be 1..${MAX_DEVICES}`);
+		}
 		let c = this.all[phone];
 		if (!c) {
-			const id = curve.generateKeyPair();
-			const spk = curve.generateKeyPair();
+			const acct = curve.generateKeyPair();
 			c = {
-				phone,
-				identity: { private: curve.b64(id.private), public: curve.b64(id.public) },
-				registrationId: 1 + crypto.randomInt(0, 16380),
-				signedPreKey: {
-					id: 1, private: curve.b64(spk.private), public: curve.b64(spk.public),
-					signature: curve.b64(curve.sign(id.private, curve.signalPub(spk.public)))
-				},
-				prekeys: {}, nextPreKeyId: 1, sessions: {}, identities: {}, inbox: [], receipts: [], sent: []
+				phone, account: { private: curve.b64(acct.private), public: curve.b64(acct.public) },
+				devices: { 0: newDeviceKeys(0, 0) }, nextKeyIndex: 1,
+				inbox: [], receipts: [], sent: [], tokens: {}, retries: {}, undecryptable: {}
 			};
 		}
-		c.sent = c.sent || [];
-		c.lid = lid ?? c.lid ?? null;
+		while (Object.keys(c.devices).length < ndev)
+			this.addDevice(c);
+		// Every WhatsApp account has a LID (usync <lid/> answers it); `lid` in
+		// the request makes the contact write from it (addressing_mode lid).
+		if (lid || b.lid === true)
+			c.lidAddressing = true;
+		else if (b.lid === false)
+			c.lidAddressing = false;
+		c.lidAddressing ??= false;
+		c.lid = lid ?? c.lid ?? randomLid();
 		c.pn = b.pn === undefined ? (c.pn ?? true) : !!b.pn;
+		c.issuesTokens = b.tokens === undefined ? (c.issuesTokens ?? true) : !!b.tokens;
+		if (b.idLength !== undefined) {
+			if (b.idLength !== 22 && b.idLength !== 40)
+				throw new SimError(400, 'idLength must be 22 or 40');
+			c.idLength = b.idLength;
+		}
 		c.name = typeof b.name === 'string' ? b.name.slice(0, 64) : (c.name || `Contact ${phone}`);
 		this.all[phone] = c;
 		this.sim.store.set('contacts', this.all);
-		return { phone, jid: this.jidOf(c), lid: c.lid ? `${c.lid}@lid` : null };
+		return this.describe(c);
 	}
 
-	jidOf(c) { return c.lid ? `${c.lid}@lid` : `${c.phone}@s.whatsapp.net`; }
+	describe(c) {
+		return { phone: c.phone, jid: this.jidOf(c), lid: `${c.lid}@lid`,
+			devices: this.deviceIds(c).map((id) => this.deviceJidOf(c, id)) };
+	}
+
+	addDevice(c, id) {
+		const ids = this.deviceIds(c);
+		if (ids.length >= MAX_DEVICES)
+			throw new SimError(409, `a contact has at most ${MAX_DEVICES} devices`);
+		const next = id ?? COMPANION_IDS.find((x) => !ids.includes(x));
+		if (!Number.isInteger(next) || next < 1 || next > 99 || ids.includes(next))
+			throw new SimError(400, 'device must be a free id 1..99');
+		c.devices[next] = newDeviceKeys(next, c.nextKeyIndex++);
+		return next;
+	}
+
+	deviceIds(c) { return Object.keys(c.devices).map(Number).sort((a, b) => a - b); }
+
+	/** The chat JID of a contact: its LID when it has one, else its number. */
+	jidOf(c) { return c.lidAddressing ? `${c.lid}@lid` : `${c.phone}@s.whatsapp.net`; }
+
+	/** A device's JID in the contact's addressing: the phone (0) has no device part. */
+	deviceJidOf(c, id) {
+		const [user, server] = this.jidOf(c).split('@');
+		return id ? `${user}:${id}@${server}` : `${user}@${server}`;
+	}
 
 	list() {
-		return Object.values(this.all).map((c) => ({ phone: c.phone, jid: this.jidOf(c),
-			lid: c.lid ? `${c.lid}@lid` : null, inbox: c.inbox.length }));
+		return Object.values(this.all).map((c) => ({ ...this.describe(c), inbox: c.inbox.length }));
 	}
 
 	find(user, server) {
@@ -164,8 +237,18 @@ export class Contacts {
 	}
 
 	byJid(jid) {
-		const m = /^([0-9]+)(?::[0-9]+)?@(s\.whatsapp\.net|lid)$/.exec(jid || '');
-		return m ? this.find(m[1], m[2]) : undefined;
+		const m = JID_RE.exec(jid || '');
+		return m ? this.find(m[1], m[3]) : undefined;
+	}
+
+	/** {c, dev} for a device JID of a contact (no device part = the phone). */
+	deviceByJid(jid) {
+		const m = JID_RE.exec(jid || '');
+		const c = m && this.find(m[1], m[3]);
+		if (!c)
+			return null;
+		const dev = c.devices[Number(m[2] || 0)];
+		return dev ? { c, dev } : { c, dev: null };
 	}
 
 	get(phone) {
@@ -177,23 +260,27 @@ export class Contacts {
 
 	userInfo(user, server) {
 		const c = this.find(user, server);
-		return c ? { lid: c.lid, devices: [{ id: 0 }] } : null;
+		return c ? { lid: c.lid, devices: this.deviceIds(c).map((id) => ({ id, keyIndex: c.devices[id].keyIndex })) } : null;
 	}
 
 	/** A fresh one-time prekey per fetch, like a phone keeping its pool full. */
 	bundleFor(jid) {
-		const c = this.byJid(jid);
-		if (!c)
+		const r = this.deviceByJid(jid);
+		if (!r?.dev)
 			return null;
-		const id = c.nextPreKeyId++;
+		return this.freshBundle(r.dev);
+	}
+
+	freshBundle(dev) {
+		const id = dev.nextPreKeyId++;
 		const kp = curve.generateKeyPair();
-		c.prekeys[id] = { private: curve.b64(kp.private), public: curve.b64(kp.public) };
+		dev.prekeys[id] = { private: curve.b64(kp.private), public: curve.b64(kp.public) };
 		this.save();
 		return {
-			registrationId: c.registrationId,
-			identity: curve.unb64(c.identity.public),
-			signedPreKey: { id: c.signedPreKey.id, public: curve.unb64(c.signedPreKey.public),
-				signature: curve.unb64(c.signedPreKey.signature) },
+			registrationId: dev.registrationId,
+			identity: curve.unb64(dev.identity.public),
+			signedPreKey: { id: dev.signedPreKey.id, public: curve.unb64(dev.signedPreKey.public),
+				signature: curve.unb64(dev.signedPreKey.signature) },
 			preKey: { id, public: kp.public }
 		};
 	}
@@ -202,7 +289,29 @@ export class Contacts {
 		return this.get(phone).inbox;
 	}
 
-	/** The contact sends text to a phone's linked devices (or one device). */
+	/**
+	 * What linked devices sent this contact, one record per message id with
+	 * each of the contact's devices: `ok`, `missing` (no <to> for it) or the
+	 * decryption error; `delivered` only when every device decrypted it.
+	 */
+	messages(phone) {
+		const c = this.get(phone);
+		const out = [];
+		for (const r of this.results.values()) {
+			if (r.contact !== c.phone)
+				continue;
+			const devices = {};
+			for (const id of this.deviceIds(c))
+				devices[this.deviceJidOf(c, id)] = r.devices[id] || 'missing';
+			out.push({ id: r.id, from: r.from, to: r.to, text: r.text, t: r.t, devices,
+				delivered: Object.values(devices).every((v) => v === 'ok'), ack: r.ack });
+		}
+		return out;
+	}
+
+	// The contact writes
+
+	/** The contact sends text from one of its devices to a phone's linked devices. */
 	async send(phone, b) {
 		const c = this.get(phone);
 		if (typeof b.text !== 'string' || !b.text || b.text.length > MAX_TEXT)
@@ -215,9 +324,24 @@ export class Contacts {
 		}
 		if (typeof b.to !== 'string')
 			throw new SimError(400, 'to (jid) is required');
-		const m = /^([0-9]+)(?::([0-9]+))?@(s\.whatsapp\.net|lid)$/.exec(b.to);
+		const m = JID_RE.exec(b.to);
 		if (!m)
 			throw new SimError(400, 'to must be a user or device jid');
+		const fromId = Number(b.device ?? 0);
+		const dev = c.devices[fromId];
+		if (!dev)
+			throw new SimError(400, `the contact has no device ${b.device}`);
+		const idLength = b.idLength ?? c.idLength ?? 22;
+		if (idLength !== 22 && idLength !== 40)
+			throw new SimError(400, 'idLength must be 22 or 40');
+		let corrupt = 0;
+		if (b.corrupt === true)
+			corrupt = 1;
+		else if (b.corrupt !== undefined && b.corrupt !== false) {
+			corrupt = Number(b.corrupt);
+			if (!Number.isInteger(corrupt) || corrupt < 0 || corrupt > 10)
+				throw new SimError(400, 'corrupt must be true or 0..10 (how many sends are mangled)');
+		}
 		const target = this.sim.deviceJid(`${m[1]}:${m[2] || 0}@${m[3]}`);
 		const ph = /^([0-9]+):/.exec(target)?.[1];
 		let devices = this.sim.registry.devicesOf(ph);
@@ -225,33 +349,80 @@ export class Contacts {
 			devices = devices.filter((d) => d.jid === target);
 		if (!devices.length)
 			throw new SimError(404, 'no linked device to deliver to');
-		const id = messageId();
+		this.issueToken(c, ph);
+		const id = messageId(idLength);
 		const t = nowSec();
 		for (const d of devices) {
-			const enc = await this.encryptFor(c, d, this.plaintext(b.text));
-			// corrupt: the device cannot decrypt it and must ask for a retry.
-			// (a msg ends with its MAC; a pkmsg's middle holds keys and the inner message).
-			if (b.corrupt === true)
-				enc.body[enc.type === 'msg' ? enc.body.length - 1 : enc.body.length >> 1] ^= 0x55;
-			c.sent.push({ id, text: b.text, to: d.jid, t });
-			this.sim.deliver(d.jid, this.messageNode(c, id, t, enc));
+			const entry = { id, text: b.text, to: d.jid, t, device: fromId, corrupt };
+			c.sent.push(entry);
+			await this.sendEntry(c, d, entry, undefined, undefined);
 		}
 		if (c.sent.length > MAX_SENT)
 			c.sent.splice(0, c.sent.length - MAX_SENT);
 		this.save();
-		return { id, to: devices.map((d) => d.jid) };
+		return { id, from: this.deviceJidOf(c, fromId), to: devices.map((d) => d.jid) };
+	}
+
+	/** Encrypts and queues one sent entry for one linked device (again on a retry). */
+	async sendEntry(c, d, entry, count, bundle) {
+		const dev = c.devices[entry.device];
+		const enc = await this.encryptFor(dev, d, this.plaintext(entry.text), bundle);
+		// corrupt: the device cannot decrypt it and must ask for a retry
+		// (a msg ends with its MAC; a pkmsg's middle holds keys and the inner message).
+		if (entry.corrupt > 0) {
+			entry.corrupt--;
+			enc.body[enc.type === 'msg' ? enc.body.length - 1 : enc.body.length >> 1] ^= 0x55;
+		}
+		this.sim.deliver(d.jid, this.messageNode(c, dev, entry.id, entry.t, enc, count), 'contact');
+	}
+
+	/**
+	 * The contact's privacy token for an account, issued by notification to
+	 * its linked devices before the first message (whatsmeow notification.go
+	 * handlePrivacyTokenNotification reads this shape).
+	 */
+	issueToken(c, accountPhone) {
+		if (!c.issuesTokens || !accountPhone || c.tokens[accountPhone])
+			return;
+		const tok = { token: crypto.randomBytes(24).toString('base64'), t: nowSec() };
+		c.tokens[accountPhone] = tok;
+		for (const d of this.sim.registry.devicesOf(accountPhone))
+			this.sim.deliver(d.jid, node('notification', {
+				from: this.jidOf(c), type: 'privacy_token', id: serverId(), t: tok.t
+			}, [node('tokens', {}, [node('token', { jid: d.jid, t: tok.t, type: 'trusted_contact' },
+				Buffer.from(tok.token, 'base64'))])]));
 	}
 
 	plaintext(text) {
 		return pad(Buffer.from(proto.Message.encode({ conversation: text }).finish()));
 	}
 
-	messageNode(c, id, t, enc, count) {
+	messageNode(c, dev, id, t, enc, count) {
+		const content = [node('enc', { v: 2, type: enc.type, count }, enc.body)];
+		// A companion's pkmsg proves its place in the account (whatsmeow send.go).
+		if (enc.type === 'pkmsg' && dev.id)
+			content.push(node('device-identity', {}, this.deviceIdentity(c, dev)));
 		return node('message', {
-			from: this.jidOf(c), id, t, type: 'text', notify: c.name,
-			sender_pn: c.lid && c.pn ? `${c.phone}@s.whatsapp.net` : undefined,
-			addressing_mode: c.lid ? 'lid' : 'pn'
-		}, [node('enc', { v: 2, type: enc.type, count }, enc.body)]);
+			from: this.deviceJidOf(c, dev.id), id, t, type: 'text', notify: c.name,
+			sender_pn: c.lidAddressing && c.pn ? `${c.phone}@s.whatsapp.net` : undefined,
+			addressing_mode: c.lidAddressing ? 'lid' : 'pn'
+		}, content);
+	}
+
+	/** ADVSignedDeviceIdentity of a companion, signed by the contact's account key. */
+	deviceIdentity(c, dev) {
+		const details = Buffer.from(proto.ADVDeviceIdentity.encode({
+			rawId: 1, timestamp: nowSec(), keyIndex: dev.keyIndex, accountType: 0, deviceType: 0
+		}).finish());
+		const identity = curve.unb64(dev.identity.public);
+		const accountPub = curve.unb64(c.account.public);
+		const accountSignature = curve.sign(curve.unb64(c.account.private),
+		    Buffer.concat([Buffer.from([6, 0]), details, identity]));
+		const deviceSignature = curve.sign(curve.unb64(dev.identity.private),
+		    Buffer.concat([Buffer.from([6, 1]), details, identity, accountPub]));
+		return Buffer.from(proto.ADVSignedDeviceIdentity.encode({
+			details, accountSignatureKey: accountPub, accountSignature, deviceSignature
+		}).finish());
 	}
 
 	/**
@@ -267,20 +438,35 @@ export class Contacts {
 		if (!sent || !(count >= 1 && count <= MAX_RETRIES))
 			return;
 		const d = this.sim.registry.device(conn.jid);
-		const addr = this.addrOf(d);
-		delete c.sessions[addr.toString()];
+		const dev = c.devices[sent.device];
 		const keys = children(n, 'keys')[0];
+		if (count >= 2 && !keys)
+			this.sim.log.add('!!', conn.id, conn.jid, `retry receipt #${count} for ${n.attrs.id} without <keys> (whatsmeow adds them from the second on)`);
+		if (keys)
+			this.checkKeysIdentity(conn, keys);
+		delete dev.sessions[this.addrOf(d).toString()];
 		const bundle = keys ? bundleFromKeys(keys, bytes(children(n, 'registration')[0])) : null;
-		const enc = await this.encryptFor(c, d, this.plaintext(sent.text), bundle);
-		this.sim.deliver(conn.jid, this.messageNode(c, sent.id, sent.t, enc, count));
+		await this.sendEntry(c, d, sent, count, bundle);
+	}
+
+	checkKeysIdentity(conn, keys) {
+		const di = bytes(child(keys, 'device-identity'));
+		const d = this.sim.registry.device(conn.jid);
+		if (!di) {
+			this.sim.log.add('!!', conn.id, conn.jid, 'retry receipt <keys> without <device-identity>');
+			return;
+		}
+		const bad = deviceIdentityProblem(di, d, this.sim.registry.phones[d.phone]);
+		if (bad)
+			this.sim.log.add('!!', conn.id, conn.jid, `retry receipt <device-identity>: ${bad}`);
 	}
 
 	addrOf(d) { return new libsignal.ProtocolAddress(d.phone, d.device); }
 
-	async encryptFor(c, d, plain, bundle) {
-		const store = new ContactStore(this, c);
+	async encryptFor(dev, d, plain, bundle) {
+		const store = new DeviceStore(this, dev);
 		const addr = this.addrOf(d);
-		if (!c.sessions[addr.toString()]) {
+		if (!dev.sessions[addr.toString()]) {
 			const b = bundle || this.sim.bundleFor(d.jid);
 			await new libsignal.SessionBuilder(store, addr).initOutgoing({
 				registrationId: b.registrationId,
@@ -295,6 +481,31 @@ export class Contacts {
 		return { type: r.type === 3 ? 'pkmsg' : 'msg', body };
 	}
 
+	// Linked devices write to contacts
+
+	/**
+	 * Privacy tokens (protocol-notes §8): with the server prop on, a 1:1
+	 * send to a contact that issued this account a token must carry it in
+	 * <tctoken>; else the server refuses it with 463. Returns the error code
+	 * for the ack, or null.
+	 */
+	vetSend(conn, n) {
+		const c = this.byJid(n.attrs.to);
+		if (!c || !this.sim.props.privacyTokens)
+			return null;
+		const from = this.sim.registry.device(conn.jid);
+		const tok = from && c.tokens[from.phone];
+		if (!tok)
+			return null;	// never issued one: nothing to present (whatsmeow sends none)
+		if (n.attrs.device_fanout === 'false')
+			return null;	// retry resends carry none (Baileys isRetryResend)
+		const got = bytes(child(n, 'tctoken'));
+		if (got && got.equals(Buffer.from(tok.token, 'base64')))
+			return null;
+		this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id} to ${n.attrs.to} ${got ? 'with a wrong' : 'without'} <tctoken>: refused 463`);
+		return 463;
+	}
+
 	/** A device sent a message: decrypt the parts addressed to contacts, relay the rest. */
 	async onMessage(conn, n) {
 		const from = this.sim.registry.device(conn.jid);
@@ -302,11 +513,35 @@ export class Contacts {
 		const direct = children(n, 'enc');
 		if (!tos.length && direct.length)
 			tos.push({ tag: 'to', attrs: { jid: n.attrs.to }, content: direct });
+		const chat = this.byJid(n.attrs.to);
+		// The chat is the user, never one of its devices (whatsmeow send.go refuses
+		// a device JID); only a retry resend goes to one device, without fanout.
+		if (/:[0-9]+@/.test(n.attrs.to || '') && n.attrs.device_fanout !== 'false')
+			this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id} addressed to the device ${n.attrs.to}, not to its chat`);
+		let result;
+		if (chat) {
+			result = this.results.get(`${chat.phone}/${n.attrs.id}`);
+			if (!result) {
+				result = { contact: chat.phone, id: n.attrs.id, from: conn.jid, to: n.attrs.to,
+					t: Number(n.attrs.t) || nowSec(), text: null, devices: {} };
+				this.results.set(`${chat.phone}/${n.attrs.id}`, result);
+				if (this.results.size > MAX_RESULTS)
+					this.results.delete(this.results.keys().next().value);
+			}
+		}
+		const di = bytes(child(n, 'device-identity'));
+		if (di) {
+			const bad = deviceIdentityProblem(di, from, this.sim.registry.phones[from.phone]);
+			if (bad)
+				this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id} <device-identity>: ${bad}`);
+		}
+		let pkmsg = false;
 		for (const to of tos) {
 			const enc = children(to, 'enc')[0];
 			const body = bytes(enc);
 			if (!enc || !body)
 				continue;
+			pkmsg ||= enc.attrs.type === 'pkmsg';
 			const dev = this.sim.registry.device(this.sim.deviceJid(to.attrs.jid));
 			if (dev && !dev.removed) {
 				// Another linked device: our own (a sent-message copy, with recipient)
@@ -316,39 +551,178 @@ export class Contacts {
 					this.sim.deliver(dev.jid, node('message', {
 						from: conn.jid, recipient: ownAccount ? n.attrs.to : undefined, id: n.attrs.id,
 						t: nowSec(), type: n.attrs.type || 'text', notify: from.pushName || undefined
-					}, [node('enc', { ...enc.attrs }, body)]));
+					}, [node('enc', { ...enc.attrs }, body)]), ownAccount ? 'self' : 'contact');
 				continue;
 			}
-			const c = this.byJid(to.attrs.jid);
-			if (!c) {
+			const r = this.deviceByJid(to.attrs.jid);
+			if (!r?.c || !r.dev) {
 				this.sim.log.add('!!', conn.id, conn.jid, `message to unknown ${to.attrs.jid} dropped`);
 				continue;
 			}
-			await this.receive(c, from, conn, n, enc, body);
+			if (chat && r.c !== chat)
+				this.sim.log.add('!!', conn.id, conn.jid, `message to ${n.attrs.to} has a part for another user's device ${to.attrs.jid}`);
+			await this.receive(r.c, r.dev, from, conn, n, enc, body, result);
 		}
+		if (pkmsg && !di && tos.some((to) => this.deviceByJid(to.attrs.jid)?.c))
+			this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id} has a pkmsg but no <device-identity>`);
+		if (chat && n.attrs.device_fanout !== 'false')
+			this.checkFanout(conn, n, chat, from, tos);
 	}
 
-	async receive(c, from, conn, n, enc, body) {
-		const store = new ContactStore(this, c);
+	/** A send to a chat reaches every device of the contact and our own other devices. */
+	checkFanout(conn, n, chat, from, tos) {
+		const got = new Set(tos.map((t) => this.deviceKey(t.attrs.jid)));
+		const missing = this.deviceIds(chat).filter((id) => !got.has(`${chat.phone}/${id}`))
+		    .map((id) => this.deviceJidOf(chat, id));
+		for (const d of this.sim.registry.devicesOf(from.phone))
+			if (d.jid !== conn.jid && !got.has(d.jid))
+				missing.push(d.jid);
+		if (missing.length)
+			this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id} to ${n.attrs.to} misses devices ${missing.join(' ')}`);
+	}
+
+	/** One key per device whichever form its JID takes (PN or LID, phone = device 0). */
+	deviceKey(jid) {
+		const m = JID_RE.exec(jid || '');
+		const c = m && this.find(m[1], m[3]);
+		return c ? `${c.phone}/${Number(m[2] || 0)}` : this.sim.deviceJid(jid);
+	}
+
+	async receive(c, dev, from, conn, n, enc, body, result) {
+		const store = new DeviceStore(this, dev);
 		const cipher = new libsignal.SessionCipher(store, this.addrOf(from));
 		let text = null;
 		let error;
-		try {
-			const plain = enc.attrs.type === 'pkmsg'
-				? await cipher.decryptPreKeyWhisperMessage(body)
-				: await cipher.decryptWhisperMessage(body);
-			text = textOf(proto.Message.decode(unpad(Buffer.from(plain))));
-		} catch (e) {
-			error = e.message || String(e);
-			this.sim.log.add('!!', conn.id, conn.jid, `contact ${c.phone} could not decrypt: ${error}`);
+		const addr = this.addrOf(from).toString();
+		const key = `${conn.jid}/${dev.id}`;
+		if (c.undecryptable[key] > 0) {
+			// The fault: this device lost its session with the sender and cannot read this.
+			c.undecryptable[key]--;
+			delete dev.sessions[addr];
+			error = 'undecryptable (fault injected)';
+		} else {
+			try {
+				const plain = enc.attrs.type === 'pkmsg'
+					? await cipher.decryptPreKeyWhisperMessage(body)
+					: await cipher.decryptWhisperMessage(body);
+				text = textOf(proto.Message.decode(unpad(Buffer.from(plain))));
+			} catch (e) {
+				error = e.message || String(e);
+			}
 		}
-		c.inbox.push({ from: conn.jid, id: n.attrs.id, text, t: Number(n.attrs.t) || nowSec(),
-			type: enc.attrs.type, ...(error ? { error } : {}) });
+		const devJid = this.deviceJidOf(c, dev.id);
+		if (error)
+			this.sim.log.add(c.undecryptable[key] !== undefined ? '--' : '!!', conn.id, conn.jid,
+			    `contact ${c.phone} device ${dev.id} could not decrypt ${n.attrs.id}: ${error}`);
+		c.inbox.push({ from: conn.jid, to: devJid, device: dev.id, id: n.attrs.id, text,
+			t: Number(n.attrs.t) || nowSec(), type: enc.attrs.type, ...(enc.attrs.count ? { count: Number(enc.attrs.count) } : {}),
+			...(error ? { error } : {}) });
 		if (c.inbox.length > MAX_INBOX)
 			c.inbox.splice(0, c.inbox.length - MAX_INBOX);
+		if (result) {
+			result.devices[dev.id] = error ? `error: ${error}` : 'ok';
+			if (text !== null)
+				result.text = text;
+		}
 		this.save();
-		if (!error)
-			this.sim.deliver(conn.jid, node('receipt', { from: this.jidOf(c), id: n.attrs.id, t: nowSec() }));
+		if (!error) {
+			this.sim.deliver(conn.jid, node('receipt', { from: devJid, id: n.attrs.id, t: nowSec() }));
+			return;
+		}
+		this.sendRetryReceipt(c, dev, conn, n);
+	}
+
+	/** The contact's device asks for the message again (whatsmeow sendRetryReceipt). */
+	sendRetryReceipt(c, dev, conn, n) {
+		const rk = `${conn.jid}/${dev.id}/${n.attrs.id}`;
+		const count = (c.retries[rk] || 0) + 1;
+		if (count > MAX_RETRY_RECEIPTS) {
+			this.sim.log.add('--', conn.id, conn.jid, `contact ${c.phone} device ${dev.id} gives up on ${n.attrs.id}`);
+			return;
+		}
+		c.retries[rk] = count;
+		const content = [
+			node('retry', { count, id: n.attrs.id, t: n.attrs.t, v: 1 }),
+			node('registration', {}, beBytes(dev.registrationId, 4))
+		];
+		if (count > 1) {
+			const b = this.freshBundle(dev);
+			content.push(node('keys', {}, [
+				node('type', {}, Buffer.from([curve.KEY_TYPE])),
+				node('identity', {}, b.identity),
+				node('key', {}, [node('id', {}, beBytes(b.preKey.id, 3)), node('value', {}, b.preKey.public)]),
+				node('skey', {}, [node('id', {}, beBytes(b.signedPreKey.id, 3)),
+					node('value', {}, b.signedPreKey.public), node('signature', {}, b.signedPreKey.signature)]),
+				...(dev.id ? [node('device-identity', {}, this.deviceIdentity(c, dev))] : [])
+			]));
+		}
+		this.sim.deliver(conn.jid, node('receipt', { from: this.deviceJidOf(c, dev.id), id: n.attrs.id,
+			type: 'retry', t: nowSec() }, content));
+	}
+
+	/** Control fault `undecryptable`: the device(s) fail the next `times` messages from `from`. */
+	injectUndecryptable(jid, times = 1) {
+		const r = this.deviceByJid(jid);
+		if (!r?.c)
+			return null;
+		const n = Number(times);
+		if (!Number.isInteger(n) || n < 1 || n > 10)
+			throw new SimError(400, 'times must be 1..10');
+		const ids = JID_RE.exec(jid)[2] !== undefined ? [r.dev?.id] : this.deviceIds(r.c);
+		if (ids[0] === undefined)
+			throw new SimError(404, 'the contact has no such device');
+		for (const d of Object.values(this.sim.registry.devices).filter((x) => !x.removed))
+			for (const id of ids)
+				r.c.undecryptable[`${d.jid}/${id}`] = n;
+		this.save();
+		return { ok: true, devices: ids.map((id) => this.deviceJidOf(r.c, id)) };
+	}
+
+	/**
+	 * The contact reinstalled WhatsApp: new identity on every device, every
+	 * session gone, and `<notification type=encrypt><identity/>` to the
+	 * linked devices (whatsmeow notification.go handleEncryptNotification).
+	 */
+	reinstall(phone) {
+		const c = this.get(phone);
+		for (const id of this.deviceIds(c))
+			c.devices[id] = newDeviceKeys(id, c.devices[id].keyIndex);
+		c.retries = {};
+		this.save();
+		for (const d of Object.values(this.sim.registry.devices).filter((x) => !x.removed))
+			this.sim.deliver(d.jid, node('notification', { from: this.jidOf(c), type: 'encrypt',
+				id: serverId(), t: nowSec() }, [node('identity', {})]));
+		return this.describe(c);
+	}
+
+	/**
+	 * The contact links (or removes) a device: `<notification type=devices>`
+	 * to every linked device, carrying the contact's LID in its `lid`
+	 * attribute (whatsmeow handleDeviceNotification stores that mapping).
+	 */
+	changeDevices(phone, b) {
+		const c = this.get(phone);
+		let tag, id;
+		if (b.remove !== undefined) {
+			id = Number(b.remove);
+			if (!id || !c.devices[id])
+				throw new SimError(400, 'remove must be a companion device id of the contact');
+			delete c.devices[id];
+			tag = 'remove';
+		} else {
+			id = this.addDevice(c, b.add === undefined || b.add === true ? undefined : Number(b.add));
+			tag = 'add';
+		}
+		this.save();
+		const pnUser = `${c.phone}@s.whatsapp.net`;
+		const hash = crypto.createHash('sha256').update(this.deviceIds(c).join(',')).digest('base64').slice(0, 6);
+		for (const d of Object.values(this.sim.registry.devices).filter((x) => !x.removed))
+			this.sim.deliver(d.jid, node('notification', {
+				from: pnUser, lid: `${c.lid}@lid`, type: 'devices', id: serverId(), t: nowSec()
+			}, [node(tag, { device_hash: hash }, [node('device', {
+				jid: `${c.phone}:${id}@s.whatsapp.net`, lid: `${c.lid}:${id}@lid`
+			})])]));
+		return this.describe(c);
 	}
 
 	async onReceipt(conn, n) {
@@ -365,10 +739,35 @@ export class Contacts {
 		}
 		if (n.attrs.type === 'retry')
 			await this.retry(c, conn, n);
-		c.receipts.push({ from: conn.jid, id: n.attrs.id, type: n.attrs.type || 'delivery', t: nowSec() });
+		c.receipts.push({ from: conn.jid, id: n.attrs.id, type: n.attrs.type || 'delivery', t: nowSec(),
+			...(n.attrs.type === 'retry' ? { count: Number(child(n, 'retry')?.attrs.count || 0),
+				keys: !!child(n, 'keys') } : {}) });
 		if (c.receipts.length > MAX_INBOX)
 			c.receipts.splice(0, c.receipts.length - MAX_INBOX);
 		this.save();
 	}
+
+	receipts(phone) { return this.get(phone).receipts; }
 }
 
+/** Contacts saved before companions existed keep their keys as device 0. */
+function upgrade(c) {
+	if (!c.devices) {
+		c.devices = { 0: { id: 0, keyIndex: 0, identity: c.identity, registrationId: c.registrationId,
+			signedPreKey: c.signedPreKey, prekeys: c.prekeys || {}, nextPreKeyId: c.nextPreKeyId || 1,
+			sessions: c.sessions || {}, identities: c.identities || {} } };
+		for (const k of ['identity', 'registrationId', 'signedPreKey', 'prekeys', 'nextPreKeyId', 'sessions', 'identities'])
+			delete c[k];
+	}
+	if (!c.account) {
+		const acct = curve.generateKeyPair();
+		c.account = { private: curve.b64(acct.private), public: curve.b64(acct.public) };
+	}
+	c.lidAddressing ??= !!c.lid;
+	c.lid ??= randomLid();
+	c.nextKeyIndex ??= 1;
+	c.sent ??= [];
+	c.tokens ??= {};
+	c.retries ??= {};
+	c.undecryptable ??= {};
+}

@@ -60,10 +60,20 @@ export function route(sim) {
 		}],
 		['POST', /^\/sim\/phone\/unlink$/, (b) => sim.unlink(need(b, 'jid'))],
 		['POST', /^\/sim\/inject$/, (b) => sim.inject(b.jid === undefined ? undefined : need(b, 'jid'),
-		    need(b, 'fault'), b.seconds)],
+		    need(b, 'fault'), b.seconds, { reason: b.reason, times: b.times })],
+		['GET', /^\/sim\/props$/, () => ({ ...sim.props })],
+		['POST', /^\/sim\/props$/, (b) => {
+			if (b.privacyTokens !== undefined)
+				sim.props.privacyTokens = !!b.privacyTokens;
+			return { ...sim.props };
+		}],
 		['POST', /^\/sim\/contacts$/, (b) => sim.contacts.create(b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/send$/, (b, m) => sim.contacts.send(m[1], b)],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/inbox$/, (b, m) => sim.contacts.inbox(m[1])],
+		['GET', /^\/sim\/contacts\/([0-9]+)\/messages$/, (b, m) => sim.contacts.messages(m[1])],
+		['GET', /^\/sim\/contacts\/([0-9]+)\/receipts$/, (b, m) => sim.contacts.receipts(m[1])],
+		['POST', /^\/sim\/contacts\/([0-9]+)\/reinstall$/, (b, m) => sim.contacts.reinstall(m[1])],
+		['POST', /^\/sim\/contacts\/([0-9]+)\/devices$/, (b, m) => sim.contacts.changeDevices(m[1], b)],
 		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()]
 	];
 	return async (req, res) => {

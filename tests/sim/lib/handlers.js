@@ -1,8 +1,11 @@
 // Routing of stanzas from a logged-in device (protocol-notes §4, §6-§8).
 import { node, child, iqResult, iqError, nowSec } from './nodes.js';
 import { handleEncrypt, handleUsync } from './keys.js';
+import { bareServerJids, RECEIPT_TYPES } from './strict.js';
 
 export async function handleStanza(sim, c, n) {
+	for (const w of bareServerJids(n))
+		sim.log.add('!!', c.id, c.who(), w);
 	switch (n.tag) {
 	case 'iq':
 		return handleIq(sim, c, n);
@@ -10,18 +13,58 @@ export async function handleStanza(sim, c, n) {
 		sim.acked(c.jid, n.attrs.id);
 		return;
 	case 'receipt':
+		checkReceiptType(sim, c, n);
 		// A delivery receipt also proves the message arrived; drop it from the queue.
 		if (n.attrs.type !== 'retry')
 			sim.acked(c.jid, n.attrs.id);
 		await sim.contacts.onReceipt(c, n);
 		return c.send(node('ack', { id: n.attrs.id, class: 'receipt', from: n.attrs.to,
 			type: n.attrs.type, participant: n.attrs.participant }));
-	case 'message':
-		c.send(node('ack', { id: n.attrs.id, class: 'message', from: n.attrs.to, t: nowSec() }));
-		return sim.contacts.onMessage(c, n);
-	default:
-		// presence, chatstate, ib (unified_session, offline_batch), call: nothing to answer.
+	case 'message': {
+		// Every message gets an ack; a refused one carries the error (protocol-notes §8).
+		const error = sim.contacts.vetSend(c, n);
+		c.send(node('ack', { id: n.attrs.id, class: 'message', from: n.attrs.to, t: nowSec(),
+			error: error || undefined }));
+		if (!error)
+			return sim.contacts.onMessage(c, n);
 		return;
+	}
+	case 'presence':
+		// Receipts say "inactive" until the client marks itself available.
+		if (n.attrs.type === 'available' || n.attrs.type === 'unavailable')
+			c.available = n.attrs.type === 'available';
+		return;
+	case 'ib':
+		if (child(n, 'offline_batch'))
+			return sim.sendBatch(c, child(n, 'offline_batch').attrs.count);
+		return;
+	default:
+		// chatstate, call: nothing to answer.
+		return;
+	}
+}
+
+/**
+ * The receipt type must fit what it answers (protocol-notes §8; whatsmeow
+ * receipt.go sendMessageReceipt, Baileys messages-recv): our own messages
+ * echoed from another of our devices get `sender`; others a plain delivery
+ * receipt, or `inactive` while the client has not marked itself available.
+ */
+function checkReceiptType(sim, c, n) {
+	const type = n.attrs.type;
+	const say = (m) => sim.log.add('!!', c.id, c.who(), `receipt ${n.attrs.id}: ${m}`);
+	if (!RECEIPT_TYPES.has(type))
+		return say(`unknown type '${type}'`);
+	const kind = sim.kinds.get(c.jid)?.get(n.attrs.id);
+	if (!kind || type === 'retry' || type === 'read' || type === 'read-self' || type === 'played')
+		return;
+	if (kind === 'self' && type !== 'sender')
+		return say(`our own message echoed from another device wants type 'sender', got '${type ?? 'delivery'}'`);
+	if (kind === 'contact') {
+		if (type === 'sender' || type === 'peer_msg')
+			return say(`a message from someone else is not answered with '${type}'`);
+		if (type === undefined && !c.available)
+			return say('plain delivery receipt from a client that never marked itself available (want \'inactive\')');
 	}
 }
 
@@ -51,12 +94,18 @@ function handleIq(sim, c, n) {
 		return handleUsync(sim, c, n);
 	case 'abt':
 	case 'w':
+		// AB prop 10518: privacy tokens on 1:1 messages (Baileys chats.js fetchProps).
 		if (child(n, 'props'))
-			return c.send(iqResult(n, [node('props', { protocol: '1', hash: 'sim' })]));
+			return c.send(iqResult(n, [node('props', { protocol: '1', hash: 'sim' }, [
+				node('prop', { config_code: '10518', config_value: sim.props.privacyTokens ? 'true' : 'false' })
+			])]));
 		break;
 	case 'blocklist':
 		return c.send(iqResult(n, [node('list', {})]));
 	case 'privacy':
+		// Issuing our own token to a contact (whatsmeow tctoken.go issuePrivacyToken).
+		if (type === 'set' && child(n, 'tokens'))
+			return c.send(iqResult(n));
 		return c.send(iqResult(n, [node('privacy', {})]));
 	case 'w:stats':
 		return c.send(iqResult(n));

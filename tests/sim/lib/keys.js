@@ -2,6 +2,7 @@
 // bundle fetch, digest, and usync device/LID queries.
 import { node, child, children, bytes, beInt, beBytes, iqResult, iqError } from './nodes.js';
 import * as curve from './curve.js';
+import { usyncUsers, USYNC_MAX_OTHERS } from './strict.js';
 
 /** Prekeys a device may hold on the server; Baileys uploads 812 at first. */
 const MAX_PREKEYS = 2000;
@@ -110,6 +111,11 @@ function bundles(sim, users) {
 
 /** usync: devices (with key indexes) and LIDs for the listed users. */
 export function handleUsync(sim, conn, n) {
+	const d = sim.registry.device(conn.jid);
+	const own = new Set([d.phone, sim.registry.phones[d.phone]?.lid]);
+	const others = usyncUsers(n).filter((u) => !own.has(u.replace(/^\+/, '').split(/[@:]/)[0]));
+	if (others.length > USYNC_MAX_OTHERS)
+		sim.log.add('!!', conn.id, conn.jid, `usync (context ${child(n, 'usync')?.attrs.context}) lists ${others.length} numbers at once: a bulk lookup (contact scraping pattern)`);
 	const us = child(n, 'usync');
 	const q = child(us, 'query');
 	const wantDevices = !!child(q, 'devices');

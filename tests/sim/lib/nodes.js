@@ -2,7 +2,8 @@
 // server's stanzas, reading children and a one-line text form for the log.
 import crypto from 'node:crypto';
 
-export const S_WA = 's.whatsapp.net';
+/** The server's JID: a JID pair with an empty user, as both references write it. */
+export const S_WA = '@s.whatsapp.net';
 
 /** Drops undefined attributes and stringifies the rest: Baileys' encoder
  *  counts non-string attributes but does not write them (§5). */
@@ -63,9 +64,15 @@ export function serverId() {
 	return `${crypto.randomBytes(4).toString('hex')}.${idCounter}`;
 }
 
-/** Message ids like WhatsApp's phones use: 3A + upper-case hex. */
-export function messageId() {
-	return '3A' + crypto.randomBytes(9).toString('hex').toUpperCase();
+/**
+ * Message ids as WhatsApp clients make them: 22 characters (3A + upper-case
+ * hex, as phones and Baileys 7 do) or 40 (as other clients do); receivers
+ * must not assume a length (protocol-notes §8).
+ */
+export function messageId(length = 22) {
+	if (length === 40)
+		return crypto.randomBytes(20).toString('hex').toUpperCase();
+	return '3A' + crypto.randomBytes(10).toString('hex').toUpperCase();
 }
 
 export function iqResult(req, content, extra = {}) {

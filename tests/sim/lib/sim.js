@@ -23,7 +23,11 @@ const MAX_QUEUE = 1000;
 const MAX_WS_MESSAGE = 17 * 1024 * 1024;
 
 export const FAULTS = ['conflict', 'restart-required', 'logout', 'ban', 'temp-ban', 'outdated',
-	'drop', 'stall', 'close', 'clear'];
+	'failure', 'undecryptable', 'drop', 'stall', 'close', 'clear'];
+/** Stanza kinds remembered per device to judge its receipts' types. */
+const MAX_KINDS = 4000;
+/** Stanzas the offline backlog hands out when a client asks for no count. */
+const DEFAULT_BATCH = 100;
 
 export class Sim {
 	constructor(store, opts) {
@@ -40,6 +44,10 @@ export class Sim {
 		if (!store.get('queue'))
 			store.set('queue', {});
 		this.contacts = new Contacts(this);
+		/** Server props (abt): privacy tokens required on 1:1 sends, as servers now do. */
+		this.props = { privacyTokens: opts.privacyTokens !== false };
+		/** device jid -> Map(stanza id -> 'contact'|'self'): what a receipt answers. */
+		this.kinds = new Map();
 	}
 
 	get queue() { return this.store.get('queue'); }
@@ -190,6 +198,8 @@ export class Sim {
 		const f = this.activeFaults(jid);
 		if (f.outdated)
 			return c.failure({ reason: 405 });
+		if (f.failure)
+			return c.failure({ reason: f.failure });
 		if (f.ban)
 			return c.failure({ reason: 403 });
 		if (f.tempBanUntil && f.tempBanUntil > Date.now())
@@ -240,6 +250,7 @@ export class Sim {
 		const d = this.registry.fault(jid);
 		return {
 			outdated: g.outdated || d.outdated,
+			failure: d.failure || g.failure,
 			ban: g.ban || d.ban,
 			tempBanUntil: Math.max(g.tempBanUntil || 0, d.tempBanUntil || 0)
 		};
@@ -257,28 +268,76 @@ export class Sim {
 		}
 	}
 
-	/** Passive iq <active/> done: deliver what waited, then tell the client it is all. */
+	/**
+	 * Passive iq <active/> done: the backlog is announced with
+	 * <ib><offline_preview/> and held until the client asks for it with
+	 * <ib><offline_batch count=N/> (Baileys socket.ts answers every preview
+	 * with one; WA Web asks batch by batch); <ib><offline count=N/> ends it.
+	 * Nothing waiting: the end marker at once.
+	 */
 	async flushQueue(c) {
-		const q = this.queue[c.jid] || [];
-		for (const e of q) {
+		c.backlog = { handed: new Set(), sent: 0 };
+		if (!this.waiting(c).length)
+			return this.endBacklog(c);
+		this.previewBacklog(c);
+	}
+
+	/** Queued stanzas not yet handed out in this connection's backlog. */
+	waiting(c) {
+		return (this.queue[c.jid] || []).filter((e) => !c.backlog.handed.has(e));
+	}
+
+	previewBacklog(c) {
+		const left = this.waiting(c);
+		const kinds = { message: 0, notification: 0, receipt: 0, call: 0 };
+		for (const e of left)
+			kinds[e.tag || 'message'] = (kinds[e.tag || 'message'] || 0) + 1;
+		c.send(node('ib', { from: S_WA }, [node('offline_preview', { count: left.length, ...kinds })]));
+	}
+
+	/** The client asked for the next `count` backlog stanzas. */
+	async sendBatch(c, count) {
+		if (!c.backlog || c.backlog.done)
+			return this.log.add('!!', c.id, c.who(), 'offline_batch without a backlog waiting');
+		const want = Number(count) > 0 ? Number(count) : DEFAULT_BATCH;
+		const part = this.waiting(c).slice(0, want);
+		for (const e of part) {
+			c.backlog.handed.add(e);
 			const n = await decodeBinaryNode(Buffer.from(e.node, 'base64'));
 			n.attrs.offline = n.attrs.offline || '1';
 			c.send(n);
 		}
-		c.send(node('ib', { from: S_WA }, [node('offline', { count: q.length })]));
+		c.backlog.sent += part.length;
+		if (!this.waiting(c).length)
+			this.endBacklog(c);
+		else
+			this.previewBacklog(c);
+	}
+
+	endBacklog(c) {
+		c.backlog.done = true;
+		c.send(node('ib', { from: S_WA }, [node('offline', { count: c.backlog.sent })]));
 	}
 
 	/** Queues a stanza for a device until it acks it; sends it now if online. */
-	deliver(jid, n) {
+	deliver(jid, n, kind) {
 		const q = this.queue[jid] || (this.queue[jid] = []);
-		q.push({ id: n.attrs.id, node: encodeBinaryNode(n).toString('base64') });
+		q.push({ id: n.attrs.id, tag: n.tag, node: encodeBinaryNode(n).toString('base64') });
+		if (kind) {
+			const k = this.kinds.get(jid) || new Map();
+			k.set(n.attrs.id, kind);
+			if (k.size > MAX_KINDS)
+				k.delete(k.keys().next().value);
+			this.kinds.set(jid, k);
+		}
 		if (q.length > MAX_QUEUE) {
 			this.log.add('!!', 0, jid, `${q.length - MAX_QUEUE} unacknowledged stanzas dropped`);
 			q.splice(0, q.length - MAX_QUEUE);
 		}
 		this.store.touch('queue');
+		// Live only once the backlog is handed out; until then it joins it.
 		const c = this.online.get(jid);
-		if (c && c.active)
+		if (c && c.active && c.backlog?.done)
 			c.send(n);
 	}
 
@@ -358,9 +417,16 @@ export class Sim {
 		return { ok: true };
 	}
 
-	inject(jid, fault, seconds) {
+	inject(jid, fault, seconds, extra = {}) {
 		if (!FAULTS.includes(fault))
 			throw new SimError(400, `unknown fault; one of ${FAULTS.join(', ')}`);
+		if (fault === 'undecryptable') {
+			// A contact (or one of its devices) that cannot read what devices send it.
+			const r = jid && this.contacts.injectUndecryptable(jid, extra.times ?? 1);
+			if (!r)
+				throw new SimError(404, 'undecryptable needs the jid of a contact or contact device');
+			return r;
+		}
 		const key = jid || '*';
 		if (key !== '*' && !this.registry.device(key))
 			throw new SimError(404, 'no such linked device');
@@ -390,6 +456,15 @@ export class Sim {
 			this.registry.setFault(key, { outdated: true });
 			conns.forEach((c) => c.failure({ reason: 405 }));
 			return { ok: true, connected: conns.length > 0 };
+		case 'failure': {
+			// A refusal the client does not know (409 and others, protocol-notes §6).
+			const reason = Number(extra.reason ?? 409);
+			if (!Number.isInteger(reason) || reason < 100 || reason > 999)
+				throw new SimError(400, 'reason must be a 3-digit number');
+			this.registry.setFault(key, { failure: reason });
+			conns.forEach((c) => c.failure({ reason }));
+			return { ok: true, connected: conns.length > 0 };
+		}
 		case 'logout':
 			if (key === '*')
 				throw new SimError(400, 'logout needs a jid');

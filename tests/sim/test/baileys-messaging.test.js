@@ -67,7 +67,7 @@ async function converse(contact, { lid, pn = true } = {}) {
 test('a phone-number contact and Baileys exchange text both ways', { timeout: 40000 }, async () => {
 	await converse('15559990001');
 	const log = (await sim.api('GET', '/sim/log?since=0')).text;
-	const note = /out c[0-9]+ \S+ <notification from='s\.whatsapp\.net' type='encrypt' id='([^']+)'[^>]*><count value='811'\/>/.exec(log);
+	const note = /out c[0-9]+ \S+ <notification from='@s\.whatsapp\.net' type='encrypt' id='([^']+)'[^>]*><count value='811'\/>/.exec(log);
 	assert.ok(note, 'low-prekey notification sent');
 	assert.match(log, new RegExp(`<ack id='${note[1].replace('.', '\\.')}'[^>]* class='notification'`));
 });
@@ -112,4 +112,38 @@ test('messages sent while the device is offline arrive at its next login', { tim
 	assert.equal(bad.status, 400);
 	const missing = await sim.api('GET', '/sim/contacts/1234567/inbox');
 	assert.equal(missing.status, 404);
+});
+
+test('a contact with three devices writes from a companion; all three decrypt Baileys\' reply with its privacy token', { timeout: 40000 }, async () => {
+	const made = await sim.api('POST', '/sim/contacts', { phone: '15559990006', devices: 3 });
+	assert.equal(made.status, 200, made.text);
+	assert.equal(made.body.devices.length, 3);
+	const c = connect(sim.url, auth, opts);
+	const got = collect(c);
+	await c.waitOpen();
+	const r = await sim.api('POST', '/sim/contacts/15559990006/send',
+	    { to: '15550001111@s.whatsapp.net', text: 'from my laptop', device: made.body.devices[1].split(/[:@]/)[1] * 1, idLength: 40 });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.body.id.length, 40);
+	assert.equal(r.body.from, made.body.devices[1]);
+	const m = await waitFor(() => got.find((x) => textOf(x) === 'from my laptop'), 10000, 'message from the companion');
+	assert.equal(m.key.remoteJid, made.body.jid, 'Baileys files it under the chat, not the device');
+	await c.sock.sendMessage(m.key.remoteJid, { text: 'to all your devices' });
+	const rec = await waitFor(async () => {
+		const all = (await sim.api('GET', '/sim/contacts/15559990006/messages')).body;
+		const x = all.find((y) => y.text === 'to all your devices');
+		return x && x.delivered && x;
+	}, 10000, 'every device decrypted the reply');
+	assert.deepEqual(Object.keys(rec.devices).sort(), [...made.body.devices].sort());
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	assert.match(log, /type='privacy_token'/);
+	assert.match(log, new RegExp(`<message id='${rec.id}'[^>]*>.*<tctoken>`));
+	assert.doesNotMatch(log, /error='463'/);
+	await c.end();
+});
+
+test('Baileys, an unmodified client, leaves no !! line in the simulator log', async () => {
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	const bad = log.split('\n').filter((l) => / !! /.test(l));
+	assert.deepEqual(bad, []);
 });
