@@ -4,8 +4,11 @@
  * when it cannot be), whether that number is whitelisted, and only then
  * decryption, the delivery receipt, the accepted event and the hook. A
  * refused message is never decrypted; its sender may get the configured
- * auto-reply. Failed decryption gets a retry receipt (whatsmeow
- * retry.go) so the sender starts a new session.
+ * auto-reply. The chat is the sender without its device (hook answers
+ * and auto-replies go there); receipts are of the type whatsmeow sends
+ * (inactive, sender, peer_msg, plus hist_sync). Failed decryption gets
+ * a retry receipt (msg_retry.c). A LID with no known number waits in
+ * msg_lid.c for a mapping.
  */
 #include <errno.h>
 #include <stdio.h>
