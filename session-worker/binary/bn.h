@@ -140,6 +140,13 @@ int	bn_jid_format(const struct bn_jid *, char *buf, size_t cap, size_t *len);
 /* The server AD_JID domain byte d decodes to (0 s.whatsapp.net, 1 lid,
  * 128 hosted, 129 hosted.lid, any other: s.whatsapp.net). */
 const char *bn_jid_domain_server(unsigned int d);
+/*
+ * The server as a JID with an empty user (iq to=, pair-device-sign): it
+ * encodes as JID_PAIR(LIST_EMPTY, s.whatsapp.net) = fa 00 03, as both
+ * references send it (Baileys S_WHATSAPP_NET, whatsmeow types.ServerJID);
+ * the bare string would go out as the single token 03 (protocol-notes §8).
+ */
+#define BN_SERVER_JID	"@s.whatsapp.net"
 
 /*
  * Printer (bn_print.c): <tag k="v"...>children</tag> for logs. Byte

@@ -129,4 +129,14 @@ struct worker_ipc_message {
 void	worker_ipc_publish_message(struct worker_ipc *,
 	    const struct worker_ipc_message *);
 
+/* A sent message the server refused (error = its ack's code) or never
+ * acknowledged (error 0). */
+struct worker_ipc_send_failed {
+	const char	*id;
+	const char	*to;
+	int		 error;
+};
+void	worker_ipc_publish_send_failed(struct worker_ipc *,
+	    const struct worker_ipc_send_failed *);
+
 #endif /* WALINK_WORKER_IPC_H */

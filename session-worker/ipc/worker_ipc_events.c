@@ -193,3 +193,18 @@ worker_ipc_publish_message(struct worker_ipc *w,
 	ev.message = &ms;
 	wipc_publish(w, &ev);
 }
+
+void
+worker_ipc_publish_send_failed(struct worker_ipc *w,
+    const struct worker_ipc_send_failed *f)
+{
+	Wlipc__Event ev = WLIPC__EVENT__INIT;
+	Wlipc__SendFailed sf = WLIPC__SEND_FAILED__INIT;
+
+	sf.id = (char *)f->id;
+	sf.to = (char *)f->to;
+	sf.error = f->error > 0 ? (uint32_t)f->error : 0;
+	ev.body_case = WLIPC__EVENT__BODY_SEND_FAILED;
+	ev.send_failed = &sf;
+	wipc_publish(w, &ev);
+}

@@ -310,10 +310,14 @@ on_transport_frame(struct link *l, const uint8_t *frame, size_t len)
 		return rc;
 	}
 	rc = bn_decode_frame(plain, plen, &n);
+	sodium_memzero(plain, plen);
 	free(plain);
 	if (rc < 0) {
-		link_fail(l, REASON_UNKNOWN, "undecodable stanza from server");
-		return rc;
+		/* The frame authenticated, so the link is sound: one stanza we
+		 * cannot read is skipped (and the server redelivers what needed
+		 * an ack), not a reason to drop everything (issue 11). */
+		log_warn(rc, "link: skipped an undecodable stanza (%zu bytes)", plen);
+		return 0;
 	}
 	rc = link_on_node(l, n);
 	bn_node_free(n);
@@ -472,6 +476,9 @@ ws_on_close(void *user, const struct ws_close_info *info)
 		break;
 	}
 	link_policy_decide(&l->policy, reason, now, ban, &d);
+	if (why == CI_FAULT && l->close_refused != 0)
+		link_policy_stop_refused(&d, l->close_refused);
+	l->close_refused = 0;
 	apply_decision(l, &d);
 }
 
@@ -720,7 +727,7 @@ link_request_logout(struct link *l)
 	if (l->logged_in && (iq = bn_node_new("iq")) != NULL) {
 		link_new_id(l, id);
 		if ((rm = bn_node_new("remove-companion-device")) != NULL &&
-		    bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+		    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 		    bn_node_set_attr(iq, "type", "set") == 0 &&
 		    bn_node_set_attr(iq, "id", id) == 0 &&
 		    bn_node_set_attr(iq, "xmlns", "md") == 0 &&

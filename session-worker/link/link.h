@@ -113,4 +113,7 @@ const struct creds *link_creds(const struct link *);
 /* Sends a stanza on the logged-in link: -ENOTCONN before <success>. */
 int	link_send_node(struct link *, const struct bn_node *);
 
+/* A new one-time prekey (stored, id saved) for a retry receipt. */
+int	link_prekey_one(struct link *, uint32_t *id, uint8_t pub[32]);
+
 #endif

@@ -69,6 +69,7 @@ struct link {
 	enum close_intent	 intent;
 	enum link_reason	 close_reason;	/* with CI_FAULT */
 	uint64_t		 close_ban_until_mono;
+	int			 close_refused;	/* <failure> code that stops; 0 none */
 	bool			 logged_in;
 
 	/* shutdown */
@@ -100,6 +101,7 @@ struct link {
 	char			 prekey_count_id[LINK_ID_MAX];
 	char			 prekey_upload_id[LINK_ID_MAX];
 	uint32_t		 prekey_upload_top;
+	bool			 passive_due;	/* login's passive iq not sent yet */
 };
 
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
@@ -134,5 +136,8 @@ void	link_qr_round_ended(struct link *);	/* connection closed for a new round */
 int	link_prekeys_on_login(struct link *);
 int	link_prekeys_on_result(struct link *, const struct bn_node *iq);
 int	link_prekeys_on_notification(struct link *, const struct bn_node *);
+
+/* link_stanza.c: the passive iq, once after login's prekey round trips. */
+int	link_passive_after_prekeys(struct link *);
 
 #endif

@@ -42,7 +42,7 @@ send_ping(struct link *l)
 	link_new_id(l, l->ping_id);
 	if (iq != NULL && p != NULL &&
 	    bn_node_set_attr(iq, "id", l->ping_id) == 0 &&
-	    bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 	    bn_node_set_attr(iq, "type", "get") == 0 &&
 	    bn_node_set_attr(iq, "xmlns", "w:p") == 0 &&
 	    bn_node_add_child(iq, p) == 0) {

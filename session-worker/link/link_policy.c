@@ -49,10 +49,7 @@ link_reason_classify(enum link_close_kind kind, int code,
 		case 500:
 		case 503:
 			return REASON_NAVIGATION;
-		case 408:
-		case 428:
-			return REASON_TIMEOUT;
-		default:
+		default:	/* stops: link_failure_stops() */
 			return REASON_UNKNOWN;
 		}
 	case LC_STREAM_END:
@@ -229,4 +226,22 @@ link_policy_decide(struct link_policy *p, enum link_reason reason,
 		break;
 	}
 	return 0;
+}
+
+bool
+link_failure_stops(int code)
+{
+	return link_reason_classify(LC_FAILURE, code, NULL) == REASON_UNKNOWN;
+}
+
+void
+link_policy_stop_refused(struct link_decision *d, int code)
+{
+	d->action = LA_STOP;
+	d->event = LE_OUTDATED;
+	d->delay_ms = 0;
+	snprintf(d->strategy, sizeof(d->strategy),
+	    "server refused the login with failure %d, a reason we do not "
+	    "know: stopped without reconnecting; check the account and the "
+	    "client version, then restart the link", code);
 }

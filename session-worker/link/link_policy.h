@@ -89,6 +89,17 @@ void	link_policy_link_up(struct link_policy *, uint64_t now_ms);
 int	link_policy_decide(struct link_policy *, enum link_reason,
 	    uint64_t now_ms, uint64_t ban_until_ms, struct link_decision *out);
 
+/*
+ * A <failure reason=code> classified REASON_UNKNOWN is a refusal we do
+ * not understand: whatsmeow connectionevents.go handleConnectFailure
+ * stops on every failure but 500/503, so a reconnect would only knock on
+ * the same door. True for such codes; _stop_refused turns d into a stop
+ * that waits for the operator (shown as the outdated stop state, with
+ * the code in the strategy line).
+ */
+bool	link_failure_stops(int code);
+void	link_policy_stop_refused(struct link_decision *d, int code);
+
 /* An operator restart: forget repeats and conflict history. */
 void	link_policy_reset(struct link_policy *);
 

@@ -32,7 +32,7 @@ send_iq_result(struct link *l, const struct bn_node *iq)
 	const char *from = bn_node_attr(iq, "from");
 	int rc = -ENOMEM;
 
-	if (r != NULL && bn_node_set_attr(r, "to", from ? from : "s.whatsapp.net") == 0 &&
+	if (r != NULL && bn_node_set_attr(r, "to", from ? from : BN_SERVER_JID) == 0 &&
 	    bn_node_set_attr(r, "type", "result") == 0 &&
 	    bn_node_set_attr(r, "id", bn_node_attr(iq, "id")) == 0)
 		rc = link_send_raw(l, r);
@@ -78,7 +78,7 @@ send_passive_active(struct link *l)
 
 	link_new_id(l, id);
 	if (iq != NULL && act != NULL &&
-	    bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 	    bn_node_set_attr(iq, "xmlns", "passive") == 0 &&
 	    bn_node_set_attr(iq, "type", "set") == 0 &&
 	    bn_node_set_attr(iq, "id", id) == 0 &&
@@ -89,6 +89,19 @@ send_passive_active(struct link *l)
 	bn_node_free(act);
 	bn_node_free(iq);
 	return rc;
+}
+
+int
+link_passive_after_prekeys(struct link *l)
+{
+	int rc;
+
+	if (!l->passive_due)
+		return 0;
+	l->passive_due = false;
+	if ((rc = send_passive_active(l)) < 0)
+		log_warn(rc, "link: could not send the passive iq");
+	return 0;
 }
 
 static int
@@ -109,11 +122,13 @@ on_success(struct link *l, const struct bn_node *n)
 	link_policy_link_up(&l->policy, clock_mono_ms());
 	l->last_pong_mono = clock_mono_ms();
 	link_fire(l, LE_LOGIN_OK, "logged in");
-	/* protocol-notes §4: prekeys, then the passive iq lets offline stanzas flow. */
-	if ((rc = link_prekeys_on_login(l)) < 0)
+	/* protocol-notes §4: prekeys, then the passive iq lets offline
+	 * stanzas flow (sent by prekeys.c once the count is answered). */
+	l->passive_due = true;
+	if ((rc = link_prekeys_on_login(l)) < 0) {
 		log_warn(rc, "link: could not ask for the prekey count");
-	if ((rc = send_passive_active(l)) < 0)
-		log_warn(rc, "link: could not send the passive iq");
+		link_passive_after_prekeys(l);
+	}
 	link_keepalive_start(l);
 	return 0;
 }
@@ -126,13 +141,16 @@ on_failure(struct link *l, const struct bn_node *n)
 	enum link_reason reason = link_reason_classify(LC_FAILURE, code, NULL);
 	char msg[LINK_DETAIL_MAX];
 
+	if (link_failure_stops(code))
+		l->close_refused = code;
 	if (reason == REASON_BAN)
 		l->close_ban_until_mono = exp != NULL && atoll(exp) > 0 ?
 		    clock_mono_ms() + (uint64_t)atoll(exp) * 1000 : 0;
 	snprintf(msg, sizeof(msg), "server refused the login: failure %d%s", code,
 	    code == 401 ? " (device removed or logged out)" :
 	    code == 402 ? " (temporary ban)" : code == 403 ? " (forbidden)" :
-	    code == 405 ? " (client version outdated)" : "");
+	    code == 405 ? " (client version outdated)" :
+	    link_failure_stops(code) ? " (a refusal we do not know: not retried)" : "");
 	link_fail(l, reason, msg);
 	return 0;
 }
@@ -160,6 +178,46 @@ on_stream_error(struct link *l, const struct bn_node *n)
 	return 0;
 }
 
+/* whatsmeow pair.go sendPairError: the phone learns why we refused. */
+static void
+send_pair_error(struct link *l, const struct bn_node *iq, int rc)
+{
+	struct bn_node *r = bn_node_new("iq"), *e = bn_node_new("error");
+	bool auth = rc == -EKEYREJECTED || rc == -EBADE;
+
+	if (r != NULL && e != NULL && bn_node_set_attr(r, "to", BN_SERVER_JID) == 0 &&
+	    bn_node_set_attr(r, "type", "error") == 0 &&
+	    bn_node_set_attr(r, "id", bn_node_attr(iq, "id")) == 0 &&
+	    bn_node_set_attr(e, "code", auth ? "401" : "500") == 0 &&
+	    bn_node_set_attr(e, "text", rc == -EKEYREJECTED ? "hmac-mismatch" :
+	    rc == -EBADE ? "signature-mismatch" : "internal-error") == 0 &&
+	    bn_node_add_child(r, e) == 0) {
+		e = NULL;
+		link_send_raw(l, r);
+	}
+	bn_node_free(e);
+	bn_node_free(r);
+}
+
+/* whatsmeow client.go sendUnifiedSession, sent after a pairing. */
+static void
+send_unified_session(struct link *l)
+{
+	struct bn_node *ib = bn_node_new("ib"), *us = bn_node_new("unified_session");
+	uint64_t week = 7ull * 24 * 3600 * 1000, off = 3ull * 24 * 3600 * 1000;
+	char id[24];
+
+	snprintf(id, sizeof(id), "%llu",
+	    (unsigned long long)((clock_wall_ms() + off) % week));
+	if (ib != NULL && us != NULL && bn_node_set_attr(us, "id", id) == 0 &&
+	    bn_node_add_child(ib, us) == 0) {
+		us = NULL;
+		link_send_raw(l, ib);
+	}
+	bn_node_free(us);
+	bn_node_free(ib);
+}
+
 static int
 on_pair_success(struct link *l, const struct bn_node *iq)
 {
@@ -168,6 +226,7 @@ on_pair_success(struct link *l, const struct bn_node *iq)
 	int rc;
 
 	if ((rc = pair_complete(iq, l->creds, &r, &reply)) < 0) {
+		send_pair_error(l, iq, rc);
 		link_fail(l, REASON_UNKNOWN, rc == -EKEYREJECTED ?
 		    "pair-success refused: not signed for our QR (HMAC mismatch)" :
 		    rc == -EBADE ? "pair-success refused: account signature invalid" :
@@ -190,6 +249,7 @@ on_pair_success(struct link *l, const struct bn_node *iq)
 	}
 	rc = link_send_raw(l, reply);
 	bn_node_free(reply);
+	send_unified_session(l);
 	link_qr_stop(l);
 	log_info("link: paired as %s (platform %s); waiting for restart",
 	    r.jid, r.platform[0] ? r.platform : "?");
@@ -204,6 +264,9 @@ on_iq(struct link *l, const struct bn_node *iq)
 	const char *type = bn_node_attr(iq, "type"), *id = bn_node_attr(iq, "id");
 	struct bn_node *pd;
 
+	/* whatsmeow pair.go handlePairSuccess does not look at the type. */
+	if (id != NULL && bn_node_peek_child_by_tag(iq, "pair-success") != NULL)
+		return on_pair_success(l, iq);
 	if (type == NULL || id == NULL)
 		return 0;
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
@@ -224,8 +287,6 @@ on_iq(struct link *l, const struct bn_node *iq)
 		int rc = send_iq_result(l, iq);
 		return rc < 0 ? rc : link_qr_begin(l, pd);
 	}
-	if (bn_node_peek_child_by_tag(iq, "pair-success") != NULL)
-		return on_pair_success(l, iq);
 	return 0;
 }
 
@@ -270,8 +331,12 @@ link_on_node(struct link *l, struct bn_node *n)
 		link_fail(l, REASON_TIMEOUT, "server ended the stream");
 		return 0;
 	}
-	if (strcmp(tag, "ib") == 0)
+	if (strcmp(tag, "ib") == 0) {
+		/* offline_preview and friends are the message layer's. */
+		if (l->ev.stanza != NULL && l->logged_in)
+			l->ev.stanza(l->ev.arg, n);
 		return on_ib(l, n);
+	}
 	if (strcmp(tag, "message") == 0 || strcmp(tag, "receipt") == 0 ||
 	    strcmp(tag, "notification") == 0 || strcmp(tag, "call") == 0) {
 		if (strcmp(tag, "notification") == 0 && attr_is(n, "type", "encrypt"))
@@ -280,7 +345,12 @@ link_on_node(struct link *l, struct bn_node *n)
 			l->ev.stanza(l->ev.arg, n);
 		return send_ack(l, n);
 	}
-	if (strcmp(tag, "ack") != 0)
-		log_debug("link: unhandled <%s>", tag);
+	if (strcmp(tag, "ack") == 0) {
+		/* The server's verdict on a message we sent (msg_send.c). */
+		if (l->ev.stanza != NULL && l->logged_in)
+			l->ev.stanza(l->ev.arg, n);
+		return 0;
+	}
+	log_debug("link: unhandled <%s>", tag);
 	return 0;
 }

@@ -98,7 +98,7 @@ verify_account(const Wa__ADVSignedDeviceIdentity *acct,
 	return ok ? 0 : -EBADE;
 }
 
-/* Our device signature, then the identity re-encoded without the account key. */
+/* Our device signature; the identity whole (kept) and without the account key (reply). */
 static int
 sign_and_encode(Wa__ADVSignedDeviceIdentity *acct, const struct creds *c,
     struct pair_result *out)
@@ -116,16 +116,23 @@ sign_and_encode(Wa__ADVSignedDeviceIdentity *acct, const struct creds *c,
 	free(msg);
 	if (rc < 0)
 		return rc;
-	/* protocol-notes §10 pitfall 10: the reply must not carry the key. */
-	acct->has_accountsignaturekey = false;
 	acct->has_devicesignature = true;
 	acct->devicesignature.data = sig;
 	acct->devicesignature.len = sizeof(sig);
+	/* Kept whole, account key included: messages and retry receipts
+	 * carry it so (whatsmeow Store.Account, protocol-notes §8). */
 	len = wa__advsigned_device_identity__get_packed_size(acct);
 	if (len > sizeof(out->account))
 		rc = -EMSGSIZE;
 	else
 		out->account_len = wa__advsigned_device_identity__pack(acct, out->account);
+	/* protocol-notes §10 pitfall 10: the reply must not carry the key. */
+	acct->has_accountsignaturekey = false;
+	len = wa__advsigned_device_identity__get_packed_size(acct);
+	if (rc == 0 && len > sizeof(out->reply))
+		rc = -EMSGSIZE;
+	else if (rc == 0)
+		out->reply_len = wa__advsigned_device_identity__pack(acct, out->reply);
 	acct->has_devicesignature = false;	/* sig is on our stack */
 	acct->devicesignature.data = NULL;
 	acct->has_accountsignaturekey = true;
@@ -145,11 +152,11 @@ build_reply(const struct bn_node *iq, const struct pair_result *r,
 	sign = bn_node_new("pair-device-sign");
 	ident = bn_node_new("device-identity");
 	if (res == NULL || sign == NULL || ident == NULL ||
-	    bn_node_set_attr(res, "to", "s.whatsapp.net") < 0 ||
+	    bn_node_set_attr(res, "to", BN_SERVER_JID) < 0 ||
 	    bn_node_set_attr(res, "type", "result") < 0 ||
 	    bn_node_set_attr(res, "id", id) < 0 ||
 	    bn_node_set_attr(ident, "key-index", idx) < 0 ||
-	    bn_node_set_bytes(ident, r->account, r->account_len) < 0 ||
+	    bn_node_set_bytes(ident, r->reply, r->reply_len) < 0 ||
 	    bn_node_add_child(sign, ident) < 0)
 		goto out_nomem;
 	ident = NULL;

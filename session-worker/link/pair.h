@@ -19,9 +19,12 @@ struct pair_result {
 	char		platform[CREDS_NAME_MAX];
 	char		biz_name[CREDS_NAME_MAX];
 	uint32_t	key_index;
-	/* ADVSignedDeviceIdentity as we send it: no account key, our signature. */
+	/* ADVSignedDeviceIdentity with our signature: whole (stored, sent in
+	 * messages) and without the account key (the pair-device-sign reply). */
 	uint8_t		account[CREDS_ACCOUNT_MAX];
 	size_t		account_len;
+	uint8_t		reply[CREDS_ACCOUNT_MAX];
+	size_t		reply_len;
 };
 
 /*

@@ -115,8 +115,13 @@ wa_payload_login(const struct wa_version *v, const struct wa_login *l,
 	c.cp.device = l->device;
 	c.cp.has_passive = c.cp.passive = true;
 	c.cp.has_pull = c.cp.pull = true;
-	c.cp.has_liddbmigrated = true;	/* sent as false, as Baileys 7 does */
-	c.cp.liddbmigrated = false;
+	/* whatsmeow store/clientpayload.go getLoginPayload: lidDbMigrated
+	 * true, lc 1 (Baileys 7 sends lidDbMigrated false; whatsmeow is the
+	 * arbiter, issue 11). */
+	c.cp.has_liddbmigrated = true;
+	c.cp.liddbmigrated = true;
+	c.cp.has_lc = true;
+	c.cp.lc = 1;
 	if (l->push_name != NULL)
 		c.cp.pushname = (char *)l->push_name;
 	return pack(&c.cp.base, out, len);

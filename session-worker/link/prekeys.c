@@ -4,6 +4,10 @@
  * PREKEY_MIN remain (also when an encrypt notification says so). Every
  * new key is stored, and the next id saved, BEFORE the upload is sent:
  * after a crash the server can never hold a key we forgot (pitfall 15).
+ * The first upload of a device is PREKEY_FIRST keys, later ones
+ * PREKEY_BATCH; only when the count (and any upload) is answered does
+ * the passive iq go out (Baileys socket.ts: uploadPreKeysToServerIfRequired
+ * then sendPassiveIq('active')).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +25,8 @@
 
 #define PREKEY_MIN	5	/* Baileys and whatsmeow top up below this */
 #define PREKEY_BATCH	50	/* whatsmeow's WantedPreKeyCount */
+/* Baileys INITIAL_PREKEY_COUNT: what a new device uploads first. */
+#define PREKEY_FIRST	812
 #define PREKEY_ID_MAX	0xffffff	/* ids travel in 3 bytes */
 #define DJB_TYPE	0x05
 
@@ -97,7 +103,7 @@ upload_node(struct link *l, const uint8_t (*pubs)[32], uint32_t first,
 	    (skey = bn_node_new("skey")) == NULL ||
 	    bn_node_set_attr(iq, "xmlns", "encrypt") < 0 ||
 	    bn_node_set_attr(iq, "type", "set") < 0 ||
-	    bn_node_set_attr(iq, "to", "s.whatsapp.net") < 0 ||
+	    bn_node_set_attr(iq, "to", BN_SERVER_JID) < 0 ||
 	    bn_node_set_attr(iq, "id", l->prekey_upload_id) < 0 ||
 	    add_bytes(iq, "registration", reg, sizeof(reg)) < 0 ||
 	    add_bytes(iq, "type", &type, 1) < 0 ||
@@ -175,7 +181,7 @@ link_prekeys_on_login(struct link *l)
 	if (iq != NULL && count != NULL &&
 	    bn_node_set_attr(iq, "xmlns", "encrypt") == 0 &&
 	    bn_node_set_attr(iq, "type", "get") == 0 &&
-	    bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 	    bn_node_set_attr(iq, "id", l->prekey_count_id) == 0 &&
 	    bn_node_add_child(iq, count) == 0) {
 		count = NULL;
@@ -206,18 +212,19 @@ link_prekeys_on_result(struct link *l, const struct bn_node *iq)
 		l->prekey_upload_id[0] = '\0';
 		if (error) {
 			log_warnx("link: the server refused our prekey upload");
-			return 0;
+			return link_passive_after_prekeys(l);
 		}
 		l->creds->uploaded_prekey_id = l->prekey_upload_top;
 		link_save_creds(l, "a prekey upload");
-		return 0;
+		return link_passive_after_prekeys(l);
 	}
 	l->prekey_count_id[0] = '\0';
 	n = error ? -1 : count_of(iq);
 	log_info("link: the server holds %d of our prekeys", n < 0 ? 0 : n);
-	if (n < PREKEY_MIN)
-		return upload(l, PREKEY_BATCH);
-	return 0;
+	if (n < PREKEY_MIN && upload(l, l->creds->uploaded_prekey_id == 0 ?
+	    PREKEY_FIRST : PREKEY_BATCH) == 0)
+		return 0;	/* passive once the upload is answered */
+	return link_passive_after_prekeys(l);
 }
 
 int
@@ -227,5 +234,34 @@ link_prekeys_on_notification(struct link *l, const struct bn_node *n)
 
 	if (c >= 0 && c < PREKEY_MIN && l->logged_in)
 		return upload(l, PREKEY_BATCH);
+	return 0;
+}
+
+/*
+ * One fresh one-time prekey for a retry receipt's <keys> (whatsmeow
+ * store GenOnePreKey): stored, and the next id saved, before the caller
+ * hands the public half out.
+ */
+int
+link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
+{
+	uint32_t n = l->creds->next_prekey_id;
+	uint8_t kp[64];
+	char name[32];
+	int rc;
+
+	if (n == 0 || n + 1 > PREKEY_ID_MAX)
+		n = 1;
+	keys_curve_pair(kp, kp + 32);
+	prekey_blob_name(n, name);
+	rc = store_put(l->st, name, kp, sizeof(kp));
+	memcpy(pub, kp + 32, 32);
+	sodium_memzero(kp, sizeof(kp));
+	if (rc < 0)
+		return rc;
+	l->creds->next_prekey_id = n + 1;
+	if ((rc = link_save_creds(l, "a retry prekey")) < 0)
+		return rc;
+	*id = n;
 	return 0;
 }

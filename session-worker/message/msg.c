@@ -1,10 +1,11 @@
 /*
  * msg.c: the message module's setup and routing: stanzas from the link
- * go to msg_recv.c (messages, receipts, notifications), iq answers to
- * whoever asked (msg_send.c for usync and keys, msg_recv.c for LID
- * lookups); one sweep timer gives up on unanswered iqs. The LID map is
- * loaded here and saved (atomically, sealed when configured) whenever a
- * mapping is learnt.
+ * go to msg_recv.c (messages), msg_retry.c (retry receipts), here
+ * (notifications: LID mappings, privacy tokens, identity changes; the
+ * offline backlog's <ib>), iq answers and the server's acks of our
+ * sends to msg_send.c; one sweep timer gives up on unanswered iqs and
+ * on LID senders no mapping arrived for. The LID map and the privacy
+ * tokens are loaded here and saved whenever they change.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "clock.h"
 #include "binary/bn.h"
@@ -24,6 +27,8 @@
 #include "whitelist/lidmap.h"
 
 #include "msg_internal.h"
+#include "msg_stanza.h"
+#include "msg_tctoken.h"
 
 #define MSG_SWEEP_MS	1000
 
@@ -82,6 +87,20 @@ msg_jid_split(const char *jid, char *user, size_t ucap, uint32_t *device,
 	return 0;
 }
 
+/* whatsmeow types.JID.ToNonAD: user@server, device and agent dropped. */
+int
+msg_jid_non_ad(const char *jid, char *out, size_t cap)
+{
+	struct bn_jid j;
+
+	if (jid == NULL || bn_jid_parse(jid, strlen(jid), &j) < 0 ||
+	    j.user_len == 0)
+		return -EINVAL;
+	j.device = -1;
+	j.agent = -1;
+	return bn_jid_format(&j, out, cap, NULL) < 0 ? -EINVAL : 0;
+}
+
 void
 msg_own_phone(struct msg *m, char out[16])
 {
@@ -90,6 +109,47 @@ msg_own_phone(struct msg *m, char out[16])
 	out[0] = '\0';
 	if (c != NULL)
 		creds_phone(c, out);
+}
+
+bool
+msg_is_own_user(struct msg *m, const char *user, bool lid)
+{
+	const struct creds *c = msg_creds(m);
+	char me[MSG_JID_MAX], phone[16];
+	uint32_t dev;
+	bool l;
+
+	if (c == NULL)
+		return false;
+	if (!lid) {
+		msg_own_phone(m, phone);
+		return phone[0] != '\0' && strcmp(phone, user) == 0;
+	}
+	return c->me_lid[0] != '\0' &&
+	    msg_jid_split(c->me_lid, me, sizeof(me), &dev, &l) == 0 &&
+	    strcmp(me, user) == 0;
+}
+
+/*
+ * Sessions are keyed by number, so a contact moving to LID keeps its
+ * own; a LID no mapping is known for is its own address.
+ */
+void
+msg_address_name(struct msg *m, const char *user, bool lid, char out[MSG_JID_MAX])
+{
+	const char *mapped;
+	char own[16];
+
+	if (!lid) {
+		msg_fmt(out, MSG_JID_MAX, "%s", user);
+	} else if ((mapped = lidmap_phone(m->lids, user)) != NULL) {
+		msg_fmt(out, MSG_JID_MAX, "%s", mapped);
+	} else if (msg_is_own_user(m, user, true)) {
+		msg_own_phone(m, own);
+		msg_fmt(out, MSG_JID_MAX, "%s", own);
+	} else if (!msg_fmt(out, MSG_JID_MAX, "%s@lid", user)) {
+		out[0] = '\0';
+	}
 }
 
 static void
@@ -122,6 +182,7 @@ msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 	if ((rc = lidmap_put(m->lids, lid, pn)) == 1) {
 		log_info("message: LID %s is %s (saved)", lid, pn);
 		lid_save(m);
+		msg_lid_replay(m, lid);
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -145,6 +206,29 @@ msg_publish(struct msg *m, bool accepted, const char *from, const char *id,
 		worker_ipc_publish_message(m->cfg.ipc, &e);
 }
 
+const uint8_t *
+msg_tctoken(struct msg *m, const char *name, size_t *len)
+{
+	return tctokens_get(m->tct, name, (uint64_t)time(NULL), len);
+}
+
+static void
+tct_save(struct msg *m)
+{
+	uint8_t *b;
+	size_t len;
+	int rc;
+
+	if ((rc = tctokens_encode(m->tct, &b, &len)) == 0) {
+		rc = store_put(m->cfg.st, TCTOKEN_BLOB, b, len);
+		sodium_memzero(b, len);
+		free(b);
+	}
+	if (rc < 0)
+		log_warn(rc, "message: could not save the privacy tokens; they "
+		    "are kept in memory and saved with the next change");
+}
+
 static void
 sweep(lws_sorted_usec_list_t *sul)
 {
@@ -152,31 +236,39 @@ sweep(lws_sorted_usec_list_t *sul)
 	uint64_t now = clock_mono_ms();
 
 	msg_send_sweep(m, now);
-	if (m->lid_iq[0] != '\0' && now >= m->lid_deadline_ms) {
-		log_warnx("message: the LID lookup got no answer");
-		msg_lid_give_up(m);
-	}
+	msg_lid_sweep(m, now);
 	lws_sul_schedule(m->cfg.cx, 0, &m->sul_sweep, sweep,
 	    MSG_SWEEP_MS * LWS_US_PER_MS);
 }
 
 static void
-load_lids(struct msg *m)
+load_blobs(struct msg *m)
 {
 	uint8_t *b = NULL;
 	size_t len = 0;
 	int rc;
 
-	if ((rc = store_get(m->cfg.st, LIDMAP_BLOB, &b, &len)) == -ENOENT)
-		return;
-	if (rc == 0)
-		rc = lidmap_load(m->lids, b, len);
-	free(b);
-	if (rc < 0)
-		log_warn(rc, "message: the saved LID map is unreadable; LID "
-		    "senders are looked up again");
-	else
-		log_info("message: %zu LID mappings", lidmap_count(m->lids));
+	if ((rc = store_get(m->cfg.st, LIDMAP_BLOB, &b, &len)) != -ENOENT) {
+		if (rc == 0)
+			rc = lidmap_load(m->lids, b, len);
+		free(b);
+		if (rc < 0)
+			log_warn(rc, "message: the saved LID map is unreadable; "
+			    "LID senders are learnt again");
+		else
+			log_info("message: %zu LID mappings", lidmap_count(m->lids));
+	}
+	b = NULL;
+	if ((rc = store_get(m->cfg.st, TCTOKEN_BLOB, &b, &len)) != -ENOENT) {
+		if (rc == 0) {
+			rc = tctokens_load(m->tct, b, len);
+			sodium_memzero(b, len);
+		}
+		free(b);
+		if (rc < 0)
+			log_warn(rc, "message: the saved privacy tokens are "
+			    "unreadable; contacts send new ones");
+	}
 }
 
 int
@@ -191,14 +283,14 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	snprintf(m->auto_reply, sizeof(m->auto_reply), "%s",
 	    cfg->auto_reply ? cfg->auto_reply : "");
 	m->cfg.auto_reply = m->auto_reply;
-	if ((m->lids = lidmap_new()) == NULL) {
+	if ((m->lids = lidmap_new()) == NULL || (m->tct = tctokens_new()) == NULL) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
 	if ((rc = sig_new(cfg->st, sig_creds, m, &m->sig)) < 0 ||
 	    (rc = hook_new(cfg->cx, &cfg->hook, msg_hook_done, m, &m->hook)) < 0)
 		goto out_free;
-	load_lids(m);
+	load_blobs(m);
 	if (cfg->cx != NULL)
 		lws_sul_schedule(cfg->cx, 0, &m->sul_sweep, sweep,
 		    MSG_SWEEP_MS * LWS_US_PER_MS);
@@ -218,27 +310,105 @@ msg_attach_link(struct msg *m, struct link *l)
 void
 msg_free(struct msg *m)
 {
-	size_t i;
-
 	if (m == NULL)
 		return;
 	if (m->cfg.cx != NULL)
 		lws_sul_cancel(&m->sul_sweep);
 	msg_send_free_all(m);
-	for (i = 0; i < m->nheld; i++)
-		free(m->held[i].bytes);
+	msg_lid_free_all(m);
 	hook_free(m->hook);
 	sig_free(m->sig);
 	lidmap_free(m->lids);
+	tctokens_free(m->tct);
 	free(m);
+}
+
+/* The notification's sender as an address name; false when unusable. */
+static bool
+notif_sender(struct msg *m, const struct bn_node *n, char name[MSG_JID_MAX])
+{
+	char user[MSG_JID_MAX];
+	uint32_t dev;
+	bool lid;
+
+	if (msg_jid_split(bn_node_attr(n, "from"), user, sizeof(user), &dev, &lid) < 0)
+		return false;
+	msg_address_name(m, user, lid, name);
+	return name[0] != '\0';
+}
+
+/* whatsmeow notification.go handlePrivacyTokenNotification. */
+static void
+on_privacy_token(struct msg *m, const struct bn_node *n)
+{
+	const struct bn_node *tokens = bn_node_peek_child_by_tag(n, "tokens");
+	char name[MSG_JID_MAX];
+	size_t i, cnt = tokens ? bn_node_child_count(tokens) : 0;
+	bool changed = false;
+
+	if (tokens == NULL || !notif_sender(m, n, name)) {
+		log_warnx("message: privacy_token notification without a usable "
+		    "sender or <tokens>; ignored");
+		return;
+	}
+	for (i = 0; i < cnt; i++) {
+		const struct bn_node *t = bn_node_peek_child(tokens, i);
+		const char *type = bn_node_attr(t, "type"), *ts = bn_node_attr(t, "t");
+		const uint8_t *b;
+		size_t len;
+
+		if (!bn_node_tag_is(t, "token") || type == NULL ||
+		    strcmp(type, "trusted_contact") != 0 ||
+		    (b = bn_node_peek_bytes(t, &len)) == NULL)
+			continue;
+		if (tctokens_put(m->tct, name, b, len,
+		    ts != NULL ? strtoull(ts, NULL, 10) : 0) == 1)
+			changed = true;
+	}
+	if (changed) {
+		log_info("message: privacy token from %s stored", name);
+		tct_save(m);
+	}
+}
+
+/* whatsmeow notification.go handleEncryptNotification, <identity/>. */
+static void
+on_identity_change(struct msg *m, const struct bn_node *n)
+{
+	char name[MSG_JID_MAX];
+	int rc;
+
+	if (!notif_sender(m, n, name))
+		return;
+	if ((rc = sig_forget(m->sig, name)) < 0)
+		log_warn(rc, "message: %s changed identity; could not drop the "
+		    "old sessions", name);
+	else
+		log_info("message: %s reinstalled (identity changed); its "
+		    "identity and %d session file%s dropped", name, rc,
+		    rc == 1 ? "" : "s");
 }
 
 static void
 on_notification(struct msg *m, const struct bn_node *n)
 {
+	const char *type = bn_node_attr(n, "type");
 	size_t i, cnt = bn_node_child_count(n);
 
-	/* Mappings the server pushes: any child carrying both forms. */
+	if (type != NULL && strcmp(type, "privacy_token") == 0) {
+		on_privacy_token(m, n);
+		return;
+	}
+	if (type != NULL && strcmp(type, "encrypt") == 0 &&
+	    bn_node_peek_child_by_tag(n, "identity") != NULL) {
+		on_identity_change(m, n);
+		return;
+	}
+	/* whatsmeow handleDeviceNotification: <notification type=devices lid>. */
+	if (type != NULL && strcmp(type, "devices") == 0 &&
+	    bn_node_attr(n, "lid") != NULL && bn_node_attr(n, "from") != NULL)
+		msg_lid_learn(m, bn_node_attr(n, "lid"), bn_node_attr(n, "from"));
+	/* Mappings the server pushes elsewhere: any child carrying both forms. */
 	for (i = 0; i < cnt; i++) {
 		const struct bn_node *c = bn_node_peek_child(n, i);
 		const char *lid = bn_node_attr(c, "lid"), *pn = bn_node_attr(c, "pn");
@@ -246,6 +416,36 @@ on_notification(struct msg *m, const struct bn_node *n)
 		if (lid != NULL && pn != NULL)
 			msg_lid_learn(m, lid, pn);
 	}
+}
+
+/* Baileys socket.ts 'CB:ib,,offline_preview': ask for the backlog. */
+static void
+on_ib(struct msg *m, const struct bn_node *n)
+{
+	const struct bn_node *off;
+	struct bn_node *batch;
+
+	if (bn_node_peek_child_by_tag(n, "offline_preview") != NULL) {
+		if ((batch = msg_stanza_offline_batch(MSG_OFFLINE_BATCH)) == NULL ||
+		    msg_send(m, batch) < 0)
+			log_warnx("message: could not ask for the offline backlog");
+		else
+			log_info("message: offline backlog announced; asked for "
+			    "%u at a time", MSG_OFFLINE_BATCH);
+		bn_node_free(batch);
+	} else if ((off = bn_node_peek_child_by_tag(n, "offline")) != NULL) {
+		log_info("message: offline backlog delivered (%s stanzas)",
+		    bn_node_attr(off, "count") ? bn_node_attr(off, "count") : "?");
+	}
+}
+
+static void
+on_receipt(struct msg *m, const struct bn_node *n)
+{
+	const char *type = bn_node_attr(n, "type");
+
+	if (type != NULL && strcmp(type, "retry") == 0)
+		msg_retry_on_receipt(m, n);
 }
 
 void
@@ -257,9 +457,13 @@ msg_on_stanza(void *arg, const struct bn_node *n)
 	if (strcmp(tag, "message") == 0)
 		msg_recv_message(m, n, false);
 	else if (strcmp(tag, "receipt") == 0)
-		msg_recv_receipt(m, n);
+		on_receipt(m, n);
 	else if (strcmp(tag, "notification") == 0)
 		on_notification(m, n);
-	else if (strcmp(tag, "iq") == 0 && !msg_lid_on_result(m, n))
+	else if (strcmp(tag, "ib") == 0)
+		on_ib(m, n);
+	else if (strcmp(tag, "ack") == 0)
+		msg_send_on_ack(m, n);
+	else if (strcmp(tag, "iq") == 0)
 		msg_send_on_result(m, n);
 }

@@ -1,11 +1,21 @@
 /*
- * msg.h: 1:1 messages (protocol-notes §8, §9): receive and decrypt,
- * whitelist every sender first (LIDs mapped to phone numbers, fail
- * closed), report accepted/refused over IPC (metadata only), run the bot
- * hook and send its reply to every device of the sender and to our own
- * other devices. Everything runs on the worker's loop: stanzas arrive
- * through link_events.stanza, iqs go out with link_send_node, hooks run
- * beside the loop (hook.h). Message text is never logged.
+ * msg.h: 1:1 messages (protocol-notes §8, §9), spoken as whatsmeow
+ * speaks them (issue 11): receive and decrypt, whitelist every sender
+ * first (LIDs mapped to phone numbers, fail closed), report
+ * accepted/refused over IPC (metadata only), run the bot hook and send
+ * its reply to the chat, which is the sender without its device, on
+ * every device of the contact and of our own account. Everything runs
+ * on the worker's loop: stanzas arrive through link_events.stanza, iqs
+ * go out with link_send_node, hooks run beside the loop (hook.h).
+ * Message text is never logged.
+ *
+ * Files: msg.c routing, notifications (privacy tokens, identity changes,
+ * LID mappings) and the offline backlog; msg_recv.c incoming messages
+ * and their receipts; msg_send.c fan-out, <tctoken>, the server's acks;
+ * msg_retry.c retry receipts both ways; msg_lid.c LID senders waiting
+ * for a mapping; msg_stanza.c the outgoing stanza shapes (tested against
+ * Baileys' bytes); msg_tctoken.c the token table; msg_codec.c padding,
+ * protobuf, ids.
  */
 #ifndef WALINK_MSG_H
 #define WALINK_MSG_H
@@ -45,7 +55,8 @@ void	msg_free(struct msg *);
 /* link_events.stanza */
 void	msg_on_stanza(void *msg, const struct bn_node *);
 
-/* Sends text to a chat (user jid) on every device, ours included. */
+/* Sends text to a chat (a user jid: a device jid is -EINVAL) on every
+ * device, ours included. */
 int	msg_send_text(struct msg *, const char *chat_jid, const char *text);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -23,7 +24,7 @@ msg_unpad(const uint8_t *buf, size_t *len)
 	if (*len == 0)
 		return -EBADMSG;
 	n = buf[*len - 1];
-	if (n == 0 || n > MSG_PAD_MAX || n > *len)
+	if (n == 0 || n > *len)
 		return -EBADMSG;
 	*len -= n;
 	return 0;
@@ -185,6 +186,8 @@ msg_decode(const uint8_t *buf, size_t len, struct msg_content *out)
 	} else if (m->protocolmessage != NULL) {
 		c.kind = MSG_KIND_PROTOCOL;
 		snprintf(c.type, sizeof(c.type), "protocolMessage");
+		c.proto_type = m->protocolmessage->has_type ?
+		    m->protocolmessage->type : -1;
 	} else {
 		unknown_type(buf, len, c.type);
 		c.kind = m->senderkeydistributionmessage != NULL &&
@@ -241,18 +244,31 @@ msg_encode_text(const char *text, const char *dest, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/*
+ * Baileys generateMessageIDV2 (what WA Web sends): "3EB0" + the first
+ * 18 hex digits of SHA-256(time as 8 bytes BE, "<user>@c.us" in 20
+ * bytes, 16 random bytes), upper case.
+ */
 void
-msg_new_id(char out[MSG_ID_LEN + 1])
+msg_new_id(char out[MSG_ID_LEN + 1], const char *own_user)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	uint8_t r[(MSG_ID_LEN - 4) / 2];
-	size_t i;
+	uint8_t data[8 + 20 + 16] = { 0 }, h[crypto_hash_sha256_BYTES];
+	uint64_t t = (uint64_t)time(NULL);
+	size_t i, ul = own_user != NULL ? strlen(own_user) : 0;
 
-	randombytes_buf(r, sizeof(r));
+	for (i = 0; i < 8; i++)
+		data[i] = (uint8_t)(t >> (56 - 8 * i));
+	if (ul > 0 && ul + 5 <= 20) {
+		memcpy(data + 8, own_user, ul);
+		memcpy(data + 8 + ul, "@c.us", 5);
+	}
+	randombytes_buf(data + 28, 16);
+	crypto_hash_sha256(h, data, sizeof(data));
 	memcpy(out, "3EB0", 4);
-	for (i = 0; i < sizeof(r); i++) {
-		out[4 + 2 * i] = hex[r[i] >> 4];
-		out[5 + 2 * i] = hex[r[i] & 15];
+	for (i = 0; i < (MSG_ID_LEN - 4) / 2; i++) {
+		out[4 + 2 * i] = hex[h[i] >> 4];
+		out[5 + 2 * i] = hex[h[i] & 15];
 	}
 	out[MSG_ID_LEN] = '\0';
 }

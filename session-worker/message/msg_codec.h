@@ -10,18 +10,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* WhatsApp clients pad with n bytes of value n, 1 <= n <= 16 (§8). */
+/* WhatsApp clients pad with n bytes of value n, 1 <= n <= 16 (§8);
+ * readers accept any n up to the length (whatsmeow unpadMessage). */
 #define MSG_PAD_MAX		16
 /* Longest text accepted or sent: WhatsApp's 65,536-character limit in
  * UTF-8 (up to 4 bytes each) is 256 KiB. */
 #define MSG_TEXT_MAX		(256u * 1024)
-/* A message id: "3EB0" + 16 upper-case hex digits (Baileys, WA Web). */
-#define MSG_ID_LEN		20
+/* A message id as WA Web and Baileys 7 make them: "3EB0" + 18
+ * upper-case hex digits (Baileys generateMessageIDV2). Ids we receive
+ * vary in length; see MSG_ID_MAX in msg_internal.h. */
+#define MSG_ID_LEN		22
 #define MSG_TYPE_NAME_MAX	48
 
 /*
  * Strips the padding in place: *len shrinks by the last byte's value.
- * -EBADMSG when that value is 0, above MSG_PAD_MAX or above *len.
+ * -EBADMSG when that value is 0 or above *len (any pad 1..length is
+ * accepted, as whatsmeow and Baileys do: protocol-notes §8).
  */
 int	msg_unpad(const uint8_t *buf, size_t *len);
 /* Appends 1..16 random padding bytes: *out malloc'd. */
@@ -35,9 +39,13 @@ enum msg_kind {
 	MSG_KIND_UNSUPPORTED,	/* media, reactions, ...: type says which */
 };
 
+/* ProtocolMessage.type values we act on (WAProto). */
+#define MSG_PROTO_HISTORY_SYNC	5
+
 struct msg_content {
 	enum msg_kind	 kind;
 	char		*text;			/* TEXT and DEVICE_SENT: malloc'd UTF-8 */
+	int32_t		 proto_type;		/* PROTOCOL: ProtocolMessage.type */
 	char		 type[MSG_TYPE_NAME_MAX];	/* "conversation", "imageMessage", "field 99" */
 	/* senderKeyDistributionMessage, when present (any kind). */
 	char		*skdm_group;		/* malloc'd */
@@ -61,7 +69,7 @@ void	msg_content_fini(struct msg_content *);
 int	msg_encode_text(const char *text, const char *dest, uint8_t **out,
 	    size_t *len);
 
-/* A new message id, NUL-terminated. */
-void	msg_new_id(char out[MSG_ID_LEN + 1]);
+/* A new message id, NUL-terminated; own_user: our number or NULL. */
+void	msg_new_id(char out[MSG_ID_LEN + 1], const char *own_user);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * msg_internal.h: what msg.c (setup, routing, LID map), msg_recv.c and
- * msg_send.c share. Not for other modules.
+ * msg_internal.h: what msg.c (setup, routing, LID map, privacy tokens),
+ * msg_recv.c, msg_retry.c, msg_lid.c and msg_send.c share. Not for other
+ * modules.
  */
 #ifndef WALINK_MSG_INTERNAL_H
 #define WALINK_MSG_INTERNAL_H
@@ -16,31 +17,40 @@
 struct sig;
 struct lidmap;
 struct creds;
+struct tctokens;
 
 #define MSG_JID_MAX		96
 #define MSG_IQ_ID_MAX		32
+/* A message id from the wire: 22 (WA Web, Baileys 7), 32 and 40
+ * characters are common; protocol-notes §8 says never assume a length. */
+#define MSG_ID_MAX		128
 /* Replies in flight (usync, key fetch, send); more are refused. */
 #define MSG_JOBS_MAX		64
-/* Devices a user may have: a phone and up to 4 companions today. */
+/* Devices a user may have: a phone and up to 4 companions today; with
+ * our own account's devices beside the contact's. */
 #define MSG_DEVICES_MAX		16
-/* Sent messages kept for retry receipts (WhatsApp retries within minutes). */
+/* Sent messages kept for acks and retry receipts (WhatsApp retries
+ * within minutes). */
 #define MSG_SENT_MAX		64
-/* Stanzas waiting for a LID lookup, and the numbers one lookup asks about. */
+/* Stanzas from LIDs with no known number, waiting for a mapping to
+ * arrive (sender_pn of a later message, a devices notification). */
 #define MSG_HELD_MAX		32
-#define MSG_LID_QUERY_MAX	1000
-/* An iq the server did not answer within this is given up. */
+#define MSG_LID_HOLD_MS		30000
+/* An iq the server did not answer within this is given up; the same
+ * bound for the server's <ack> of a sent message. */
 #define MSG_IQ_TIMEOUT_MS	15000
-/* LIDs a lookup could not map, remembered so a flood of their messages
- * costs one usync: asked again after this long, or once the whitelist
- * changed size. */
-#define MSG_LID_MISS_MAX	64
-#define MSG_LID_MISS_MS		60000
 /* One auto-reply per sender in this window: two bots auto-replying to
  * each other must not loop, and a flood must not make us a spammer. */
 #define MSG_AUTO_REPLY_MS	(10 * 60 * 1000)
 #define MSG_AUTO_REPLY_SLOTS	128
-/* Retry receipts we send per message id (WhatsApp stops after 5). */
+/* whatsmeow retry.go: no retry receipt is sent once the count reaches
+ * this (so 4 go out); an incoming retry request past 10 is dropped. */
 #define MSG_RETRY_MAX		5
+#define MSG_RETRY_IN_MAX	10
+/* whatsmeow recreateSessionTimeout. */
+#define MSG_RECREATE_MS		(60 * 60 * 1000)
+/* Baileys socket.ts answers offline_preview with a batch of this. */
+#define MSG_OFFLINE_BATCH	100
 
 enum job_step { JOB_USYNC, JOB_KEYS };
 
@@ -52,35 +62,45 @@ struct msg_device {
 	bool		ready;			/* has a session */
 };
 
+/* A retry receipt being answered (msg_retry.c). */
+struct resend {
+	char		to[MSG_JID_MAX];	/* the receipt's from: one device */
+	char		recipient[MSG_JID_MAX];	/* copied when present */
+	char		t[24];			/* the original's time */
+	uint32_t	count;
+};
+
 struct send_job {
 	bool		 used;
 	enum job_step	 step;
 	char		 iq_id[MSG_IQ_ID_MAX];
 	uint64_t	 deadline_ms;
-	char		 id[MSG_ID_LEN + 1];
-	char		 chat[MSG_JID_MAX];
+	char		 id[MSG_ID_MAX];
+	char		 chat[MSG_JID_MAX];	/* a user JID, never a device */
 	char		 name[MSG_JID_MAX];	/* the recipient's address name */
 	char		*text;
-	bool		 resend;		/* retry receipt: devs[0] only, new session */
+	bool		 is_resend;
+	struct resend	 resend;
 	struct msg_device devs[MSG_DEVICES_MAX];
 	size_t		 ndevs;
 };
 
 struct sent_msg {
-	char		 id[MSG_ID_LEN + 1];
+	char		 id[MSG_ID_MAX];
 	char		 chat[MSG_JID_MAX];
 	char		*text;
+	uint64_t	 t_s;			/* when first sent (Unix s) */
+	size_t		 ndevs;
+	bool		 waiting_ack;
+	bool		 resend;
+	uint64_t	 ack_deadline_ms;
 };
 
 struct held_msg {
 	uint8_t		*bytes;		/* the encoded stanza */
 	size_t		 len;
-};
-
-struct lid_miss {
-	char		 lid[MSG_JID_MAX];
-	uint64_t	 at_ms;
-	size_t		 wl_count;
+	char		 lid[MSG_JID_MAX];	/* the sender's LID user */
+	uint64_t	 until_ms;
 };
 
 struct auto_replied {
@@ -88,9 +108,23 @@ struct auto_replied {
 	uint64_t	 at_ms;
 };
 
+/* Retry receipts we sent per incoming message id. */
 struct retry_count {
-	char		 id[MSG_IQ_ID_MAX];
+	char		 id[MSG_ID_MAX];
 	uint32_t	 n;
+};
+
+/* Retry receipts we answered per (device, message id). */
+struct retry_in {
+	char		 id[MSG_ID_MAX];
+	char		 from[MSG_JID_MAX];
+	uint32_t	 n;
+};
+
+/* whatsmeow sessionRecreateHistory. */
+struct recreated {
+	char		 jid[MSG_JID_MAX];
+	uint64_t	 at_ms;
 };
 
 struct msg {
@@ -100,19 +134,20 @@ struct msg {
 	struct hook		*hook;
 	struct sig		*sig;
 	struct lidmap		*lids;
+	struct tctokens		*tct;
 	struct send_job		 jobs[MSG_JOBS_MAX];
 	struct sent_msg		 sent[MSG_SENT_MAX];
 	size_t			 sent_next;
 	struct held_msg		 held[MSG_HELD_MAX];
 	size_t			 nheld;
-	char			 lid_iq[MSG_IQ_ID_MAX];	/* LID lookup in flight */
-	uint64_t		 lid_deadline_ms;
-	struct lid_miss		 lid_miss[MSG_LID_MISS_MAX];
-	size_t			 lid_miss_next;
 	struct auto_replied	 auto_replied[MSG_AUTO_REPLY_SLOTS];
 	size_t			 auto_replied_next;
 	struct retry_count	 retries[MSG_SENT_MAX];
 	size_t			 retry_next;
+	struct retry_in		 retry_in[MSG_SENT_MAX];
+	size_t			 retry_in_next;
+	struct recreated	 recreated[MSG_SENT_MAX];
+	size_t			 recreated_next;
 	uint32_t		 iq_next;
 	lws_sorted_usec_list_t	 sul_sweep;
 };
@@ -129,31 +164,47 @@ int		msg_lid_learn(struct msg *, const char *lid_jid, const char *pn_jid);
 const char	*msg_lid_phone(struct msg *, const char *lid_user);
 /* Our own phone digits, "" when unpaired. */
 void		msg_own_phone(struct msg *, char out[16]);
+/* True when user (a JID's user part) is our account, by number or LID. */
+bool		msg_is_own_user(struct msg *, const char *user, bool lid);
 void		msg_publish(struct msg *, bool accepted, const char *from,
 		    const char *id, const char *reason, uint64_t t_s);
 /* JID helpers: user part, device, server. 0 or -EINVAL. */
 int		msg_jid_split(const char *jid, char *user, size_t ucap,
 		    uint32_t *device, bool *lid);
+/* The user JID (device dropped) of jid: whatsmeow JID.ToNonAD(). */
+int		msg_jid_non_ad(const char *jid, char *out, size_t cap);
+/* The Signal address name of a user: phone digits, or "<lid>@lid". */
+void		msg_address_name(struct msg *, const char *user, bool lid,
+		    char out[MSG_JID_MAX]);
+/* The privacy token to attach for a contact (address name), or NULL. */
+const uint8_t	*msg_tctoken(struct msg *, const char *name, size_t *len);
 
 /* msg_recv.c */
 void		msg_recv_message(struct msg *, const struct bn_node *, bool replay);
-void		msg_recv_receipt(struct msg *, const struct bn_node *);
-
-/* msg_lid.c */
-void		msg_lid_query(struct msg *);
-bool		msg_lid_on_result(struct msg *, const struct bn_node *iq);
-void		msg_lid_give_up(struct msg *);
-bool		msg_lid_missed(struct msg *, const char *lid_user);
-void		msg_lid_miss_note(struct msg *, const char *lid_user);
 void		msg_hook_done(void *, const char *tag, enum hook_status, int code,
 		    const char *reply, size_t len);
 
+/* msg_retry.c: retry receipts both ways (protocol-notes §8). */
+void		msg_retry_request(struct msg *, const struct bn_node *msg);
+void		msg_retry_on_receipt(struct msg *, const struct bn_node *receipt);
+
+/* msg_lid.c: LID senders waiting for a mapping. */
+void		msg_lid_hold(struct msg *, const struct bn_node *, const char *lid_user);
+void		msg_lid_replay(struct msg *, const char *lid_user);
+void		msg_lid_sweep(struct msg *, uint64_t now);
+void		msg_lid_free_all(struct msg *);
+
 /* msg_send.c */
 bool		msg_send_on_result(struct msg *, const struct bn_node *iq);
+void		msg_send_on_ack(struct msg *, const struct bn_node *ack);
 void		msg_send_sweep(struct msg *, uint64_t now);
 void		msg_send_free_all(struct msg *);
-int		msg_resend(struct msg *, const char *id, const char *dev_jid,
-		    const char *name, const struct bn_node *keys,
-		    const uint8_t *reg, size_t reg_len);
+struct sent_msg	*msg_sent_find(struct msg *, const char *id);
+struct send_job	*msg_job_new(struct msg *);
+void		msg_job_end(struct send_job *);
+void		msg_job_add_device(struct send_job *, const char *user_jid,
+		    uint32_t dev, const char *name, bool own);
+int		msg_job_ask_keys(struct msg *, struct send_job *);
+int		msg_job_encrypt_and_send(struct msg *, struct send_job *);
 
 #endif

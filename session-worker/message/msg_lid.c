@@ -1,9 +1,12 @@
 /*
- * msg_lid.c: finding the number behind a LID sender (protocol-notes §9)
- * when the stanza did not say: one usync <lid/> query for the
- * whitelisted numbers (only they can be served, so only they matter),
- * the waiting stanzas replayed when it answers or times out, and a short
- * memory of LIDs no lookup could map.
+ * msg_lid.c: LID senders with no known number (protocol-notes §9). The
+ * number behind a LID comes for free: sender_pn/participant_pn on a
+ * message, the lid attribute of a devices notification, mappings the
+ * server pushes (msg.c). So a stanza from an unmapped LID waits here a
+ * short while and is replayed the moment its mapping is learnt; once
+ * the wait is over it is refused (fail closed). No lookup is ever sent:
+ * the old usync of every whitelisted number per unknown LID was a
+ * contact-scraping pattern neither whatsmeow nor Baileys use.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,155 +16,79 @@
 #include "clock.h"
 #include "binary/bn.h"
 #include "log.h"
-#include "whitelist/whitelist.h"
 
 #include "msg_internal.h"
 
-/* True when a recent lookup, against the same whitelist, did not map lid. */
-bool
-msg_lid_missed(struct msg *m, const char *lid)
-{
-	uint64_t now = clock_mono_ms();
-	size_t i;
-
-	for (i = 0; i < MSG_LID_MISS_MAX; i++) {
-		const struct lid_miss *x = &m->lid_miss[i];
-
-		if (strcmp(x->lid, lid) == 0 && now - x->at_ms < MSG_LID_MISS_MS &&
-		    x->wl_count == whitelist_count(m->cfg.wl))
-			return true;
-	}
-	return false;
-}
-
 void
-msg_lid_miss_note(struct msg *m, const char *lid)
+msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
 {
-	struct lid_miss *x = NULL;
-	size_t i;
+	struct held_msg *h;
 
-	for (i = 0; i < MSG_LID_MISS_MAX && x == NULL; i++)
-		if (strcmp(m->lid_miss[i].lid, lid) == 0)
-			x = &m->lid_miss[i];
-	if (x == NULL)
-		x = &m->lid_miss[m->lid_miss_next++ % MSG_LID_MISS_MAX];
-	snprintf(x->lid, sizeof(x->lid), "%s", lid);
-	x->at_ms = clock_mono_ms();
-	x->wl_count = whitelist_count(m->cfg.wl);
-}
-
-/* usync <lid/> for whitelisted numbers: the server tells each one's LID. */
-void
-msg_lid_query(struct msg *m)
-{
-	struct bn_node *iq = bn_node_new("iq"), *us = bn_node_new("usync");
-	struct bn_node *q = bn_node_new("query"), *lid = bn_node_new("lid");
-	struct bn_node *list = bn_node_new("list"), *u;
-	const char *num;
-	size_t cur = 0, k = 0;
-	char jid[MSG_JID_MAX];
-	int rc = -ENOMEM;
-
-	msg_new_iq_id(m, m->lid_iq);
-	if (iq == NULL || us == NULL || q == NULL || lid == NULL || list == NULL ||
-	    bn_node_set_attr(iq, "id", m->lid_iq) < 0 ||
-	    bn_node_set_attr(iq, "to", "s.whatsapp.net") < 0 ||
-	    bn_node_set_attr(iq, "type", "get") < 0 ||
-	    bn_node_set_attr(iq, "xmlns", "usync") < 0 ||
-	    bn_node_set_attr(us, "sid", m->lid_iq) < 0 ||
-	    bn_node_set_attr(us, "context", "interactive") < 0 ||
-	    bn_node_set_attr(us, "mode", "query") < 0 ||
-	    bn_node_set_attr(us, "index", "0") < 0 ||
-	    bn_node_set_attr(us, "last", "true") < 0)
-		goto out;
-	while (k < MSG_LID_QUERY_MAX && (num = whitelist_next(m->cfg.wl, &cur)) != NULL) {
-		snprintf(jid, sizeof(jid), "%s@s.whatsapp.net", num);
-		if ((u = bn_node_new("user")) == NULL ||
-		    bn_node_set_attr(u, "jid", jid) < 0 ||
-		    bn_node_add_child(list, u) < 0) {
-			bn_node_free(u);
-			goto out;
-		}
-		k++;
-	}
-	if (k == 0) {
-		rc = -ENOENT;
-		goto out;
-	}
-	if (bn_node_add_child(q, lid) < 0)
-		goto out;
-	lid = NULL;
-	if (bn_node_add_child(us, q) < 0)
-		goto out;
-	q = NULL;
-	if (bn_node_add_child(us, list) < 0)
-		goto out;
-	list = NULL;
-	if (bn_node_add_child(iq, us) < 0)
-		goto out;
-	us = NULL;
-	rc = msg_send(m, iq);
-out:
-	bn_node_free(lid);
-	bn_node_free(q);
-	bn_node_free(list);
-	bn_node_free(us);
-	bn_node_free(iq);
-	if (rc < 0) {
-		if (rc != -ENOENT)
-			log_warn(rc, "message: could not look up LIDs");
-		msg_lid_give_up(m);
+	if (m->nheld == MSG_HELD_MAX) {
+		log_warnx("message %s: %d stanzas already wait for a LID mapping; "
+		    "refused now", bn_node_attr(n, "id"), MSG_HELD_MAX);
+		msg_recv_message(m, n, true);
 		return;
 	}
-	m->lid_deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
-	log_info("message: asking the server for the LIDs of %zu whitelisted "
-	    "numbers", k);
+	h = &m->held[m->nheld];
+	memset(h, 0, sizeof(*h));
+	if (bn_encode(n, 0, &h->bytes, &h->len) < 0) {
+		msg_recv_message(m, n, true);
+		return;
+	}
+	snprintf(h->lid, sizeof(h->lid), "%s", lid_user);
+	h->until_ms = clock_mono_ms() + MSG_LID_HOLD_MS;
+	m->nheld++;
+	log_info("message %s: sender %s@lid has no known number yet; waiting "
+	    "up to %ds for a mapping", bn_node_attr(n, "id"), lid_user,
+	    MSG_LID_HOLD_MS / 1000);
 }
 
-/* Replays what waited for the lookup; senders still unknown are refused. */
-void
-msg_lid_give_up(struct msg *m)
+/* Takes out (and replays) the held stanzas matching: lid or expired. */
+static void
+release(struct msg *m, const char *lid, uint64_t now)
 {
-	struct held_msg held[MSG_HELD_MAX];
-	size_t n = m->nheld, i;
+	struct held_msg out[MSG_HELD_MAX];
+	size_t i, k = 0, n = 0;
 	struct bn_node *node;
 
-	m->lid_iq[0] = '\0';
-	memcpy(held, m->held, n * sizeof(held[0]));
-	m->nheld = 0;
+	for (i = 0; i < m->nheld; i++) {
+		struct held_msg *h = &m->held[i];
+
+		if ((lid != NULL && strcmp(h->lid, lid) == 0) ||
+		    (lid == NULL && now >= h->until_ms))
+			out[n++] = *h;
+		else
+			m->held[k++] = *h;
+	}
+	m->nheld = k;
 	for (i = 0; i < n; i++) {
-		if (bn_decode(held[i].bytes, held[i].len, &node) == 0) {
+		if (bn_decode(out[i].bytes, out[i].len, &node) == 0) {
 			msg_recv_message(m, node, true);
 			bn_node_free(node);
 		}
-		free(held[i].bytes);
+		free(out[i].bytes);
 	}
 }
 
-bool
-msg_lid_on_result(struct msg *m, const struct bn_node *iq)
+void
+msg_lid_replay(struct msg *m, const char *lid_user)
 {
-	const struct bn_node *us, *list;
-	const char *id = bn_node_attr(iq, "id");
-	size_t i, cnt;
-
-	if (m->lid_iq[0] == '\0' || id == NULL || strcmp(id, m->lid_iq) != 0)
-		return false;
-	if ((us = bn_node_peek_child_by_tag(iq, "usync")) != NULL &&
-	    (list = bn_node_peek_child_by_tag(us, "list")) != NULL) {
-		cnt = bn_node_child_count(list);
-		for (i = 0; i < cnt; i++) {
-			const struct bn_node *u = bn_node_peek_child(list, i);
-			const struct bn_node *l = bn_node_peek_child_by_tag(u, "lid");
-			const char *val = l != NULL ? bn_node_attr(l, "val") : NULL;
-
-			if (val != NULL && bn_node_attr(u, "jid") != NULL)
-				msg_lid_learn(m, val, bn_node_attr(u, "jid"));
-		}
-	} else {
-		log_warnx("message: the LID lookup was refused");
-	}
-	msg_lid_give_up(m);
-	return true;
+	release(m, lid_user, 0);
 }
 
+void
+msg_lid_sweep(struct msg *m, uint64_t now)
+{
+	release(m, NULL, now);
+}
+
+void
+msg_lid_free_all(struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nheld; i++)
+		free(m->held[i].bytes);
+	m->nheld = 0;
+}

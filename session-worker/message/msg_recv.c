@@ -4,8 +4,11 @@
  * when it cannot be), whether that number is whitelisted, and only then
  * decryption, the delivery receipt, the accepted event and the hook. A
  * refused message is never decrypted; its sender may get the configured
- * auto-reply. Failed decryption gets a retry receipt (whatsmeow
- * retry.go) so the sender starts a new session.
+ * auto-reply. The chat is the sender without its device (hook answers
+ * and auto-replies go there); receipts are of the type whatsmeow sends
+ * (inactive, sender, peer_msg, plus hist_sync). Failed decryption gets
+ * a retry receipt (msg_retry.c). A LID with no known number waits in
+ * msg_lid.c for a mapping.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,13 +26,14 @@
 #include "wl_error.h"
 
 #include "msg_internal.h"
+#include "msg_stanza.h"
 
 struct sender {
-	const char	*chat;		/* from: the user or group jid */
+	char		 chat[MSG_JID_MAX];	/* user or group jid, never a device */
 	const char	*jid;		/* the sending device: from or participant */
 	char		 user[MSG_JID_MAX];
 	uint32_t	 device;
-	bool		 lid, group, own;
+	bool		 lid, group, own, peer;
 	char		 phone[16];	/* "" when unknown */
 	char		 name[MSG_JID_MAX];	/* Signal address name */
 };
@@ -42,188 +46,30 @@ ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static void
-put_be32(uint8_t p[4], uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-/* <receipt id to [participant] [type]>[children]</receipt> */
-static int
-send_receipt(struct msg *m, const struct bn_node *msg, const char *type,
-    struct bn_node *child1, struct bn_node *child2, struct bn_node *child3)
-{
-	struct bn_node *r = bn_node_new("receipt");
-	const char *part = bn_node_attr(msg, "participant");
-	int rc = -ENOMEM;
-
-	if (r == NULL || bn_node_set_attr(r, "id", bn_node_attr(msg, "id")) < 0 ||
-	    bn_node_set_attr(r, "to", bn_node_attr(msg, "from")) < 0 ||
-	    (part != NULL && bn_node_set_attr(r, "participant", part) < 0) ||
-	    (type != NULL && bn_node_set_attr(r, "type", type) < 0))
-		goto out;
-	if (child1 != NULL) {
-		if (bn_node_add_child(r, child1) < 0)
-			goto out;
-		child1 = NULL;
-	}
-	if (child2 != NULL) {
-		if (bn_node_add_child(r, child2) < 0)
-			goto out;
-		child2 = NULL;
-	}
-	if (child3 != NULL) {
-		if (bn_node_add_child(r, child3) < 0)
-			goto out;
-		child3 = NULL;
-	}
-	rc = msg_send(m, r);
-out:
-	bn_node_free(child1);
-	bn_node_free(child2);
-	bn_node_free(child3);
-	bn_node_free(r);
-	return rc;
-}
-
-static int
-add_bytes(struct bn_node *parent, const char *tag, const uint8_t *b, size_t len)
-{
-	struct bn_node *c = bn_node_new(tag);
-
-	if (c == NULL || bn_node_set_bytes(c, b, len) < 0 ||
-	    bn_node_add_child(parent, c) < 0) {
-		bn_node_free(c);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /*
- * <keys><type/><identity/><skey/><device-identity/></keys>: enough for the
- * sender to start a session without fetching a bundle. No one-time
- * prekey: the link owns their ids, and X3DH works without one.
+ * Who sent it, as a phone number when it can be known (protocol-notes
+ * §8, §9). The chat is the sender without its device (whatsmeow
+ * message.go parseMessageSource: Chat = from.ToNonAD()); for our own
+ * messages echoed from our other devices it is the recipient.
  */
-static struct bn_node *
-retry_keys(const struct creds *c)
-{
-	struct bn_node *k = bn_node_new("keys"), *sk = bn_node_new("skey");
-	uint8_t type = 0x05, id[3] = { c->spk_id >> 16, c->spk_id >> 8, c->spk_id };
-
-	if (k == NULL || sk == NULL || add_bytes(k, "type", &type, 1) < 0 ||
-	    add_bytes(k, "identity", c->ident_pub, 32) < 0 ||
-	    add_bytes(sk, "id", id, 3) < 0 || add_bytes(sk, "value", c->spk_pub, 32) < 0 ||
-	    add_bytes(sk, "signature", c->spk_sig, 64) < 0 ||
-	    bn_node_add_child(k, sk) < 0) {
-		bn_node_free(sk);
-		bn_node_free(k);
-		return NULL;
-	}
-	if (add_bytes(k, "device-identity", c->account, c->account_len) < 0) {
-		bn_node_free(k);
-		return NULL;
-	}
-	return k;
-}
-
-static uint32_t
-retry_count_next(struct msg *m, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < MSG_SENT_MAX; i++)
-		if (strcmp(m->retries[i].id, id) == 0)
-			return ++m->retries[i].n;
-	i = m->retry_next++ % MSG_SENT_MAX;
-	snprintf(m->retries[i].id, sizeof(m->retries[i].id), "%s", id);
-	m->retries[i].n = 1;
-	return 1;
-}
-
-/*
- * whatsmeow retry.go: <receipt type=retry><retry count id t v=1/>
- * <registration>. Without <keys> the sender fetches a fresh bundle of
- * ours, which is all a new session needs.
- */
-static void
-send_retry(struct msg *m, const struct bn_node *msg)
-{
-	const struct creds *c = msg_creds(m);
-	const char *id = bn_node_attr(msg, "id"), *t = bn_node_attr(msg, "t");
-	struct bn_node *retry = bn_node_new("retry"), *reg = bn_node_new("registration");
-	struct bn_node *keys = NULL;
-	uint8_t regb[4];
-	char cnt[12];
-	uint32_t n;
-
-	if (c == NULL || retry == NULL || reg == NULL) {
-		bn_node_free(retry);
-		bn_node_free(reg);
-		return;
-	}
-	if ((n = retry_count_next(m, id)) > MSG_RETRY_MAX) {
-		log_warnx("message %s: still undecryptable after %u retries; "
-		    "giving up", id, MSG_RETRY_MAX);
-		bn_node_free(retry);
-		bn_node_free(reg);
-		return;
-	}
-	snprintf(cnt, sizeof(cnt), "%u", n);
-	put_be32(regb, c->registration_id);
-	if (bn_node_set_attr(retry, "count", cnt) < 0 ||
-	    bn_node_set_attr(retry, "id", id) < 0 ||
-	    bn_node_set_attr(retry, "t", t != NULL ? t : "0") < 0 ||
-	    bn_node_set_attr(retry, "v", "1") < 0 ||
-	    bn_node_set_bytes(reg, regb, sizeof(regb)) < 0) {
-		bn_node_free(retry);
-		bn_node_free(reg);
-		return;
-	}
-	/* whatsmeow: from the second retry on, hand over our keys as well. */
-	if (n > 1 && (keys = retry_keys(c)) == NULL) {
-		bn_node_free(retry);
-		bn_node_free(reg);
-		return;
-	}
-	if (send_receipt(m, msg, "retry", retry, reg, keys) < 0)
-		log_warnx("message %s: could not send the retry receipt", id);
-	else
-		log_info("message %s: asked the sender to retry (%u)", id, n);
-}
-
-/* Our own account's LID (creds me_lid "lid:device@lid"). */
-static bool
-own_lid(struct msg *m, const char *user)
-{
-	const struct creds *c = msg_creds(m);
-	char me[MSG_JID_MAX];
-	uint32_t dev;
-	bool lid;
-
-	return c != NULL && c->me_lid[0] != '\0' &&
-	    msg_jid_split(c->me_lid, me, sizeof(me), &dev, &lid) == 0 &&
-	    strcmp(me, user) == 0;
-}
-
-/* Who sent it, as a phone number when it can be known (protocol-notes §9). */
 static int
 identify(struct msg *m, const struct bn_node *n, struct sender *s)
 {
-	const char *pn, *slid;
+	const char *from = bn_node_attr(n, "from"), *pn, *slid, *rcpt, *cat;
 	const char *mapped;
-	char own[16];
+	const char *id = bn_node_attr(n, "id");
 
 	memset(s, 0, sizeof(*s));
-	s->chat = bn_node_attr(n, "from");
-	if (s->chat == NULL || bn_node_attr(n, "id") == NULL)
+	if (from == NULL || id == NULL || strlen(id) >= MSG_ID_MAX)
 		return -EBADMSG;
-	s->group = ends_with(s->chat, "@g.us") || ends_with(s->chat, "@broadcast");
-	s->jid = s->group ? bn_node_attr(n, "participant") : s->chat;
+	s->group = ends_with(from, "@g.us") || ends_with(from, "@broadcast");
+	s->jid = s->group ? bn_node_attr(n, "participant") : from;
 	if (s->jid == NULL ||
 	    msg_jid_split(s->jid, s->user, sizeof(s->user), &s->device, &s->lid) < 0)
+		return -EBADMSG;
+	if (s->group)
+		msg_fmt(s->chat, sizeof(s->chat), "%s", from);
+	else if (msg_jid_non_ad(from, s->chat, sizeof(s->chat)) < 0)
 		return -EBADMSG;
 	pn = bn_node_attr(n, s->group ? "participant_pn" : "sender_pn");
 	slid = bn_node_attr(n, s->group ? "participant_lid" : "sender_lid");
@@ -236,16 +82,18 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 		    strlen(s->user) < sizeof(s->phone) ? s->user : "");
 	else if ((mapped = msg_lid_phone(m, s->user)) != NULL)
 		snprintf(s->phone, sizeof(s->phone), "%s", mapped);
-	msg_own_phone(m, own);
-	if (s->phone[0] == '\0' && s->lid && own_lid(m, s->user))
-		snprintf(s->phone, sizeof(s->phone), "%s", own);
-	s->own = own[0] != '\0' && strcmp(own, s->phone) == 0;
-	/* Sessions are keyed by number, so a contact moving to LID keeps its own. */
-	if (s->phone[0] != '\0')
-		snprintf(s->name, sizeof(s->name), "%s", s->phone);
-	else if (!msg_fmt(s->name, sizeof(s->name), "%s@lid", s->user))
-		return -EBADMSG;	/* a LID too long to be an address name */
-	return 0;
+	s->own = msg_is_own_user(m, s->user, s->lid);
+	if (s->own)
+		msg_own_phone(m, s->phone);
+	cat = bn_node_attr(n, "category");
+	s->peer = s->own && cat != NULL && strcmp(cat, "peer") == 0;
+	/* whatsmeow message.go: from us in a 1:1, the chat is the recipient. */
+	rcpt = bn_node_attr(n, "recipient");
+	if (s->own && !s->group && rcpt != NULL &&
+	    msg_jid_non_ad(rcpt, s->chat, sizeof(s->chat)) < 0)
+		return -EBADMSG;
+	msg_address_name(m, s->user, s->lid, s->name);
+	return s->name[0] != '\0' ? 0 : -EBADMSG;
 }
 
 /* True (and noted) when chat has had no auto-reply within the window. */
@@ -281,27 +129,6 @@ refuse(struct msg *m, const struct bn_node *n, const struct sender *s,
 	if (m->cfg.auto_reply[0] != '\0' && !s->group && auto_reply_due(m, s->chat) &&
 	    msg_send_text(m, s->chat, m->cfg.auto_reply) < 0)
 		log_warnx("message %s: could not send the auto-reply", id);
-}
-
-static void
-hold(struct msg *m, const struct bn_node *n, const struct sender *s)
-{
-	struct held_msg *h;
-
-	if (m->nheld == MSG_HELD_MAX) {
-		refuse(m, n, s, "sender LID not mapped (lookup queue full)");
-		return;
-	}
-	h = &m->held[m->nheld];
-	if (bn_encode(n, 0, &h->bytes, &h->len) < 0) {
-		refuse(m, n, s, "sender LID not mapped");
-		return;
-	}
-	m->nheld++;
-	log_info("message %s: sender %s has no known number; looking it up",
-	    bn_node_attr(n, "id"), s->jid);
-	if (m->lid_iq[0] == '\0')
-		msg_lid_query(m);
 }
 
 /* One <enc>: decrypted plaintext (unpadded) or a negative error. */
@@ -363,6 +190,37 @@ serve(struct msg *m, const struct bn_node *n, const struct sender *s,
 		    id, s->phone, strlen(c->text));
 }
 
+/*
+ * The delivery receipt, of the type both references send (whatsmeow
+ * receipt.go sendMessageReceipt, Baileys messages-recv): our own
+ * messages echoed from our other devices are "sender" (or "peer_msg"
+ * for peer category), a contact's are "inactive" because this client
+ * never marks itself online (whatsmeow sendActiveReceipts stays 0).
+ */
+static void
+send_delivery(struct msg *m, const struct bn_node *n, const struct sender *s,
+    bool hist_sync)
+{
+	const char *id = bn_node_attr(n, "id");
+	struct bn_node *r;
+
+	r = msg_stanza_receipt(n, s->peer ? "peer_msg" : s->own ? "sender" :
+	    "inactive");
+	if (r == NULL || msg_send(m, r) < 0)
+		log_warnx("message %s: could not send the delivery receipt", id);
+	bn_node_free(r);
+	if (!hist_sync)
+		return;
+	/* Baileys messages-recv: a history sync also gets a hist_sync
+	 * receipt, sent to the chat. */
+	if ((r = bn_node_new("receipt")) != NULL &&
+	    bn_node_set_attr(r, "id", id) == 0 &&
+	    bn_node_set_attr(r, "to", s->chat) == 0 &&
+	    bn_node_set_attr(r, "type", "hist_sync") == 0 && msg_send(m, r) == 0)
+		log_info("message %s: history sync notice acknowledged", id);
+	bn_node_free(r);
+}
+
 /* Decrypts every <enc> (skdm first, so a following skmsg can use it). */
 static void
 decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
@@ -370,7 +228,7 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 	const char *id = bn_node_attr(n, "id");
 	struct msg_content c, text = { 0 };
 	size_t i, cnt = bn_node_child_count(n), len;
-	bool any_ok = false, any_fail = false, have_text = false;
+	bool any_ok = false, any_fail = false, have_text = false, hist = false;
 	uint8_t *pt;
 	int rc;
 
@@ -409,6 +267,8 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		    (rc = sig_group_process(m->sig, s->chat, s->name, s->device,
 		    c.skdm, c.skdm_len)) < 0)
 			log_warn(rc, "message %s: sender key not usable", id);
+		if (c.kind == MSG_KIND_PROTOCOL && c.proto_type == MSG_PROTO_HISTORY_SYNC)
+			hist = true;
 		if (c.kind == MSG_KIND_TEXT && !have_text) {
 			text = c;
 			have_text = true;
@@ -422,11 +282,11 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		msg_content_fini(&c);
 	}
 	if (any_fail && !any_ok) {
-		send_retry(m, n);
+		msg_retry_request(m, n);
 		return;
 	}
-	if (any_ok && send_receipt(m, n, NULL, NULL, NULL, NULL) < 0)
-		log_warnx("message %s: could not send the delivery receipt", id);
+	if (any_ok)
+		send_delivery(m, n, s, hist && s->own);
 	if (any_ok && !s->own)
 		msg_publish(m, true, s->phone, id, NULL,
 		    bn_node_attr(n, "t") ? strtoull(bn_node_attr(n, "t"), NULL, 10) : 0);
@@ -442,20 +302,19 @@ msg_recv_message(struct msg *m, const struct bn_node *n, bool replay)
 	struct sender s;
 
 	if (identify(m, n, &s) < 0) {
-		log_warnx("message: stanza without a usable sender; dropped");
+		log_warnx("message: stanza without a usable sender or id; dropped");
 		return;
 	}
 	if (s.own) {
-		/* Our phone's copies: keep the sessions in step, serve nothing. */
+		/* Our own devices' copies: keep the sessions in step, serve nothing. */
 		decrypt_all(m, n, &s);
 		return;
 	}
 	if (s.phone[0] == '\0') {
-		if (!replay && !msg_lid_missed(m, s.user)) {
-			hold(m, n, &s);
+		if (!replay) {
+			msg_lid_hold(m, n, s.user);
 			return;
 		}
-		msg_lid_miss_note(m, s.user);
 		refuse(m, n, &s, "sender LID not mapped to a phone number");
 		return;
 	}
@@ -464,34 +323,6 @@ msg_recv_message(struct msg *m, const struct bn_node *n, bool replay)
 		return;
 	}
 	decrypt_all(m, n, &s);
-}
-
-void
-msg_recv_receipt(struct msg *m, const struct bn_node *n)
-{
-	const char *type = bn_node_attr(n, "type"), *from = bn_node_attr(n, "from");
-	const char *id = bn_node_attr(n, "id"), *mapped;
-	const struct bn_node *keys = bn_node_peek_child_by_tag(n, "keys");
-	const struct bn_node *regn = bn_node_peek_child_by_tag(n, "registration");
-	char user[MSG_JID_MAX], name[MSG_JID_MAX];
-	const uint8_t *reg = NULL;
-	size_t reg_len = 0;
-	uint32_t dev;
-	bool lid;
-	int rc;
-
-	if (type == NULL || strcmp(type, "retry") != 0 || id == NULL ||
-	    msg_jid_split(from, user, sizeof(user), &dev, &lid) < 0)
-		return;
-	if (lid && (mapped = msg_lid_phone(m, user)) != NULL)
-		msg_fmt(name, sizeof(name), "%s", mapped);
-	else
-		msg_fmt(name, sizeof(name), "%s%s", user, lid ? "@lid" : "");
-	if (regn != NULL)
-		reg = bn_node_peek_bytes(regn, &reg_len);
-	if ((rc = msg_resend(m, id, from, name, keys, reg, reg_len)) < 0 &&
-	    rc != -ENOENT)
-		log_warn(rc, "message %s: could not answer %s's retry receipt", id, from);
 }
 
 void

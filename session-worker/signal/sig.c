@@ -5,6 +5,7 @@
  * written back to the store on each call (sig_store.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include <signal/signal_protocol.h>
 #include <sodium.h>
 
+#include "store/store.h"
 #include "sig_internal.h"
 
 #define DJB_TYPE	0x05
@@ -126,6 +128,25 @@ sig_has_session(struct sig *s, const char *name, uint32_t device)
 
 	return address(name, device, &a) &&
 	    signal_protocol_session_contains_session(s->sctx, &a) == 1;
+}
+
+int
+sig_forget(struct sig *s, const char *name)
+{
+	static const char *const kinds[] = { "ss", "id" };
+	char prefix[STORE_NAME_MAX];
+	size_t i;
+	int n = 0, rc;
+
+	if (!sig_name_ok(name))
+		return -EINVAL;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "%s-%s.", kinds[i], name);
+		if ((rc = store_del_prefix(s->st, prefix)) < 0)
+			return rc;
+		n += rc;
+	}
+	return n;
 }
 
 static int

@@ -85,6 +85,13 @@ int	sig_group_encrypt(struct sig *, const char *group, const char *name,
 	    uint32_t device, const uint8_t *pt, size_t len, uint8_t **out,
 	    size_t *out_len);
 
+/*
+ * Forgets a contact's identity keys and sessions on every device (an
+ * identity-change notification: whatsmeow DeleteAllIdentities and
+ * DeleteAllSessions). The number of files removed, or negative.
+ */
+int	sig_forget(struct sig *, const char *name);
+
 /* True for a name we can put in a blob name: [A-Za-z0-9._@:-], 1..SIG_NAME_MAX. */
 bool	sig_name_ok(const char *name);
 

@@ -15,7 +15,7 @@
 #define CREDS_SIG_LEN		64
 #define CREDS_JID_MAX		96	/* "<15 digits>:<device>@s.whatsapp.net" fits with room */
 #define CREDS_NAME_MAX		64
-/* ADVSignedDeviceIdentity without the account key: ~200 bytes in practice. */
+/* ADVSignedDeviceIdentity (with the account key): ~250 bytes in practice. */
 #define CREDS_ACCOUNT_MAX	1024
 /* Edge routing bytes from <ib><edge_routing>: a few dozen in practice. */
 #define CREDS_ROUTING_MAX	512

@@ -326,3 +326,32 @@ store_del(struct store *st, const char *name)
 		return -errno;
 	return fsync_dir(st->session_dir);
 }
+
+int
+store_del_prefix(struct store *st, const char *prefix)
+{
+	char path[STORE_PATH_MAX];
+	struct dirent *de;
+	size_t plen = strlen(prefix);
+	int n = 0, rc = 0;
+	DIR *d;
+
+	if (plen == 0 || strncmp(STORE_CREDS_FILE, prefix, plen) == 0)
+		return -EINVAL;
+	if ((d = opendir(st->session_dir)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    !store_valid_name(de->d_name) ||
+		    store_path(path, sizeof(path), st->session_dir, de->d_name) < 0)
+			continue;
+		if (unlink(path) == 0)
+			n++;
+		else if (errno != ENOENT)
+			rc = -errno;
+	}
+	closedir(d);
+	if (n > 0 && rc == 0)
+		rc = fsync_dir(st->session_dir);
+	return rc < 0 ? rc : n;
+}

@@ -56,6 +56,8 @@ int	store_put(struct store *, const char *name, const uint8_t *, size_t);
 /* *out is malloc'd, caller frees (sodium_memzero first if secret). */
 int	store_get(struct store *, const char *name, uint8_t **out, size_t *len);
 int	store_del(struct store *, const char *name);
+/* Deletes every blob whose name starts with prefix: the count, or negative. */
+int	store_del_prefix(struct store *, const char *prefix);
 
 /*
  * Snapshots the session directory into backups/session-<id>-<UTC time>/

@@ -39,7 +39,12 @@ test_classify_follows_protocol_notes_table(void **state)
 	assert_int_equal(link_reason_classify(LC_FAILURE, 402, NULL), REASON_BAN);
 	assert_int_equal(link_reason_classify(LC_FAILURE, 405, NULL), REASON_OUTDATED);
 	assert_int_equal(link_reason_classify(LC_FAILURE, 500, NULL), REASON_NAVIGATION);
-	assert_int_equal(link_reason_classify(LC_FAILURE, 428, NULL), REASON_TIMEOUT);
+	/* whatsmeow handleConnectFailure: only 500/503 reconnect */
+	assert_int_equal(link_reason_classify(LC_FAILURE, 428, NULL), REASON_UNKNOWN);
+	assert_true(link_failure_stops(409));
+	assert_true(link_failure_stops(428));
+	assert_false(link_failure_stops(503));
+	assert_false(link_failure_stops(401));
 	assert_int_equal(link_reason_classify(LC_FAILURE, 999, NULL), REASON_UNKNOWN);
 	assert_int_equal(link_reason_classify(LC_SOCKET, 0, NULL), REASON_TIMEOUT);
 	assert_int_equal(link_reason_classify(LC_STREAM_END, 0, NULL), REASON_TIMEOUT);

@@ -40,16 +40,31 @@ test_msg_unpad_accepts_maximum_16(void **state)
 	assert_int_equal(len, 1);
 }
 
+/* whatsmeow unpadMessage and Baileys unpadRandomMax16 accept any pad
+ * up to the length (protocol-notes §8). */
 static void
-test_msg_unpad_rejects_17_zero_empty_and_too_long(void **state)
+test_msg_unpad_accepts_17_and_the_whole_length(void **state)
 {
-	uint8_t b17[20], zero[] = { 'a', 0 }, longer[] = { 3, 3 };
+	uint8_t b17[20], all[] = { 2, 2 };
 	size_t len;
 
 	(void)state;
 	memset(b17, 17, sizeof(b17));
 	len = sizeof(b17);
-	assert_int_equal(msg_unpad(b17, &len), -EBADMSG);
+	assert_int_equal(msg_unpad(b17, &len), 0);
+	assert_int_equal(len, 3);
+	len = sizeof(all);
+	assert_int_equal(msg_unpad(all, &len), 0);
+	assert_int_equal(len, 0);
+}
+
+static void
+test_msg_unpad_rejects_zero_empty_and_too_long(void **state)
+{
+	uint8_t zero[] = { 'a', 0 }, longer[] = { 3, 3 };
+	size_t len;
+
+	(void)state;
 	len = sizeof(zero);
 	assert_int_equal(msg_unpad(zero, &len), -EBADMSG);
 	len = 0;
@@ -213,15 +228,16 @@ test_msg_encode_text_refuses_past_the_maximum(void **state)
 }
 
 static void
-test_msg_new_id_is_3eb0_and_upper_hex(void **state)
+test_msg_new_id_is_22_chars_3eb0_and_upper_hex(void **state)
 {
 	char a[MSG_ID_LEN + 1], b[MSG_ID_LEN + 1];
 	size_t i;
 
 	(void)state;
-	msg_new_id(a);
-	msg_new_id(b);
-	assert_int_equal(strlen(a), MSG_ID_LEN);
+	msg_new_id(a, "15550001111");
+	msg_new_id(b, NULL);
+	assert_int_equal(strlen(a), 22);	/* Baileys 7 generateMessageIDV2 */
+	assert_int_equal(strlen(b), 22);
 	assert_memory_equal(a, "3EB0", 4);
 	for (i = 4; i < MSG_ID_LEN; i++)
 		assert_non_null(strchr("0123456789ABCDEF", a[i]));
@@ -234,7 +250,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_msg_unpad_strips_n_bytes_of_n),
 		cmocka_unit_test(test_msg_unpad_accepts_maximum_16),
-		cmocka_unit_test(test_msg_unpad_rejects_17_zero_empty_and_too_long),
+		cmocka_unit_test(test_msg_unpad_accepts_17_and_the_whole_length),
+		cmocka_unit_test(test_msg_unpad_rejects_zero_empty_and_too_long),
 		cmocka_unit_test(test_msg_pad_then_unpad_gives_the_input),
 		cmocka_unit_test(test_msg_decode_reads_conversation),
 		cmocka_unit_test(test_msg_decode_reads_extended_text),
@@ -244,7 +261,7 @@ main(void)
 		cmocka_unit_test(test_msg_decode_rejects_garbage),
 		cmocka_unit_test(test_msg_encode_device_sent_wraps_the_text),
 		cmocka_unit_test(test_msg_encode_text_refuses_past_the_maximum),
-		cmocka_unit_test(test_msg_new_id_is_3eb0_and_upper_hex),
+		cmocka_unit_test(test_msg_new_id_is_22_chars_3eb0_and_upper_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,9 +78,9 @@ test_vector_pair_success_is_accepted(void **state)
 	assert_string_equal(r.platform, testvec_str(f->v, "expect.platform"));
 	assert_int_equal(r.key_index, 3);
 
-	/* iq to=s.whatsapp.net type=result id=<same> > pair-device-sign > device-identity key-index */
+	/* iq to=@s.whatsapp.net (JID_PAIR, protocol-notes §8) type=result id=<same> > pair-device-sign > device-identity key-index */
 	assert_true(bn_node_tag_is(reply, "iq"));
-	assert_string_equal(bn_node_attr(reply, "to"), "s.whatsapp.net");
+	assert_string_equal(bn_node_attr(reply, "to"), BN_SERVER_JID);
 	assert_string_equal(bn_node_attr(reply, "type"), "result");
 	assert_string_equal(bn_node_attr(reply, "id"), bn_node_attr(f->iq, "id"));
 	sign = bn_node_peek_child_by_tag(reply, "pair-device-sign");
@@ -97,7 +97,22 @@ test_vector_pair_success_is_accepted(void **state)
 	assert_true(acct->has_accountsignature);
 	assert_true(acct->has_devicesignature);
 	assert_int_equal(acct->devicesignature.len, 64);
-	assert_memory_equal(r.account, bytes, len);
+	assert_memory_equal(r.reply, bytes, len);
+	{
+		/* What is kept for messages is whole: account key included
+		 * (protocol-notes §8), with the same device signature. */
+		Wa__ADVSignedDeviceIdentity *kept =
+		    wa__advsigned_device_identity__unpack(NULL, r.account_len,
+		    r.account);
+
+		assert_non_null(kept);
+		assert_true(kept->has_accountsignaturekey);
+		assert_memory_equal(kept->accountsignaturekey.data, f->account_pub, 32);
+		assert_true(kept->has_devicesignature);
+		assert_memory_equal(kept->devicesignature.data,
+		    acct->devicesignature.data, 64);
+		wa__advsigned_device_identity__free_unpacked(kept, NULL);
+	}
 
 	/* 06 01 || details || our identity public || phone account public */
 	assert_true(2 + acct->details.len + 64 <= sizeof(msg));

@@ -1,10 +1,13 @@
 /*
- * test_payload: our ClientPayload is byte for byte what Baileys 7 sends for
- * a login (../shared/vectors/wa-noise-handshake.json, client_payload), and
+ * test_payload: our login ClientPayload is byte for byte what Baileys 7
+ * sends (../shared/vectors/wa-noise-handshake.json, client_payload) once
+ * the two fields whatsmeow sets differently are set its way
+ * (lidDbMigrated true, lc 1: store/clientpayload.go getLoginPayload), and
  * a registration carries the pairing fields in WhatsApp's encodings.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +21,7 @@
 #include "testvec.h"
 
 static void
-test_login_payload_matches_baileys_bytes(void **state)
+test_login_payload_is_baileys_bytes_with_whatsmeow_lid_fields(void **state)
 {
 	json_t *v = testvec_load("wa-noise-handshake.json");
 	struct wa_version ver;
@@ -30,8 +33,26 @@ test_login_payload_matches_baileys_bytes(void **state)
 	want = testvec_hex(v, "client_payload", &want_len);
 	assert_int_equal(wa_version_parse(WA_VERSION_DEFAULT, &ver), 0);
 	assert_int_equal(wa_payload_login(&ver, &l, &got, &got_len), 0);
-	assert_int_equal(got_len, want_len);
-	assert_memory_equal(got, want, want_len);
+	{
+		Wa__ClientPayload *b = wa__client_payload__unpack(NULL, want_len, want);
+		uint8_t *exp;
+		size_t exp_len;
+
+		assert_non_null(b);
+		assert_true(b->has_liddbmigrated && !b->liddbmigrated);
+		assert_false(b->has_lc);
+		b->liddbmigrated = true;
+		b->has_lc = true;
+		b->lc = 1;
+		exp_len = wa__client_payload__get_packed_size(b);
+		exp = malloc(exp_len);
+		assert_non_null(exp);
+		wa__client_payload__pack(b, exp);
+		assert_int_equal(got_len, exp_len);
+		assert_memory_equal(got, exp, exp_len);
+		free(exp);
+		wa__client_payload__free_unpacked(b, NULL);
+	}
 	free(got);
 	free(want);
 	json_decref(v);
@@ -109,7 +130,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_login_payload_matches_baileys_bytes),
+		cmocka_unit_test(test_login_payload_is_baileys_bytes_with_whatsmeow_lid_fields),
 		cmocka_unit_test(test_version_parse_refuses_malformed),
 		cmocka_unit_test(test_registration_payload_carries_pairing_data),
 	};
