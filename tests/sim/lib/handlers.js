@@ -81,6 +81,7 @@ function handleIq(sim, c, n) {
 		c.send(iqResult(n));
 		if (child(n, 'active') && !c.active) {
 			c.active = true;
+			sim.loginStep(c, 'active');
 			return sim.flushQueue(c);
 		}
 		if (child(n, 'passive'))
