@@ -345,6 +345,21 @@ add(struct bn_node *parent, struct bn_node *child)
 	return true;
 }
 
+/* The contact's token by address name, else by its LID (a LID chat). */
+static const uint8_t *
+chat_token(struct msg *m, const struct send_job *j, size_t *len)
+{
+	const uint8_t *tok = msg_tctoken(m, j->name, len);
+	char user[MSG_JID_MAX], key[MSG_JID_MAX];
+	uint32_t dev;
+	bool lid;
+
+	if (tok == NULL && msg_jid_split(j->chat, user, sizeof(user), &dev, &lid) == 0 &&
+	    lid && msg_fmt(key, sizeof(key), "%s@lid", user))
+		tok = msg_tctoken(m, key, len);
+	return tok;
+}
+
 int
 msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 {
@@ -402,7 +417,7 @@ msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 	if (pkmsg && !add(msgn, msg_stanza_bytes("device-identity", c->account,
 	    c->account_len)))
 		goto out;
-	if (!j->is_resend && (tok = msg_tctoken(m, j->name, &toklen)) != NULL &&
+	if (!j->is_resend && (tok = chat_token(m, j, &toklen)) != NULL &&
 	    !add(msgn, msg_stanza_bytes("tctoken", tok, toklen)))
 		goto out;
 	if ((rc = msg_send(m, msgn)) == 0)
