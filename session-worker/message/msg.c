@@ -229,6 +229,28 @@ msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 	return rc < 0 ? rc : 0;
 }
 
+void
+msg_lid_learn_many(struct msg *m, const struct msg_lid_pair *p, size_t n)
+{
+	char lid[24], pn[24];
+	size_t i, learnt = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(lid, sizeof(lid), "%llu", (unsigned long long)p[i].lid);
+		snprintf(pn, sizeof(pn), "%llu", (unsigned long long)p[i].pn);
+		if (lidmap_put(m->lids, lid, pn) == 1) {
+			learnt++;
+			tct_move(m, lid, pn);
+			msg_lid_replay(m, lid);
+		}
+	}
+	if (learnt == 0)
+		return;
+	log_info("message: LID migration sync: %zu new mapping%s of %zu (saved)",
+	    learnt, learnt == 1 ? "" : "s", n);
+	lid_save(m);
+}
+
 const char *
 msg_lid_phone(struct msg *m, const char *lid_user)
 {

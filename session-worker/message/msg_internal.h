@@ -162,6 +162,8 @@ int		msg_send(struct msg *, const struct bn_node *);
 /* LID -> phone: learns (and persists) a mapping; 0 or negative. */
 int		msg_lid_learn(struct msg *, const char *lid_jid, const char *pn_jid);
 const char	*msg_lid_phone(struct msg *, const char *lid_user);
+/* A LID migration sync's pairs: learnt, then saved once. */
+void		msg_lid_learn_many(struct msg *, const struct msg_lid_pair *, size_t);
 /* Our own phone digits, "" when unpaired. */
 void		msg_own_phone(struct msg *, char out[16]);
 /* True when user (a JID's user part) is our account, by number or LID. */
