@@ -121,6 +121,12 @@ struct retry_in {
 	uint32_t	 n;
 };
 
+/* whatsmeow tcTokenSenderTS: when we last issued our token to a chat. */
+struct token_issued {
+	char		 chat[MSG_JID_MAX];
+	uint64_t	 t_s;
+};
+
 /* whatsmeow sessionRecreateHistory. */
 struct recreated {
 	char		 jid[MSG_JID_MAX];
@@ -148,6 +154,8 @@ struct msg {
 	size_t			 retry_in_next;
 	struct recreated	 recreated[MSG_SENT_MAX];
 	size_t			 recreated_next;
+	struct token_issued	 issued[MSG_AUTO_REPLY_SLOTS];
+	size_t			 issued_next;
 	uint32_t		 iq_next;
 	lws_sorted_usec_list_t	 sul_sweep;
 };
