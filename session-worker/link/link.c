@@ -135,6 +135,7 @@ conn_reset(struct link *l)
 	lws_sul_cancel(&l->sul_auth);
 	link_keepalive_stop(l);
 	link_qr_stop(l);
+	link_prekeys_stop(l);
 }
 
 void

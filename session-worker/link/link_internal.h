@@ -102,6 +102,12 @@ struct link {
 	char			 prekey_upload_id[LINK_ID_MAX];
 	uint32_t		 prekey_upload_top;
 	bool			 passive_due;	/* login's passive iq not sent yet */
+	/* prekeys made a chunk per loop turn before one upload (prekeys.c) */
+	lws_sorted_usec_list_t	 sul_prekeys;
+	uint8_t			(*pk_pubs)[32];
+	uint32_t		 pk_first, pk_n, pk_done;
+	uint8_t			*pk_blob;	/* the first batch (store/keys.h) */
+	size_t			 pk_blob_len;
 };
 
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
@@ -136,6 +142,7 @@ void	link_qr_round_ended(struct link *);	/* connection closed for a new round */
 int	link_prekeys_on_login(struct link *);
 int	link_prekeys_on_result(struct link *, const struct bn_node *iq);
 int	link_prekeys_on_notification(struct link *, const struct bn_node *);
+void	link_prekeys_stop(struct link *);	/* connection gone: drop a batch */
 
 /* link_stanza.c: the passive iq, once after login's prekey round trips. */
 int	link_passive_after_prekeys(struct link *);

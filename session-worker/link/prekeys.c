@@ -4,8 +4,8 @@
  * PREKEY_MIN remain (also when an encrypt notification says so). Every
  * new key is stored, and the next id saved, BEFORE the upload is sent:
  * after a crash the server can never hold a key we forgot (pitfall 15).
- * The first upload of a device is PREKEY_FIRST keys, later ones
- * PREKEY_BATCH; only when the count (and any upload) is answered does
+ * The first upload of a device is PREKEY_FIRST keys kept in one blob,
+ * later ones PREKEY_BATCH single blobs made a few per loop turn; only when the count (and any upload) is answered does
  * the passive iq go out (Baileys socket.ts: uploadPreKeysToServerIfRequired
  * then sendPassiveIq('active')).
  */
@@ -129,46 +129,129 @@ out_nomem:
 	return NULL;
 }
 
-static int
-upload(struct link *l, uint32_t n)
+/* Keys made per loop turn, and the pause between turns: a first upload
+ * of 812 fsync'd files must not hold the loop (pings, IPC) for a second,
+ * and lws runs a timer due now before it polls the sockets again. */
+#define PREKEY_CHUNK	8
+#define PREKEY_CHUNK_MEM	64	/* the first batch: key making only */
+#define PREKEY_PAUSE_MS	2
+
+void
+link_prekeys_stop(struct link *l)
 {
-	uint8_t (*pubs)[32], kp[64];
-	uint32_t first = l->creds->next_prekey_id, i;
+	lws_sul_cancel(&l->sul_prekeys);
+	free(l->pk_pubs);
+	l->pk_pubs = NULL;
+	if (l->pk_blob != NULL) {
+		sodium_memzero(l->pk_blob, l->pk_blob_len);
+		free(l->pk_blob);
+		l->pk_blob = NULL;
+	}
+	l->pk_n = l->pk_done = 0;
+}
+
+/* All keys stored: save the next id, then upload them in one iq. */
+static int
+upload_made(struct link *l)
+{
 	struct bn_node *iq;
+	int rc;
+
+	if (l->creds->next_prekey_id < l->pk_first + l->pk_n)
+		l->creds->next_prekey_id = l->pk_first + l->pk_n;
+	if ((rc = link_save_creds(l, "making prekeys")) < 0)
+		return rc;
+	if ((iq = upload_node(l, (const uint8_t (*)[32])l->pk_pubs, l->pk_first,
+	    l->pk_n)) == NULL)
+		return -ENOMEM;
+	l->prekey_upload_top = l->pk_first + l->pk_n - 1;
+	rc = link_send_raw(l, iq);
+	bn_node_free(iq);
+	log_info("link: uploading %u prekeys (ids %u-%u)", l->pk_n, l->pk_first,
+	    l->pk_first + l->pk_n - 1);
+	return rc;
+}
+
+/* Stores what make_chunk made: the batch blob, or nothing (files are). */
+static int
+store_made(struct link *l)
+{
+	int rc;
+
+	if (l->pk_blob == NULL)
+		return 0;
+	rc = store_put(l->st, KEYS_PREKEY_BATCH_BLOB, l->pk_blob, l->pk_blob_len);
+	sodium_memzero(l->pk_blob, l->pk_blob_len);
+	free(l->pk_blob);
+	l->pk_blob = NULL;
+	return rc;
+}
+
+static void
+make_chunk(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_prekeys);
+	uint32_t end = l->pk_done + (l->pk_blob ? PREKEY_CHUNK_MEM : PREKEY_CHUNK);
+	uint8_t kp[64], *e;
 	char name[32];
 	int rc = 0;
 
+	if (end > l->pk_n)
+		end = l->pk_n;
+	for (; l->pk_done < end && rc == 0; l->pk_done++) {
+		e = l->pk_blob != NULL ? l->pk_blob + KEYS_PREKEY_BATCH_HDR +
+		    (size_t)l->pk_done * KEYS_PREKEY_ENTRY : kp;
+		keys_curve_pair(e, e + 32);
+		memcpy(l->pk_pubs[l->pk_done], e + 32, 32);
+		if (l->pk_blob == NULL) {
+			prekey_blob_name(l->pk_first + l->pk_done, name);
+			rc = store_put(l->st, name, kp, sizeof(kp));
+		}
+	}
+	sodium_memzero(kp, sizeof(kp));
+	if (rc == 0 && l->pk_done < l->pk_n) {
+		link_schedule(l, &l->sul_prekeys, make_chunk, PREKEY_PAUSE_MS);
+		return;
+	}
+	if (rc < 0 || (rc = store_made(l)) < 0)
+		log_error(rc, "store: could not save new prekeys; not uploading");
+	else if ((rc = upload_made(l)) < 0)
+		log_warn(rc, "link: could not upload prekeys");
+	link_prekeys_stop(l);
+	if (rc < 0)
+		link_passive_after_prekeys(l);
+}
+
+/*
+ * Makes n keys, then uploads them: the first upload as one batch blob,
+ * top-ups a chunk of files per loop turn.
+ */
+static int
+upload(struct link *l, uint32_t n)
+{
+	uint32_t first = l->creds->next_prekey_id;
+
+	if (l->pk_pubs != NULL)
+		return 0;	/* a batch is already being made */
 	if (first == 0)
 		first = 1;
 	if (first + n > PREKEY_ID_MAX)	/* wrap as Signal does: ids restart at 1 */
 		first = 1;
-	if ((pubs = calloc(n, sizeof(*pubs))) == NULL)
+	if ((l->pk_pubs = calloc(n, sizeof(*l->pk_pubs))) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < n && rc == 0; i++) {
-		keys_curve_pair(kp, kp + 32);
-		memcpy(pubs[i], kp + 32, 32);
-		prekey_blob_name(first + i, name);
-		rc = store_put(l->st, name, kp, sizeof(kp));
+	l->pk_first = first;
+	l->pk_n = n;
+	l->pk_done = 0;
+	if (n == PREKEY_FIRST) {
+		l->pk_blob_len = KEYS_PREKEY_BATCH_HDR + (size_t)n * KEYS_PREKEY_ENTRY;
+		if ((l->pk_blob = malloc(l->pk_blob_len)) == NULL) {
+			link_prekeys_stop(l);
+			return -ENOMEM;
+		}
+		keys_prekey_batch_header(l->pk_blob, first, n);
 	}
-	sodium_memzero(kp, sizeof(kp));
-	if (rc < 0) {
-		log_error(rc, "store: could not save new prekeys; not uploading");
-		goto out;
-	}
-	l->creds->next_prekey_id = first + n;
-	if ((rc = link_save_creds(l, "making prekeys")) < 0)
-		goto out;
-	if ((iq = upload_node(l, (const uint8_t (*)[32])pubs, first, n)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	l->prekey_upload_top = first + n - 1;
-	rc = link_send_raw(l, iq);
-	bn_node_free(iq);
-	log_info("link: uploading %u prekeys (ids %u-%u)", n, first, first + n - 1);
-out:
-	free(pubs);
-	return rc;
+	link_schedule(l, &l->sul_prekeys, make_chunk, 0);
+	return 0;
 }
 
 int
@@ -221,7 +304,9 @@ link_prekeys_on_result(struct link *l, const struct bn_node *iq)
 	l->prekey_count_id[0] = '\0';
 	n = error ? -1 : count_of(iq);
 	log_info("link: the server holds %d of our prekeys", n < 0 ? 0 : n);
-	if (n < PREKEY_MIN && upload(l, l->creds->uploaded_prekey_id == 0 ?
+	/* whatsmeow connectionevents.go: the initial upload is for a device
+	 * with none on the server and none uploaded before. */
+	if (n < PREKEY_MIN && upload(l, n <= 0 && l->creds->uploaded_prekey_id == 0 ?
 	    PREKEY_FIRST : PREKEY_BATCH) == 0)
 		return 0;	/* passive once the upload is answered */
 	return link_passive_after_prekeys(l);
@@ -250,6 +335,8 @@ link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
 	char name[32];
 	int rc;
 
+	if (l->pk_pubs != NULL && n < l->pk_first + l->pk_n)
+		n = l->pk_first + l->pk_n;	/* past a batch being made */
 	if (n == 0 || n + 1 > PREKEY_ID_MAX)
 		n = 1;
 	keys_curve_pair(kp, kp + 32);

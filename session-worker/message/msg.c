@@ -168,6 +168,47 @@ lid_save(struct msg *m)
 		    "memory and saved with the next change");
 }
 
+static void
+tct_save(struct msg *m)
+{
+	uint8_t *b;
+	size_t len;
+	int rc;
+
+	if ((rc = tctokens_encode(m->tct, &b, &len)) == 0) {
+		rc = store_put(m->cfg.st, TCTOKEN_BLOB, b, len);
+		sodium_memzero(b, len);
+		free(b);
+	}
+	if (rc < 0)
+		log_warn(rc, "message: could not save the privacy tokens; they "
+		    "are kept in memory and saved with the next change");
+}
+
+/*
+ * A token that came while the contact was known by LID only is the
+ * number's once the mapping arrives: sends look tokens up by the
+ * address name, which is then the number.
+ */
+static void
+tct_move(struct msg *m, const char *lid, const char *pn)
+{
+	char key[MSG_JID_MAX];
+	const uint8_t *tok;
+	uint8_t copy[TCTOKEN_LEN_MAX];
+	size_t len;
+	uint64_t t;
+
+	if (!msg_fmt(key, sizeof(key), "%s@lid", lid) ||
+	    (tok = tctokens_peek(m->tct, key, &len, &t)) == NULL)
+		return;
+	memcpy(copy, tok, len);
+	tctokens_put(m->tct, pn, copy, len, t);
+	tctokens_del(m->tct, key);
+	sodium_memzero(copy, sizeof(copy));
+	tct_save(m);
+}
+
 int
 msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 {
@@ -182,9 +223,32 @@ msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 	if ((rc = lidmap_put(m->lids, lid, pn)) == 1) {
 		log_info("message: LID %s is %s (saved)", lid, pn);
 		lid_save(m);
+		tct_move(m, lid, pn);
 		msg_lid_replay(m, lid);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+void
+msg_lid_learn_many(struct msg *m, const struct msg_lid_pair *p, size_t n)
+{
+	char lid[24], pn[24];
+	size_t i, learnt = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(lid, sizeof(lid), "%llu", (unsigned long long)p[i].lid);
+		snprintf(pn, sizeof(pn), "%llu", (unsigned long long)p[i].pn);
+		if (lidmap_put(m->lids, lid, pn) == 1) {
+			learnt++;
+			tct_move(m, lid, pn);
+			msg_lid_replay(m, lid);
+		}
+	}
+	if (learnt == 0)
+		return;
+	log_info("message: LID migration sync: %zu new mapping%s of %zu (saved)",
+	    learnt, learnt == 1 ? "" : "s", n);
+	lid_save(m);
 }
 
 const char *
@@ -210,23 +274,6 @@ const uint8_t *
 msg_tctoken(struct msg *m, const char *name, size_t *len)
 {
 	return tctokens_get(m->tct, name, (uint64_t)time(NULL), len);
-}
-
-static void
-tct_save(struct msg *m)
-{
-	uint8_t *b;
-	size_t len;
-	int rc;
-
-	if ((rc = tctokens_encode(m->tct, &b, &len)) == 0) {
-		rc = store_put(m->cfg.st, TCTOKEN_BLOB, b, len);
-		sodium_memzero(b, len);
-		free(b);
-	}
-	if (rc < 0)
-		log_warn(rc, "message: could not save the privacy tokens; they "
-		    "are kept in memory and saved with the next change");
 }
 
 static void

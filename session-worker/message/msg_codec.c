@@ -156,6 +156,38 @@ take_skdm(const Wa__Message *m, struct msg_content *c)
 	return 0;
 }
 
+/* whatsmeow message.go storeLIDSyncMessage: number -> assigned LID. */
+static int
+take_lid_pairs(const Wa__Message__ProtocolMessage *p, struct msg_content *c)
+{
+	const Wa__LIDMigrationMappingSyncMessage *s = p->lidmigrationmappingsyncmessage;
+	Wa__LIDMigrationMappingSyncPayload *pl;
+	size_t i, n = 0;
+
+	if (s == NULL || !s->has_encodedmappingpayload)
+		return 0;
+	if ((pl = wa__lidmigration_mapping_sync_payload__unpack(NULL,
+	    s->encodedmappingpayload.len, s->encodedmappingpayload.data)) == NULL)
+		return 0;	/* a payload we cannot read teaches nothing */
+	if (pl->n_pntolidmappings > 0 &&
+	    (c->lid_pairs = calloc(pl->n_pntolidmappings, sizeof(*c->lid_pairs))) == NULL) {
+		wa__lidmigration_mapping_sync_payload__free_unpacked(pl, NULL);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pl->n_pntolidmappings; i++) {
+		const Wa__LIDMigrationMapping *mp = pl->pntolidmappings[i];
+
+		if (mp->has_pn && mp->pn != 0 && mp->has_assignedlid && mp->assignedlid != 0) {
+			c->lid_pairs[n].pn = mp->pn;
+			c->lid_pairs[n].lid = mp->assignedlid;
+			n++;
+		}
+	}
+	c->nlid_pairs = n;
+	wa__lidmigration_mapping_sync_payload__free_unpacked(pl, NULL);
+	return 0;
+}
+
 int
 msg_decode(const uint8_t *buf, size_t len, struct msg_content *out)
 {
@@ -188,6 +220,7 @@ msg_decode(const uint8_t *buf, size_t len, struct msg_content *out)
 		snprintf(c.type, sizeof(c.type), "protocolMessage");
 		c.proto_type = m->protocolmessage->has_type ?
 		    m->protocolmessage->type : -1;
+		rc = take_lid_pairs(m->protocolmessage, &c);
 	} else {
 		unknown_type(buf, len, c.type);
 		c.kind = m->senderkeydistributionmessage != NULL &&
@@ -214,6 +247,7 @@ msg_content_fini(struct msg_content *c)
 	}
 	free(c->skdm_group);
 	free(c->skdm);
+	free(c->lid_pairs);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -41,11 +41,20 @@ enum msg_kind {
 
 /* ProtocolMessage.type values we act on (WAProto). */
 #define MSG_PROTO_HISTORY_SYNC	5
+#define MSG_PROTO_LID_MIGRATION	22
+
+/* One number -> LID pair of a LID migration sync. */
+struct msg_lid_pair {
+	uint64_t	pn;
+	uint64_t	lid;
+};
 
 struct msg_content {
 	enum msg_kind	 kind;
 	char		*text;			/* TEXT and DEVICE_SENT: malloc'd UTF-8 */
 	int32_t		 proto_type;		/* PROTOCOL: ProtocolMessage.type */
+	struct msg_lid_pair *lid_pairs;		/* LID migration sync: malloc'd */
+	size_t		 nlid_pairs;
 	char		 type[MSG_TYPE_NAME_MAX];	/* "conversation", "imageMessage", "field 99" */
 	/* senderKeyDistributionMessage, when present (any kind). */
 	char		*skdm_group;		/* malloc'd */

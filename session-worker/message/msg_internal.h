@@ -121,6 +121,12 @@ struct retry_in {
 	uint32_t	 n;
 };
 
+/* whatsmeow tcTokenSenderTS: when we last issued our token to a chat. */
+struct token_issued {
+	char		 chat[MSG_JID_MAX];
+	uint64_t	 t_s;
+};
+
 /* whatsmeow sessionRecreateHistory. */
 struct recreated {
 	char		 jid[MSG_JID_MAX];
@@ -148,6 +154,8 @@ struct msg {
 	size_t			 retry_in_next;
 	struct recreated	 recreated[MSG_SENT_MAX];
 	size_t			 recreated_next;
+	struct token_issued	 issued[MSG_AUTO_REPLY_SLOTS];
+	size_t			 issued_next;
 	uint32_t		 iq_next;
 	lws_sorted_usec_list_t	 sul_sweep;
 };
@@ -162,6 +170,8 @@ int		msg_send(struct msg *, const struct bn_node *);
 /* LID -> phone: learns (and persists) a mapping; 0 or negative. */
 int		msg_lid_learn(struct msg *, const char *lid_jid, const char *pn_jid);
 const char	*msg_lid_phone(struct msg *, const char *lid_user);
+/* A LID migration sync's pairs: learnt, then saved once. */
+void		msg_lid_learn_many(struct msg *, const struct msg_lid_pair *, size_t);
 /* Our own phone digits, "" when unpaired. */
 void		msg_own_phone(struct msg *, char out[16]);
 /* True when user (a JID's user part) is our account, by number or LID. */

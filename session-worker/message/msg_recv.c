@@ -269,6 +269,9 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 			log_warn(rc, "message %s: sender key not usable", id);
 		if (c.kind == MSG_KIND_PROTOCOL && c.proto_type == MSG_PROTO_HISTORY_SYNC)
 			hist = true;
+		/* whatsmeow handleProtocolMessage: only from our own devices. */
+		if (c.nlid_pairs > 0 && s->own)
+			msg_lid_learn_many(m, c.lid_pairs, c.nlid_pairs);
 		if (c.kind == MSG_KIND_TEXT && !have_text) {
 			text = c;
 			have_text = true;

@@ -33,6 +33,7 @@
 
 #include "msg_internal.h"
 #include "msg_stanza.h"
+#include "msg_tctoken.h"
 
 static void
 wipe_free(char *s)
@@ -345,6 +346,21 @@ add(struct bn_node *parent, struct bn_node *child)
 	return true;
 }
 
+/* The contact's token by address name, else by its LID (a LID chat). */
+static const uint8_t *
+chat_token(struct msg *m, const struct send_job *j, size_t *len)
+{
+	const uint8_t *tok = msg_tctoken(m, j->name, len);
+	char user[MSG_JID_MAX], key[MSG_JID_MAX];
+	uint32_t dev;
+	bool lid;
+
+	if (tok == NULL && msg_jid_split(j->chat, user, sizeof(user), &dev, &lid) == 0 &&
+	    lid && msg_fmt(key, sizeof(key), "%s@lid", user))
+		tok = msg_tctoken(m, key, len);
+	return tok;
+}
+
 int
 msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 {
@@ -402,7 +418,7 @@ msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 	if (pkmsg && !add(msgn, msg_stanza_bytes("device-identity", c->account,
 	    c->account_len)))
 		goto out;
-	if (!j->is_resend && (tok = msg_tctoken(m, j->name, &toklen)) != NULL &&
+	if (!j->is_resend && (tok = chat_token(m, j, &toklen)) != NULL &&
 	    !add(msgn, msg_stanza_bytes("tctoken", tok, toklen)))
 		goto out;
 	if ((rc = msg_send(m, msgn)) == 0)
@@ -488,6 +504,39 @@ publish_failed(struct msg *m, const struct sent_msg *s, int code)
 }
 
 /*
+ * After a 1:1 send, our own privacy token goes to the contact once per
+ * 7-day bucket (whatsmeow send.go sendDM: shouldSendNewTCToken, then
+ * issuePrivacyTokenAndSave). Fire and forget: the answer is not needed.
+ */
+static void
+issue_token(struct msg *m, const char *chat)
+{
+	struct token_issued *e = NULL;
+	uint64_t now = (uint64_t)time(NULL);
+	char id[MSG_IQ_ID_MAX], t[24];
+	struct bn_node *iq;
+	size_t i;
+
+	if (strstr(chat, "@s.whatsapp.net") == NULL && strstr(chat, "@lid") == NULL)
+		return;
+	for (i = 0; i < MSG_AUTO_REPLY_SLOTS && e == NULL; i++)
+		if (strcmp(m->issued[i].chat, chat) == 0)
+			e = &m->issued[i];
+	if (e != NULL && now / TCTOKEN_BUCKET_S <= e->t_s / TCTOKEN_BUCKET_S)
+		return;
+	if (e == NULL) {
+		e = &m->issued[m->issued_next++ % MSG_AUTO_REPLY_SLOTS];
+		snprintf(e->chat, sizeof(e->chat), "%s", chat);
+	}
+	e->t_s = now;
+	msg_new_iq_id(m, id);
+	snprintf(t, sizeof(t), "%llu", (unsigned long long)now);
+	if ((iq = msg_stanza_privacy_issue(id, chat, t)) == NULL || msg_send(m, iq) < 0)
+		log_warnx("message: could not issue our privacy token to %s", chat);
+	bn_node_free(iq);
+}
+
+/*
  * The server's <ack class=message id [error]> of a message we sent
  * (whatsmeow send.go SendMessage: an error attribute is
  * ErrServerReturnedError, not retried).
@@ -514,6 +563,8 @@ msg_send_on_ack(struct msg *m, const struct bn_node *ack)
 	}
 	log_info("message %s to %s sent to %zu device%s%s", s->id, s->chat,
 	    s->ndevs, s->ndevs == 1 ? "" : "s", s->resend ? " (retry)" : "");
+	if (!s->resend)
+		issue_token(m, s->chat);
 }
 
 void

@@ -273,3 +273,30 @@ msg_stanza_enc(const char *to, bool pkmsg, uint32_t count, const uint8_t *ct,
 	}
 	return t;
 }
+
+struct bn_node *
+msg_stanza_privacy_issue(const char *id, const char *jid, const char *t)
+{
+	struct bn_node *r = bn_node_new("iq"), *toks = NULL, *tok = NULL;
+
+	if (r == NULL || !set(r, "id", id) || !set(r, "to", BN_SERVER_JID) ||
+	    !set(r, "type", "set") || !set(r, "xmlns", "privacy") ||
+	    jid == NULL || t == NULL || (toks = bn_node_new("tokens")) == NULL ||
+	    (tok = bn_node_new("token")) == NULL || !set(tok, "jid", jid) ||
+	    !set(tok, "t", t) || !set(tok, "type", "trusted_contact")) {
+		bn_node_free(tok);
+		bn_node_free(toks);
+		bn_node_free(r);
+		return NULL;
+	}
+	if (!adopt(toks, tok)) {
+		bn_node_free(toks);
+		bn_node_free(r);
+		return NULL;
+	}
+	if (!adopt(r, toks)) {
+		bn_node_free(r);
+		return NULL;
+	}
+	return r;
+}

@@ -77,6 +77,14 @@ struct bn_node	*msg_stanza_message(const struct msg_out_attrs *);
 struct bn_node	*msg_stanza_enc(const char *to, bool pkmsg, uint32_t count,
 		    const uint8_t *ct, size_t len);
 
+/*
+ * <iq id to type=set xmlns=privacy><tokens><token jid t type=trusted_contact/>
+ * </tokens></iq>: we issue our privacy token to a contact (whatsmeow
+ * tctoken.go issuePrivacyToken).
+ */
+struct bn_node	*msg_stanza_privacy_issue(const char *id, const char *jid,
+		    const char *t);
+
 /* <tag>bytes</tag>: device-identity, tctoken. */
 struct bn_node	*msg_stanza_bytes(const char *tag, const uint8_t *b, size_t len);
 

@@ -122,6 +122,19 @@ tctokens_get(const struct tctokens *t, const char *key, uint64_t now_s,
 	return e->tok;
 }
 
+const uint8_t *
+tctokens_peek(const struct tctokens *t, const char *key, size_t *len,
+    uint64_t *t_s)
+{
+	const struct tctoken *e = find(t, key);
+
+	if (e == NULL)
+		return NULL;
+	*len = e->len;
+	*t_s = e->t_s;
+	return e->tok;
+}
+
 int
 tctokens_del(struct tctokens *t, const char *key)
 {

@@ -42,6 +42,9 @@ int		 tctokens_put(struct tctokens *, const char *key,
 /* key's token when held and not expired at now_s; NULL otherwise. */
 const uint8_t	*tctokens_get(const struct tctokens *, const char *key,
 		    uint64_t now_s, size_t *len);
+/* key's token and time whatever its age; NULL when none. */
+const uint8_t	*tctokens_peek(const struct tctokens *, const char *key,
+		    size_t *len, uint64_t *t_s);
 /* Forgets key's token (identity change). 1 removed, 0 none. */
 int		 tctokens_del(struct tctokens *, const char *key);
 size_t		 tctokens_count(const struct tctokens *);

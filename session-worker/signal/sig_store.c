@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "store/creds.h"
+#include "store/keys.h"
 #include "store/store.h"
 
 #include "sig_internal.h"
@@ -180,6 +181,24 @@ out:
 	return rc;
 }
 
+/* The first upload's batch blob when it holds id (store/keys.h). */
+static int
+batch_get(struct sig *s, uint32_t id, uint8_t **b, size_t *len, long *off)
+{
+	int rc;
+
+	if ((rc = store_get(s->st, KEYS_PREKEY_BATCH_BLOB, b, len)) < 0)
+		return rc;
+	if ((*off = keys_prekey_batch_find(*b, *len, id)) < 0) {
+		rc = (int)*off;
+		sodium_memzero(*b, *len);
+		free(*b);
+		*b = NULL;
+		return rc == -EBADMSG ? -EBADMSG : -ENOENT;
+	}
+	return 0;
+}
+
 static int
 pk_load(signal_buffer **record, uint32_t id, void *ud)
 {
@@ -191,18 +210,21 @@ pk_load(signal_buffer **record, uint32_t id, void *ud)
 	size_t len = 0;
 	int rc;
 
+	long off = 0;
+
 	prekey_blob(id, n);
-	if ((rc = store_get(s->st, n, &b, &len)) == -ENOENT)
+	if ((rc = store_get(s->st, n, &b, &len)) == -ENOENT &&
+	    (rc = batch_get(s, id, &b, &len, &off)) == -ENOENT)
 		return SG_ERR_INVALID_KEY_ID;
 	if (rc < 0) {
 		s->store_err = rc;
 		return SG_ERR_UNKNOWN;
 	}
-	if (len != PREKEY_BLOB_LEN) {
+	if (len - (size_t)off < PREKEY_BLOB_LEN || (off == 0 && len != PREKEY_BLOB_LEN)) {
 		rc = SG_ERR_INVALID_KEY_ID;
 		goto out;
 	}
-	if ((rc = key_pair(b, b + 32, &kp)) < 0 ||
+	if ((rc = key_pair(b + off, b + off + 32, &kp)) < 0 ||
 	    (rc = session_pre_key_create(&pre, id, kp)) < 0 ||
 	    (rc = session_pre_key_serialize(record, pre)) < 0)
 		goto out;
@@ -230,8 +252,11 @@ pk_contains(uint32_t id, void *ud)
 	uint8_t *b = NULL;
 	size_t len = 0;
 
+	long off;
+
 	prekey_blob(id, n);
-	if (store_get(s->st, n, &b, &len) < 0)
+	if (store_get(s->st, n, &b, &len) < 0 &&
+	    batch_get(s, id, &b, &len, &off) < 0)
 		return 0;
 	sodium_memzero(b, len);
 	free(b);
@@ -244,8 +269,20 @@ pk_remove(uint32_t id, void *ud)
 	struct sig *s = ud;
 	char n[STORE_NAME_MAX];
 
+	uint8_t *b = NULL;
+	size_t len = 0;
+	long off;
+
 	prekey_blob(id, n);
-	store_del(s->st, n);
+	if (store_del(s->st, n) == 0)
+		return 0;
+	/* one of the first batch: zeroed there, so it is never used twice */
+	if (batch_get(s, id, &b, &len, &off) == 0) {
+		sodium_memzero(b + off, KEYS_PREKEY_ENTRY);
+		store_put(s->st, KEYS_PREKEY_BATCH_BLOB, b, len);
+		sodium_memzero(b, len);
+		free(b);
+	}
 	return 0;
 }
 

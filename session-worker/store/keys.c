@@ -1,4 +1,5 @@
 /* keys.c: see keys.h. */
+#include <errno.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -43,4 +44,49 @@ keys_generate(struct creds *c)
 	c->next_prekey_id = 1;
 	c->uploaded_prekey_id = 0;
 	return keys_sign_pub(c->ident_priv, c->spk_pub, c->spk_sig);
+}
+
+static void
+be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void
+keys_prekey_batch_header(uint8_t *buf, uint32_t first, uint32_t count)
+{
+	memcpy(buf, "PKB1", 4);
+	be32(buf + 4, first);
+	be32(buf + 8, count);
+}
+
+long
+keys_prekey_batch_find(const uint8_t *b, size_t len, uint32_t id)
+{
+	static const uint8_t zero[KEYS_PREKEY_ENTRY];
+	uint32_t first, count;
+	size_t off;
+
+	if (len < KEYS_PREKEY_BATCH_HDR || memcmp(b, "PKB1", 4) != 0)
+		return -EBADMSG;
+	first = rd32(b + 4);
+	count = rd32(b + 8);
+	if ((len - KEYS_PREKEY_BATCH_HDR) / KEYS_PREKEY_ENTRY != count ||
+	    (len - KEYS_PREKEY_BATCH_HDR) % KEYS_PREKEY_ENTRY != 0)
+		return -EBADMSG;
+	if (id < first || id - first >= count)
+		return -ENOENT;
+	off = KEYS_PREKEY_BATCH_HDR + (size_t)(id - first) * KEYS_PREKEY_ENTRY;
+	if (memcmp(b + off, zero, KEYS_PREKEY_ENTRY) == 0)
+		return -ENOENT;	/* used */
+	return (long)off;
 }

@@ -103,6 +103,14 @@ const fixtures = {
 			{ tag: 'user', attrs: { jid: '15550001111:3@s.whatsapp.net' } },
 		] }],
 	},
+	privacy_issue: {
+		tag: 'iq',
+		attrs: { id: 'msg.1.3', to: S_WHATSAPP_NET, type: 'set', xmlns: 'privacy' },
+		content: [{ tag: 'tokens', attrs: {}, content: [
+			{ tag: 'token', attrs: { jid: '15550002222@s.whatsapp.net', t: '1764000000',
+				type: 'trusted_contact' } },
+		] }],
+	},
 	message_fanout: {
 		tag: 'message',
 		attrs: { id: ID22, to: '15550002222@s.whatsapp.net', type: 'text' },

@@ -3,6 +3,7 @@
  * their private keys, the signed prekey's signature verifies over the
  * 0x05-prefixed key, ids are in range, and two identities differ.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,11 +43,35 @@ test_generated_identity_is_consistent(void **state)
 	creds_free(d);
 }
 
+/* The first upload's prekey batch: entries found by id, used (zeroed)
+ * and out-of-range ids are not, a damaged blob is refused. */
+static void
+test_prekey_batch_finds_entries_by_id(void **state)
+{
+	uint8_t b[KEYS_PREKEY_BATCH_HDR + 3 * KEYS_PREKEY_ENTRY];
+
+	(void)state;
+	memset(b, 0xab, sizeof(b));
+	keys_prekey_batch_header(b, 100, 3);
+	assert_int_equal(keys_prekey_batch_find(b, sizeof(b), 100), KEYS_PREKEY_BATCH_HDR);
+	assert_int_equal(keys_prekey_batch_find(b, sizeof(b), 102),
+	    KEYS_PREKEY_BATCH_HDR + 2 * KEYS_PREKEY_ENTRY);
+	assert_int_equal(keys_prekey_batch_find(b, sizeof(b), 99), -ENOENT);
+	assert_int_equal(keys_prekey_batch_find(b, sizeof(b), 103), -ENOENT);
+	memset(b + KEYS_PREKEY_BATCH_HDR + KEYS_PREKEY_ENTRY, 0, KEYS_PREKEY_ENTRY);
+	assert_int_equal(keys_prekey_batch_find(b, sizeof(b), 101), -ENOENT);
+	assert_int_equal(keys_prekey_batch_find(b, sizeof(b) - 1, 100), -EBADMSG);
+	assert_int_equal(keys_prekey_batch_find(b, 5, 100), -EBADMSG);
+	b[0] = 'X';
+	assert_int_equal(keys_prekey_batch_find(b, sizeof(b), 100), -EBADMSG);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generated_identity_is_consistent),
+		cmocka_unit_test(test_prekey_batch_finds_entries_by_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -244,6 +244,48 @@ test_msg_new_id_is_22_chars_3eb0_and_upper_hex(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* whatsmeow storeLIDSyncMessage: a LID migration sync yields number ->
+ * assigned LID pairs; pairs missing either half are skipped. */
+static void
+test_msg_decode_reads_lid_migration_pairs(void **state)
+{
+	Wa__LIDMigrationMapping a = WA__LIDMIGRATION_MAPPING__INIT;
+	Wa__LIDMigrationMapping b = WA__LIDMIGRATION_MAPPING__INIT;
+	Wa__LIDMigrationMapping *maps[] = { &a, &b };
+	Wa__LIDMigrationMappingSyncPayload pl = WA__LIDMIGRATION_MAPPING_SYNC_PAYLOAD__INIT;
+	Wa__LIDMigrationMappingSyncMessage sm = WA__LIDMIGRATION_MAPPING_SYNC_MESSAGE__INIT;
+	Wa__Message__ProtocolMessage pm = WA__MESSAGE__PROTOCOL_MESSAGE__INIT;
+	Wa__Message msg = WA__MESSAGE__INIT;
+	struct msg_content c;
+	uint8_t plb[128], mb[256];
+	size_t pll, ml;
+
+	(void)state;
+	a.has_pn = a.has_assignedlid = true;
+	a.pn = 4915112340006ULL;
+	a.assignedlid = 123456789012345ULL;
+	b.has_pn = true;
+	b.pn = 4915112340007ULL;	/* no LID: skipped */
+	pl.n_pntolidmappings = 2;
+	pl.pntolidmappings = maps;
+	pll = wa__lidmigration_mapping_sync_payload__pack(&pl, plb);
+	sm.has_encodedmappingpayload = true;
+	sm.encodedmappingpayload.data = plb;
+	sm.encodedmappingpayload.len = pll;
+	pm.has_type = true;
+	pm.type = MSG_PROTO_LID_MIGRATION;
+	pm.lidmigrationmappingsyncmessage = &sm;
+	msg.protocolmessage = &pm;
+	ml = wa__message__pack(&msg, mb);
+	assert_int_equal(msg_decode(mb, ml, &c), 0);
+	assert_int_equal(c.kind, MSG_KIND_PROTOCOL);
+	assert_int_equal(c.proto_type, MSG_PROTO_LID_MIGRATION);
+	assert_int_equal(c.nlid_pairs, 1);
+	assert_true(c.lid_pairs[0].pn == 4915112340006ULL);
+	assert_true(c.lid_pairs[0].lid == 123456789012345ULL);
+	msg_content_fini(&c);
+}
+
 int
 main(void)
 {
@@ -262,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_msg_encode_device_sent_wraps_the_text),
 		cmocka_unit_test(test_msg_encode_text_refuses_past_the_maximum),
 		cmocka_unit_test(test_msg_new_id_is_22_chars_3eb0_and_upper_hex),
+		cmocka_unit_test(test_msg_decode_reads_lid_migration_pairs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

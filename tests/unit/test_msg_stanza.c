@@ -171,6 +171,8 @@ test_iqs_match_baileys_with_the_server_as_a_jid(void **state)
 	free(b);
 	check(n, "usync_devices");
 	check(msg_stanza_prekey_fetch("msg.1.2", devs, 2), "prekey_fetch");
+	check(msg_stanza_privacy_issue("msg.1.3", "15550002222@s.whatsapp.net",
+	    "1764000000"), "privacy_issue");
 }
 
 static struct bn_node *
