@@ -162,7 +162,12 @@ test('worker down while 50 messages are queued: after restart all 50 reach the h
 	await waitFor(() => hookRuns(w).length >= 51, 150000, '50 queued messages at the hook')
 	    .catch((e) => { e.message += `\n${w.output().slice(-4000)}`; throw e; });
 	for (let i = 0; i < 50; i++)
-		await delivered(c, `queued ${i}`, w, 30000);
+		await delivered(c, `queued ${i}`, w, 30000).catch(async (e) => {
+			const lines = (await simLog()).filter((l) => / !! |error=|<message id/.test(l) && l.includes(w.jid));
+			console.log(lines.slice(0, 12).map((l) => l.slice(0, 300)).join('\n'));
+			console.log(w.output().split('\n').filter((l) => !/heartbeat|sent to 1 device/.test(l)).slice(0, 60).join('\n'));
+			throw e;
+		});
 	await sleep(500);
 	const runs = hookRuns(w).map((r) => r.id);
 	assert.equal(runs.length, 51, 'each message reached the hook once');

@@ -15,7 +15,7 @@ export async function handleStanza(sim, c, n) {
 		// A delivery receipt also proves the message arrived; drop it from the queue.
 		if (n.attrs.type !== 'retry')
 			sim.acked(c.jid, n.attrs.id);
-		await sim.contacts.onReceipt(c, n);
+		sim.contactWork(c, () => sim.contacts.onReceipt(c, n));
 		return c.send(node('ack', { id: n.attrs.id, class: 'receipt', from: n.attrs.to,
 			type: n.attrs.type, participant: n.attrs.participant }));
 	case 'message': {
@@ -24,7 +24,7 @@ export async function handleStanza(sim, c, n) {
 		c.send(node('ack', { id: n.attrs.id, class: 'message', from: n.attrs.to, t: nowSec(),
 			error: error || undefined }));
 		if (!error)
-			return sim.contacts.onMessage(c, n);
+			return sim.contactWork(c, () => sim.contacts.onMessage(c, n));
 		return;
 	}
 	case 'presence':

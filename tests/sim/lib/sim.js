@@ -405,6 +405,18 @@ export class Sim {
 	}
 
 	/**
+	 * The contacts' side of a stanza (decrypting, answering retries) runs in
+	 * one queue of its own, in arrival order: libsignal sessions must not be
+	 * touched by two tasks at once, and a busy contact must not hold up the
+	 * connection's pings, as it would not on WhatsApp.
+	 */
+	contactWork(c, fn) {
+		this.contactQueue = (this.contactQueue || Promise.resolve()).then(fn).catch((e) => {
+			this.log.add('!!', c.id, c.who(), `contact handler error: ${e.stack || e}`);
+		});
+	}
+
+	/**
 	 * A login is ready to send once the client had its prekey count answered
 	 * and went active (passive iq): both references do both before they say
 	 * "open"/connected. Timed here, the same way for every client.
