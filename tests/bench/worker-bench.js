@@ -1,9 +1,13 @@
 // worker-bench.js: wa-worker (release build) against an unmodified Baileys
 // 7 client, in one run, on one simulator (tests/sim):
-//   - login time: process start to "connected" from stored credentials,
-//     median of N restarts (each side paired once first, then one
-//     untimed warm-up login);
-//   - resident memory (VmRSS, VmHWM from /proc/PID/status) at connected,
+//   - login time: process start to "ready to send" from stored
+//     credentials, median of N restarts (each side paired once first, then
+//     one untimed warm-up login). "Ready" is timed by the simulator, the
+//     same way for both: the prekey count answered and the passive
+//     <active/> done, the round trips both references make before they
+//     call a login open (/sim/devices readyAt). Node's own start-up (node
+//     -e '') is measured and printed on its own line: Baileys pays it;
+//   - resident memory (VmRSS, VmHWM from /proc/PID/status) at ready,
 //     and after 1k, 5k and 10k keepalive cycles at a fast interval;
 //   - login time and memory over wss://, through a TLS front for the
 //     simulator (tests/system/tls-proxy.js): the simulator speaks ws://,
@@ -52,9 +56,10 @@ function mem(pid) {
  */
 function launch(cmd, args, env = {}) {
 	const t0 = process.hrtime.bigint();
+	const t0ms = performance.timeOrigin + performance.now();
 	const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'],
 	    env: { ...process.env, ...env } });
-	const p = { child, t0, out: '', beats: 0, waiters: [] };
+	const p = { child, t0, t0ms, out: '', beats: 0, waiters: [] };
 	let partial = '';
 	const feed = (d) => {
 		p.out += d;
@@ -105,6 +110,33 @@ function probeQr(dir) {
 	    { timeout: 5000 }, (err, stdout) => resolve(err ? '' : stdout.trim())));
 }
 
+/**
+ * Waits until the simulator marks the phone's device ready to send after
+ * p started; resolves the ms from process start to that mark.
+ */
+async function simReady(sim, phone, p, what) {
+	const end = Date.now() + 30000;
+	for (;;) {
+		const d = (await sim.api('GET', '/sim/devices')).body.find((x) => x.phone === phone);
+		if (d?.readyAt && d.readyAt > p.t0ms)
+			return d.readyAt - p.t0ms;
+		if (Date.now() > end || p.child.exitCode !== null)
+			throw new Error(`timed out waiting for ${what} ready to send\n${p.out.slice(-3000)}`);
+		await sleep(5);
+	}
+}
+
+/** Node's own start-up: spawn to exit of `node -e ''`, median of n. */
+async function nodeStartup(n) {
+	const t = [];
+	for (let i = 0; i < n; i++) {
+		const p = launch(process.execPath, ['-e', '']);
+		await p.exited;
+		t.push(ms(process.hrtime.bigint(), p.t0));
+	}
+	return median(t);
+}
+
 /* ---- walink ---- */
 
 /* sim.url may be replaced by a TLS front: {url, ca} */
@@ -134,14 +166,14 @@ async function walinkPair(sim, root, dir) {
 	}
 }
 
-/** One login from stored credentials: {ms, mem at connected}; stops it unless keep. */
+/** One login from stored credentials: {ms, mem at ready}; stops it unless keep. */
 async function walinkLogin(sim, root, dir, extra = [], keep = false) {
 	const w = launch(WORKER, workerArgs(sim, root, dir, extra));
-	const t = await w.waitLine(/-> connected/, 15000, 'worker connected');
+	const t = await simReady(sim, PHONE_W, w, 'the worker');
 	const m = mem(w.child.pid);
 	if (!keep)
 		await w.stop();
-	return { ms: ms(t, w.t0), mem: m, proc: w };
+	return { ms: t, mem: m, proc: w };
 }
 
 async function walinkCycles(sim, root, dir) {
@@ -191,7 +223,7 @@ async function baileysLogin(sim, dir, keepAlive, keep = false) {
 	    sim.tls ? { NODE_EXTRA_CA_CERTS: sim.tls.ca } : {});
 	let t;
 	try {
-		t = await b.waitLine(/^connected$/m, 30000, 'Baileys connected');
+		t = await simReady(sim, PHONE_B, b, 'Baileys');
 	} catch (e) {
 		await b.stop();
 		const log = (await sim.api('GET', '/sim/log?since=0')).text.split('\n');
@@ -201,7 +233,7 @@ async function baileysLogin(sim, dir, keepAlive, keep = false) {
 	const m = mem(b.child.pid);
 	if (!keep)
 		await b.stop();
-	return { ms: ms(t, b.t0), mem: m, proc: b };
+	return { ms: t, mem: m, proc: b };
 }
 
 async function baileysCycles(sim, dir) {
@@ -259,6 +291,8 @@ async function main() {
 		process.stderr.write(`worker-bench: ${WORKER}, ${RESTARTS} restarts, ` +
 		    `${CYCLES} cycles at ${INTERVAL} ms\n`);
 
+		const nodeMs = await nodeStartup(RESTARTS);
+		process.stderr.write(`node start-up (node -e ''): ${nodeMs.toFixed(1)} ms\n`);
 		await walinkPair(sim, root, wdir);
 		await walinkLogin(sim, root, wdir);	/* warm-up: first login uploads prekeys */
 		const wl = [];
@@ -294,21 +328,21 @@ async function main() {
 
 		const wLogin = median(wl.map((x) => x.ms)), bLogin = median(bl.map((x) => x.ms));
 		const rows = [
-			row(`start -> connected, stored creds (median of ${RESTARTS})`, wLogin, bLogin,
+			row(`start -> ready to send, stored creds (median of ${RESTARTS})`, wLogin, bLogin,
 			    (v) => `${v.toFixed(1)} ms`),
-			row(`VmRSS at connected (median of ${RESTARTS})`, median(wl.map((x) => x.mem.rss)),
+			row(`VmRSS at ready (median of ${RESTARTS})`, median(wl.map((x) => x.mem.rss)),
 			    median(bl.map((x) => x.mem.rss)), mb),
-			row(`VmHWM at connected (median of ${RESTARTS})`, median(wl.map((x) => x.mem.hwm)),
+			row(`VmHWM at ready (median of ${RESTARTS})`, median(wl.map((x) => x.mem.hwm)),
 			    median(bl.map((x) => x.mem.hwm)), mb),
-			row(`RssAnon (private) at connected (median of ${RESTARTS})`,
+			row(`RssAnon (private) at ready (median of ${RESTARTS})`,
 			    median(wl.map((x) => x.mem.anon)), median(bl.map((x) => x.mem.anon)), mb),
-			row(`wss:// (TLS front): start -> connected (median of ${TLS_LOGINS})`,
+			row(`wss:// (TLS front): start -> ready to send (median of ${TLS_LOGINS})`,
 			    median(wt.map((x) => x.ms)), median(bt.map((x) => x.ms)), (v) => `${v.toFixed(1)} ms`),
-			row(`wss:// (TLS front): VmRSS at connected (median of ${TLS_LOGINS})`,
+			row(`wss:// (TLS front): VmRSS at ready (median of ${TLS_LOGINS})`,
 			    median(wt.map((x) => x.mem.rss)), median(bt.map((x) => x.mem.rss)), mb),
-			row(`wss:// (TLS front): RssAnon at connected (median of ${TLS_LOGINS})`,
+			row(`wss:// (TLS front): RssAnon at ready (median of ${TLS_LOGINS})`,
 			    median(wt.map((x) => x.mem.anon)), median(bt.map((x) => x.mem.anon)), mb),
-			row(`VmRSS at connected, ${INTERVAL} ms keepalive run`, wc.atLogin.rss,
+			row(`VmRSS at ready, ${INTERVAL} ms keepalive run`, wc.atLogin.rss,
 			    bc.atLogin.rss, mb),
 		];
 		for (let i = 0; i < MARKS.length; i++)
@@ -324,6 +358,8 @@ async function main() {
 		rows.push(row('keepalive cycles per second achieved', wc.rate, bc.rate,
 		    (v) => v.toFixed(0), false));
 		console.log(table(rows));
+		console.log(`\nNode's own start-up (node -e '', median of ${RESTARTS}): ${nodeMs.toFixed(1)} ms ` +
+		    `of Baileys' ${bLogin.toFixed(1)} ms; Baileys less Node's start-up: ${(bLogin - nodeMs).toFixed(1)} ms.`);
 		console.log(`\nwalink: ${wc.unstable} late-answer (unstable) episodes in the ` +
 		    `${INTERVAL} ms run (an answer slower than half the interval); ` +
 		    `worker exit ${wc.exit} on SIGTERM.`);

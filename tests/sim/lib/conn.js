@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import { encodeBinaryNode, decodeBinaryNode, proto } from 'baileys';
 import { node, S_WA } from './nodes.js';
 import { NoiseResponder } from './noise.js';
+import { bareServerJids } from './strict.js';
 
 /** Time a client gets to close after a stream error before we close it. */
 const CLOSE_GRACE_MS = 1500;
@@ -98,6 +99,8 @@ export class Conn {
 			}
 			this.sim.stats.stanzasIn++;
 			this.sim.log.add('in', this.id, this.who(), n);
+			for (const w of bareServerJids(n))
+				this.sim.log.add('!!', this.id, this.who(), w);
 			if (n.tag === 'iq' && !n.attrs.id) {
 				this.sim.log.add('!!', this.id, this.who(), 'iq without id');
 				return;

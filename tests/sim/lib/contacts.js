@@ -490,6 +490,10 @@ export class Contacts {
 	 * for the ack, or null.
 	 */
 	vetSend(conn, n) {
+		// The chat is the user, never one of its devices (whatsmeow send.go refuses
+		// a device JID); only a retry resend goes to one device, without fanout.
+		if (/:[0-9]+@/.test(n.attrs.to || '') && n.attrs.device_fanout !== 'false')
+			this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id} addressed to the device ${n.attrs.to}, not to its chat`);
 		const c = this.byJid(n.attrs.to);
 		if (!c || !this.sim.props.privacyTokens)
 			return null;
@@ -514,10 +518,6 @@ export class Contacts {
 		if (!tos.length && direct.length)
 			tos.push({ tag: 'to', attrs: { jid: n.attrs.to }, content: direct });
 		const chat = this.byJid(n.attrs.to);
-		// The chat is the user, never one of its devices (whatsmeow send.go refuses
-		// a device JID); only a retry resend goes to one device, without fanout.
-		if (/:[0-9]+@/.test(n.attrs.to || '') && n.attrs.device_fanout !== 'false')
-			this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id} addressed to the device ${n.attrs.to}, not to its chat`);
 		let result;
 		if (chat) {
 			result = this.results.get(`${chat.phone}/${n.attrs.id}`);

@@ -1,11 +1,9 @@
 // Routing of stanzas from a logged-in device (protocol-notes §4, §6-§8).
 import { node, child, iqResult, iqError, nowSec } from './nodes.js';
 import { handleEncrypt, handleUsync } from './keys.js';
-import { bareServerJids, RECEIPT_TYPES } from './strict.js';
+import { RECEIPT_TYPES } from './strict.js';
 
 export async function handleStanza(sim, c, n) {
-	for (const w of bareServerJids(n))
-		sim.log.add('!!', c.id, c.who(), w);
 	switch (n.tag) {
 	case 'iq':
 		return handleIq(sim, c, n);
@@ -83,6 +81,7 @@ function handleIq(sim, c, n) {
 		c.send(iqResult(n));
 		if (child(n, 'active') && !c.active) {
 			c.active = true;
+			sim.loginStep(c, 'active');
 			return sim.flushQueue(c);
 		}
 		if (child(n, 'passive'))

@@ -9,8 +9,10 @@ const MAX_PREKEYS = 2000;
 
 export function handleEncrypt(sim, conn, n) {
 	const d = sim.registry.device(conn.jid);
-	if (n.attrs.type === 'get' && child(n, 'count'))
-		return conn.send(iqResult(n, [node('count', { value: Object.keys(d.prekeys || {}).length })]));
+	if (n.attrs.type === 'get' && child(n, 'count')) {
+		conn.send(iqResult(n, [node('count', { value: Object.keys(d.prekeys || {}).length })]));
+		return sim.loginStep(conn, 'count');
+	}
 	if (n.attrs.type === 'set' && child(n, 'list'))
 		return upload(sim, conn, n, d);
 	if (n.attrs.type === 'set' && child(n, 'rotate')) {

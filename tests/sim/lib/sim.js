@@ -46,6 +46,8 @@ export class Sim {
 		this.contacts = new Contacts(this);
 		/** Server props (abt): privacy tokens required on 1:1 sends, as servers now do. */
 		this.props = { privacyTokens: opts.privacyTokens !== false };
+		/** device jid -> when its latest login became ready to send (ms since the epoch). */
+		this.readyAt = new Map();
 		/** device jid -> Map(stanza id -> 'contact'|'self'): what a receipt answers. */
 		this.kinds = new Map();
 	}
@@ -402,6 +404,22 @@ export class Sim {
 		return phone ? `${phone}:${m[2] || 0}@s.whatsapp.net` : jid;
 	}
 
+	/**
+	 * A login is ready to send once the client had its prekey count answered
+	 * and went active (passive iq): both references do both before they say
+	 * "open"/connected. Timed here, the same way for every client.
+	 */
+	loginStep(c, step) {
+		c.loginSteps = c.loginSteps || new Set();
+		if (c.loginSteps.has('ready'))
+			return;
+		c.loginSteps.add(step);
+		if (c.loginSteps.has('count') && c.loginSteps.has('active')) {
+			c.loginSteps.add('ready');
+			this.readyAt.set(c.jid, performance.timeOrigin + performance.now());
+		}
+	}
+
 	// The phone and fault injection
 
 	unlink(jid) {
@@ -499,6 +517,7 @@ export class Sim {
 		return Object.values(this.registry.devices).filter((d) => !d.removed).map((d) => ({
 			jid: d.jid, phone: d.phone, device: d.device, lid: d.lid,
 			connected: this.online.has(d.jid), connects: d.connects || 0,
+			readyAt: this.readyAt.get(d.jid) ?? null,
 			queued: (this.queue[d.jid] || []).length
 		}));
 	}

@@ -107,6 +107,9 @@ test('messages sent while the device is offline arrive at its next login', { tim
 		console.log((await sim.api('GET', '/sim/log?since=0')).text.split('\n').filter((l) => !/w:p|ping/.test(l)).slice(-60).map((l) => l.slice(0, 500)).join('\n'));
 		throw e;
 	}
+	// held until Baileys asked for it: preview, batch, then the end marker
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	assert.match(log, /<ib from='@s\.whatsapp\.net'><offline_preview count='[1-9][0-9]*'[^>]*\/><\/ib>[\s\S]*in c[0-9]+ \S+ <ib[^>]*><offline_batch count='100'\/>[\s\S]*<ib from='@s\.whatsapp\.net'><offline count='[1-9][0-9]*'\/>/);
 	await c.end();
 	const bad = await sim.api('POST', '/sim/contacts/15559990003/send', { to: 'nobody', text: 'x' });
 	assert.equal(bad.status, 400);
