@@ -22,6 +22,7 @@
 #include "transport/ws.h"
 #include "wl_error.h"
 
+#include "account.h"
 #include "link_internal.h"
 
 /* Plaintext ceiling for one stanza we send: a prekey upload is ~4 KB. */
@@ -193,6 +194,22 @@ const struct creds *
 link_creds(const struct link *l)
 {
 	return l->creds;
+}
+
+int
+link_account_complete(struct link *l, const uint8_t key[32])
+{
+	uint8_t out[CREDS_ACCOUNT_MAX];
+	size_t len;
+	int rc;
+
+	if ((rc = account_add_key(l->creds->account, l->creds->account_len,
+	    l->creds->ident_pub, key, out, sizeof(out), &len)) < 0)
+		return rc;
+	memcpy(l->creds->account, out, len);
+	l->creds->account_len = len;
+	log_info("link: the stored device identity has its account key again");
+	return link_save_creds(l, "the completed device identity");
 }
 
 int

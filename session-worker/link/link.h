@@ -113,6 +113,12 @@ const struct creds *link_creds(const struct link *);
 /* Sends a stanza on the logged-in link: -ENOTCONN before <success>. */
 int	link_send_node(struct link *, const struct bn_node *);
 
+/*
+ * Puts the account signature key back into a stored identity that lacks
+ * it (account.h), once it verifies; saved. 0, -EALREADY when whole.
+ */
+int	link_account_complete(struct link *, const uint8_t key[32]);
+
 /* A new one-time prekey (stored, id saved) for a retry receipt. */
 int	link_prekey_one(struct link *, uint32_t *id, uint8_t pub[32]);
 

@@ -49,6 +49,8 @@ struct tctokens;
 #define MSG_RETRY_IN_MAX	10
 /* whatsmeow recreateSessionTimeout. */
 #define MSG_RECREATE_MS		(60 * 60 * 1000)
+/* Contacts whose last token issuance we remember (whatsmeow keeps a map). */
+#define MSG_ISSUED_SLOTS	128
 /* Baileys socket.ts answers offline_preview with a batch of this. */
 #define MSG_OFFLINE_BATCH	100
 
@@ -154,7 +156,7 @@ struct msg {
 	size_t			 retry_in_next;
 	struct recreated	 recreated[MSG_SENT_MAX];
 	size_t			 recreated_next;
-	struct token_issued	 issued[MSG_AUTO_REPLY_SLOTS];
+	struct token_issued	 issued[MSG_ISSUED_SLOTS];
 	size_t			 issued_next;
 	uint32_t		 iq_next;
 	lws_sorted_usec_list_t	 sul_sweep;

@@ -27,6 +27,8 @@
 #include "clock.h"
 #include "binary/bn.h"
 #include "ipc/worker_ipc.h"
+#include "link/account.h"
+#include "link/link.h"
 #include "log.h"
 #include "signal/sig.h"
 #include "store/creds.h"
@@ -346,6 +348,24 @@ add(struct bn_node *parent, struct bn_node *child)
 	return true;
 }
 
+/*
+ * A session paired before the identity was kept whole lacks the account
+ * key; our phone's identity key is that key (account.h checks it).
+ */
+static void
+complete_account(struct msg *m)
+{
+	const struct creds *c = msg_creds(m);
+	uint8_t key[SIG_KEY_LEN];
+	char phone[16];
+
+	if (c == NULL || account_has_key(c->account, c->account_len))
+		return;
+	msg_own_phone(m, phone);
+	if (phone[0] != '\0' && sig_identity(m->sig, phone, 0, key) == 0)
+		link_account_complete(m->link, key);
+}
+
 /* The contact's token by address name, else by its LID (a LID chat). */
 static const uint8_t *
 chat_token(struct msg *m, const struct send_job *j, size_t *len)
@@ -414,6 +434,8 @@ msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 		goto out;
 	}
 	/* §8: a pkmsg travels with our full signed device identity. */
+	if (pkmsg)
+		complete_account(m);
 	rc = -ENOMEM;
 	if (pkmsg && !add(msgn, msg_stanza_bytes("device-identity", c->account,
 	    c->account_len)))
@@ -519,13 +541,13 @@ issue_token(struct msg *m, const char *chat)
 
 	if (strstr(chat, "@s.whatsapp.net") == NULL && strstr(chat, "@lid") == NULL)
 		return;
-	for (i = 0; i < MSG_AUTO_REPLY_SLOTS && e == NULL; i++)
+	for (i = 0; i < MSG_ISSUED_SLOTS && e == NULL; i++)
 		if (strcmp(m->issued[i].chat, chat) == 0)
 			e = &m->issued[i];
 	if (e != NULL && now / TCTOKEN_BUCKET_S <= e->t_s / TCTOKEN_BUCKET_S)
 		return;
 	if (e == NULL) {
-		e = &m->issued[m->issued_next++ % MSG_AUTO_REPLY_SLOTS];
+		e = &m->issued[m->issued_next++ % MSG_ISSUED_SLOTS];
 		snprintf(e->chat, sizeof(e->chat), "%s", chat);
 	}
 	e->t_s = now;

@@ -131,6 +131,30 @@ sig_has_session(struct sig *s, const char *name, uint32_t device)
 }
 
 int
+sig_identity(struct sig *s, const char *name, uint32_t device,
+    uint8_t out[SIG_KEY_LEN])
+{
+	char n[STORE_NAME_MAX];
+	uint8_t *b = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!sig_name_ok(name))
+		return -EINVAL;
+	snprintf(n, sizeof(n), "id-%s.%u", name, device);
+	if ((rc = store_get(s->st, n, &b, &len)) < 0)
+		return rc;
+	if (len == 1 + SIG_KEY_LEN && b[0] == DJB_TYPE)
+		memcpy(out, b + 1, SIG_KEY_LEN);
+	else if (len == SIG_KEY_LEN)
+		memcpy(out, b, SIG_KEY_LEN);
+	else
+		rc = -EBADMSG;
+	free(b);
+	return rc;
+}
+
+int
 sig_forget(struct sig *s, const char *name)
 {
 	static const char *const kinds[] = { "ss", "id" };

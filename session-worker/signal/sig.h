@@ -92,6 +92,10 @@ int	sig_group_encrypt(struct sig *, const char *group, const char *name,
  */
 int	sig_forget(struct sig *, const char *name);
 
+/* The identity key (32 bytes, no type byte) saved for an address. */
+int	sig_identity(struct sig *, const char *name, uint32_t device,
+	    uint8_t out[SIG_KEY_LEN]);
+
 /* True for a name we can put in a blob name: [A-Za-z0-9._@:-], 1..SIG_NAME_MAX. */
 bool	sig_name_ok(const char *name);
 

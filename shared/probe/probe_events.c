@@ -72,6 +72,13 @@ event_json(const Wlipc__Event *ev)
 		    "reason", ev->message->reason != NULL ?
 		    json_string(ev->message->reason) : json_null());
 		break;
+	case WLIPC__EVENT__BODY_SEND_FAILED:
+		o = json_pack("{s:o, s:o, s:I}",
+		    "id", json_string(ev->send_failed->id),
+		    "to", ev->send_failed->to != NULL ?
+		    json_string(ev->send_failed->to) : json_null(),
+		    "error", (json_int_t)ev->send_failed->error);
+		break;
 	default:	/* qr_expired, or a body newer than this probe */
 		o = json_object();
 		break;
@@ -89,6 +96,7 @@ event_type(const Wlipc__Event *ev)
 	case WLIPC__EVENT__BODY_QR_EXPIRED:	return "qr-expired";
 	case WLIPC__EVENT__BODY_WHITELIST:	return "whitelist";
 	case WLIPC__EVENT__BODY_MESSAGE:	return "message";
+	case WLIPC__EVENT__BODY_SEND_FAILED:	return "send-failed";
 	default:				return "unknown";
 	}
 }
@@ -137,6 +145,17 @@ event_text(FILE *f, const Wlipc__Event *ev)
 			fprintf(f, ": ");
 			put_clean(f, ev->message->reason);
 		}
+		break;
+	case WLIPC__EVENT__BODY_SEND_FAILED:
+		fprintf(f, "message ");
+		put_clean(f, ev->send_failed->id);
+		fprintf(f, " to ");
+		put_clean(f, ev->send_failed->to != NULL ? ev->send_failed->to : "-");
+		if (ev->send_failed->error != 0)
+			fprintf(f, " refused by the server: error %u",
+			    ev->send_failed->error);
+		else
+			fprintf(f, " not acknowledged by the server");
 		break;
 	default:
 		break;

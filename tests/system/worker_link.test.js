@@ -143,6 +143,19 @@ test('outdated stops and names the setting; restart after clear recovers', async
 	await waitState(w3, 'connected', 8000);
 });
 
+test('an unknown failure (409) stops with the code and does not reconnect', async () => {
+	const { w, jid } = await paired('15550001012');
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'failure', reason: 409 });
+	const s = await waitState(w, 'outdated', 5000);
+	assert.equal(s.code, 2, 'wa-probe exit 2: a person must act');
+	assert.match(s.strategy, /failure 409/);
+	const attempts = (w.output().match(/logging in/g) || []).length;
+	await sleep(1500);
+	assert.equal((await probeState(w)).state, 'outdated', 'stays stopped');
+	assert.equal((w.output().match(/logging in/g) || []).length, attempts, 'no reconnect attempt');
+	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+});
+
 test('repeated drops back off instead of spinning', async () => {
 	const { w, jid } = await paired('15550001011');
 	const waits = [];

@@ -237,10 +237,28 @@ test_unknown_reason_retries_then_backs_off(void **state)
 	assert_int_equal(d.action, LA_RECONNECT);	/* still a safe answer */
 }
 
+/* whatsmeow handleConnectFailure: a refusal we do not know stops. */
+static void
+test_unknown_failure_stops_with_its_code(void **state)
+{
+	struct link_policy p;
+	struct link_decision d;
+
+	(void)state;
+	link_policy_init(&p, NULL, 1);
+	link_policy_decide(&p, link_reason_classify(LC_FAILURE, 409, NULL), SEC, 0, &d);
+	assert_int_equal(d.action, LA_RECONNECT);	/* the table alone retries… */
+	link_policy_stop_refused(&d, 409);		/* …link.c turns it into a stop */
+	assert_int_equal(d.action, LA_STOP);
+	assert_int_equal(d.event, LE_OUTDATED);
+	assert_non_null(strstr(d.strategy, "failure 409"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_failure_stops_with_its_code),
 		cmocka_unit_test(test_classify_follows_protocol_notes_table),
 		cmocka_unit_test(test_restart_required_reconnects_at_once),
 		cmocka_unit_test(test_restart_loop_backs_off_after_free_retries),

@@ -17,6 +17,7 @@
 
 #include "binary/bn.h"
 #include "crypto/xeddsa.h"
+#include "link/account.h"
 #include "link/pair.h"
 #include "store/creds.h"
 #include "testvec.h"
@@ -196,6 +197,36 @@ test_stanza_without_device_identity_is_malformed(void **state)
 	bn_node_free(iq);
 }
 
+/*
+ * A session paired before issue 11 stored the reply's form (no account
+ * key): account_add_key restores the whole identity from the phone's
+ * key, and only from the right key.
+ */
+static void
+test_stripped_identity_gets_its_account_key_back(void **state)
+{
+	struct fixture *f = *state;
+	struct pair_result r;
+	struct bn_node *reply = NULL;
+	uint8_t out[CREDS_ACCOUNT_MAX], wrong[32];
+	size_t len;
+
+	assert_int_equal(pair_complete(f->iq, f->c, &r, &reply), 0);
+	bn_node_free(reply);
+	assert_true(account_has_key(r.account, r.account_len));
+	assert_false(account_has_key(r.reply, r.reply_len));
+	assert_int_equal(account_add_key(r.reply, r.reply_len, f->c->ident_pub,
+	    f->account_pub, out, sizeof(out), &len), 0);
+	assert_int_equal(len, r.account_len);
+	assert_memory_equal(out, r.account, len);
+	memcpy(wrong, f->account_pub, 32);
+	wrong[0] ^= 1;
+	assert_int_equal(account_add_key(r.reply, r.reply_len, f->c->ident_pub,
+	    wrong, out, sizeof(out), &len), -EBADE);
+	assert_int_equal(account_add_key(r.account, r.account_len, f->c->ident_pub,
+	    f->account_pub, out, sizeof(out), &len), -EALREADY);
+}
+
 int
 main(void)
 {
@@ -204,6 +235,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_adv_secret_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flipped_hmac_bit_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_identity_key_fails_account_signature, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stripped_identity_gets_its_account_key_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stanza_without_device_identity_is_malformed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
