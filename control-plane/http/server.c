@@ -55,17 +55,21 @@ static const route_fn route_fns[RT__MAX] = {
 
 /*
  * Reads the body into r->body: at most cap bytes, declared up front by
- * Content-Length (server.c refuses chunked bodies), within one deadline
- * for the whole body, so a client sending a byte every few seconds is
- * cut instead of holding a thread. Returns 0 or the status already sent
- * (the connection is then closed: the rest of the body is never read).
+ * Content-Length (chunked bodies are refused), within one deadline for
+ * the whole body, so a client sending a byte every few seconds is cut
+ * instead of holding a thread. civetweb's mg_read() returns only once it
+ * has every byte asked for (each wait bounded by request_timeout_ms, the
+ * total not at all), so a client not logged in (a login: at most 1 KiB)
+ * is read a byte per call and the deadline checked between calls; a
+ * logged-in client is trusted with large reads. Returns 0 or the status
+ * already sent (the connection is then closed: the rest is never read).
  */
 static int
 read_body(struct ctl_req *r, size_t cap)
 {
 	long long cl = r->ri->content_length;
 	uint64_t deadline = mono_ms() + CTL_BODY_DEADLINE_MS;
-	size_t len = 0;
+	size_t len = 0, step = r->bearer || r->session ? 65536 : 1;
 	char msg[96];
 	int n;
 
@@ -74,14 +78,12 @@ read_body(struct ctl_req *r, size_t cap)
 		    "%zu bytes here)", cap);
 		return ctl_reply_close(r, 413, msg, NULL);
 	}
-	if (cl <= 0)
-		cap = 0;
-	else
-		cap = (size_t)cl;
+	cap = cl > 0 ? (size_t)cl : 0;
 	if ((r->body = malloc(cap + 1)) == NULL)
 		return ctl_reply_close(r, 500, "out of memory", NULL);
 	while (len < cap) {
-		n = mg_read(r->conn, r->body + len, cap - len);
+		n = mg_read(r->conn, r->body + len, cap - len < step ?
+		    cap - len : step);
 		if (n <= 0)
 			break;
 		len += (size_t)n;

@@ -22,7 +22,7 @@
 #define CTL_HTTP_THREADS	"256"
 #define CTL_SSE_MAX		32	/* so API requests always find a thread */
 #define CTL_HEAD_TIMEOUT_MS	"5000"	/* whole request head, one deadline */
-#define CTL_BODY_DEADLINE_MS	5000	/* body, on top of one 5 s read */
+#define CTL_BODY_DEADLINE_MS	5000	/* body, plus at most one 5 s wait */
 
 struct ctl_config {
 	char	listen[128];		/* civetweb listening_ports form */
