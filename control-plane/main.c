@@ -34,6 +34,7 @@ struct settings {
 	const char	*data;
 	const char	*ipc;
 	const char	*events;
+	const char	*allowed_hosts;
 	const char	*log_level;
 	const char	*log_format;
 	const char	*admin_password;
@@ -51,6 +52,9 @@ static const struct cfg_opt options[] = {
 	  "Worker request socket (default ipc://<abs DATA>/run/worker.rpc)." },
 	{ "events", "WA_EVENTS", CFG_STR, S(events), "", 0, 0,
 	  "Worker event socket (default ipc://<abs DATA>/run/worker.events)." },
+	{ "allowed-hosts", "WA_ALLOWED_HOSTS", CFG_STR, S(allowed_hosts), "", 0, 0,
+	  "Host names answered, comma-separated, or * (default: the --listen "
+	  "host, localhost, 127.0.0.1, [::1]); others get 421." },
 	CFG_OPTS_LOG(struct settings, log_level, log_format),
 	{ NULL, "WA_ADMIN_PASSWORD", CFG_STR, S(admin_password), NULL, 0, 0,
 	  "Admin password (else one is generated on first start, printed "
@@ -66,12 +70,17 @@ static int
 config_build(const struct settings *s, struct ctl_config *c)
 {
 	char abs[PATH_MAX], rpc[IPC_URL_MAX], ev[IPC_URL_MAX];
+	char err[CTL_HOSTS_ERR_MAX];
 	int rc;
 
 	if ((size_t)snprintf(c->listen, sizeof(c->listen), "%s", s->listen) >=
 	    sizeof(c->listen)) {
 		log_errorx("--listen '%s' is too long", s->listen);
 		return -ENAMETOOLONG;
+	}
+	if (ctl_hosts_parse(s->allowed_hosts, s->listen, &c->hosts, err) < 0) {
+		log_errorx("%s", err);
+		return -EINVAL;
 	}
 	if (mkdir(s->data, 0750) == -1 && errno != EEXIST) {
 		log_error(errno, "cannot create %s", s->data);
@@ -155,6 +164,12 @@ main(int argc, char **argv)
 		log_warnx("listening on %s without TLS; put a TLS proxy in "
 		    "front, session cookies and tokens would cross the network "
 		    "in clear", cfg.listen);
+	if (ctl_hosts_loopback_only(&cfg.hosts) &&
+	    strncmp(cfg.listen, "127.", 4) != 0 &&
+	    strncmp(cfg.listen, "localhost:", 10) != 0 &&
+	    strncmp(cfg.listen, "[::1]:", 6) != 0)
+		log_warnx("only localhost Host names are answered (421 for "
+		    "others): set --allowed-hosts to the name browsers use");
 	mg_init_library(0);
 	rc = 1;
 	if ((srv.ipc = ctl_ipc_new(cfg.rpc_url, CTL_IPC_TIMEOUT_MS)) == NULL)

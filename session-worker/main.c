@@ -29,6 +29,7 @@
 #include "log.h"
 #include "message/msg.h"
 #include "noise/noise.h"
+#include "perms/perms.h"
 #include "qr_text.h"
 #include "store/store.h"
 #include "transport/ws.h"
@@ -200,16 +201,19 @@ load_trust_root(struct worker *w)
 static int
 load_session_key(struct worker *w)
 {
-	struct stat sb;
+	char why[PERMS_WHY_MAX];
 	uint8_t *buf;
 	size_t len;
 	int rc;
 
 	if (w->s.session_key_file[0] == '\0')
 		return 0;
-	if (stat(w->s.session_key_file, &sb) == 0 && (sb.st_mode & 077) != 0)
-		log_warnx("session key file %s is readable by others: chmod 600 it",
-		    w->s.session_key_file);
+	/* A key others can read seals nothing: refuse, do not warn. */
+	if ((rc = perms_check_secret(w->s.session_key_file, "session key file",
+	    why)) < 0 && rc != -ENOENT) {
+		log_errorx("%s", why);
+		return rc;
+	}
 	if ((rc = atomicfile_read(w->s.session_key_file, SEAL_KEYFILE_MAX, &buf,
 	    &len)) < 0) {
 		log_error(rc, "cannot read the session key file %s", w->s.session_key_file);
@@ -285,9 +289,16 @@ open_store(struct worker *w)
 {
 	struct store_cfg sc = { .data_dir = w->s.data, .client_id = w->s.client_id,
 	    .key = w->key, .backups_keep = (uint32_t)w->s.backups_keep };
+	char why[PERMS_WHY_MAX];
 	pid_t holder = 0;
 	int rc;
 
+	/* Like run/: a data directory others can write is not ours alone. */
+	if ((rc = perms_check(w->s.data, "data directory", why)) < 0 &&
+	    rc != -ENOENT) {
+		log_errorx("%s", why);
+		return rc;
+	}
 	if ((rc = store_open(&sc, &w->st, &holder)) == -EBUSY) {
 		log_errorx("session '%s' in %s is in use by another worker%s%ld; "
 		    "refusing to start a second one", w->s.client_id, w->s.data,
@@ -302,10 +313,16 @@ open_store(struct worker *w)
 static int
 open_whitelist(struct worker *w)
 {
-	char path[4096], why[WHITELIST_WHY_MAX];
+	char path[4096], why[WHITELIST_WHY_MAX], pwhy[PERMS_WHY_MAX];
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", w->s.data, WHITELIST_FILE_NAME);
+	/* The whitelist decides who reaches the hook: only ours to write. */
+	if ((rc = perms_check(path, "whitelist file", pwhy)) < 0 &&
+	    rc != -ENOENT) {
+		log_errorx("%s", pwhy);
+		return rc;
+	}
 	if ((w->wl = whitelist_new(path)) == NULL)
 		return -ENOMEM;
 	if ((rc = whitelist_load(w->wl, why)) < 0)
@@ -320,9 +337,16 @@ open_whitelist(struct worker *w)
 static void
 reload_whitelist(struct worker *w)
 {
-	char why[WHITELIST_WHY_MAX];
+	char why[WHITELIST_WHY_MAX], path[4096], pwhy[PERMS_WHY_MAX];
 	int rc;
 
+	snprintf(path, sizeof(path), "%s/%s", w->s.data, WHITELIST_FILE_NAME);
+	if ((rc = perms_check(path, "whitelist file", pwhy)) < 0 &&
+	    rc != -ENOENT) {
+		log_errorx("whitelist reload refused: %s; keeping the current "
+		    "%zu numbers", pwhy, whitelist_count(w->wl));
+		return;
+	}
 	if ((rc = whitelist_load(w->wl, why)) < 0) {
 		log_error(rc, "whitelist reload refused: %s; keeping the current "
 		    "%zu numbers", why, whitelist_count(w->wl));

@@ -63,6 +63,8 @@ phone_scan(const char *in, char digits[static PHONE_BUF])
 		return "too long: more than 15 digits";
 	if (n < PHONE_DIGITS_MIN)
 		return too_short[n];
+	if (digits[0] == '0')	/* no E.164 country code starts with 0 */
+		return "starts with 0: begin with the country code";
 	digits[n] = '\0';
 	return NULL;
 }
@@ -94,5 +96,5 @@ phone_is_valid(const char *s)
 	for (n = 0; s[n] != '\0'; n++)
 		if (s[n] < '0' || s[n] > '9' || n >= PHONE_DIGITS_MAX)
 			return false;
-	return n >= PHONE_DIGITS_MIN;
+	return n >= PHONE_DIGITS_MIN && s[0] != '0';
 }

@@ -21,12 +21,15 @@
  * Returns 0 and writes out, or -WL_EBADNUMBER with *reason (if reason is
  * not NULL) set to a static phrase: "empty", "has letters", "has invalid
  * characters", "'+' is only allowed at the start", "too short: 9 digits,
- * need 10-15", "too long: more than 15 digits". out is untouched on error.
+ * need 10-15", "too long: more than 15 digits", "starts with 0: begin with
+ * the country code" (no E.164 country code starts with 0, so a leading 0
+ * is a national trunk prefix, never a reachable WhatsApp number). out is
+ * untouched on error.
  */
 int	phone_normalise(const char *in, char out[static PHONE_BUF],
 	    const char **reason);
 
-/* True if s is already normalised: 10-15 ASCII digits and nothing else. */
+/* True if s is already normalised: 10-15 ASCII digits, the first not 0. */
 bool	phone_is_valid(const char *s);
 
 #endif /* WALINK_PHONE_H */

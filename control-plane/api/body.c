@@ -1,5 +1,6 @@
 /* body.c: JSON request bodies -> checked values (see body.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +10,59 @@
 
 #include "api/body.h"
 
-/* Parse an object body; nested depth is jansson's own bound (2048). */
+int
+ctl_body_shape_ok(const char *buf, size_t len, unsigned max_depth)
+{
+	unsigned depth = 0;
+	bool in_string = false, escaped = false;
+	size_t i;
+
+	/*
+	 * One pass, no recursion, before any parser sees the bytes: jansson
+	 * recurses once per level, and a civetweb worker thread has 100 KiB
+	 * of stack. Brackets inside strings do not count; whether the rest
+	 * is valid JSON is the parser's business.
+	 */
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"')
+			in_string = true;
+		else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return -E2BIG;
+		} else if ((c == ']' || c == '}') && depth > 0)
+			depth--;
+	}
+	return 0;
+}
+
+/* Parse an object body of at most max_len bytes and CTL_JSON_DEPTH_MAX. */
 static json_t *
-body_object(const char *buf, size_t len, char err[CTL_ERR_MAX])
+body_object(const char *buf, size_t len, size_t max_len, char err[CTL_ERR_MAX])
 {
 	json_error_t je;
 	json_t *root;
 
 	if (len == 0) {
 		snprintf(err, CTL_ERR_MAX, "request body is empty: send JSON");
+		return NULL;
+	}
+	if (len > max_len) {
+		snprintf(err, CTL_ERR_MAX, "request body too large (at most "
+		    "%zu bytes)", max_len);
+		return NULL;
+	}
+	if (ctl_body_shape_ok(buf, len, CTL_JSON_DEPTH_MAX) < 0) {
+		snprintf(err, CTL_ERR_MAX, "request body is nested too deeply "
+		    "(at most %d levels)", CTL_JSON_DEPTH_MAX);
 		return NULL;
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -56,6 +101,9 @@ ctl_body_number(const char *in, char out[PHONE_BUF], const char **why)
 		*why = "phone number has fewer than 10 digits";
 	else if (strncmp(reason, "too long", 8) == 0)
 		*why = "phone number has more than 15 digits";
+	else if (strncmp(reason, "starts with 0", 13) == 0)
+		*why = "phone number may not start with 0: begin with the "
+		    "country code";
 	else if (reason[0] == '\'')	/* '+' after a digit or twice */
 		*why = "phone number may have one '+', only at the start";
 	else
@@ -72,7 +120,7 @@ ctl_body_parse_add(const char *buf, size_t len,
 	const char *why;
 	int rc = -EINVAL;
 
-	if ((root = body_object(buf, len, err)) == NULL)
+	if ((root = body_object(buf, len, CTL_BODY_MAX, err)) == NULL)
 		return -EINVAL;
 	v = json_object_get(root, "phoneNumber");
 	if (v == NULL)
@@ -129,7 +177,11 @@ ctl_numbers_dedupe(char (*v)[PHONE_BUF], size_t *n)
 	return 0;
 }
 
-/* Record one refused entry as given (strings as is, others as JSON). */
+/*
+ * Record one refused entry as given: strings as is (cut), scalars as
+ * their JSON text, arrays and objects by kind only (never a recursive
+ * dump of a value a stranger chose).
+ */
 static int
 numbers_refuse(struct ctl_numbers *out, json_t *e)
 {
@@ -137,6 +189,10 @@ numbers_refuse(struct ctl_numbers *out, json_t *e)
 
 	if (json_is_string(e))
 		s = strndup(json_string_value(e), CTL_NUMBER_INPUT_MAX);
+	else if (json_is_array(e))
+		s = strdup("[array]");
+	else if (json_is_object(e))
+		s = strdup("{object}");
 	else
 		s = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (s == NULL)
@@ -156,7 +212,7 @@ ctl_body_parse_bulk(const char *buf, size_t len, struct ctl_numbers *out,
 	int rc = -EINVAL;
 
 	memset(out, 0, sizeof(*out));
-	if ((root = body_object(buf, len, err)) == NULL)
+	if ((root = body_object(buf, len, CTL_BODY_MAX, err)) == NULL)
 		return -EINVAL;
 	arr = json_object_get(root, "numbers");
 	if (arr == NULL || !json_is_array(arr)) {
@@ -221,7 +277,7 @@ ctl_body_parse_login(const char *buf, size_t len,
 	json_t *root, *v;
 	int rc = -EINVAL;
 
-	if ((root = body_object(buf, len, err)) == NULL)
+	if ((root = body_object(buf, len, CTL_LOGIN_BODY_MAX, err)) == NULL)
 		return -EINVAL;
 	v = json_object_get(root, "password");
 	if (v == NULL || !json_is_string(v))

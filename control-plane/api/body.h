@@ -1,7 +1,9 @@
 /*
  * body.h: validation of the JSON request bodies (add, bulk, login). Pure:
  * bytes in, checked values or one human error out; no I/O, no logging.
- * The HTTP layer has already refused bodies over CTL_BODY_MAX (413).
+ * The HTTP layer has already refused bodies over CTL_BODY_MAX (413) and
+ * login bodies over CTL_LOGIN_BODY_MAX; every parser here checks the size
+ * and the nesting depth again before jansson (recursive) runs.
  */
 #ifndef WALINK_CTL_BODY_H
 #define WALINK_CTL_BODY_H
@@ -15,6 +17,15 @@
 #define CTL_PASSWORD_MAX 256		/* longer is never a typed password */
 #define CTL_ERR_MAX	160
 #define CTL_NUMBER_INPUT_MAX	64	/* typed form: 15 digits plus separators */
+#define CTL_LOGIN_BODY_MAX	1024	/* {"password": 256 bytes, escaped} */
+#define CTL_JSON_DEPTH_MAX	8	/* the API needs 2; jansson recurses */
+
+/*
+ * The nesting check every body passes before a JSON parser sees it: one
+ * linear pass, no recursion. 0, or -E2BIG when arrays and objects nest
+ * deeper than max_depth (brackets inside strings do not count).
+ */
+int	ctl_body_shape_ok(const char *, size_t, unsigned max_depth);
 
 /*
  * A number as an operator typed it -> its digits, by shared/phone.c's
@@ -28,7 +39,8 @@ struct ctl_numbers {
 	char	(*v)[PHONE_BUF];	/* normalised, duplicates dropped */
 	size_t	 n;
 	char	**invalid;	/* every refused entry as given (JSON text
-				   for non-strings), for the 400 reply */
+				   for scalars, "[array]"/"{object}" for
+				   containers), for the 400 reply */
 	size_t	 ninvalid;
 };
 

@@ -1,16 +1,43 @@
 /* events.c: GET /api/events, Server-Sent Events for the dashboard. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <civetweb.h>
 
 #include "api/handlers.h"
+#include "auth/auth.h"
 #include "http/server.h"
 #include "ipc/watch.h"
 
 #define SSE_KEEPALIVE_MS	15000	/* under common proxy idle timeouts */
+#define SSE_RECHECK_MS		500	/* a logged-out stream ends this soon */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A cookie stream lives as long as its session (logout, log out
+ * everywhere, password change, expiry); a bearer stream as the token. */
+static bool
+sse_session_alive(struct ctl_req *r)
+{
+	char csrf[CTL_CSRF_LEN + 1];
+
+	if (r->bearer || !r->session)
+		return true;
+	return ctl_auth_session_check(r->srv->auth, r->cookie,
+	    (uint64_t)time(NULL), csrf) == 0;
+}
 
 /* The picture a new (or lagging) client starts from. */
 static int
@@ -42,7 +69,7 @@ sse_snapshot(struct ctl_req *r)
 int
 api_events(struct ctl_req *r)
 {
-	uint64_t seq;
+	uint64_t seq, last_write;
 	char *text;
 	int rc;
 
@@ -62,26 +89,37 @@ api_events(struct ctl_req *r)
 	r->status = 200;
 	if (sse_snapshot(r) < 0)
 		goto out_count;
+	last_write = now_ms();
 	for (;;) {
-		rc = ctl_watch_wait(r->srv->watch, &seq, SSE_KEEPALIVE_MS,
-		    &text);
+		rc = ctl_watch_wait(r->srv->watch, &seq, SSE_RECHECK_MS, &text);
 		if (rc == -ESHUTDOWN)
 			break;
+		if (!sse_session_alive(r)) {
+			free(rc == -ESTALE ? NULL : text);
+			break;
+		}
 		if (rc == -ESTALE) {
 			if (sse_snapshot(r) < 0)
 				break;
+			last_write = now_ms();
 			continue;
 		}
-		if (text == NULL)	/* keepalive comment */
+		if (text == NULL) {	/* no event within SSE_RECHECK_MS */
+			if (now_ms() - last_write < SSE_KEEPALIVE_MS)
+				continue;
 			rc = mg_printf(r->conn, ": keepalive\n\n");
-		else {
+		} else {
 			rc = mg_write(r->conn, text, strlen(text));
 			free(text);
 		}
 		if (rc <= 0)
 			break;	/* the client went away */
+		last_write = now_ms();
 	}
 out_count:
 	atomic_fetch_sub(&r->srv->sse_streams, 1);
+	/* The stream has no length: only the end of the connection ends it
+	 * for the browser (no keep-alive wait). */
+	ctl_reply_close_now(r);
 	return 200;
 }

@@ -24,6 +24,7 @@ int	api_whatsapp_qr_new(struct ctl_req *);
 int	api_auth_login(struct ctl_req *);
 int	api_auth_logout(struct ctl_req *);
 int	api_auth_session(struct ctl_req *);
+int	api_auth_logout_all(struct ctl_req *);
 
 int	api_events(struct ctl_req *);
 

@@ -121,3 +121,37 @@ ctl_ratelimit_fail(struct ctl_ratelimit *rl, const char *key, uint64_t now_s)
 	}
 	pthread_mutex_unlock(&rl->lock);
 }
+
+unsigned
+ctl_ratelimit_take(struct ctl_ratelimit *rl, const char *key, uint64_t now_s)
+{
+	struct bucket *b;
+	unsigned wait = 0;
+
+	pthread_mutex_lock(&rl->lock);
+	b = bucket_get(rl, key, now_s);
+	if (b->tokens == 0) {
+		wait = (unsigned)(b->last_s + rl->refill_s - now_s);
+		if (wait == 0)
+			wait = 1;
+	} else {
+		if (b->tokens == rl->burst)
+			b->last_s = now_s;	/* refill counts from first use */
+		b->tokens--;
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
+}
+
+void
+ctl_ratelimit_refund(struct ctl_ratelimit *rl, const char *key,
+    uint64_t now_s)
+{
+	struct bucket *b;
+
+	pthread_mutex_lock(&rl->lock);
+	b = bucket_get(rl, key, now_s);
+	if (b->tokens < rl->burst)
+		b->tokens++;
+	pthread_mutex_unlock(&rl->lock);
+}

@@ -26,4 +26,15 @@ unsigned ctl_ratelimit_check(struct ctl_ratelimit *, const char *key,
 void	ctl_ratelimit_fail(struct ctl_ratelimit *, const char *key,
 	    uint64_t now_s);
 
+/*
+ * Check and charge in one step, before the work: 0 when a token was
+ * taken, else the seconds to wait. Concurrent attempts cannot all pass a
+ * check made before any of them is charged. A success (or an attempt
+ * that was never evaluated) gives its token back with _refund.
+ */
+unsigned ctl_ratelimit_take(struct ctl_ratelimit *, const char *key,
+	    uint64_t now_s);
+void	ctl_ratelimit_refund(struct ctl_ratelimit *, const char *key,
+	    uint64_t now_s);
+
 #endif

@@ -19,10 +19,12 @@ status_text(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 408: return "Request Timeout";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 421: return "Misdirected Request";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
@@ -111,6 +113,33 @@ int
 ctl_reply_error(struct ctl_req *r, int status, const char *msg)
 {
 	return ctl_reply_error_h(r, status, msg, NULL);
+}
+
+void
+ctl_reply_close_now(struct ctl_req *r)
+{
+	/*
+	 * civetweb has no "close after this answer" for handlers; on a server
+	 * connection mg_close_connection() shuts the socket and marks it
+	 * must_close (no drain of the unread body, no keep-alive), and the
+	 * worker thread's own close later finds it closed.
+	 */
+	if (!r->closed)
+		mg_close_connection(r->conn);
+	r->closed = true;
+}
+
+int
+ctl_reply_close(struct ctl_req *r, int status, const char *msg,
+    const char *extra_headers)
+{
+	char h[256];
+
+	snprintf(h, sizeof(h), "Connection: close\r\n%s",
+	    extra_headers != NULL ? extra_headers : "");
+	ctl_reply_error_h(r, status, msg, h);
+	ctl_reply_close_now(r);
+	return status;
 }
 
 const char *

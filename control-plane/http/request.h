@@ -28,6 +28,8 @@ struct ctl_req {
 	size_t				 body_len;
 	bool				 bearer;	/* token auth */
 	bool				 session;	/* cookie auth */
+	bool				 body_read;	/* read_body ran */
+	bool				 closed;	/* connection closed */
 	char				 cookie[CTL_COOKIE_MAX];
 	char				 csrf[CTL_CSRF_LEN + 1];
 	int				 status;	/* sent, for metrics */
@@ -54,6 +56,16 @@ int	ctl_reply_error_h(struct ctl_req *, int status, const char *msg,
 /* Any body with its own type; extra_headers end with "\r\n" or are "". */
 int	ctl_reply_raw(struct ctl_req *, int status, const char *type,
 	    const char *extra_headers, const void *body, size_t len);
+
+/*
+ * An error answer, then the connection closed at once: for requests whose
+ * body is refused unread (civetweb would otherwise drain it at the
+ * client's pace) or whose framing cannot be trusted.
+ */
+int	ctl_reply_close(struct ctl_req *, int status, const char *msg,
+	    const char *extra_headers);
+/* Closes the connection after an answer already sent. */
+void	ctl_reply_close_now(struct ctl_req *);
 
 const char *ctl_req_header(const struct ctl_req *, const char *name);
 

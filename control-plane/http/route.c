@@ -47,10 +47,17 @@ const struct ctl_route_def ctl_routes[] = {
 	    "whatsapp_qr_new", "Resume paused pairing with a new QR" },
 	{ RT_EVENTS, "GET", "/api/events", A, "events",
 	    "Server-Sent Events: state, heartbeat, qr, whitelist" },
+	{ RT_AUTH_LOGOUT_ALL, "POST", "/api/auth/logout-all", M,
+	    "auth_logout_all", "End every dashboard session (all browsers)" },
 	{ RT_NONE, NULL, NULL, 0, "other", NULL }
 };
 
-/* Percent-decode one segment into param; NUL, '/' and bad escapes fail. */
+/*
+ * Percent-decode one segment into param: the only decoding a path ever
+ * gets (civetweb's own is off, server.c), so "%2500" stays "%00" text
+ * and fails as a control character instead of cutting the value. NUL,
+ * other control characters, DEL, '/' and bad escapes fail.
+ */
 static int
 param_decode(const char *s, size_t len, char param[CTL_PARAM_MAX + 1])
 {
@@ -69,7 +76,8 @@ param_decode(const char *s, size_t len, char param[CTL_PARAM_MAX + 1])
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}
-		if (c == '\0' || c == '/' || n == CTL_PARAM_MAX)
+		if ((unsigned char)c < 0x20 || c == 0x7f || c == '/' ||
+		    n == CTL_PARAM_MAX)
 			return -EINVAL;
 		param[n++] = c;
 	}

@@ -34,6 +34,7 @@ enum ctl_route {
 	RT_WA_RESTART,
 	RT_WA_QR_NEW,
 	RT_EVENTS,
+	RT_AUTH_LOGOUT_ALL,
 	RT__MAX
 };
 

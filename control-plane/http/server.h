@@ -11,10 +11,18 @@
 #include <stdatomic.h>
 
 #include "api/metrics.h"
+#include "http/hosts.h"
 
 #define CTL_URL_MAX		(PATH_MAX + 32)
-#define CTL_HTTP_THREADS	"64"	/* each SSE client holds one */
+/*
+ * Threads: every connection holds one while civetweb reads its head, so
+ * there are enough for a few hundred slow clients at once (each costs
+ * ~30 KiB resident: civetweb's 100 KiB stacks are mostly untouched).
+ */
+#define CTL_HTTP_THREADS	"256"
 #define CTL_SSE_MAX		32	/* so API requests always find a thread */
+#define CTL_HEAD_TIMEOUT_MS	"5000"	/* whole request head, one deadline */
+#define CTL_BODY_DEADLINE_MS	5000	/* body, plus at most one 5 s wait */
 
 struct ctl_config {
 	char	listen[128];		/* civetweb listening_ports form */
@@ -22,6 +30,7 @@ struct ctl_config {
 	char	cp_dir[PATH_MAX];	/* DIR/control-plane */
 	char	rpc_url[CTL_URL_MAX];
 	char	events_url[CTL_URL_MAX];
+	struct ctl_hosts hosts;		/* Host names answered (else 421) */
 };
 
 struct ctl_server {
@@ -29,6 +38,7 @@ struct ctl_server {
 	struct ctl_auth		*auth;
 	struct ctl_ipc		*ipc;
 	struct ctl_watch	*watch;
+	struct ctl_budget	*budget;	/* http/budget.h */
 	struct ctl_metrics	 metrics;
 	atomic_int		 sse_streams;
 	volatile sig_atomic_t	*stop;

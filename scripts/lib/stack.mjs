@@ -117,8 +117,9 @@ const children = [];
 let stopping = false;
 let tempData = null;	// --check's data dir, removed on exit
 
-/** Spawns a child; out: 'inherit' or a log file; onLine gets each output line. */
-function start(name, cmd, args, { env = {}, out = 'inherit', onLine, quiet = false } = {}) {
+/** Spawns a child; out: 'inherit' or a log file; onLine gets each output line;
+ *  drop: variables of this process's environment the child must not see. */
+function start(name, cmd, args, { env = {}, out = 'inherit', onLine, quiet = false, drop = [] } = {}) {
 	let stdio;
 	let fd = null;
 	if (onLine)
@@ -131,7 +132,10 @@ function start(name, cmd, args, { env = {}, out = 'inherit', onLine, quiet = fal
 	}
 	// Own process group: Ctrl-C reaches only us, and stopAll() stops the
 	// children in order (the control plane first, the worker last).
-	const child = spawn(cmd, args, { stdio, env: { ...process.env, ...env }, detached: true });
+	const childEnv = { ...process.env, ...env };
+	for (const k of drop)
+		delete childEnv[k];
+	const child = spawn(cmd, args, { stdio, env: childEnv, detached: true });
 	if (fd !== null)
 		fs.closeSync(fd);
 	const c = { name, child, exited: null };
@@ -403,8 +407,12 @@ async function setUp(o) {
 		}
 	}
 	workerArgs.push(...o.extra);
+	// The worker runs the bot hook, which reads strangers' messages: the
+	// dashboard's secrets stay out of its environment even when the
+	// operator exported them in this shell (the worker also gives its
+	// hook a minimal environment of its own).
 	ctx.worker = start('wa-worker', BIN.worker, workerArgs,
-	    { out: logs.worker || 'inherit' });
+	    { out: logs.worker || 'inherit', drop: ['WA_ADMIN_PASSWORD', 'WA_API_TOKEN'] });
 
 	// The demo knows its password: it sets it (kept across demo runs only
 	// if the person set WA_ADMIN_PASSWORD). The token is for its own calls.

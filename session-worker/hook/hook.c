@@ -25,6 +25,9 @@
 #include "log.h"
 
 #include "hook.h"
+#include "hook_env.h"
+
+extern char **environ;
 
 #define HOOK_PIPE_SZ	(1 << 20)	/* Linux's default pipe-max-size */
 #define HOOK_REAP_MS	20		/* waitpid polling once stdout closed */
@@ -55,6 +58,7 @@ struct hook {
 	size_t			 queued;
 	hook_done_fn		*done;
 	void			*arg;
+	char			**env;		/* hook_env.h: no operator secrets */
 	struct hook_jobs	 run, wait;
 };
 
@@ -94,6 +98,10 @@ hook_new(struct lws_context *cx, const struct hook_cfg *cfg, hook_done_fn *done,
 		return -ENAMETOOLONG;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -ENOMEM;
+	if ((h->env = hook_env_build(environ)) == NULL) {
+		free(h);
+		return -ENOMEM;
+	}
 	h->cx = cx;
 	snprintf(h->cmd, sizeof(h->cmd), "%s", cfg->cmd ? cfg->cmd : "");
 	snprintf(h->url, sizeof(h->url), "%s", cfg->url ? cfg->url : "");
@@ -148,6 +156,7 @@ hook_free(struct hook *h)
 		TAILQ_REMOVE(&h->wait, j, entry);
 		job_free(j);
 	}
+	hook_env_free(h->env);
 	free(h);
 }
 
@@ -175,7 +184,7 @@ child(struct hook *h, struct hook_job *j, int in_fd, int out_fd)
 	if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
 		_exit(126);
 	closefrom(STDERR_FILENO + 1);
-	execl("/bin/sh", "sh", "-c", h->cmd, (char *)NULL);
+	execle("/bin/sh", "sh", "-c", h->cmd, (char *)NULL, h->env);
 	_exit(127);
 }
 

@@ -22,6 +22,7 @@ const ROUTES = [
 	['GET', '/api/whatsapp/state'], ['GET', '/api/whatsapp/qr'],
 	['POST', '/api/whatsapp/logout'], ['POST', '/api/whatsapp/restart'],
 	['POST', '/api/whatsapp/qr/new'], ['GET', '/api/events'],
+	['POST', '/api/auth/logout-all'],
 ];
 const AUTH_ROUTES = ROUTES.filter(([m, p]) => p.startsWith('/api/') && p !== '/api/auth/login');
 const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js');
@@ -64,7 +65,11 @@ describe('authentication', () => {
 		assert.equal((await bearer('/api/whitelist')).status, 200);
 	});
 	it('refuses a random, tampered or expired cookie', async () => {
-		const key = readFileSync(path.join(s.dir, 'control-plane', 'session.key'));
+		// cookies are signed with HMAC(session.key, "wa-gen|" generation),
+		// the generation being bytes 8..24 of control-plane/sessions
+		const secret = readFileSync(path.join(s.dir, 'control-plane', 'session.key'));
+		const gen = readFileSync(path.join(s.dir, 'control-plane', 'sessions')).subarray(8, 24);
+		const key = createHmac('sha256', secret).update('wa-gen|').update(gen).digest();
 		const forge = (tok, exp, k = key) => {
 			const mac = createHmac('sha256', k).update(`wa-session|${tok}.${exp}`).digest('hex');
 			return `wa_session=${tok}.${exp}.${mac}`;

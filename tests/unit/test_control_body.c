@@ -1,5 +1,6 @@
 /* test_control_body: JSON body validation for add, bulk and login. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -196,6 +197,133 @@ test_numbers_dedupe_max_and_max_plus_one(void **state)
 	free(v);
 }
 
+/* "{"password":" + depth '[' + depth ']' + "}": a 2 KB body at 1000. */
+static char *
+deep_body(const char *key, size_t depth, size_t *len)
+{
+	size_t k = strlen(key), i, n = 0;
+	char *b = malloc(k + 2 * depth + 8);
+
+	assert_non_null(b);
+	n += (size_t)sprintf(b, "{\"%s\":", key);
+	for (i = 0; i < depth; i++)
+		b[n++] = '[';
+	for (i = 0; i < depth; i++)
+		b[n++] = ']';
+	b[n++] = '}';
+	b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+struct deep_run {
+	int	login_rc, bulk_rc, add_rc;
+	char	err[CTL_ERR_MAX];
+};
+
+static void *
+deep_parse(void *arg)
+{
+	struct deep_run *d = arg;
+	struct ctl_numbers nums;
+	char pw[CTL_PASSWORD_MAX + 1], digits[PHONE_BUF], err[CTL_ERR_MAX];
+	size_t len;
+	char *b;
+
+	b = deep_body("numbers", 5000, &len);
+	d->bulk_rc = ctl_body_parse_bulk(b, len, &nums, d->err);
+	ctl_numbers_fini(&nums);
+	d->add_rc = ctl_body_parse_add(b, len, digits, err);
+	free(b);
+	b = deep_body("password", 500, &len);
+	d->login_rc = ctl_body_parse_login(b, len, pw, err);
+	free(b);
+	return NULL;
+}
+
+/*
+ * The attack: a nested body on a civetweb worker thread (100 KiB of
+ * stack) used to overflow it inside jansson. The bodies are refused
+ * before the parser, on a thread with that stack.
+ */
+static void
+test_body_deep_nesting_refused_on_a_civetweb_sized_stack(void **state)
+{
+	struct deep_run d;
+	pthread_attr_t a;
+	pthread_t t;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(pthread_attr_init(&a), 0);
+	assert_int_equal(pthread_attr_setstacksize(&a, 100 * 1024), 0);
+	assert_int_equal(pthread_create(&t, &a, deep_parse, &d), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pthread_attr_destroy(&a);
+	assert_int_equal(d.bulk_rc, -EINVAL);
+	assert_int_equal(d.add_rc, -EINVAL);
+	assert_int_equal(d.login_rc, -EINVAL);
+	assert_non_null(strstr(d.err, "nested too deeply"));
+}
+
+static void
+test_body_shape_counts_brackets_outside_strings_only(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_body_shape_ok(S("{\"a\":[[[[[[[1]]]]]]]}"), 8), 0);
+	assert_int_equal(ctl_body_shape_ok(S("{\"a\":[[[[[[[[1]]]]]]]]}"), 8),
+	    -E2BIG);
+	/* brackets in a string, with an escaped quote before them */
+	assert_int_equal(ctl_body_shape_ok(S("{\"a\":\"\\\"[[[[[[[[[[\"}"),
+	    2), 0);
+	/* closers first cannot lower the count below zero */
+	assert_int_equal(ctl_body_shape_ok(S("]]]]{[[\"\"]]}"), 2), -E2BIG);
+}
+
+static void
+test_body_bulk_names_containers_without_dumping_them(void **state)
+{
+	struct ctl_numbers n;
+	char err[CTL_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(ctl_body_parse_bulk(S("{\"numbers\":[[[\"1\"]],"
+	    "{\"a\":[1]},\"0501476598\"]}"), &n, err), -EINVAL);
+	assert_int_equal(n.ninvalid, 3);
+	assert_string_equal(n.invalid[0], "[array]");
+	assert_string_equal(n.invalid[1], "{object}");
+	assert_string_equal(n.invalid[2], "0501476598");
+	ctl_numbers_fini(&n);
+}
+
+static void
+test_body_add_refuses_a_leading_zero(void **state)
+{
+	char d[PHONE_BUF], err[CTL_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(ctl_body_parse_add(S("{\"phoneNumber\":\"0000000000\"}"),
+	    d, err), -EINVAL);
+	assert_non_null(strstr(err, "may not start with 0"));
+}
+
+static void
+test_body_login_refuses_a_body_past_its_cap(void **state)
+{
+	char pw[CTL_PASSWORD_MAX + 1], err[CTL_ERR_MAX];
+	char *b = malloc(CTL_LOGIN_BODY_MAX + 64);
+
+	(void)state;
+	assert_non_null(b);
+	memset(b, ' ', CTL_LOGIN_BODY_MAX + 64);
+	memcpy(b, "{\"password\":\"x\"}", 16);
+	assert_int_equal(ctl_body_parse_login(b, CTL_LOGIN_BODY_MAX, pw, err), 0);
+	assert_int_equal(ctl_body_parse_login(b, CTL_LOGIN_BODY_MAX + 1, pw, err),
+	    -EINVAL);
+	assert_non_null(strstr(err, "too large"));
+	free(b);
+}
+
 int
 main(void)
 {
@@ -210,6 +338,11 @@ main(void)
 		cmocka_unit_test(test_body_login_password_empty_max_and_max_plus_one),
 		cmocka_unit_test(test_numbers_dedupe_keeps_first_of_each_in_order),
 		cmocka_unit_test(test_numbers_dedupe_max_and_max_plus_one),
+		cmocka_unit_test(test_body_deep_nesting_refused_on_a_civetweb_sized_stack),
+		cmocka_unit_test(test_body_shape_counts_brackets_outside_strings_only),
+		cmocka_unit_test(test_body_bulk_names_containers_without_dumping_them),
+		cmocka_unit_test(test_body_add_refuses_a_leading_zero),
+		cmocka_unit_test(test_body_login_refuses_a_body_past_its_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,30 @@ test_ratelimit_new_rejects_zero_parameters(void **state)
 	ctl_ratelimit_free(NULL);
 }
 
+/* Take before the work: n concurrent attempts cannot all pass one check. */
+static void
+test_ratelimit_take_charges_up_front_and_refund_gives_back(void **state)
+{
+	struct ctl_ratelimit *rl = ctl_ratelimit_new(5, 30);
+	int i, taken = 0;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		taken += ctl_ratelimit_take(rl, "1.2.3.4", 100) == 0;
+	assert_int_equal(taken, 5);
+	assert_int_equal(ctl_ratelimit_take(rl, "1.2.3.4", 100), 30);
+	ctl_ratelimit_refund(rl, "1.2.3.4", 100);	/* a right password */
+	assert_int_equal(ctl_ratelimit_take(rl, "1.2.3.4", 100), 0);
+	assert_true(ctl_ratelimit_take(rl, "1.2.3.4", 100) > 0);
+	/* refunds never lift a bucket past its burst */
+	for (i = 0; i < 10; i++)
+		ctl_ratelimit_refund(rl, "5.6.7.8", 100);
+	for (i = 0, taken = 0; i < 10; i++)
+		taken += ctl_ratelimit_take(rl, "5.6.7.8", 100) == 0;
+	assert_int_equal(taken, 5);
+	ctl_ratelimit_free(rl);
+}
+
 int
 main(void)
 {
@@ -88,6 +112,7 @@ main(void)
 		cmocka_unit_test(test_ratelimit_keeps_addresses_apart),
 		cmocka_unit_test(test_ratelimit_full_table_keeps_locked_out_addresses),
 		cmocka_unit_test(test_ratelimit_new_rejects_zero_parameters),
+		cmocka_unit_test(test_ratelimit_take_charges_up_front_and_refund_gives_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

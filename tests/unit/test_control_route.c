@@ -83,6 +83,23 @@ test_route_rejects_bad_escapes_nul_and_slash(void **state)
 }
 
 static void
+test_route_rejects_control_characters_and_decodes_once(void **state)
+{
+	char param[CTL_PARAM_MAX + 1];
+	enum ctl_route rt;
+
+	(void)state;
+	assert_int_equal(match("GET", "/static/a%0ab", &rt, param), -EINVAL);
+	assert_int_equal(match("GET", "/static/a%1Fb", &rt, param), -EINVAL);
+	assert_int_equal(match("GET", "/static/a%7Fb", &rt, param), -EINVAL);
+	assert_int_equal(match("GET", "/static/a\tb", &rt, param), -EINVAL);
+	/* one decoding: %2500 is the text "%00", not a NUL */
+	assert_int_equal(match("DELETE", "/api/whitelist/remove/15550001111%2500",
+	    &rt, param), 0);
+	assert_string_equal(param, "15550001111%00");
+}
+
+static void
 test_route_param_max_and_max_plus_one(void **state)
 {
 	char path[CTL_PATH_MAX], param[CTL_PARAM_MAX + 1];
@@ -120,6 +137,7 @@ main(void)
 		cmocka_unit_test(test_route_decodes_number_parameter),
 		cmocka_unit_test(test_route_wrong_method_is_405_unknown_path_is_404),
 		cmocka_unit_test(test_route_rejects_bad_escapes_nul_and_slash),
+		cmocka_unit_test(test_route_rejects_control_characters_and_decodes_once),
 		cmocka_unit_test(test_route_param_max_and_max_plus_one),
 		cmocka_unit_test(test_route_path_max_and_max_plus_one),
 	};

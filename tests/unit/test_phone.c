@@ -59,7 +59,18 @@ test_phone_normalise_keeps_plain_digits(void **state)
 {
 	(void)state;
 	assert_normalises("971501476598", "971501476598");
-	assert_normalises("0501476598", "0501476598");	/* leading 0 kept */
+}
+
+/* No E.164 country code starts with 0: a leading 0 is a trunk prefix. */
+static void
+test_phone_normalise_refuses_a_leading_zero(void **state)
+{
+	(void)state;
+	assert_refused("0501476598", "starts with 0: begin with the country code");
+	assert_refused("0000000000", "starts with 0: begin with the country code");
+	assert_refused("+0 501 476 598", "starts with 0: begin with the country code");
+	assert_false(phone_is_valid("0501476598"));
+	assert_true(phone_is_valid("501476598000"));
 }
 
 static void
@@ -169,6 +180,7 @@ main(void)
 		cmocka_unit_test(test_phone_normalise_strips_plus_spaces_and_dashes),
 		cmocka_unit_test(test_phone_normalise_strips_dots_parentheses_and_tabs),
 		cmocka_unit_test(test_phone_normalise_keeps_plain_digits),
+		cmocka_unit_test(test_phone_normalise_refuses_a_leading_zero),
 		cmocka_unit_test(test_phone_normalise_accepts_ten_digits_minimum),
 		cmocka_unit_test(test_phone_normalise_accepts_fifteen_digits_maximum),
 		cmocka_unit_test(test_phone_normalise_refuses_nine_digits_as_too_short),
