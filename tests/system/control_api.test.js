@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { freePort, login, startControl, startFakeWorker, startStack, waitFor }
-    from './control-harness.js';
+    from '../support/harness.js';
 
 const ROUTES = [
 	['GET', '/'], ['GET', '/static/{file}'], ['GET', '/healthz'],
@@ -433,9 +433,19 @@ describe('service routes', () => {
 		    Object.keys(ops).map((m) => [m.toUpperCase(), p])).sort();
 		assert.deepEqual(listed, [...ROUTES].sort());
 		for (const [m, p] of listed) {
-			if (p === '/api/events' || (m !== 'GET' && m !== 'HEAD')) continue;
-			const st = (await bearer(concrete(p), m)).status;
-			assert.ok(st !== 404 && st !== 405 || p === '/api/whatsapp/qr', `${m} ${p}: ${st}`);
+			if (p === '/api/events') continue;	// a stream: checked in "live events"
+			if (m === 'GET') {
+				const st = (await bearer(concrete(p), m)).status;
+				assert.ok(st !== 404 && st !== 405 || p === '/api/whatsapp/qr', `${m} ${p}: ${st}`);
+			} else if (p === '/api/auth/login') {
+				assert.equal((await api(p, { method: m, body: '{' })).status, 400, `${m} ${p}`);
+			} else {
+				// routed, and refused before it acts: no credentials is 401,
+				// where the same method on a path nobody serves is 404
+				assert.equal((await api(concrete(p), { method: m })).status, 401, `${m} ${p}`);
+				assert.equal((await api(concrete(p) + '/unrouted', { method: m })).status, 404,
+				    `${m} ${p}/unrouted`);
+			}
 		}
 		for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'])
 			for (const p of ['/api', '/api/whitelist/', '/api/whitelists', '/api/whatsapp',
@@ -521,8 +531,8 @@ describe('generated admin password', () => {
 describe('command line', () => {
 	it('--help lists every setting', async () => {
 		const { execFileSync } = await import('node:child_process');
-		const { bin } = await import('./control-harness.js');
-		const out = execFileSync(bin.control, ['--help'], { encoding: 'utf8' });
+		const { BIN } = await import('../support/harness.js');
+		const out = execFileSync(BIN.control, ['--help'], { encoding: 'utf8' });
 		for (const k of ['--listen', '--data', '--ipc', '--events', '--help',
 		    'WA_ADMIN_PASSWORD', 'WA_API_TOKEN', '127.0.0.1:3000'])
 			assert.ok(out.includes(k), k);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { repo, startStack } from './control-harness.js';
+import { repo, startStack } from '../support/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ART = path.join(repo, 'tests', 'artifacts');
@@ -174,7 +174,7 @@ describe('dashboard', { skip }, () => {
 	});
 
 	it('shows "worker unreachable" and recovers by itself', async () => {
-		const { startFakeWorker } = await import('./control-harness.js');
+		const { startFakeWorker } = await import('../support/harness.js');
 		await s.fake.stop('SIGKILL');
 		await page.locator('#banner', { hasText: 'Worker unreachable' }).waitFor();
 		await page.screenshot({ path: path.join(ART, 'dashboard-worker-down-1280.png') });

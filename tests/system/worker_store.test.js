@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSim, startWorker, waitState, scanQr, probeState, ipcCall, ipcRaw, ipcPipe,
-    sleep, waitFor, LINK_UP } from './helpers.js';
+    sleep, waitFor, LINK_UP } from '../support/harness.js';
 
 let sim;
 before(async () => { sim = await startSim(); });
