@@ -223,10 +223,10 @@ describe('whitelist', () => {
 		assert.deepEqual(await list(), []);
 		await authed('/api/whitelist/bulk', 'PUT', { numbers: ['15550001111', '15550002222'] });
 	});
-	it('bulk replace takes 10,000 numbers and refuses 10,001', async () => {
-		const many = Array.from({ length: 10000 }, (_, i) => String(15550000000 + i));
+	it('bulk replace takes 100,000 numbers (the whitelist ceiling) and refuses 100,001', async () => {
+		const many = Array.from({ length: 100000 }, (_, i) => String(15550000000 + i));
 		assert.equal((await authed('/api/whitelist/bulk', 'PUT', { numbers: many })).status, 200);
-		assert.equal((await (await authed('/api/whitelist')).json()).count, 10000);
+		assert.equal((await (await authed('/api/whitelist')).json()).count, 100000);
 		const r = await authed('/api/whitelist/bulk', 'PUT', { numbers: [...many, '15559999999'] });
 		assert.equal(r.status, 400);
 		assert.match((await r.json()).error, /too many/);
@@ -241,8 +241,8 @@ describe('whitelist', () => {
 		    `attachment; filename="whitelist-${day}.txt"`);
 		assert.equal(await r.text(), '15550001111\n15550002222\n');
 	});
-	it('refuses bodies over 1 MiB with 413', async () => {
-		const big = JSON.stringify({ numbers: ['1'.repeat(1 << 20)] });
+	it('refuses bodies over 4 MiB with 413', async () => {
+		const big = JSON.stringify({ numbers: ['1'.repeat(1 << 22)] });
 		const r = await authed('/api/whitelist/bulk', 'PUT', big);
 		assert.equal(r.status, 413);
 		assert.equal((await r.json()).success, false);
