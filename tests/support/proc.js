@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GiveUp, waitFor } from './wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..', '..');
@@ -66,15 +65,39 @@ export function startProcess(file, args = [], { name = path.basename(file), env 
 	p.output = () => out;
 	p.stdout = () => so;
 	p.stderr = () => se;
-	/** Waits until re matches the output; fails at once if the process exits. */
-	p.waitOutput = (re, ms = 10000, what = `${name} to print ${re}`) => waitFor(() => {
-		const m = out.match(re);
-		if (m)
-			return m;
-		if (p.exitStatus)
-			throw new GiveUp(`${name} exited ${JSON.stringify(p.exitStatus)} before ${re}:\n${out.slice(-2000)}`);
-		return null;
-	}, ms, what);
+	/**
+	 * Resolves re's match in the output (from offset from on) as soon as
+	 * the bytes arrive; fails at once if the process exits first, or after ms.
+	 */
+	p.waitOutput = (re, ms = 10000, what = `${name} to print ${re}`, { from = 0 } = {}) =>
+	    new Promise((resolve, reject) => {
+		let timer;
+		const done = () => {
+			clearTimeout(timer);
+			child.stdout.off('data', check);
+			child.stderr.off('data', check);
+		};
+		function check() {
+			const m = out.slice(from).match(re);
+			if (m) {
+				done();
+				resolve(m);
+			} else if (p.exitStatus) {
+				done();
+				reject(new Error(`${name} exited ${JSON.stringify(p.exitStatus)} before ${what}:\n` +
+				    out.slice(-2000)));
+			}
+		}
+		// listeners added at spawn run first: out already holds the new bytes
+		child.stdout.on('data', check);
+		child.stderr.on('data', check);
+		exited.then(check);
+		timer = setTimeout(() => {
+			done();
+			reject(new Error(`timed out after ${ms} ms waiting for ${what}:\n${out.slice(-2000)}`));
+		}, ms);
+		check();
+	});
 	p.stop = async (sig = 'SIGTERM', ms = 5000) => {
 		if (p.exitStatus)
 			return p.exitStatus;
