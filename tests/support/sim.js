@@ -15,7 +15,7 @@ export async function startSim({ stateDir, args = [] } = {}) {
 	const p = startProcess(process.execPath, [path.join(SIM_DIR, 'wa-sim.js'),
 	    '--ws', `127.0.0.1:${wsPort}`, '--control', `127.0.0.1:${ctlPort}`,
 	    '--state', dir, ...args], { name: 'wa-sim' });
-	await p.waitOutput(/wa-sim: ready/, 10000);
+	await p.waitOutput(/wa-sim: ready/, 30000);	// node + Baileys load slowly on a busy machine
 	const base = `http://127.0.0.1:${ctlPort}`;
 	const api = async (method, route, body) => {
 		const res = await fetch(base + route, {

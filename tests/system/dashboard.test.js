@@ -218,6 +218,39 @@ describe('dashboard', () => {
 		assert.deepEqual(found, [], JSON.stringify(found, null, 1));
 	});
 
+	it('keeps 4.5:1 contrast on every badge colour, the primary and the danger button', async () => {
+		const ratios = await page.evaluate(() => {
+			const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+			const lum = (c) => {
+				const [r, g, b] = rgb(c).map((v) => {
+					v /= 255;
+					return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+				});
+				return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+			};
+			const ratio = (e) => {
+				const cs = getComputedStyle(e);
+				const [a, b] = [lum(cs.color), lum(cs.backgroundColor)].sort((x, y) => y - x);
+				return (a + 0.05) / (b + 0.05);
+			};
+			const out = {};
+			// a new element for each class: a changed class would start a transition
+			for (const cls of ['badge unknown', 'badge connected', 'badge connecting',
+			    'badge disconnected', 'badge unstable', 'badge restarting', 'btn primary',
+			    'count']) {
+				const probe = document.createElement('span');
+				probe.className = cls;
+				document.body.append(probe);
+				out[cls] = ratio(probe);
+				probe.remove();
+			}
+			out['dialog danger'] = ratio(document.getElementById('confirm-ok'));
+			return out;
+		});
+		for (const [cls, r] of Object.entries(ratios))
+			assert.ok(r >= 4.5, `${cls}: ${r.toFixed(2)}:1`);
+	});
+
 	it('tabs: arrow keys, Home and End move and select, one tab in the tab order', async () => {
 		await page.click('#tab-whatsapp');
 		const tabState = () => page.evaluate(() => [...document.querySelectorAll('[role=tab]')]
@@ -419,9 +452,13 @@ describe('dashboard', () => {
 		assert.deepEqual(cspViolations, []);
 	});
 
-	it('signs out', async () => {
+	it('signs out (the sign-in page with no serious or critical axe finding)', async () => {
 		await page.click('#signout');
 		await page.locator('#login-view').waitFor();
+		for (const [width, height] of WIDTHS) {
+			await page.setViewportSize({ width, height });
+			assert.deepEqual(await axeSeriousFindings(page), [], `sign-in page at ${width} px`);
+		}
 		await page.setViewportSize({ width: 375, height: 667 });
 		await page.screenshot({ path: path.join(ART, 'dashboard-login-375.png') });
 		await page.reload();

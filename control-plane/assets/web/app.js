@@ -10,7 +10,7 @@ const WL_PAGE = 50;
 const TABS = ['whatsapp', 'settings'];
 const ui = { csrf: null, es: null, state: null, rtts: [], changes: [],
 	numbers: [], numberSet: null, wlQuery: '', wlShown: null, wlShownFor: '', wlPage: 0,
-	countdown: null, workerUp: true };
+	wlPrefetch: null, countdown: null, workerUp: true };
 
 const GROUP = {
 	connected: 'connected', unstable: 'unstable', restarting: 'restarting',
@@ -386,8 +386,19 @@ function renderWhitelist() {
 	ul.appendChild(rows);
 }
 
+// The whitelist is the largest answer (100 000 numbers are 1.4 MB): start()
+// asks for it while the session is checked, loadWhitelist takes that answer
+// once if it is good.
+function prefetchWhitelist() {
+	ui.wlPrefetch = fetch('/api/whitelist', { credentials: 'same-origin' })
+		.then(async (res) => (res.status === 200 ? { status: 200, body: await res.json() } : null))
+		.catch(() => null);
+}
+
 async function loadWhitelist() {
-	const r = await api('/api/whitelist');
+	const pre = ui.wlPrefetch;
+	ui.wlPrefetch = null;
+	const r = (pre && await pre) || await api('/api/whitelist');
 	if (r.status !== 200) return;
 	ui.numbers = r.body.numbers;
 	ui.numberSet = null;
@@ -579,6 +590,7 @@ async function start() {
 	$('wl-prev').addEventListener('click', () => setWlPage(-1));
 	$('wl-next').addEventListener('click', () => setWlPage(1));
 	selectTab(location.hash === '#settings' ? 'settings' : 'whatsapp');
+	prefetchWhitelist();
 	const r = await api('/api/auth/session');
 	if (r.status === 200) {
 		ui.csrf = r.body.csrfToken;
