@@ -1,6 +1,6 @@
 /*
  * test_payload: our ClientPayload is byte for byte what Baileys 7 sends for
- * a login (../shared/vectors/wa-noise-handshake.json, client_payload), and
+ * a login (tests/vectors/wa-noise-handshake.json, client_payload), and
  * a registration carries the pairing fields in WhatsApp's encodings.
  */
 #include <errno.h>
