@@ -137,7 +137,7 @@ ctl_body_parse_add(const char *buf, size_t len,
 	return rc;
 }
 
-#define DEDUPE_SLOTS	32768	/* power of two, > 2 * CTL_BULK_MAX */
+#define DEDUPE_SLOTS	262144	/* power of two, > 2 * CTL_BULK_MAX */
 
 static uint32_t
 number_hash(const char *s)

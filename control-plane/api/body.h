@@ -12,8 +12,9 @@
 
 #include "phone.h"
 
-#define CTL_BODY_MAX	(1u << 20)	/* 10,000 typed numbers fit in ~0.6 MB */
-#define CTL_BULK_MAX	10000		/* whitelist ceiling, as the worker's */
+/* a bulk of CTL_BULK_MAX numbers typed with separators ("+1 555-000 1111") fits */
+#define CTL_BODY_MAX	(1u << 22)
+#define CTL_BULK_MAX	100000		/* whitelist ceiling: the worker's WHITELIST_MAX */
 #define CTL_PASSWORD_MAX 256		/* longer is never a typed password */
 #define CTL_ERR_MAX	160
 #define CTL_NUMBER_INPUT_MAX	64	/* typed form: 15 digits plus separators */
@@ -59,7 +60,7 @@ void	ctl_numbers_fini(struct ctl_numbers *);
 
 /*
  * Drops repeated entries in place, keeping the first of each, in O(n)
- * (a 10,000-entry bulk must not cost 50 M comparisons); *n is updated.
+ * (a 100,000-entry bulk must not cost 5 G comparisons); *n is updated.
  * 0, -EINVAL past CTL_BULK_MAX, or -ENOMEM (v untouched).
  */
 int	ctl_numbers_dedupe(char (*v)[PHONE_BUF], size_t *n);

@@ -37,7 +37,7 @@ static const struct {
 	    "\"description\":\"10-15 digits; + spaces - . ( ) ignored\","
 	    "\"example\":\"+971 50-147 6598\"}}}", NULL },
 	{ RT_WL_BULK, "{\"type\":\"object\",\"required\":[\"numbers\"],"
-	    "\"properties\":{\"numbers\":{\"type\":\"array\",\"maxItems\":10000,"
+	    "\"properties\":{\"numbers\":{\"type\":\"array\",\"maxItems\":100000,"
 	    "\"items\":{\"type\":\"string\"}}}}", NULL },
 	{ RT_WL_EXPORT, NULL, "text/plain" },
 	{ RT_WA_QR, NULL, "image/svg+xml" },

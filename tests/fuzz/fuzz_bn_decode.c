@@ -4,8 +4,9 @@
  * zlib-compressed when bit 0x02 is set). Besides "no crash, no leak", it
  * checks the round trip on every input that decodes:
  *   T1 = decode(input); T2 = decode(encode(T1)) must exist and equal T1,
- *   except that a string holding '@' may change (the encoder normalizes
- *   device 0 and agent JIDs, protocol-notes §5); T3 = decode(encode(T2))
+ *   except that a JID on an AD server changes exactly as AD_JID implies
+ *   (device 0 and agent dropped, server by domain byte; protocol-notes §5,
+ *   str_roundtrips_to below); T3 = decode(encode(T2))
  *   must then equal T2 exactly and encode to the same bytes.
  * Any violation aborts, and libFuzzer keeps the input.
  */
@@ -19,15 +20,72 @@
 
 #include "binary/bn.h"
 
-static bool
-str_close(const char *a, size_t al, const char *b, size_t bl)
+/*
+ * The AD_JID domain byte protocol-notes §5 gives a JID's server (agent on
+ * s.whatsapp.net), or -1 for a server AD_JID does not carry.
+ */
+static int
+ad_domain_of(const struct bn_jid *j)
 {
-	if (al == bl && memcmp(a, b, al) == 0)
-		return true;
-	return memchr(a, '@', al) != NULL && memchr(b, '@', bl) != NULL;
+	static const struct { const char *server; int domain; } ad[] = {
+		{ "s.whatsapp.net", 0 }, { "lid", 1 }, { "hosted", 128 },
+		{ "hosted.lid", 129 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ad) / sizeof(ad[0]); i++)
+		if (j->server_len == strlen(ad[i].server) &&
+		    memcmp(j->server, ad[i].server, j->server_len) == 0)
+			return i == 0 && j->agent >= 0 ? j->agent : ad[i].domain;
+	return -1;
 }
 
-/* bn_node_equal, but strings with '@' on both sides may differ. */
+/*
+ * What string a goes through encode and decode as. The two lossy forms
+ * the encoder shares with Baileys and WhatsApp: a user[_agent]:device@server
+ * on an AD server (device 0..255) travels as AD_JID, which drops the
+ * agent, drops device 0, and names the server by domain byte (so an agent
+ * on s.whatsapp.net becomes the server that byte means). Every other
+ * string comes back unchanged.
+ */
+/* The last pair of strings str_roundtrips_to refused, for the report. */
+static char refused[2][128];
+
+static bool
+str_refused(const char *a, size_t al, const char *b, size_t bl)
+{
+	snprintf(refused[0], sizeof(refused[0]), "%.*s", (int)(al > 100 ? 100 : al), a);
+	snprintf(refused[1], sizeof(refused[1]), "%.*s", (int)(bl > 100 ? 100 : bl), b);
+	return false;
+}
+
+static bool
+str_roundtrips_to(const char *a, size_t al, const char *b, size_t bl)
+{
+	struct bn_jid j;
+	const char *server;
+	char *want;
+	size_t cap;
+	bool same;
+	int d, n;
+
+	if (memchr(a, '@', al) == NULL || bn_jid_parse(a, al, &j) != 0 ||
+	    j.device < 0 || j.device > 255 || (d = ad_domain_of(&j)) < 0)
+		return (al == bl && memcmp(a, b, al) == 0) || str_refused(a, al, b, bl);
+	server = bn_jid_domain_server((unsigned int)d);
+	/* user bytes as they are (they may hold a NUL), then the rest */
+	cap = j.user_len + 32;
+	if ((want = malloc(cap)) == NULL)
+		abort();
+	memcpy(want, j.user, j.user_len);
+	n = j.device == 0 ? snprintf(want + j.user_len, cap - j.user_len, "@%s", server) :
+	    snprintf(want + j.user_len, cap - j.user_len, ":%d@%s", j.device, server);
+	same = n > 0 && j.user_len + (size_t)n == bl && memcmp(want, b, bl) == 0;
+	free(want);
+	return same || str_refused(a, al, b, bl);
+}
+
+/* bn_node_equal, but strings may change as str_roundtrips_to allows. */
 static bool
 close_enough(const struct bn_node *a, const struct bn_node *b)
 {
@@ -36,12 +94,13 @@ close_enough(const struct bn_node *a, const struct bn_node *b)
 	size_t akl, avl, bkl, bvl, i, al, bl;
 	enum bn_content ac = bn_node_content(a), bc = bn_node_content(b);
 
-	if (!str_close(bn_node_tag(a), bn_node_tag_len(a), bn_node_tag(b),
+	if (!str_roundtrips_to(bn_node_tag(a), bn_node_tag_len(a), bn_node_tag(b),
 	    bn_node_tag_len(b)) || bn_node_attr_count(a) != bn_node_attr_count(b))
 		return false;
 	for (i = 0; bn_node_attr_at(a, i, &ak, &akl, &av, &avl) == 0; i++) {
 		bn_node_attr_at(b, i, &bk, &bkl, &bv, &bvl);
-		if (!str_close(ak, akl, bk, bkl) || !str_close(av, avl, bv, bvl))
+		if (!str_roundtrips_to(ak, akl, bk, bkl) ||
+		    !str_roundtrips_to(av, avl, bv, bvl))
 			return false;
 	}
 	if ((ac == BN_CONTENT_LIST) != (bc == BN_CONTENT_LIST) ||
@@ -50,7 +109,9 @@ close_enough(const struct bn_node *a, const struct bn_node *b)
 	if (ac == BN_CONTENT_BYTES || ac == BN_CONTENT_STRING) {
 		ab = bn_node_peek_bytes(a, &al);
 		bb = bn_node_peek_bytes(b, &bl);
-		return str_close((const char *)ab, al, (const char *)bb, bl);
+		if (ac == BN_CONTENT_BYTES)	/* raw bytes are never read as a JID */
+			return al == bl && memcmp(ab, bb, al) == 0;
+		return str_roundtrips_to((const char *)ab, al, (const char *)bb, bl);
 	}
 	if (bn_node_child_count(a) != bn_node_child_count(b))
 		return false;
@@ -63,7 +124,8 @@ close_enough(const struct bn_node *a, const struct bn_node *b)
 static void
 fail(const char *what, int rc)
 {
-	fprintf(stderr, "fuzz_bn_decode: %s (%d)\n", what, rc);
+	fprintf(stderr, "fuzz_bn_decode: %s (%d); last strings refused: \"%s\" -> \"%s\"\n",
+	    what, rc, refused[0], refused[1]);
 	abort();
 }
 

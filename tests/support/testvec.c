@@ -14,11 +14,14 @@
 json_t *
 testvec_load(const char *name)
 {
+	const char *dir = getenv("WALINK_VECTORS_DIR");
 	char path[4096];
 	json_error_t err;
 	json_t *root;
 
-	snprintf(path, sizeof(path), "%s/%s", WALINK_VECTORS_DIR, name);
+	if (dir == NULL || *dir == '\0')
+		dir = WALINK_VECTORS_DIR;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	root = json_load_file(path, 0, &err);
 	if (root == NULL)
 		fail_msg("vector %s: %s (line %d)", path, err.text, err.line);

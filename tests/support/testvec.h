@@ -1,6 +1,7 @@
 /*
- * testvec.h: reading the team's protocol vectors (JSON files in ../shared/vectors)
- * in place from unit tests. Every call aborts the test on a missing file or
+ * testvec.h: reading the protocol vectors (JSON files in tests/vectors,
+ * written by tests/vectors/make-vectors.js; $WALINK_VECTORS_DIR picks
+ * another folder) in place from unit tests. Every call aborts the test on a missing file or
  * field: a vector that cannot be read is a failed test, never a skipped one.
  */
 #ifndef WALINK_TESTVEC_H
@@ -11,7 +12,7 @@
 
 #include <jansson.h>
 
-/* Loads WALINK_VECTORS_DIR/<name>; the caller json_decref()s it. */
+/* Loads <vectors folder>/<name>; the caller json_decref()s it. */
 json_t	*testvec_load(const char *name);
 
 /* The string at a dotted path ("keys.root.public"); borrowed from root. */

@@ -7,16 +7,12 @@
 // each time without a reload.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 
-import { BIN, freePort, probeState, scanQr, simDevice, startSim, startWorker,
-    waitState, LINK_UP } from './helpers.js';
-import { login, waitFor } from './control-harness.js';
+import { freePort, launchBrowser, login, loginPage, probeState, scanQr, simDevice, startControl,
+    startSim, startWorker, waitFor, waitState, LINK_UP } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'control-worker-pass';
 const TOKEN = 'control-worker-token';
 const PHONE = '15550006001';
@@ -25,37 +21,9 @@ const RESTARTS = 20;
 let sim, worker, port, base, control, sess, jid;
 
 // wa-control on the worker's data dir; retries while the port is still
-// held by the instance just killed. Resolves a handle with stop(sig).
-async function startControl() {
-	const end = Date.now() + 15000;
-	for (;;) {
-		const child = spawn(BIN.control, ['--data', worker.dataDir,
-		    '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'],
-		    env: { ...process.env, WA_ADMIN_PASSWORD: PASSWORD, WA_API_TOKEN: TOKEN } });
-		const c = { child, err: '', exited: null };
-		child.stderr.on('data', (d) => { c.err += d; });
-		child.stdout.resume();
-		c.exit = new Promise((r) => child.on('exit', (code, sig) => r(c.exited = { code, sig })));
-		c.stop = async (sig = 'SIGTERM') => {
-			if (c.exited) return c.exited;
-			child.kill(sig);
-			const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-			const r = await c.exit;
-			clearTimeout(t);
-			return r;
-		};
-		try {
-			await waitFor(async () => {
-				if (c.exited) throw new Error(`wa-control exited: ${c.err}`);
-				return (await fetch(`${base}/healthz`)).status === 200;
-			}, 10000, 'wa-control /healthz');
-			return c;
-		} catch (e) {
-			await c.stop('SIGKILL');
-			if (Date.now() > end || !/cannot listen/.test(c.err)) throw e;
-		}
-	}
-}
+// held by the instance just killed.
+const restartControl = () => startControl(worker.dataDir, port,
+    { WA_ADMIN_PASSWORD: PASSWORD, WA_API_TOKEN: TOKEN }, { retryBusyMs: 15000 });
 
 const api = (p, opts = {}) => fetch(`${base}${p}`, opts);
 const authed = (p, method = 'GET', body) => api(p, { method, headers: sess.headers(),
@@ -86,7 +54,7 @@ describe('wa-control with the real worker', () => {
 		worker = await startWorker(sim);
 		port = await freePort();
 		base = `http://127.0.0.1:${port}`;
-		control = await startControl();
+		control = await restartControl();
 		sess = await login(base, PASSWORD);
 	});
 	after(async () => {
@@ -147,36 +115,27 @@ describe('wa-control with the real worker', () => {
 	});
 
 	it(`survives ${RESTARTS} wa-control restarts: link untouched, page live`,
-	    { timeout: 240000 }, async (t) => {
-		const skipPage = !existsSync(CHROMIUM);
+	    { timeout: 240000 }, async () => {
 		const before = await simDevice(sim, PHONE);
-		let browser, page, navigations = 0;
-		if (!skipPage) {
-			browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-			    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-			        '--disable-component-update', '--disable-sync', '--no-first-run'] });
-			page = await (await browser.newContext()).newPage();
-			page.setDefaultTimeout(15000);
-			await page.goto(base);
-			await page.fill('#password', PASSWORD);
-			await page.click('#login-form button[type=submit]');
-			await page.locator('#state-badge.connected').waitFor();
-			await page.locator('#live', { hasText: /^live$/ }).waitFor();
-			await page.evaluate(() => { window.__sameDocument = true; });
-			page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
-		} else
-			t.diagnostic('chromium not installed: API part only');
+		let navigations = 0;
+		const browser = await launchBrowser();
+		const page = await (await browser.newContext()).newPage();
+		page.setDefaultTimeout(15000);
+		await loginPage(page, base, PASSWORD);
+		await page.locator('#state-badge.connected').waitFor();
+		await page.evaluate(() => { window.__sameDocument = true; });
+		page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
 		try {
 			for (let i = 0; i < RESTARTS; i++) {
 				const sig = i % 3 === 0 ? 'SIGKILL' : 'SIGTERM';
 				const r = await control.stop(sig);
 				assert.deepEqual(r, sig === 'SIGKILL' ? { code: null, sig: 'SIGKILL' } :
 				    { code: 0, sig: null }, `stop ${i} with ${sig}`);
-				if (page)	// the page notices the control plane is gone...
-					await page.locator('#live', { hasText: 'reconnecting' }).waitFor();
+				// the page notices the control plane is gone...
+				await page.locator('#live', { hasText: 'reconnecting' }).waitFor();
 				assert.ok(LINK_UP.includes((await probeState(worker)).state),
 				    `the worker stays connected while wa-control is down (${i})`);
-				control = await startControl();
+				control = await restartControl();
 				// ...and the API answers the old session cookie at once
 				const c = await waitFor(async () => {
 					const r = await authed('/api/whatsapp/state');
@@ -185,7 +144,6 @@ describe('wa-control with the real worker', () => {
 					return c.state === 'connected' && c;
 				}, 5000, `API state after restart ${i}`);
 				assert.equal(c.connectedNumber, PHONE);
-				if (!page) continue;
 				await page.locator('#live', { hasText: /^live$/ }).waitFor();
 				// a live event from the new instance reaches the page
 				const n = String(15550007000 + i);
@@ -197,7 +155,7 @@ describe('wa-control with the real worker', () => {
 			}
 			assert.equal(navigations, 0, 'the page never navigated');
 		} finally {
-			await browser?.close();
+			await browser.close();
 		}
 		const now = await simDevice(sim, PHONE);
 		assert.equal(now.connects, before.connects, 'the worker never reconnected');

@@ -1,30 +1,50 @@
 // dashboard.test.js: the operator dashboard in a real browser (Playwright,
 // system chromium) against wa-control and the fake worker: log in, see the
 // QR, follow a live state change without reload, manage the whitelist
-// (add, remove, export, bulk import from text and file), reload, and take
-// screenshots at 375 and 1280 px into tests/artifacts/.
+// (add, remove, export, bulk import from text and file), reload; WCAG 2.1 AA
+// through axe-core on both tabs in every link state at 375 and 1280 px, the
+// tabs pattern, focus, the live region, reduced motion; the layout at
+// 375 px; 100 000 numbers staying responsive. Screenshots at 375 and 1280 px
+// go to tests/artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 
-import { repo, startStack } from './control-harness.js';
+import { REPO, axeSeriousFindings, launchBrowser, startFakeWorker, startStack }
+    from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ART = path.join(repo, 'tests', 'artifacts');
-const skip = !existsSync(CHROMIUM) && 'chromium not installed (apt-get install -y chromium)';
+const ART = path.join(REPO, 'tests', 'artifacts');
+const WIDTHS = [[375, 812], [1280, 900]];
+// Every link state the worker reports, with the reason it would carry.
+const LINK_STATES = [['starting'], ['connecting'], ['qr'], ['pairing'], ['connected'],
+	['unstable'], ['disconnected', 'TIMEOUT'], ['restarting', 'NAVIGATION'],
+	['logged_out', 'LOGOUT'], ['conflict', 'CONFLICT'], ['banned', 'BAN'],
+	['outdated', 'OUTDATED']];
 
 let s, browser, page;
 const cspViolations = [], pageErrors = [];
 
-describe('dashboard', { skip }, () => {
+/** axe-core on both tabs at both widths; returns the findings, labelled. */
+async function axeBothTabs(label) {
+	const found = [];
+	for (const [width, height] of WIDTHS) {
+		await page.setViewportSize({ width, height });
+		for (const tab of ['whatsapp', 'settings']) {
+			await page.click(`#tab-${tab}`);
+			for (const f of await axeSeriousFindings(page))
+				found.push({ at: `${label}, ${tab} tab, ${width} px`, ...f });
+		}
+	}
+	await page.setViewportSize({ width: 1280, height: 900 });
+	return found;
+}
+
+describe('dashboard', () => {
 	before(async () => {
 		mkdirSync(ART, { recursive: true });
 		s = await startStack({ fakeArgs: ['--whitelist', '15550001111,4915112345678', '--qr-every', '2s'] });
-		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-		    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-		        '--disable-component-update', '--disable-sync', '--no-first-run'] });
+		browser = await launchBrowser();
 		const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 },
 		    acceptDownloads: true });
 		page = await ctx.newPage();
@@ -101,7 +121,9 @@ describe('dashboard', { skip }, () => {
 		await page.locator('#state-badge.restarting').waitFor();
 		await page.locator('#state-badge.connected').waitFor();
 		await page.setViewportSize({ width: 1280, height: 900 });
-		await page.waitForTimeout(700);	// a couple of heartbeats for the chart
+		// a few heartbeats for the chart
+		await page.waitForFunction(() =>
+		    document.querySelector('#rtt-chart polyline')?.getAttribute('points').split(' ').length >= 3);
 		await page.screenshot({ path: path.join(ART, 'dashboard-whatsapp-1280.png'), fullPage: true });
 	});
 
@@ -173,29 +195,256 @@ describe('dashboard', { skip }, () => {
 		await page.locator('#changes li', { hasText: 'restarting' }).first().waitFor();
 	});
 
+	it('has no serious or critical axe finding on both tabs, in every link state, at 375 and 1280 px',
+	    { timeout: 180000 }, async () => {
+		let found = [];
+		for (const [state, reason] of LINK_STATES) {
+			await s.fake.command(`state ${state}${reason ? ` ${reason}` : ''}`);
+			await page.locator(`#state-badge[data-state=${state}]`).waitFor({ state: 'attached' });
+			found = found.concat(await axeBothTabs(state));
+		}
+		await s.fake.command('paused 1');
+		await s.fake.command('state qr');
+		await page.waitForFunction(() => !document.getElementById('qr-paused').hidden);
+		found = found.concat(await axeBothTabs('qr paused'));
+		await s.fake.command('paused 0');
+		await page.click('#tab-whatsapp');
+		await page.click('#btn-restart');
+		await page.locator('#confirm[open]').waitFor();
+		found = found.concat((await axeSeriousFindings(page)).map((f) => ({ at: 'dialog', ...f })));
+		await page.click('#confirm button[value=cancel]');
+		await s.fake.command('state connected');
+		await page.locator('#state-badge.connected').waitFor();
+		assert.deepEqual(found, [], JSON.stringify(found, null, 1));
+	});
+
+	it('keeps 4.5:1 contrast on every badge colour, the primary and the danger button', async () => {
+		const ratios = await page.evaluate(() => {
+			const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+			const lum = (c) => {
+				const [r, g, b] = rgb(c).map((v) => {
+					v /= 255;
+					return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+				});
+				return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+			};
+			const ratio = (e) => {
+				const cs = getComputedStyle(e);
+				const [a, b] = [lum(cs.color), lum(cs.backgroundColor)].sort((x, y) => y - x);
+				return (a + 0.05) / (b + 0.05);
+			};
+			const out = {};
+			// a new element for each class: a changed class would start a transition
+			for (const cls of ['badge unknown', 'badge connected', 'badge connecting',
+			    'badge disconnected', 'badge unstable', 'badge restarting', 'btn primary',
+			    'count']) {
+				const probe = document.createElement('span');
+				probe.className = cls;
+				document.body.append(probe);
+				out[cls] = ratio(probe);
+				probe.remove();
+			}
+			out['dialog danger'] = ratio(document.getElementById('confirm-ok'));
+			return out;
+		});
+		for (const [cls, r] of Object.entries(ratios))
+			assert.ok(r >= 4.5, `${cls}: ${r.toFixed(2)}:1`);
+	});
+
+	it('tabs: arrow keys, Home and End move and select, one tab in the tab order', async () => {
+		await page.click('#tab-whatsapp');
+		const tabState = () => page.evaluate(() => [...document.querySelectorAll('[role=tab]')]
+		    .map((t) => [t.id, t.getAttribute('aria-selected'), t.tabIndex,
+		        !document.getElementById(t.getAttribute('aria-controls')).hidden,
+		        document.activeElement === t]));
+		assert.deepEqual(await tabState(), [['tab-whatsapp', 'true', 0, true, true],
+		    ['tab-settings', 'false', -1, false, false]]);
+		await page.keyboard.press('ArrowRight');
+		assert.deepEqual(await tabState(), [['tab-whatsapp', 'false', -1, false, false],
+		    ['tab-settings', 'true', 0, true, true]]);
+		await page.keyboard.press('ArrowRight');	// wraps around
+		assert.equal((await tabState())[0][1], 'true');
+		await page.keyboard.press('End');
+		assert.equal((await tabState())[1][4], true);
+		await page.keyboard.press('Home');
+		assert.deepEqual((await tabState())[0], ['tab-whatsapp', 'true', 0, true, true]);
+		await page.keyboard.press('ArrowLeft');
+		assert.equal((await tabState())[1][1], 'true');
+		// Tab leaves the tablist for the panel: the other tab is skipped
+		await page.keyboard.press('Tab');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'panel-settings');
+		const labelled = await page.evaluate(() => [...document.querySelectorAll('[role=tabpanel]')]
+		    .map((p) => p.getAttribute('aria-labelledby')));
+		assert.deepEqual(labelled, ['tab-whatsapp', 'tab-settings']);
+		await page.click('#tab-whatsapp');
+	});
+
+	it('announces each link state change in a polite live region', async () => {
+		const region = page.locator('#state-announce');
+		assert.equal(await region.getAttribute('aria-live'), 'polite');
+		await s.fake.command('state disconnected TIMEOUT');
+		await page.locator('#state-announce', { hasText: 'WhatsApp link: Disconnected (TIMEOUT)' })
+		    .waitFor();
+		await s.fake.command('state connected');
+		await page.locator('#state-announce', { hasText: 'WhatsApp link: Connected' }).waitFor();
+		// a heartbeat is not a change: the region keeps its text
+		const text = await region.textContent();
+		await page.waitForFunction((t) => document.getElementById('hb-text').textContent !== t,
+		    await page.textContent('#hb-text'));
+		assert.equal(await region.textContent(), text);
+	});
+
+	it('shows a visible focus ring on every control reached by Tab, the file button too', async () => {
+		await page.click('#tab-settings');
+		await page.click('.brand');	// Tab starts from the top of the page
+		const seen = new Set();
+		for (let i = 0; i < 40; i++) {
+			await page.keyboard.press('Tab');
+			const f = await page.evaluate(() => {
+				const e = document.activeElement;
+				// a file input is drawn by its label: the label shows the ring
+				const drawn = e.type === 'file' ? e.closest('label') : e;
+				const cs = getComputedStyle(drawn);
+				return { id: e.id || e.getAttribute('aria-label') || e.textContent.trim(), tag: e.tagName,
+				    style: cs.outlineStyle, width: parseFloat(cs.outlineWidth) };
+			});
+			if (f.tag === 'BODY' || seen.has(f.id)) break;
+			seen.add(f.id);
+			assert.notEqual(f.style, 'none', `focus ring on ${f.tag} ${f.id}`);
+			assert.ok(f.width >= 2, `focus ring on ${f.tag} ${f.id}: ${f.width} px`);
+		}
+		for (const id of ['signout', 'tab-settings', 'panel-settings', 'add-number', 'add-btn', 'wl-search',
+		    'remove 15550001111', 'export', 'bulk-text', 'bulk-file', 'bulk-btn'])
+			assert.ok(seen.has(id), `Tab reaches #${id} (${[...seen].join(', ')})`);
+		await page.click('#tab-whatsapp');
+	});
+
+	it('labels the bulk textarea and the whitelist search', async () => {
+		assert.equal(await page.getByLabel('Numbers to import').getAttribute('id'), 'bulk-text');
+		assert.equal(await page.getByLabel('Search the whitelist').getAttribute('id'), 'wl-search');
+	});
+
+	it('stops the heartbeat pulse and transitions under prefers-reduced-motion', async () => {
+		await page.emulateMedia({ reducedMotion: 'reduce' });
+		try {
+			await page.waitForFunction(() => document.getElementById('hb-dot').classList.contains('pulse'));
+			const t = await page.evaluate(() => {
+				const dot = getComputedStyle(document.getElementById('hb-dot'));
+				const btn = getComputedStyle(document.getElementById('btn-restart'));
+				return [dot.animationDuration, btn.transitionDuration];
+			});
+			assert.deepEqual(t, ['0s', '0s']);
+		} finally {
+			await page.emulateMedia({ reducedMotion: 'no-preference' });
+		}
+		const moving = await page.evaluate(() =>
+		    getComputedStyle(document.getElementById('btn-restart')).transitionDuration);
+		assert.notEqual(moving, '0s', 'without the preference the transitions stay');
+	});
+
 	it('shows "worker unreachable" and recovers by itself', async () => {
-		const { startFakeWorker } = await import('./control-harness.js');
 		await s.fake.stop('SIGKILL');
 		await page.locator('#banner', { hasText: 'Worker unreachable' }).waitFor();
+		const found = await axeBothTabs('worker unreachable');
+		assert.deepEqual(found, [], JSON.stringify(found, null, 1));
+		await page.click('#tab-whatsapp');
 		await page.screenshot({ path: path.join(ART, 'dashboard-worker-down-1280.png') });
 		s.fake = await startFakeWorker(s.dir, ['--state', 'connected', '--whitelist', '15550001111']);
 		await page.locator('#banner').waitFor({ state: 'hidden' });
 		await page.locator('#state-badge.connected').waitFor();
 	});
 
-	it('looks right at 375 px', async () => {
+	it('lays out at 375 px: no sideways scroll, 44 px controls, key elements on screen',
+	    async () => {
 		await page.setViewportSize({ width: 375, height: 812 });
+		// every visible control: within the 375 px, at least 44 px high and wide
+		const layout = () => page.evaluate(() => {
+			const bad = [];
+			for (const e of document.querySelectorAll('button, a[href], input, textarea, [role=tab]')) {
+				const box = (e.type === 'file' ? e.closest('label') : e).getBoundingClientRect();
+				if (box.width === 0 || e.closest('[hidden]')) continue;	// not shown
+				if (box.left < 0 || box.right > 375 || box.height < 44 || box.width < 44)
+					bad.push(`${e.id || e.textContent.trim()}: ${Math.round(box.left)}..` +
+					    `${Math.round(box.right)} x ${Math.round(box.height)}`);
+			}
+			return { scroll: document.documentElement.scrollWidth, bad };
+		});
+		const onScreen = async (sel) => {
+			const box = await page.locator(sel).boundingBox();
+			assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `${sel} within 375 px: ${JSON.stringify(box)}`);
+		};
 		await page.click('#tab-whatsapp');
-		await page.waitForTimeout(400);
-		const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
-		assert.ok(overflow <= 375, `no horizontal scroll at 375 px (${overflow})`);
+		let l = await layout();
+		assert.ok(l.scroll <= 375, `no horizontal scroll on WhatsApp (${l.scroll})`);
+		assert.deepEqual(l.bad, []);
+		for (const sel of ['#tab-whatsapp', '#tab-settings', '#state-badge', '#number', '#btn-restart',
+		    '#btn-logout', '#reason'])
+			await onScreen(sel);
 		await page.screenshot({ path: path.join(ART, 'dashboard-whatsapp-375.png'), fullPage: true });
 		await page.click('#tab-settings');
-		await page.waitForTimeout(200);
-		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 375);
+		l = await layout();
+		assert.ok(l.scroll <= 375, `no horizontal scroll on Settings (${l.scroll})`);
+		assert.deepEqual(l.bad, []);
+		for (const sel of ['#add-number', '#add-btn', '#wl-search', '#wl-list', '#bulk-text', '#bulk-btn'])
+			await onScreen(sel);
 		await page.screenshot({ path: path.join(ART, 'dashboard-settings-375.png'), fullPage: true });
 		await page.setViewportSize({ width: 1280, height: 900 });
 		await page.screenshot({ path: path.join(ART, 'dashboard-settings-1280.png'), fullPage: true });
+	});
+
+	it('stays responsive with 100 000 numbers: Settings painted < 1 s, search < 100 ms a key',
+	    { timeout: 120000 }, async (t) => {
+		const N = 100000;
+		const numbers = Array.from({ length: N }, (_, i) => String(4915100000000 + i * 7));
+		await page.click('#tab-settings');
+		const f = path.join(ART, 'bulk-100000.txt');
+		writeFileSync(f, numbers.join('\n') + '\n');
+		await page.setInputFiles('#bulk-file', f);
+		await page.locator('#bulk-summary', { hasText: '100000 entries' }).waitFor({ timeout: 20000 });
+		await page.click('#bulk-btn');
+		await page.click('#confirm button[value=ok]');
+		await page.locator('#count-badge', { hasText: String(N) }).waitFor({ timeout: 30000 });
+		assert.equal(await page.locator('#wl-list li').count(), 50, 'one page of rows in the DOM');
+
+		// first paint of the Settings tab on a fresh load: navigation -> rows drawn
+		await page.reload();	// the URL holds #settings
+		await page.waitForFunction(() => document.querySelector('#wl-list li[data-number]'),
+		    null, { polling: 'raf', timeout: 20000 });
+		const loadMs = await page.evaluate(() => performance.now());
+		// and switching to it when the page is up
+		await page.click('#tab-whatsapp');
+		const switchMs = await page.evaluate(() => new Promise((resolve) => {
+			const t0 = performance.now();
+			document.getElementById('tab-settings').click();
+			requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0)));
+		}));
+
+		// each key in the search box: input event -> the next frame with the result
+		await page.evaluate(() => {
+			window.__keyMs = [];
+			document.getElementById('wl-search').addEventListener('input', (ev) => {
+				requestAnimationFrame(() => setTimeout(() =>
+				    window.__keyMs.push(performance.now() - ev.timeStamp)));
+			});
+		});
+		await page.focus('#wl-search');
+		const q = numbers[12345];
+		await page.keyboard.type(q, { delay: 30 });
+		await page.waitForFunction((n) => window.__keyMs.length === n, q.length);
+		const keyMs = await page.evaluate(() => window.__keyMs);
+		await page.locator(`#wl-list li[data-number="${q}"]`).waitFor();
+		assert.equal(await page.locator('#wl-list li').count(), 1, 'only the match is shown');
+		t.diagnostic(`100 000 numbers: Settings painted ${loadMs.toFixed(0)} ms after navigation, ` +
+		    `tab switch ${switchMs.toFixed(1)} ms, search keys ${keyMs.map((m) => m.toFixed(1)).join(' ')} ms`);
+		assert.ok(loadMs < 1000, `first paint of Settings ${loadMs} ms`);
+		assert.ok(switchMs < 1000, `tab switch ${switchMs} ms`);
+		assert.ok(Math.max(...keyMs) < 100, `search keys ${keyMs.join(' ')} ms`);
+		// the pager walks the whole list
+		await page.fill('#wl-search', '');
+		await page.locator('#wl-page-text', { hasText: '1–50 of 100,000' }).waitFor();
+		await page.click('#wl-next');
+		await page.locator('#wl-page-text', { hasText: '51–100 of 100,000' }).waitFor();
+		assert.equal(await page.locator('#wl-list li').first().getAttribute('data-number'), numbers[50]);
 	});
 
 	it('runs without a script error or a CSP violation', () => {
@@ -203,9 +452,13 @@ describe('dashboard', { skip }, () => {
 		assert.deepEqual(cspViolations, []);
 	});
 
-	it('signs out', async () => {
+	it('signs out (the sign-in page with no serious or critical axe finding)', async () => {
 		await page.click('#signout');
 		await page.locator('#login-view').waitFor();
+		for (const [width, height] of WIDTHS) {
+			await page.setViewportSize({ width, height });
+			assert.deepEqual(await axeSeriousFindings(page), [], `sign-in page at ${width} px`);
+		}
 		await page.setViewportSize({ width: 375, height: 667 });
 		await page.screenshot({ path: path.join(ART, 'dashboard-login-375.png') });
 		await page.reload();

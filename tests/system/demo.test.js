@@ -4,10 +4,10 @@
 // echo round trip through the bot hook when wa-worker has --hook-cmd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, BUILD } from './helpers.js';
+import { REPO, BUILD, runProcess } from '../support/harness.js';
 
 /** Processes whose command line mentions s (none: []). */
 function processesWith(s) {
@@ -19,16 +19,10 @@ function processesWith(s) {
 }
 
 test('scripts/demo --check passes and leaves nothing running', async () => {
-	const child = spawn(path.join(REPO, 'scripts', 'demo'), ['--check'], {
-		stdio: ['ignore', 'pipe', 'pipe'],
-		env: { ...process.env, WALINK_BUILD: BUILD },
-	});
-	let out = '';
-	child.stdout.on('data', (d) => { out += d; });
-	child.stderr.on('data', (d) => { out += d; });
-	const timer = setTimeout(() => child.kill('SIGTERM'), 120000);
-	const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? sig)));
-	clearTimeout(timer);
+	const r = await runProcess(path.join(REPO, 'scripts', 'demo'), ['--check'],
+	    { env: { WALINK_BUILD: BUILD }, ms: 120000 });
+	const out = r.out + r.err;
+	const code = r.code ?? r.sig;
 	assert.equal(code, 0, `scripts/demo --check failed:\n${out}`);
 	assert.match(out, /check: connected as \+15550001111/);
 	assert.match(out, /check: (echo round trip|wa-worker has no --hook-cmd)/);

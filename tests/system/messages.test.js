@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import protobuf from 'protobufjs';
 import { startSim, startWorker, waitState, scanQr, ipcCall, tmpDir, sleep,
-    waitFor, freePort } from './helpers.js';
+    waitFor, freePort } from '../support/harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HOOK = `${process.execPath} ${path.join(here, 'hook-echo.js')}`;
@@ -98,7 +98,8 @@ async function subscribe(w) {
 	    '--hex'], { stdio: ['ignore', 'pipe', 'ignore'] });
 	let buf = '';
 	sub.stdout.on('data', (d) => { buf += d; });
-	await sleep(300);	// the subscription is in place
+	// the subscription is in place once the first event (a heartbeat) arrives
+	await waitFor(() => buf.length > 0, 5000, 'a first event on the subscription');
 	return {
 		messages: () => buf.split('\n').filter((l) => l.startsWith('"')).map((l) => {
 			const bytes = Buffer.from((l.match(/\\x([0-9a-fA-F]{2})/g) || [])
@@ -170,7 +171,8 @@ test('a contact off the whitelist: no hook run, no reply, a refusal logged', asy
 	    .map((h) => parseInt(h.slice(2), 16)));
 	assert.ok(allBytes.length > 0);
 	assert.equal(allBytes.includes('let me in'), false, 'no message text in any event');
-	await sleep(1000);
+	// the refusal above is the worker's decision on this message: a hook
+	// would have been started before it, never after
 	assert.equal(hookRuns(w).length, 0, 'the hook never ran');
 	assert.equal((await inbox(c)).length, 0, 'no reply');
 	assert.equal(w.output().includes('let me in'), false);
@@ -188,6 +190,8 @@ test('--auto-reply: a refused contact gets exactly the configured text', async (
 	await send(c, w, 'hello??');
 	await waitFor(() => (w.output().match(/refused: not whitelisted/g) || []).length === 2,
 	    10000, 'the second refusal');
+	// no event marks an auto-reply not sent: the first one took well under
+	// this window from refusal to inbox, so a second would show within it
 	await sleep(500);
 	assert.equal((await inbox(c)).length, 1, 'one auto-reply');
 	assert.equal(hookRuns(w).length, 0);
@@ -319,8 +323,10 @@ test('our other device gets a deviceSentMessage copy of the reply and serves not
 		    lines.some((l) => new RegExp(`in c\\d+ ${esc(jidB)} <receipt id='3EB0[0-9A-F]+' ` +
 		    `to='${esc(jidA)}'`).test(l));
 	}, 10000, 'the copy relayed to our other device and decrypted there');
-	await sleep(500);
-	assert.equal(hookRuns(b).length, 0, 'the other device serves nothing');
+	// b decides whether to serve a message as it sends the delivery receipt
+	// (msg_recv.c): once the receipt is out, a hook would have been started
+	assert.doesNotMatch(b.output(), /accepted \(\d+ bytes\)/, 'the other device serves nothing');
+	assert.equal(hookRuns(b).length, 0);
 	assert.doesNotMatch(b.output(), /cannot decrypt/);
 	assert.equal(hookRuns(a).length, 1);
 });
@@ -437,8 +443,7 @@ test('SIGTERM while a hook hangs: the hook is killed, the worker exits cleanly',
 	const r = await w.stop();
 	assert.equal(r.code, 0, w.output().slice(-3000));
 	assert.doesNotMatch(w.output(), /Sanitizer|runtime error/);
-	await sleep(200);
-	assert.equal(processesOf('hook-echo.js'), 0, 'the hung hook is gone');
+	await waitFor(() => processesOf('hook-echo.js') === 0, 2000, 'the hung hook gone');
 });
 
 test('every worker stops cleanly: no sanitizer report, no hook left running', async () => {
@@ -449,8 +454,8 @@ test('every worker stops cleanly: no sanitizer report, no hook left running', as
 			assert.equal(r.code, 0, `worker exit: ${JSON.stringify(r)}`);
 		assert.doesNotMatch(w.output(), /Sanitizer|runtime error/, w.output().slice(-3000));
 	}
-	await sleep(200);
-	assert.equal(processesOf('hook-echo.js'), 0, 'no hook process left (the hung one was killed)');
+	await waitFor(() => processesOf('hook-echo.js') === 0, 2000,
+	    'no hook process left (the hung one was killed)');
 });
 
 function processesOf(name) {

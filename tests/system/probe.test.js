@@ -2,89 +2,23 @@
 // (the worker's real IPC code in front of a link scripted by flags).
 // Checks every exit code, the --json shape, the QR output and watch.
 // Every wait is bounded; every process started here is killed.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
+import { BIN, freePort, runProcess, startFakeWorker, startProcess, tmpDir, waitFor }
+    from '../support/harness.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const build = process.env.WALINK_BUILD || path.join(repo, 'build-asan');
-const PROBE = path.join(build, 'shared', 'wa-probe');
-const FAKE = path.join(build, 'session-worker', 'fake-ipc-worker');
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-const dirs = [];
-const children = new Set();
-
-function tempDir() {
-	const d = mkdtempSync(path.join(os.tmpdir(), 'walink-probe-'));
-	dirs.push(d);
-	return d;
-}
-
-after(() => {
-	for (const c of children) c.kill('SIGKILL');
-	for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer();
-		s.on('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-	});
-}
+const tempDir = () => tmpDir('walink-probe-');
 
 // Runs wa-probe to completion (killed after ms); resolves {code, out, err, ms}.
-function probe(args, { env = {}, ms = 10000 } = {}) {
-	return new Promise((resolve) => {
-		const t0 = Date.now();
-		const c = spawn(PROBE, args, { env: { ...process.env, ...env } });
-		let out = '', err = '';
-		children.add(c);
-		c.stdout.on('data', (d) => { out += d; });
-		c.stderr.on('data', (d) => { err += d; });
-		const timer = setTimeout(() => c.kill('SIGKILL'), ms);
-		c.on('exit', (code, sig) => {
-			clearTimeout(timer);
-			children.delete(c);
-			resolve({ code, sig, out, err, ms: Date.now() - t0 });
-		});
-	});
-}
+const probe = (args, opts) => runProcess(BIN.probe, args, opts);
 
-// Starts fake-ipc-worker and waits for its "ready" line.
-async function fake(args) {
-	const c = spawn(FAKE, [...args, '--exit-after', '60s']);
-	children.add(c);
-	let out = '', err = '';
-	c.stderr.on('data', (d) => { err += d; });
-	const exited = new Promise((r) => c.on('exit', (code) => { children.delete(c); r(code); }));
-	await new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`fake not ready: ${err}`)), 10000);
-		c.stdout.on('data', (d) => {
-			out += d;
-			if (out.includes('ready\n')) { clearTimeout(timer); resolve(); }
-		});
-		c.on('exit', (code) => { clearTimeout(timer); reject(new Error(`fake exited ${code}: ${err}`)); });
-	});
-	return {
-		async stop() {
-			c.kill('SIGTERM');
-			const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
-			const code = await exited;
-			clearTimeout(timer);
-			return code;
-		},
-	};
+// Starts fake-ipc-worker with args alone (it exits by itself after 60 s).
+function fake(args) {
+	return startFakeWorker(null, [...args, '--exit-after', '60s'], { defaults: false })
+	    .then((f) => ({ f, stop: async () => (await f.stop()).code }));
 }
 
 // A fake worker on a fresh data directory; fn gets the directory.
@@ -98,9 +32,7 @@ async function withFake(args, fn) {
 	}
 }
 
-const built = existsSync(PROBE) && existsSync(FAKE);
-
-describe('wa-probe', { skip: built ? false : `build ${build} first` }, () => {
+describe('wa-probe', () => {
 	test('no worker: exit 3 within about 2 s', async () => {
 		const r = await probe(['--data', tempDir(), 'state']);
 		assert.equal(r.code, 3);
@@ -120,17 +52,9 @@ describe('wa-probe', { skip: built ? false : `build ${build} first` }, () => {
 
 	test('a worker killed with -9 leaves a stale socket: exit 3', async () => {
 		const data = tempDir();
-		const c = spawn(FAKE, ['--data', data, '--exit-after', '60s']);
-		children.add(c);
-		await new Promise((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error('fake not ready')), 10000);
-			c.stdout.on('data', (d) => { if (String(d).includes('ready')) { clearTimeout(timer); resolve(); } });
-		});
+		const { f } = await fake(['--data', data]);
 		assert.equal((await probe(['--data', data, 'ping'])).code, 0);
-		const gone = new Promise((r) => c.on('exit', r));
-		c.kill('SIGKILL');
-		await gone;
-		children.delete(c);
+		await f.kill9();
 		assert.ok(existsSync(path.join(data, 'run', 'worker.rpc')), 'socket file left behind');
 		const r = await probe(['--data', data, '--timeout', '500ms', 'state']);
 		assert.equal(r.code, 3);
@@ -300,24 +224,15 @@ describe('wa-probe', { skip: built ? false : `build ${build} first` }, () => {
 
 	// Runs watch until two stream events arrive, then sends sig.
 	async function watchFor(args, sig, env = {}) {
-		const c = spawn(PROBE, args, { env: { ...process.env, ...env } });
-		children.add(c);
-		let out = '', err = '';
-		c.stderr.on('data', (d) => { err += d; });
-		const exited = new Promise((r) => c.on('exit', (code, s) => { children.delete(c); r({ code, sig: s }); }));
-		const killer = setTimeout(() => c.kill('SIGKILL'), 10000);
-		await new Promise((resolve) => {
-			c.stdout.on('data', (d) => {
-				out += d;
-				if (out.split('\n').length > 3) resolve();
-			});
-			c.on('exit', resolve);
-		});
-		c.kill(sig);
-		const r = await exited;
+		const c = startProcess(BIN.probe, args, { env });
+		const killer = setTimeout(() => c.child.kill('SIGKILL'), 10000);
+		await waitFor(() => c.exitStatus || c.stdout().split('\n').length > 3, 10000,
+		    'two watch events');
+		const r = await c.stop(sig);
 		clearTimeout(killer);
+		const out = c.stdout();
 		const lines = args.includes('--json') ? out.trimEnd().split('\n').map((l) => JSON.parse(l)) : out.trimEnd().split('\n');
-		return { ...r, out, err, lines };
+		return { ...r, out, err: c.stderr(), lines };
 	}
 
 	test('watch --json streams JSON lines until SIGINT, exit 0', () => withFake(['--state',

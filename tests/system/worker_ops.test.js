@@ -3,13 +3,12 @@
 // SIGTERM, heartbeat events on the event socket, and the wss:// path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { BIN, simFixture, waitState, scanQr, probe, simDevice, ipcCall,
-    tmpDir, sleep, waitFor } from './helpers.js';
+    startProcess, tmpDir, waitFor } from '../support/harness.js';
 import { tlsProxy } from './tls-proxy.js';
 
 const fx = simFixture();
@@ -148,13 +147,10 @@ test('SIGTERM closes the link cleanly and exits 0; the session is free again', a
 test('heartbeat events carry phoneNumber, state, rttMs and timestamp', async () => {
 	const phone = '15550005006';
 	const { w } = await paired(phone);
-	const watch = spawn(BIN.probe, ['--data', w.dataDir, '--json', 'watch'],
-	    { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '';
-	watch.stdout.on('data', (d) => { out += d; });
+	const watch = startProcess(BIN.probe, ['--data', w.dataDir, '--json', 'watch']);
 	try {
 		const beats = await waitFor(() => {
-			const b = out.split('\n').filter((l) => l.includes('"heartbeat"')).map((l) => JSON.parse(l));
+			const b = watch.stdout().split('\n').filter((l) => l.includes('"heartbeat"')).map((l) => JSON.parse(l));
 			return b.length >= 3 ? b : null;
 		}, 5000, 'three heartbeat events');
 		for (const b of beats) {
@@ -169,7 +165,7 @@ test('heartbeat events carry phoneNumber, state, rttMs and timestamp', async () 
 		assert.ok(Date.parse(beats[2].timestamp) > Date.parse(beats[0].timestamp), 'time moves');
 		assert.ok(beats[2].seq > beats[0].seq, 'sequence numbers grow');
 	} finally {
-		watch.kill('SIGTERM');
+		await watch.stop();
 	}
 });
 
@@ -179,8 +175,7 @@ test('wss:// (TLS in front of the simulator): pairs and logs in', async () => {
 		const { w } = await paired('15550005007', {
 			extra: { '--url': proxy.url, '--test-ca-file': proxy.ca } });
 		assert.ok(proxy.connections() >= 2, 'pairing and login both went through TLS');
-		await sleep(400);
-		assert.match(w.output(), /heartbeat: 15550005007/);
+		await w.waitOutput(/heartbeat: 15550005007/, 3000);
 		await w.stop();
 	} finally {
 		await proxy.close();

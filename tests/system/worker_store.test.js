@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSim, startWorker, waitState, scanQr, probeState, ipcCall, ipcRaw, ipcPipe,
-    sleep, waitFor, LINK_UP } from './helpers.js';
+    waitFor, LINK_UP } from '../support/harness.js';
 
 let sim;
 before(async () => { sim = await startSim(); });
@@ -134,20 +134,25 @@ test('crash safety: kill -9 during whitelist writes never tears a file or loses 
 		const w = await startWorker(sim, { dataDir: dir });
 		const pipe = await ipcPipe(w, 300);
 		await waitFor(async () => (await pipe.call({ ping: {} }))?.pong !== undefined, 5000, 'ipc up');
-		const killAfter = Math.floor(Math.random() * 150);
+		// the kill lands while write number killAt (random, 1 to 40) of
+		// this round is in flight
+		const killAt = 1 + Math.floor(Math.random() * 40);
+		let sent = 0, killed;
 		const writes = (async () => {
 			for (;;) {
 				const num = String(15560000000 + n++);
-				const r = await pipe.call({ whitelistAdd: num });
+				const reply = pipe.call({ whitelistAdd: num });
+				if (++sent === killAt)
+					killed = w.kill9();
+				const r = await reply;
 				if (!r)
 					return;
 				if (!r.error)
 					acked.add(num);
 			}
 		})();
-		await sleep(killAfter);
-		await w.kill9();
-		await writes;
+		await writes;	// ends when the dead worker stops answering
+		await (killed ?? w.kill9());	// (or when a reply timed out first)
 		pipe.close();
 		// No file yet is fine only while nothing was acknowledged.
 		const file = path.join(dir, WL);

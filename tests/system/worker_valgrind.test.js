@@ -9,14 +9,14 @@
 // WALINK_RELEASE_BUILD: the release build dir (default <repo>/build).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tlsProxy } from './tls-proxy.js';
-import { REPO, startSim, tmpDir, waitState, scanQr, simDevice, waitFor, ipcCall } from './helpers.js';
+import { RELEASE_BUILD, requireFile, startSim, startWorker, tmpDir, waitState, scanQr,
+    simDevice, waitFor, ipcCall } from '../support/harness.js';
 
-const RELEASE = process.env.WALINK_RELEASE_BUILD || path.join(REPO, 'build');
-const WORKER = path.join(RELEASE, 'session-worker', 'wa-worker');
+const WORKER = path.join(RELEASE_BUILD, 'session-worker', 'wa-worker');
+const VALGRIND = '/usr/bin/valgrind';
 const PHONE = '15550004001';
 
 // valgrind slows the worker 20-50x: generous waits everywhere.
@@ -29,33 +29,18 @@ const SLOW = {
 	'--backup-interval': '0',
 };
 
-function haveValgrind() {
-	return ['/usr/bin/valgrind', '/usr/local/bin/valgrind'].some((f) => fs.existsSync(f));
-}
-
 let sim;
 before(async () => { sim = await startSim(); });
 after(async () => { await sim.stop(); });
 
-/** Starts the release worker under memcheck; same handle shape as startWorker. */
-async function startUnderValgrind(dir, log, extra = {}) {
-	const root = (await sim.api('GET', '/sim/trust-root')).body.publicKey;
-	const args = ['--tool=memcheck', '--leak-check=full',
-	    '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite,indirect',
-	    '--error-exitcode=99', '--num-callers=30',
-	    `--log-file=${log}`, WORKER, '--data', dir, '--url', sim.url,
-	    '--trust-root', root, '--no-qr-terminal'];
-	for (const [k, v] of Object.entries({ ...SLOW, ...extra }))
-		args.push(k, v);
-	const child = spawn('valgrind', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '';
-	child.stdout.on('data', (d) => { out += d; });
-	child.stderr.on('data', (d) => { out += d; });
-	const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
-	return {
-		child, dataDir: dir, exited, output: () => out,
-		ipc: `ipc://${path.resolve(dir)}/run/worker.rpc`,
-	};
+/** Starts the release worker under memcheck (a missing valgrind fails the test). */
+function startUnderValgrind(dir, log, extra = {}) {
+	requireFile(VALGRIND, 'scripts/install-deps: valgrind');
+	requireFile(WORKER, 'scripts/build release');
+	return startWorker(sim, { dataDir: dir, extra, bin: WORKER, timings: SLOW,
+	    wrapper: [VALGRIND, '--tool=memcheck', '--leak-check=full',
+	        '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite,indirect',
+	        '--error-exitcode=99', '--num-callers=30', `--log-file=${log}`] });
 }
 
 async function connectsAfter(before) {
@@ -64,8 +49,7 @@ async function connectsAfter(before) {
 }
 
 test('release worker: no memcheck error, nothing lost, over faults, logout and SIGTERM',
-    { skip: !haveValgrind() && 'valgrind not installed', timeout: 300000 }, async () => {
-	assert.ok(fs.existsSync(WORKER), `${WORKER} missing: scripts/build release`);
+    { timeout: 300000 }, async () => {
 	const dir = tmpDir('walink-vg-');
 	const log = path.join(tmpDir('walink-vg-log-'), 'memcheck.log');
 	const w = await startUnderValgrind(dir, log);
@@ -96,19 +80,13 @@ test('release worker: no memcheck error, nothing lost, over faults, logout and S
 
 		await stopAndCheck(w, log);
 	} finally {
-		if (w.child.exitCode === null && w.child.signalCode === null) {
-			w.child.kill('SIGKILL');
-			await w.exited;
-		}
+		await w.kill9();
 	}
 });
 
 /* SIGTERM, then the worker's clean stop and memcheck's verdict. */
 async function stopAndCheck(w, log) {
-	w.child.kill('SIGTERM');
-	const t = setTimeout(() => w.child.kill('SIGKILL'), 120000);
-	const r = await w.exited;
-	clearTimeout(t);
+	const r = await w.stop(120000);
 	const report = fs.readFileSync(log, 'utf8');
 	const ctx = `\n--- memcheck ---\n${report.slice(-6000)}\n--- worker ---\n${w.output().slice(-3000)}`;
 	assert.match(w.output(), /wa-worker: stopped/, `clean stop${ctx}`);
@@ -125,7 +103,7 @@ async function stopAndCheck(w, log) {
 }
 
 test('release worker over wss:// (OpenSSL set up and torn down): nothing lost',
-    { skip: !haveValgrind() && 'valgrind not installed', timeout: 300000 }, async () => {
+    { timeout: 300000 }, async () => {
 	const proxy = await tlsProxy(sim);
 	const dir = tmpDir('walink-vg-');
 	const log = path.join(tmpDir('walink-vg-log-'), 'memcheck.log');
@@ -136,10 +114,7 @@ test('release worker over wss:// (OpenSSL set up and torn down): nothing lost',
 		await waitState(w, 'connected', 60000);
 		await stopAndCheck(w, log);
 	} finally {
-		if (w.child.exitCode === null && w.child.signalCode === null) {
-			w.child.kill('SIGKILL');
-			await w.exited;
-		}
+		await w.kill9();
 		await proxy.close();
 	}
 });

@@ -4,7 +4,7 @@
 // connection ends, and TLS verification with a CA made at test time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,12 +12,10 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { BUILD, freePort, runProcess, testCerts, waitFor } from '../support/harness.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const build = process.env.WALINK_BUILD ?? path.join(root, 'build-asan');
-const wsCheck = path.join(build, 'session-worker', 'ws-check');
+const wsCheck = path.join(BUILD, 'session-worker', 'ws-check');
 
 const EXIT = { local: 0, usage: 2, failed: 3, timeout: 4, peer: 5, dropped: 6,
     protocol: 7, overall: 8 };
@@ -41,18 +39,9 @@ const checkEnv = { ...process.env };
 delete checkEnv.http_proxy;
 
 function runCheck(args, limitMs = 30000, cwd = undefined) {
-	return new Promise((resolve, reject) => {
-		const started = Date.now();
-		const p = spawn(wsCheck, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd,
-		    env: checkEnv });
-		let out = '', err = '';
-		p.stdout.on('data', (d) => { out += d; });
-		p.stderr.on('data', (d) => { err += d; });
-		const timer = setTimeout(() => p.kill('SIGKILL'), limitMs);
-		p.on('error', reject);
-		p.on('close', (code, signal) => {
-			clearTimeout(timer);
-			const r = { code, signal, out, err, ms: Date.now() - started,
+	return runProcess(wsCheck, args, { env: checkEnv, ms: limitMs, cwd, inherit: false })
+	    .then(({ code, sig: signal, out, err, ms }) => {
+			const r = { code, signal, out, err, ms,
 			    open: false, data: [], received: null, close: null };
 			for (const line of out.split('\n')) {
 				let m;
@@ -67,11 +56,9 @@ function runCheck(args, limitMs = 30000, cwd = undefined) {
 			}
 			// ASan/UBSan findings (leaks included) fail every test.
 			if (/Sanitizer|runtime error:/.test(err))
-				reject(new Error(`sanitizer report from ws-check:\n${err}`));
-			else
-				resolve(r);
+				throw new Error(`sanitizer report from ws-check:\n${err}`);
+			return r;
 		});
-	});
 }
 
 function explain(r) {
@@ -105,24 +92,9 @@ async function wsServer(onConnection, { tls, wssOptions } = {}) {
 	};
 }
 
-// Waits (bounded) for a condition the server side records asynchronously.
-async function until(cond, ms = 5000) {
-	const end = Date.now() + ms;
-	while (!cond()) {
-		if (Date.now() > end)
-			return false;
-		await new Promise((r) => setTimeout(r, 20));
-	}
-	return true;
-}
-
-async function freePort() {
-	const s = net.createServer();
-	await new Promise((res) => s.listen(0, '127.0.0.1', res));
-	const port = s.address().port;
-	await new Promise((res) => s.close(res));
-	return port;
-}
+// Waits (bounded) for a condition the server side records asynchronously;
+// resolves whether it came.
+const until = (cond, ms = 5000) => waitFor(cond, ms).then(() => true, () => false);
 
 test('ws-check is built', () => {
 	assert.ok(fs.existsSync(wsCheck), `missing ${wsCheck}: run scripts/build asan`);
@@ -479,23 +451,10 @@ test('bad URLs are refused before connecting', async () => {
 	}
 });
 
-// A CA-signed certificate for name/IP `san`, made with the openssl CLI.
+// A CA-signed certificate for name/IP `san` (tests/support/certs.js).
 function makeCerts(dir, san) {
-	const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-	run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-	    '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2',
-	    '-subj', '/CN=walink test CA']);
-	run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-	    '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=walink test server']);
-	fs.writeFileSync(path.join(dir, 'ext.cnf'),
-	    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
-	run(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
-	    '-CAcreateserial', '-out', 'srv.pem', '-days', '2', '-extfile', 'ext.cnf']);
-	return {
-		ca: path.join(dir, 'ca.pem'),
-		tls: { key: fs.readFileSync(path.join(dir, 'srv.key')),
-		    cert: fs.readFileSync(path.join(dir, 'srv.pem')) },
-	};
+	const c = testCerts(san, dir);
+	return { ca: c.ca, tls: { key: c.key, cert: c.cert } };
 }
 
 test('wss:// verifies the server certificate', async (t) => {

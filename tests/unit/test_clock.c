@@ -1,7 +1,11 @@
-/* test_clock: the ISO form of the seed's lastHeartbeat, at its bounds. */
+/*
+ * test_clock: the ISO form of the seed's lastHeartbeat, at its bounds, and
+ * which POSIX clock each reader follows.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -25,14 +29,43 @@ test_iso8601_has_milliseconds_and_utc(void **state)
 	assert_false(clock_iso8601(0, s));			/* never */
 }
 
-static void
-test_monotonic_clock_never_goes_back(void **state)
+/* ms read from a POSIX clock directly, for comparison */
+static uint64_t
+posix_ms(clockid_t clk)
 {
-	uint64_t a = clock_mono_ms(), b = clock_mono_ms();
+	struct timespec ts;
+
+	assert_int_equal(clock_gettime(clk, &ts), 0);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Deadlines must follow CLOCK_MONOTONIC (a wall clock that jumps must not
+ * fire a keepalive) and people see CLOCK_REALTIME: each reader agrees with
+ * its POSIX clock to the millisecond, and follows a 30 ms sleep.
+ */
+static void
+test_each_clock_reads_its_posix_clock_in_ms(void **state)
+{
+	const struct timespec pause = { 0, 30 * 1000000L };
+	uint64_t m0, m1, p0, p1, w0, w1, r0, r1;
 
 	(void)state;
-	assert_true(b >= a);
-	assert_true(clock_wall_ms() > 1700000000000ULL);
+	p0 = posix_ms(CLOCK_MONOTONIC);
+	m0 = clock_mono_ms();
+	p1 = posix_ms(CLOCK_MONOTONIC);
+	assert_true(m0 >= p0 && m0 <= p1);
+	r0 = posix_ms(CLOCK_REALTIME);
+	w0 = clock_wall_ms();
+	r1 = posix_ms(CLOCK_REALTIME);
+	assert_true(w0 >= r0 && w0 <= r1);
+
+	assert_int_equal(nanosleep(&pause, NULL), 0);
+	m1 = clock_mono_ms();
+	w1 = clock_wall_ms();
+	assert_true(m1 - m0 >= 30);
+	assert_true(m1 - m0 < 30000);	/* milliseconds, not micro- or nanoseconds */
+	assert_true(w1 >= w0 + 29);	/* realtime may be slewed by a fraction */
 }
 
 int
@@ -40,7 +73,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iso8601_has_milliseconds_and_utc),
-		cmocka_unit_test(test_monotonic_clock_never_goes_back),
+		cmocka_unit_test(test_each_clock_reads_its_posix_clock_in_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * test_link_fsm: the transition table refuses what DESIGN.md does not
  * allow, and the names and indicators match the contract.
  */
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -82,25 +84,68 @@ test_logout_leads_to_fresh_pairing(void **state)
 	assert_int_equal(link_fsm_next(LS_LOGGED_OUT, LE_CONNECT), LS_CONNECTING);
 }
 
+/*
+ * Every state and reason, walked against proto/ipc.proto through its
+ * protobuf-c descriptors: the same number, the contract's name
+ * ("LS_LOGGED_OUT" -> "logged_out", "REASON_BAN" -> "BAN"), and for states
+ * the seed indicator and whether a person must act (DESIGN.md "Link states").
+ */
 static void
-test_names_and_numbers_match_ipc_contract(void **state)
+test_every_state_and_reason_matches_ipc_contract(void **state)
 {
+	static const struct {
+		enum link_state s;
+		const char *indicator;
+		bool needs_person;
+	} states[] = {
+		{ LS_STARTING, "connecting", false },
+		{ LS_CONNECTING, "connecting", false },
+		{ LS_QR, "connecting", false },
+		{ LS_PAIRING, "connecting", false },
+		{ LS_CONNECTED, "connected", false },
+		{ LS_UNSTABLE, "unstable", false },
+		{ LS_DISCONNECTED, "disconnected", false },
+		{ LS_RESTARTING, "restarting", false },
+		{ LS_LOGGED_OUT, "disconnected", true },
+		{ LS_CONFLICT, "disconnected", true },
+		{ LS_BANNED, "disconnected", true },
+		{ LS_OUTDATED, "disconnected", true },
+	};
+	const ProtobufCEnumDescriptor *sd = &wlipc__link_state__descriptor;
+	const ProtobufCEnumDescriptor *rd = &wlipc__reason__descriptor;
+	char want[64];
+	size_t i, j;
+
 	(void)state;
-	assert_int_equal(LS_LOGGED_OUT, WLIPC__LINK_STATE__LS_LOGGED_OUT);
-	assert_int_equal(LS_OUTDATED, WLIPC__LINK_STATE__LS_OUTDATED);
-	assert_int_equal(LS_QR, WLIPC__LINK_STATE__LS_QR);
-	assert_int_equal(REASON_UNKNOWN, WLIPC__REASON__REASON_UNKNOWN);
-	assert_int_equal(REASON_BAN, WLIPC__REASON__REASON_BAN);
-	assert_string_equal(link_state_name(LS_LOGGED_OUT), "logged_out");
+	assert_int_equal(sizeof(states) / sizeof(states[0]), LS__MAX);
+	assert_int_equal(sd->n_values, LS__MAX);
+	for (i = 0; i < LS__MAX; i++) {
+		const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(sd,
+		    (int)states[i].s);
+
+		assert_int_equal(states[i].s, i);
+		assert_non_null(v);
+		assert_true(strncmp(v->name, "LS_", 3) == 0);
+		for (j = 0; v->name[3 + j] != '\0' && j < sizeof(want) - 1; j++)
+			want[j] = (char)tolower((unsigned char)v->name[3 + j]);
+		want[j] = '\0';
+		assert_string_equal(link_state_name(states[i].s), want);
+		assert_string_equal(link_state_indicator(states[i].s), states[i].indicator);
+		assert_int_equal(link_state_needs_person(states[i].s, false),
+		    states[i].needs_person);
+	}
 	assert_string_equal(link_state_name(LS__MAX), "invalid");
-	assert_string_equal(link_reason_name(REASON_NAVIGATION), "NAVIGATION");
-	assert_string_equal(link_state_indicator(LS_PAIRING), "connecting");
-	assert_string_equal(link_state_indicator(LS_BANNED), "disconnected");
-	assert_string_equal(link_state_indicator(LS_RESTARTING), "restarting");
+	/* a paused QR round waits for a person; an active one does not */
 	assert_true(link_state_needs_person(LS_QR, true));
-	assert_false(link_state_needs_person(LS_QR, false));
-	assert_true(link_state_needs_person(LS_CONFLICT, false));
-	assert_false(link_state_needs_person(LS_UNSTABLE, false));
+
+	assert_int_equal(rd->n_values, REASON__MAX);
+	for (i = 0; i < REASON__MAX; i++) {
+		const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(rd, (int)i);
+
+		assert_non_null(v);
+		assert_true(strncmp(v->name, "REASON_", 7) == 0);
+		assert_string_equal(link_reason_name((enum link_reason)i), v->name + 7);
+	}
 }
 
 int
@@ -112,7 +157,7 @@ main(void)
 		cmocka_unit_test(test_stop_states_leave_only_by_operator_restart),
 		cmocka_unit_test(test_wire_cannot_jump_to_connected_without_login),
 		cmocka_unit_test(test_logout_leads_to_fresh_pairing),
-		cmocka_unit_test(test_names_and_numbers_match_ipc_contract),
+		cmocka_unit_test(test_every_state_and_reason_matches_ipc_contract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * test_pair: the pair-success stanza Baileys 7 accepts
- * (../shared/vectors/wa-pair-success.json) is accepted with the vector's
+ * (tests/vectors/wa-pair-success.json) is accepted with the vector's
  * keys; the reply has the stated shape, carries no account key, and its
  * device signature verifies; a flipped HMAC bit or a wrong adv secret is
  * refused.

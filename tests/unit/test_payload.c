@@ -1,6 +1,6 @@
 /*
  * test_payload: our login ClientPayload is byte for byte what Baileys 7
- * sends (../shared/vectors/wa-noise-handshake.json, client_payload) once
+ * sends (tests/vectors/wa-noise-handshake.json, client_payload) once
  * the two fields whatsmeow sets differently are set its way
  * (lidDbMigrated true, lc 1: store/clientpayload.go getLoginPayload), and
  * a registration carries the pairing fields in WhatsApp's encodings.

@@ -4,8 +4,13 @@
 
 const $ = (id) => document.getElementById(id);
 const RTT_MAX = 30, CHANGES_MAX = 20;
+// The whitelist shows one page of rows at a time, so 100 000 numbers cost
+// what 100 do: render and search work on the array, the DOM holds a page.
+const WL_PAGE = 50;
+const TABS = ['whatsapp', 'settings'];
 const ui = { csrf: null, es: null, state: null, rtts: [], changes: [],
-	numbers: [], countdown: null, workerUp: true };
+	numbers: [], numberSet: null, wlQuery: '', wlShown: null, wlShownFor: '', wlPage: 0,
+	wlPrefetch: null, countdown: null, workerUp: true };
 
 const GROUP = {
 	connected: 'connected', unstable: 'unstable', restarting: 'restarting',
@@ -117,12 +122,26 @@ async function showApp() {
 	connectEvents();
 }
 
-function selectTab(name) {
-	for (const t of ['whatsapp', 'settings']) {
-		$(`tab-${t}`).setAttribute('aria-selected', String(t === name));
+// WAI-ARIA tabs: the selected tab alone is in the tab order (roving
+// tabindex); arrow keys, Home and End move between tabs and select them.
+function selectTab(name, focus = false) {
+	for (const t of TABS) {
+		const tab = $(`tab-${t}`);
+		tab.setAttribute('aria-selected', String(t === name));
+		tab.tabIndex = t === name ? 0 : -1;
 		$(`panel-${t}`).hidden = t !== name;
 	}
+	if (focus) $(`tab-${name}`).focus();
 	history.replaceState(null, '', `#${name}`);
+}
+
+function onTabKey(ev) {
+	const i = TABS.findIndex((t) => $(`tab-${t}`) === ev.target);
+	if (i < 0) return;
+	const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: TABS.length - 1 }[ev.key];
+	if (to === undefined) return;
+	ev.preventDefault();
+	selectTab(TABS[(to + TABS.length) % TABS.length], true);
 }
 
 function setLive(cls, text) {
@@ -149,6 +168,10 @@ function renderState(c) {
 	const label = LABEL[c.state] || c.state.replace('_', ' ');
 	badge.textContent = label.charAt(0).toUpperCase() + label.slice(1);
 	badge.dataset.state = c.state;
+	// screen readers hear each change of the link state once
+	if (!prev || prev.state !== c.state)
+		$('state-announce').textContent = `WhatsApp link: ${badge.textContent}` +
+			(c.reason && GROUP[c.state] === 'disconnected' ? ` (${c.reason})` : '');
 	$('number').textContent = fmtNumber(c.connectedNumber);
 	$('since').textContent = fmtDateTime(c.since);
 	$('reason').textContent = c.reason || '—';
@@ -281,32 +304,105 @@ async function linkAction(path, title, text, ok, done) {
 
 // ---- Settings tab -------------------------------------------------------
 
+// The numbers matching the search box (its digits, anywhere in a number).
+// A query that extends the last one narrows the last result instead of
+// scanning every number again (typing digit by digit).
+function wlShown() {
+	const q = ui.wlQuery;
+	if (ui.wlShown === null || ui.wlShownFor !== q) {
+		const from = ui.wlShown !== null && ui.wlShownFor !== '' && q.includes(ui.wlShownFor) ?
+			ui.wlShown : ui.numbers;
+		ui.wlShown = q === '' ? ui.numbers : narrow(from, q);
+		ui.wlShownFor = q;
+	}
+	return ui.wlShown;
+}
+
+// from's numbers that contain q; from itself when all do, so the first
+// digits typed (which match nearly everything) allocate nothing.
+function narrow(from, q) {
+	let out = null;
+	for (let i = 0; i < from.length; i++) {
+		const hit = from[i].includes(q);
+		if (!hit && out === null) out = from.slice(0, i);
+		else if (hit && out !== null) out.push(from[i]);
+	}
+	return out === null ? from : out;
+}
+
+// Whether d is on the whitelist; the set is built on first use, not on
+// every load, so 100 000 numbers paint first.
+function isListed(d) {
+	if (ui.numberSet === null) ui.numberSet = new Set(ui.numbers);
+	return ui.numberSet.has(d);
+}
+
+function setWlQuery() {
+	ui.wlQuery = $('wl-search').value.replace(/[^0-9]/g, '');
+	ui.wlPage = 0;
+	renderWhitelist();
+}
+
+function setWlPage(delta) {
+	ui.wlPage += delta;
+	renderWhitelist();
+}
+
 function renderWhitelist() {
 	const ul = $('wl-list');
 	ul.replaceChildren();
 	const n = ui.numbers.length;
 	$('count-badge').textContent = String(n);
-	$('wl-count-text').textContent = `${n} number${n === 1 ? '' : 's'}`;
+	$('wl-count-text').textContent = `${n.toLocaleString('en')} number${n === 1 ? '' : 's'}`;
+	const shown = wlShown();
+	const pages = Math.max(1, Math.ceil(shown.length / WL_PAGE));
+	ui.wlPage = Math.min(Math.max(ui.wlPage, 0), pages - 1);
+	const first = ui.wlPage * WL_PAGE;
+	const page = shown.slice(first, first + WL_PAGE);
+	$('wl-prev').disabled = ui.wlPage === 0;
+	$('wl-next').disabled = ui.wlPage >= pages - 1;
+	$('wl-prev').closest('.pager').hidden = pages === 1;
+	$('wl-page-text').textContent = shown.length === 0 ? '' :
+		`${(first + 1).toLocaleString('en')}–${(first + page.length).toLocaleString('en')} of ` +
+		`${shown.length.toLocaleString('en')}${shown === ui.numbers ? '' : ' matching'}`;
 	if (n === 0) {
 		ul.appendChild(el('li', 'empty', 'No numbers yet: nobody can use the bot.'));
 		return;
 	}
-	for (const d of ui.numbers) {
+	if (shown.length === 0) {
+		ul.appendChild(el('li', 'empty', 'No number matches the search.'));
+		return;
+	}
+	const rows = document.createDocumentFragment();
+	for (const d of page) {
 		const li = el('li');
 		li.dataset.number = d;
 		const rm = el('button', 'btn ghost icon danger', 'Remove');
 		rm.type = 'button';
 		rm.setAttribute('aria-label', `remove ${d}`);
-		rm.addEventListener('click', () => removeNumber(d));
 		li.append(el('span', 'num', fmtNumber(d)), rm);
-		ul.appendChild(li);
+		rows.appendChild(li);
 	}
+	ul.appendChild(rows);
+}
+
+// The whitelist is the largest answer (100 000 numbers are 1.4 MB): start()
+// asks for it while the session is checked, loadWhitelist takes that answer
+// once if it is good.
+function prefetchWhitelist() {
+	ui.wlPrefetch = fetch('/api/whitelist', { credentials: 'same-origin' })
+		.then(async (res) => (res.status === 200 ? { status: 200, body: await res.json() } : null))
+		.catch(() => null);
 }
 
 async function loadWhitelist() {
-	const r = await api('/api/whitelist');
+	const pre = ui.wlPrefetch;
+	ui.wlPrefetch = null;
+	const r = (pre && await pre) || await api('/api/whitelist');
 	if (r.status !== 200) return;
 	ui.numbers = r.body.numbers;
+	ui.numberSet = null;
+	ui.wlShown = null;
 	renderWhitelist();
 }
 
@@ -322,7 +418,7 @@ function validateAdd() {
 	input.className = n.error ? 'invalid' : 'valid';
 	hint.className = `field-hint ${n.error ? 'error' : 'ok'}`;
 	if (n.error) hint.textContent = n.error;
-	else if (ui.numbers.includes(n.digits)) {
+	else if (isListed(n.digits)) {
 		input.className = 'invalid';
 		hint.className = 'field-hint error';
 		hint.textContent = `${fmtNumber(n.digits)} is already on the whitelist.`;
@@ -402,7 +498,8 @@ async function bulkImport() {
 function bulkFile(ev) {
 	const f = ev.target.files[0];
 	if (!f) return;
-	if (f.size > 512 * 1024) { $('bulk-error').textContent = 'File too large (512 KB at most).'; return; }
+	// the API takes up to 4 MiB: 100 000 numbers with separators
+	if (f.size > 4 * 1024 * 1024) { $('bulk-error').textContent = 'File too large (4 MB at most).'; return; }
 	const rd = new FileReader();
 	rd.onload = () => { $('bulk-text').value = rd.result; bulkSummary(); };
 	rd.readAsText(f);
@@ -464,8 +561,10 @@ async function signOut() {
 async function start() {
 	$('login-form').addEventListener('submit', login);
 	$('signout').addEventListener('click', signOut);
-	$('tab-whatsapp').addEventListener('click', () => selectTab('whatsapp'));
-	$('tab-settings').addEventListener('click', () => selectTab('settings'));
+	for (const t of TABS) {
+		$(`tab-${t}`).addEventListener('click', () => selectTab(t));
+		$(`tab-${t}`).addEventListener('keydown', onTabKey);
+	}
 	$('btn-restart').addEventListener('click', () => linkAction('/api/whatsapp/restart',
 		'Restart the link?', 'The WhatsApp connection is closed and reopened with the stored session.',
 		'Restart', 'Link restarting'));
@@ -482,7 +581,16 @@ async function start() {
 	$('bulk-text').addEventListener('input', bulkSummary);
 	$('bulk-file').addEventListener('change', bulkFile);
 	$('bulk-btn').addEventListener('click', bulkImport);
+	$('wl-search').addEventListener('input', setWlQuery);
+	// one listener for every row's Remove button
+	$('wl-list').addEventListener('click', (ev) => {
+		const li = ev.target.closest('button') && ev.target.closest('li[data-number]');
+		if (li) removeNumber(li.dataset.number);
+	});
+	$('wl-prev').addEventListener('click', () => setWlPage(-1));
+	$('wl-next').addEventListener('click', () => setWlPage(1));
 	selectTab(location.hash === '#settings' ? 'settings' : 'whatsapp');
+	prefetchWhitelist();
 	const r = await api('/api/auth/session');
 	if (r.status === 200) {
 		ui.csrf = r.body.csrfToken;

@@ -1,0 +1,229 @@
+// worker.js: wa-worker against the simulator for system tests: start it,
+// read its state through wa-probe, and speak IPC to it directly
+// (protobufjs for proto/ipc.proto, nanocat from Debian's nanomsg-utils for
+// one-shot requests, session-worker/tools/ipc-pipe for a persistent client).
+import { execFile } from 'node:child_process';
+import { before, after } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import { BIN, REPO, requireFile, startProcess } from './proc.js';
+import { startSim } from './sim_strict.js';
+import { tmpDir, waitFor } from './wait.js';
+
+// Short timings so a whole fault sequence fits in seconds.
+export const FAST = {
+	'--heartbeat': '300ms',
+	'--reconnect-wait': '500ms',
+	'--backoff-cap': '3s',
+	'--auth-timeout': '10s',
+	'--backup-interval': '0',
+};
+
+/** Command-line flags from an object ({'--x': 'v', '--flag': null}). */
+function flagArgs(flags) {
+	const args = [];
+	for (const [k, v] of Object.entries(flags)) {
+		if (v === undefined)
+			continue;
+		args.push(k);
+		if (v !== null)
+			args.push(String(v));
+	}
+	return args;
+}
+
+/**
+ * Starts wa-worker on dataDir against the simulator; returns a handle with
+ * its output, IPC url and stop/kill. Waits for nothing: use waitState.
+ * bin picks another wa-worker (the release build); wrapper runs it under a
+ * program (valgrind and its flags); timings replaces FAST.
+ */
+export async function startWorker(sim, { dataDir, extra = {}, env = {}, bin = BIN.worker,
+    wrapper = [], timings = FAST } = {}) {
+	const dir = dataDir || tmpDir('walink-worker-');
+	const root = (await sim.api('GET', '/sim/trust-root')).body.publicKey;
+	const args = [bin, ...flagArgs({ '--data': dir, '--url': sim.url, '--trust-root': root,
+	    '--no-qr-terminal': null, ...timings, ...extra })];
+	requireFile(bin);
+	const p = wrapper.length ?
+	    startProcess(wrapper[0], [...wrapper.slice(1), ...args], { name: 'wa-worker', env }) :
+	    startProcess(bin, args.slice(1), { name: 'wa-worker', env });
+	return {
+		child: p.child, dataDir: dir, exited: p.exited,
+		ipc: `ipc://${path.resolve(dir)}/run/worker.rpc`,
+		output: p.output,
+		waitOutput: p.waitOutput,
+		kill9: async () => { await p.kill9(); },
+		stop: (ms = 5000) => p.stop('SIGTERM', ms),
+	};
+}
+
+/**
+ * One simulator for a test file, and every worker started through the
+ * fixture stopped when the file ends (node:test before/after hooks).
+ * fx.sim is set once the file's tests start.
+ */
+export function simFixture(simArgs = []) {
+	const fx = { sim: null, workers: [] };
+	before(async () => { fx.sim = await startSim({ args: simArgs }); });
+	after(async () => {
+		for (const w of fx.workers)
+			await w.stop();
+		await fx.sim.stop();
+	});
+	fx.worker = async (opts) => {
+		const w = await startWorker(fx.sim, opts);
+		fx.workers.push(w);
+		return w;
+	};
+	/** A paired, connected worker for phone; pairMs counts from the scan. */
+	fx.paired = async (phone, opts = {}) => {
+		const w = await fx.worker(opts);
+		await waitState(w, 'qr');
+		const { jid } = await scanQr(fx.sim, w, phone);
+		const t0 = Date.now();
+		await waitState(w, 'connected', 10000);
+		return { w, jid, pairMs: Date.now() - t0 };
+	};
+	return fx;
+}
+
+/** Runs wa-probe against the worker; resolves {code, stdout, stderr}. */
+export function probe(worker, ...args) {
+	requireFile(BIN.probe);
+	return new Promise((resolve) => {
+		execFile(BIN.probe, ['--ipc', worker.ipc, '--timeout', '2', ...args],
+		    { timeout: 10000 }, (err, stdout, stderr) => {
+			resolve({ code: err ? (err.code ?? 99) : 0, stdout, stderr });
+		});
+	});
+}
+
+export async function probeState(worker) {
+	const r = await probe(worker, '--json', 'state');
+	try {
+		return { code: r.code, ...JSON.parse(r.stdout) };
+	} catch {
+		return { code: r.code, state: null };
+	}
+}
+
+/*
+ * The link is up: connected, or unstable when a keepalive answer came late
+ * (300 ms heartbeats on a loaded 2-core CI machine do that now and then).
+ */
+export const LINK_UP = ['connected', 'unstable'];
+
+/** Waits until the worker reports one of the states; returns the state object. */
+export async function waitState(worker, states, ms = 15000) {
+	const want = Array.isArray(states) ? states : [states];
+	let last;
+	try {
+		return await waitFor(async () => {
+			last = await probeState(worker);
+			return want.includes(last.state) ? last : null;
+		}, ms, `state ${want.join('|')}`);
+	} catch (e) {
+		e.message += ` (last: ${JSON.stringify(last)})\n--- worker output ---\n${worker.output().slice(-4000)}`;
+		throw e;
+	}
+}
+
+/** Reads the QR through the probe and has the simulated phone scan it. */
+export async function scanQr(sim, worker, phone = '15550001111') {
+	const qr = await waitFor(async () => {
+		const r = await probe(worker, 'qr');
+		return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+	}, 15000, 'a QR from wa-probe');
+	const r = await sim.api('POST', '/sim/phone/scan', { qr, phone });
+	if (r.status !== 200)
+		throw new Error(`scan failed: ${r.status} ${r.text}`);
+	return { qr, jid: r.body.jid };
+}
+
+export async function simDevice(sim, phone) {
+	const list = (await sim.api('GET', '/sim/devices')).body;
+	return list.find((d) => d.phone === phone);
+}
+
+let ipcRoot;
+async function ipcTypes() {
+	if (!ipcRoot)
+		ipcRoot = await protobuf.load(path.join(REPO, 'proto', 'ipc.proto'));
+	return {
+		Request: ipcRoot.lookupType('wlipc.Request'),
+		Reply: ipcRoot.lookupType('wlipc.Reply'),
+	};
+}
+
+/** Sends raw bytes on the worker's REP socket; resolves the reply bytes. */
+export function ipcRaw(worker, bytes) {
+	const dir = tmpDir('walink-ipc-');
+	const f = path.join(dir, 'req');
+	fs.writeFileSync(f, bytes);
+	return new Promise((resolve, reject) => {
+		execFile('nanocat', ['--req', '--connect', worker.ipc, '-F', f, '--raw',
+		    '--recv-timeout', '3', '--send-timeout', '3'],
+		    { timeout: 8000, encoding: 'buffer' }, (err, stdout) => {
+			fs.rmSync(dir, { recursive: true, force: true });
+			if (err && err.code === 'ENOENT')
+				reject(new Error('nanocat is missing (scripts/install-deps: nanomsg-utils)'));
+			else
+				resolve(stdout || Buffer.alloc(0));
+		});
+	});
+}
+
+/**
+ * A persistent IPC client (session-worker/tools/ipc-pipe): call(body)
+ * resolves the decoded reply, or null on a timeout or a dead worker.
+ */
+export async function ipcPipe(worker, timeoutMs = 1000) {
+	const { Request, Reply } = await ipcTypes();
+	const p = startProcess(BIN.ipcPipe, [worker.ipc, String(timeoutMs)],
+	    { name: 'ipc-pipe', stdin: true });
+	const child = p.child;
+	const waiting = [];
+	let buf = '';
+	child.stdout.on('data', (d) => {
+		buf += d;
+		let i;
+		while ((i = buf.indexOf('\n')) >= 0) {
+			const line = buf.slice(0, i);
+			buf = buf.slice(i + 1);
+			const w = waiting.shift();
+			if (!w)
+				continue;
+			if (!/^[0-9a-f]+$/.test(line))
+				w(null);
+			else
+				w(Reply.toObject(Reply.decode(Buffer.from(line, 'hex')),
+				    { longs: Number, enums: String, defaults: false }));
+		}
+	});
+	child.on('exit', () => { while (waiting.length) waiting.shift()(null); });
+	return {
+		call(body) {
+			if (child.exitCode !== null)
+				return Promise.resolve(null);
+			const req = Request.encode(Request.fromObject({ version: 1, id: nextId++, ...body })).finish();
+			return new Promise((resolve) => {
+				waiting.push(resolve);
+				child.stdin.write(Buffer.from(req).toString('hex') + '\n');
+			});
+		},
+		close() { child.stdin.end(); },
+	};
+}
+
+let nextId = 1;
+/** One IPC request as a plain object ({whitelistAdd: '...'}); resolves the decoded reply. */
+export async function ipcCall(worker, body, { version = 1 } = {}) {
+	const { Request, Reply } = await ipcTypes();
+	const req = Request.encode(Request.fromObject({ version, id: nextId++, ...body })).finish();
+	const out = await ipcRaw(worker, req);
+	if (!out || out.length === 0)
+		return null;
+	return Reply.toObject(Reply.decode(out), { longs: Number, enums: String, defaults: false });
+}
