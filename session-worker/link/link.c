@@ -69,6 +69,7 @@ link_get_view(const struct link *l, struct link_view *v)
 		v->qr_round = l->round;
 		v->qr_ref_index = l->ref_next;
 	}
+	link_code_view(l, &v->code);
 }
 
 void
@@ -436,6 +437,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 
 	conn_reset(l);
 	l->intent = CI_NONE;
+	link_code_conn_ended(l);
 	if (why == CI_NONE)
 		log_info("link: connection ended: %s%s%s", info->reason ==
 		    WS_REASON_PEER_CLOSE ? "closed by server" : info->reason ==
@@ -449,6 +451,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 	}
 	switch (why) {
 	case CI_SHUTDOWN:
+	case CI_PASSKEY:	/* the state says it; only an operator moves on */
 		return;
 	case CI_QR_ROUND:
 		link_qr_round_ended(l);
@@ -594,6 +597,7 @@ link_free(struct link *l)
 	lws_sul_cancel(&l->sul_stop);
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
+	link_code_drop(l, LCS_NONE, NULL);
 	creds_free(l->creds);
 	free(l);
 }
@@ -698,6 +702,8 @@ link_request_restart(struct link *l)
 int
 link_request_new_qr(struct link *l)
 {
+	if (l->state == LS_PASSKEY)
+		return link_request_restart(l);
 	if (l->state != LS_QR || !l->qr_paused)
 		return -EALREADY;
 	l->qr_paused = false;

@@ -1,0 +1,316 @@
+/*
+ * link_paircode.c: linking by phone number on the live link (whatsmeow
+ * pair-code.go PairPhone / handleCodePairNotification; Baileys socket.js
+ * requestPairingCode). The code rides on a registration connection: the
+ * companion_hello goes out once the server has sent its refs, the code lives
+ * as long as that pairing round, and once the phone has answered
+ * (primary_hello) the round is not ended under it: the connection stays until
+ * pair-success or the login timeout. The code is meant to be shown to the
+ * operator, never logged; the ephemeral keys stay in struct pair_code.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "binary/bn.h"
+#include "clock.h"
+#include "log.h"
+#include "store/creds.h"
+
+#include "link_internal.h"
+#include "pair_code.h"
+
+#define CODE_DISPLAY_DEFAULT	"Chrome (Linux)"
+#define CODE_PLATFORM_DEFAULT	"1"	/* Chrome: whatsmeow PairClientChrome */
+
+static const char *const status_names[LCS__MAX] = {
+	[LCS_NONE] = "none",
+	[LCS_REQUESTING] = "requesting",
+	[LCS_SHOWN] = "shown",
+	[LCS_TYPED] = "typed",
+	[LCS_WRONG_CODE] = "wrong_code",
+	[LCS_EXPIRED] = "expired",
+	[LCS_NOT_ON_WHATSAPP] = "not_on_whatsapp",
+	[LCS_REFUSED] = "refused",
+};
+
+const char *
+link_code_status_name(enum link_code_status s)
+{
+	return (unsigned)s < LCS__MAX ? status_names[s] : "none";
+}
+
+static void
+set_status(struct link *l, enum link_code_status s, const char *detail)
+{
+	l->code_status = s;
+	snprintf(l->code_detail, sizeof(l->code_detail), "%s", detail);
+	log_info("link: pairing code for +%s: %s (%s)", l->code_phone,
+	    link_code_status_name(s), detail);
+	link_publish_state(l);
+}
+
+void
+link_code_drop(struct link *l, enum link_code_status s, const char *why)
+{
+	pair_code_free(l->pc);
+	l->pc = NULL;
+	l->code_hello_sent = false;
+	l->code_hello_id[0] = l->code_finish_id[0] = '\0';
+	l->code_expires_wall = 0;
+	if (s != LCS_NONE)
+		set_status(l, s, why);
+	else
+		l->code_status = LCS_NONE;
+}
+
+/* <iq xmlns=md type=set to=s.whatsapp.net id=…>child</iq>; takes child. */
+static int
+send_md_iq(struct link *l, struct bn_node *child, char id[LINK_ID_MAX])
+{
+	struct bn_node *iq = bn_node_new("iq");
+	int rc = -ENOMEM;
+
+	link_new_id(l, id);
+	if (iq != NULL && bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+	    bn_node_set_attr(iq, "type", "set") == 0 &&
+	    bn_node_set_attr(iq, "id", id) == 0 &&
+	    bn_node_set_attr(iq, "xmlns", "md") == 0 &&
+	    bn_node_add_child(iq, child) == 0) {
+		child = NULL;
+		rc = link_send_raw(l, iq);
+	}
+	bn_node_free(child);
+	bn_node_free(iq);
+	return rc;
+}
+
+static void
+send_hello(struct link *l)
+{
+	struct bn_node *n;
+	int rc;
+
+	rc = pair_code_hello_node(l->pc, l->creds->noise_pub,
+	    l->cfg.code_platform_id ? l->cfg.code_platform_id : CODE_PLATFORM_DEFAULT,
+	    l->cfg.code_display ? l->cfg.code_display : CODE_DISPLAY_DEFAULT, &n);
+	if (rc == 0)
+		rc = send_md_iq(l, n, l->code_hello_id);
+	if (rc < 0) {
+		log_warn(rc, "link: could not send the pairing-code request");
+		link_code_drop(l, LCS_REFUSED, "could not send the request to "
+		    "WhatsApp; ask for a new code");
+		return;
+	}
+	l->code_hello_sent = true;
+	l->code_expires_wall = l->round_ends_wall;
+}
+
+/* A registration connection with refs, and enough of its round left. */
+static bool
+round_usable(const struct link *l)
+{
+	uint64_t min = l->cfg.code_min_ms ? l->cfg.code_min_ms : 60000;
+
+	return l->phase == CP_TRANSPORT && !l->logged_in && l->nrefs > 0 &&
+	    l->state == LS_QR && !l->qr_paused &&
+	    l->round_ends_wall > clock_wall_ms() + min;
+}
+
+int
+link_request_pair_code(struct link *l, const char *phone)
+{
+	int rc;
+
+	if (l->stopping)
+		return -EALREADY;
+	if (l->creds->paired)
+		return -EISCONN;
+	if (l->pc != NULL && l->code_status == LCS_TYPED)
+		return -EBUSY;
+	link_code_drop(l, LCS_NONE, NULL);
+	if ((rc = pair_code_new(phone, &l->pc)) < 0)
+		return rc;
+	snprintf(l->code_phone, sizeof(l->code_phone), "%s", phone);
+	set_status(l, LCS_REQUESTING, "asking WhatsApp for a pairing code");
+	if (round_usable(l)) {
+		send_hello(l);
+		return 0;
+	}
+	/* Wait for the next round's refs: a fresh round gives the code its full time. */
+	if (l->state == LS_QR && l->qr_paused) {
+		l->qr_paused = false;
+		l->round = 0;
+		link_connect_soon(l, 0);
+	} else if (l->state == LS_PASSKEY) {
+		link_request_restart(l);
+	} else if (l->phase == CP_TRANSPORT && !l->logged_in && l->nrefs > 0) {
+		l->round = 0;	/* a round ended for the code does not count */
+		link_qr_stop(l);
+		link_close(l, CI_QR_ROUND);
+	}
+	return 0;
+}
+
+void
+link_code_on_round(struct link *l)
+{
+	if (l->pc != NULL && !l->code_hello_sent && l->code_status == LCS_REQUESTING)
+		send_hello(l);
+}
+
+bool
+link_code_on_round_end(struct link *l)
+{
+	if (l->pc == NULL)
+		return false;
+	if (l->code_status == LCS_TYPED)
+		return true;	/* the phone is finishing: never cut it off */
+	if (l->code_hello_sent)
+		link_code_drop(l, LCS_EXPIRED, "the pairing code expired before "
+		    "it was typed on the phone; ask for a new one");
+	return false;
+}
+
+void
+link_code_conn_ended(struct link *l)
+{
+	/* The server ties the code to this connection's pairing. */
+	if (l->pc == NULL || !l->code_hello_sent)
+		return;
+	link_code_drop(l, l->code_status == LCS_TYPED ? LCS_REFUSED : LCS_EXPIRED,
+	    l->code_status == LCS_TYPED ? "the connection ended while the link "
+	    "was finishing; ask for a new code" : "the connection ended, and "
+	    "the pairing code with it; ask for a new one");
+}
+
+static void
+on_hello_reply(struct link *l, const struct bn_node *iq)
+{
+	const struct bn_node *err = bn_node_peek_child_by_tag(iq, "error");
+	const char *code = err != NULL ? bn_node_attr(err, "code") : NULL;
+	char msg[LINK_DETAIL_MAX];
+	int c = code != NULL ? atoi(code) : 0;
+
+	l->code_hello_id[0] = '\0';
+	if (bn_node_tag_is(iq, "iq") && strcmp(bn_node_attr(iq, "type"), "result") == 0) {
+		if (pair_code_on_hello_result(l->pc, iq) < 0) {
+			link_code_drop(l, LCS_REFUSED, "WhatsApp's answer carried "
+			    "no pairing reference; ask for a new code");
+			return;
+		}
+		snprintf(msg, sizeof(msg), "on the phone: WhatsApp > Settings > "
+		    "Linked devices > Link a device > Link with phone number "
+		    "instead, then type the code");
+		set_status(l, LCS_SHOWN, msg);
+		return;
+	}
+	if (c == 404)
+		link_code_drop(l, LCS_NOT_ON_WHATSAPP, "this number is not on "
+		    "WhatsApp: check the country code and the digits");
+	else if (c == 400) {
+		link_code_drop(l, LCS_REFUSED, "WhatsApp refused the request "
+		    "(400): check the number; if it is right, the configured "
+		    "display name is not accepted (--pair-display \"Chrome (Linux)\")");
+	} else if (c == 429) {
+		link_code_drop(l, LCS_REFUSED, "WhatsApp refused: too many codes "
+		    "asked for this number (429); wait a few minutes");
+	} else {
+		snprintf(msg, sizeof(msg), "WhatsApp refused the pairing code "
+		    "(error %d); try again or scan the QR", c);
+		link_code_drop(l, LCS_REFUSED, msg);
+	}
+}
+
+static void
+on_finish_reply(struct link *l, const struct bn_node *iq)
+{
+	l->code_finish_id[0] = '\0';
+	if (strcmp(bn_node_attr(iq, "type"), "result") == 0)
+		return;		/* pair-success follows */
+	/* The phone could not open our bundle: the code typed was not ours. */
+	set_status(l, LCS_WRONG_CODE, "the code typed on the phone was wrong: "
+	    "type it again exactly as shown");
+}
+
+int
+link_code_on_result(struct link *l, const struct bn_node *iq)
+{
+	const char *id = bn_node_attr(iq, "id");
+
+	if (l->pc == NULL || id == NULL)
+		return 0;
+	if (l->code_hello_id[0] != '\0' && strcmp(id, l->code_hello_id) == 0) {
+		on_hello_reply(l, iq);
+		return 1;
+	}
+	if (l->code_finish_id[0] != '\0' && strcmp(id, l->code_finish_id) == 0) {
+		on_finish_reply(l, iq);
+		return 1;
+	}
+	return 0;
+}
+
+int
+link_code_on_notification(struct link *l, const struct bn_node *n)
+{
+	struct bn_node *fin = NULL;
+	uint8_t adv[32];
+	int rc;
+
+	if (l->pc == NULL || !pair_code_has_ref(l->pc)) {
+		log_warnx("link: pairing-code notification without a code "
+		    "waiting; ignored");
+		return 0;
+	}
+	rc = pair_code_on_primary_hello(l->pc, n, l->creds->ident_priv,
+	    l->creds->ident_pub, adv, &fin);
+	if (rc == -ESTALE) {
+		log_warnx("link: pairing-code notification for another code; ignored");
+		return 0;
+	}
+	if (rc < 0) {
+		sodium_memzero(adv, sizeof(adv));
+		log_warn(rc, "link: unusable pairing-code notification");
+		link_code_drop(l, LCS_REFUSED, "the phone's answer could not be "
+		    "used; ask for a new code");
+		return 0;
+	}
+	/* pair-success will be signed with this secret (pair.c checks it). */
+	memcpy(l->creds->adv_secret, adv, sizeof(adv));
+	sodium_memzero(adv, sizeof(adv));
+	if ((rc = send_md_iq(l, fin, l->code_finish_id)) < 0) {
+		link_code_drop(l, LCS_REFUSED, "could not answer the phone; ask "
+		    "for a new code");
+		return 0;
+	}
+	/* The login timeout bounds the wait for pair-success from here. */
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	set_status(l, LCS_TYPED, "code typed on the phone; finishing the link");
+	return 0;
+}
+
+void
+link_code_paired(struct link *l)
+{
+	if (l->pc != NULL || l->code_status != LCS_NONE)
+		link_code_drop(l, LCS_NONE, NULL);
+	l->code_detail[0] = '\0';
+}
+
+void
+link_code_view(const struct link *l, struct link_code_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->status = l->code_status;
+	snprintf(v->phone, sizeof(v->phone), "%s", l->code_phone);
+	snprintf(v->detail, sizeof(v->detail), "%s", l->code_detail);
+	if (l->pc != NULL && (l->code_status == LCS_SHOWN ||
+	    l->code_status == LCS_WRONG_CODE || l->code_status == LCS_TYPED)) {
+		pair_code_display(l->pc, v->code);
+		v->expires_ms = l->code_expires_wall;
+	}
+}
