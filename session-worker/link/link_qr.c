@@ -165,10 +165,9 @@ link_passkey_demanded(struct link *l)
 	link_qr_stop(l);
 	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
 	link_save_creds(l, "passkey demand");
-	link_fire(l, LE_PASSKEY, "WhatsApp demands a passkey confirmation for "
-	    "this link, which a server cannot give. On the phone: remove the "
-	    "passkey requirement (WhatsApp > Settings > Account > Passkeys) or "
-	    "link from a phone without one, then ask for a new QR or code");
+	link_fire(l, LE_PASSKEY, "WhatsApp demands a passkey check that a "
+	    "server cannot do: on the phone remove it (Settings > Account > "
+	    "Passkeys), then ask for a new QR or code");
 	log_warnx("link: passkey demanded by WhatsApp; linking stopped until "
 	    "an operator asks for a new QR");
 	link_close(l, CI_PASSKEY);
