@@ -33,6 +33,7 @@ enum ctl_route {
 	RT_WA_LOGOUT,
 	RT_WA_RESTART,
 	RT_WA_QR_NEW,
+	RT_WA_PAIR_CODE,
 	RT_EVENTS,
 	RT__MAX
 };

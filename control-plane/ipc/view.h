@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "ipc.h"
 #include "phone.h"
 
 #define CTL_VIEW_RTTS		30	/* heartbeats the dashboard charts */
@@ -28,6 +29,15 @@ struct ctl_view_change {
 	uint64_t	t_ms;
 	int		from, to;	/* wlipc LinkState */
 	int		reason;		/* wlipc Reason at the time */
+};
+
+/* Linking by phone number, as the worker last told (wlipc.PairCode). */
+struct ctl_view_pair_code {
+	int		status;		/* wlipc PairCodeStatus */
+	char		phone[PHONE_BUF];
+	char		code[16];	/* "ABCD-EFGH": meant to be shown, never logged */
+	uint64_t	expires_ms;
+	char		detail[CTL_VIEW_TEXT];
 };
 
 struct ctl_link_view {
@@ -52,7 +62,14 @@ struct ctl_link_view {
 	unsigned	nrtts, rtt_head;
 	struct ctl_view_change	changes[CTL_VIEW_CHANGES];
 	unsigned	nchanges, change_head;
+	struct ctl_view_pair_code pair_code;	/* status 0: none */
 };
+
+/* Copies a State's PairCode (NULL: none) into pc; true when it changed. */
+bool	ctl_view_apply_pair_code(struct ctl_view_pair_code *pc,
+	    const Wlipc__PairCode *in);
+const char *ctl_view_pair_code_status(int);	/* "shown", ... */
+json_t	*ctl_view_pair_code_json(const struct ctl_view_pair_code *);
 
 const char	*ctl_view_state_name(int);	/* "connected", ... */
 const char	*ctl_view_reason_name(int);	/* "TIMEOUT", ... */
