@@ -689,6 +689,12 @@ link_request_restart(struct link *l)
 	link_policy_reset(&l->policy);
 	l->qr_paused = false;
 	l->round = 0;
+	if (l->state == LS_PASSKEY) {
+		/* The passkey close may still be under way: restart instead. */
+		if (l->intent == CI_PASSKEY)
+			l->intent = CI_RESTART;
+		link_fire(l, LE_OPERATOR_RESTART, "new pairing asked by the operator");
+	}
 	if (l->phase != CP_IDLE) {
 		link_close(l, CI_RESTART);
 		return 0;
