@@ -597,7 +597,7 @@ link_free(struct link *l)
 	lws_sul_cancel(&l->sul_stop);
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
-	link_code_drop(l, LCS_NONE, NULL);
+	link_code_free(l);
 	creds_free(l->creds);
 	free(l);
 }

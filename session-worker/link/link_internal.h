@@ -22,6 +22,7 @@ struct noise_cipher;
 struct creds;
 struct bn_node;
 struct pair_code;
+struct link_kdf;
 
 #define LINK_QR_REFS_MAX	16	/* WhatsApp sends 6 */
 #define LINK_REF_MAX		128
@@ -104,6 +105,10 @@ struct link {
 	char			 code_detail[LINK_DETAIL_MAX];
 	uint64_t		 code_expires_wall;
 	bool			 code_hello_sent;
+	bool			 code_round_ok;	/* this round serves the code */
+	unsigned		 code_gen;	/* bumped when the code is dropped */
+	struct link_kdf		*kdf;		/* a stretch running off the loop */
+	lws_sorted_usec_list_t	 sul_kdf;
 	char			 code_hello_id[LINK_ID_MAX];
 	char			 code_finish_id[LINK_ID_MAX];
 
@@ -150,6 +155,7 @@ int	link_code_on_result(struct link *, const struct bn_node *iq);	/* 1: ours */
 int	link_code_on_notification(struct link *, const struct bn_node *);
 void	link_code_paired(struct link *);
 void	link_code_conn_ended(struct link *);
+void	link_code_free(struct link *);	/* link_free: waits for a stretch */
 void	link_code_view(const struct link *, struct link_code_view *);
 void	link_code_drop(struct link *, enum link_code_status, const char *why);
 /* companion_reg_refresh and passkey_prologue_request (link_qr.c) */

@@ -9,6 +9,8 @@
  * operator, never logged; the ephemeral keys stay in struct pair_code.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,24 @@
 
 #include "link_internal.h"
 #include "pair_code.h"
+
+#define KDF_POLL_MS		10
+
+/*
+ * One PBKDF2 stretch (131072 rounds, ~0.1 s, seconds on a loaded machine)
+ * on its own thread, so the loop keeps serving IPC and pings. The thread
+ * works on copies; the loop polls a flag with a short timer while it runs
+ * and drops a result whose code was replaced meanwhile (code_gen).
+ */
+struct link_kdf {
+	pthread_t	 t;
+	atomic_bool	 done;
+	char		 code[PAIR_CODE_LEN + 1];
+	uint8_t		 salt[PAIR_CODE_SALT_LEN], key[PAIR_CODE_KEY_LEN];
+	int		 rc;
+	unsigned	 gen;
+	void		(*then)(struct link *, const uint8_t *key);
+};
 
 #define CODE_DISPLAY_DEFAULT	"Chrome (Linux)"
 #define CODE_PLATFORM_DEFAULT	"1"	/* Chrome: whatsmeow PairClientChrome */
@@ -53,9 +73,79 @@ set_status(struct link *l, enum link_code_status s, const char *detail)
 	link_publish_state(l);
 }
 
+static void *
+kdf_thread(void *arg)
+{
+	struct link_kdf *k = arg;
+
+	k->rc = pair_code_stretch(k->code, k->salt, k->key);
+	atomic_store(&k->done, true);
+	return NULL;
+}
+
+static void
+kdf_poll(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_kdf);
+	struct link_kdf *k = l->kdf;
+
+	if (!atomic_load(&k->done)) {
+		link_schedule(l, &l->sul_kdf, kdf_poll, KDF_POLL_MS);
+		return;
+	}
+	pthread_join(k->t, NULL);
+	l->kdf = NULL;
+	if (k->gen == l->code_gen && l->pc != NULL) {
+		if (k->rc < 0)
+			link_code_drop(l, LCS_REFUSED, "could not make the pairing "
+			    "keys; ask for a new code");
+		else
+			k->then(l, k->key);
+	}
+	sodium_free(k);		/* wipes the key */
+}
+
+static int
+kdf_start(struct link *l, void (*then)(struct link *, const uint8_t *))
+{
+	struct link_kdf *k;
+
+	if (l->kdf != NULL)
+		return -EBUSY;
+	if ((k = sodium_malloc(sizeof(*k))) == NULL)
+		return -ENOMEM;
+	memset(k, 0, sizeof(*k));
+	atomic_init(&k->done, false);
+	pair_code_stretch_args(l->pc, k->code, k->salt);
+	k->gen = l->code_gen;
+	k->then = then;
+	if (pthread_create(&k->t, NULL, kdf_thread, k) != 0) {
+		sodium_free(k);
+		return -EAGAIN;
+	}
+	l->kdf = k;
+	link_schedule(l, &l->sul_kdf, kdf_poll, KDF_POLL_MS);
+	return 0;
+}
+
+void
+link_code_free(struct link *l)
+{
+	lws_sul_cancel(&l->sul_kdf);
+	if (l->kdf != NULL) {
+		pthread_join(l->kdf->t, NULL);	/* at most one stretch */
+		sodium_free(l->kdf);
+		l->kdf = NULL;
+	}
+	pair_code_free(l->pc);
+	l->pc = NULL;
+}
+
 void
 link_code_drop(struct link *l, enum link_code_status s, const char *why)
 {
+	l->code_gen++;		/* a running stretch now belongs to no one */
+	l->code_round_ok = false;
 	pair_code_free(l->pc);
 	l->pc = NULL;
 	l->code_hello_sent = false;
@@ -109,6 +199,27 @@ send_hello(struct link *l)
 	l->code_expires_wall = l->round_ends_wall;
 }
 
+/* The hello goes out once the key is wrapped and a round serves the code. */
+static void
+maybe_send_hello(struct link *l)
+{
+	if (l->pc != NULL && pair_code_hello_ready(l->pc) && !l->code_hello_sent &&
+	    l->code_round_ok && l->phase == CP_TRANSPORT && !l->logged_in &&
+	    l->nrefs > 0)
+		send_hello(l);
+}
+
+static void
+on_hello_key(struct link *l, const uint8_t *key)
+{
+	if (pair_code_wrap_with_key(l->pc, key) < 0) {
+		link_code_drop(l, LCS_REFUSED, "could not make the pairing keys; "
+		    "ask for a new code");
+		return;
+	}
+	maybe_send_hello(l);
+}
+
 /* A registration connection with refs, and enough of its round left. */
 static bool
 round_usable(const struct link *l)
@@ -132,13 +243,17 @@ link_request_pair_code(struct link *l, const char *phone)
 	if (l->pc != NULL && l->code_status == LCS_TYPED)
 		return -EBUSY;
 	link_code_drop(l, LCS_NONE, NULL);
-	if ((rc = pair_code_new(phone, &l->pc)) < 0)
+	if ((rc = pair_code_prepare(phone, &l->pc)) < 0)
 		return rc;
+	if ((rc = kdf_start(l, on_hello_key)) < 0) {
+		link_code_drop(l, LCS_NONE, NULL);
+		return rc;
+	}
 	snprintf(l->code_phone, sizeof(l->code_phone), "%s", phone);
 	set_status(l, LCS_REQUESTING, "asking WhatsApp for a pairing code");
 	if (round_usable(l)) {
-		send_hello(l);
-		return 0;
+		l->code_round_ok = true;
+		return 0;	/* the hello goes once the key is ready */
 	}
 	/* Wait for the next round's refs: a fresh round gives the code its full time. */
 	if (l->state == LS_QR && l->qr_paused) {
@@ -158,8 +273,10 @@ link_request_pair_code(struct link *l, const char *phone)
 void
 link_code_on_round(struct link *l)
 {
-	if (l->pc != NULL && !l->code_hello_sent && l->code_status == LCS_REQUESTING)
-		send_hello(l);
+	if (l->pc == NULL || l->code_hello_sent || l->code_status != LCS_REQUESTING)
+		return;
+	l->code_round_ok = true;	/* a fresh round: the code gets all of it */
+	maybe_send_hello(l);
 }
 
 bool
@@ -179,6 +296,7 @@ void
 link_code_conn_ended(struct link *l)
 {
 	/* The server ties the code to this connection's pairing. */
+	l->code_round_ok = false;
 	if (l->pc == NULL || !l->code_hello_sent)
 		return;
 	link_code_drop(l, l->code_status == LCS_TYPED ? LCS_REFUSED : LCS_EXPIRED,
@@ -254,11 +372,33 @@ link_code_on_result(struct link *l, const struct bn_node *iq)
 	return 0;
 }
 
-int
-link_code_on_notification(struct link *l, const struct bn_node *n)
+static void
+on_finish_key(struct link *l, const uint8_t *key)
 {
 	struct bn_node *fin = NULL;
 	uint8_t adv[32];
+	int rc;
+
+	rc = pair_code_finish_with_key(l->pc, key, l->creds->ident_priv,
+	    l->creds->ident_pub, adv, &fin);
+	if (rc < 0) {
+		sodium_memzero(adv, sizeof(adv));
+		log_warn(rc, "link: could not answer the phone's pairing message");
+		link_code_drop(l, LCS_REFUSED, "the phone's answer could not be "
+		    "used; ask for a new code");
+		return;
+	}
+	/* pair-success will be signed with this secret (pair.c checks it). */
+	memcpy(l->creds->adv_secret, adv, sizeof(adv));
+	sodium_memzero(adv, sizeof(adv));
+	if (send_md_iq(l, fin, l->code_finish_id) < 0)
+		link_code_drop(l, LCS_REFUSED, "could not answer the phone; ask "
+		    "for a new code");
+}
+
+int
+link_code_on_notification(struct link *l, const struct bn_node *n)
+{
 	int rc;
 
 	if (l->pc == NULL || !pair_code_has_ref(l->pc)) {
@@ -266,28 +406,18 @@ link_code_on_notification(struct link *l, const struct bn_node *n)
 		    "waiting; ignored");
 		return 0;
 	}
-	rc = pair_code_on_primary_hello(l->pc, n, l->creds->ident_priv,
-	    l->creds->ident_pub, adv, &fin);
-	if (rc == -ESTALE) {
+	if ((rc = pair_code_hold_primary_hello(l->pc, n)) == -ESTALE) {
 		log_warnx("link: pairing-code notification for another code; ignored");
 		return 0;
 	}
-	if (rc < 0) {
-		sodium_memzero(adv, sizeof(adv));
+	if (rc < 0 || (rc = kdf_start(l, on_finish_key)) < 0) {
 		log_warn(rc, "link: unusable pairing-code notification");
-		link_code_drop(l, LCS_REFUSED, "the phone's answer could not be "
-		    "used; ask for a new code");
+		if (rc != -EBUSY)
+			link_code_drop(l, LCS_REFUSED, "the phone's answer could "
+			    "not be used; ask for a new code");
 		return 0;
 	}
-	/* pair-success will be signed with this secret (pair.c checks it). */
-	memcpy(l->creds->adv_secret, adv, sizeof(adv));
-	sodium_memzero(adv, sizeof(adv));
-	if ((rc = send_md_iq(l, fin, l->code_finish_id)) < 0) {
-		link_code_drop(l, LCS_REFUSED, "could not answer the phone; ask "
-		    "for a new code");
-		return 0;
-	}
-	/* The login timeout bounds the wait for pair-success from here. */
+	/* From here the round is not ended under the phone; the login timeout bounds it. */
 	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
 	set_status(l, LCS_TYPED, "code typed on the phone; finishing the link");
 	return 0;

@@ -17,9 +17,14 @@ struct pair_code {
 	char		phone[PAIR_CODE_PHONE_MAX];
 	char		code[PAIR_CODE_LEN + 1];
 	uint8_t		eph_priv[32], eph_pub[32];
+	uint8_t		hello_salt[PAIR_CODE_SALT_LEN], hello_iv[PAIR_CODE_IV_LEN];
 	uint8_t		wrapped[PAIR_CODE_WRAPPED_LEN];
+	bool		wrapped_ok;
 	char		ref[PAIR_CODE_REF_MAX];
 	size_t		ref_len;
+	/* a primary_hello held until its key is stretched */
+	bool		held;
+	uint8_t		held_wrapped[PAIR_CODE_WRAPPED_LEN], held_ident[32];
 };
 
 int
@@ -53,13 +58,12 @@ pair_code_phone(const char *in, char out[PAIR_CODE_PHONE_MAX])
 	return 0;
 }
 
-int
-pair_code_new_fixed(const char *phone, const uint8_t rnd[PAIR_CODE_RANDOM_LEN],
+static int
+prepare_fixed(const char *phone, const uint8_t rnd[PAIR_CODE_RANDOM_LEN],
     const uint8_t eph_priv[32], const uint8_t salt[PAIR_CODE_SALT_LEN],
     const uint8_t iv[PAIR_CODE_IV_LEN], struct pair_code **out)
 {
 	struct pair_code *pc;
-	int rc;
 
 	*out = NULL;
 	if (strlen(phone) >= PAIR_CODE_PHONE_MAX)
@@ -70,8 +74,9 @@ pair_code_new_fixed(const char *phone, const uint8_t rnd[PAIR_CODE_RANDOM_LEN],
 	snprintf(pc->phone, sizeof(pc->phone), "%s", phone);
 	pair_code_encode(rnd, pc->code);
 	memcpy(pc->eph_priv, eph_priv, 32);
-	if (crypto_scalarmult_base(pc->eph_pub, pc->eph_priv) != 0 ||
-	    (rc = pair_code_wrap(pc->code, salt, iv, pc->eph_pub, pc->wrapped)) < 0) {
+	memcpy(pc->hello_salt, salt, sizeof(pc->hello_salt));
+	memcpy(pc->hello_iv, iv, sizeof(pc->hello_iv));
+	if (crypto_scalarmult_base(pc->eph_pub, pc->eph_priv) != 0) {
 		pair_code_free(pc);
 		return -EIO;
 	}
@@ -80,7 +85,7 @@ pair_code_new_fixed(const char *phone, const uint8_t rnd[PAIR_CODE_RANDOM_LEN],
 }
 
 int
-pair_code_new(const char *phone, struct pair_code **out)
+pair_code_prepare(const char *phone, struct pair_code **out)
 {
 	struct {
 		uint8_t	rnd[PAIR_CODE_RANDOM_LEN], priv[32];
@@ -89,8 +94,85 @@ pair_code_new(const char *phone, struct pair_code **out)
 	int rc;
 
 	randombytes_buf(&r, sizeof(r));
-	rc = pair_code_new_fixed(phone, r.rnd, r.priv, r.salt, r.iv, out);
+	rc = prepare_fixed(phone, r.rnd, r.priv, r.salt, r.iv, out);
 	sodium_memzero(&r, sizeof(r));
+	return rc;
+}
+
+void
+pair_code_stretch_args(const struct pair_code *pc, char code[PAIR_CODE_LEN + 1],
+    uint8_t salt[PAIR_CODE_SALT_LEN])
+{
+	memcpy(code, pc->code, PAIR_CODE_LEN + 1);
+	memcpy(salt, pc->held ? pc->held_wrapped : pc->hello_salt,
+	    PAIR_CODE_SALT_LEN);
+}
+
+/* AES-256-CTR of 32 bytes under a stretched key (pair_code_crypto.c's step). */
+static int
+ctr32(const uint8_t key[32], const uint8_t iv[16], const uint8_t in[32],
+    uint8_t out[32])
+{
+	unsigned char ks[32];
+	int rc;
+
+	/* The stretch is the expensive part; CTR with a given key is cheap. */
+	rc = pair_code_ctr(key, iv, in, ks);
+	memcpy(out, ks, 32);
+	sodium_memzero(ks, sizeof(ks));
+	return rc;
+}
+
+int
+pair_code_wrap_with_key(struct pair_code *pc, const uint8_t key[PAIR_CODE_KEY_LEN])
+{
+	memcpy(pc->wrapped, pc->hello_salt, PAIR_CODE_SALT_LEN);
+	memcpy(pc->wrapped + PAIR_CODE_SALT_LEN, pc->hello_iv, PAIR_CODE_IV_LEN);
+	if (ctr32(key, pc->hello_iv, pc->eph_pub,
+	    pc->wrapped + PAIR_CODE_SALT_LEN + PAIR_CODE_IV_LEN) < 0)
+		return -EIO;
+	pc->wrapped_ok = true;
+	return 0;
+}
+
+int
+pair_code_new_fixed(const char *phone, const uint8_t rnd[PAIR_CODE_RANDOM_LEN],
+    const uint8_t eph_priv[32], const uint8_t salt[PAIR_CODE_SALT_LEN],
+    const uint8_t iv[PAIR_CODE_IV_LEN], struct pair_code **out)
+{
+	uint8_t key[PAIR_CODE_KEY_LEN];
+	int rc;
+
+	if ((rc = prepare_fixed(phone, rnd, eph_priv, salt, iv, out)) < 0)
+		return rc;
+	if ((rc = pair_code_stretch((*out)->code, salt, key)) == 0)
+		rc = pair_code_wrap_with_key(*out, key);
+	sodium_memzero(key, sizeof(key));
+	if (rc < 0) {
+		pair_code_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int
+pair_code_new(const char *phone, struct pair_code **out)
+{
+	char code[PAIR_CODE_LEN + 1];
+	uint8_t salt[PAIR_CODE_SALT_LEN], key[PAIR_CODE_KEY_LEN];
+	int rc;
+
+	if ((rc = pair_code_prepare(phone, out)) < 0)
+		return rc;
+	pair_code_stretch_args(*out, code, salt);
+	if ((rc = pair_code_stretch(code, salt, key)) == 0)
+		rc = pair_code_wrap_with_key(*out, key);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(code, sizeof(code));
+	if (rc < 0) {
+		pair_code_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -113,6 +195,12 @@ const char *
 pair_code_phone_of(const struct pair_code *pc)
 {
 	return pc->phone;
+}
+
+bool
+pair_code_hello_ready(const struct pair_code *pc)
+{
+	return pc->wrapped_ok;
 }
 
 bool
@@ -176,6 +264,10 @@ pair_code_hello_node(const struct pair_code *pc, const uint8_t noise_pub[32],
 
 	*out = NULL;
 	snprintf(jid, sizeof(jid), "%s@s.whatsapp.net", pc->phone);
+	if (!pc->wrapped_ok) {
+		bn_node_free(n);
+		return -EINVAL;
+	}
 	if (n == NULL || bn_node_set_attr(n, "jid", jid) < 0 ||
 	    bn_node_set_attr(n, "stage", "companion_hello") < 0 ||
 	    bn_node_set_attr(n, "should_show_push_notification", "true") < 0 ||
@@ -274,35 +366,72 @@ struct finish_secrets {
 };
 
 int
-pair_code_on_primary_hello(struct pair_code *pc, const struct bn_node *notif,
-    const uint8_t ident_priv[32], const uint8_t ident_pub[32], uint8_t adv[32],
-    struct bn_node **finish)
+pair_code_hold_primary_hello(struct pair_code *pc, const struct bn_node *notif)
 {
 	struct pair_code_hello_fields f;
-	struct finish_secrets s;
 	int rc;
 
-	*finish = NULL;
 	if ((rc = pair_code_parse_primary_hello(notif, &f)) < 0)
 		return rc;
 	if (pc->ref_len == 0 || f.ref_len != pc->ref_len ||
 	    memcmp(f.ref, pc->ref, pc->ref_len) != 0)
 		return -ESTALE;
+	memcpy(pc->held_wrapped, f.wrapped, PAIR_CODE_WRAPPED_LEN);
+	memcpy(pc->held_ident, f.primary_ident, 32);
+	pc->held = true;
+	return 0;
+}
+
+int
+pair_code_finish_with_key(struct pair_code *pc, const uint8_t key[PAIR_CODE_KEY_LEN],
+    const uint8_t ident_priv[32], const uint8_t ident_pub[32], uint8_t adv[32],
+    struct bn_node **finish)
+{
+	struct finish_secrets s;
+	int rc = -EIO;
+
+	*finish = NULL;
+	if (!pc->held)
+		return -EINVAL;
 	memset(&s, 0, sizeof(s));
 	randombytes_buf(s.adv_random, sizeof(s.adv_random));
 	randombytes_buf(s.salt, sizeof(s.salt));
 	randombytes_buf(s.nonce, sizeof(s.nonce));
-	rc = -EIO;
-	if (pair_code_unwrap(pc->code, f.wrapped, s.primary_eph) < 0 ||
+	if (ctr32(key, pc->held_wrapped + PAIR_CODE_SALT_LEN,
+	    pc->held_wrapped + PAIR_CODE_SALT_LEN + PAIR_CODE_IV_LEN,
+	    s.primary_eph) < 0 ||
 	    crypto_scalarmult(s.eph_shared, pc->eph_priv, s.primary_eph) != 0 ||
-	    crypto_scalarmult(s.ident_shared, ident_priv, f.primary_ident) != 0 ||
+	    crypto_scalarmult(s.ident_shared, ident_priv, pc->held_ident) != 0 ||
 	    pair_code_bundle(s.eph_shared, s.salt, s.nonce, ident_pub,
-	    f.primary_ident, s.adv_random, s.bundle) < 0 ||
+	    pc->held_ident, s.adv_random, s.bundle) < 0 ||
 	    pair_code_adv_secret(s.eph_shared, s.ident_shared, s.adv_random,
 	    adv) < 0)
 		goto out;
 	rc = finish_node(pc, s.bundle, ident_pub, finish);
 out:
+	pc->held = false;
 	sodium_memzero(&s, sizeof(s));
+	return rc;
+}
+
+int
+pair_code_on_primary_hello(struct pair_code *pc, const struct bn_node *notif,
+    const uint8_t ident_priv[32], const uint8_t ident_pub[32], uint8_t adv[32],
+    struct bn_node **finish)
+{
+	char code[PAIR_CODE_LEN + 1];
+	uint8_t salt[PAIR_CODE_SALT_LEN], key[PAIR_CODE_KEY_LEN];
+	int rc;
+
+	*finish = NULL;
+	if ((rc = pair_code_hold_primary_hello(pc, notif)) < 0)
+		return rc;
+	pair_code_stretch_args(pc, code, salt);
+	if ((rc = pair_code_stretch(code, salt, key)) == 0)
+		rc = pair_code_finish_with_key(pc, key, ident_priv, ident_pub, adv,
+		    finish);
+	pc->held = false;
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(code, sizeof(code));
 	return rc;
 }

@@ -60,6 +60,10 @@ int	pair_code_wrap(const char code[PAIR_CODE_LEN],
 	    const uint8_t salt[PAIR_CODE_SALT_LEN], const uint8_t iv[PAIR_CODE_IV_LEN],
 	    const uint8_t pub[32], uint8_t out[PAIR_CODE_WRAPPED_LEN]);
 
+/* AES-256-CTR of one 32-byte key under an already stretched key. */
+int	pair_code_ctr(const uint8_t key[PAIR_CODE_KEY_LEN],
+	    const uint8_t iv[PAIR_CODE_IV_LEN], const uint8_t in[32], uint8_t out[32]);
+
 /* The inverse: the 32 bytes CTR gives back (any bytes for a wrong code). */
 int	pair_code_unwrap(const char code[PAIR_CODE_LEN],
 	    const uint8_t wrapped[PAIR_CODE_WRAPPED_LEN], uint8_t pub[32]);
@@ -104,6 +108,24 @@ int	pair_code_new_fixed(const char *phone,
 	    const uint8_t rnd[PAIR_CODE_RANDOM_LEN], const uint8_t eph_priv[32],
 	    const uint8_t salt[PAIR_CODE_SALT_LEN],
 	    const uint8_t iv[PAIR_CODE_IV_LEN], struct pair_code **out);
+
+/*
+ * The same exchange split at the two PBKDF2 stretches (~0.1 s of CPU each),
+ * for a caller that runs them off its event loop:
+ *   pair_code_prepare -> stretch(pair_code_stretch_args) -> pair_code_wrap_with_key
+ *   pair_code_hold_primary_hello -> stretch(args) -> pair_code_finish_with_key
+ * hold_primary_hello has on_primary_hello's errors; finish_with_key -EINVAL
+ * without a held notification.
+ */
+int	pair_code_prepare(const char *phone, struct pair_code **out);
+void	pair_code_stretch_args(const struct pair_code *, char code[PAIR_CODE_LEN + 1],
+	    uint8_t salt[PAIR_CODE_SALT_LEN]);
+int	pair_code_wrap_with_key(struct pair_code *, const uint8_t key[PAIR_CODE_KEY_LEN]);
+bool	pair_code_hello_ready(const struct pair_code *);	/* wrapped */
+int	pair_code_hold_primary_hello(struct pair_code *, const struct bn_node *notif);
+int	pair_code_finish_with_key(struct pair_code *, const uint8_t key[PAIR_CODE_KEY_LEN],
+	    const uint8_t ident_priv[32], const uint8_t ident_pub[32], uint8_t adv[32],
+	    struct bn_node **finish);
 
 /* "ABCD-EFGH": what a person types. out: 10 bytes. */
 void	pair_code_display(const struct pair_code *, char out[PAIR_CODE_LEN + 2]);

@@ -63,6 +63,13 @@ ctr(const uint8_t key[32], const uint8_t iv[16], const uint8_t *in, size_t len,
 }
 
 int
+pair_code_ctr(const uint8_t key[PAIR_CODE_KEY_LEN], const uint8_t iv[PAIR_CODE_IV_LEN],
+    const uint8_t in[32], uint8_t out[32])
+{
+	return ctr(key, iv, in, 32, out);
+}
+
+int
 pair_code_wrap(const char code[PAIR_CODE_LEN],
     const uint8_t salt[PAIR_CODE_SALT_LEN], const uint8_t iv[PAIR_CODE_IV_LEN],
     const uint8_t pub[32], uint8_t out[PAIR_CODE_WRAPPED_LEN])

@@ -68,8 +68,8 @@ test('linked by code: connected, restart without a QR, same keys as a QR pairing
 test('a wrong code is refused and shown as wrong_code (exit 2); the right one still links', async () => {
 	const w = await fx.worker();
 	await waitState(w, 'qr');
-	const { code } = await askCode(w, '15550002003');
-	assert.ok(code);
+	const { code, stdout, stderr } = await askCode(w, '15550002003');
+	assert.ok(code, `no code: ${stdout} ${stderr}\n${w.output().slice(-3000)}`);
 	const typo = (code[0] === 'A' ? 'B' : 'A') + code.slice(1);
 	const bad = await fx.sim.api('POST', '/sim/phone/link-code', { phone: '15550002003', code: typo });
 	assert.equal(bad.status, 403, bad.text);
