@@ -27,6 +27,7 @@
 #include "ipc/worker_ipc.h"
 #include "link/link.h"
 #include "link/pair_code.h"
+#include "link/waversion.h"
 #include "log.h"
 #include "message/msg.h"
 #include "noise/noise.h"
@@ -43,6 +44,7 @@ struct settings {
 	const char	*origin;
 	const char	*trust_root;
 	const char	*wa_version;
+	const char	*wa_version_url;
 	const char	*device_name;
 	const char	*pair_phone;
 	const char	*pair_display;
@@ -87,7 +89,12 @@ static const struct cfg_opt options[] = {
 	  "Base64 of the 32-byte Noise certificate root (tests only; default: "
 	  "WhatsApp's own root; any other is logged as a warning)." },
 	{ "wa-version", "WA_VERSION", CFG_STR, S(wa_version), WA_VERSION_DEFAULT, 0, 0,
-	  "WhatsApp Web version announced; raise it if the server says 405 outdated." },
+	  "WhatsApp Web version announced; raise it if the server says 405 outdated. "
+	  "'auto': read the current one (as Baileys fetchLatestWaWebVersion) at "
+	  "start and after a 405, off the event loop, 15 s at most; offline, the "
+	  "built-in version stays." },
+	{ "wa-version-url", "WA_VERSION_URL", CFG_STR, S(wa_version_url), WA_VERSION_URL_DEFAULT, 0, 0,
+	  "Page --wa-version auto reads client_revision from (http or https)." },
 	{ "device-name", "WA_DEVICE_NAME", CFG_STR, S(device_name), WA_DEVICE_NAME_DEFAULT, 0, 0,
 	  "Name the phone lists this linked device under." },
 	{ "pair-phone", "WA_PAIR_PHONE", CFG_STR, S(pair_phone), "", 0, 0,
@@ -251,9 +258,10 @@ check_settings(struct worker *w)
 
 	if ((rc = log_setup("worker", w->s.log_level, w->s.log_format)) < 0)
 		return rc;
-	if (wa_version_parse(w->s.wa_version, &v) < 0) {
-		log_errorx("--wa-version '%s': expected three numbers like %s",
-		    w->s.wa_version, WA_VERSION_DEFAULT);
+	if (strcmp(w->s.wa_version, "auto") != 0 &&
+	    wa_version_parse(w->s.wa_version, &v) < 0) {
+		log_errorx("--wa-version '%s': expected three numbers like %s, "
+		    "or auto", w->s.wa_version, WA_VERSION_DEFAULT);
 		return -EINVAL;
 	}
 	if ((rc = ws_config_check(&wc)) < 0) {
@@ -536,7 +544,10 @@ setup_loop(struct worker *w)
 	lc.url = w->s.url;
 	lc.origin = w->s.origin;
 	lc.trust_root = w->root;
-	wa_version_parse(w->s.wa_version, &lc.version);
+	lc.version_auto = strcmp(w->s.wa_version, "auto") == 0;
+	lc.version_url = w->s.wa_version_url;
+	wa_version_parse(lc.version_auto ? WA_VERSION_DEFAULT : w->s.wa_version,
+	    &lc.version);
 	lc.device_name = w->s.device_name;
 	lc.code_display = w->s.pair_display;
 	lc.code_platform_id = w->s.pair_platform;

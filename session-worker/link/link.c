@@ -422,6 +422,8 @@ apply_decision(struct link *l, const struct link_decision *d)
 	case LA_STOP:
 		link_fire(l, d->event, d->strategy);
 		log_warnx("link: stopped: %s", d->strategy);
+		if (d->reason == REASON_OUTDATED)
+			link_version_refresh(l, "the server said 405 outdated");
 		break;
 	}
 }
@@ -598,6 +600,7 @@ link_free(struct link *l)
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
 	link_code_free(l);
+	link_version_free(l);
 	creds_free(l->creds);
 	free(l);
 }
@@ -653,6 +656,7 @@ link_start(struct link *l)
 	if (l->cfg.backup_interval_ms > 0)
 		link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
 	link_schedule(l, &l->sul_reconnect, connect_now, 0);
+	link_version_refresh(l, "at start");
 	return 0;
 }
 

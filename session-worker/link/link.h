@@ -72,6 +72,9 @@ struct link_cfg {
 	const char	*code_display;		/* NULL: "Chrome (Linux)" */
 	const char	*code_platform_id;	/* NULL: "1" (Chrome) */
 	uint64_t	 code_min_ms;		/* less left in a round: next round (60 s) */
+	/* --wa-version auto: read the current version at start and after 405 */
+	bool		 version_auto;
+	const char	*version_url;		/* the page with client_revision */
 };
 
 /* A snapshot of the link for IPC, the probe and logs (all times: Unix ms). */

@@ -23,6 +23,7 @@ struct creds;
 struct bn_node;
 struct pair_code;
 struct link_kdf;
+struct wa_version_fetch;
 
 #define LINK_QR_REFS_MAX	16	/* WhatsApp sends 6 */
 #define LINK_REF_MAX		128
@@ -108,6 +109,10 @@ struct link {
 	bool			 code_round_ok;	/* this round serves the code */
 	unsigned		 code_gen;	/* bumped when the code is dropped */
 	struct link_kdf		*kdf;		/* a stretch running off the loop */
+
+	/* --wa-version auto (link_version.c) */
+	struct wa_version_fetch	*version_fetch;
+	lws_sorted_usec_list_t	 sul_version;
 	lws_sorted_usec_list_t	 sul_kdf;
 	char			 code_hello_id[LINK_ID_MAX];
 	char			 code_finish_id[LINK_ID_MAX];
@@ -161,6 +166,10 @@ void	link_code_drop(struct link *, enum link_code_status, const char *why);
 /* companion_reg_refresh and passkey_prologue_request (link_qr.c) */
 int	link_qr_refresh(struct link *);
 int	link_passkey_demanded(struct link *);
+
+/* link_version.c */
+void	link_version_refresh(struct link *, const char *why);
+void	link_version_free(struct link *);
 
 /* prekeys.c */
 int	link_prekeys_on_login(struct link *);
