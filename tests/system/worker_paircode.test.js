@@ -81,6 +81,18 @@ test('a wrong code is refused and shown as wrong_code (exit 2); the right one st
 	await waitState(w, 'connected', 10000);
 });
 
+test('a QR refresh while the phone finishes a code pairing is ignored: pair-success still verifies', async () => {
+	const w = await fx.worker();
+	await waitState(w, 'qr');
+	const { code } = await askCode(w, '15550002008');
+	assert.ok(code);
+	const r = await fx.sim.api('POST', '/sim/phone/link-code',
+	    { phone: '15550002008', code, refreshFirst: true });
+	assert.equal(r.status, 200, r.text);
+	await waitState(w, 'connected', 10000);
+	assert.match(w.output(), /QR refresh asked while a code pairing finishes; kept the current secret/);
+});
+
 test('a code not typed within its round expires (exit 2); a bad number is a usage error', async () => {
 	const w = await fx.worker({ extra: { '--qr-first': '1500ms', '--qr-next': '200ms' } });
 	await waitState(w, 'qr');

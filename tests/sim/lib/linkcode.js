@@ -78,8 +78,12 @@ export class LinkCodes {
 		p.resolve({ advSecret: pairing.codeAdvSecret(p.ephShared, identShared, plain.subarray(64, 96)) });
 	}
 
-	/** The owner of `phone` types `typed` on the phone. Resolves {jid}. */
-	async type(phone, typed) {
+	/**
+	 * The owner of `phone` types `typed` on the phone. Resolves {jid}.
+	 * refreshFirst: the server asks for a QR refresh between the companion's
+	 * companion_finish and pair-success (a companion must not rotate then).
+	 */
+	async type(phone, typed, { refreshFirst = false } = {}) {
 		const code = pairing.normalizeCode(typed);
 		if (!code)
 			throw new SimError(400, 'a code is 8 characters of 1-9 and A-Z without I, O, U');
@@ -120,6 +124,8 @@ export class LinkCodes {
 			throw new SimError(403, 'wrong code: the companion\'s key bundle does not open with it');
 		if (r.error)
 			throw new SimError(502, r.error);
+		if (refreshFirst)
+			c.send(node('notification', { from: S_WA, type: 'companion_reg_refresh', id: serverId(), t: nowSec() }));
 		return this.sim.completePairing(c, phone, r.advSecret);
 	}
 
