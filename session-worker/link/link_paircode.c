@@ -110,8 +110,16 @@ kdf_start(struct link *l, void (*then)(struct link *, const uint8_t *))
 {
 	struct link_kdf *k;
 
-	if (l->kdf != NULL)
-		return -EBUSY;
+	if (l->kdf != NULL) {
+		if (l->kdf->gen == l->code_gen)
+			return -EBUSY;
+		/* A stretch for a dropped code (a second request at once): one
+		 * PBKDF2 at most to wait for, then its result goes unused. */
+		lws_sul_cancel(&l->sul_kdf);
+		pthread_join(l->kdf->t, NULL);
+		sodium_free(l->kdf);
+		l->kdf = NULL;
+	}
 	if ((k = sodium_malloc(sizeof(*k))) == NULL)
 		return -ENOMEM;
 	memset(k, 0, sizeof(*k));

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { simFixture, waitState, scanQr, probe, probeState, simDevice, waitFor } from './helpers.js';
+import { simFixture, waitState, scanQr, probe, probeState, simDevice, waitFor, ipcCall } from './helpers.js';
 
 const fx = simFixture();
 
@@ -93,12 +93,26 @@ test('a QR refresh while the phone finishes a code pairing is ignored: pair-succ
 	assert.match(w.output(), /QR refresh asked while a code pairing finishes; kept the current secret/);
 });
 
+test('a second request right after the first replaces it; the newest code links', async () => {
+	const w = await fx.worker();
+	await waitState(w, 'qr');
+	const a = await ipcCall(w, { pairCode: '15550002009' });
+	const b = await ipcCall(w, { pairCode: '15550002009' });
+	assert.equal(a.error, undefined, JSON.stringify(a));
+	assert.equal(b.error, undefined, JSON.stringify(b));
+	const s = await waitCode(w, 'shown');
+	const r = await fx.sim.api('POST', '/sim/phone/link-code', { phone: '15550002009', code: s.pairCode.code });
+	assert.equal(r.status, 200, r.text);
+	await waitState(w, 'connected', 10000);
+});
+
 test('a code not typed within its round expires (exit 2); a bad number is a usage error', async () => {
-	const w = await fx.worker({ extra: { '--qr-first': '1500ms', '--qr-next': '200ms' } });
+	// A 5 s round: long enough to see the code on a loaded machine, short to wait out.
+	const w = await fx.worker({ extra: { '--qr-first': '4s', '--qr-next': '200ms' } });
 	await waitState(w, 'qr');
 	const r = await askCode(w, '15550002004');
 	assert.ok(r.code, r.stdout + r.stderr);
-	const s = await waitCode(w, 'expired', 10000);
+	const s = await waitCode(w, 'expired', 20000);
 	assert.equal(s.code, 2);
 	assert.match(s.pairCode.detail, /expired/);
 	assert.equal(s.pairCode.code, null, 'an expired code is not shown');
