@@ -7,7 +7,7 @@
 #include "clock.h"
 #include "ipc/view.h"
 
-static const char *const state_names[] = {
+static const char *const state_names[CTL_VIEW_STATES] = {
 	"starting", "connecting", "qr", "pairing", "connected", "unstable",
 	"disconnected", "restarting", "logged_out", "conflict", "banned",
 	"outdated", "passkey_required"

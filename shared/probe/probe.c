@@ -382,8 +382,8 @@ static const struct {
 	{ "ping", cmd_ping, "one round trip to the worker" },
 	{ "watch", cmd_watch, "print events until SIGINT or SIGTERM" },
 	{ "new-qr", cmd_new_qr, "resume paused pairing with a new QR" },
-	{ "pair-code", cmd_pair_code, "NUMBER: link by phone number; prints the "
-	  "code to type on the phone\n           (exit 0), 2 when WhatsApp refused" },
+	{ "pair-code", cmd_pair_code, "NUMBER  link by phone number: the code to "
+	  "type on the phone (exit 0)" },
 };
 #define PROBE_NCMDS	(sizeof(probe_cmds) / sizeof(probe_cmds[0]))
 
@@ -396,10 +396,11 @@ usage(FILE *f)
 	    PROBE_NOPTS);
 	fprintf(f, "\ncommands:\n");
 	for (i = 0; i < PROBE_NCMDS; i++)
-		fprintf(f, "  %-8s %s\n", probe_cmds[i].name, probe_cmds[i].help);
+		fprintf(f, "  %-10s %s\n", probe_cmds[i].name, probe_cmds[i].help);
 	fprintf(f, "\nexit: 0 connected (or done), 1 reachable but not "
 	    "connected, 2 needs a person\n(logged_out, banned, conflict, "
-	    "outdated, passkey_required, paused qr, a failed pairing code),\n3 worker unreachable,\n64 usage error\n");
+	    "outdated, passkey_required, paused qr,\na pairing code refused, "
+	    "wrong or expired), 3 worker unreachable,\n64 usage error\n");
 }
 
 /*
