@@ -107,6 +107,7 @@ struct link {
 	uint64_t		 code_expires_wall;
 	bool			 code_hello_sent;
 	bool			 code_round_ok;	/* this round serves the code */
+	uint8_t			 code_qr_adv[32];	/* the QR's adv secret, back after a wrong code */
 	unsigned		 code_gen;	/* bumped when the code is dropped */
 	struct link_kdf		*kdf;		/* a stretch running off the loop */
 

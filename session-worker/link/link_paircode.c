@@ -153,6 +153,7 @@ void
 link_code_drop(struct link *l, enum link_code_status s, const char *why)
 {
 	l->code_gen++;		/* a running stretch now belongs to no one */
+	sodium_memzero(l->code_qr_adv, sizeof(l->code_qr_adv));
 	l->code_round_ok = false;
 	pair_code_free(l->pc);
 	l->pc = NULL;
@@ -357,7 +358,9 @@ on_finish_reply(struct link *l, const struct bn_node *iq)
 	l->code_finish_id[0] = '\0';
 	if (strcmp(bn_node_attr(iq, "type"), "result") == 0)
 		return;		/* pair-success follows */
-	/* The phone could not open our bundle: the code typed was not ours. */
+	/* The phone could not open our bundle: the code typed was not ours.
+	 * The QR on show was made with the earlier secret: it scans again. */
+	memcpy(l->creds->adv_secret, l->code_qr_adv, sizeof(l->code_qr_adv));
 	set_status(l, LCS_WRONG_CODE, "the code typed on the phone was wrong: "
 	    "type it again exactly as shown");
 }
@@ -397,6 +400,7 @@ on_finish_key(struct link *l, const uint8_t *key)
 		return;
 	}
 	/* pair-success will be signed with this secret (pair.c checks it). */
+	memcpy(l->code_qr_adv, l->creds->adv_secret, sizeof(l->code_qr_adv));
 	memcpy(l->creds->adv_secret, adv, sizeof(adv));
 	sodium_memzero(adv, sizeof(adv));
 	if (send_md_iq(l, fin, l->code_finish_id) < 0)

@@ -81,6 +81,19 @@ test('a wrong code is refused and shown as wrong_code (exit 2); the right one st
 	await waitState(w, 'connected', 10000);
 });
 
+test('after a wrong code the QR on show still links (its secret is back)', async () => {
+	const w = await fx.worker();
+	await waitState(w, 'qr');
+	const { code } = await askCode(w, '15550002010');
+	assert.ok(code);
+	const typo = (code[0] === 'A' ? 'B' : 'A') + code.slice(1);
+	assert.equal((await fx.sim.api('POST', '/sim/phone/link-code',
+	    { phone: '15550002010', code: typo })).status, 403);
+	await waitCode(w, 'wrong_code');
+	await scanQr(fx.sim, w, '15550002010');
+	await waitState(w, 'connected', 10000);
+});
+
 test('a QR refresh while the phone finishes a code pairing is ignored: pair-success still verifies', async () => {
 	const w = await fx.worker();
 	await waitState(w, 'qr');
