@@ -119,6 +119,19 @@ test('a second request right after the first replaces it; the newest code links'
 	await waitState(w, 'connected', 10000);
 });
 
+test('--pair-phone asks for a code at start; a display name WhatsApp would refuse stops the start', async () => {
+	const w = await fx.worker({ extra: { '--pair-phone': '+1 555 000-2011' } });
+	const s = await waitCode(w, 'shown');
+	assert.equal(s.pairCode.phone, '15550002011');
+	const r = await fx.sim.api('POST', '/sim/phone/link-code', { phone: '15550002011', code: s.pairCode.code });
+	assert.equal(r.status, 200, r.text);
+	await waitState(w, 'connected', 10000);
+
+	const bad = await fx.worker({ extra: { '--pair-display': 'walink bot' } });
+	assert.equal((await bad.exited).code, 2, 'a settings error');
+	assert.match(bad.output(), /--pair-display 'walink bot': WhatsApp accepts only "Browser \(OS\)"/);
+});
+
 test('a code not typed within its round expires (exit 2); a bad number is a usage error', async () => {
 	// A 5 s round: long enough to see the code on a loaded machine, short to wait out.
 	const w = await fx.worker({ extra: { '--qr-first': '4s', '--qr-next': '200ms' } });
