@@ -5,15 +5,17 @@
 // their state and message on the WhatsApp tab; then a code typed right links.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { startControl } from './control-harness.js';
+import { repo, startControl } from './control-harness.js';
 import { freePort, probe, probeState, startSim, startWorker, waitFor, waitState } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && 'chromium not installed (apt-get install -y chromium)';
 const PASSWORD = 'paircode-pass';
+const ART = path.join(repo, 'tests', 'artifacts');
 
 let sim, worker, control, browser, page;
 const cspViolations = [], pageErrors = [];
@@ -80,6 +82,8 @@ describe('dashboard: link with phone number', { skip }, () => {
 		assert.equal(await page.getAttribute('#paircode-code', 'aria-live'), 'polite');
 		await page.locator('#paircode-countdown', { hasText: /^valid for \d+:\d\d$/ }).waitFor();
 		await page.locator('#paircode-status', { hasText: 'Link with phone number instead' }).waitFor();
+		mkdirSync(ART, { recursive: true });
+		await page.locator('#paircode-card').screenshot({ path: path.join(ART, 'dashboard-paircode.png') });
 		const typo = (code[0] === 'A' ? 'B' : 'A') + code.slice(1);
 		assert.equal((await sim.api('POST', '/sim/phone/link-code',
 		    { phone: '15550007001', code: typo })).status, 403);
