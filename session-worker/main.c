@@ -26,6 +26,8 @@
 #include "ipc.h"
 #include "ipc/worker_ipc.h"
 #include "link/link.h"
+#include "link/pair_code.h"
+#include "link/waversion.h"
 #include "log.h"
 #include "message/msg.h"
 #include "noise/noise.h"
@@ -43,7 +45,11 @@ struct settings {
 	const char	*origin;
 	const char	*trust_root;
 	const char	*wa_version;
+	const char	*wa_version_url;
 	const char	*device_name;
+	const char	*pair_phone;
+	const char	*pair_display;
+	const char	*pair_platform;
 	uint64_t	 auth_timeout_ms;
 	uint64_t	 qr_rounds;
 	uint64_t	 qr_first_ms;
@@ -84,9 +90,25 @@ static const struct cfg_opt options[] = {
 	  "Base64 of the 32-byte Noise certificate root (tests only; default: "
 	  "WhatsApp's own root; any other is logged as a warning)." },
 	{ "wa-version", "WA_VERSION", CFG_STR, S(wa_version), WA_VERSION_DEFAULT, 0, 0,
-	  "WhatsApp Web version announced; raise it if the server says 405 outdated." },
+	  "WhatsApp Web version announced; raise it if the server says 405 outdated. "
+	  "'auto': read the current one (as Baileys fetchLatestWaWebVersion) at "
+	  "start and after a 405, off the event loop, 15 s at most; offline, the "
+	  "built-in version stays." },
+	{ "wa-version-url", "WA_VERSION_URL", CFG_STR, S(wa_version_url), WA_VERSION_URL_DEFAULT, 0, 0,
+	  "Page --wa-version auto reads client_revision from (http or https)." },
 	{ "device-name", "WA_DEVICE_NAME", CFG_STR, S(device_name), WA_DEVICE_NAME_DEFAULT, 0, 0,
 	  "Name the phone lists this linked device under." },
+	{ "pair-phone", "WA_PAIR_PHONE", CFG_STR, S(pair_phone), "", 0, 0,
+	  "Link by phone number instead of scanning: at start, ask WhatsApp for "
+	  "a pairing code for this number (with country code) and show it; "
+	  "the owner types it under Linked devices > Link with phone number "
+	  "instead. Ignored once linked. Also: wa-probe pair-code NUMBER." },
+	{ "pair-display", "WA_PAIR_DISPLAY", CFG_STR, S(pair_display), "Chrome (Linux)", 0, 0,
+	  "Client name sent with a pairing-code request; WhatsApp accepts only "
+	  "the form \"Browser (OS)\" with a common browser and OS, else 400." },
+	{ "pair-platform", "WA_PAIR_PLATFORM", CFG_STR, S(pair_platform), "1", 0, 0,
+	  "Companion client type sent with a pairing-code request (whatsmeow "
+	  "PairClientType: 1 Chrome, 2 Edge, 3 Firefox, 6 Safari, ...)." },
 	{ "auth-timeout", "WA_AUTH_TIMEOUT", CFG_MS, S(auth_timeout_ms), "180s", 1000, HOUR,
 	  "Bound on each login attempt." },
 	{ "qr-rounds", "WA_QR_ROUNDS", CFG_UINT, S(qr_rounds), "5", 1, 1000,
@@ -150,6 +172,7 @@ struct worker {
 	char			 events_url[IPC_URL_MAX + 256];
 	int			 sig_pipe[2];
 	bool			 quit;
+	enum link_code_status	 code_status_shown;	/* last one printed */
 };
 
 static int signal_fd = -1;
@@ -234,13 +257,15 @@ check_settings(struct worker *w)
 {
 	struct ws_config wc = { .url = w->s.url, .origin = w->s.origin };
 	struct wa_version v;
+	char phone[PAIR_CODE_PHONE_MAX];
 	int rc;
 
 	if ((rc = log_setup("worker", w->s.log_level, w->s.log_format)) < 0)
 		return rc;
-	if (wa_version_parse(w->s.wa_version, &v) < 0) {
-		log_errorx("--wa-version '%s': expected three numbers like %s",
-		    w->s.wa_version, WA_VERSION_DEFAULT);
+	if (strcmp(w->s.wa_version, "auto") != 0 &&
+	    wa_version_parse(w->s.wa_version, &v) < 0) {
+		log_errorx("--wa-version '%s': expected three numbers like %s, "
+		    "or auto", w->s.wa_version, WA_VERSION_DEFAULT);
 		return -EINVAL;
 	}
 	if ((rc = ws_config_check(&wc)) < 0) {
@@ -278,6 +303,23 @@ check_settings(struct worker *w)
 			    "(plain HTTP, e.g. a local bot)", w->s.hook_url);
 			return -EINVAL;
 		}
+	}
+	if (!pair_code_display_ok(w->s.pair_display)) {
+		log_errorx("--pair-display '%s': WhatsApp accepts only "
+		    "\"Browser (OS)\", e.g. \"Chrome (Linux)\"", w->s.pair_display);
+		return -EINVAL;
+	}
+	if (strlen(w->s.pair_platform) != 1 ||
+	    strchr("0123456789ce", w->s.pair_platform[0]) == NULL) {
+		log_errorx("--pair-platform '%s': one of 0-9, c, e (1 = Chrome)",
+		    w->s.pair_platform);
+		return -EINVAL;
+	}
+	if (w->s.pair_phone[0] != '\0' &&
+	    pair_code_phone(w->s.pair_phone, phone) < 0) {
+		log_errorx("--pair-phone '%s': the number with its country code, "
+		    "7 to 15 digits, not starting with 0", w->s.pair_phone);
+		return -EINVAL;
 	}
 	if ((rc = load_trust_root(w)) < 0 || (rc = load_session_key(w)) < 0)
 		return rc;
@@ -423,7 +465,20 @@ watch_fd(struct worker *w, int fd)
 static void
 ev_state(void *arg, const struct link_view *v)
 {
-	worker_ipc_on_state(((struct worker *)arg)->ipc, v);
+	struct worker *w = arg;
+
+	worker_ipc_on_state(w->ipc, v);
+	/* The code is meant to be typed: the terminal shows it, logs never do. */
+	if (w->s.qr_terminal && v->code.status != w->code_status_shown) {
+		w->code_status_shown = v->code.status;
+		if (v->code.status == LCS_SHOWN)
+			printf("\nPairing code for +%s:  %s\n%s\n", v->code.phone,
+			    v->code.code, v->code.detail);
+		else if (v->code.status != LCS_NONE &&
+		    v->code.status != LCS_REQUESTING)
+			printf("\nPairing code: %s\n", v->code.detail);
+		fflush(stdout);
+	}
 }
 
 static void
@@ -513,8 +568,13 @@ setup_loop(struct worker *w)
 	lc.url = w->s.url;
 	lc.origin = w->s.origin;
 	lc.trust_root = w->root;
-	wa_version_parse(w->s.wa_version, &lc.version);
+	lc.version_auto = strcmp(w->s.wa_version, "auto") == 0;
+	lc.version_url = w->s.wa_version_url;
+	wa_version_parse(lc.version_auto ? WA_VERSION_DEFAULT : w->s.wa_version,
+	    &lc.version);
 	lc.device_name = w->s.device_name;
+	lc.code_display = w->s.pair_display;
+	lc.code_platform_id = w->s.pair_platform;
 	lc.auth_timeout_ms = w->s.auth_timeout_ms;
 	lc.heartbeat_ms = w->s.heartbeat_ms;
 	lc.keepalive_misses = (uint32_t)w->s.keepalive_misses;
@@ -615,6 +675,13 @@ main(int argc, char *argv[])
 	if ((rc = link_start(w.link)) < 0) {
 		cleanup(&w);
 		return 1;
+	}
+	if (w.s.pair_phone[0] != '\0' && !link_creds(w.link)->paired) {
+		char phone[PAIR_CODE_PHONE_MAX];
+
+		pair_code_phone(w.s.pair_phone, phone);
+		if ((rc = link_request_pair_code(w.link, phone)) < 0)
+			log_warn(rc, "could not ask for a pairing code");
 	}
 	while (!w.quit)
 		if (lws_service(w.cx, 0) < 0)

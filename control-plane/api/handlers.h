@@ -20,6 +20,7 @@ int	api_whatsapp_qr(struct ctl_req *);
 int	api_whatsapp_logout(struct ctl_req *);
 int	api_whatsapp_restart(struct ctl_req *);
 int	api_whatsapp_qr_new(struct ctl_req *);
+int	api_whatsapp_pair_code(struct ctl_req *);
 
 int	api_auth_login(struct ctl_req *);
 int	api_auth_logout(struct ctl_req *);

@@ -60,7 +60,7 @@ render_link(struct out *o, const struct ctl_link_view *v)
 	    v->worker_up ? 1 : 0);
 	out_printf(o, "# HELP walink_link_state 1 for the current link state.\n"
 	    "# TYPE walink_link_state gauge\n");
-	for (s = 0; s <= 11; s++)
+	for (s = 0; s < CTL_VIEW_STATES; s++)
 		out_printf(o, "walink_link_state{state=\"%s\"} %d\n",
 		    ctl_view_state_name(s), v->have_state && v->state == s);
 	out_printf(o, "# HELP walink_reconnects_total Link disconnects by reason.\n"

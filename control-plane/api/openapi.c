@@ -41,6 +41,12 @@ static const struct {
 	    "\"items\":{\"type\":\"string\"}}}}", NULL },
 	{ RT_WL_EXPORT, NULL, "text/plain" },
 	{ RT_WA_QR, NULL, "image/svg+xml" },
+	{ RT_WA_PAIR_CODE, "{\"type\":\"object\",\"required\":[\"phoneNumber\"],"
+	    "\"properties\":{\"phoneNumber\":{\"type\":\"string\","
+	    "\"description\":\"the phone to link, with its country code; the "
+	    "answer {status, code (XXXX-XXXX), expiresAt, detail}: 200 shown, "
+	    "202 still asking, 400 bad number, 409 already linked, 422 not on "
+	    "WhatsApp or refused\",\"example\":\"+49 170 1234567\"}}}", NULL },
 	{ RT_EVENTS, NULL, "text/event-stream" },
 };
 

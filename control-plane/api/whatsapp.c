@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "api/body.h"
 #include "api/handlers.h"
 #include "api/qrsvg.h"
 #include "http/server.h"
@@ -97,4 +99,56 @@ api_whatsapp_qr_new(struct ctl_req *r)
 {
 	return simple_action(r, WLIPC__REQUEST__BODY_NEW_QR,
 	    "pairing resumed; a new QR will follow");
+}
+
+/*
+ * Link by phone number. The worker makes the code at once but it is only
+ * good once WhatsApp has answered with a pairing ref: follow the cached
+ * state (fed by the worker's events) for a few seconds and answer with the
+ * outcome. The code is meant for a person to type; it is never logged.
+ */
+#define PAIR_CODE_WAIT_MS	8000
+
+int
+api_whatsapp_pair_code(struct ctl_req *r)
+{
+	Wlipc__Request req = WLIPC__REQUEST__INIT;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct ctl_link_view v;
+	Wlipc__Reply *rep;
+	char digits[PHONE_BUF], err[CTL_ERR_MAX];
+	json_t *o;
+	int rc, waited, status;
+
+	if (ctl_body_parse_add(r->body, r->body_len, digits, err) < 0)
+		return ctl_reply_error(r, 400, err);
+	req.body_case = WLIPC__REQUEST__BODY_PAIR_CODE;
+	req.pair_code = digits;
+	if ((rc = ctl_ipc_call(r->srv->ipc, &req, &rep)) < 0)
+		return api_worker_error(r, rc);
+	if (rep->error != NULL) {
+		o = json_pack("{s:b, s:s}", "success", 0, "error",
+		    rep->error->message ? rep->error->message : "refused");
+		rc = rep->error->code == WLIPC__ERROR_CODE__ERR_INVALID_NUMBER ?
+		    400 : rep->error->code == WLIPC__ERROR_CODE__ERR_UNAVAILABLE ?
+		    409 : 500;
+		ipc_reply_free(rep);
+		return ctl_reply_json(r, rc, o);
+	}
+	ipc_reply_free(rep);
+	for (waited = 0;; waited += 50) {
+		ctl_watch_view(r->srv->watch, &v);
+		status = v.pair_code.status;
+		if ((status != WLIPC__PAIR_CODE_STATUS__PCS_REQUESTING &&
+		    status != WLIPC__PAIR_CODE_STATUS__PCS_NONE &&
+		    strcmp(v.pair_code.phone, digits) == 0) ||
+		    waited >= PAIR_CODE_WAIT_MS)
+			break;
+		nanosleep(&ts, NULL);	/* a handler thread, not the event loop */
+	}
+	o = ctl_view_pair_code_json(&v.pair_code);
+	json_object_set_new(o, "success", json_boolean(
+	    status == WLIPC__PAIR_CODE_STATUS__PCS_SHOWN));
+	return ctl_reply_json(r, status == WLIPC__PAIR_CODE_STATUS__PCS_SHOWN ?
+	    200 : status <= WLIPC__PAIR_CODE_STATUS__PCS_REQUESTING ? 202 : 422, o);
 }

@@ -45,6 +45,9 @@ const struct ctl_route_def ctl_routes[] = {
 	    "whatsapp_restart", "Restart the link" },
 	{ RT_WA_QR_NEW, "POST", "/api/whatsapp/qr/new", M | W,
 	    "whatsapp_qr_new", "Resume paused pairing with a new QR" },
+	{ RT_WA_PAIR_CODE, "POST", "/api/whatsapp/pair-code", M | W,
+	    "whatsapp_pair_code", "Link by phone number: answers the code to "
+	    "type on the phone (Linked devices > Link with phone number instead)" },
 	{ RT_EVENTS, "GET", "/api/events", A, "events",
 	    "Server-Sent Events: state, heartbeat, qr, whitelist" },
 	{ RT_AUTH_LOGOUT_ALL, "POST", "/api/auth/logout-all", M,

@@ -49,6 +49,7 @@ static const route_fn route_fns[RT__MAX] = {
 	[RT_WA_LOGOUT] = api_whatsapp_logout,
 	[RT_WA_RESTART] = api_whatsapp_restart,
 	[RT_WA_QR_NEW] = api_whatsapp_qr_new,
+	[RT_WA_PAIR_CODE] = api_whatsapp_pair_code,
 	[RT_EVENTS] = api_events,
 	[RT_AUTH_LOGOUT_ALL] = api_auth_logout_all,
 };

@@ -7,10 +7,10 @@
 #include "clock.h"
 #include "ipc/view.h"
 
-static const char *const state_names[] = {
+static const char *const state_names[CTL_VIEW_STATES] = {
 	"starting", "connecting", "qr", "pairing", "connected", "unstable",
 	"disconnected", "restarting", "logged_out", "conflict", "banned",
-	"outdated"
+	"outdated", "passkey_required"
 };
 
 static const char *const reason_names[CTL_VIEW_REASONS] = {
@@ -77,6 +77,8 @@ ctl_view_state_json(const struct ctl_link_view *v)
 	json_object_set_new(o, "banUntil", iso_or_null(v->ban_until_ms));
 	json_object_set_new(o, "qrPaused", json_boolean(v->qr_paused));
 	json_object_set_new(o, "detail", str_or_null(v->detail));
+	json_object_set_new(o, "pairCode", v->pair_code.status != 0 ?
+	    ctl_view_pair_code_json(&v->pair_code) : json_null());
 	json_object_set_new(o, "workerReachable", json_boolean(v->worker_up));
 	return o;
 }
@@ -113,4 +115,49 @@ ctl_view_history_json(const struct ctl_link_view *v)
 		    "reason", ctl_view_reason_name(v->changes[k].reason)));
 	}
 	return json_pack("{s:o, s:o}", "heartbeats", rtts, "changes", changes);
+}
+
+static const char *const pair_code_names[] = {
+	"none", "requesting", "shown", "typed", "wrong_code", "expired",
+	"not_on_whatsapp", "refused"
+};
+
+const char *
+ctl_view_pair_code_status(int s)
+{
+	if (s < 0 || (size_t)s >= sizeof(pair_code_names) / sizeof(pair_code_names[0]))
+		return "refused";
+	return pair_code_names[s];
+}
+
+static void
+copy_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+bool
+ctl_view_apply_pair_code(struct ctl_view_pair_code *pc, const Wlipc__PairCode *in)
+{
+	struct ctl_view_pair_code old = *pc;
+
+	memset(pc, 0, sizeof(*pc));
+	if (in != NULL) {
+		pc->status = (int)in->status;
+		copy_str(pc->phone, sizeof(pc->phone), in->phone);
+		copy_str(pc->code, sizeof(pc->code), in->code);
+		pc->expires_ms = in->has_expires_ms ? in->expires_ms : 0;
+		copy_str(pc->detail, sizeof(pc->detail), in->detail);
+	}
+	return memcmp(&old, pc, sizeof(old)) != 0;
+}
+
+json_t *
+ctl_view_pair_code_json(const struct ctl_view_pair_code *pc)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:o}",
+	    "status", ctl_view_pair_code_status(pc->status),
+	    "phoneNumber", str_or_null(pc->phone), "code", str_or_null(pc->code),
+	    "expiresAt", iso_or_null(pc->expires_ms),
+	    "detail", str_or_null(pc->detail));
 }

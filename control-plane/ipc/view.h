@@ -12,11 +12,13 @@
 
 #include <jansson.h>
 
+#include "ipc.h"
 #include "phone.h"
 
 #define CTL_VIEW_RTTS		30	/* heartbeats the dashboard charts */
 #define CTL_VIEW_CHANGES	20	/* state changes the dashboard lists */
 #define CTL_VIEW_REASONS	8	/* wlipc Reason values 0..7 */
+#define CTL_VIEW_STATES		13	/* wlipc LinkState values 0..12 */
 #define CTL_VIEW_TEXT		128	/* strategy and detail lines, cut */
 
 struct ctl_view_rtt {
@@ -28,6 +30,15 @@ struct ctl_view_change {
 	uint64_t	t_ms;
 	int		from, to;	/* wlipc LinkState */
 	int		reason;		/* wlipc Reason at the time */
+};
+
+/* Linking by phone number, as the worker last told (wlipc.PairCode). */
+struct ctl_view_pair_code {
+	int		status;		/* wlipc PairCodeStatus */
+	char		phone[PHONE_BUF];
+	char		code[16];	/* "ABCD-EFGH": meant to be shown, never logged */
+	uint64_t	expires_ms;
+	char		detail[CTL_VIEW_TEXT];
 };
 
 struct ctl_link_view {
@@ -52,7 +63,14 @@ struct ctl_link_view {
 	unsigned	nrtts, rtt_head;
 	struct ctl_view_change	changes[CTL_VIEW_CHANGES];
 	unsigned	nchanges, change_head;
+	struct ctl_view_pair_code pair_code;	/* status 0: none */
 };
+
+/* Copies a State's PairCode (NULL: none) into pc; true when it changed. */
+bool	ctl_view_apply_pair_code(struct ctl_view_pair_code *pc,
+	    const Wlipc__PairCode *in);
+const char *ctl_view_pair_code_status(int);	/* "shown", ... */
+json_t	*ctl_view_pair_code_json(const struct ctl_view_pair_code *);
 
 const char	*ctl_view_state_name(int);	/* "connected", ... */
 const char	*ctl_view_reason_name(int);	/* "TIMEOUT", ... */

@@ -97,6 +97,7 @@ static void
 view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 {
 	struct ctl_link_view *v = &w->view, old = w->view;
+	bool pair_changed;
 	size_t i;
 
 	v->state = s->state;
@@ -112,6 +113,7 @@ view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 	v->next_attempt_ms = s->has_next_attempt_ms ? s->next_attempt_ms : 0;
 	v->ban_until_ms = s->has_ban_until_ms ? s->ban_until_ms : 0;
 	v->qr_paused = s->has_qr_paused && s->qr_paused;
+	pair_changed = ctl_view_apply_pair_code(&v->pair_code, s->pair_code);
 	for (i = 0; i < s->n_disconnects; i++)
 		if ((int)s->disconnects[i]->reason >= 0 &&
 		    s->disconnects[i]->reason < CTL_VIEW_REASONS)
@@ -126,7 +128,7 @@ view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 	v->have_state = true;
 	if (force || !old.have_state || old.state != v->state ||
 	    strcmp(old.number, v->number) != 0 ||
-	    old.qr_paused != v->qr_paused ||
+	    old.qr_paused != v->qr_paused || pair_changed ||
 	    old.last_reason != v->last_reason ||
 	    old.next_attempt_ms != v->next_attempt_ms ||
 	    strcmp(old.strategy, v->strategy) != 0)

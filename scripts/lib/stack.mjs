@@ -586,7 +586,10 @@ async function main() {
 		extra.push(`  logs        ${ctx.logs.worker}, ${ctx.logs.control}, ${ctx.logs.sim}`);
 	if (!o.offline)
 		extra.push('  pair        scan the QR (on this terminal or the dashboard) with WhatsApp:',
-		    '              Settings > Linked devices > Link a device');
+		    '              Settings > Linked devices > Link a device',
+		    '              or, without a camera: type the phone number here (with its',
+		    '              country code) and Enter, then type the code shown on the phone',
+		    '              under Link with phone number instead');
 	banner({ url: ctx.control.url, login: loginText(ctx.env, ctx.control.generated, ctx.dataDir, o.mode === 'demo'),
 	    mode, dataDir: shortPath(ctx.dataDir), extra });
 	if (o.offline) {
@@ -594,7 +597,29 @@ async function main() {
 			watchState(ctx.dataDir, (s) => say(describe(s)));
 		if (process.stdin.isTTY)
 			interactive(ctx);
+	} else if (process.stdin.isTTY) {
+		offerPairCode(ctx);
 	}
+}
+
+// Real WhatsApp on a terminal: a phone number typed here asks the worker for
+// a pairing code (wa-probe pair-code), for an owner who cannot scan a QR.
+function offerPairCode(ctx) {
+	const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+	rl.on('line', async (line) => {
+		const number = line.trim();
+		if (!number)
+			return;
+		if (!/^\+?[0-9 ().-]+$/.test(number))
+			return say('pair: type the phone number with its country code, e.g. +49 170 1234567');
+		say(`pair: asking WhatsApp for a pairing code for ${number} ...`);
+		const r = await probe(ctx.dataDir, 'pair-code', number);
+		say(r.code === 0 ? `pair: on the phone, WhatsApp > Settings > Linked devices > Link a device > ` +
+		    `Link with phone number instead, and type:\n\n        ${r.stdout.split('\n')[0]}\n`
+		    : `pair: ${r.stdout || r.stderr} (wa-probe exit ${r.code})`);
+	});
+	rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
+	rl.on('close', () => process.kill(process.pid, 'SIGINT'));
 }
 
 main();

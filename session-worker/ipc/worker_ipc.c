@@ -272,6 +272,9 @@ handle(struct worker_ipc *w, const Wlipc__Request *rq, struct wipc_answer *a)
 	case WLIPC__REQUEST__BODY_RESTART:
 		handle_link_request(w, rq->body_case, a);
 		break;
+	case WLIPC__REQUEST__BODY_PAIR_CODE:
+		wipc_pair_code_handle(w, rq, a);
+		break;
 	case WLIPC__REQUEST__BODY_WHITELIST_LIST:
 	case WLIPC__REQUEST__BODY_WHITELIST_ADD:
 	case WLIPC__REQUEST__BODY_WHITELIST_REMOVE:
@@ -290,6 +293,7 @@ static bool
 is_mutating(Wlipc__Request__BodyCase c)
 {
 	return c == WLIPC__REQUEST__BODY_NEW_QR ||
+	    c == WLIPC__REQUEST__BODY_PAIR_CODE ||
 	    c == WLIPC__REQUEST__BODY_LOGOUT ||
 	    c == WLIPC__REQUEST__BODY_RESTART ||
 	    c == WLIPC__REQUEST__BODY_WHITELIST_ADD ||

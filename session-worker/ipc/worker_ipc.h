@@ -32,6 +32,8 @@ struct worker_ipc_ops {
 	int	(*request_restart)(void *ctx);
 	int	(*request_logout)(void *ctx);
 	int	(*request_new_qr)(void *ctx);
+	/* phone as digits; see link_request_pair_code() for the errors. */
+	int	(*request_pair_code)(void *ctx, const char *phone);
 };
 
 /* The real link's ops (worker_ipc_link.c); ctx is the struct link. */

@@ -15,6 +15,8 @@
 _Static_assert((int)LS_OUTDATED == (int)WLIPC__LINK_STATE__LS_OUTDATED &&
     (int)LS_QR == (int)WLIPC__LINK_STATE__LS_QR,
     "enum link_state must match wlipc.LinkState");
+_Static_assert((int)LS_PASSKEY == (int)WLIPC__LINK_STATE__LS_PASSKEY_REQUIRED,
+    "enum link_state must match wlipc.LinkState");
 _Static_assert((int)REASON_UNKNOWN == (int)WLIPC__REASON__REASON_UNKNOWN &&
     (int)REASON_LOGOUT == (int)WLIPC__REASON__REASON_LOGOUT,
     "enum link_reason must match wlipc.Reason");
@@ -80,6 +82,10 @@ wipc_state_fill(const struct worker_ipc *w, const struct link_view *v,
 	}
 	if (v->detail[0] != '\0')
 		st->detail = (char *)v->detail;
+	if (v->code.status != LCS_NONE) {
+		wipc_pair_code_fill(v, &s->pc);
+		st->pair_code = &s->pc;
+	}
 	st->has_pid = st->has_started_ms = true;
 	st->pid = (uint64_t)getpid();
 	st->started_ms = v->started_ms;

@@ -42,6 +42,7 @@ struct wipc_state {
 	Wlipc__State		 st;
 	Wlipc__ReasonCount	 rc[REASON__MAX];
 	Wlipc__ReasonCount	*rcp[REASON__MAX];
+	Wlipc__PairCode		 pc;
 };
 
 /*
@@ -79,6 +80,11 @@ void	wipc_view(struct worker_ipc *, struct link_view *);
 void	wipc_state_fill(const struct worker_ipc *, const struct link_view *,
 	    struct wipc_state *);
 void	wipc_publish(struct worker_ipc *, Wlipc__Event *);
+
+/* worker_ipc_paircode.c */
+void	wipc_pair_code_fill(const struct link_view *, Wlipc__PairCode *);
+void	wipc_pair_code_handle(struct worker_ipc *, const Wlipc__Request *,
+	    struct wipc_answer *);
 
 /* worker_ipc_whitelist.c */
 void	wipc_whitelist_handle(struct worker_ipc *, const Wlipc__Request *,

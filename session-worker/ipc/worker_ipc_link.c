@@ -30,9 +30,16 @@ link_ops_new_qr(void *ctx)
 	return link_request_new_qr(ctx);
 }
 
+static int
+link_ops_pair_code(void *ctx, const char *phone)
+{
+	return link_request_pair_code(ctx, phone);
+}
+
 const struct worker_ipc_ops worker_ipc_link_ops = {
 	.get_view = link_ops_get_view,
 	.request_restart = link_ops_restart,
 	.request_logout = link_ops_logout,
 	.request_new_qr = link_ops_new_qr,
+	.request_pair_code = link_ops_pair_code,
 };

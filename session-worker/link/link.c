@@ -70,6 +70,7 @@ link_get_view(const struct link *l, struct link_view *v)
 		v->qr_round = l->round;
 		v->qr_ref_index = l->ref_next;
 	}
+	link_code_view(l, &v->code);
 }
 
 void
@@ -443,6 +444,8 @@ apply_decision(struct link *l, const struct link_decision *d)
 	case LA_STOP:
 		link_fire(l, d->event, d->strategy);
 		log_warnx("link: stopped: %s", d->strategy);
+		if (d->reason == REASON_OUTDATED)
+			link_version_refresh(l, "the server said 405 outdated");
 		break;
 	}
 }
@@ -458,6 +461,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 
 	conn_reset(l);
 	l->intent = CI_NONE;
+	link_code_conn_ended(l);
 	if (why == CI_NONE)
 		log_info("link: connection ended: %s%s%s", info->reason ==
 		    WS_REASON_PEER_CLOSE ? "closed by server" : info->reason ==
@@ -471,6 +475,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 	}
 	switch (why) {
 	case CI_SHUTDOWN:
+	case CI_PASSKEY:	/* the state says it; only an operator moves on */
 		return;
 	case CI_QR_ROUND:
 		link_qr_round_ended(l);
@@ -619,6 +624,8 @@ link_free(struct link *l)
 	lws_sul_cancel(&l->sul_stop);
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
+	link_code_free(l);
+	link_version_free(l);
 	creds_free(l->creds);
 	free(l);
 }
@@ -674,6 +681,7 @@ link_start(struct link *l)
 	if (l->cfg.backup_interval_ms > 0)
 		link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
 	link_schedule(l, &l->sul_reconnect, connect_now, 0);
+	link_version_refresh(l, "at start");
 	return 0;
 }
 
@@ -710,6 +718,12 @@ link_request_restart(struct link *l)
 	link_policy_reset(&l->policy);
 	l->qr_paused = false;
 	l->round = 0;
+	if (l->state == LS_PASSKEY) {
+		/* The passkey close may still be under way: restart instead. */
+		if (l->intent == CI_PASSKEY)
+			l->intent = CI_RESTART;
+		link_fire(l, LE_OPERATOR_RESTART, "new pairing asked by the operator");
+	}
 	if (l->phase != CP_IDLE) {
 		link_close(l, CI_RESTART);
 		return 0;
@@ -723,6 +737,8 @@ link_request_restart(struct link *l)
 int
 link_request_new_qr(struct link *l)
 {
+	if (l->state == LS_PASSKEY)
+		return link_request_restart(l);
 	if (l->state != LS_QR || !l->qr_paused)
 		return -EALREADY;
 	l->qr_paused = false;

@@ -27,6 +27,31 @@ struct creds;
 #define LINK_DETAIL_MAX		192
 #define LINK_STRATEGY_TEXT_MAX	160
 
+/* Linking by phone number (link_paircode.c); numbered as wlipc.PairCodeStatus. */
+enum link_code_status {
+	LCS_NONE = 0,
+	LCS_REQUESTING = 1,	/* waiting for a connection or the server's ref */
+	LCS_SHOWN = 2,		/* type the code on the phone */
+	LCS_TYPED = 3,		/* the phone answered; waiting for pair-success */
+	LCS_WRONG_CODE = 4,	/* the phone could not open our bundle: retype */
+	LCS_EXPIRED = 5,
+	LCS_NOT_ON_WHATSAPP = 6,
+	LCS_REFUSED = 7,	/* the server said no for another reason */
+	LCS__MAX
+};
+
+#define LINK_CODE_SHOWN_MAX	10	/* "ABCD-EFGH" */
+
+struct link_code_view {
+	enum link_code_status status;
+	char		 phone[16];		/* digits */
+	char		 code[LINK_CODE_SHOWN_MAX];	/* "" unless shown; never logged */
+	uint64_t	 expires_ms;		/* 0: unknown yet */
+	char		 detail[LINK_DETAIL_MAX];
+};
+
+const char	*link_code_status_name(enum link_code_status);
+
 struct link_cfg {
 	const char	*url;			/* NULL: wss://web.whatsapp.com/ws/chat */
 	const char	*origin;		/* NULL: https://web.whatsapp.com */
@@ -43,6 +68,13 @@ struct link_cfg {
 	uint64_t	 qr_first_ms;		/* how long the first ref shows: 60 s */
 	uint64_t	 qr_next_ms;		/* each following ref: 20 s */
 	bool		 qr_terminal;		/* draw each QR on stdout */
+	/* Linking by code: "Browser (OS)" as the server demands, a client type. */
+	const char	*code_display;		/* NULL: "Chrome (Linux)" */
+	const char	*code_platform_id;	/* NULL: "1" (Chrome) */
+	uint64_t	 code_min_ms;		/* less left in a round: next round (60 s) */
+	/* --wa-version auto: read the current version at start and after 405 */
+	bool		 version_auto;
+	const char	*version_url;		/* the page with client_revision */
 };
 
 /* A snapshot of the link for IPC, the probe and logs (all times: Unix ms). */
@@ -67,6 +99,7 @@ struct link_view {
 	uint64_t	 qr_expires_ms;
 	uint32_t	 qr_round;		/* 1-based */
 	uint32_t	 qr_ref_index;		/* 1-based within the round */
+	struct link_code_view code;
 };
 
 /* Called from the loop; the view is valid during the call only. */
@@ -106,6 +139,13 @@ void	link_get_view(const struct link *, struct link_view *);
 int	link_request_restart(struct link *);	/* reconnect now; leaves stop states */
 int	link_request_logout(struct link *);	/* unlink, archive, new QR */
 int	link_request_new_qr(struct link *);	/* resume paused pairing */
+/*
+ * Link by phone number instead of a QR: phone as digits (pair_code_phone).
+ * The code and its progress show in link_view.code. -EISCONN already
+ * paired; -EALREADY stopping; -EBUSY the phone is finishing a pairing;
+ * -ENOMEM, -EIO.
+ */
+int	link_request_pair_code(struct link *, const char *phone);
 
 /* The credentials the link holds (borrowed; NULL before link_start). */
 const struct creds *link_creds(const struct link *);

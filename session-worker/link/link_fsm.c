@@ -29,6 +29,7 @@ static const unsigned char link_next[LS__MAX][LE__MAX] = {
 		LIVE_MOVES,
 		[LE_PAIR_DEVICE] = LS_QR,
 		[LE_LOGIN_OK] = LS_CONNECTED,
+		[LE_PASSKEY] = LS_PASSKEY,
 	},
 	[LS_QR] = {
 		LIVE_MOVES,
@@ -36,10 +37,12 @@ static const unsigned char link_next[LS__MAX][LE__MAX] = {
 		[LE_QR_PAUSE] = LS_QR,
 		[LE_PAIR_SUCCESS] = LS_PAIRING,
 		[LE_CONNECT] = LS_QR,		/* new round: stay visible as qr */
+		[LE_PASSKEY] = LS_PASSKEY,
 	},
 	[LS_PAIRING] = {
 		LIVE_MOVES,
 		[LE_LOGIN_OK] = LS_CONNECTED,
+		[LE_PASSKEY] = LS_PASSKEY,
 	},
 	[LS_CONNECTED] = {
 		LIVE_MOVES,
@@ -73,6 +76,9 @@ static const unsigned char link_next[LS__MAX][LE__MAX] = {
 	[LS_OUTDATED] = {
 		[LE_OPERATOR_RESTART] = LS_RESTARTING,
 	},
+	[LS_PASSKEY] = {
+		[LE_OPERATOR_RESTART] = LS_RESTARTING,
+	},
 };
 
 enum link_state
@@ -99,6 +105,7 @@ static const char *const state_names[LS__MAX] = {
 	[LS_CONFLICT] = "conflict",
 	[LS_BANNED] = "banned",
 	[LS_OUTDATED] = "outdated",
+	[LS_PASSKEY] = "passkey_required",
 };
 
 const char *
@@ -120,6 +127,7 @@ static const char *const indicators[LS__MAX] = {
 	[LS_CONFLICT] = "disconnected",
 	[LS_BANNED] = "disconnected",
 	[LS_OUTDATED] = "disconnected",
+	[LS_PASSKEY] = "disconnected",
 };
 
 const char *
@@ -136,6 +144,7 @@ link_state_needs_person(enum link_state s, bool qr_paused)
 	case LS_CONFLICT:
 	case LS_BANNED:
 	case LS_OUTDATED:
+	case LS_PASSKEY:
 		return true;
 	case LS_QR:
 		return qr_paused;
@@ -177,6 +186,7 @@ static const char *const event_names[LE__MAX] = {
 	[LE_BANNED] = "banned",
 	[LE_OUTDATED] = "outdated",
 	[LE_OPERATOR_RESTART] = "operator-restart",
+	[LE_PASSKEY] = "passkey",
 };
 
 const char *

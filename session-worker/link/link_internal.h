@@ -21,6 +21,9 @@ struct noise_hs;
 struct noise_cipher;
 struct creds;
 struct bn_node;
+struct pair_code;
+struct link_kdf;
+struct wa_version_fetch;
 
 #define LINK_QR_REFS_MAX	16	/* WhatsApp sends 6 */
 #define LINK_REF_MAX		128
@@ -42,6 +45,7 @@ enum close_intent {
 	CI_RESTART,		/* operator restart, or 515 after pairing */
 	CI_LOGOUT,		/* operator logout */
 	CI_SHUTDOWN,		/* SIGTERM */
+	CI_PASSKEY,		/* a passkey step was demanded: stop, tell the operator */
 };
 
 struct link {
@@ -94,6 +98,26 @@ struct link {
 	bool			 qr_paused, has_qr;
 	char			 qr[LINK_QR_MAX];
 	uint64_t		 qr_expires_wall;
+	uint64_t		 round_ends_wall;	/* last ref of the round expires */
+
+	/* pairing by code (link_paircode.c) */
+	struct pair_code	*pc;		/* sodium memory; NULL: none */
+	enum link_code_status	 code_status;
+	char			 code_phone[16];
+	char			 code_detail[LINK_DETAIL_MAX];
+	uint64_t		 code_expires_wall;
+	bool			 code_hello_sent;
+	bool			 code_round_ok;	/* this round serves the code */
+	uint8_t			 code_qr_adv[32];	/* the QR's adv secret, back after a wrong code */
+	unsigned		 code_gen;	/* bumped when the code is dropped */
+	struct link_kdf		*kdf;		/* a stretch running off the loop */
+
+	/* --wa-version auto (link_version.c) */
+	struct wa_version_fetch	*version_fetch;
+	lws_sorted_usec_list_t	 sul_version;
+	lws_sorted_usec_list_t	 sul_kdf;
+	char			 code_hello_id[LINK_ID_MAX];
+	char			 code_finish_id[LINK_ID_MAX];
 
 	/* stanza ids */
 	char			 id_prefix[8];
@@ -137,6 +161,24 @@ void	link_keepalive_on_result(struct link *);
 int	link_qr_begin(struct link *, const struct bn_node *pair_device);
 void	link_qr_stop(struct link *);
 void	link_qr_round_ended(struct link *);	/* connection closed for a new round */
+
+/* link_paircode.c */
+void	link_code_on_round(struct link *);	/* pair-device: a live round began */
+bool	link_code_on_round_end(struct link *);	/* true: keep the connection */
+int	link_code_on_result(struct link *, const struct bn_node *iq);	/* 1: ours */
+int	link_code_on_notification(struct link *, const struct bn_node *);
+void	link_code_paired(struct link *);
+void	link_code_conn_ended(struct link *);
+void	link_code_free(struct link *);	/* link_free: waits for a stretch */
+void	link_code_view(const struct link *, struct link_code_view *);
+void	link_code_drop(struct link *, enum link_code_status, const char *why);
+/* companion_reg_refresh and passkey_prologue_request (link_qr.c) */
+int	link_qr_refresh(struct link *);
+int	link_passkey_demanded(struct link *);
+
+/* link_version.c */
+void	link_version_refresh(struct link *, const char *why);
+void	link_version_free(struct link *);
 
 /* prekeys.c */
 int	link_prekeys_on_login(struct link *);

@@ -51,6 +51,12 @@ show_next(lws_sorted_usec_list_t *sul)
 	uint64_t ms;
 
 	if (l->ref_next >= l->nrefs) {
+		if (link_code_on_round_end(l)) {
+			/* The phone took the code: keep this connection. */
+			l->has_qr = false;
+			sodium_memzero(l->qr, sizeof(l->qr));
+			return;
+		}
 		log_info("link: QR round %u expired unscanned", l->round);
 		l->has_qr = false;
 		sodium_memzero(l->qr, sizeof(l->qr));
@@ -101,7 +107,70 @@ link_qr_begin(struct link *l, const struct bn_node *pd)
 	l->round++;
 	l->ref_next = 0;
 	l->qr_paused = false;
+	l->round_ends_wall = clock_wall_ms() + l->cfg.qr_first_ms +
+	    (uint64_t)(l->nrefs - 1) * l->cfg.qr_next_ms;
 	show_next(&l->sul_qr);
+	link_code_on_round(l);
+	return 0;
+}
+
+/*
+ * <notification type=companion_reg_refresh>: the server asks for a new adv
+ * secret in the QR (protocol-notes §4). Not while a phone is finishing a
+ * code pairing: pair-success will be signed with the secret it derived.
+ */
+int
+link_qr_refresh(struct link *l)
+{
+	struct link_view v;
+	int rc;
+
+	if (l->creds->paired)
+		return 0;
+	if (l->code_status == LCS_TYPED) {
+		log_info("link: QR refresh asked while a code pairing finishes; "
+		    "kept the current secret");
+		return 0;
+	}
+	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
+	if ((rc = link_save_creds(l, "QR secret refresh")) < 0)
+		return rc;
+	log_info("link: QR secret refreshed as the server asked");
+	if (!l->has_qr || l->ref_next == 0 || l->state != LS_QR)
+		return 0;
+	build_qr(l, l->refs[l->ref_next - 1]);
+	link_fire(l, LE_PAIR_DEVICE, "QR renewed at WhatsApp's request: scan "
+	    "the new one");
+	if (l->ev.qr != NULL) {
+		link_get_view(l, &v);
+		l->ev.qr(l->ev.arg, &v);
+		sodium_memzero(&v, sizeof(v));
+	}
+	return 0;
+}
+
+/*
+ * <notification type=passkey_prologue_request> (whatsmeow pair-passkey.go):
+ * the server wants a WebAuthn step from the phone owner before it links
+ * this companion. A headless worker cannot do it: stop in a state that
+ * says so, with what the operator can do, instead of looping on QRs.
+ * The adv secret is replaced, as whatsmeow does once it is handed off.
+ */
+int
+link_passkey_demanded(struct link *l)
+{
+	if (l->creds->paired)
+		return 0;
+	link_code_drop(l, LCS_NONE, NULL);
+	link_qr_stop(l);
+	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
+	link_save_creds(l, "passkey demand");
+	link_fire(l, LE_PASSKEY, "WhatsApp demands a passkey check that a "
+	    "server cannot do: on the phone remove it (Settings > Account > "
+	    "Passkeys), then ask for a new QR or code");
+	log_warnx("link: passkey demanded by WhatsApp; linking stopped until "
+	    "an operator asks for a new QR");
+	link_close(l, CI_PASSKEY);
 	return 0;
 }
 

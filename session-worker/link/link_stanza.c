@@ -251,6 +251,7 @@ on_pair_success(struct link *l, const struct bn_node *iq)
 	bn_node_free(reply);
 	send_unified_session(l);
 	link_qr_stop(l);
+	link_code_paired(l);
 	log_info("link: paired as %s (platform %s); waiting for restart",
 	    r.jid, r.platform[0] ? r.platform : "?");
 	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
@@ -270,6 +271,8 @@ on_iq(struct link *l, const struct bn_node *iq)
 	if (type == NULL || id == NULL)
 		return 0;
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
+		if (link_code_on_result(l, iq))
+			return 0;
 		if (l->ping_outstanding && strcmp(id, l->ping_id) == 0)
 			link_keepalive_on_result(l);
 		else if (strcmp(id, l->prekey_count_id) == 0 ||
@@ -314,10 +317,25 @@ on_ib(struct link *l, const struct bn_node *ib)
 	return 0;
 }
 
+/* Linking notifications come from the server only (whatsmeow pair-passkey.go). */
+static void
+link_on_link_notification(struct link *l, const struct bn_node *n)
+{
+	if (l->creds->paired || !attr_is(n, "from", "s.whatsapp.net"))
+		return;
+	if (attr_is(n, "type", "link_code_companion_reg"))
+		link_code_on_notification(l, n);
+	else if (attr_is(n, "type", "companion_reg_refresh"))
+		link_qr_refresh(l);
+	else if (attr_is(n, "type", "passkey_prologue_request"))
+		link_passkey_demanded(l);
+}
+
 int
 link_on_node(struct link *l, struct bn_node *n)
 {
 	const char *tag = bn_node_tag(n);
+	int rc;
 
 	if (strcmp(tag, "iq") == 0)
 		return on_iq(l, n);
@@ -343,7 +361,11 @@ link_on_node(struct link *l, struct bn_node *n)
 			link_prekeys_on_notification(l, n);
 		if (l->ev.stanza != NULL && l->logged_in)
 			l->ev.stanza(l->ev.arg, n);
-		return send_ack(l, n);
+		rc = send_ack(l, n);
+		/* After the ack: a passkey demand closes the connection. */
+		if (strcmp(tag, "notification") == 0)
+			link_on_link_notification(l, n);
+		return rc;
 	}
 	if (strcmp(tag, "ack") == 0) {
 		/* The server's verdict on a message we sent (msg_send.c). */

@@ -27,6 +27,7 @@ enum link_state {
 	LS_CONFLICT = 9,	/* replaced elsewhere too often: given up */
 	LS_BANNED = 10,
 	LS_OUTDATED = 11,
+	LS_PASSKEY = 12,	/* WhatsApp demands a passkey step: a person must act */
 	LS__MAX
 };
 
@@ -46,6 +47,7 @@ enum link_event {
 	LE_BANNED,
 	LE_OUTDATED,
 	LE_OPERATOR_RESTART,	/* IPC restart / new QR: leaves any stop state */
+	LE_PASSKEY,		/* passkey_prologue_request while linking */
 	LE__MAX
 };
 

@@ -185,7 +185,7 @@ fake_new_qr(void *ctx)
 }
 
 static const struct worker_ipc_ops fake_ops = {
-	fake_get_view, fake_restart, fake_logout, fake_new_qr,
+	fake_get_view, fake_restart, fake_logout, fake_new_qr, NULL,
 };
 
 static int

@@ -33,6 +33,7 @@ struct probe {
 	bool		 render;
 	char		 rpc_url[IPC_URL_MAX];
 	char		 events_url[IPC_URL_MAX];
+	const char	*pair_phone;	/* operand of pair-code */
 };
 
 static const struct cfg_opt probe_opts[] = {
@@ -74,7 +75,10 @@ probe_call(const struct probe *p, Wlipc__Request__BodyCase what,
 	int sock, rc;
 
 	rq.body_case = what;
-	rq.ping = &empty;	/* every request we send has an Empty body */
+	if (what == WLIPC__REQUEST__BODY_PAIR_CODE)
+		rq.pair_code = (char *)p->pair_phone;
+	else
+		rq.ping = &empty;	/* the other requests carry an Empty body */
 	if ((sock = ipc_connect_req(p->rpc_url, (int)p->timeout_ms)) < 0) {
 		fprintf(stderr, "wa-probe: %s: %s\n", p->rpc_url,
 		    wl_strerror(sock));
@@ -224,6 +228,85 @@ cmd_new_qr(struct probe *p)
 	return PROBE_CONNECTED;
 }
 
+/* The code's outcome decides the exit: 0 shown, 2 a person must act. */
+static int
+pair_code_exit(const Wlipc__PairCode *pc)
+{
+	switch (pc->status) {
+	case WLIPC__PAIR_CODE_STATUS__PCS_SHOWN:
+	case WLIPC__PAIR_CODE_STATUS__PCS_TYPED:
+		return PROBE_CONNECTED;
+	case WLIPC__PAIR_CODE_STATUS__PCS_REQUESTING:
+	case WLIPC__PAIR_CODE_STATUS__PCS_NONE:
+		return PROBE_NOT_CONNECTED;
+	default:
+		return PROBE_NEEDS_PERSON;
+	}
+}
+
+static void
+pair_code_print(const struct probe *p, const Wlipc__PairCode *pc)
+{
+	char iso[CLOCK_ISO_LEN];
+
+	if (p->json) {
+		print_json(probe_pair_code_json(pc));
+		return;
+	}
+	if (pc->code != NULL && pc->status == WLIPC__PAIR_CODE_STATUS__PCS_SHOWN)
+		printf("%s\n", pc->code);
+	printf("%s%s%s\n", probe_pair_code_status_name(pc->status),
+	    pc->detail ? ": " : "", pc->detail ? pc->detail : "");
+	if (pc->has_expires_ms && clock_iso8601(pc->expires_ms, iso))
+		printf("valid until %s\n", iso);
+}
+
+/*
+ * Link by phone number: ask, then follow the state until WhatsApp has
+ * answered (bounded by ten times --timeout), and print the code to type.
+ */
+static int
+cmd_pair_code(struct probe *p)
+{
+	Wlipc__Reply *rp;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	uint64_t until;
+	int rc;
+
+	if (p->pair_phone == NULL) {
+		fprintf(stderr, "wa-probe: pair-code needs the phone number, "
+		    "with its country code\n");
+		return PROBE_USAGE;
+	}
+	if ((rc = probe_call(p, WLIPC__REQUEST__BODY_PAIR_CODE, &rp)) != 0)
+		return rc;
+	if (rp->error != NULL)
+		return probe_refused(rp, rp->error->code ==
+		    WLIPC__ERROR_CODE__ERR_INVALID_NUMBER ? PROBE_USAGE :
+		    PROBE_NOT_CONNECTED);
+	ipc_reply_free(rp);
+	until = clock_mono_ms() + 10 * p->timeout_ms;
+	for (;;) {
+		if ((rc = get_state(p, &rp)) != 0)
+			return rc;
+		if (rp->state->pair_code == NULL) {
+			ipc_reply_free(rp);
+			fprintf(stderr, "wa-probe: the worker dropped the request\n");
+			return PROBE_NOT_CONNECTED;
+		}
+		if (rp->state->pair_code->status !=
+		    WLIPC__PAIR_CODE_STATUS__PCS_REQUESTING ||
+		    clock_mono_ms() >= until)
+			break;
+		ipc_reply_free(rp);
+		nanosleep(&ts, NULL);	/* a CLI polling its worker, not a test */
+	}
+	pair_code_print(p, rp->state->pair_code);
+	rc = pair_code_exit(rp->state->pair_code);
+	ipc_reply_free(rp);
+	return rc;
+}
+
 /* Receives events until SIGINT or SIGTERM; 250 ms slices notice them. */
 static int
 watch_loop(struct probe *p, int sub)
@@ -299,6 +382,8 @@ static const struct {
 	{ "ping", cmd_ping, "one round trip to the worker" },
 	{ "watch", cmd_watch, "print events until SIGINT or SIGTERM" },
 	{ "new-qr", cmd_new_qr, "resume paused pairing with a new QR" },
+	{ "pair-code", cmd_pair_code, "NUMBER  link by phone number: the code to "
+	  "type on the phone (exit 0)" },
 };
 #define PROBE_NCMDS	(sizeof(probe_cmds) / sizeof(probe_cmds[0]))
 
@@ -311,10 +396,11 @@ usage(FILE *f)
 	    PROBE_NOPTS);
 	fprintf(f, "\ncommands:\n");
 	for (i = 0; i < PROBE_NCMDS; i++)
-		fprintf(f, "  %-8s %s\n", probe_cmds[i].name, probe_cmds[i].help);
+		fprintf(f, "  %-10s %s\n", probe_cmds[i].name, probe_cmds[i].help);
 	fprintf(f, "\nexit: 0 connected (or done), 1 reachable but not "
 	    "connected, 2 needs a person\n(logged_out, banned, conflict, "
-	    "outdated, paused qr), 3 worker unreachable,\n64 usage error\n");
+	    "outdated, passkey_required, paused qr,\na pairing code refused, "
+	    "wrong or expired), 3 worker unreachable,\n64 usage error\n");
 }
 
 /*
@@ -383,6 +469,15 @@ main(int argc, char *argv[])
 	int cmd, rc;
 
 	memset(&p, 0, sizeof(p));
+	/* pair-code takes one operand: lift it out before the option parser. */
+	for (i = 1; i + 1 < (size_t)argc; i++)
+		if (strcmp(argv[i], "pair-code") == 0 && argv[i + 1][0] != '-') {
+			p.pair_phone = argv[i + 1];
+			memmove(&argv[i + 1], &argv[i + 2],
+			    (size_t)(argc - (int)i - 1) * sizeof(*argv));
+			argc--;
+			break;
+		}
 	if ((rc = parse_args(&p, argc, argv, &cmd)) == 1) {
 		usage(stdout);
 		return 0;

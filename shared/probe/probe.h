@@ -21,7 +21,8 @@
 enum probe_exit {
 	PROBE_CONNECTED = 0,	/* or: the command did what was asked */
 	PROBE_NOT_CONNECTED = 1,	/* reachable; not connected yet or now */
-	PROBE_NEEDS_PERSON = 2,	/* logged_out, banned, conflict, outdated, paused qr */
+	PROBE_NEEDS_PERSON = 2,	/* logged_out, banned, conflict, outdated, passkey_required,
+				   paused qr, a pairing code that failed */
 	PROBE_UNREACHABLE = 3,	/* no answer within the timeout */
 	PROBE_USAGE = 64,	/* EX_USAGE (sysexits.h) */
 };
@@ -32,6 +33,10 @@ const char	*probe_state_name(int state);
 const char	*probe_reason_name(int reason);
 /* The exit code a state stands for (see enum probe_exit). */
 int		 probe_state_exit(const Wlipc__State *);
+
+/* "shown", "wrong_code", ...; and the PairCode as JSON (caller decrefs). */
+const char	*probe_pair_code_status_name(int status);
+json_t		*probe_pair_code_json(const Wlipc__PairCode *);
 
 /* The API's connectionState fields and the rest of State; caller decrefs. */
 json_t		*probe_state_json(const Wlipc__State *);

@@ -60,8 +60,12 @@ probe_state_exit(const Wlipc__State *st)
 	case WLIPC__LINK_STATE__LS_CONFLICT:
 	case WLIPC__LINK_STATE__LS_BANNED:
 	case WLIPC__LINK_STATE__LS_OUTDATED:
+	case WLIPC__LINK_STATE__LS_PASSKEY_REQUIRED:
 		return PROBE_NEEDS_PERSON;
 	case WLIPC__LINK_STATE__LS_QR:
+		if (st->pair_code != NULL &&
+		    st->pair_code->status >= WLIPC__PAIR_CODE_STATUS__PCS_WRONG_CODE)
+			return PROBE_NEEDS_PERSON;	/* wrong, expired, refused */
 		return st->has_qr_paused && st->qr_paused ?
 		    PROBE_NEEDS_PERSON : PROBE_NOT_CONNECTED;
 	default:
@@ -81,6 +85,25 @@ static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+const char *
+probe_pair_code_status_name(int status)
+{
+	static char buf[32];
+
+	return enum_name(&wlipc__pair_code_status__descriptor, status,
+	    sizeof("PCS_") - 1, true, buf, sizeof(buf), "unknown");
+}
+
+json_t *
+probe_pair_code_json(const Wlipc__PairCode *pc)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:o}",
+	    "status", probe_pair_code_status_name(pc->status),
+	    "phone", str_or_null(pc->phone), "code", str_or_null(pc->code),
+	    "expiresAt", iso_or_null(pc->has_expires_ms, pc->expires_ms),
+	    "detail", str_or_null(pc->detail));
 }
 
 json_t *
@@ -123,6 +146,8 @@ probe_state_json(const Wlipc__State *st)
 	json_object_set_new(o, "qrPaused",
 	    json_boolean(st->has_qr_paused && st->qr_paused));
 	json_object_set_new(o, "detail", str_or_null(st->detail));
+	json_object_set_new(o, "pairCode", st->pair_code != NULL ?
+	    probe_pair_code_json(st->pair_code) : json_null());
 	json_object_set_new(o, "whitelistCount", st->has_whitelist_count ?
 	    json_integer(st->whitelist_count) : json_null());
 	for (i = 0; i < st->n_disconnects; i++)
@@ -173,5 +198,13 @@ probe_state_text(FILE *f, const Wlipc__State *st, uint64_t now)
 		fprintf(f, ", banned until %s", iso);
 	if (st->detail != NULL && *st->detail != '\0')
 		fprintf(f, ": %s", st->detail);
+	if (st->pair_code != NULL)
+		fprintf(f, "; pairing code for +%s %s%s%s%s%s",
+		    st->pair_code->phone ? st->pair_code->phone : "?",
+		    probe_pair_code_status_name(st->pair_code->status),
+		    st->pair_code->code ? " " : "",
+		    st->pair_code->code ? st->pair_code->code : "",
+		    st->pair_code->detail ? ": " : "",
+		    st->pair_code->detail ? st->pair_code->detail : "");
 	fputc('\n', f);
 }

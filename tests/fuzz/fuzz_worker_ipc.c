@@ -41,7 +41,7 @@ request(void *ctx)
 }
 
 static const struct worker_ipc_ops ops = { get_view, request, request,
-    request };
+    request, NULL };
 
 static struct worker_ipc *w;
 static int req = -1;

@@ -21,8 +21,8 @@ const ROUTES = [
 	['PUT', '/api/whitelist/bulk'], ['GET', '/api/whitelist/export'],
 	['GET', '/api/whatsapp/state'], ['GET', '/api/whatsapp/qr'],
 	['POST', '/api/whatsapp/logout'], ['POST', '/api/whatsapp/restart'],
-	['POST', '/api/whatsapp/qr/new'], ['GET', '/api/events'],
-	['POST', '/api/auth/logout-all'],
+	['POST', '/api/whatsapp/qr/new'], ['POST', '/api/whatsapp/pair-code'],
+	['GET', '/api/events'], ['POST', '/api/auth/logout-all'],
 ];
 const AUTH_ROUTES = ROUTES.filter(([m, p]) => p.startsWith('/api/') && p !== '/api/auth/login');
 const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js');

@@ -92,6 +92,7 @@ describe('wa-probe', () => {
 		[['--state', 'conflict', '--reason', 'CONFLICT'], 2],
 		[['--state', 'banned', '--reason', 'BAN'], 2],
 		[['--state', 'outdated', '--reason', 'OUTDATED'], 2],
+		[['--state', 'passkey_required'], 2],
 		[['--state', 'qr', '--qr-code', '2@x', '--paused'], 2],
 	];
 	for (const [args, want] of exits) {

@@ -129,6 +129,47 @@ test_openapi_lists_each_route_once(void **state)
 	json_decref(doc);
 }
 
+static void
+test_state_json_pair_code_and_passkey(void **state)
+{
+	Wlipc__PairCode pc = WLIPC__PAIR_CODE__INIT;
+	struct ctl_link_view v;
+	json_t *o, *p;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.have_state = true;
+	v.state = 2;
+	o = ctl_view_state_json(&v);
+	assert_true(json_is_null(json_object_get(o, "pairCode")));
+	json_decref(o);
+
+	pc.status = WLIPC__PAIR_CODE_STATUS__PCS_WRONG_CODE;
+	pc.phone = "15550001111";
+	pc.code = "ABCD-EFGH";
+	pc.has_expires_ms = true;
+	pc.expires_ms = 1753187445123ULL;
+	pc.detail = "type it again";
+	assert_true(ctl_view_apply_pair_code(&v.pair_code, &pc));
+	assert_false(ctl_view_apply_pair_code(&v.pair_code, &pc));
+	o = ctl_view_state_json(&v);
+	p = json_object_get(o, "pairCode");
+	assert_string_equal(json_string_value(json_object_get(p, "status")), "wrong_code");
+	assert_string_equal(json_string_value(json_object_get(p, "code")), "ABCD-EFGH");
+	assert_string_equal(json_string_value(json_object_get(p, "phoneNumber")), "15550001111");
+	assert_string_equal(json_string_value(json_object_get(p, "expiresAt")),
+	    "2025-07-22T12:30:45.123Z");
+	json_decref(o);
+	assert_true(ctl_view_apply_pair_code(&v.pair_code, NULL));
+	assert_int_equal(v.pair_code.status, 0);
+
+	v.state = 12;
+	o = ctl_view_state_json(&v);
+	assert_string_equal(json_string_value(json_object_get(o, "state")),
+	    "passkey_required");
+	json_decref(o);
+}
+
 int
 main(void)
 {
@@ -138,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_state_json_disconnected_has_reason_and_next_attempt),
 		cmocka_unit_test(test_metrics_render_state_reasons_and_requests),
 		cmocka_unit_test(test_openapi_lists_each_route_once),
+		cmocka_unit_test(test_state_json_pair_code_and_passkey),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,7 @@ struct fake_link {
 	struct link_view view;
 	int		 rc;		/* what each request_* returns */
 	int		 restarts, logouts, new_qrs;
+	char		 pair_phone[32];	/* last pair_code asked for */
 };
 
 struct fx {
@@ -82,8 +83,25 @@ fake_new_qr(void *ctx)
 	return l->rc;
 }
 
+/* As link.c: the code and its status show in the view at once. */
+static int
+fake_pair_code(void *ctx, const char *phone)
+{
+	struct fake_link *l = ctx;
+
+	snprintf(l->pair_phone, sizeof(l->pair_phone), "%s", phone);
+	if (l->rc < 0)
+		return l->rc;
+	l->view.code.status = LCS_SHOWN;
+	snprintf(l->view.code.phone, sizeof(l->view.code.phone), "%s", phone);
+	snprintf(l->view.code.code, sizeof(l->view.code.code), "ABCD-EFGH");
+	snprintf(l->view.code.detail, sizeof(l->view.code.detail), "type it");
+	l->view.code.expires_ms = 1700000000000ULL;
+	return 0;
+}
+
 static const struct worker_ipc_ops fake_ops = {
-	fake_get_view, fake_restart, fake_logout, fake_new_qr,
+	fake_get_view, fake_restart, fake_logout, fake_new_qr, fake_pair_code,
 };
 
 static int
@@ -472,6 +490,69 @@ test_link_request_failure_is_internal(void **state)
 
 	f->link.rc = -EIO;
 	rp = call_empty(f, WLIPC__REQUEST__BODY_RESTART);
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_INTERNAL);
+	ipc_reply_free(rp);
+}
+
+static Wlipc__Reply *
+call_pair_code(struct fx *f, const char *phone)
+{
+	Wlipc__Request rq = WLIPC__REQUEST__INIT;
+
+	rq.body_case = WLIPC__REQUEST__BODY_PAIR_CODE;
+	rq.pair_code = (char *)phone;
+	return call(f, &rq);
+}
+
+static void
+test_pair_code_checks_the_number_before_the_link(void **state)
+{
+	struct fx *f = *state;
+	Wlipc__Reply *rp;
+
+	rp = call_pair_code(f, "0170 1234567");
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_INVALID_NUMBER);
+	assert_int_equal(rp->error->n_invalid, 1);
+	assert_non_null(strstr(rp->error->message, "country code"));
+	ipc_reply_free(rp);
+	rp = call_pair_code(f, "12345");
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_INVALID_NUMBER);
+	ipc_reply_free(rp);
+	assert_string_equal(f->link.pair_phone, "");
+
+	rp = call_pair_code(f, "+49 170 123-4567");
+	assert_null(rp->error);
+	assert_int_equal(rp->body_case, WLIPC__REPLY__BODY_PAIR_CODE);
+	assert_int_equal(rp->pair_code->status, WLIPC__PAIR_CODE_STATUS__PCS_SHOWN);
+	assert_string_equal(rp->pair_code->phone, "491701234567");
+	assert_string_equal(rp->pair_code->code, "ABCD-EFGH");
+	assert_true(rp->pair_code->has_expires_ms);
+	assert_string_equal(f->link.pair_phone, "491701234567");
+	ipc_reply_free(rp);
+	/* and State carries it for the dashboard and the probe */
+	rp = call_empty(f, WLIPC__REQUEST__BODY_GET_STATE);
+	assert_non_null(rp->state->pair_code);
+	assert_string_equal(rp->state->pair_code->detail, "type it");
+	ipc_reply_free(rp);
+}
+
+static void
+test_pair_code_refusals_say_why(void **state)
+{
+	struct fx *f = *state;
+	Wlipc__Reply *rp;
+
+	f->link.rc = -EISCONN;
+	rp = call_pair_code(f, "15550001111");
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_UNAVAILABLE);
+	assert_non_null(strstr(rp->error->message, "already linked"));
+	ipc_reply_free(rp);
+	f->link.rc = -EBUSY;
+	rp = call_pair_code(f, "15550001111");
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_UNAVAILABLE);
+	ipc_reply_free(rp);
+	f->link.rc = -ENOMEM;
+	rp = call_pair_code(f, "15550001111");
 	assert_error(rp, WLIPC__ERROR_CODE__ERR_INTERNAL);
 	ipc_reply_free(rp);
 }
@@ -1078,6 +1159,8 @@ main(void)
 		T(test_get_state_maps_every_view_field),
 		T(test_get_state_leaves_unknowns_unset),
 		T(test_get_state_before_attach_reports_starting),
+		T(test_pair_code_checks_the_number_before_the_link),
+		T(test_pair_code_refusals_say_why),
 		T(test_get_qr_returns_the_code_in_qr_state),
 		T(test_get_qr_is_unavailable_outside_qr_state),
 		T(test_get_qr_is_unavailable_while_paused),

@@ -17,6 +17,7 @@ const GROUP = {
 	starting: 'connecting', connecting: 'connecting', qr: 'connecting', pairing: 'connecting',
 	disconnected: 'disconnected', logged_out: 'disconnected', conflict: 'disconnected',
 	banned: 'disconnected', outdated: 'disconnected',
+	passkey_required: 'disconnected',
 };
 const LABEL = {
 	qr: 'waiting for scan', logged_out: 'logged out', unstable: 'unstable',

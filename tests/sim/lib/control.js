@@ -58,6 +58,12 @@ export function route(sim) {
 			const phone = b.phone === undefined ? '15550001111' : String(b.phone);
 			return sim.scan(need(b, 'qr'), phone);
 		}],
+		['POST', /^\/sim\/phone\/link-code$/, (b) => sim.linkCodes.type(String(need(b, 'phone')), need(b, 'code'),
+		    { refreshFirst: b.refreshFirst === true })],
+		['POST', /^\/sim\/phone\/not-on-whatsapp$/, (b) => {
+			sim.linkCodes.unregistered.add(String(need(b, 'phone')));
+			return { ok: true };
+		}],
 		['POST', /^\/sim\/phone\/unlink$/, (b) => sim.unlink(need(b, 'jid'))],
 		['POST', /^\/sim\/inject$/, (b) => sim.inject(b.jid === undefined ? undefined : need(b, 'jid'),
 		    need(b, 'fault'), b.seconds, { reason: b.reason, times: b.times })],

@@ -126,3 +126,88 @@ export function parsePairingData(d) {
 		signedPreKey: { id: skeyId.readUIntBE(0, 3), public: skeyVal, signature: skeySig }
 	};
 }
+
+// The phone's side of linking by phone number (protocol-notes §4 "Linking
+// also knows"; the companion side is whatsmeow pair-code.go and Baileys
+// requestPairingCode): both ends wrap an ephemeral X25519 key with
+// AES-256-CTR under PBKDF2-SHA256(code, salt, 131072); the companion's key
+// bundle is AES-256-GCM under HKDF(shared, salt, "link_code_pairing_key_
+// bundle_encryption_key"); the adv secret is HKDF(eph shared | identity
+// shared | randomness, "adv_secret").
+export const CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
+const CODE_RE = /^[1-9A-HJ-NP-TV-Z]{8}$/;
+// The display names the server takes: "Browser (OS)" from a known list
+// (whatsmeow PairPhone: anything else is answered 400).
+const DISPLAY_RE = /^(Chrome|Firefox|Safari|Edge|Opera|IE|Desktop) \((Linux|Ubuntu|Windows|Mac OS|macOS|ChromeOS|Android)\)$/;
+const PLATFORM_RE = /^[0-9ce]$/;
+
+/** "abcd-efgh" as typed -> "ABCDEFGH", or null when it cannot be a code. */
+export function normalizeCode(typed) {
+	if (typeof typed !== 'string')
+		return null;
+	const c = typed.replace(/[\s-]/g, '').toUpperCase();
+	return CODE_RE.test(c) ? c : null;
+}
+
+function codeKey(code, salt) {
+	return crypto.pbkdf2Sync(Buffer.from(code, 'utf8'), salt, 2 << 16, 32, 'sha256');
+}
+
+function ctr(key, iv, data) {
+	const c = crypto.createCipheriv('aes-256-ctr', key, iv);
+	return Buffer.concat([c.update(data), c.final()]);
+}
+
+/** salt | iv | AES-CTR(code key, pub) */
+export function wrapWithCode(code, pub) {
+	const salt = crypto.randomBytes(32);
+	const iv = crypto.randomBytes(16);
+	return Buffer.concat([salt, iv, ctr(codeKey(code, salt), iv, pub)]);
+}
+
+export function unwrapWithCode(code, wrapped) {
+	return ctr(codeKey(code, wrapped.subarray(0, 32)), wrapped.subarray(32, 48),
+	    wrapped.subarray(48, 80));
+}
+
+const hkdf32 = (ikm, salt, info) =>
+	Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from(info), 32));
+
+/** Opens the companion's key bundle; null when the tag does not verify. */
+export function openKeyBundle(shared, bundle) {
+	if (!bundle || bundle.length !== 32 + 12 + 96 + 16)
+		return null;
+	const key = hkdf32(shared, bundle.subarray(0, 32), 'link_code_pairing_key_bundle_encryption_key');
+	const d = crypto.createDecipheriv('aes-256-gcm', key, bundle.subarray(32, 44));
+	d.setAuthTag(bundle.subarray(bundle.length - 16));
+	try {
+		return Buffer.concat([d.update(bundle.subarray(44, bundle.length - 16)), d.final()]);
+	} catch {
+		return null;
+	}
+}
+
+export function codeAdvSecret(ephShared, identShared, random) {
+	return hkdf32(Buffer.concat([ephShared, identShared, random]), Buffer.alloc(0), 'adv_secret');
+}
+
+/** Checks a companion_hello; returns {phone, wrapped, platformId, display} or throws {code, text}. */
+export function parseCompanionHello(reg, noiseKey) {
+	const bad = (text) => { throw Object.assign(new Error(text), { code: 400 }); };
+	const m = /^([1-9][0-9]{6,14})@s\.whatsapp\.net$/.exec(reg.attrs.jid || '');
+	if (!m)
+		bad('jid must be the phone number @s.whatsapp.net');
+	const wrapped = bytes(child(reg, 'link_code_pairing_wrapped_companion_ephemeral_pub'));
+	if (!wrapped || wrapped.length !== 80)
+		bad('wrapped companion key must be 80 bytes');
+	const auth = bytes(child(reg, 'companion_server_auth_key_pub'));
+	if (!auth || !auth.equals(noiseKey))
+		bad('companion_server_auth_key_pub is not the connection\'s noise key');
+	const platformId = (bytes(child(reg, 'companion_platform_id')) || Buffer.alloc(0)).toString();
+	if (!PLATFORM_RE.test(platformId))
+		bad('companion_platform_id unknown');
+	const display = (bytes(child(reg, 'companion_platform_display')) || Buffer.alloc(0)).toString();
+	if (!DISPLAY_RE.test(display))
+		bad('companion_platform_display must read like "Chrome (Linux)"');
+	return { phone: m[1], wrapped, platformId, display };
+}

@@ -10,6 +10,7 @@ import * as curve from './curve.js';
 import * as pairing from './pairing.js';
 import { handleStanza } from './handlers.js';
 import { Contacts } from './contacts.js';
+import { LinkCodes } from './linkcode.js';
 import { node, S_WA, nowSec, serverId } from './nodes.js';
 import { SimError } from './errors.js';
 
@@ -23,7 +24,7 @@ const MAX_QUEUE = 1000;
 const MAX_WS_MESSAGE = 17 * 1024 * 1024;
 
 export const FAULTS = ['conflict', 'restart-required', 'logout', 'ban', 'temp-ban', 'outdated',
-	'failure', 'undecryptable', 'drop', 'stall', 'close', 'clear'];
+	'failure', 'undecryptable', 'drop', 'stall', 'close', 'clear', 'reg-refresh', 'passkey'];
 /** Stanza kinds remembered per device to judge its receipts' types. */
 const MAX_KINDS = 4000;
 /** Stanzas the offline backlog hands out when a client asks for no count. */
@@ -50,6 +51,7 @@ export class Sim {
 		this.readyAt = new Map();
 		/** device jid -> Map(stanza id -> 'contact'|'self'): what a receipt answers. */
 		this.kinds = new Map();
+		this.linkCodes = new LinkCodes(this);
 	}
 
 	get queue() { return this.store.get('queue'); }
@@ -147,6 +149,11 @@ export class Sim {
 			throw new SimError(400, 'QR noise key is not the connection\'s');
 		if (!q.identityKey.equals(c.pairing.identityKey))
 			throw new SimError(400, 'QR identity key is not the registered one');
+		return this.completePairing(c, number, q.advSecret);
+	}
+
+	/** pair-success for a companion whose adv secret the phone knows; resolves {jid}. */
+	async completePairing(c, number, advSecret) {
 		let phone;
 		try {
 			phone = this.registry.phone(String(number));
@@ -158,7 +165,7 @@ export class Sim {
 			this.refs.delete(x.ref);
 		const device = phone.nextDevice;
 		const ps = pairing.buildPairSuccess({
-			phone, device, identityKey: c.pairing.identityKey, advSecret: q.advSecret
+			phone, device, identityKey: c.pairing.identityKey, advSecret
 		});
 		const reply = await c.request(ps.stanza, this.opts.pairTimeoutMs);
 		if (!reply || reply.tag === 'closed')
@@ -263,6 +270,9 @@ export class Sim {
 	async onStanza(c, n) {
 		if (c.state === 'online')
 			return handleStanza(this, c, n);
+		if (c.state === 'pairing' && n.tag === 'iq' && n.attrs.xmlns === 'md' &&
+		    n.attrs.type === 'set' && this.linkCodes.onIq(c, n))
+			return;
 		// Before login only keepalive is served (Baileys pings while showing a QR).
 		if (n.tag === 'iq' && n.attrs.xmlns === 'w:p' && n.attrs.type === 'get' && !c.stalled) {
 			this.stats.pings++;
@@ -458,6 +468,12 @@ export class Sim {
 			return r;
 		}
 		const key = jid || '*';
+		if (fault === 'reg-refresh' || fault === 'passkey') {
+			// Linking faults go to every connection still registering.
+			if (!this.linkCodes.fault(fault))
+				throw new SimError(409, 'no companion is registering');
+			return { ok: true, connected: true };
+		}
 		if (key !== '*' && !this.registry.device(key))
 			throw new SimError(404, 'no such linked device');
 		const conns = key === '*' ? [...this.online.values()] : [this.online.get(key)].filter(Boolean);
