@@ -2,7 +2,8 @@
  * msg.c: the message module's setup and routing: stanzas from the link
  * go to msg_recv.c (messages, receipts, notifications), iq answers to
  * whoever asked (msg_send.c for usync and keys, msg_recv.c for LID
- * lookups); one sweep timer gives up on unanswered iqs. The LID map is
+ * lookups); one sweep timer, armed only while an iq waits for its answer,
+ * gives up on unanswered ones (an idle worker has no timer here). The LID map is
  * loaded here and saved (atomically, sealed when configured) whenever a
  * mapping is learnt.
  */
@@ -145,17 +146,46 @@ msg_publish(struct msg *m, bool accepted, const char *from, const char *id,
 		worker_ipc_publish_message(m->cfg.ipc, &e);
 }
 
+static bool
+sweep_needed(const struct msg *m)
+{
+	size_t i;
+
+	if (m->lid_iq[0] != '\0')
+		return true;
+	for (i = 0; i < MSG_JOBS_MAX; i++)
+		if (m->jobs[i].used)
+			return true;
+	return false;
+}
+
 static void
 sweep(lws_sorted_usec_list_t *sul)
 {
 	struct msg *m = lws_container_of(sul, struct msg, sul_sweep);
 	uint64_t now = clock_mono_ms();
 
+	m->sweep_armed = false;
 	msg_send_sweep(m, now);
 	if (m->lid_iq[0] != '\0' && now >= m->lid_deadline_ms) {
 		log_warnx("message: the LID lookup got no answer");
 		msg_lid_give_up(m);
 	}
+	if (sweep_needed(m))
+		msg_sweep_arm(m);
+}
+
+/*
+ * A once-a-second timer that ran whether or not anything waited woke
+ * every idle worker 30 times per heartbeat: 1 000 idle workers cost a
+ * quarter of a core (issue 15). It now runs only while an iq is out.
+ */
+void
+msg_sweep_arm(struct msg *m)
+{
+	if (m->cfg.cx == NULL || m->sweep_armed)
+		return;
+	m->sweep_armed = true;
 	lws_sul_schedule(m->cfg.cx, 0, &m->sul_sweep, sweep,
 	    MSG_SWEEP_MS * LWS_US_PER_MS);
 }
@@ -199,9 +229,6 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	    (rc = hook_new(cfg->cx, &cfg->hook, msg_hook_done, m, &m->hook)) < 0)
 		goto out_free;
 	load_lids(m);
-	if (cfg->cx != NULL)
-		lws_sul_schedule(cfg->cx, 0, &m->sul_sweep, sweep,
-		    MSG_SWEEP_MS * LWS_US_PER_MS);
 	*out = m;
 	return 0;
 out_free:

@@ -114,6 +114,7 @@ out:
 		return;
 	}
 	m->lid_deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
+	msg_sweep_arm(m);
 	log_info("message: asking the server for the LIDs of %zu whitelisted "
 	    "numbers", k);
 }

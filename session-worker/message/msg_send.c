@@ -95,6 +95,7 @@ iq_node(struct send_job *j, struct msg *m, const char *xmlns)
 {
 	msg_new_iq_id(m, j->iq_id);
 	j->deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
+	msg_sweep_arm(m);
 	return attr_node("iq", "id", j->iq_id, "xmlns", xmlns);
 }
 
