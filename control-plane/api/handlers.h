@@ -27,6 +27,9 @@ int	api_auth_session(struct ctl_req *);
 
 int	api_events(struct ctl_req *);
 
+int	api_sessions(struct ctl_req *);
+int	api_session_one(struct ctl_req *);
+
 int	api_index(struct ctl_req *);
 int	api_static(struct ctl_req *);
 int	api_healthz(struct ctl_req *);

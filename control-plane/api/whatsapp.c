@@ -19,7 +19,7 @@ api_whatsapp_state(struct ctl_req *r)
 	struct ctl_link_view v;
 	json_t *o;
 
-	ctl_watch_view(r->srv->watch, &v);
+	ctl_watch_view(r->watch, &v);
 	if (!v.have_state)
 		return ctl_reply_error(r, 503, "worker state not known yet");
 	o = json_pack("{s:b, s:o, s:o}", "success", 1,
@@ -36,7 +36,7 @@ api_whatsapp_qr(struct ctl_req *r)
 	size_t len;
 	int rc;
 
-	if ((rc = ctl_ipc_call_empty(r->srv->ipc, WLIPC__REQUEST__BODY_GET_QR,
+	if ((rc = ctl_ipc_call_empty(r->ipc, WLIPC__REQUEST__BODY_GET_QR,
 	    &rep)) < 0)
 		return api_worker_error(r, rc);
 	if (rep->error != NULL || rep->body_case != WLIPC__REPLY__BODY_QR) {
@@ -63,7 +63,7 @@ simple_action(struct ctl_req *r, Wlipc__Request__BodyCase which,
 	json_t *o;
 	int rc;
 
-	if ((rc = ctl_ipc_call_empty(r->srv->ipc, which, &rep)) < 0)
+	if ((rc = ctl_ipc_call_empty(r->ipc, which, &rep)) < 0)
 		return api_worker_error(r, rc);
 	if (rep->error != NULL) {
 		o = json_pack("{s:b, s:s}", "success", 0, "error",

@@ -12,6 +12,7 @@
 #include "api/handlers.h"
 #include "auth/auth.h"
 #include "http/server.h"
+#include "ipc/hub.h"
 #include "ipc/watch.h"
 #include "log.h"
 
@@ -37,6 +38,8 @@ static const route_fn route_fns[RT__MAX] = {
 	[RT_WA_RESTART] = api_whatsapp_restart,
 	[RT_WA_QR_NEW] = api_whatsapp_qr_new,
 	[RT_EVENTS] = api_events,
+	[RT_SESSIONS] = api_sessions,
+	[RT_SESSION_ONE] = api_session_one,
 };
 
 /*
@@ -128,14 +131,15 @@ static int
 dispatch(struct mg_connection *conn, void *cbdata)
 {
 	struct ctl_req r = { .conn = conn, .srv = cbdata };
+	char session[CTL_PARAM_MAX + 1];
 	const struct ctl_route_def *d;
 	const char *path;
 	int rc;
 
 	r.ri = mg_get_request_info(conn);
 	path = r.ri->local_uri_raw ? r.ri->local_uri_raw : r.ri->local_uri;
-	if ((rc = ctl_route_match(r.ri->request_method, path, &r.route,
-	    r.param)) < 0) {
+	if ((rc = ctl_route_match_session(r.ri->request_method, path, &r.route,
+	    r.param, session)) < 0) {
 		r.route = RT_NONE;
 		route_error(&r, rc);
 		goto out_count;
@@ -143,7 +147,15 @@ dispatch(struct mg_connection *conn, void *cbdata)
 	d = ctl_route_def(r.route);
 	if (gate_auth(&r, d->flags) != 0)
 		goto out_count;
-	if ((d->flags & RF_WORKER) && !ctl_watch_worker_up(r.srv->watch)) {
+	r.watch = session[0] != '\0' ? ctl_hub_find(r.srv->hub, session) :
+	    ctl_hub_default(r.srv->hub);
+	r.ipc = r.watch != NULL ? ctl_watch_ipc(r.watch) : NULL;
+	if ((d->flags & RF_SESSION) && r.watch == NULL) {
+		ctl_reply_error(&r, 404, session[0] != '\0' ? "no such session" :
+		    "no session is declared yet");
+		goto out_count;
+	}
+	if ((d->flags & RF_WORKER) && !ctl_watch_worker_up(r.watch)) {
 		ctl_reply_error(&r, 503, "worker unreachable: wa-worker is not "
 		    "answering on its IPC socket");
 		goto out_count;
@@ -186,11 +198,13 @@ ctl_server_run(struct ctl_server *srv)
 	if ((ctx = mg_start(&cb, srv, opts)) == NULL)
 		return -EADDRINUSE;
 	mg_set_request_handler(ctx, "/", dispatch, srv);
-	log_info("listening on http://%s, worker %s", srv->cfg->listen,
-	    srv->cfg->rpc_url);
+	log_info("listening on http://%s, %zu worker%s (default %s)",
+	    srv->cfg->listen, ctl_hub_count(srv->hub),
+	    ctl_hub_count(srv->hub) == 1 ? "" : "s", srv->watch ?
+	    ctl_watch_id(srv->watch) : "none yet");
 	while (!*srv->stop)
 		usleep(100 * 1000);
-	ctl_watch_end_streams(srv->watch);	/* SSE handlers return now */
+	ctl_hub_end_streams(srv->hub);	/* SSE handlers return now */
 	mg_stop(ctx);
 	return 0;
 }

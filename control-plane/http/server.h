@@ -22,13 +22,16 @@ struct ctl_config {
 	char	cp_dir[PATH_MAX];	/* DIR/control-plane */
 	char	rpc_url[CTL_URL_MAX];
 	char	events_url[CTL_URL_MAX];
+	char	sessions_dir[PATH_MAX];		/* "" when not given */
+	char	sessions_file[PATH_MAX];	/* "" when not given */
 };
 
 struct ctl_server {
 	const struct ctl_config	*cfg;
 	struct ctl_auth		*auth;
 	struct ctl_ipc		*ipc;
-	struct ctl_watch	*watch;
+	struct ctl_watch	*watch;	/* the default session at start */
+	struct ctl_hub		*hub;	/* every session */
 	struct ctl_metrics	 metrics;
 	atomic_int		 sse_streams;
 	volatile sig_atomic_t	*stop;

@@ -23,8 +23,14 @@ const ROUTES = [
 	['POST', '/api/whatsapp/logout'], ['POST', '/api/whatsapp/restart'],
 	['POST', '/api/whatsapp/qr/new'], ['GET', '/api/events'],
 ];
+// Issue 15: the sessions list, and every per-session route again under
+// /api/sessions/{id} (the seed's paths above serve the default session).
+const SESSION_ROUTES = [['GET', '/api/sessions'], ['GET', '/api/sessions/{id}'],
+    ...ROUTES.filter(([m, p]) => /^\/api\/(whitelist|whatsapp|events)/.test(p))
+	.map(([m, p]) => [m, p.replace(/^\/api/, '/api/sessions/{id}')])];
 const AUTH_ROUTES = ROUTES.filter(([m, p]) => p.startsWith('/api/') && p !== '/api/auth/login');
-const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js');
+const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js')
+    .replace('{id}', 'default');
 
 let s, sess;
 
@@ -431,11 +437,11 @@ describe('service routes', () => {
 		assert.equal(doc.openapi, '3.0.3');
 		const listed = Object.entries(doc.paths).flatMap(([p, ops]) =>
 		    Object.keys(ops).map((m) => [m.toUpperCase(), p])).sort();
-		assert.deepEqual(listed, [...ROUTES].sort());
+		assert.deepEqual(listed, [...ROUTES, ...SESSION_ROUTES].sort());
 		for (const [m, p] of listed) {
-			if (p === '/api/events' || (m !== 'GET' && m !== 'HEAD')) continue;
+			if (p.endsWith('/events') || (m !== 'GET' && m !== 'HEAD')) continue;
 			const st = (await bearer(concrete(p), m)).status;
-			assert.ok(st !== 404 && st !== 405 || p === '/api/whatsapp/qr', `${m} ${p}: ${st}`);
+			assert.ok(st !== 404 && st !== 405 || p.endsWith('/whatsapp/qr'), `${m} ${p}: ${st}`);
 		}
 		for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'])
 			for (const p of ['/api', '/api/whitelist/', '/api/whitelists', '/api/whatsapp',
