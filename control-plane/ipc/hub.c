@@ -356,6 +356,20 @@ ping_end(struct ctl_hub *h, size_t i, bool ok)
 	h->pings[i] = h->pings[--h->npings];
 }
 
+/*
+ * A local worker that never started has no socket file: known down
+ * without holding a ping slot for CTL_WATCH_PING_TIMEOUT (a host with
+ * many declared but stopped sessions would otherwise ping slowly).
+ */
+static bool
+ipc_socket_missing(const char *url)
+{
+	struct stat sb;
+
+	return strncmp(url, "ipc://", 6) == 0 && stat(url + 6, &sb) < 0 &&
+	    errno == ENOENT;
+}
+
 static void
 ping_start(struct ctl_hub *h, struct ctl_watch *w, uint64_t now)
 {
@@ -364,6 +378,10 @@ ping_start(struct ctl_hub *h, struct ctl_watch *w, uint64_t now)
 	struct hub_ping *p = &h->pings[h->npings];
 	int s;
 
+	if (ipc_socket_missing(w->rpc_url)) {
+		watch_set_down(w);
+		return;
+	}
 	if ((s = w->ping_sock) < 0 &&
 	    (s = ipc_connect_req(w->rpc_url, CTL_WATCH_PING_TIMEOUT)) < 0) {
 		watch_set_down(w);

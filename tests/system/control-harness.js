@@ -83,8 +83,8 @@ export async function startFakeWorker(dataDir, args = []) {
 	return p;
 }
 
-export async function startControl(dataDir, port, env = {}) {
-	const child = spawn(bin.control, ['--data', dataDir, '--listen', `127.0.0.1:${port}`],
+export async function startControl(dataDir, port, env = {}, args = []) {
+	const child = spawn(bin.control, ['--data', dataDir, '--listen', `127.0.0.1:${port}`, ...args],
 	    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 	const p = track(child, 'wa-control');
 	p.base = `http://127.0.0.1:${port}`;
