@@ -140,7 +140,7 @@ function probeQr(i) {
 
 async function pairOne(i) {
 	const sim = sims[Math.floor(i / PER_SIM)];
-	for (let tries = 0; tries < 200; tries++) {
+	for (const end = now() + 600000; now() < end;) {
 		const qr = await probeQr(i);
 		if (qr) {
 			const r = await sim.api('POST', '/sim/phone/scan', { qr, phone: phone(i) });
@@ -195,7 +195,7 @@ async function dashboardLoad() {
 		const page = await browser.newPage();
 		await page.goto(`${base}/`);
 		await page.fill('#password', PASSWORD);
-		await page.click('#login button[type=submit]');
+		await page.click('#login-form button[type=submit]');
 		await page.waitForSelector('#sessions-overview', { timeout: 20000 });
 		const times = [];
 		for (let k = 0; k < 3; k++) {
@@ -224,7 +224,9 @@ async function main() {
 	    fs.readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(\d+)/)[1]}`);
 	const nsims = Math.ceil(N / PER_SIM);
 	for (let k = 0; k < nsims; k++) {
-		const sim = await startSim({ stateDir: path.join(root, `sim${k}`) });
+		// pairing 1 000 accounts takes minutes: refs must outlive it
+		const sim = await startSim({ stateDir: path.join(root, `sim${k}`),
+		    args: ['--qr-first-ms', '3600000', '--qr-next-ms', '3600000'] });
 		sim.root = (await sim.api('GET', '/sim/trust-root')).body.publicKey;
 		sims.push(sim);
 	}
