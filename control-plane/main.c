@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -115,6 +116,21 @@ config_build(const struct settings *s, struct ctl_config *c)
 }
 
 /*
+ * Each session holds a descriptor (its events connection), so thousands of
+ * sessions pass the usual soft limit of 1 024: take the hard limit.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
  * The seed's one worker (--ipc, --events, --data) is session "default"
  * unless sessions are declared; with them it is added only when --ipc or
  * --events names it.
@@ -127,6 +143,7 @@ sessions_open(const struct settings *s, const struct ctl_config *c,
 	bool many = c->sessions_dir[0] != '\0' || c->sessions_file[0] != '\0';
 	int rc;
 
+	raise_fd_limit();
 	if ((rc = ctl_hub_new(0, &srv->hub)) < 0)
 		return rc;
 	if ((!many || s->ipc[0] != '\0' || s->events[0] != '\0') &&
