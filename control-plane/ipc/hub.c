@@ -1,4 +1,8 @@
-/* hub.c: the sessions, the one event thread and the frame ring (hub.h). */
+/*
+ * hub.c: the sessions and the one event thread (hub.h): the registry,
+ * the sessions dir and file, events in; pings are hub_ping.c's, the SSE
+ * frames hub_ring.c's.
+ */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -10,8 +14,6 @@
 #include <time.h>
 
 #include <nanomsg/nn.h>
-#include <nanomsg/reqrep.h>
-#include <sodium.h>
 
 #include "clock.h"
 #include "hub_impl.h"
@@ -271,36 +273,6 @@ ctl_hub_set_sources(struct ctl_hub *h, const struct ctl_hub_sources *src)
 	return 0;
 }
 
-void
-hub_push(struct ctl_hub *h, const struct ctl_watch *s, const char *event,
-    json_t *data)
-{
-	char *body, *frame;
-	size_t len;
-	unsigned k;
-
-	if (data == NULL)
-		return;
-	json_object_set_new(data, "session", json_string(s->id));
-	body = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
-	if (body == NULL)
-		return;
-	len = strlen(event) + strlen(body) + 32;
-	if ((frame = malloc(len)) != NULL) {
-		snprintf(frame, len, "event: %s\ndata: %s\n\n", event, body);
-		pthread_mutex_lock(&h->lock);
-		k = (unsigned)(h->seq % CTL_HUB_RING);
-		free(h->ring[k].text);
-		h->ring[k].text = frame;
-		h->ring[k].session = s->index;
-		h->seq++;
-		pthread_cond_broadcast(&h->cond);
-		pthread_mutex_unlock(&h->lock);
-	}
-	free(body);
-}
-
 /*
  * Events name their worker (Event.session, its --client-id). An untagged
  * event (an older worker) can only be placed when there is one session.
@@ -336,159 +308,6 @@ read_events(struct ctl_hub *h)
 }
 
 static bool
-keep_sockets(struct ctl_hub *h)
-{
-	return atomic_load(&h->n) <= CTL_HUB_KEEP_SOCKETS;
-}
-
-static void
-ping_end(struct ctl_hub *h, size_t i, bool ok)
-{
-	struct hub_ping *p = &h->pings[i];
-
-	free(p->buf);
-	/* a failed REQ socket is never reused: it would re-send (client.h) */
-	if (ok && keep_sockets(h))
-		p->s->ping_sock = p->sock;
-	else
-		ipc_close(p->sock);
-	p->s->pinging = false;
-	h->pings[i] = h->pings[--h->npings];
-}
-
-/*
- * A local worker that never started has no socket file: known down
- * without holding a ping slot for CTL_WATCH_PING_TIMEOUT (a host with
- * many declared but stopped sessions would otherwise ping slowly).
- */
-static bool
-ipc_socket_missing(const char *url)
-{
-	struct stat sb;
-
-	return strncmp(url, "ipc://", 6) == 0 && stat(url + 6, &sb) < 0 &&
-	    errno == ENOENT;
-}
-
-static void
-ping_start(struct ctl_hub *h, struct ctl_watch *w, uint64_t now)
-{
-	Wlipc__Request req = WLIPC__REQUEST__INIT;
-	Wlipc__Empty empty = WLIPC__EMPTY__INIT;
-	struct hub_ping *p = &h->pings[h->npings];
-	int s;
-
-	if (ipc_socket_missing(w->rpc_url)) {
-		watch_set_down(w);
-		return;
-	}
-	if ((s = w->ping_sock) < 0 &&
-	    (s = ipc_connect_req(w->rpc_url, CTL_WATCH_PING_TIMEOUT)) < 0) {
-		watch_set_down(w);
-		return;
-	}
-	w->ping_sock = -1;
-	req.version = WL_IPC_VERSION;
-	while (req.id == 0)
-		req.id = (uint64_t)randombytes_random() << 32 | randombytes_random();
-	req.body_case = WLIPC__REQUEST__BODY_GET_STATE;
-	req.get_state = &empty;
-	memset(p, 0, sizeof(*p));
-	if (ipc_request_pack(&req, &p->buf, &p->len) < 0) {
-		ipc_close(s);
-		return;
-	}
-	p->s = w;
-	p->sock = s;
-	p->id = req.id;
-	p->deadline = now + CTL_WATCH_PING_TIMEOUT;
-	w->pinging = true;
-	h->npings++;
-}
-
-/* Sends what can be sent, takes answers, expires the late. */
-static void
-ping_service(struct ctl_hub *h, struct nn_pollfd *pf, uint64_t now)
-{
-	Wlipc__Reply *rep;
-	struct hub_ping *p;
-	void *msg;
-	size_t i, len;
-	bool ok;
-
-	for (i = h->npings; i-- > 0;) {
-		p = &h->pings[i];
-		if (p->buf != NULL && (pf[i].revents & NN_POLLOUT)) {
-			if (nn_send(p->sock, p->buf, p->len, NN_DONTWAIT) >= 0) {
-				free(p->buf);
-				p->buf = NULL;
-			}
-			continue;
-		}
-		if (p->buf == NULL && (pf[i].revents & NN_POLLIN)) {
-			msg = NULL;
-			if (ipc_recv(p->sock, NN_DONTWAIT, &msg, &len) < 0)
-				continue;
-			ok = ipc_reply_unpack(msg, len, &rep) == 0;
-			ipc_msg_free(msg);
-			if (ok && rep->id == p->id &&
-			    rep->body_case == WLIPC__REPLY__BODY_STATE)
-				watch_apply_ping(p->s, rep->state);
-			else
-				watch_set_down(p->s);
-			if (ok)
-				ipc_reply_free(rep);
-			ping_end(h, i, ok);
-			continue;
-		}
-		if (now >= p->deadline) {
-			watch_set_down(p->s);
-			ping_end(h, i, false);
-		}
-	}
-}
-
-/* Due sessions in turn: every one is pinged once a period. */
-static void
-ping_due(struct ctl_hub *h, uint64_t now)
-{
-	size_t n = atomic_load(&h->n), tried;
-	uint64_t period = ctl_hub_ping_period_ms(h);
-	struct ctl_watch *w;
-
-	for (tried = 0; tried < n && h->npings < CTL_HUB_INFLIGHT_MAX; tried++) {
-		if (h->cursor >= n)
-			h->cursor = 0;
-		w = h->sessions[h->cursor];
-		if (w->next_ping > now)
-			break;
-		w->next_ping = now + period;
-		if (!w->pinging)
-			ping_start(h, w, now);
-		h->cursor++;
-	}
-}
-
-/* ms until the next thing to do, at most CTL_WATCH_RECV_MS. */
-static int
-next_wait(struct ctl_hub *h, uint64_t now)
-{
-	uint64_t t = now + CTL_WATCH_RECV_MS;
-	size_t n = atomic_load(&h->n), i;
-
-	for (i = 0; i < h->npings; i++)
-		if (h->pings[i].deadline < t)
-			t = h->pings[i].deadline;
-	if (n > 0 && h->npings < CTL_HUB_INFLIGHT_MAX) {
-		struct ctl_watch *w = h->sessions[h->cursor < n ? h->cursor : 0];
-
-		if (w->next_ping < t)
-			t = w->next_ping;
-	}
-	return t > now ? (int)(t - now) : 0;
-}
-
-static bool
 hub_stopping(struct ctl_hub *h)
 {
 	bool stop;
@@ -513,7 +332,7 @@ hub_main(void *arg)
 		if ((h->src_dir != NULL || h->src_file != NULL) &&
 		    now >= h->next_rescan)
 			rescan(h, false);
-		ping_due(h, now);
+		hub_ping_due(h, now);
 		for (i = 0; i < h->npings; i++) {
 			pf[i].fd = h->pings[i].sock;
 			pf[i].events = h->pings[i].buf != NULL ? NN_POLLOUT :
@@ -523,7 +342,7 @@ hub_main(void *arg)
 		pf[i].fd = h->sub;
 		pf[i].events = NN_POLLIN;
 		pf[i].revents = 0;
-		rc = nn_poll(pf, (int)h->npings + 1, next_wait(h, now));
+		rc = nn_poll(pf, (int)h->npings + 1, hub_next_wait(h, now));
 		now = clock_mono_ms();
 		if (rc < 0) {
 			if (nn_errno() != EINTR)
@@ -533,7 +352,7 @@ hub_main(void *arg)
 		}
 		if (pf[h->npings].revents & NN_POLLIN)
 			read_events(h);
-		ping_service(h, pf, now);
+		hub_ping_service(h, pf, now);
 	}
 	return NULL;
 }
@@ -550,15 +369,6 @@ ctl_hub_start(struct ctl_hub *h)
 }
 
 void
-ctl_hub_end_streams(struct ctl_hub *h)
-{
-	pthread_mutex_lock(&h->lock);
-	h->stopping = true;
-	pthread_cond_broadcast(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-}
-
-void
 ctl_hub_free(struct ctl_hub *h)
 {
 	size_t i;
@@ -569,7 +379,7 @@ ctl_hub_free(struct ctl_hub *h)
 	if (h->running)
 		pthread_join(h->thread, NULL);
 	while (h->npings > 0)
-		ping_end(h, h->npings - 1, false);
+		hub_ping_end(h, h->npings - 1, false);
 	ipc_close(h->sub);
 	for (i = 0; i < atomic_load(&h->n); i++) {
 		watch_destroy(h->sessions[i]);
@@ -587,89 +397,3 @@ ctl_hub_free(struct ctl_hub *h)
 	free(h);
 }
 
-uint64_t
-ctl_hub_seq(struct ctl_hub *h)
-{
-	uint64_t s;
-
-	pthread_mutex_lock(&h->lock);
-	s = h->seq;
-	pthread_mutex_unlock(&h->lock);
-	return s;
-}
-
-static bool
-frame_wanted(const struct hub_frame *f, const struct ctl_watch *only)
-{
-	return only == NULL || f->session == only->index;
-}
-
-/* Concatenate wanted frames [from, h->seq); caller holds the lock. */
-static char *
-ring_collect_locked(struct ctl_hub *h, const struct ctl_watch *only,
-    uint64_t from)
-{
-	size_t len = 1, off = 0, n;
-	const struct hub_frame *f;
-	uint64_t i;
-	char *out;
-
-	for (i = from; i < h->seq; i++) {
-		f = &h->ring[i % CTL_HUB_RING];
-		if (frame_wanted(f, only))
-			len += strlen(f->text);
-	}
-	if (len == 1 || (out = malloc(len)) == NULL)
-		return NULL;
-	for (i = from; i < h->seq; i++) {
-		f = &h->ring[i % CTL_HUB_RING];
-		if (!frame_wanted(f, only))
-			continue;
-		n = strlen(f->text);
-		memcpy(out + off, f->text, n);
-		off += n;
-	}
-	out[off] = '\0';
-	return out;
-}
-
-int
-ctl_hub_wait(struct ctl_hub *h, const struct ctl_watch *only, uint64_t *seq,
-    int timeout_ms, char **text)
-{
-	struct timespec until;
-	int rc = 0;
-
-	*text = NULL;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&h->lock);
-	for (;;) {
-		while (!h->stopping && h->seq == *seq &&
-		    pthread_cond_timedwait(&h->cond, &h->lock, &until) == 0)
-			;
-		if (h->stopping) {
-			rc = -ESHUTDOWN;
-			break;
-		}
-		if (h->seq - *seq > CTL_HUB_RING) {
-			rc = -ESTALE;
-			*seq = h->seq;
-			break;
-		}
-		if (h->seq == *seq)
-			break;		/* timed out */
-		*text = ring_collect_locked(h, only, *seq);
-		*seq = h->seq;
-		if (*text != NULL)
-			break;
-		/* only other sessions' frames: keep waiting */
-	}
-	pthread_mutex_unlock(&h->lock);
-	return rc;
-}

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include <jansson.h>
+#include <nanomsg/nn.h>
 
 #include "ipc.h"
 #include "ipc/hub.h"
@@ -80,7 +81,13 @@ int	watch_init(struct ctl_watch *, struct ctl_hub *, const char *id,
 	    const char *rpc_url, const char *events_url);
 void	watch_destroy(struct ctl_watch *);
 
-/* hub.c: queue one frame of session s ("session" is added); data consumed. */
+/* hub_ping.c: called by the event thread only. */
+void	hub_ping_due(struct ctl_hub *, uint64_t now);
+void	hub_ping_service(struct ctl_hub *, struct nn_pollfd *pf, uint64_t now);
+void	hub_ping_end(struct ctl_hub *, size_t i, bool ok);
+int	hub_next_wait(struct ctl_hub *, uint64_t now);	/* ms, <= CTL_WATCH_RECV_MS */
+
+/* hub_ring.c: queue one frame of session s ("session" is added); data consumed. */
 void	hub_push(struct ctl_hub *, const struct ctl_watch *s,
 	    const char *event, json_t *data);
 
