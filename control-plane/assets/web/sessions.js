@@ -192,6 +192,7 @@ const walinkSessions = (() => {
 		sessionStorage.removeItem(OPEN_KEY);
 		$('sessions-overview').hidden = false;
 		$('app-view').classList.add('behind-overview');
+		$('banner').hidden = true;	// app.js's "worker unreachable" is per session
 		$('session-head').hidden = true;
 		if (push) history.replaceState(null, '', '#sessions');
 		render();
