@@ -17,7 +17,7 @@
 //     stay connected; restarted, they reconnect without a new pairing.
 // Never asserts on figures; exits non-zero only when a step cannot finish.
 // Usage: node tests/bench/scale.js [N=1000] [OBSERVE_S=600] [KILL=100]
-//   WALINK_RELEASE_BUILD (default <repo>/build), SCALE_PER_SIM (1000),
+//   WALINK_RELEASE_BUILD (default <repo>/build), SCALE_PER_SIM (250),
 //   SCALE_DIR (default a temp dir, removed at the end unless SCALE_KEEP=1).
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,7 +37,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const N = Number(process.argv[2] || 1000);
 const OBSERVE = Number(process.argv[3] || 600);
 const KILL = Math.min(Number(process.argv[4] || 100), N);
-const PER_SIM = Number(process.env.SCALE_PER_SIM || 1000);
+const PER_SIM = Number(process.env.SCALE_PER_SIM || 250);
 const TOKEN = 'scale-bench-token-0123456789';
 const PASSWORD = 'scale-bench-password';
 const HEARTBEAT_S = 30;
