@@ -105,10 +105,17 @@ config_build(const struct settings *s, struct ctl_config *c)
 		log_errorx("a path under %s or a socket URL is too long", abs);
 		return -ENAMETOOLONG;
 	}
+	/* it may not exist yet (a shared volume the workers fill): re-read */
 	if (s->sessions_dir[0] != '\0' && realpath(s->sessions_dir,
 	    c->sessions_dir) == NULL) {
-		log_error(errno, "--sessions-dir %s", s->sessions_dir);
-		return -errno;
+		if (errno != ENOENT || s->sessions_dir[0] != '/') {
+			log_error(errno, "--sessions-dir %s (an absolute path "
+			    "that may not exist yet, or an existing one)",
+			    s->sessions_dir);
+			return -errno;
+		}
+		snprintf(c->sessions_dir, sizeof(c->sessions_dir), "%s",
+		    s->sessions_dir);
 	}
 	snprintf(c->sessions_file, sizeof(c->sessions_file), "%s",
 	    s->sessions_file);
