@@ -146,8 +146,7 @@ ctl_hub_add(struct ctl_hub *h, const char *id, const char *rpc_url,
 		rc = -ENOMEM;
 	if (rc == 0 && (rc = watch_init(w, h, id, rpc_url, events_url)) < 0)
 		free(w);
-	if (rc == 0 && nn_connect(h->sub, events_url) < 0) {
-		rc = -nn_errno();
+	if (rc == 0 && (rc = hub_events_connect(h, w)) < 0) {
 		watch_destroy(w);
 		free(w);
 	}

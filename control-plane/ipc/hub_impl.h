@@ -31,6 +31,7 @@ struct ctl_watch {
 	uint64_t	 next_ping;	/* monotonic ms */
 	bool		 pinging;
 	int		 ping_sock;	/* kept between pings, or -1 */
+	bool		 events_pending;	/* SUB not connected yet (hub_ping.c) */
 	bool		 tag_warned;
 };
 
@@ -86,6 +87,7 @@ void	hub_ping_due(struct ctl_hub *, uint64_t now);
 void	hub_ping_service(struct ctl_hub *, struct nn_pollfd *pf, uint64_t now);
 void	hub_ping_end(struct ctl_hub *, size_t i, bool ok);
 int	hub_next_wait(struct ctl_hub *, uint64_t now);	/* ms, <= CTL_WATCH_RECV_MS */
+int	hub_events_connect(struct ctl_hub *, struct ctl_watch *);
 
 /* hub_ring.c: queue one frame of session s ("session" is added); data consumed. */
 void	hub_push(struct ctl_hub *, const struct ctl_watch *s,
