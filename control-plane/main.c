@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "http/server.h"
 #include "ipc.h"
 #include "ipc/client.h"
+#include "ipc/hub.h"
 #include "ipc/watch.h"
 #include "log.h"
 
@@ -35,6 +37,8 @@ struct settings {
 	const char	*ipc;
 	const char	*events;
 	const char	*allowed_hosts;
+	const char	*sessions_dir;
+	const char	*sessions_file;
 	const char	*log_level;
 	const char	*log_format;
 	const char	*admin_password;
@@ -55,6 +59,12 @@ static const struct cfg_opt options[] = {
 	{ "allowed-hosts", "WA_ALLOWED_HOSTS", CFG_STR, S(allowed_hosts), "", 0, 0,
 	  "Host names answered, comma-separated, or * (default: the --listen "
 	  "host, localhost, 127.0.0.1, [::1]); others get 421." },
+	{ "sessions-dir", "WA_SESSIONS_DIR", CFG_STR, S(sessions_dir), "", 0, 0,
+	  "Serve every worker whose data dir is DIR/<id>/ (sockets in its run/); "
+	  "re-read every 10 s." },
+	{ "sessions-file", "WA_SESSIONS_FILE", CFG_STR, S(sessions_file), "", 0, 0,
+	  "Serve the workers listed one a line: ID RPC_URL EVENTS_URL "
+	  "(tcp:// for other hosts); re-read every 10 s." },
 	CFG_OPTS_LOG(struct settings, log_level, log_format),
 	{ NULL, "WA_ADMIN_PASSWORD", CFG_STR, S(admin_password), NULL, 0, 0,
 	  "Admin password (else one is generated on first start, printed "
@@ -104,6 +114,70 @@ config_build(const struct settings *s, struct ctl_config *c)
 		log_errorx("a path under %s or a socket URL is too long", abs);
 		return -ENAMETOOLONG;
 	}
+	/* it may not exist yet (a shared volume the workers fill): re-read */
+	if (s->sessions_dir[0] != '\0' && realpath(s->sessions_dir,
+	    c->sessions_dir) == NULL) {
+		if (errno != ENOENT || s->sessions_dir[0] != '/') {
+			log_error(errno, "--sessions-dir %s (an absolute path "
+			    "that may not exist yet, or an existing one)",
+			    s->sessions_dir);
+			return -errno;
+		}
+		snprintf(c->sessions_dir, sizeof(c->sessions_dir), "%s",
+		    s->sessions_dir);
+	}
+	snprintf(c->sessions_file, sizeof(c->sessions_file), "%s",
+	    s->sessions_file);
+	return 0;
+}
+
+/*
+ * Each session holds a descriptor (its events connection), so thousands of
+ * sessions pass the usual soft limit of 1 024: take the hard limit.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
+ * The seed's one worker (--ipc, --events, --data) is session "default"
+ * unless sessions are declared; with them it is added only when --ipc or
+ * --events names it.
+ */
+static int
+sessions_open(const struct settings *s, const struct ctl_config *c,
+    struct ctl_server *srv)
+{
+	struct ctl_hub_sources src = { c->sessions_dir, c->sessions_file };
+	bool many = c->sessions_dir[0] != '\0' || c->sessions_file[0] != '\0';
+	int rc;
+
+	raise_fd_limit();
+	if ((rc = ctl_hub_new(0, &srv->hub)) < 0)
+		return rc;
+	if ((!many || s->ipc[0] != '\0' || s->events[0] != '\0') &&
+	    (rc = ctl_hub_add(srv->hub, "default", c->rpc_url, c->events_url,
+	    NULL)) < 0) {
+		log_error(rc, "worker sockets %s, %s", c->rpc_url, c->events_url);
+		return rc;
+	}
+	if (many && (rc = ctl_hub_set_sources(srv->hub, &src)) < 0)
+		return rc;
+	if ((rc = ctl_hub_start(srv->hub)) < 0)
+		return rc;
+	srv->watch = ctl_hub_default(srv->hub);
+	srv->ipc = srv->watch != NULL ? ctl_watch_ipc(srv->watch) : NULL;
+	log_info("%zu session%s; default %s; each worker pinged every %llu ms",
+	    ctl_hub_count(srv->hub), ctl_hub_count(srv->hub) == 1 ? "" : "s",
+	    srv->watch ? ctl_watch_id(srv->watch) : "(none yet)",
+	    (unsigned long long)ctl_hub_ping_period_ms(srv->hub));
 	return 0;
 }
 
@@ -172,20 +246,16 @@ main(int argc, char **argv)
 		    "others): set --allowed-hosts to the name browsers use");
 	mg_init_library(0);
 	rc = 1;
-	if ((srv.ipc = ctl_ipc_new(cfg.rpc_url, CTL_IPC_TIMEOUT_MS)) == NULL)
-		goto out_auth;
-	if (ctl_watch_start(cfg.events_url, cfg.rpc_url, &srv.watch) < 0) {
-		log_errorx("cannot open worker sockets %s", cfg.events_url);
-		goto out_ipc;
+	if (sessions_open(&set, &cfg, &srv) < 0) {
+		log_errorx("cannot open the worker sockets");
+		goto out_hub;
 	}
 	if (ctl_server_run(&srv) < 0)
 		log_errorx("cannot listen on %s", cfg.listen);
 	else
 		rc = 0;
-	ctl_watch_stop(srv.watch);
-out_ipc:
-	ctl_ipc_free(srv.ipc);
-out_auth:
+out_hub:
+	ctl_hub_free(srv.hub);
 	mg_exit_library();
 	ctl_auth_free(srv.auth);
 	return rc;

@@ -548,6 +548,7 @@ setup_loop(struct worker *w)
 		    w->events_url);
 		return rc;
 	}
+	worker_ipc_set_session(w->ipc, w->s.client_id);
 	memset(&mc, 0, sizeof(mc));
 	mc.cx = w->cx;
 	mc.st = w->st;

@@ -12,6 +12,7 @@
 #include "api/handlers.h"
 #include "auth/auth.h"
 #include "http/server.h"
+#include "ipc/hub.h"
 #include "ipc/watch.h"
 
 #define SSE_KEEPALIVE_MS	15000	/* under common proxy idle timeouts */
@@ -48,8 +49,12 @@ sse_snapshot(struct ctl_req *r)
 	char *text;
 	int rc;
 
-	ctl_watch_view(r->srv->watch, &v);
-	st = json_pack("{s:b}", "reachable", v.worker_up);
+	if (r->watch == NULL)	/* every session: too many to replay */
+		return mg_printf(r->conn, "event: resync\ndata: {\"sessions\":"
+		    "%zu}\n\n", ctl_hub_count(r->srv->hub)) <= 0 ? -EPIPE : 0;
+	ctl_watch_view(r->watch, &v);
+	st = json_pack("{s:b, s:s}", "reachable", v.worker_up, "session",
+	    ctl_watch_id(r->watch));
 	text = st ? json_dumps(st, JSON_COMPACT) : NULL;
 	json_decref(st);
 	rc = mg_printf(r->conn, "event: worker\ndata: %s\n\n",
@@ -58,12 +63,37 @@ sse_snapshot(struct ctl_req *r)
 	if (rc <= 0 || !v.have_state)
 		return rc <= 0 ? -EPIPE : 0;
 	st = ctl_view_state_json(&v);
+	if (st != NULL)
+		json_object_set_new(st, "session",
+		    json_string(ctl_watch_id(r->watch)));
 	text = st ? json_dumps(st, JSON_COMPACT) : NULL;
 	json_decref(st);
 	rc = mg_printf(r->conn, "event: state\ndata: %s\n\n",
 	    text ? text : "{}");
 	free(text);
 	return rc <= 0 ? -EPIPE : 0;
+}
+
+/*
+ * ?session=ID picks another session's stream, ?session=* every session's
+ * (frames carry "session"); 0 or the status sent.
+ */
+static int
+pick_sessions(struct ctl_req *r)
+{
+	const char *q = r->ri->query_string;
+	char want[CTL_PARAM_MAX + 1];
+
+	if (q == NULL || mg_get_var(q, strlen(q), "session", want,
+	    sizeof(want)) <= 0)
+		return 0;
+	if (strcmp(want, "*") == 0) {
+		r->watch = NULL;
+		return 0;
+	}
+	if ((r->watch = ctl_hub_find(r->srv->hub, want)) == NULL)
+		return ctl_reply_error(r, 404, "no such session");
+	return 0;
 }
 
 int
@@ -73,12 +103,15 @@ api_events(struct ctl_req *r)
 	char *text;
 	int rc;
 
+	if (pick_sessions(r) != 0)
+		return r->status;
+
 	if (atomic_fetch_add(&r->srv->sse_streams, 1) >= CTL_SSE_MAX) {
 		atomic_fetch_sub(&r->srv->sse_streams, 1);
 		return ctl_reply_error(r, 503, "too many live event streams "
 		    "(at most 32): close other dashboard tabs");
 	}
-	seq = ctl_watch_seq(r->srv->watch);
+	seq = ctl_hub_seq(r->srv->hub);
 	mg_printf(r->conn, "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/event-stream\r\n"
 	    "Cache-Control: no-store\r\n"
@@ -91,7 +124,8 @@ api_events(struct ctl_req *r)
 		goto out_count;
 	last_write = now_ms();
 	for (;;) {
-		rc = ctl_watch_wait(r->srv->watch, &seq, SSE_RECHECK_MS, &text);
+		rc = ctl_hub_wait(r->srv->hub, r->watch, &seq,
+		    SSE_RECHECK_MS, &text);
 		if (rc == -ESHUTDOWN)
 			break;
 		if (!sse_session_alive(r)) {

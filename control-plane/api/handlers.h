@@ -29,6 +29,9 @@ int	api_auth_logout_all(struct ctl_req *);
 
 int	api_events(struct ctl_req *);
 
+int	api_sessions(struct ctl_req *);
+int	api_session_one(struct ctl_req *);
+
 int	api_index(struct ctl_req *);
 int	api_static(struct ctl_req *);
 int	api_healthz(struct ctl_req *);

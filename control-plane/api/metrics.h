@@ -24,4 +24,11 @@ void	ctl_metrics_count(struct ctl_metrics *, enum ctl_route, int status);
 char	*ctl_metrics_render(const struct ctl_metrics *,
 	    const struct ctl_link_view *, int sse_streams);
 
+/*
+ * Every session's link series with a session label (metrics_sessions.c);
+ * malloc'd, NULL on ENOMEM.
+ */
+struct ctl_hub;
+char	*ctl_metrics_render_sessions(struct ctl_hub *);
+
 #endif

@@ -1,5 +1,6 @@
 /* openapi.c: one OpenAPI operation per route-table entry (openapi.h). */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,7 +52,8 @@ static const struct {
 };
 
 static json_t *
-openapi_operation(const struct ctl_route_def *d, const char *pname)
+openapi_operation(const struct ctl_route_def *d, const char *pname,
+    bool session)
 {
 	const char *body = NULL, *type = "application/json";
 	json_t *op, *resp;
@@ -76,10 +78,28 @@ openapi_operation(const struct ctl_route_def *d, const char *pname)
 		    "description", "worker unreachable"));
 	op = json_pack("{s:s, s:s, s:o}", "operationId", d->name,
 	    "summary", d->summary, "responses", resp);
-	if (pname[0] != '\0')
-		json_object_set_new(op, "parameters", json_pack(
-		    "[{s:s, s:s, s:b, s:{s:s}}]", "name", pname, "in", "path",
-		    "required", 1, "schema", "type", "string"));
+	if (pname[0] != '\0' || session) {
+		json_t *ps = json_array();
+
+		if (session)
+			json_array_append_new(ps, json_pack("{s:s, s:s, s:b, s:{s:s}, "
+			    "s:s}", "name", "id", "in", "path", "required", 1,
+			    "schema", "type", "string", "description", "session id "
+			    "(GET /api/sessions)"));
+		if (pname[0] != '\0')
+			json_array_append_new(ps, json_pack("{s:s, s:s, s:b, s:{s:s}}",
+			    "name", pname, "in", "path", "required", 1, "schema",
+			    "type", "string"));
+		json_object_set_new(op, "parameters", ps);
+	}
+	if (session) {
+		char id[96];
+
+		snprintf(id, sizeof(id), "session_%s", d->name);
+		json_object_set_new(op, "operationId", json_string(id));
+		json_object_set_new(resp, "404", json_pack("{s:s}",
+		    "description", "no such session"));
+	}
 	if (body != NULL)
 		json_object_set_new(op, "requestBody", json_pack("{s:b, s:{s:{s:o}}}",
 		    "required", 1, "content", "application/json", "schema",
@@ -93,22 +113,35 @@ json_t *
 ctl_openapi_doc(void)
 {
 	const struct ctl_route_def *d;
-	char path[CTL_PATH_MAX], pname[64], method[8];
+	char path[CTL_PATH_MAX], spath[CTL_PATH_MAX + 32], pname[64], method[8];
+	const char *key;
 	json_t *doc, *paths, *item;
 	size_t i;
+	int pass;
 
 	paths = json_object();
-	for (d = ctl_routes; d->id != RT_NONE; d++) {
-		openapi_path(d->pattern, path, pname);
-		if ((item = json_object_get(paths, path)) == NULL) {
-			item = json_object();
-			json_object_set_new(paths, path, item);
+	/* the seed's paths, then the same per session: /api/sessions/{id}/... */
+	for (pass = 0; pass < 2; pass++)
+		for (d = ctl_routes; d->id != RT_NONE; d++) {
+			if (pass == 1 && !(d->flags & RF_SESSION))
+				continue;
+			openapi_path(d->pattern, path, pname);
+			key = path;
+			if (pass == 1) {
+				snprintf(spath, sizeof(spath), "/api/sessions/{id}%s",
+				    path + 4);	/* after "/api" */
+				key = spath;
+			}
+			if ((item = json_object_get(paths, key)) == NULL) {
+				item = json_object();
+				json_object_set_new(paths, key, item);
+			}
+			for (i = 0; d->method[i] != '\0' && i < sizeof(method) - 1; i++)
+				method[i] = (char)tolower((unsigned char)d->method[i]);
+			method[i] = '\0';
+			json_object_set_new(item, method,
+			    openapi_operation(d, pname, pass == 1));
 		}
-		for (i = 0; d->method[i] != '\0' && i < sizeof(method) - 1; i++)
-			method[i] = (char)tolower((unsigned char)d->method[i]);
-		method[i] = '\0';
-		json_object_set_new(item, method, openapi_operation(d, pname));
-	}
 	doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}, "
 	    "s:{s:s, s:s, s:s}}}, s:[{s:[]}, {s:[]}]}",
 	    "openapi", "3.0.3",

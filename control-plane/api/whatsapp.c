@@ -21,7 +21,7 @@ api_whatsapp_state(struct ctl_req *r)
 	struct ctl_link_view v;
 	json_t *o;
 
-	ctl_watch_view(r->srv->watch, &v);
+	ctl_watch_view(r->watch, &v);
 	if (!v.have_state)
 		return ctl_reply_error(r, 503, "worker state not known yet");
 	o = json_pack("{s:b, s:o, s:o}", "success", 1,
@@ -38,7 +38,7 @@ api_whatsapp_qr(struct ctl_req *r)
 	size_t len;
 	int rc;
 
-	if ((rc = ctl_ipc_call_empty(r->srv->ipc, WLIPC__REQUEST__BODY_GET_QR,
+	if ((rc = ctl_ipc_call_empty(r->ipc, WLIPC__REQUEST__BODY_GET_QR,
 	    &rep)) < 0)
 		return api_worker_error(r, rc);
 	if (rep->error != NULL || rep->body_case != WLIPC__REPLY__BODY_QR) {
@@ -65,7 +65,7 @@ simple_action(struct ctl_req *r, Wlipc__Request__BodyCase which,
 	json_t *o;
 	int rc;
 
-	if ((rc = ctl_ipc_call_empty(r->srv->ipc, which, &rep)) < 0)
+	if ((rc = ctl_ipc_call_empty(r->ipc, which, &rep)) < 0)
 		return api_worker_error(r, rc);
 	if (rep->error != NULL) {
 		o = json_pack("{s:b, s:s}", "success", 0, "error",
@@ -124,7 +124,7 @@ api_whatsapp_pair_code(struct ctl_req *r)
 		return ctl_reply_error(r, 400, err);
 	req.body_case = WLIPC__REQUEST__BODY_PAIR_CODE;
 	req.pair_code = digits;
-	if ((rc = ctl_ipc_call(r->srv->ipc, &req, &rep)) < 0)
+	if ((rc = ctl_ipc_call(r->ipc, &req, &rep)) < 0)
 		return api_worker_error(r, rc);
 	if (rep->error != NULL) {
 		o = json_pack("{s:b, s:s}", "success", 0, "error",
@@ -137,7 +137,7 @@ api_whatsapp_pair_code(struct ctl_req *r)
 	}
 	ipc_reply_free(rep);
 	for (waited = 0;; waited += 50) {
-		ctl_watch_view(r->srv->watch, &v);
+		ctl_watch_view(r->watch, &v);
 		status = v.pair_code.status;
 		if ((status != WLIPC__PAIR_CODE_STATUS__PCS_REQUESTING &&
 		    status != WLIPC__PAIR_CODE_STATUS__PCS_NONE &&

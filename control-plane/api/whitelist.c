@@ -58,7 +58,7 @@ call(struct ctl_req *r, Wlipc__Request *req, Wlipc__Reply **rep)
 {
 	int rc;
 
-	if ((rc = ctl_ipc_call(r->srv->ipc, req, rep)) < 0) {
+	if ((rc = ctl_ipc_call(r->ipc, req, rep)) < 0) {
 		api_worker_error(r, rc);
 		return -1;
 	}

@@ -17,6 +17,8 @@
 struct mg_connection;
 struct mg_request_info;
 struct ctl_server;
+struct ctl_watch;
+struct ctl_ipc;
 
 struct ctl_req {
 	struct mg_connection		*conn;
@@ -33,6 +35,9 @@ struct ctl_req {
 	char				 cookie[CTL_COOKIE_MAX];
 	char				 csrf[CTL_CSRF_LEN + 1];
 	int				 status;	/* sent, for metrics */
+	/* the session the route acts on (the default one for seed paths) */
+	struct ctl_watch		*watch;
+	struct ctl_ipc			*ipc;
 };
 
 /* Every response carries these (CSP without inline script, no framing). */

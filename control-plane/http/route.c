@@ -8,6 +8,7 @@
 #define A	RF_AUTH
 #define M	(RF_AUTH | RF_MUTATES)
 #define W	RF_WORKER
+#define S	RF_SESSION
 
 const struct ctl_route_def ctl_routes[] = {
 	{ RT_INDEX, "GET", "/", 0, "index", "Dashboard page" },
@@ -25,33 +26,39 @@ const struct ctl_route_def ctl_routes[] = {
 	    "End the session" },
 	{ RT_AUTH_SESSION, "GET", "/api/auth/session", A, "auth_session",
 	    "Current session and its CSRF token" },
-	{ RT_WL_LIST, "GET", "/api/whitelist", A | W, "whitelist_list",
+	{ RT_WL_LIST, "GET", "/api/whitelist", A | W | S, "whitelist_list",
 	    "List whitelisted numbers" },
-	{ RT_WL_ADD, "POST", "/api/whitelist/add", M | W, "whitelist_add",
+	{ RT_WL_ADD, "POST", "/api/whitelist/add", M | W | S, "whitelist_add",
 	    "Add one number" },
-	{ RT_WL_REMOVE, "DELETE", "/api/whitelist/remove/:number", M | W,
+	{ RT_WL_REMOVE, "DELETE", "/api/whitelist/remove/:number", M | W | S,
 	    "whitelist_remove", "Remove one number" },
-	{ RT_WL_BULK, "PUT", "/api/whitelist/bulk", M | W, "whitelist_bulk",
+	{ RT_WL_BULK, "PUT", "/api/whitelist/bulk", M | W | S, "whitelist_bulk",
 	    "Replace the whole whitelist atomically" },
-	{ RT_WL_EXPORT, "GET", "/api/whitelist/export", A | W,
+	{ RT_WL_EXPORT, "GET", "/api/whitelist/export", A | W | S,
 	    "whitelist_export", "Download the whitelist as text" },
-	{ RT_WA_STATE, "GET", "/api/whatsapp/state", A | W, "whatsapp_state",
+	{ RT_WA_STATE, "GET", "/api/whatsapp/state", A | W | S, "whatsapp_state",
 	    "Link state (cached from the worker's events)" },
-	{ RT_WA_QR, "GET", "/api/whatsapp/qr", A | W, "whatsapp_qr",
+	{ RT_WA_QR, "GET", "/api/whatsapp/qr", A | W | S, "whatsapp_qr",
 	    "Current pairing QR as SVG" },
-	{ RT_WA_LOGOUT, "POST", "/api/whatsapp/logout", M | W,
+	{ RT_WA_LOGOUT, "POST", "/api/whatsapp/logout", M | W | S,
 	    "whatsapp_logout", "Log the WhatsApp session out" },
-	{ RT_WA_RESTART, "POST", "/api/whatsapp/restart", M | W,
+	{ RT_WA_RESTART, "POST", "/api/whatsapp/restart", M | W | S,
 	    "whatsapp_restart", "Restart the link" },
-	{ RT_WA_QR_NEW, "POST", "/api/whatsapp/qr/new", M | W,
+	{ RT_WA_QR_NEW, "POST", "/api/whatsapp/qr/new", M | W | S,
 	    "whatsapp_qr_new", "Resume paused pairing with a new QR" },
-	{ RT_WA_PAIR_CODE, "POST", "/api/whatsapp/pair-code", M | W,
+	{ RT_WA_PAIR_CODE, "POST", "/api/whatsapp/pair-code", M | W | S,
 	    "whatsapp_pair_code", "Link by phone number: answers the code to "
 	    "type on the phone (Linked devices > Link with phone number instead)" },
-	{ RT_EVENTS, "GET", "/api/events", A, "events",
-	    "Server-Sent Events: state, heartbeat, qr, whitelist" },
 	{ RT_AUTH_LOGOUT_ALL, "POST", "/api/auth/logout-all", M,
 	    "auth_logout_all", "End every dashboard session (all browsers)" },
+	{ RT_EVENTS, "GET", "/api/events", A | S, "events",
+	    "Server-Sent Events: state, heartbeat, qr, whitelist (?session=ID "
+	    "or * for every session; default: the default session)" },
+	{ RT_SESSIONS, "GET", "/api/sessions", A, "sessions",
+	    "Every session: id, state, number, heartbeat, whitelist count, "
+	    "and counts per state" },
+	{ RT_SESSION_ONE, "GET", "/api/sessions/:id", A, "session",
+	    "One session's summary" },
 	{ RT_NONE, NULL, NULL, 0, "other", NULL }
 };
 

@@ -36,12 +36,15 @@ enum ctl_route {
 	RT_WA_PAIR_CODE,
 	RT_EVENTS,
 	RT_AUTH_LOGOUT_ALL,
+	RT_SESSIONS,
+	RT_SESSION_ONE,
 	RT__MAX
 };
 
 #define RF_AUTH		0x1	/* needs a session cookie or the bearer token */
 #define RF_MUTATES	0x2	/* cookie requests must pass the CSRF check */
 #define RF_WORKER	0x4	/* answers 503 while the worker is unreachable */
+#define RF_SESSION	0x8	/* also served as /api/sessions/:id/<path after /api> */
 
 struct ctl_route_def {
 	enum ctl_route	 id;
@@ -64,5 +67,16 @@ int	ctl_route_match(const char *method, const char *path,
 	    enum ctl_route *out, char param[CTL_PARAM_MAX + 1]);
 
 const struct ctl_route_def *ctl_route_def(enum ctl_route);
+
+/*
+ * ctl_route_match() that also knows "/api/sessions/ID/REST": when REST
+ * names an RF_SESSION route ("/api" + REST), *out is that route and
+ * session gets ID (percent-decoded); otherwise session is "". Errors as
+ * ctl_route_match(); a session path whose REST is no RF_SESSION route is
+ * -ENOENT. (route_session.c)
+ */
+int	ctl_route_match_session(const char *method, const char *path,
+	    enum ctl_route *out, char param[CTL_PARAM_MAX + 1],
+	    char session[CTL_PARAM_MAX + 1]);
 
 #endif

@@ -16,6 +16,7 @@
 #include "auth/auth.h"
 #include "http/budget.h"
 #include "http/server.h"
+#include "ipc/hub.h"
 #include "ipc/watch.h"
 #include "log.h"
 
@@ -52,6 +53,8 @@ static const route_fn route_fns[RT__MAX] = {
 	[RT_WA_PAIR_CODE] = api_whatsapp_pair_code,
 	[RT_EVENTS] = api_events,
 	[RT_AUTH_LOGOUT_ALL] = api_auth_logout_all,
+	[RT_SESSIONS] = api_sessions,
+	[RT_SESSION_ONE] = api_session_one,
 };
 
 /*
@@ -234,6 +237,7 @@ static int
 dispatch(struct mg_connection *conn, void *cbdata)
 {
 	struct ctl_req r = { .conn = conn, .srv = cbdata };
+	char session[CTL_PARAM_MAX + 1];
 	const struct ctl_route_def *d;
 	const char *path;
 	bool open = false;
@@ -249,8 +253,8 @@ dispatch(struct mg_connection *conn, void *cbdata)
 		    "Host name (see --allowed-hosts)");
 		goto out_count;
 	}
-	if ((rc = ctl_route_match(r.ri->request_method, path, &r.route,
-	    r.param)) < 0) {
+	if ((rc = ctl_route_match_session(r.ri->request_method, path, &r.route,
+	    r.param, session)) < 0) {
 		r.route = RT_NONE;
 		route_error(&r, rc);
 		goto out_count;
@@ -258,7 +262,15 @@ dispatch(struct mg_connection *conn, void *cbdata)
 	d = ctl_route_def(r.route);
 	if (gate_auth(&r, d->flags) != 0 || gate_budget(&r, &open) != 0)
 		goto out_count;
-	if ((d->flags & RF_WORKER) && !ctl_watch_worker_up(r.srv->watch)) {
+	r.watch = session[0] != '\0' ? ctl_hub_find(r.srv->hub, session) :
+	    ctl_hub_default(r.srv->hub);
+	r.ipc = r.watch != NULL ? ctl_watch_ipc(r.watch) : NULL;
+	if ((d->flags & RF_SESSION) && r.watch == NULL) {
+		ctl_reply_error(&r, 404, session[0] != '\0' ? "no such session" :
+		    "no session is declared yet");
+		goto out_count;
+	}
+	if ((d->flags & RF_WORKER) && !ctl_watch_worker_up(r.watch)) {
 		ctl_reply_error(&r, 503, "worker unreachable: wa-worker is not "
 		    "answering on its IPC socket");
 		goto out_count;
@@ -332,11 +344,13 @@ ctl_server_run(struct ctl_server *srv)
 		return -EADDRINUSE;
 	}
 	mg_set_request_handler(ctx, "/", dispatch, srv);
-	log_info("listening on http://%s, worker %s", srv->cfg->listen,
-	    srv->cfg->rpc_url);
+	log_info("listening on http://%s, %zu worker%s (default %s)",
+	    srv->cfg->listen, ctl_hub_count(srv->hub),
+	    ctl_hub_count(srv->hub) == 1 ? "" : "s", srv->watch ?
+	    ctl_watch_id(srv->watch) : "none yet");
 	while (!*srv->stop)
 		usleep(100 * 1000);
-	ctl_watch_end_streams(srv->watch);	/* SSE handlers return now */
+	ctl_hub_end_streams(srv->hub);	/* SSE handlers return now */
 	mg_stop(ctx);
 	ctl_budget_free(srv->budget);
 	srv->budget = NULL;

@@ -31,6 +31,8 @@ struct ctl_config {
 	char	rpc_url[CTL_URL_MAX];
 	char	events_url[CTL_URL_MAX];
 	struct ctl_hosts hosts;		/* Host names answered (else 421) */
+	char	sessions_dir[PATH_MAX];		/* "" when not given */
+	char	sessions_file[PATH_MAX];	/* "" when not given */
 };
 
 struct ctl_server {
@@ -39,6 +41,8 @@ struct ctl_server {
 	struct ctl_ipc		*ipc;
 	struct ctl_watch	*watch;
 	struct ctl_budget	*budget;	/* http/budget.h */
+	struct ctl_watch	*watch;	/* the default session at start */
+	struct ctl_hub		*hub;	/* every session */
 	struct ctl_metrics	 metrics;
 	atomic_int		 sse_streams;
 	volatile sig_atomic_t	*stop;

@@ -1,55 +1,16 @@
-/* watch.c: event thread, cached view and SSE ring (see watch.h). */
+/*
+ * watch.c: one session's cached view, built from its worker's events and
+ * get_state replies (watch.h); the hub's event thread calls in here.
+ */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
-#include "ipc.h"
 #include "ipc/client.h"
-#include "ipc/watch.h"
+#include "hub_impl.h"
 #include "log.h"
-
-struct ctl_watch {
-	pthread_t	 thread;
-	int		 sub;
-	struct ctl_ipc	*ping;
-	pthread_mutex_t	 lock;		/* guards everything below */
-	pthread_cond_t	 cond;		/* signalled on each new frame, stop */
-	bool		 stopping;
-	struct ctl_link_view view;
-	uint64_t	 last_event_seq;
-	char		*ring[CTL_SSE_RING];
-	uint64_t	 seq;		/* frames queued so far */
-};
-
-/* Queue one frame; caller holds the lock. data is consumed. */
-static void
-ring_push_locked(struct ctl_watch *w, const char *event, json_t *data)
-{
-	char *body, *frame;
-	size_t len;
-	unsigned k;
-
-	if (data == NULL)
-		return;
-	body = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
-	if (body == NULL)
-		return;
-	len = strlen(event) + strlen(body) + 32;
-	if ((frame = malloc(len)) != NULL) {
-		snprintf(frame, len, "event: %s\ndata: %s\n\n", event, body);
-		k = (unsigned)(w->seq % CTL_SSE_RING);
-		free(w->ring[k]);
-		w->ring[k] = frame;
-		w->seq++;
-		pthread_cond_broadcast(&w->cond);
-	}
-	free(body);
-}
 
 static void
 view_note_change(struct ctl_link_view *v, int from, int to, uint64_t t)
@@ -132,7 +93,7 @@ view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 	    old.last_reason != v->last_reason ||
 	    old.next_attempt_ms != v->next_attempt_ms ||
 	    strcmp(old.strategy, v->strategy) != 0)
-		ring_push_locked(w, "state", ctl_view_state_json(v));
+		hub_push(w->hub, w, "state", ctl_view_state_json(v));
 }
 
 static void
@@ -151,10 +112,10 @@ view_apply_heartbeat_locked(struct ctl_watch *w, const Wlipc__Heartbeat *h)
 	if (h->phone_number != NULL)
 		copy_number(v->number, h->phone_number);
 	v->state = h->state;
-	ring_push_locked(w, "heartbeat", ctl_view_heartbeat_json(v));
+	hub_push(w->hub, w, "heartbeat", ctl_view_heartbeat_json(v));
 	if (v->have_state && old != v->state) {
 		view_note_change(v, old, v->state, clock_wall_ms());
-		ring_push_locked(w, "state", ctl_view_state_json(v));
+		hub_push(w->hub, w, "state", ctl_view_state_json(v));
 	}
 }
 
@@ -170,13 +131,13 @@ view_apply_whitelist_locked(struct ctl_watch *w, const Wlipc__WhitelistChanged *
 		json_array_append_new(added, json_string(c->added[i]));
 	for (i = 0; i < c->n_removed && i < 100; i++)
 		json_array_append_new(removed, json_string(c->removed[i]));
-	ring_push_locked(w, "whitelist", json_pack("{s:i, s:o, s:o, s:b}",
+	hub_push(w->hub, w, "whitelist", json_pack("{s:i, s:o, s:o, s:b}",
 	    "count", (json_int_t)c->count, "added", added, "removed", removed,
 	    "replaced", c->has_replaced && c->replaced));
 }
 
-static void
-watch_handle_event(struct ctl_watch *w, const Wlipc__Event *e)
+void
+watch_apply_event(struct ctl_watch *w, const Wlipc__Event *e)
 {
 	json_t *qr;
 
@@ -199,10 +160,10 @@ watch_handle_event(struct ctl_watch *w, const Wlipc__Event *e)
 		    "refIndex", (json_int_t)e->qr->ref_index,
 		    "expiresMs", (json_int_t)e->qr->expires_ms,
 		    "seq", (json_int_t)e->seq);
-		ring_push_locked(w, "qr", qr);
+		hub_push(w->hub, w, "qr", qr);
 		break;
 	case WLIPC__EVENT__BODY_QR_EXPIRED:
-		ring_push_locked(w, "qr", json_pack("{s:b}", "expired", 1));
+		hub_push(w->hub, w, "qr", json_pack("{s:b}", "expired", 1));
 		break;
 	case WLIPC__EVENT__BODY_WHITELIST:
 		view_apply_whitelist_locked(w, e->whitelist);
@@ -221,132 +182,96 @@ watch_set_up_locked(struct ctl_watch *w, bool up)
 	w->view.worker_up = up;
 	/* one line per transition: the decision point for "worker down" */
 	if (up)
-		log_info("worker reachable");
+		log_info("session %s: worker reachable", w->id);
 	else
-		log_warnx("worker unreachable (no answer to get_state within "
-		    "1 s); API answers 503");
-	ring_push_locked(w, "worker", json_pack("{s:b}", "reachable", up));
+		log_warnx("session %s: worker unreachable (no answer to "
+		    "get_state within 1 s); its API answers 503", w->id);
+	hub_push(w->hub, w, "worker", json_pack("{s:b}", "reachable", up));
 	if (w->view.have_state)
-		ring_push_locked(w, "state", ctl_view_state_json(&w->view));
+		hub_push(w->hub, w, "state", ctl_view_state_json(&w->view));
 }
 
-static void
-watch_ping(struct ctl_watch *w)
+void
+watch_apply_ping(struct ctl_watch *w, const Wlipc__State *st)
 {
-	Wlipc__Reply *rep = NULL;
-	int rc;
-
-	rc = ctl_ipc_call_empty(w->ping, WLIPC__REQUEST__BODY_GET_STATE, &rep);
-	pthread_mutex_lock(&w->lock);
-	if (rc == 0 && rep->body_case == WLIPC__REPLY__BODY_STATE) {
-		watch_set_up_locked(w, true);
-		view_apply_state_locked(w, rep->state, false);
-	} else
-		watch_set_up_locked(w, false);
-	pthread_mutex_unlock(&w->lock);
-	if (rep != NULL)
-		ipc_reply_free(rep);
-}
-
-static void
-watch_read_events(struct ctl_watch *w)
-{
-	Wlipc__Event *e;
-	void *msg = NULL;
-	size_t len;
-	int rc;
-
-	if (ipc_recv(w->sub, 0, &msg, &len) < 0)
-		return;		/* timeout: time to ping again */
-	rc = ipc_event_unpack(msg, len, &e);
-	ipc_msg_free(msg);
-	if (rc < 0)
-		return;		/* undecodable or another version: dropped */
-	watch_handle_event(w, e);
-	ipc_event_free(e);
-}
-
-static void *
-watch_main(void *arg)
-{
-	struct ctl_watch *w = arg;
-	uint64_t next_ping = 0;
-	bool stop = false;
-
-	while (!stop) {
-		if (clock_mono_ms() >= next_ping) {
-			watch_ping(w);
-			next_ping = clock_mono_ms() + CTL_WATCH_PING_MS;
-		}
-		watch_read_events(w);
-		pthread_mutex_lock(&w->lock);
-		stop = w->stopping;
-		pthread_mutex_unlock(&w->lock);
+	if (st->session != NULL && strcmp(st->session, w->id) != 0 &&
+	    !w->tag_warned) {
+		w->tag_warned = true;	/* event thread only */
+		log_warnx("session %s: the worker calls itself '%s' "
+		    "(--client-id); start it with --client-id %s or its events "
+		    "cannot be told apart", w->id, st->session, w->id);
 	}
-	return NULL;
+	pthread_mutex_lock(&w->lock);
+	watch_set_up_locked(w, true);
+	view_apply_state_locked(w, st, false);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+watch_set_down(struct ctl_watch *w)
+{
+	pthread_mutex_lock(&w->lock);
+	watch_set_up_locked(w, false);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int
+watch_init(struct ctl_watch *w, struct ctl_hub *hub, const char *id,
+    const char *rpc_url, const char *events_url)
+{
+	memset(w, 0, sizeof(*w));
+	w->hub = hub;
+	w->ping_sock = -1;
+	snprintf(w->id, sizeof(w->id), "%s", id);
+	if ((size_t)snprintf(w->rpc_url, sizeof(w->rpc_url), "%s", rpc_url) >=
+	    sizeof(w->rpc_url) || (size_t)snprintf(w->events_url,
+	    sizeof(w->events_url), "%s", events_url) >= sizeof(w->events_url))
+		return -ENAMETOOLONG;
+	if ((w->ipc = ctl_ipc_new(rpc_url, CTL_IPC_TIMEOUT_MS)) == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&w->lock, NULL);
+	return 0;
+}
+
+void
+watch_destroy(struct ctl_watch *w)
+{
+	ipc_close(w->ping_sock);
+	ctl_ipc_free(w->ipc);
+	pthread_mutex_destroy(&w->lock);
 }
 
 int
 ctl_watch_start(const char *events_url, const char *rpc_url,
     struct ctl_watch **out)
 {
+	struct ctl_hub *hub;
 	struct ctl_watch *w;
 	int rc;
 
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return -ENOMEM;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	if ((w->ping = ctl_ipc_new(rpc_url, CTL_WATCH_PING_TIMEOUT)) == NULL) {
-		rc = -ENOMEM;
-		goto out_free;
+	if ((rc = ctl_hub_new(1, &hub)) < 0)
+		return rc;
+	if ((rc = ctl_hub_add(hub, "default", rpc_url, events_url, &w)) < 0 ||
+	    (rc = ctl_hub_start(hub)) < 0) {
+		ctl_hub_free(hub);
+		return rc;
 	}
-	if ((w->sub = ipc_connect_sub(events_url, CTL_WATCH_RECV_MS)) < 0) {
-		rc = w->sub;
-		goto out_ping;
-	}
-	if ((rc = pthread_create(&w->thread, NULL, watch_main, w)) != 0) {
-		rc = -rc;
-		goto out_sub;
-	}
+	w->owns_hub = true;
 	*out = w;
 	return 0;
-out_sub:
-	ipc_close(w->sub);
-out_ping:
-	ctl_ipc_free(w->ping);
-out_free:
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
-	free(w);
-	return rc;
-}
-
-void
-ctl_watch_end_streams(struct ctl_watch *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->stopping = true;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
 }
 
 void
 ctl_watch_stop(struct ctl_watch *w)
 {
-	size_t i;
+	if (w != NULL && w->owns_hub)
+		ctl_hub_free(w->hub);
+}
 
-	if (w == NULL)
-		return;
-	ctl_watch_end_streams(w);
-	pthread_join(w->thread, NULL);
-	ipc_close(w->sub);
-	ctl_ipc_free(w->ping);
-	for (i = 0; i < CTL_SSE_RING; i++)
-		free(w->ring[i]);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
-	free(w);
+void
+ctl_watch_end_streams(struct ctl_watch *w)
+{
+	ctl_hub_end_streams(w->hub);
 }
 
 void
@@ -368,65 +293,52 @@ ctl_watch_worker_up(struct ctl_watch *w)
 	return up;
 }
 
+void
+ctl_watch_summary(struct ctl_watch *w, struct ctl_watch_summary *o)
+{
+	const struct ctl_link_view *v = &w->view;
+
+	pthread_mutex_lock(&w->lock);
+	o->worker_up = v->worker_up;
+	o->have_state = v->have_state;
+	o->qr_paused = v->qr_paused;
+	o->have_whitelist_count = v->have_whitelist_count;
+	o->state = v->state;
+	o->last_reason = v->last_reason;
+	memcpy(o->number, v->number, sizeof(o->number));
+	o->last_heartbeat_ms = v->last_heartbeat_ms;
+	o->since_ms = v->since_ms;
+	o->rtt_ms = v->rtt_ms;
+	o->whitelist_count = v->whitelist_count;
+	pthread_mutex_unlock(&w->lock);
+}
+
+const char *
+ctl_watch_id(const struct ctl_watch *w)
+{
+	return w->id;
+}
+
+struct ctl_ipc *
+ctl_watch_ipc(struct ctl_watch *w)
+{
+	return w->ipc;
+}
+
+struct ctl_hub *
+ctl_watch_hub(struct ctl_watch *w)
+{
+	return w->hub;
+}
+
 uint64_t
 ctl_watch_seq(struct ctl_watch *w)
 {
-	uint64_t s;
-
-	pthread_mutex_lock(&w->lock);
-	s = w->seq;
-	pthread_mutex_unlock(&w->lock);
-	return s;
-}
-
-/* Concatenate frames [from, w->seq); caller holds the lock. */
-static char *
-ring_collect_locked(struct ctl_watch *w, uint64_t from)
-{
-	size_t len = 1, off = 0, n;
-	uint64_t i;
-	char *out;
-
-	for (i = from; i < w->seq; i++)
-		len += strlen(w->ring[i % CTL_SSE_RING]);
-	if ((out = malloc(len)) == NULL)
-		return NULL;
-	for (i = from; i < w->seq; i++) {
-		n = strlen(w->ring[i % CTL_SSE_RING]);
-		memcpy(out + off, w->ring[i % CTL_SSE_RING], n);
-		off += n;
-	}
-	out[off] = '\0';
-	return out;
+	return ctl_hub_seq(w->hub);
 }
 
 int
 ctl_watch_wait(struct ctl_watch *w, uint64_t *seq, int timeout_ms, char **text)
 {
-	struct timespec until;
-	int rc = 0;
-
-	*text = NULL;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&w->lock);
-	while (!w->stopping && w->seq == *seq &&
-	    pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0)
-		;
-	if (w->stopping)
-		rc = -ESHUTDOWN;
-	else if (w->seq - *seq > CTL_SSE_RING) {
-		rc = -ESTALE;
-		*seq = w->seq;
-	} else if (w->seq != *seq) {
-		*text = ring_collect_locked(w, *seq);
-		*seq = w->seq;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return rc;
+	return ctl_hub_wait(w->hub, w, seq, timeout_ms, text);
 }

@@ -88,6 +88,13 @@ int	worker_ipc_open(const char *rpc_url, const char *events_url,
 	    const struct worker_ipc_ops *ops, void *ctx, struct whitelist *wl,
 	    struct worker_ipc **out);
 void	worker_ipc_close(struct worker_ipc *);	/* NULL-safe */
+/*
+ * Tags every event and state reply with the session name (--client-id),
+ * so one wa-control can tell many workers' events apart. Cut to
+ * WORKER_IPC_SESSION_MAX - 1 bytes.
+ */
+#define WORKER_IPC_SESSION_MAX	65
+void	worker_ipc_set_session(struct worker_ipc *, const char *name);
 void	worker_ipc_attach(struct worker_ipc *, const struct worker_ipc_ops *,
 	    void *ctx);
 

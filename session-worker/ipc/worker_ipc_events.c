@@ -4,6 +4,7 @@
  * ipc_publish(), which sends with NN_DONTWAIT: a missing or slow
  * subscriber costs a counted drop, never a wait (DESIGN.md "IPC").
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,11 +90,21 @@ wipc_state_fill(const struct worker_ipc *w, const struct link_view *v,
 	st->has_pid = st->has_started_ms = true;
 	st->pid = (uint64_t)getpid();
 	st->started_ms = v->started_ms;
+	if (w->session[0] != '\0')
+		st->session = (char *)w->session;
+}
+
+void
+worker_ipc_set_session(struct worker_ipc *w, const char *name)
+{
+	snprintf(w->session, sizeof(w->session), "%s", name);
 }
 
 void
 wipc_publish(struct worker_ipc *w, Wlipc__Event *ev)
 {
+	if (w->session[0] != '\0')
+		ev->session = w->session;
 	(void)ipc_publish(&w->pub, ev);	/* counted in pub.dropped */
 }
 

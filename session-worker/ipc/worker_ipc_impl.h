@@ -32,6 +32,7 @@ struct worker_ipc {
 	void				*ctx;
 	struct whitelist		*wl;	/* borrowed; may be NULL */
 	uint64_t			 opened_ms;
+	char				 session[WORKER_IPC_SESSION_MAX];	/* "" = untagged */
 	struct worker_ipc_stats		 stats;
 	unsigned			 replay_next;
 	struct wipc_replay		 replay[WORKER_IPC_REPLAY_SLOTS];

@@ -3,8 +3,10 @@
  * go to msg_recv.c (messages), msg_retry.c (retry receipts), here
  * (notifications: LID mappings, privacy tokens, identity changes; the
  * offline backlog's <ib>), iq answers and the server's acks of our
- * sends to msg_send.c; one sweep timer gives up on unanswered iqs and
- * on LID senders no mapping arrived for. The LID map and the privacy
+ * sends to msg_send.c; one sweep timer, armed only while something
+ * waits (an iq, a server ack, a LID sender), gives up on unanswered iqs
+ * and on LID senders no mapping arrived for: an idle worker has no timer
+ * here. The LID map and the privacy
  * tokens are loaded here and saved whenever they change.
  */
 #include <errno.h>
@@ -276,14 +278,46 @@ msg_tctoken(struct msg *m, const char *name, size_t *len)
 	return tctokens_get(m->tct, name, (uint64_t)time(NULL), len);
 }
 
+static bool
+sweep_needed(const struct msg *m)
+{
+	size_t i;
+
+	if (m->nheld > 0)
+		return true;
+	for (i = 0; i < MSG_JOBS_MAX; i++)
+		if (m->jobs[i].used)
+			return true;
+	for (i = 0; i < MSG_SENT_MAX; i++)
+		if (m->sent[i].waiting_ack)
+			return true;
+	return false;
+}
+
 static void
 sweep(lws_sorted_usec_list_t *sul)
 {
 	struct msg *m = lws_container_of(sul, struct msg, sul_sweep);
 	uint64_t now = clock_mono_ms();
 
+	m->sweep_armed = false;
 	msg_send_sweep(m, now);
 	msg_lid_sweep(m, now);
+	if (sweep_needed(m))
+		msg_sweep_arm(m);
+}
+
+/*
+ * A once-a-second timer that ran whether or not anything waited woke
+ * every idle worker 30 times per heartbeat: 1 000 idle workers cost a
+ * quarter of a core (issue 15). It now runs only while something waits.
+ */
+void
+msg_sweep_arm(struct msg *m)
+{
+	if (m->cfg.cx == NULL || m->sweep_armed)
+		return;
+	m->sweep_armed = true;
 	lws_sul_schedule(m->cfg.cx, 0, &m->sul_sweep, sweep,
 	    MSG_SWEEP_MS * LWS_US_PER_MS);
 }
@@ -338,9 +372,6 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	    (rc = hook_new(cfg->cx, &cfg->hook, msg_hook_done, m, &m->hook)) < 0)
 		goto out_free;
 	load_blobs(m);
-	if (cfg->cx != NULL)
-		lws_sul_schedule(cfg->cx, 0, &m->sul_sweep, sweep,
-		    MSG_SWEEP_MS * LWS_US_PER_MS);
 	*out = m;
 	return 0;
 out_free:

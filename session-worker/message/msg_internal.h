@@ -160,6 +160,7 @@ struct msg {
 	size_t			 issued_next;
 	uint32_t		 iq_next;
 	lws_sorted_usec_list_t	 sul_sweep;
+	bool			 sweep_armed;	/* sul_sweep is scheduled */
 };
 
 /* msg.c */
@@ -168,6 +169,8 @@ bool		msg_fmt(char *buf, size_t cap, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 const struct creds *msg_creds(struct msg *);
 void		msg_new_iq_id(struct msg *, char out[MSG_IQ_ID_MAX]);
+/* Starts the timeout sweep (1 s) unless it runs; call after setting a deadline. */
+void		msg_sweep_arm(struct msg *);
 int		msg_send(struct msg *, const struct bn_node *);
 /* LID -> phone: learns (and persists) a mapping; 0 or negative. */
 int		msg_lid_learn(struct msg *, const char *lid_jid, const char *pn_jid);

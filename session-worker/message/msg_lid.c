@@ -38,6 +38,7 @@ msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
 	}
 	snprintf(h->lid, sizeof(h->lid), "%s", lid_user);
 	h->until_ms = clock_mono_ms() + MSG_LID_HOLD_MS;
+	msg_sweep_arm(m);
 	m->nheld++;
 	log_info("message %s: sender %s@lid has no known number yet; waiting "
 	    "up to %ds for a mapping", bn_node_attr(n, "id"), lid_user,

@@ -97,6 +97,7 @@ send_iq(struct msg *m, struct send_job *j, struct bn_node *iq, enum job_step ste
 	if (iq == NULL)
 		return -ENOMEM;
 	j->deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
+	msg_sweep_arm(m);
 	j->step = step;
 	rc = msg_send(m, iq);
 	bn_node_free(iq);
@@ -336,6 +337,7 @@ remember(struct msg *m, struct send_job *j, size_t n)
 	s->resend = j->is_resend;
 	s->waiting_ack = true;
 	s->ack_deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
+	msg_sweep_arm(m);
 }
 
 static bool

@@ -65,6 +65,7 @@ struct settings {
 	uint64_t	 restart_takes_ms;	/* 0: stays restarting */
 	const char	*whitelist;		/* "a,b,..." seed */
 	const char	*whitelist_file;	/* loaded, and saved on change */
+	const char	*client_id;		/* tag on events, as wa-worker's */
 };
 
 #define OFF(f)	offsetof(struct settings, f)
@@ -101,6 +102,8 @@ static const struct cfg_opt opts[] = {
 	  "Numbers to start with, comma-separated." },
 	{ "whitelist-file", NULL, CFG_STR, OFF(whitelist_file), NULL, 0, 0,
 	  "Whitelist file (media-auth-config.json) to load and save." },
+	{ "client-id", NULL, CFG_STR, OFF(client_id), NULL, 0, 0,
+	  "Session name carried by every event and state (as wa-worker --client-id)." },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
@@ -475,6 +478,8 @@ main(int argc, char *argv[])
 	if ((rc = worker_ipc_open(s.rpc != NULL ? s.rpc : rpc,
 	    s.events != NULL ? s.events : ev, &fake_ops, &f, wl, &f.ipc)) < 0)
 		fatal(rc, "fake-ipc-worker: binding the IPC sockets");
+	if (s.client_id != NULL)
+		worker_ipc_set_session(f.ipc, s.client_id);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -52,14 +52,16 @@ export async function startFakeWorker(dataDir, args = [], { defaults = true } = 
 
 /**
  * Starts wa-control on dataDir at 127.0.0.1:port and waits for /healthz.
- * retryBusyMs: keep retrying while the port is still held by an instance
+ * args: extra wa-control arguments. retryBusyMs: keep retrying while the port is still held by an instance
  * just killed (restart tests).
  */
-export async function startControl(dataDir, port, env = {}, { retryBusyMs = 0 } = {}) {
+export async function startControl(dataDir, port, env = {}, opts = {}) {
+	// opts: {retryBusyMs, args}, or the extra wa-control arguments alone
+	const { retryBusyMs = 0, args = [] } = Array.isArray(opts) ? { args: opts } : opts;
 	const end = Date.now() + retryBusyMs;
 	for (;;) {
 		const p = controlHandle(startProcess(BIN.control,
-		    ['--data', dataDir, '--listen', `127.0.0.1:${port}`], { name: 'wa-control', env }));
+		    ['--data', dataDir, '--listen', `127.0.0.1:${port}`, ...args], { name: 'wa-control', env }));
 		p.base = `http://127.0.0.1:${port}`;
 		try {
 			await waitFor(async () => {

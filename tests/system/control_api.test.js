@@ -24,8 +24,14 @@ const ROUTES = [
 	['POST', '/api/whatsapp/qr/new'], ['POST', '/api/whatsapp/pair-code'],
 	['GET', '/api/events'], ['POST', '/api/auth/logout-all'],
 ];
+// Issue 15: the sessions list, and every per-session route again under
+// /api/sessions/{id} (the seed's paths above serve the default session).
+const SESSION_ROUTES = [['GET', '/api/sessions'], ['GET', '/api/sessions/{id}'],
+    ...ROUTES.filter(([m, p]) => /^\/api\/(whitelist|whatsapp|events)/.test(p))
+	.map(([m, p]) => [m, p.replace(/^\/api/, '/api/sessions/{id}')])];
 const AUTH_ROUTES = ROUTES.filter(([m, p]) => p.startsWith('/api/') && p !== '/api/auth/login');
-const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js');
+const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js')
+    .replace('{id}', 'default');
 
 let s, sess;
 
@@ -436,12 +442,12 @@ describe('service routes', () => {
 		assert.equal(doc.openapi, '3.0.3');
 		const listed = Object.entries(doc.paths).flatMap(([p, ops]) =>
 		    Object.keys(ops).map((m) => [m.toUpperCase(), p])).sort();
-		assert.deepEqual(listed, [...ROUTES].sort());
+		assert.deepEqual(listed, [...ROUTES, ...SESSION_ROUTES].sort());
 		for (const [m, p] of listed) {
-			if (p === '/api/events') continue;	// a stream: checked in "live events"
+			if (p.endsWith('/events')) continue;	// a stream: checked in "live events"
 			if (m === 'GET') {
 				const st = (await bearer(concrete(p), m)).status;
-				assert.ok(st !== 404 && st !== 405 || p === '/api/whatsapp/qr', `${m} ${p}: ${st}`);
+				assert.ok(st !== 404 && st !== 405 || p.endsWith('/whatsapp/qr'), `${m} ${p}: ${st}`);
 			} else if (p === '/api/auth/login') {
 				assert.equal((await api(p, { method: m, body: '{' })).status, 400, `${m} ${p}`);
 			} else {

@@ -129,11 +129,48 @@ test_route_path_max_and_max_plus_one(void **state)
 	assert_int_equal(match("GET", path, &rt, param), -ENAMETOOLONG);
 }
 
+/* Issue 15: /api/sessions/ID/REST is REST's route for session ID. */
+static void
+test_route_session_prefix_maps_to_the_seed_route(void **state)
+{
+	char param[CTL_PARAM_MAX + 1], sess[CTL_PARAM_MAX + 1];
+	enum ctl_route rt;
+
+	(void)state;
+	assert_int_equal(ctl_route_match_session("DELETE",
+	    "/api/sessions/city-3/whitelist/remove/15550001111", &rt, param,
+	    sess), 0);
+	assert_int_equal(rt, RT_WL_REMOVE);
+	assert_string_equal(param, "15550001111");
+	assert_string_equal(sess, "city-3");
+	assert_int_equal(ctl_route_match_session("GET", "/api/whatsapp/state",
+	    &rt, param, sess), 0);
+	assert_int_equal(rt, RT_WA_STATE);
+	assert_string_equal(sess, "");
+	assert_int_equal(ctl_route_match_session("GET", "/api/sessions/a_b",
+	    &rt, param, sess), 0);
+	assert_int_equal(rt, RT_SESSION_ONE);
+	assert_string_equal(param, "a_b");
+	assert_string_equal(sess, "");
+	/* routes without RF_SESSION are not served per session */
+	assert_int_equal(ctl_route_match_session("POST",
+	    "/api/sessions/a/auth/login", &rt, param, sess), -ENOENT);
+	assert_int_equal(ctl_route_match_session("GET",
+	    "/api/sessions/a/sessions", &rt, param, sess), -ENOENT);
+	assert_int_equal(ctl_route_match_session("GET",
+	    "/api/sessions/a%2Fb/whitelist", &rt, param, sess), -EINVAL);
+	assert_int_equal(ctl_route_match_session("GET",
+	    "/api/sessions//whitelist", &rt, param, sess), -EINVAL);
+	assert_int_equal(ctl_route_match_session("PUT",
+	    "/api/sessions/a/whitelist", &rt, param, sess), -EPERM);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_matches_every_table_entry),
+		cmocka_unit_test(test_route_session_prefix_maps_to_the_seed_route),
 		cmocka_unit_test(test_route_decodes_number_parameter),
 		cmocka_unit_test(test_route_wrong_method_is_405_unknown_path_is_404),
 		cmocka_unit_test(test_route_rejects_bad_escapes_nul_and_slash),

@@ -108,7 +108,7 @@ test_metrics_render_state_reasons_and_requests(void **state)
 }
 
 static void
-test_openapi_lists_each_route_once(void **state)
+test_openapi_lists_each_route_once_and_again_per_session(void **state)
 {
 	json_t *doc = ctl_openapi_doc(), *paths;
 	const struct ctl_route_def *d;
@@ -119,13 +119,18 @@ test_openapi_lists_each_route_once(void **state)
 	(void)state;
 	assert_non_null(doc);
 	paths = json_object_get(doc, "paths");
+	/* per-session routes appear twice: as the seed's and under sessions */
 	for (d = ctl_routes; d->id != RT_NONE; d++)
-		n++;
+		n += (d->flags & RF_SESSION) ? 2 : 1;
 	json_object_foreach(paths, k, item)
 		ops += json_object_size(item);
 	assert_int_equal(ops, n);
 	assert_non_null(json_object_get(json_object_get(paths,
 	    "/api/whitelist/remove/{number}"), "delete"));
+	item = json_object_get(json_object_get(paths,
+	    "/api/sessions/{id}/whitelist/remove/{number}"), "delete");
+	assert_non_null(item);
+	assert_int_equal(json_array_size(json_object_get(item, "parameters")), 2);
 	json_decref(doc);
 }
 
@@ -178,7 +183,7 @@ main(void)
 		cmocka_unit_test(test_state_json_qr_is_neither_ready_nor_authenticated),
 		cmocka_unit_test(test_state_json_disconnected_has_reason_and_next_attempt),
 		cmocka_unit_test(test_metrics_render_state_reasons_and_requests),
-		cmocka_unit_test(test_openapi_lists_each_route_once),
+		cmocka_unit_test(test_openapi_lists_each_route_once_and_again_per_session),
 		cmocka_unit_test(test_state_json_pair_code_and_passkey),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

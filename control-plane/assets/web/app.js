@@ -33,7 +33,7 @@ async function api(path, { method = 'GET', body } = {}) {
 	}
 	let r;
 	try {
-		r = await fetch(path, { method, headers, credentials: 'same-origin',
+		r = await fetch(walinkSessions.path(path), { method, headers, credentials: 'same-origin',
 			body: body === undefined ? undefined : JSON.stringify(body) });
 	} catch (e) {
 		return { status: 0, body: { success: false, error: 'wa-control unreachable' } };
@@ -105,6 +105,7 @@ function el(tag, cls, text) {
 
 function showLogin() {
 	if (ui.es) { ui.es.close(); ui.es = null; }
+	walinkSessions.stop();
 	ui.csrf = null;
 	$('app-view').hidden = true;
 	$('signout').hidden = true;
@@ -121,6 +122,7 @@ async function showApp() {
 	$('live').hidden = false;
 	await Promise.all([loadState(), loadWhitelist()]);
 	connectEvents();
+	await walinkSessions.start();	// sessions.js: the overview when there are many
 }
 
 // WAI-ARIA tabs: the selected tab alone is in the tab order (roving
@@ -199,7 +201,7 @@ function renderQr(c, prev) {
 }
 
 function refreshQr() {
-	$('qr-img').src = `/api/whatsapp/qr?t=${Date.now()}`;
+	$('qr-img').src = `${walinkSessions.path('/api/whatsapp/qr')}?t=${Date.now()}`;
 	$('qr-age').textContent = `updated ${fmtTime(new Date().toISOString())}`;
 }
 
@@ -511,7 +513,7 @@ function bulkFile(ev) {
 
 function connectEvents() {
 	if (ui.es) ui.es.close();
-	const es = new EventSource('/api/events');
+	const es = new EventSource(walinkSessions.path('/api/events'));
 	ui.es = es;
 	es.onopen = () => setLive('on', 'live');
 	es.onerror = async () => {
