@@ -22,6 +22,7 @@
 #include "store/creds.h"
 #include "store/store.h"
 #include "whitelist/lidmap.h"
+#include "whitelist/whitelist.h"
 
 #include "msg_internal.h"
 
@@ -92,22 +93,6 @@ msg_own_phone(struct msg *m, char out[16])
 		creds_phone(c, out);
 }
 
-static void
-lid_save(struct msg *m)
-{
-	uint8_t *b;
-	size_t len;
-	int rc;
-
-	if ((rc = lidmap_encode(m->lids, &b, &len)) == 0) {
-		rc = store_put(m->cfg.st, LIDMAP_BLOB, b, len);
-		free(b);
-	}
-	if (rc < 0)
-		log_warn(rc, "message: could not save the LID map; it is kept in "
-		    "memory and saved with the next change");
-}
-
 int
 msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 {
@@ -121,7 +106,11 @@ msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 		return -EINVAL;
 	if ((rc = lidmap_put(m->lids, lid, pn)) == 1) {
 		log_info("message: LID %s is %s (saved)", lid, pn);
-		lid_save(m);
+		/* one appended line (whitelist/lidmap_log.c) */
+		if ((rc = lidmap_log_learnt(m->cfg.st, m->lids, lid, pn)) < 0)
+			log_warn(rc, "message: could not save the LID map; it is "
+			    "kept in memory and saved when next compacted");
+		rc = 0;
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -160,18 +149,23 @@ sweep(lws_sorted_usec_list_t *sul)
 	    MSG_SWEEP_MS * LWS_US_PER_MS);
 }
 
+/* A whitelisted number's mapping is never evicted for a stranger's. */
+static bool
+lid_pinned(void *arg, const char *phone)
+{
+	struct msg *m = arg;
+
+	return m->cfg.wl != NULL && whitelist_has(m->cfg.wl, phone);
+}
+
 static void
 load_lids(struct msg *m)
 {
-	uint8_t *b = NULL;
-	size_t len = 0;
 	int rc;
 
-	if ((rc = store_get(m->cfg.st, LIDMAP_BLOB, &b, &len)) == -ENOENT)
+	lidmap_pin(m->lids, lid_pinned, m);
+	if ((rc = lidmap_log_load(m->cfg.st, m->lids)) == -ENOENT)
 		return;
-	if (rc == 0)
-		rc = lidmap_load(m->lids, b, len);
-	free(b);
 	if (rc < 0)
 		log_warn(rc, "message: the saved LID map is unreadable; LID "
 		    "senders are looked up again");

@@ -58,6 +58,21 @@ int	store_get(struct store *, const char *name, uint8_t **out, size_t *len);
 int	store_del(struct store *, const char *name);
 
 /*
+ * Append-only logs (store_log.c) for tables that grow a line at a time:
+ * one write and one fdatasync per append. Records are sealed one by one
+ * with a key. -EFBIG past STORE_LOG_MAX: time to store_log_replace() the
+ * log with its compacted content. store_log_read() gives the records'
+ * bytes concatenated (malloc'd, NUL after) and cuts a torn last record.
+ */
+#define STORE_LOG_MAX		(4 * 1024 * 1024)
+int	store_log_append(struct store *, const char *name, const uint8_t *,
+	    size_t, size_t *file_len);
+int	store_log_replace(struct store *, const char *name, const uint8_t *,
+	    size_t);
+int	store_log_read(struct store *, const char *name, uint8_t **out,
+	    size_t *len);
+
+/*
  * Snapshots the session directory into backups/session-<id>-<UTC time>/
  * (written whole, then renamed into place) and prunes to backups_keep.
  * name gets the snapshot's directory name.

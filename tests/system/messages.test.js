@@ -210,7 +210,7 @@ test('LID senders: sender_pn serves, the mapping persists, unmapped LIDs are ref
 	await send(a, w, 'no pn now');
 	box = await waitInbox(a, 2, w);
 	assert.equal(box[1].text, 'no pn now');
-	const blob = path.join(w.dataDir, 'whatsapp-session', 'session-default', 'lid-map');
+	const blob = path.join(w.dataDir, 'whatsapp-session', 'session-default', 'lid-map.log');
 	assert.ok(fs.existsSync(blob), 'the LID map is a session file');
 	assert.equal((await inbox(b)).length, 0);
 	assert.equal(hookRuns(w).length, 2);
