@@ -163,7 +163,8 @@ store_open(const struct store_cfg *cfg, struct store **out, pid_t *holder)
 		goto out_free;
 	if ((rc = take_lock(st, holder)) < 0)
 		goto out_free;
-	if ((rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
+	if ((rc = store_finish_restore(st)) < 0 ||
+	    (rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
 		goto out_unlock;
 	if (st->key != NULL && (rc = seal_plain_files(st)) < 0)
 		goto out_unlock;

@@ -80,9 +80,12 @@ int	store_log_read(struct store *, const char *name, uint8_t **out,
 int	store_backup(struct store *, char *name, size_t cap);
 
 /*
- * Replaces the live session files with the newest backup whose
- * credentials load. -ENOENT when no backup is readable. name gets the
- * backup used.
+ * Replaces the live session directory, in one rename, with a generation
+ * built from the newest backup whose credentials load: the backup's files,
+ * except Signal sessions and sender keys the live directory holds in a
+ * readable copy written after the backup (a ratchet never goes back).
+ * The old live directory is kept as backups/replaced-<id>-<stamp>.
+ * -ENOENT when no backup is readable. name gets the backup used.
  */
 int	store_restore_newest(struct store *, char *name, size_t cap);
 

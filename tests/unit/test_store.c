@@ -294,6 +294,99 @@ test_backups_rotate_and_restore_newest_readable(void **state)
 	creds_free(d);
 }
 
+static bool
+blob_is(struct store *st, const char *name, const char *want)
+{
+	uint8_t *b;
+	size_t len;
+	bool ok;
+
+	if (store_get(st, name, &b, &len) < 0)
+		return want == NULL;
+	ok = want != NULL && len == strlen(want) && memcmp(b, want, len) == 0;
+	free(b);
+	return ok;
+}
+
+static void
+test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **state)
+{
+	struct store *st = open_store(NULL, 3);
+	struct creds *c = some_creds(), *d = creds_new();
+	char name[128], path[1024], bdir[512];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A1", 2), 0);
+	assert_int_equal(store_put(st, "ss-carol.0", (const uint8_t *)"C1", 2), 0);
+	assert_int_equal(store_put(st, "prekey-1", (const uint8_t *)"P1", 2), 0);
+	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L1", 2), 0);
+	assert_int_equal(store_backup(st, name, sizeof(name)), 0);
+	usleep(2000);
+	/* after the backup: alice's ratchet moves on, bob appears, a prekey
+	 * is used up, another made, and then the live directory tears */
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A2", 2), 0);
+	assert_int_equal(store_put(st, "ss-bob.0", (const uint8_t *)"B2", 2), 0);
+	assert_int_equal(store_del(st, "prekey-1"), 0);
+	assert_int_equal(store_put(st, "prekey-2", (const uint8_t *)"P2", 2), 0);
+	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L2", 2), 0);
+	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
+	f = fopen(path, "w");
+	fputs("{\"format\":1,\"noi", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/.tmp-ss-alice.0.x", store_session_dir(st));
+	f = fopen(path, "w");	/* a crashed write's temp file */
+	fputs("A3", f);
+	fclose(f);
+
+	assert_int_equal(store_restore_newest(st, name, sizeof(name)), 0);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_int_equal(d->registration_id, c->registration_id);
+	/* the snapshot's generation ... */
+	assert_true(blob_is(st, "ss-carol.0", "C1"));
+	assert_true(blob_is(st, "prekey-1", "P1"));
+	assert_true(blob_is(st, "prekey-2", NULL));
+	assert_true(blob_is(st, "lid-map.log", "L1"));
+	assert_int_equal(access(path, F_OK), -1);
+	/* ... whose ratchets never go back */
+	assert_true(blob_is(st, "ss-alice.0", "A2"));
+	assert_true(blob_is(st, "ss-bob.0", "B2"));
+	/* the torn directory is kept aside, whole */
+	snprintf(bdir, sizeof(bdir), "%s/whatsapp-session/backups", data_dir);
+	assert_int_equal(count_prefixed(bdir, "replaced-bot1-"), 1);
+	assert_int_equal(count_prefixed(bdir, ".tmp-"), 0);
+	assert_int_equal(mode_of(store_session_dir(st)), 0700);
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
+}
+
+static void
+test_open_finishes_a_restore_cut_between_its_renames(void **state)
+{
+	struct store *st = open_store(NULL, 3);
+	struct creds *c = some_creds(), *d = creds_new();
+	char name[128], gen[1024], live[1024];
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_backup(st, name, sizeof(name)), 0);
+	store_close(st);
+	/* what a crash after "live -> aside", before "gen -> live" leaves */
+	snprintf(gen, sizeof(gen), "%s/whatsapp-session/backups/.tmp-restore-bot1-x",
+	    data_dir);
+	snprintf(live, sizeof(live), "%s/whatsapp-session/session-bot1", data_dir);
+	assert_int_equal(rename(live, gen), 0);
+	st = open_store(NULL, 3);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_int_equal(d->registration_id, c->registration_id);
+	assert_int_equal(access(gen, F_OK), -1);
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
+}
+
 static void
 test_restore_without_backup_is_enoent(void **state)
 {
@@ -342,6 +435,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_with_key_seals_plain_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups_rotate_and_restore_newest_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_without_backup_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_finishes_a_restore_cut_between_its_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
