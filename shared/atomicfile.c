@@ -430,6 +430,23 @@ atomicfile_remove_temps(const char *path)
 	return n;
 }
 
+/* fsync of the directory p (a writable copy) was just made in. */
+static int
+fsync_parent_of(char *p)
+{
+	char *slash = strrchr(p, '/');
+	int rc;
+
+	if (slash == NULL)
+		return fsync_dir(".");
+	if (slash == p)
+		return fsync_dir("/");
+	*slash = '\0';
+	rc = fsync_dir(p);
+	*slash = '/';
+	return rc;
+}
+
 int
 mkdir_mode(const char *path, mode_t mode, unsigned flags)
 {
@@ -450,8 +467,13 @@ mkdir_mode(const char *path, mode_t mode, unsigned flags)
 			continue;
 		p[i] = '\0';
 		if (mkdir(p, mode) == 0) {
+			int rc;
+
 			if (chmod(p, mode) == -1)	/* beat the umask */
 				return -errno;
+			/* the new entry lasts only once its parent is synced */
+			if ((rc = fsync_parent_of(p)) < 0)
+				return rc;
 		} else if (errno != EEXIST) {
 			return -errno;
 		}

@@ -62,7 +62,8 @@ int	atomicfile_read(const char *path, size_t max, uint8_t **out,
 int	atomicfile_remove_temps(const char *path);
 
 /*
- * mkdir -p: creates each missing component with exactly mode (0: 0700). With
+ * mkdir -p: creates each missing component with exactly mode (0: 0700),
+ * fsyncing the parent of each one it creates. With
  * MKDIR_STRICT the final directory (new or existing) must not be group-
  * or world-writable: -WL_EUNSAFEMODE (the ntpd chroot check). -ENOTDIR
  * if path exists and is not a directory.

@@ -443,7 +443,9 @@ store_archive_logged_out(struct store *st, char *name, size_t cap)
 		return rc;
 	if (rename(st->session_dir, dst) == -1)
 		return -errno;
-	if ((rc = fsync_dir(st->backup_dir)) < 0 ||
+	/* the entry left one directory and joined another: sync both */
+	if ((rc = fsync_parent(st->session_dir)) < 0 ||
+	    (rc = fsync_dir(st->backup_dir)) < 0 ||
 	    (rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
 		return rc;
 	if (name != NULL)

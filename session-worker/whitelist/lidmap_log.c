@@ -14,9 +14,12 @@
 
 #include "lidmap.h"
 
-/* Entries' worth of log beyond the table before compacting it. */
-#define LIDMAP_LOG_SLACK	4096
-#define LIDMAP_LINE_AVG		26	/* a 15-digit LID, a 10-digit number */
+/*
+ * Compact once the log passes twice the table's size plus this: a
+ * rewrite of n lines is paid for by at least n appends.
+ */
+#define LIDMAP_LOG_SLACK	(64 * 1024)
+#define LIDMAP_LINE_AVG		30	/* a 15-digit LID, a 10-digit number, framing */
 
 static int
 compact(struct store *st, const struct lidmap *m)
@@ -71,8 +74,8 @@ lidmap_log_learnt(struct store *st, struct lidmap *m, const char *lid,
 		return -EINVAL;
 	rc = store_log_append(st, LIDMAP_LOG, (const uint8_t *)line, (size_t)n,
 	    &file_len);
-	if (rc == -EFBIG || (rc == 0 && file_len > (lidmap_count(m) +
-	    LIDMAP_LOG_SLACK) * LIDMAP_LINE_AVG * 2))
+	if (rc == -EFBIG || (rc == 0 && file_len > lidmap_count(m) *
+	    LIDMAP_LINE_AVG * 2 + LIDMAP_LOG_SLACK))
 		rc = compact(st, m);
 	return rc;
 }

@@ -5,18 +5,76 @@
  *                               itself is the real one, made on our thread)
  *   WALINK_SHIM_DNS_FAIL=1      ... and then answers EAI_AGAIN
  *   WALINK_SHIM_FSYNC_DELAY_MS=N  fsync and fdatasync take N ms more
- * Unset, every call goes straight to glibc. Built by tests/CMakeLists.txt
- * as libwalink_slowio.so; ASan builds need verify_asan_link_order=0.
+ *   WALINK_SHIM_FSYNC_SKIP=1    ... or return at once without syncing
+ *                               (tests that only count thousands of them)
+ * Unset, every call goes straight to glibc. Every fsync and fdatasync is
+ * also counted with the path it synced, for tests linked against the
+ * library (slowio.h) to check which files and directories were made
+ * durable. Built by tests/CMakeLists.txt as libwalink_slowio.so;
+ * preloaded into ASan builds it needs verify_asan_link_order=0.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "slowio.h"
+
+#define SYNCED_MAX	256
+
+static pthread_mutex_t synced_lock = PTHREAD_MUTEX_INITIALIZER;
+static char synced[SYNCED_MAX][256];
+static int nsynced;
+
+static void
+note_sync(int fd)
+{
+	char link[64], path[256];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, path, sizeof(path) - 1)) < 0)
+		n = 0;
+	path[n] = '\0';
+	pthread_mutex_lock(&synced_lock);
+	if (nsynced < SYNCED_MAX)
+		memcpy(synced[nsynced], path, (size_t)n + 1);
+	nsynced++;
+	pthread_mutex_unlock(&synced_lock);
+}
+
+void
+slowio_sync_reset(void)
+{
+	pthread_mutex_lock(&synced_lock);
+	nsynced = 0;
+	pthread_mutex_unlock(&synced_lock);
+}
+
+int
+slowio_sync_count(void)
+{
+	return nsynced;
+}
+
+bool
+slowio_synced(const char *path)
+{
+	int i;
+	bool hit = false;
+
+	pthread_mutex_lock(&synced_lock);
+	for (i = 0; i < nsynced && i < SYNCED_MAX && !hit; i++)
+		hit = strcmp(synced[i], path) == 0;
+	pthread_mutex_unlock(&synced_lock);
+	return hit;
+}
 
 static long
 env_ms(const char *name)
@@ -101,6 +159,9 @@ fsync(int fd)
 
 	if (real == NULL)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	note_sync(fd);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 0;
 	if (delay > 0)
 		sleep_ms(delay);
 	return real(fd);
@@ -114,6 +175,9 @@ fdatasync(int fd)
 
 	if (real == NULL)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+	note_sync(fd);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 0;
 	if (delay > 0)
 		sleep_ms(delay);
 	return real(fd);

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include <sodium.h>
 
 #include "store/store.h"
+#include "slowio.h"
 #include "testdir.h"
 
 static char data_dir[256];
@@ -388,6 +390,26 @@ test_open_finishes_a_restore_cut_between_its_renames(void **state)
 }
 
 static void
+test_logout_syncs_both_directories_of_the_move(void **state)
+{
+	struct store *st = open_store(NULL, 2);
+	struct creds *c = some_creds();
+	char name[128], root[PATH_MAX], want[PATH_MAX + 16], path[600];
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	snprintf(path, sizeof(path), "%s/whatsapp-session", data_dir);
+	assert_non_null(realpath(path, root));
+	slowio_sync_reset();
+	assert_int_equal(store_archive_logged_out(st, name, sizeof(name)), 0);
+	assert_true(slowio_synced(root));	/* session-bot1 left it */
+	snprintf(want, sizeof(want), "%s/backups", root);
+	assert_true(slowio_synced(want));	/* and arrived here */
+	store_close(st);
+	creds_free(c);
+}
+
+static void
 test_restore_without_backup_is_enoent(void **state)
 {
 	struct store *st = open_store(NULL, 2);
@@ -435,6 +457,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_with_key_seals_plain_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups_rotate_and_restore_newest_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_without_backup_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logout_syncs_both_directories_of_the_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_finishes_a_restore_cut_between_its_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
