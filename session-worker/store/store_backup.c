@@ -85,7 +85,8 @@ copy_files(const char *src, const char *dst)
 		if ((rc = store_path(from, sizeof(from), src, de->d_name)) < 0 ||
 		    (rc = store_path(to, sizeof(to), dst, de->d_name)) < 0)
 			break;
-		rc = atomicfile_read(from, STORE_BLOB_MAX + SEAL_OVERHEAD, &buf, &len);
+		/* a log (store_log.c) may be larger than a blob */
+		rc = atomicfile_read(from, STORE_LOG_MAX, &buf, &len);
 		if (rc == -EISDIR || rc == -EINVAL) {
 			rc = 0;		/* not a regular file: not ours */
 			continue;

@@ -24,6 +24,13 @@
 #define STORE_LOG_MAGIC_LEN	7
 #define STORE_LOG_REC_HDR	4
 
+bool
+store_log_is_log(const uint8_t *raw, size_t n)
+{
+	return n >= STORE_LOG_MAGIC_LEN &&
+	    memcmp(raw, STORE_LOG_MAGIC, STORE_LOG_MAGIC_LEN) == 0;
+}
+
 static int
 log_path(const struct store *st, const char *name, char *path, size_t cap)
 {
@@ -34,8 +41,8 @@ log_path(const struct store *st, const char *name, char *path, size_t cap)
 
 /* The record for buf: length, then the bytes (sealed with a key). */
 static int
-log_record(const struct store *st, const uint8_t *buf, size_t len,
-    bool magic, uint8_t **out, size_t *out_len)
+log_record(const struct store *st, const char *name, const uint8_t *buf,
+    size_t len, bool magic, uint8_t **out, size_t *out_len)
 {
 	size_t pre = magic ? STORE_LOG_MAGIC_LEN : 0, body = len, n;
 	uint8_t *r;
@@ -48,7 +55,7 @@ log_record(const struct store *st, const uint8_t *buf, size_t len,
 	if (magic)
 		memcpy(r, STORE_LOG_MAGIC, STORE_LOG_MAGIC_LEN);
 	if (st->key != NULL) {
-		if ((rc = seal_encrypt(st->key, buf, len,
+		if ((rc = seal_encrypt(st->key, name, buf, len,
 		    r + pre + STORE_LOG_REC_HDR, &n)) < 0) {
 			free(r);
 			return rc;
@@ -94,7 +101,7 @@ store_log_append(struct store *st, const char *name, const uint8_t *buf,
 		goto out;
 	}
 	created = sb.st_size == 0;
-	if ((rc = log_record(st, buf, len, created, &rec, &n)) < 0)
+	if ((rc = log_record(st, name, buf, len, created, &rec, &n)) < 0)
 		goto out;
 	while (off < n) {
 		if ((w = write(fd, rec + off, n - off)) < 0) {
@@ -131,7 +138,7 @@ store_log_replace(struct store *st, const char *name, const uint8_t *buf,
 		return -EFBIG;
 	if ((rc = log_path(st, name, path, sizeof(path))) < 0)
 		return rc;
-	if ((rc = log_record(st, buf, len, true, &rec, &n)) < 0)
+	if ((rc = log_record(st, name, buf, len, true, &rec, &n)) < 0)
 		return rc;
 	rc = atomicfile_write(path, rec, n, 0600);
 	sodium_memzero(rec, n);
@@ -141,8 +148,8 @@ store_log_replace(struct store *st, const char *name, const uint8_t *buf,
 
 /* Appends one record's plaintext to *out. */
 static int
-log_take(const struct store *st, const uint8_t *p, size_t n, uint8_t **out,
-    size_t *out_len)
+log_take(const struct store *st, const char *name, const uint8_t *p, size_t n,
+    uint8_t **out, size_t *out_len)
 {
 	uint8_t *grown;
 	size_t m;
@@ -154,7 +161,7 @@ log_take(const struct store *st, const uint8_t *p, size_t n, uint8_t **out,
 	if (seal_is_sealed(p, n)) {
 		if (st->key == NULL)
 			return -ENOKEY;
-		if ((rc = seal_decrypt(st->key, p, n, *out + *out_len, &m)) < 0)
+		if ((rc = seal_decrypt(st->key, name, p, n, *out + *out_len, &m)) < 0)
 			return rc;
 	} else {
 		/* plain records with a key: written before the key; kept */
@@ -190,7 +197,7 @@ store_log_read(struct store *st, const char *name, uint8_t **out, size_t *len)
 		if (rl > n - off - STORE_LOG_REC_HDR)
 			break;		/* torn tail */
 		off += STORE_LOG_REC_HDR;
-		if ((rc = log_take(st, raw + off, rl, &plain, &plen)) < 0) {
+		if ((rc = log_take(st, name, raw + off, rl, &plain, &plen)) < 0) {
 			/* a record whose seal fails as the last one is torn too */
 			if (rc == -EKEYREJECTED && off + rl == n) {
 				off -= STORE_LOG_REC_HDR;

@@ -410,6 +410,80 @@ test_logout_syncs_both_directories_of_the_move(void **state)
 }
 
 static void
+copy_file(const char *from, const char *to)
+{
+	char buf[4096];
+	size_t n;
+	FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+
+	assert_non_null(a);
+	assert_non_null(b);
+	n = fread(buf, 1, sizeof(buf), a);
+	assert_int_equal(fwrite(buf, 1, n, b), n);
+	fclose(a);
+	fclose(b);
+}
+
+static void
+test_sealed_file_copied_over_another_name_is_refused(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	struct store *st;
+	char a[1024], b[1024];
+	uint8_t *out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	st = open_store(k, 0);
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"alice", 5), 0);
+	assert_int_equal(store_put(st, "ss-bob.0", (const uint8_t *)"bob", 3), 0);
+	snprintf(a, sizeof(a), "%s/ss-alice.0", store_session_dir(st));
+	snprintf(b, sizeof(b), "%s/ss-bob.0", store_session_dir(st));
+	copy_file(a, b);
+	assert_int_equal(store_get(st, "ss-bob.0", &out, &len), -EKEYREJECTED);
+	assert_int_equal(store_get(st, "ss-alice.0", &out, &len), 0);
+	free(out);
+	store_close(st);
+	sodium_free(k);
+}
+
+/* A file sealed by an earlier release (secretbox, no name bound). */
+static void
+test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	uint8_t v1[SEAL_OVERHEAD + 5], *out, head[SEAL_MAGIC_LEN];
+	struct store *st;
+	char path[1024];
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	st = open_store(k, 0);
+	memcpy(v1, SEAL_MAGIC_V1, SEAL_MAGIC_LEN);
+	randombytes_buf(v1 + SEAL_MAGIC_LEN, crypto_secretbox_NONCEBYTES);
+	assert_int_equal(crypto_secretbox_easy(v1 + SEAL_MAGIC_LEN +
+	    crypto_secretbox_NONCEBYTES, (const uint8_t *)"carol", 5,
+	    v1 + SEAL_MAGIC_LEN, k->k), 0);
+	snprintf(path, sizeof(path), "%s/ss-carol.0", store_session_dir(st));
+	assert_non_null(f = fopen(path, "wb"));
+	fwrite(v1, 1, sizeof(v1), f);
+	fclose(f);
+	assert_int_equal(store_get(st, "ss-carol.0", &out, &len), 0);
+	assert_memory_equal(out, "carol", 5);
+	assert_int_equal(store_put(st, "ss-carol.0", out, len), 0);
+	free(out);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+	fclose(f);
+	assert_memory_equal(head, SEAL_MAGIC, SEAL_MAGIC_LEN);
+	store_close(st);
+	sodium_free(k);
+}
+
+static void
 test_restore_without_backup_is_enoent(void **state)
 {
 	struct store *st = open_store(NULL, 2);
@@ -457,6 +531,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_with_key_seals_plain_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups_rotate_and_restore_newest_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_without_backup_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_file_copied_over_another_name_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_syncs_both_directories_of_the_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_finishes_a_restore_cut_between_its_renames, setup, teardown),
