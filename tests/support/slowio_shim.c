@@ -2,19 +2,28 @@
  * slowio_shim.c: an LD_PRELOAD library for the no-stall tests. It makes
  * the two things the worker must never wait on slow, on request:
  *   WALINK_SHIM_DNS_DELAY_MS=N  getaddrinfo_a answers N ms late (the lookup
- *                               itself is the real one, made on our thread)
+ *                               itself is the real one, made on our thread),
+ *                               and so does a blocking getaddrinfo of a
+ *                               name (not of a numeric address): what a
+ *                               loop resolving in place would wait
  *   WALINK_SHIM_DNS_FAIL=1      ... and then answers EAI_AGAIN
  *   WALINK_SHIM_FSYNC_DELAY_MS=N  fsync and fdatasync take N ms more
  *   WALINK_SHIM_FSYNC_SKIP=1    ... or return at once without syncing
  *                               (tests that only count thousands of them)
+ *   WALINK_SHIM_CTL=FILE        the same settings read from FILE at each
+ *                               call ("dns_delay_ms=N fsync_delay_ms=N
+ *                               dns_fail=1"), so a test can change them
+ *                               while the process runs
  * Unset, every call goes straight to glibc. Every fsync and fdatasync is
  * also counted with the path it synced, for tests linked against the
  * library (slowio.h) to check which files and directories were made
  * durable. Built by tests/CMakeLists.txt as libwalink_slowio.so;
  * preloaded into ASan builds it needs verify_asan_link_order=0.
  */
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -76,12 +85,46 @@ slowio_synced(const char *path)
 	return hit;
 }
 
+/* "key=N" from the control file, or -1. */
+static long
+ctl_value(const char *key)
+{
+	const char *path = getenv("WALINK_SHIM_CTL");
+	char buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, key)) != NULL; p++)
+		if ((p == buf || p[-1] == ' ' || p[-1] == '\n') &&
+		    p[strlen(key)] == '=')
+			return strtol(p + strlen(key) + 1, NULL, 10);
+	return -1;
+}
+
 static long
 env_ms(const char *name)
 {
+	static const struct { const char *env, *key; } map[] = {
+		{ "WALINK_SHIM_DNS_DELAY_MS", "dns_delay_ms" },
+		{ "WALINK_SHIM_DNS_FAIL", "dns_fail" },
+		{ "WALINK_SHIM_FSYNC_DELAY_MS", "fsync_delay_ms" },
+	};
 	const char *v = getenv(name);
+	size_t i;
 
-	return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : -1;
+	if (v != NULL && *v != '\0')
+		return strtol(v, NULL, 10);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].env, name) == 0)
+			return ctl_value(map[i].key);
+	return -1;
 }
 
 static void
@@ -91,6 +134,31 @@ sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+typedef int getaddrinfo_fn(const char *, const char *,
+    const struct addrinfo *, struct addrinfo **);
+
+static getaddrinfo_fn *
+real_getaddrinfo(void)
+{
+	static getaddrinfo_fn *real;
+
+	if (real == NULL)
+		real = (getaddrinfo_fn *)dlsym(RTLD_NEXT, "getaddrinfo");
+	return real;
+}
+
+int
+getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+    struct addrinfo **res)
+{
+	long delay = env_ms("WALINK_SHIM_DNS_DELAY_MS");
+	struct in_addr a;
+
+	if (delay > 0 && node != NULL && inet_pton(AF_INET, node, &a) != 1)
+		sleep_ms(delay);
+	return real_getaddrinfo()(node, service, hints, res);
 }
 
 struct late {
@@ -110,7 +178,7 @@ late_answer(void *arg)
 	if (l->fail)
 		r->__return = EAI_AGAIN;
 	else
-		r->__return = getaddrinfo(r->ar_name, r->ar_service,
+		r->__return = real_getaddrinfo()(r->ar_name, r->ar_service,
 		    r->ar_request, &r->ar_result);
 	if (l->sev.sigev_notify == SIGEV_THREAD)
 		l->sev.sigev_notify_function(l->sev.sigev_value);
@@ -123,7 +191,7 @@ getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
 {
 	static int (*real)(int, struct gaicb *[], int, struct sigevent *);
 	long delay = env_ms("WALINK_SHIM_DNS_DELAY_MS");
-	int fail = getenv("WALINK_SHIM_DNS_FAIL") != NULL;
+	int fail = env_ms("WALINK_SHIM_DNS_FAIL") > 0;
 	pthread_attr_t attr;
 	pthread_t t;
 	struct late *l;

@@ -33,7 +33,7 @@ export const FAST = {
  * Starts wa-worker on dataDir against the simulator; returns a handle with
  * its output, urls and stop/kill. Waits for nothing: use waitState.
  */
-export async function startWorker(sim, { dataDir, extra = {}, env = {} } = {}) {
+export async function startWorker(sim, { dataDir, extra = {}, env = {}, bin = BIN.worker } = {}) {
 	const dir = dataDir || tmpDir('walink-worker-');
 	const root = (await sim.api('GET', '/sim/trust-root')).body.publicKey;
 	const flags = { '--data': dir, '--url': sim.url, '--trust-root': root,
@@ -46,7 +46,7 @@ export async function startWorker(sim, { dataDir, extra = {}, env = {} } = {}) {
 		if (v !== null)
 			args.push(String(v));
 	}
-	const child = spawn(BIN.worker, args, {
+	const child = spawn(bin, args, {
 		stdio: ['ignore', 'pipe', 'pipe'],
 		env: { ...process.env, ...env },
 	});
