@@ -126,25 +126,34 @@ out_nomem:
 static int
 upload(struct link *l, uint32_t n)
 {
-	uint8_t (*pubs)[32], kp[64];
+	uint8_t (*pubs)[32], (*kps)[64] = NULL;
 	uint32_t first = l->creds->next_prekey_id, i;
+	struct store_item *items = NULL;
+	char (*names)[32] = NULL;
 	struct bn_node *iq;
-	char name[32];
 	int rc = 0;
 
 	if (first == 0)
 		first = 1;
 	if (first + n > PREKEY_ID_MAX)	/* wrap as Signal does: ids restart at 1 */
 		first = 1;
-	if ((pubs = calloc(n, sizeof(*pubs))) == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n && rc == 0; i++) {
-		keys_curve_pair(kp, kp + 32);
-		memcpy(pubs[i], kp + 32, 32);
-		prekey_blob_name(first + i, name);
-		rc = store_put(l->st, name, kp, sizeof(kp));
+	if ((pubs = calloc(n, sizeof(*pubs))) == NULL ||
+	    (kps = sodium_malloc(n * sizeof(*kps))) == NULL ||
+	    (names = calloc(n, sizeof(*names))) == NULL ||
+	    (items = calloc(n, sizeof(*items))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	sodium_memzero(kp, sizeof(kp));
+	for (i = 0; i < n; i++) {
+		keys_curve_pair(kps[i], kps[i] + 32);
+		memcpy(pubs[i], kps[i] + 32, 32);
+		prekey_blob_name(first + i, names[i]);
+		items[i].name = names[i];
+		items[i].buf = kps[i];
+		items[i].len = sizeof(kps[i]);
+	}
+	/* one group commit for the batch: two syncs, not two per key */
+	rc = store_put_many(l->st, items, n);
 	if (rc < 0) {
 		log_error(rc, "store: could not save new prekeys; not uploading");
 		goto out;
@@ -161,6 +170,9 @@ upload(struct link *l, uint32_t n)
 	bn_node_free(iq);
 	log_info("link: uploading %u prekeys (ids %u-%u)", n, first, first + n - 1);
 out:
+	sodium_free(kps);	/* wipes */
+	free(items);
+	free(names);
 	free(pubs);
 	return rc;
 }

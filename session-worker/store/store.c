@@ -318,6 +318,55 @@ store_put(struct store *st, const char *name, const uint8_t *buf, size_t len)
 }
 
 int
+store_put_many(struct store *st, const struct store_item *items, size_t n)
+{
+	struct atomicfile_item *af;
+	uint8_t **sealed = NULL;
+	size_t i, m;
+	int dfd, rc = 0;
+
+	for (i = 0; i < n; i++)
+		if (!store_valid_name(items[i].name) ||
+		    strcmp(items[i].name, STORE_CREDS_FILE) == 0)
+			return -EINVAL;
+		else if (items[i].len > STORE_BLOB_MAX)
+			return -EFBIG;
+	if ((af = calloc(n ? n : 1, sizeof(*af))) == NULL ||
+	    (st->key != NULL && (sealed = calloc(n, sizeof(*sealed))) == NULL)) {
+		free(af);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		af[i].name = items[i].name;
+		af[i].buf = items[i].buf;
+		af[i].len = items[i].len;
+		if (st->key == NULL)
+			continue;
+		if ((sealed[i] = malloc(items[i].len + SEAL_OVERHEAD)) == NULL)
+			rc = -ENOMEM;
+		else if ((rc = seal_encrypt(st->key, items[i].name, items[i].buf,
+		    items[i].len, sealed[i], &m)) == 0) {
+			af[i].buf = sealed[i];
+			af[i].len = m;
+		}
+	}
+	if (rc == 0) {
+		if ((dfd = open(st->session_dir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0)
+			rc = -errno;
+		else {
+			rc = atomicfile_write_many_at(dfd, af, n, 0600);
+			close(dfd);
+		}
+	}
+	for (i = 0; sealed != NULL && i < n; i++)
+		free(sealed[i]);
+	free(sealed);
+	free(af);
+	return rc;
+}
+
+int
 store_get(struct store *st, const char *name, uint8_t **out, size_t *len)
 {
 	if (!store_valid_name(name))

@@ -53,6 +53,18 @@ int	store_save_creds(struct store *, const struct creds *);
 
 /* Blobs beside the credentials (Signal sessions, prekeys, LID map). */
 int	store_put(struct store *, const char *name, const uint8_t *, size_t);
+/*
+ * Several blobs in one group commit (atomicfile_write_many_at): two syncs
+ * for the lot instead of two per blob. Each blob is old or new after a
+ * crash, never torn; the set may be partly new if the crash falls among
+ * the renames.
+ */
+struct store_item {
+	const char	*name;
+	const uint8_t	*buf;
+	size_t		 len;
+};
+int	store_put_many(struct store *, const struct store_item *, size_t n);
 /* *out is malloc'd, caller frees (sodium_memzero first if secret). */
 int	store_get(struct store *, const char *name, uint8_t **out, size_t *len);
 int	store_del(struct store *, const char *name);

@@ -1,6 +1,6 @@
 /*
  * slowio.h: what a test linked against libwalink_slowio.so (slowio_shim.c)
- * can ask it: the fsync/fdatasync calls made since the last reset, by
+ * can ask it: the fsync/fdatasync/syncfs calls made since the last reset, by
  * count and by the path of the file or directory synced.
  */
 #ifndef WALINK_SLOWIO_H

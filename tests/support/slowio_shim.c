@@ -7,7 +7,7 @@
  *                               name (not of a numeric address): what a
  *                               loop resolving in place would wait
  *   WALINK_SHIM_DNS_FAIL=1      ... and then answers EAI_AGAIN
- *   WALINK_SHIM_FSYNC_DELAY_MS=N  fsync and fdatasync take N ms more
+ *   WALINK_SHIM_FSYNC_DELAY_MS=N  fsync, fdatasync and syncfs take N ms more
  *   WALINK_SHIM_FSYNC_SKIP=1    ... or return at once without syncing
  *                               (tests that only count thousands of them)
  *   WALINK_SHIM_CTL=FILE        the same settings read from FILE at each
@@ -227,6 +227,22 @@ fsync(int fd)
 
 	if (real == NULL)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	note_sync(fd);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 0;
+	if (delay > 0)
+		sleep_ms(delay);
+	return real(fd);
+}
+
+int
+syncfs(int fd)
+{
+	static int (*real)(int);
+	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "syncfs");
 	note_sync(fd);
 	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
 		return 0;

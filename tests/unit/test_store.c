@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "store/store.h"
+#include "atomicfile.h"
 #include "slowio.h"
 #include "testdir.h"
 
@@ -483,6 +484,69 @@ test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name(void **state)
 	sodium_free(k);
 }
 
+/* What a prekey upload stores: 50 blobs of 64 bytes. */
+static void
+test_put_many_stores_50_blobs_with_two_syncs(void **state)
+{
+	struct store *st = open_store(NULL, 0);
+	struct store_item items[50];
+	char names[50][32];
+	uint8_t kp[50][64], *out;
+	size_t len;
+	int i, one_by_one, batched;
+
+	(void)state;
+	randombytes_buf(kp, sizeof(kp));
+	slowio_sync_reset();
+	for (i = 0; i < 50; i++) {
+		snprintf(names[i], sizeof(names[i]), "prekey-%d", i + 1);
+		assert_int_equal(store_put(st, names[i], kp[i], 64), 0);
+	}
+	one_by_one = slowio_sync_count();
+	for (i = 0; i < 50; i++) {
+		snprintf(names[i], sizeof(names[i]), "prekey-%d", i + 101);
+		items[i] = (struct store_item){ names[i], kp[i], 64 };
+	}
+	slowio_sync_reset();
+	assert_int_equal(store_put_many(st, items, 50), 0);
+	batched = slowio_sync_count();
+	printf("# 50 prekeys: %d syncs one by one, %d as one batch\n", one_by_one, batched);
+	assert_int_equal(one_by_one, 100);
+	assert_int_equal(batched, 2);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(store_get(st, names[i], &out, &len), 0);
+		assert_int_equal(len, 64);
+		assert_memory_equal(out, kp[i], 64);
+		free(out);
+	}
+	store_close(st);
+}
+
+static void
+test_put_many_failing_leaves_old_files_and_no_temps(void **state)
+{
+	struct store *st = open_store(NULL, 0);
+	struct store_item items[2] = {
+		{ "ss-a.0", (const uint8_t *)"new-a", 5 },
+		{ "ss-b.0", (const uint8_t *)"new-b", 5 },
+	};
+	char bdir[1024];
+
+	(void)state;
+	assert_int_equal(store_put(st, "ss-a.0", (const uint8_t *)"old-a", 5), 0);
+	atomicfile_fault_set(AF_OP_FSYNC, 1, EIO);	/* the group sync */
+	assert_int_equal(store_put_many(st, items, 2), -EIO);
+	atomicfile_fault_clear();
+	assert_true(blob_is(st, "ss-a.0", "old-a"));
+	assert_true(blob_is(st, "ss-b.0", NULL));
+	snprintf(bdir, sizeof(bdir), "%s", store_session_dir(st));
+	assert_int_equal(count_prefixed(bdir, ".ss-"), 0);
+	assert_int_equal(store_put_many(st, items, 2), 0);
+	assert_true(blob_is(st, "ss-a.0", "new-a"));
+	assert_true(blob_is(st, "ss-b.0", "new-b"));
+	store_close(st);
+}
+
 static void
 test_restore_without_backup_is_enoent(void **state)
 {
@@ -531,6 +595,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_with_key_seals_plain_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups_rotate_and_restore_newest_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_without_backup_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_many_stores_50_blobs_with_two_syncs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_many_failing_leaves_old_files_and_no_temps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_file_copied_over_another_name_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_syncs_both_directories_of_the_move, setup, teardown),
