@@ -192,6 +192,55 @@ atomicfile_write_at(int dfd, const char *name, const void *buf, size_t len,
 	return af_fsync_dirfd(dfd);	/* only now is the rename durable */
 }
 
+int
+atomicfile_write_many_at(int dfd, const struct atomicfile_item *items,
+    size_t n, mode_t mode)
+{
+	char (*tmp)[NAME_MAX + 1];
+	size_t i, made = 0;
+	int fd, rc = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!af_name_ok(items[i].name))
+			return -EINVAL;
+	if (mode == 0)
+		mode = ATOMICFILE_MODE_DEFAULT;
+	if ((tmp = calloc(n, sizeof(*tmp))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((fd = af_open_temp(dfd, items[i].name, mode & 07777,
+		    tmp[i])) < 0) {
+			rc = fd;
+			break;
+		}
+		made++;
+		rc = af_write_all(fd, items[i].buf, items[i].len);
+		if (af_close(fd) == -1 && rc == 0)
+			rc = -errno;
+	}
+	/*
+	 * One sync for every temp's data (syncfs: the filesystem of dfd),
+	 * instead of one fsync each: the group commit.
+	 */
+	if (rc == 0 && (af_fails(AF_OP_FSYNC) || syncfs(dfd) == -1))
+		rc = -errno;
+	for (i = 0; i < n && rc == 0; i++)
+		if (af_fails(AF_OP_RENAME) ||
+		    renameat(dfd, tmp[i], dfd, items[i].name) == -1)
+			rc = -errno;
+	if (rc < 0) {
+		/* temps not yet renamed go; renamed ones are whole files */
+		for (; made > 0; made--)
+			unlinkat(dfd, tmp[made - 1], 0);
+	}
+	free(tmp);
+	if (rc < 0)
+		return rc;
+	return af_fsync_dirfd(dfd);	/* one sync for every rename */
+}
+
 /* Opens path's directory; *name points into path at its last component. */
 static int
 af_open_parent(const char *path, const char **name)
@@ -430,6 +479,23 @@ atomicfile_remove_temps(const char *path)
 	return n;
 }
 
+/* fsync of the directory p (a writable copy) was just made in. */
+static int
+fsync_parent_of(char *p)
+{
+	char *slash = strrchr(p, '/');
+	int rc;
+
+	if (slash == NULL)
+		return fsync_dir(".");
+	if (slash == p)
+		return fsync_dir("/");
+	*slash = '\0';
+	rc = fsync_dir(p);
+	*slash = '/';
+	return rc;
+}
+
 int
 mkdir_mode(const char *path, mode_t mode, unsigned flags)
 {
@@ -450,8 +516,13 @@ mkdir_mode(const char *path, mode_t mode, unsigned flags)
 			continue;
 		p[i] = '\0';
 		if (mkdir(p, mode) == 0) {
+			int rc;
+
 			if (chmod(p, mode) == -1)	/* beat the umask */
 				return -errno;
+			/* the new entry lasts only once its parent is synced */
+			if ((rc = fsync_parent_of(p)) < 0)
+				return rc;
 		} else if (errno != EEXIST) {
 			return -errno;
 		}

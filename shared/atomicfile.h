@@ -46,6 +46,21 @@ int	atomicfile_write_keep(const char *path, const void *buf, size_t len,
 	    mode_t mode);
 
 /*
+ * Group commit: writes every item like atomicfile_write_at, with two
+ * syncs in all instead of two per file: the temps are written, synced
+ * together (syncfs), renamed, then the directory is synced. A failure
+ * before the renames leaves every old file untouched; one during them
+ * leaves each file either old or new, never torn.
+ */
+struct atomicfile_item {
+	const char	*name;
+	const void	*buf;
+	size_t		 len;
+};
+int	atomicfile_write_many_at(int dirfd, const struct atomicfile_item *,
+	    size_t n, mode_t mode);
+
+/*
  * Reads a whole regular file of at most max bytes into a malloc'ed
  * buffer (NUL-terminated past *len for text parsers; caller frees).
  * -EFBIG if larger than max, -EISDIR for a directory, -EINVAL for any
@@ -62,7 +77,8 @@ int	atomicfile_read(const char *path, size_t max, uint8_t **out,
 int	atomicfile_remove_temps(const char *path);
 
 /*
- * mkdir -p: creates each missing component with exactly mode (0: 0700). With
+ * mkdir -p: creates each missing component with exactly mode (0: 0700),
+ * fsyncing the parent of each one it creates. With
  * MKDIR_STRICT the final directory (new or existing) must not be group-
  * or world-writable: -WL_EUNSAFEMODE (the ntpd chroot check). -ENOTDIR
  * if path exists and is not a directory.

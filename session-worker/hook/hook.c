@@ -1,13 +1,17 @@
 /*
  * hook.c: running hooks beside the loop. A run forks a child in its own
  * process group: with --hook-cmd it execs /bin/sh -c CMD with the JSON
- * already in its stdin pipe (sized up front with F_SETPIPE_SZ, so the
- * worker never writes to a child); with --hook-url it makes the POST
- * itself (hook_http.c). Its stdout pipe is adopted as a raw file on the
- * lws loop; a timer per run kills the group at the timeout, and a short
- * timer reaps the child with waitpid(WNOHANG) once its stdout is closed.
+ * as its stdin in a sealed memfd (a file in memory: writing it never
+ * waits on the child, whatever the JSON's size, and a hook that never
+ * reads it holds nothing up); with --hook-url it makes the POST itself
+ * (hook_http.c). Its stdout pipe is adopted as a raw file on the lws loop
+ * and read a bounded amount per loop turn; a hook that floods it past
+ * HOOK_FLOOD_MAX is killed. A timer per run kills the group at the
+ * timeout, and a short timer reaps the child with waitpid(WNOHANG) once
+ * its stdout is closed.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/wait.h>
 
@@ -29,9 +33,12 @@
 
 extern char **environ;
 
-#define HOOK_PIPE_SZ	(1 << 20)	/* Linux's default pipe-max-size */
 #define HOOK_REAP_MS	20		/* waitpid polling once stdout closed */
 #define HOOK_READ_MAX	(HOOK_REPLY_MAX + 4096)	/* room for whitespace to trim */
+/* Output read per loop turn: a hook writing without pause gets no more. */
+#define HOOK_READ_TURN	(64u * 1024)
+/* Output past this (kept or dropped) is a runaway hook: killed. */
+#define HOOK_FLOOD_MAX	(16u * 1024 * 1024)
 
 struct hook_job {
 	struct hook		*h;
@@ -43,7 +50,8 @@ struct hook_job {
 	struct lws		*wsi;		/* stdout; NULL once closed */
 	char			*out;
 	size_t			 out_len;
-	bool			 reaped, timed_out;
+	uint64_t		 out_total;	/* bytes read, kept or not */
+	bool			 reaped, timed_out, flooded;
 	int			 wstatus;
 	lws_sorted_usec_list_t	 sul_timeout, sul_reap;
 };
@@ -188,26 +196,41 @@ child(struct hook *h, struct hook_job *j, int in_fd, int out_fd)
 	_exit(127);
 }
 
-/* The JSON goes into the stdin pipe before the child exists. */
+/*
+ * The JSON goes into a sealed memfd before the child exists: a write to a
+ * file in memory never waits on a reader, which a pipe's does past its
+ * capacity (a text of control characters escapes to six times its size).
+ */
 static int
-fill_stdin(struct hook_job *j, int fds[2])
+fill_stdin(struct hook_job *j, int *fd_out)
 {
+	size_t off = 0;
 	ssize_t n;
+	int fd, rc;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if ((fd = memfd_create("walink-hook-input",
+	    MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
 		return -errno;
-	if (j->json_len > 65536 && fcntl(fds[1], F_SETPIPE_SZ, HOOK_PIPE_SZ) < 0)
+	while (off < j->json_len) {
+		if ((n = write(fd, j->json + off, j->json_len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto out_close;
+		}
+		off += (size_t)n;
+	}
+	/* The hook reads the message, it cannot change it for a later reader. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+	    F_SEAL_SEAL) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		rc = -errno;
 		goto out_close;
-	if ((n = write(fds[1], j->json, j->json_len)) < 0 ||
-	    (size_t)n != j->json_len)
-		goto out_close;
-	close(fds[1]);
-	fds[1] = -1;
+	}
+	*fd_out = fd;
 	return 0;
 out_close:
-	close(fds[0]);
-	close(fds[1]);
-	return -EMSGSIZE;
+	close(fd);
+	return rc;
 }
 
 static void	job_timeout(lws_sorted_usec_list_t *);
@@ -216,10 +239,10 @@ static int
 job_start(struct hook *h, struct hook_job *j)
 {
 	lws_adopt_desc_t ad;
-	int in[2] = { -1, -1 }, outp[2];
+	int in = -1, outp[2];
 	int rc;
 
-	if (h->url[0] == '\0' && (rc = fill_stdin(j, in)) < 0)
+	if (h->url[0] == '\0' && (rc = fill_stdin(j, &in)) < 0)
 		return rc;
 	if (pipe2(outp, O_CLOEXEC) < 0) {
 		rc = -errno;
@@ -232,11 +255,11 @@ job_start(struct hook *h, struct hook_job *j)
 		goto out_in;
 	}
 	if (j->pid == 0)
-		child(h, j, in[0], outp[1]);
+		child(h, j, in, outp[1]);
 	setpgid(j->pid, j->pid);	/* both sides: no race with the kill */
 	close(outp[1]);
-	if (in[0] >= 0)
-		close(in[0]);
+	if (in >= 0)
+		close(in);
 	fcntl(outp[0], F_SETFL, O_NONBLOCK);
 	memset(&ad, 0, sizeof(ad));
 	ad.vh = lws_get_vhost_by_name(h->cx, "default");
@@ -252,8 +275,8 @@ job_start(struct hook *h, struct hook_job *j)
 	    (lws_usec_t)h->timeout_ms * LWS_US_PER_MS);
 	return 0;
 out_in:
-	if (in[0] >= 0)
-		close(in[0]);
+	if (in >= 0)
+		close(in);
 	return rc;
 }
 
@@ -271,6 +294,9 @@ job_finish(struct hook_job *j)
 	h->running--;
 	if (j->timed_out) {
 		st = HOOK_TIMEOUT;
+	} else if (j->flooded) {
+		st = HOOK_FAILED;
+		code = SIGKILL;
 	} else if (WIFEXITED(j->wstatus) && WEXITSTATUS(j->wstatus) == 0) {
 		st = HOOK_OK;
 		hook_reply_trim(j->out ? j->out : "", j->out_len, &a, &n);
@@ -314,12 +340,10 @@ job_reap(lws_sorted_usec_list_t *sul)
 	    HOOK_REAP_MS * LWS_US_PER_MS);
 }
 
+/* Stops a run now: its group is killed, the reap timer collects it. */
 static void
-job_timeout(lws_sorted_usec_list_t *sul)
+job_kill(struct hook_job *j)
 {
-	struct hook_job *j = lws_container_of(sul, struct hook_job, sul_timeout);
-
-	j->timed_out = true;
 	kill(-j->pid, SIGKILL);
 	kill(j->pid, SIGKILL);
 	/* A grandchild outside the group may hold stdout: stop listening. */
@@ -329,17 +353,42 @@ job_timeout(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(j->h->cx, 0, &j->sul_reap, job_reap, 0);
 }
 
+static void
+job_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct hook_job *j = lws_container_of(sul, struct hook_job, sul_timeout);
+
+	j->timed_out = true;
+	job_kill(j);
+}
+
+/*
+ * At most HOOK_READ_TURN per call: poll is level-triggered, so what is
+ * left comes back next turn, after the timers and the WebSocket had theirs.
+ */
 static int
 read_out(struct hook_job *j, int fd)
 {
 	char buf[4096];
+	size_t turn = 0;
 	ssize_t n;
 
-	for (;;) {
+	while (turn < HOOK_READ_TURN) {
 		if ((n = read(fd, buf, sizeof(buf))) < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (n == 0)
 			return -1;	/* EOF: let lws close the wsi and fd */
+		turn += (size_t)n;
+		j->out_total += (uint64_t)n;
+		if (j->out_total > HOOK_FLOOD_MAX && !j->flooded) {
+			log_warnx("hook for %s: wrote more than %u bytes; killed",
+			    j->tag, HOOK_FLOOD_MAX);
+			j->flooded = true;
+			lws_sul_cancel(&j->sul_timeout);
+			kill(-j->pid, SIGKILL);
+			kill(j->pid, SIGKILL);
+			return -1;	/* lws closes stdout; the close reaps */
+		}
 		if (j->out == NULL && (j->out = malloc(HOOK_READ_MAX)) == NULL)
 			return -1;
 		/* Past the ceiling the rest is read and dropped. */
@@ -348,6 +397,7 @@ read_out(struct hook_job *j, int fd)
 		memcpy(j->out + j->out_len, buf, (size_t)n);
 		j->out_len += (size_t)n;
 	}
+	return 0;
 }
 
 static int

@@ -37,7 +37,8 @@ struct hook_input {
 	const char	*from;		/* phone digits */
 	const char	*push_name;	/* may be NULL */
 	const char	*id;
-	const char	*text;
+	const char	*text;		/* UTF-8; may hold NUL bytes */
+	size_t		 text_len;	/* 0: strlen(text) */
 	uint64_t	 timestamp;	/* Unix seconds */
 };
 
@@ -75,7 +76,8 @@ const struct lws_protocols *hook_protocol(void);
 
 /* hook_json.c (pure, unit tested) */
 /* {"from","pushName","id","text","timestamp"} as UTF-8 JSON (pushName null
- * when unknown); *out malloc'd. -EINVAL for text that is not UTF-8. */
+ * when unknown; a NUL in the text travels as \u0000); *out malloc'd.
+ * -EINVAL for text that is not UTF-8. */
 int	hook_json_input(const struct hook_input *, char **out, size_t *len);
 /* The reply inside buf: leading and trailing whitespace cut, then cut to
  * HOOK_REPLY_MAX at a UTF-8 character boundary. */

@@ -3,6 +3,7 @@
  * no I/O, no logging.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,21 +17,35 @@ int
 hook_json_input(const struct hook_input *in, char **out, size_t *len)
 {
 	json_t *o;
+	size_t tl, n;
 	char *s;
 
 	if (in->from == NULL || in->id == NULL || in->text == NULL)
 		return -EINVAL;
-	o = json_pack("{s:s, s:s?, s:s, s:s, s:I}", "from", in->from,
-	    "pushName", in->push_name, "id", in->id, "text", in->text,
+	tl = in->text_len != 0 ? in->text_len : strlen(in->text);
+	if (tl > INT_MAX)
+		return -EMSGSIZE;
+	/* "s#": the text by its length, so a NUL inside stays inside */
+	o = json_pack("{s:s, s:s?, s:s, s:s#, s:I}", "from", in->from,
+	    "pushName", in->push_name, "id", in->id, "text", in->text, (int)tl,
 	    "timestamp", (json_int_t)in->timestamp);
 	if (o == NULL)
 		return -EINVAL;	/* not valid UTF-8 */
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s == NULL)
+	/* json_dumpb: the dump's length is known, not found by strlen */
+	if ((n = json_dumpb(o, NULL, 0, JSON_COMPACT)) == 0 ||
+	    (s = malloc(n + 1)) == NULL) {
+		json_decref(o);
 		return -ENOMEM;
+	}
+	if (json_dumpb(o, s, n, JSON_COMPACT) != n) {
+		json_decref(o);
+		free(s);
+		return -ENOMEM;
+	}
+	json_decref(o);
+	s[n] = '\0';
 	*out = s;
-	*len = strlen(s);
+	*len = n;
 	return 0;
 }
 

@@ -338,7 +338,9 @@ on_transport_frame(struct link *l, const uint8_t *frame, size_t len)
 		log_warn(rc, "link: skipped an undecodable stanza (%zu bytes)", plen);
 		return 0;
 	}
-	rc = link_on_node(l, n);
+	/* the stanza was well formed: an error now is our own (a send) */
+	if ((rc = link_on_node(l, n)) < 0)
+		l->local_fault = rc;
 	bn_node_free(n);
 	return rc;
 }
@@ -371,18 +373,32 @@ ws_on_open(void *user)
 	}
 }
 
+void
+link_feed_fault_text(int reader_rc, int local_fault, char *out, size_t cap)
+{
+	if (local_fault < 0)
+		snprintf(out, cap, "could not answer the server: %s (a failure "
+		    "here, not the server's)", wl_strerror(local_fault));
+	else
+		snprintf(out, cap, "%s", reader_rc == -EMSGSIZE ?
+		    "oversized frame from server" : "malformed frames from server");
+}
+
 static void
 ws_on_data(void *user, const uint8_t *buf, size_t len)
 {
 	struct link *l = user;
+	char msg[LINK_DETAIL_MAX];
 	int rc;
 
 	if (l->phase != CP_HANDSHAKE && l->phase != CP_TRANSPORT)
 		return;
+	l->local_fault = 0;
 	rc = frame_reader_feed(l->rd, buf, len, on_frame, l);
-	if (rc < 0 && l->intent == CI_NONE)
-		link_fail(l, REASON_UNKNOWN, rc == -EMSGSIZE ?
-		    "oversized frame from server" : "malformed frames from server");
+	if (rc < 0 && l->intent == CI_NONE) {
+		link_feed_fault_text(rc, l->local_fault, msg, sizeof(msg));
+		link_fail(l, REASON_UNKNOWN, msg);
+	}
 }
 
 void

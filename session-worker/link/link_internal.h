@@ -75,6 +75,7 @@ struct link {
 	uint64_t		 close_ban_until_mono;
 	int			 close_refused;	/* <failure> code that stops; 0 none */
 	bool			 logged_in;
+	int			 local_fault;	/* our error handling a frame */
 
 	/* shutdown */
 	bool			 stopping;
@@ -137,6 +138,14 @@ struct link {
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
 
 /* link.c */
+/*
+ * Why the bytes of one WebSocket message ended the connection, in words:
+ * reader_rc from frame_reader_feed, local_fault the error our own handling
+ * of a well-formed stanza returned (0: none). A local failure (a full send
+ * queue: -ENOBUFS) is said to be ours, never the server's bad framing.
+ */
+void	link_feed_fault_text(int reader_rc, int local_fault, char *out,
+	    size_t cap);
 int	link_send_raw(struct link *, const struct bn_node *);	/* before login too */
 void	link_auth_timeout(lws_sorted_usec_list_t *);
 void	link_connect_soon(struct link *, uint64_t ms);

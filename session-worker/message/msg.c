@@ -27,6 +27,7 @@
 #include "store/creds.h"
 #include "store/store.h"
 #include "whitelist/lidmap.h"
+#include "whitelist/whitelist.h"
 
 #include "msg_internal.h"
 #include "msg_stanza.h"
@@ -155,22 +156,6 @@ msg_address_name(struct msg *m, const char *user, bool lid, char out[MSG_JID_MAX
 }
 
 static void
-lid_save(struct msg *m)
-{
-	uint8_t *b;
-	size_t len;
-	int rc;
-
-	if ((rc = lidmap_encode(m->lids, &b, &len)) == 0) {
-		rc = store_put(m->cfg.st, LIDMAP_BLOB, b, len);
-		free(b);
-	}
-	if (rc < 0)
-		log_warn(rc, "message: could not save the LID map; it is kept in "
-		    "memory and saved with the next change");
-}
-
-static void
 tct_save(struct msg *m)
 {
 	uint8_t *b;
@@ -224,7 +209,11 @@ msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 		return -EINVAL;
 	if ((rc = lidmap_put(m->lids, lid, pn)) == 1) {
 		log_info("message: LID %s is %s (saved)", lid, pn);
-		lid_save(m);
+		/* one appended line (whitelist/lidmap_log.c) */
+		if ((rc = lidmap_log_learnt(m->cfg.st, m->lids, lid, pn)) < 0)
+			log_warn(rc, "message: could not save the LID map; it is "
+			    "kept in memory and saved when next compacted");
+		rc = 0;
 		tct_move(m, lid, pn);
 		msg_lid_replay(m, lid);
 	}
@@ -242,6 +231,9 @@ msg_lid_learn_many(struct msg *m, const struct msg_lid_pair *p, size_t n)
 		snprintf(pn, sizeof(pn), "%llu", (unsigned long long)p[i].pn);
 		if (lidmap_put(m->lids, lid, pn) == 1) {
 			learnt++;
+			if (lidmap_log_learnt(m->cfg.st, m->lids, lid, pn) < 0)
+				log_warnx("message: could not save LID %s; it is kept "
+				    "in memory and saved when next compacted", lid);
 			tct_move(m, lid, pn);
 			msg_lid_replay(m, lid);
 		}
@@ -250,7 +242,6 @@ msg_lid_learn_many(struct msg *m, const struct msg_lid_pair *p, size_t n)
 		return;
 	log_info("message: LID migration sync: %zu new mapping%s of %zu (saved)",
 	    learnt, learnt == 1 ? "" : "s", n);
-	lid_save(m);
 }
 
 const char *
@@ -322,6 +313,15 @@ msg_sweep_arm(struct msg *m)
 	    MSG_SWEEP_MS * LWS_US_PER_MS);
 }
 
+/* A whitelisted number's mapping is never evicted for a stranger's. */
+static bool
+lid_pinned(void *arg, const char *phone)
+{
+	struct msg *m = arg;
+
+	return m->cfg.wl != NULL && whitelist_has(m->cfg.wl, phone);
+}
+
 static void
 load_blobs(struct msg *m)
 {
@@ -329,17 +329,13 @@ load_blobs(struct msg *m)
 	size_t len = 0;
 	int rc;
 
-	if ((rc = store_get(m->cfg.st, LIDMAP_BLOB, &b, &len)) != -ENOENT) {
-		if (rc == 0)
-			rc = lidmap_load(m->lids, b, len);
-		free(b);
-		if (rc < 0)
-			log_warn(rc, "message: the saved LID map is unreadable; "
-			    "LID senders are learnt again");
-		else
-			log_info("message: %zu LID mappings", lidmap_count(m->lids));
-	}
-	b = NULL;
+	lidmap_pin(m->lids, lid_pinned, m);
+	rc = lidmap_log_load(m->cfg.st, m->lids);
+	if (rc < 0 && rc != -ENOENT)
+		log_warn(rc, "message: the saved LID map is unreadable; LID "
+		    "senders wait for a mapping again");
+	else if (rc == 0)
+		log_info("message: %zu LID mappings", lidmap_count(m->lids));
 	if ((rc = store_get(m->cfg.st, TCTOKEN_BLOB, &b, &len)) != -ENOENT) {
 		if (rc == 0) {
 			rc = tctokens_load(m->tct, b, len);

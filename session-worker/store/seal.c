@@ -20,39 +20,64 @@ seal_key_from_bytes(const uint8_t *in, size_t len, struct seal_key *key)
 	return 0;
 }
 
+/* Both formats add the same: magic, a 24-byte nonce, a 16-byte tag. */
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ==
+    crypto_secretbox_NONCEBYTES, "nonce sizes");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES ==
+    crypto_secretbox_MACBYTES, "tag sizes");
+
+bool
+seal_is_v1(const uint8_t *in, size_t len)
+{
+	return len >= SEAL_MAGIC_LEN &&
+	    memcmp(in, SEAL_MAGIC_V1, SEAL_MAGIC_LEN) == 0;
+}
+
 bool
 seal_is_sealed(const uint8_t *in, size_t len)
 {
-	return len >= SEAL_MAGIC_LEN && memcmp(in, SEAL_MAGIC, SEAL_MAGIC_LEN) == 0;
+	return (len >= SEAL_MAGIC_LEN &&
+	    memcmp(in, SEAL_MAGIC, SEAL_MAGIC_LEN) == 0) || seal_is_v1(in, len);
 }
 
 int
-seal_encrypt(const struct seal_key *key, const uint8_t *in, size_t len,
-    uint8_t *out, size_t *out_len)
+seal_encrypt(const struct seal_key *key, const char *name, const uint8_t *in,
+    size_t len, uint8_t *out, size_t *out_len)
 {
 	uint8_t *nonce = out + SEAL_MAGIC_LEN;
+	unsigned long long clen;
 
 	memcpy(out, SEAL_MAGIC, SEAL_MAGIC_LEN);
-	randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
-	if (crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, in, len,
-	    nonce, key->k) != 0)
+	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	/* the name as associated data: the file vouches for where it lives */
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(nonce +
+	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, in, len,
+	    (const uint8_t *)name, strlen(name), NULL, nonce, key->k) != 0)
 		return -EINVAL;
 	*out_len = len + SEAL_OVERHEAD;
 	return 0;
 }
 
 int
-seal_decrypt(const struct seal_key *key, const uint8_t *in, size_t len,
-    uint8_t *out, size_t *out_len)
+seal_decrypt(const struct seal_key *key, const char *name, const uint8_t *in,
+    size_t len, uint8_t *out, size_t *out_len)
 {
 	const uint8_t *nonce = in + SEAL_MAGIC_LEN;
+	const uint8_t *ct = nonce + crypto_secretbox_NONCEBYTES;
+	size_t ctlen;
+	unsigned long long mlen;
 
 	if (!seal_is_sealed(in, len) || len < SEAL_OVERHEAD)
 		return -EBADMSG;
-	if (crypto_secretbox_open_easy(out, nonce + crypto_secretbox_NONCEBYTES,
-	    len - SEAL_MAGIC_LEN - crypto_secretbox_NONCEBYTES, nonce,
-	    key->k) != 0)
+	ctlen = len - SEAL_MAGIC_LEN - crypto_secretbox_NONCEBYTES;
+	if (seal_is_v1(in, len)) {
+		if (crypto_secretbox_open_easy(out, ct, ctlen, nonce, key->k) != 0)
+			return -EKEYREJECTED;
+	} else if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL,
+	    ct, ctlen, (const uint8_t *)name, strlen(name), nonce,
+	    key->k) != 0) {
 		return -EKEYREJECTED;
+	}
 	*out_len = len - SEAL_OVERHEAD;
 	return 0;
 }

@@ -1,8 +1,12 @@
 /*
  * seal.h: optional encryption at rest for session files (DESIGN.md Files):
- * libsodium secretbox under a key derived from an operator-supplied key
- * file. A sealed file starts with SEAL_MAGIC, so a store can tell sealed
- * from plain and migrate plain files when a key is first configured.
+ * libsodium XChaCha20-Poly1305 under a key derived from an operator-
+ * supplied key file, with the file's name as associated data: a sealed
+ * file copied over another name (one contact's session swapped for
+ * another's) is refused. A sealed file starts with SEAL_MAGIC, so a store
+ * can tell sealed from plain and migrate plain files when a key is first
+ * configured. Files of the first format (SEAL_MAGIC_V1: secretbox, no
+ * name bound) still open; they are written anew in this one.
  */
 #ifndef WALINK_SEAL_H
 #define WALINK_SEAL_H
@@ -11,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SEAL_MAGIC	"WLSEAL1\n"
+#define SEAL_MAGIC	"WLSEAL2\n"
+#define SEAL_MAGIC_V1	"WLSEAL1\n"
 #define SEAL_MAGIC_LEN	8
 #define SEAL_KEY_LEN	32
 /* magic + nonce + MAC: what sealing adds to a plaintext */
@@ -30,18 +35,21 @@ struct seal_key {
  */
 int	seal_key_from_bytes(const uint8_t *, size_t, struct seal_key *key);
 
+/* Either format. */
 bool	seal_is_sealed(const uint8_t *, size_t);
+/* Sealed in the first format (no name bound): rewrite it. */
+bool	seal_is_v1(const uint8_t *, size_t);
 
-/* out must hold len + SEAL_OVERHEAD bytes. */
-int	seal_encrypt(const struct seal_key *, const uint8_t *in, size_t len,
-	    uint8_t *out, size_t *out_len);
+/* out must hold len + SEAL_OVERHEAD bytes. name: the file's name. */
+int	seal_encrypt(const struct seal_key *, const char *name,
+	    const uint8_t *in, size_t len, uint8_t *out, size_t *out_len);
 
 /*
  * out must hold len - SEAL_OVERHEAD bytes. -EBADMSG when the file is not
- * sealed or is truncated; -EKEYREJECTED when the MAC fails (wrong key or
- * tampered file).
+ * sealed or is truncated; -EKEYREJECTED when the MAC fails (wrong key,
+ * tampered file, or a file sealed under another name).
  */
-int	seal_decrypt(const struct seal_key *, const uint8_t *in, size_t len,
-	    uint8_t *out, size_t *out_len);
+int	seal_decrypt(const struct seal_key *, const char *name,
+	    const uint8_t *in, size_t len, uint8_t *out, size_t *out_len);
 
 #endif

@@ -124,7 +124,8 @@ seal_plain_files(const struct store *st)
 		    store_path(path, sizeof(path), st->session_dir, de->d_name) < 0 ||
 		    atomicfile_read(path, STORE_BLOB_MAX + SEAL_OVERHEAD, &raw, &n) < 0)
 			continue;
-		if (!seal_is_sealed(raw, n))
+		/* logs seal record by record as they are compacted */
+		if (!seal_is_sealed(raw, n) && !store_log_is_log(raw, n))
 			rc = store_write_file(st, st->session_dir, de->d_name, raw, n);
 		sodium_memzero(raw, n);
 		free(raw);
@@ -163,7 +164,8 @@ store_open(const struct store_cfg *cfg, struct store **out, pid_t *holder)
 		goto out_free;
 	if ((rc = take_lock(st, holder)) < 0)
 		goto out_free;
-	if ((rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
+	if ((rc = store_finish_restore(st)) < 0 ||
+	    (rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
 		goto out_unlock;
 	if (st->key != NULL && (rc = seal_plain_files(st)) < 0)
 		goto out_unlock;
@@ -193,10 +195,15 @@ store_session_dir(const struct store *st)
 	return st->session_dir;
 }
 
-/* Reads dir/name, unsealing it; *out is sodium memory (may hold keys). */
-int
-store_read_file(const struct store *st, const char *dir, const char *name,
-    uint8_t **out, size_t *len)
+/*
+ * Reads dir/name, unsealing it, into *out: sodium memory (guarded,
+ * mlocked: for the credentials, read once) when secure, else plain heap
+ * with a NUL after the bytes (blobs: a Signal session is read for every
+ * message, and an mmap + mlock each time is what the loop cannot afford).
+ */
+static int
+read_file(const struct store *st, const char *dir, const char *name,
+    bool secure, uint8_t **out, size_t *len)
 {
 	char path[STORE_PATH_MAX];
 	uint8_t *raw, *plain;
@@ -207,25 +214,46 @@ store_read_file(const struct store *st, const char *dir, const char *name,
 		return rc;
 	if ((rc = atomicfile_read(path, STORE_BLOB_MAX + SEAL_OVERHEAD, &raw, &n)) < 0)
 		return rc;
-	if (seal_is_sealed(raw, n) && st->key == NULL)
-		rc = -ENOKEY;
-	else if ((plain = sodium_malloc(n + 1)) == NULL)
-		rc = -ENOMEM;
-	else if (seal_is_sealed(raw, n)) {
-		if ((rc = seal_decrypt(st->key, raw, n, plain, &m)) == 0) {
-			*out = plain;
-			*len = m;
-		} else
-			sodium_free(plain);
-	} else {
+	if (!seal_is_sealed(raw, n)) {
 		/* A plain file with a key configured: read; sealed on next write. */
-		memcpy(plain, raw, n);
-		*out = plain;
-		*len = n;
+		if (!secure) {
+			*out = raw;	/* atomicfile_read leaves room for a NUL */
+			raw[n] = '\0';
+			*len = n;
+			return 0;
+		}
+		m = n;
+	} else if (st->key == NULL) {
+		rc = -ENOKEY;
+		goto out;
 	}
+	if ((plain = secure ? sodium_malloc(n + 1) : malloc(n + 1)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (!seal_is_sealed(raw, n))
+		memcpy(plain, raw, n);
+	else if ((rc = seal_decrypt(st->key, name, raw, n, plain, &m)) < 0) {
+		if (secure)
+			sodium_free(plain);
+		else
+			free(plain);
+		goto out;
+	}
+	plain[m] = '\0';
+	*out = plain;
+	*len = m;
+out:
 	sodium_memzero(raw, n);
 	free(raw);
 	return rc;
+}
+
+int
+store_read_file(const struct store *st, const char *dir, const char *name,
+    uint8_t **out, size_t *len)
+{
+	return read_file(st, dir, name, true, out, len);
 }
 
 int
@@ -243,7 +271,7 @@ store_write_file(const struct store *st, const char *dir, const char *name,
 		return atomicfile_write(path, buf, len, 0600);
 	if ((sealed = malloc(len + SEAL_OVERHEAD)) == NULL)
 		return -ENOMEM;
-	if ((rc = seal_encrypt(st->key, buf, len, sealed, &n)) == 0)
+	if ((rc = seal_encrypt(st->key, name, buf, len, sealed, &n)) == 0)
 		rc = atomicfile_write(path, sealed, n, 0600);
 	free(sealed);
 	return rc;
@@ -290,26 +318,60 @@ store_put(struct store *st, const char *name, const uint8_t *buf, size_t len)
 }
 
 int
-store_get(struct store *st, const char *name, uint8_t **out, size_t *len)
+store_put_many(struct store *st, const struct store_item *items, size_t n)
 {
-	uint8_t *buf, *copy;
-	size_t n;
-	int rc;
+	struct atomicfile_item *af;
+	uint8_t **sealed = NULL;
+	size_t i, m;
+	int dfd, rc = 0;
 
-	if (!store_valid_name(name))
-		return -EINVAL;
-	if ((rc = store_read_file(st, st->session_dir, name, &buf, &n)) < 0)
-		return rc;
-	if ((copy = malloc(n + 1)) == NULL) {
-		sodium_free(buf);
+	for (i = 0; i < n; i++)
+		if (!store_valid_name(items[i].name) ||
+		    strcmp(items[i].name, STORE_CREDS_FILE) == 0)
+			return -EINVAL;
+		else if (items[i].len > STORE_BLOB_MAX)
+			return -EFBIG;
+	if ((af = calloc(n ? n : 1, sizeof(*af))) == NULL ||
+	    (st->key != NULL && (sealed = calloc(n, sizeof(*sealed))) == NULL)) {
+		free(af);
 		return -ENOMEM;
 	}
-	memcpy(copy, buf, n);
-	copy[n] = '\0';
-	sodium_free(buf);
-	*out = copy;
-	*len = n;
-	return 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		af[i].name = items[i].name;
+		af[i].buf = items[i].buf;
+		af[i].len = items[i].len;
+		if (st->key == NULL)
+			continue;
+		if ((sealed[i] = malloc(items[i].len + SEAL_OVERHEAD)) == NULL)
+			rc = -ENOMEM;
+		else if ((rc = seal_encrypt(st->key, items[i].name, items[i].buf,
+		    items[i].len, sealed[i], &m)) == 0) {
+			af[i].buf = sealed[i];
+			af[i].len = m;
+		}
+	}
+	if (rc == 0) {
+		if ((dfd = open(st->session_dir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0)
+			rc = -errno;
+		else {
+			rc = atomicfile_write_many_at(dfd, af, n, 0600);
+			close(dfd);
+		}
+	}
+	for (i = 0; sealed != NULL && i < n; i++)
+		free(sealed[i]);
+	free(sealed);
+	free(af);
+	return rc;
+}
+
+int
+store_get(struct store *st, const char *name, uint8_t **out, size_t *len)
+{
+	if (!store_valid_name(name))
+		return -EINVAL;
+	return read_file(st, st->session_dir, name, false, out, len);
 }
 
 int

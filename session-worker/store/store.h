@@ -53,11 +53,38 @@ int	store_save_creds(struct store *, const struct creds *);
 
 /* Blobs beside the credentials (Signal sessions, prekeys, LID map). */
 int	store_put(struct store *, const char *name, const uint8_t *, size_t);
+/*
+ * Several blobs in one group commit (atomicfile_write_many_at): two syncs
+ * for the lot instead of two per blob. Each blob is old or new after a
+ * crash, never torn; the set may be partly new if the crash falls among
+ * the renames.
+ */
+struct store_item {
+	const char	*name;
+	const uint8_t	*buf;
+	size_t		 len;
+};
+int	store_put_many(struct store *, const struct store_item *, size_t n);
 /* *out is malloc'd, caller frees (sodium_memzero first if secret). */
 int	store_get(struct store *, const char *name, uint8_t **out, size_t *len);
 int	store_del(struct store *, const char *name);
 /* Deletes every blob whose name starts with prefix: the count, or negative. */
 int	store_del_prefix(struct store *, const char *prefix);
+
+/*
+ * Append-only logs (store_log.c) for tables that grow a line at a time:
+ * one write and one fdatasync per append. Records are sealed one by one
+ * with a key. -EFBIG past STORE_LOG_MAX: time to store_log_replace() the
+ * log with its compacted content. store_log_read() gives the records'
+ * bytes concatenated (malloc'd, NUL after) and cuts a torn last record.
+ */
+#define STORE_LOG_MAX		(4 * 1024 * 1024)
+int	store_log_append(struct store *, const char *name, const uint8_t *,
+	    size_t, size_t *file_len);
+int	store_log_replace(struct store *, const char *name, const uint8_t *,
+	    size_t);
+int	store_log_read(struct store *, const char *name, uint8_t **out,
+	    size_t *len);
 
 /*
  * Snapshots the session directory into backups/session-<id>-<UTC time>/
@@ -67,9 +94,12 @@ int	store_del_prefix(struct store *, const char *prefix);
 int	store_backup(struct store *, char *name, size_t cap);
 
 /*
- * Replaces the live session files with the newest backup whose
- * credentials load. -ENOENT when no backup is readable. name gets the
- * backup used.
+ * Replaces the live session directory, in one rename, with a generation
+ * built from the newest backup whose credentials load: the backup's files,
+ * except Signal sessions and sender keys the live directory holds in a
+ * readable copy written after the backup (a ratchet never goes back).
+ * The old live directory is kept as backups/replaced-<id>-<stamp>.
+ * -ENOENT when no backup is readable. name gets the backup used.
  */
 int	store_restore_newest(struct store *, char *name, size_t cap);
 

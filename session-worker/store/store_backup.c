@@ -3,12 +3,17 @@
  * newest readable one, and moving a logged-out session aside (DESIGN.md
  * Files and LOGOUT). Snapshots are built in a hidden temp directory and
  * renamed into place, so a crash leaves either no snapshot or a whole one;
- * sealed files are copied as they are, never decrypted.
+ * sealed files are copied as they are, never decrypted. A restore builds
+ * the whole generation beside the live directory and swaps the two in one
+ * rename (RENAME_EXCHANGE), keeping the Signal ratchets the live directory
+ * advanced since the snapshot (README "Backups and restore").
  */
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +85,8 @@ copy_files(const char *src, const char *dst)
 		if ((rc = store_path(from, sizeof(from), src, de->d_name)) < 0 ||
 		    (rc = store_path(to, sizeof(to), dst, de->d_name)) < 0)
 			break;
-		rc = atomicfile_read(from, STORE_BLOB_MAX + SEAL_OVERHEAD, &buf, &len);
+		/* a log (store_log.c) may be larger than a blob */
+		rc = atomicfile_read(from, STORE_LOG_MAX, &buf, &len);
 		if (rc == -EISDIR || rc == -EINVAL) {
 			rc = 0;		/* not a regular file: not ours */
 			continue;
@@ -181,6 +187,12 @@ prune(struct store *st)
 	snprintf(prefix, sizeof(prefix), "logged-out-%s-", st->client_id);
 	if ((rc = prune_prefixed(st, prefix, st->backups_keep)) < 0)
 		return rc;
+	snprintf(prefix, sizeof(prefix), "replaced-%s-", st->client_id);
+	if ((rc = prune_prefixed(st, prefix, st->backups_keep)) < 0)
+		return rc;
+	snprintf(prefix, sizeof(prefix), TMP_PREFIX "restore-%s-", st->client_id);
+	if ((rc = prune_prefixed(st, prefix, 0)) < 0)
+		return rc;
 	/* Half-built snapshots of a crashed worker. */
 	snprintf(prefix, sizeof(prefix), TMP_PREFIX "session-%s-", st->client_id);
 	return prune_prefixed(st, prefix, 0);
@@ -237,10 +249,123 @@ backup_readable(struct store *st, const char *dir)
 	return ok;
 }
 
+/*
+ * Ratchet state: a Signal session ("ss-") or a group sender key ("sk-").
+ * Bringing an older one back would reuse message keys the worker has
+ * already used, so the newer copy wins over the snapshot's.
+ */
+static bool
+is_ratchet(const char *name)
+{
+	return strncmp(name, "ss-", 3) == 0 || strncmp(name, "sk-", 3) == 0;
+}
+
+static bool
+newer_than(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) == -1)
+		return false;
+	if (stat(b, &sb) == -1)
+		return errno == ENOENT;		/* made after the snapshot */
+	return sa.st_mtim.tv_sec > sb.st_mtim.tv_sec ||
+	    (sa.st_mtim.tv_sec == sb.st_mtim.tv_sec &&
+	    sa.st_mtim.tv_nsec > sb.st_mtim.tv_nsec);
+}
+
+/* Into gen: each readable live ratchet written after the snapshot's copy. */
+static int
+keep_newer_ratchets(struct store *st, const char *snap, const char *gen)
+{
+	char live[STORE_PATH_MAX], old[STORE_PATH_MAX], to[STORE_PATH_MAX];
+	struct dirent *de;
+	uint8_t *buf;
+	size_t len;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(st->session_dir)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!store_valid_name(de->d_name) || !is_ratchet(de->d_name))
+			continue;
+		if (store_path(live, sizeof(live), st->session_dir, de->d_name) < 0 ||
+		    store_path(old, sizeof(old), snap, de->d_name) < 0 ||
+		    store_path(to, sizeof(to), gen, de->d_name) < 0 ||
+		    !newer_than(live, old))
+			continue;
+		/* only a copy that opens: a damaged one loses to the snapshot */
+		if (store_read_file(st, st->session_dir, de->d_name, &buf, &len) < 0)
+			continue;
+		sodium_free(buf);
+		if ((rc = atomicfile_read(live, STORE_BLOB_MAX + SEAL_OVERHEAD,
+		    &buf, &len)) < 0)
+			break;
+		rc = atomicfile_write(to, buf, len, 0600);
+		sodium_memzero(buf, len);
+		free(buf);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The directory a path sits in (for the fsync that makes a rename last). */
+static int
+fsync_parent(const char *path)
+{
+	char p[STORE_PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	return fsync_dir(dirname(p));
+}
+
+/*
+ * gen takes the live directory's place in one step; the old live
+ * directory goes to backups/replaced-<id>-<stamp> for the operator.
+ */
+static int
+swap_in(struct store *st, const char *gen, const char *stamp)
+{
+	char aside[STORE_PATH_MAX], base[128];
+	int rc;
+
+	snprintf(base, sizeof(base), "replaced-%s-%s", st->client_id, stamp);
+	if ((rc = store_path(aside, sizeof(aside), st->backup_dir, base)) < 0)
+		return rc;
+	if (renameat2(AT_FDCWD, gen, AT_FDCWD, st->session_dir,
+	    RENAME_EXCHANGE) == 0) {
+		/*
+		 * Done: gen's name now holds the old live directory. Named
+		 * for the operator if we can; else prune() clears it later.
+		 */
+		(void)rename(gen, aside);
+	} else if (errno == EINVAL || errno == ENOSYS || errno == ENOENT) {
+		/*
+		 * No exchange on this filesystem (or no live directory): two
+		 * renames. A crash between them leaves no live directory and
+		 * the whole generation under gen's name: store_open() finishes
+		 * the move (store_finish_restore). Never a mix.
+		 */
+		if (rename(st->session_dir, aside) == -1 && errno != ENOENT)
+			return -errno;
+		if (rename(gen, st->session_dir) == -1)
+			return -errno;
+	} else {
+		return -errno;
+	}
+	/* both directories changed: both made durable */
+	if ((rc = fsync_parent(st->session_dir)) < 0 ||
+	    (rc = fsync_dir(st->backup_dir)) < 0)
+		return rc;
+	return 1;	/* swapped: gen is no longer ours to remove */
+}
+
 int
 store_restore_newest(struct store *st, char *name, size_t cap)
 {
-	char prefix[96], **v, path[STORE_PATH_MAX];
+	char prefix[96], **v, snap[STORE_PATH_MAX], gen[STORE_PATH_MAX];
+	char stamp[40];
 	size_t n, i;
 	int rc;
 
@@ -249,12 +374,59 @@ store_restore_newest(struct store *st, char *name, size_t cap)
 		return rc;
 	rc = -ENOENT;
 	for (i = n; i-- > 0;) {
-		if (store_path(path, sizeof(path), st->backup_dir, v[i]) < 0 ||
-		    !backup_readable(st, path))
+		if (store_path(snap, sizeof(snap), st->backup_dir, v[i]) < 0 ||
+		    !backup_readable(st, snap))
 			continue;
-		if ((rc = copy_files(path, st->session_dir)) == 0 && name != NULL)
+		utc_stamp(stamp, sizeof(stamp));
+		if (snprintf(gen, sizeof(gen), "%s/" TMP_PREFIX "restore-%s-%s",
+		    st->backup_dir, st->client_id, stamp) >= (int)sizeof(gen)) {
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		if (mkdir(gen, 0700) == -1) {
+			rc = -errno;
+			break;
+		}
+		if ((rc = copy_files(snap, gen)) < 0 ||
+		    (rc = keep_newer_ratchets(st, snap, gen)) < 0 ||
+		    (rc = fsync_dir(gen)) < 0 ||
+		    (rc = swap_in(st, gen, stamp)) < 0) {
+			rm_flat_dir(gen);	/* never swapped: the live dir is whole */
+			break;
+		}
+		if (name != NULL)
 			snprintf(name, cap, "%s", v[i]);
+		rc = prune(st);
 		break;
+	}
+	free_list(v, n);
+	return rc;
+}
+
+/*
+ * At open, before the live directory is made: a restore that crashed
+ * between its two renames (filesystems without RENAME_EXCHANGE) left no
+ * live directory and a whole generation in backups/. Move it in.
+ */
+int
+store_finish_restore(struct store *st)
+{
+	char prefix[96], **v, gen[STORE_PATH_MAX];
+	struct stat sb;
+	size_t n;
+	int rc;
+
+	if (stat(st->session_dir, &sb) == 0 || errno != ENOENT)
+		return 0;
+	snprintf(prefix, sizeof(prefix), TMP_PREFIX "restore-%s-", st->client_id);
+	if ((rc = list_prefixed(st->backup_dir, prefix, &v, &n)) < 0)
+		return rc;
+	if (n > 0 && (rc = store_path(gen, sizeof(gen), st->backup_dir,
+	    v[n - 1])) == 0 && backup_readable(st, gen)) {
+		if (rename(gen, st->session_dir) == -1)
+			rc = -errno;
+		else if ((rc = fsync_parent(st->session_dir)) == 0)
+			rc = fsync_dir(st->backup_dir);
 	}
 	free_list(v, n);
 	return rc;
@@ -272,7 +444,9 @@ store_archive_logged_out(struct store *st, char *name, size_t cap)
 		return rc;
 	if (rename(st->session_dir, dst) == -1)
 		return -errno;
-	if ((rc = fsync_dir(st->backup_dir)) < 0 ||
+	/* the entry left one directory and joined another: sync both */
+	if ((rc = fsync_parent(st->session_dir)) < 0 ||
+	    (rc = fsync_dir(st->backup_dir)) < 0 ||
 	    (rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
 		return rc;
 	if (name != NULL)

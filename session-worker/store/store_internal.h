@@ -22,5 +22,9 @@ int	store_read_file(const struct store *, const char *dir, const char *name,
 	    uint8_t **out, size_t *len);
 int	store_write_file(const struct store *, const char *dir,
 	    const char *name, const uint8_t *, size_t);
+/* store_log.c: true for a file in the log format. */
+bool	store_log_is_log(const uint8_t *, size_t);
+/* store_backup.c: completes a restore a crash cut between two renames. */
+int	store_finish_restore(struct store *);
 
 #endif

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "transport/ws.h"
+#include "transport/ws_resolve.h"
 
 #define WS_PROTOCOL_NAME	"walink-ws-client"
 #define WS_DETAIL_MAX		128	/* copy of lws's error text */
@@ -52,6 +53,7 @@ struct ws_client {
 	struct lws		*wsi;
 	lws_sorted_usec_list_t	 sul_start;	/* connect from the loop */
 	lws_sorted_usec_list_t	 sul_deadline;	/* connect or close timeout */
+	struct ws_resolve	*resolve;	/* name lookup in flight */
 	STAILQ_HEAD(, ws_msg)	 queue;
 	size_t			 queued_bytes;
 	unsigned int		 queued_msgs;
@@ -130,6 +132,8 @@ finish(struct ws_client *c, enum ws_reason reason, uint16_t code)
 
 	lws_sul_cancel(&c->sul_start);
 	lws_sul_cancel(&c->sul_deadline);
+	ws_resolve_cancel(c->resolve);
+	c->resolve = NULL;
 	if (c->wsi != NULL) {
 		lws_set_opaque_user_data(c->wsi, NULL);
 		c->wsi = NULL;
@@ -272,6 +276,11 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct ws_client *c = lws_get_opaque_user_data(wsi);
 
+	/* a name lookup's answer (ws_resolve.c), or someone else's wake-up */
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+		ws_resolve_poll(lws_get_context(wsi));
+		return 0;
+	}
 	if (c == NULL) {	/* orphaned by finish() or ws_client_free() */
 		if (reason == LWS_CALLBACK_CLIENT_RECEIVE ||
 		    reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
@@ -315,20 +324,16 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	}
 }
 
-/* Deferred so that no outcome is ever reported inside ws_client_connect. */
+/* lws gets an address: any name was looked up beside the loop. */
 static void
-start_due(lws_sorted_usec_list_t *sul)
+connect_to(struct ws_client *c, const char *addr)
 {
-	struct ws_client *c = lws_container_of(sul, struct ws_client,
-	    sul_start);
 	struct lws_client_connect_info i;
 	struct lws *wsi;
 
-	if (c->state != WSS_CONNECTING)		/* closed before we began */
-		return;
 	memset(&i, 0, sizeof(i));
 	i.context = c->cx;
-	i.address = c->url.host;
+	i.address = addr;
 	i.port = c->url.port;
 	/*
 	 * lws follows 3xx on the upgrade by default (to any host, only a TLS
@@ -337,6 +342,10 @@ start_due(lws_sorted_usec_list_t *sul)
 	i.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT |
 	    (c->url.tls ? LCCSCF_USE_SSL : 0);
 	i.path = c->url.path;
+	/*
+	 * lws 4.1.6 takes the TLS server name (SNI and the certificate
+	 * check) from the Host header, cut at ':', not from the address.
+	 */
 	i.host = c->host_hdr;
 	i.origin = c->origin;
 	i.local_protocol_name = WS_PROTOCOL_NAME;	/* no subprotocol sent */
@@ -357,7 +366,51 @@ start_due(lws_sorted_usec_list_t *sul)
 	if (wsi == NULL) {
 		c->wsi = NULL;
 		/* lws 4.1.6 holds back CONNECTION_ERROR inside the call */
-		detail_set(c, "could not start (name lookup or socket)", 0);
+		detail_set(c, "could not start (socket)", 0);
+		finish(c, WS_REASON_CONNECT_FAILED, 0);
+	}
+}
+
+static void
+resolved(void *arg, int rc, const char *addr, const char *why)
+{
+	struct ws_client *c = arg;
+	char detail[WS_HOST_MAX + 256];	/* cut to WS_DETAIL_MAX by detail_set */
+
+	c->resolve = NULL;
+	if (c->state != WSS_CONNECTING)
+		return;
+	if (rc < 0) {
+		/* a connect failure like any other: the link's backoff decides */
+		snprintf(detail, sizeof(detail), "name lookup for %s failed: %s",
+		    c->url.host, why != NULL ? why : "?");
+		detail_set(c, detail, 0);
+		c->keep_detail = true;
+		finish(c, WS_REASON_CONNECT_FAILED, 0);
+		return;
+	}
+	connect_to(c, addr);
+}
+
+/* Deferred so that no outcome is ever reported inside ws_client_connect. */
+static void
+start_due(lws_sorted_usec_list_t *sul)
+{
+	struct ws_client *c = lws_container_of(sul, struct ws_client,
+	    sul_start);
+	int rc;
+
+	if (c->state != WSS_CONNECTING)		/* closed before we began */
+		return;
+	if (ws_resolve_is_numeric(c->url.host)) {
+		connect_to(c, c->url.host);
+		return;
+	}
+	/* getaddrinfo on the loop would stall it as long as DNS takes */
+	if ((rc = ws_resolve_start(c->cx, c->url.host, resolved, c,
+	    &c->resolve)) < 0) {
+		detail_set(c, "could not start a name lookup", 0);
+		c->keep_detail = true;
 		finish(c, WS_REASON_CONNECT_FAILED, 0);
 	}
 }
@@ -505,6 +558,7 @@ ws_client_free(struct ws_client *c)
 		return;
 	lws_sul_cancel(&c->sul_start);
 	lws_sul_cancel(&c->sul_deadline);
+	ws_resolve_cancel(c->resolve);
 	if (c->wsi != NULL) {
 		lws_set_opaque_user_data(c->wsi, NULL);
 		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,

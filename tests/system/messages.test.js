@@ -214,7 +214,7 @@ test('LID senders: sender_pn serves, the mapping persists, unmapped LIDs are ref
 	await send(a, w, 'no pn now');
 	box = await waitInbox(a, 2, w);
 	assert.equal(box[1].text, 'no pn now');
-	const blob = path.join(w.dataDir, 'whatsapp-session', 'session-default', 'lid-map');
+	const blob = path.join(w.dataDir, 'whatsapp-session', 'session-default', 'lid-map.log');
 	assert.ok(fs.existsSync(blob), 'the LID map is a session file');
 	assert.equal((await inbox(b)).length, 0);
 	assert.equal(hookRuns(w).length, 2);
@@ -408,9 +408,13 @@ test('sealed session files: Signal state is sealed at rest and survives kill -9'
 	const dir = path.join(w.dataDir, 'whatsapp-session', 'session-default');
 	const sessions = fs.readdirSync(dir).filter((f) => f.startsWith('ss-'));
 	assert.ok(sessions.length >= 1, 'a session blob');
-	for (const f of [...sessions, 'lid-map'].filter((f) => fs.existsSync(path.join(dir, f))))
-		assert.equal(fs.readFileSync(path.join(dir, f)).subarray(0, 8).toString(), 'WLSEAL1\n',
+	for (const f of sessions)
+		assert.equal(fs.readFileSync(path.join(dir, f)).subarray(0, 8).toString(), 'WLSEAL2\n',
 		    `${f} is sealed (store/seal.h)`);
+	const log = path.join(dir, 'lid-map.log');	// sealed record by record
+	if (fs.existsSync(log))
+		assert.equal(fs.readFileSync(log).subarray(11, 19).toString(), 'WLSEAL2\n',
+		    'lid-map.log records are sealed');
 	await w.kill9();
 	w = await restart(w);
 	await send(c, w, 'sealed two');

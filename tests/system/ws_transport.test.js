@@ -481,6 +481,30 @@ test('wss:// verifies the server certificate', async (t) => {
 		}
 	});
 
+	await t.test('by name: looked up beside the loop, the certificate checked against the name', async () => {
+		// lws is handed the resolved address; SNI and the certificate
+		// check must still use "localhost", the name in the URL.
+		const s = await wsServer(echo, { tls: good.tls });
+		try {
+			const r = await runCheck(['--url', `wss://localhost:${s.port}/ws/chat`,
+			    '--ca', good.ca, '--send-hex', '0102', '--expect-bytes', '2',
+			    '--timeout-ms', '20000']);
+			assert.equal(r.code, EXIT.local, explain(r));
+			assert.equal(s.requests[0].headers.host, `localhost:${s.port}`);
+		} finally {
+			await s.stop();
+		}
+		const o = await wsServer(echo, { tls: other.tls });
+		try {
+			const r = await runCheck(['--url', `wss://localhost:${o.port}/`,
+			    '--ca', other.ca, '--timeout-ms', '20000']);
+			assert.equal(r.code, EXIT.failed, explain(r));
+			assert.match(r.close.detail, /^certificate: /);
+		} finally {
+			await o.stop();
+		}
+	});
+
 	await t.test('an open TLS connection freed with its context leaks nothing', async () => {
 		const s = await wsServer(echo, { tls: good.tls });
 		try {

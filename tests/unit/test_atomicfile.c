@@ -4,6 +4,7 @@
  * content is untouched, no temp file is left behind, modes are exact.
  */
 #include "atomicfile.h"
+#include "slowio.h"
 
 #include <sys/stat.h>
 
@@ -478,6 +479,25 @@ test_mkdir_mode_creates_nested_dirs_with_exact_mode(void **state)
 }
 
 static void
+test_mkdir_mode_syncs_the_parent_of_each_new_dir(void **state)
+{
+	struct fx *f = *state;
+	char p[160], real[PATH_MAX], want[PATH_MAX + 8];
+
+	assert_non_null(realpath(f->dir, real));
+	snprintf(p, sizeof(p), "%s/x/y", f->dir);
+	slowio_sync_reset();
+	assert_int_equal(mkdir_mode(p, 0700, 0), 0);
+	assert_true(slowio_synced(real));		/* x's parent */
+	snprintf(want, sizeof(want), "%s/x", real);
+	assert_true(slowio_synced(want));		/* y's parent */
+	/* nothing new, nothing to sync */
+	slowio_sync_reset();
+	assert_int_equal(mkdir_mode(p, 0700, 0), 0);
+	assert_int_equal(slowio_sync_count(), 0);
+}
+
+static void
 test_mkdir_mode_zero_means_0700(void **state)
 {
 	struct fx *f = *state;
@@ -572,6 +592,7 @@ main(void)
 		T(test_atomicfile_read_fifo_is_einval_without_hanging),
 		T(test_atomicfile_read_fault_is_reported),
 		T(test_mkdir_mode_creates_nested_dirs_with_exact_mode),
+		T(test_mkdir_mode_syncs_the_parent_of_each_new_dir),
 		T(test_mkdir_mode_zero_means_0700),
 		T(test_mkdir_mode_accepts_existing_dir),
 		T(test_mkdir_mode_strict_refuses_group_writable_dir),

@@ -168,17 +168,19 @@ test_seal_roundtrip_and_tamper_detection(void **state)
 	assert_int_equal(seal_key_from_bytes(keyfile, sizeof(keyfile) - 1, k), 0);
 	assert_int_equal(seal_key_from_bytes(other, sizeof(other) - 1, k2), 0);
 	assert_int_equal(seal_key_from_bytes(keyfile, 15, k2), -EINVAL);
-	assert_int_equal(seal_encrypt(k, in, sizeof(in), sealed, &n), 0);
+	assert_int_equal(seal_encrypt(k, "ss-alice.0", in, sizeof(in), sealed, &n), 0);
 	assert_int_equal(n, sizeof(sealed));
 	assert_true(seal_is_sealed(sealed, n));
 	assert_false(seal_is_sealed(in, sizeof(in)));
-	assert_int_equal(seal_decrypt(k, sealed, n, out, &m), 0);
+	assert_int_equal(seal_decrypt(k, "ss-alice.0", sealed, n, out, &m), 0);
 	assert_int_equal(m, sizeof(in));
 	assert_memory_equal(in, out, m);
-	assert_int_equal(seal_decrypt(k2, sealed, n, out, &m), -EKEYREJECTED);
+	assert_int_equal(seal_decrypt(k2, "ss-alice.0", sealed, n, out, &m), -EKEYREJECTED);
+	/* the same bytes under another name: a swapped file */
+	assert_int_equal(seal_decrypt(k, "ss-bob.0", sealed, n, out, &m), -EKEYREJECTED);
 	sealed[n - 1] ^= 1;
-	assert_int_equal(seal_decrypt(k, sealed, n, out, &m), -EKEYREJECTED);
-	assert_int_equal(seal_decrypt(k, sealed, SEAL_OVERHEAD - 1, out, &m), -EBADMSG);
+	assert_int_equal(seal_decrypt(k, "ss-alice.0", sealed, n, out, &m), -EKEYREJECTED);
+	assert_int_equal(seal_decrypt(k, "ss-alice.0", sealed, SEAL_OVERHEAD - 1, out, &m), -EBADMSG);
 	sodium_free(k);
 	sodium_free(k2);
 }

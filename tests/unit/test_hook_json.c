@@ -65,6 +65,28 @@ test_hook_json_refuses_invalid_utf8(void **state)
 }
 
 static void
+test_hook_json_keeps_a_nul_inside_the_text(void **state)
+{
+	static const char text[] = "before\0after\x01";
+	struct hook_input in = { .from = "4915112340001", .id = "1", .text = text,
+	    .text_len = sizeof(text) - 1 };
+	json_t *o, *t;
+	char *s;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(hook_json_input(&in, &s, &len), 0);
+	assert_non_null(strstr(s, "before\\u0000after\\u0001"));
+	assert_int_equal(strlen(s), len);
+	assert_non_null(o = json_loadb(s, len, JSON_ALLOW_NUL, NULL));
+	assert_non_null(t = json_object_get(o, "text"));
+	assert_int_equal(json_string_length(t), sizeof(text) - 1);
+	assert_memory_equal(json_string_value(t), text, sizeof(text) - 1);
+	json_decref(o);
+	free(s);
+}
+
+static void
 test_hook_reply_trim_cuts_whitespace(void **state)
 {
 	static const char r[] = " \n\t reply text \r\n";
@@ -229,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_hook_json_has_the_five_fields),
 		cmocka_unit_test(test_hook_json_gives_null_for_a_missing_push_name),
 		cmocka_unit_test(test_hook_json_refuses_invalid_utf8),
+		cmocka_unit_test(test_hook_json_keeps_a_nul_inside_the_text),
 		cmocka_unit_test(test_hook_reply_trim_cuts_whitespace),
 		cmocka_unit_test(test_hook_reply_trim_keeps_exactly_the_maximum),
 		cmocka_unit_test(test_hook_reply_trim_never_splits_a_character),

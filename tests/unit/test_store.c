@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,8 @@
 #include <sodium.h>
 
 #include "store/store.h"
+#include "atomicfile.h"
+#include "slowio.h"
 #include "testdir.h"
 
 static char data_dir[256];
@@ -294,6 +297,256 @@ test_backups_rotate_and_restore_newest_readable(void **state)
 	creds_free(d);
 }
 
+static bool
+blob_is(struct store *st, const char *name, const char *want)
+{
+	uint8_t *b;
+	size_t len;
+	bool ok;
+
+	if (store_get(st, name, &b, &len) < 0)
+		return want == NULL;
+	ok = want != NULL && len == strlen(want) && memcmp(b, want, len) == 0;
+	free(b);
+	return ok;
+}
+
+static void
+test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **state)
+{
+	struct store *st = open_store(NULL, 3);
+	struct creds *c = some_creds(), *d = creds_new();
+	char name[128], path[1024], bdir[512];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A1", 2), 0);
+	assert_int_equal(store_put(st, "ss-carol.0", (const uint8_t *)"C1", 2), 0);
+	assert_int_equal(store_put(st, "prekey-1", (const uint8_t *)"P1", 2), 0);
+	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L1", 2), 0);
+	assert_int_equal(store_backup(st, name, sizeof(name)), 0);
+	usleep(2000);
+	/* after the backup: alice's ratchet moves on, bob appears, a prekey
+	 * is used up, another made, and then the live directory tears */
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A2", 2), 0);
+	assert_int_equal(store_put(st, "ss-bob.0", (const uint8_t *)"B2", 2), 0);
+	assert_int_equal(store_del(st, "prekey-1"), 0);
+	assert_int_equal(store_put(st, "prekey-2", (const uint8_t *)"P2", 2), 0);
+	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L2", 2), 0);
+	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
+	f = fopen(path, "w");
+	fputs("{\"format\":1,\"noi", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/.tmp-ss-alice.0.x", store_session_dir(st));
+	f = fopen(path, "w");	/* a crashed write's temp file */
+	fputs("A3", f);
+	fclose(f);
+
+	assert_int_equal(store_restore_newest(st, name, sizeof(name)), 0);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_int_equal(d->registration_id, c->registration_id);
+	/* the snapshot's generation ... */
+	assert_true(blob_is(st, "ss-carol.0", "C1"));
+	assert_true(blob_is(st, "prekey-1", "P1"));
+	assert_true(blob_is(st, "prekey-2", NULL));
+	assert_true(blob_is(st, "lid-map.log", "L1"));
+	assert_int_equal(access(path, F_OK), -1);
+	/* ... whose ratchets never go back */
+	assert_true(blob_is(st, "ss-alice.0", "A2"));
+	assert_true(blob_is(st, "ss-bob.0", "B2"));
+	/* the torn directory is kept aside, whole */
+	snprintf(bdir, sizeof(bdir), "%s/whatsapp-session/backups", data_dir);
+	assert_int_equal(count_prefixed(bdir, "replaced-bot1-"), 1);
+	assert_int_equal(count_prefixed(bdir, ".tmp-"), 0);
+	assert_int_equal(mode_of(store_session_dir(st)), 0700);
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
+}
+
+static void
+test_open_finishes_a_restore_cut_between_its_renames(void **state)
+{
+	struct store *st = open_store(NULL, 3);
+	struct creds *c = some_creds(), *d = creds_new();
+	char name[128], gen[1024], live[1024];
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_backup(st, name, sizeof(name)), 0);
+	store_close(st);
+	/* what a crash after "live -> aside", before "gen -> live" leaves */
+	snprintf(gen, sizeof(gen), "%s/whatsapp-session/backups/.tmp-restore-bot1-x",
+	    data_dir);
+	snprintf(live, sizeof(live), "%s/whatsapp-session/session-bot1", data_dir);
+	assert_int_equal(rename(live, gen), 0);
+	st = open_store(NULL, 3);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_int_equal(d->registration_id, c->registration_id);
+	assert_int_equal(access(gen, F_OK), -1);
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
+}
+
+static void
+test_logout_syncs_both_directories_of_the_move(void **state)
+{
+	struct store *st = open_store(NULL, 2);
+	struct creds *c = some_creds();
+	char name[128], root[PATH_MAX], want[PATH_MAX + 16], path[600];
+
+	(void)state;
+	assert_int_equal(store_save_creds(st, c), 0);
+	snprintf(path, sizeof(path), "%s/whatsapp-session", data_dir);
+	assert_non_null(realpath(path, root));
+	slowio_sync_reset();
+	assert_int_equal(store_archive_logged_out(st, name, sizeof(name)), 0);
+	assert_true(slowio_synced(root));	/* session-bot1 left it */
+	snprintf(want, sizeof(want), "%s/backups", root);
+	assert_true(slowio_synced(want));	/* and arrived here */
+	store_close(st);
+	creds_free(c);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[4096];
+	size_t n;
+	FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+
+	assert_non_null(a);
+	assert_non_null(b);
+	n = fread(buf, 1, sizeof(buf), a);
+	assert_int_equal(fwrite(buf, 1, n, b), n);
+	fclose(a);
+	fclose(b);
+}
+
+static void
+test_sealed_file_copied_over_another_name_is_refused(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	struct store *st;
+	char a[1024], b[1024];
+	uint8_t *out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	st = open_store(k, 0);
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"alice", 5), 0);
+	assert_int_equal(store_put(st, "ss-bob.0", (const uint8_t *)"bob", 3), 0);
+	snprintf(a, sizeof(a), "%s/ss-alice.0", store_session_dir(st));
+	snprintf(b, sizeof(b), "%s/ss-bob.0", store_session_dir(st));
+	copy_file(a, b);
+	assert_int_equal(store_get(st, "ss-bob.0", &out, &len), -EKEYREJECTED);
+	assert_int_equal(store_get(st, "ss-alice.0", &out, &len), 0);
+	free(out);
+	store_close(st);
+	sodium_free(k);
+}
+
+/* A file sealed by an earlier release (secretbox, no name bound). */
+static void
+test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	uint8_t v1[SEAL_OVERHEAD + 5], *out, head[SEAL_MAGIC_LEN];
+	struct store *st;
+	char path[1024];
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	st = open_store(k, 0);
+	memcpy(v1, SEAL_MAGIC_V1, SEAL_MAGIC_LEN);
+	randombytes_buf(v1 + SEAL_MAGIC_LEN, crypto_secretbox_NONCEBYTES);
+	assert_int_equal(crypto_secretbox_easy(v1 + SEAL_MAGIC_LEN +
+	    crypto_secretbox_NONCEBYTES, (const uint8_t *)"carol", 5,
+	    v1 + SEAL_MAGIC_LEN, k->k), 0);
+	snprintf(path, sizeof(path), "%s/ss-carol.0", store_session_dir(st));
+	assert_non_null(f = fopen(path, "wb"));
+	fwrite(v1, 1, sizeof(v1), f);
+	fclose(f);
+	assert_int_equal(store_get(st, "ss-carol.0", &out, &len), 0);
+	assert_memory_equal(out, "carol", 5);
+	assert_int_equal(store_put(st, "ss-carol.0", out, len), 0);
+	free(out);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+	fclose(f);
+	assert_memory_equal(head, SEAL_MAGIC, SEAL_MAGIC_LEN);
+	store_close(st);
+	sodium_free(k);
+}
+
+/* What a prekey upload stores: 50 blobs of 64 bytes. */
+static void
+test_put_many_stores_50_blobs_with_two_syncs(void **state)
+{
+	struct store *st = open_store(NULL, 0);
+	struct store_item items[50];
+	char names[50][32];
+	uint8_t kp[50][64], *out;
+	size_t len;
+	int i, one_by_one, batched;
+
+	(void)state;
+	randombytes_buf(kp, sizeof(kp));
+	slowio_sync_reset();
+	for (i = 0; i < 50; i++) {
+		snprintf(names[i], sizeof(names[i]), "prekey-%d", i + 1);
+		assert_int_equal(store_put(st, names[i], kp[i], 64), 0);
+	}
+	one_by_one = slowio_sync_count();
+	for (i = 0; i < 50; i++) {
+		snprintf(names[i], sizeof(names[i]), "prekey-%d", i + 101);
+		items[i] = (struct store_item){ names[i], kp[i], 64 };
+	}
+	slowio_sync_reset();
+	assert_int_equal(store_put_many(st, items, 50), 0);
+	batched = slowio_sync_count();
+	printf("# 50 prekeys: %d syncs one by one, %d as one batch\n", one_by_one, batched);
+	assert_int_equal(one_by_one, 100);
+	assert_int_equal(batched, 2);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(store_get(st, names[i], &out, &len), 0);
+		assert_int_equal(len, 64);
+		assert_memory_equal(out, kp[i], 64);
+		free(out);
+	}
+	store_close(st);
+}
+
+static void
+test_put_many_failing_leaves_old_files_and_no_temps(void **state)
+{
+	struct store *st = open_store(NULL, 0);
+	struct store_item items[2] = {
+		{ "ss-a.0", (const uint8_t *)"new-a", 5 },
+		{ "ss-b.0", (const uint8_t *)"new-b", 5 },
+	};
+	char bdir[1024];
+
+	(void)state;
+	assert_int_equal(store_put(st, "ss-a.0", (const uint8_t *)"old-a", 5), 0);
+	atomicfile_fault_set(AF_OP_FSYNC, 1, EIO);	/* the group sync */
+	assert_int_equal(store_put_many(st, items, 2), -EIO);
+	atomicfile_fault_clear();
+	assert_true(blob_is(st, "ss-a.0", "old-a"));
+	assert_true(blob_is(st, "ss-b.0", NULL));
+	snprintf(bdir, sizeof(bdir), "%s", store_session_dir(st));
+	assert_int_equal(count_prefixed(bdir, ".ss-"), 0);
+	assert_int_equal(store_put_many(st, items, 2), 0);
+	assert_true(blob_is(st, "ss-a.0", "new-a"));
+	assert_true(blob_is(st, "ss-b.0", "new-b"));
+	store_close(st);
+}
+
 static void
 test_restore_without_backup_is_enoent(void **state)
 {
@@ -342,6 +595,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_with_key_seals_plain_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups_rotate_and_restore_newest_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_without_backup_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_many_stores_50_blobs_with_two_syncs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_many_failing_leaves_old_files_and_no_temps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_file_copied_over_another_name_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logout_syncs_both_directories_of_the_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_finishes_a_restore_cut_between_its_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,268 @@
+/*
+ * slowio_shim.c: an LD_PRELOAD library for the no-stall tests. It makes
+ * the two things the worker must never wait on slow, on request:
+ *   WALINK_SHIM_DNS_DELAY_MS=N  getaddrinfo_a answers N ms late (the lookup
+ *                               itself is the real one, made on our thread),
+ *                               and so does a blocking getaddrinfo of a
+ *                               name (not of a numeric address): what a
+ *                               loop resolving in place would wait
+ *   WALINK_SHIM_DNS_FAIL=1      ... and then answers EAI_AGAIN
+ *   WALINK_SHIM_FSYNC_DELAY_MS=N  fsync, fdatasync and syncfs take N ms more
+ *   WALINK_SHIM_FSYNC_SKIP=1    ... or return at once without syncing
+ *                               (tests that only count thousands of them)
+ *   WALINK_SHIM_CTL=FILE        the same settings read from FILE at each
+ *                               call ("dns_delay_ms=N fsync_delay_ms=N
+ *                               dns_fail=1"), so a test can change them
+ *                               while the process runs
+ * Unset, every call goes straight to glibc. Every fsync and fdatasync is
+ * also counted with the path it synced, for tests linked against the
+ * library (slowio.h) to check which files and directories were made
+ * durable. Built by tests/CMakeLists.txt as libwalink_slowio.so;
+ * preloaded into ASan builds it needs verify_asan_link_order=0.
+ */
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "slowio.h"
+
+#define SYNCED_MAX	256
+
+static pthread_mutex_t synced_lock = PTHREAD_MUTEX_INITIALIZER;
+static char synced[SYNCED_MAX][256];
+static int nsynced;
+
+static void
+note_sync(int fd)
+{
+	char link[64], path[256];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, path, sizeof(path) - 1)) < 0)
+		n = 0;
+	path[n] = '\0';
+	pthread_mutex_lock(&synced_lock);
+	if (nsynced < SYNCED_MAX)
+		memcpy(synced[nsynced], path, (size_t)n + 1);
+	nsynced++;
+	pthread_mutex_unlock(&synced_lock);
+}
+
+void
+slowio_sync_reset(void)
+{
+	pthread_mutex_lock(&synced_lock);
+	nsynced = 0;
+	pthread_mutex_unlock(&synced_lock);
+}
+
+int
+slowio_sync_count(void)
+{
+	return nsynced;
+}
+
+bool
+slowio_synced(const char *path)
+{
+	int i;
+	bool hit = false;
+
+	pthread_mutex_lock(&synced_lock);
+	for (i = 0; i < nsynced && i < SYNCED_MAX && !hit; i++)
+		hit = strcmp(synced[i], path) == 0;
+	pthread_mutex_unlock(&synced_lock);
+	return hit;
+}
+
+/* "key=N" from the control file, or -1. */
+static long
+ctl_value(const char *key)
+{
+	const char *path = getenv("WALINK_SHIM_CTL");
+	char buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, key)) != NULL; p++)
+		if ((p == buf || p[-1] == ' ' || p[-1] == '\n') &&
+		    p[strlen(key)] == '=')
+			return strtol(p + strlen(key) + 1, NULL, 10);
+	return -1;
+}
+
+static long
+env_ms(const char *name)
+{
+	static const struct { const char *env, *key; } map[] = {
+		{ "WALINK_SHIM_DNS_DELAY_MS", "dns_delay_ms" },
+		{ "WALINK_SHIM_DNS_FAIL", "dns_fail" },
+		{ "WALINK_SHIM_FSYNC_DELAY_MS", "fsync_delay_ms" },
+	};
+	const char *v = getenv(name);
+	size_t i;
+
+	if (v != NULL && *v != '\0')
+		return strtol(v, NULL, 10);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].env, name) == 0)
+			return ctl_value(map[i].key);
+	return -1;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+typedef int getaddrinfo_fn(const char *, const char *,
+    const struct addrinfo *, struct addrinfo **);
+
+static getaddrinfo_fn *
+real_getaddrinfo(void)
+{
+	static getaddrinfo_fn *real;
+
+	if (real == NULL)
+		real = (getaddrinfo_fn *)dlsym(RTLD_NEXT, "getaddrinfo");
+	return real;
+}
+
+int
+getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+    struct addrinfo **res)
+{
+	long delay = env_ms("WALINK_SHIM_DNS_DELAY_MS");
+	struct in_addr a;
+
+	if (delay > 0 && node != NULL && inet_pton(AF_INET, node, &a) != 1)
+		sleep_ms(delay);
+	return real_getaddrinfo()(node, service, hints, res);
+}
+
+struct late {
+	struct gaicb	*req;
+	struct sigevent	 sev;
+	long		 delay_ms;
+	int		 fail;
+};
+
+static void *
+late_answer(void *arg)
+{
+	struct late *l = arg;
+	struct gaicb *r = l->req;
+
+	sleep_ms(l->delay_ms);
+	if (l->fail)
+		r->__return = EAI_AGAIN;
+	else
+		r->__return = real_getaddrinfo()(r->ar_name, r->ar_service,
+		    r->ar_request, &r->ar_result);
+	if (l->sev.sigev_notify == SIGEV_THREAD)
+		l->sev.sigev_notify_function(l->sev.sigev_value);
+	free(l);
+	return NULL;
+}
+
+int
+getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
+{
+	static int (*real)(int, struct gaicb *[], int, struct sigevent *);
+	long delay = env_ms("WALINK_SHIM_DNS_DELAY_MS");
+	int fail = env_ms("WALINK_SHIM_DNS_FAIL") > 0;
+	pthread_attr_t attr;
+	pthread_t t;
+	struct late *l;
+
+	if ((delay < 0 && !fail) || mode != GAI_NOWAIT || n != 1 || sev == NULL) {
+		if (real == NULL)
+			real = (int (*)(int, struct gaicb *[], int,
+			    struct sigevent *))dlsym(RTLD_NEXT, "getaddrinfo_a");
+		return real(mode, list, n, sev);
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return EAI_MEMORY;
+	l->req = list[0];
+	l->req->__return = EAI_INPROGRESS;
+	l->sev = *sev;
+	l->delay_ms = delay < 0 ? 0 : delay;
+	l->fail = fail;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, late_answer, l) != 0) {
+		free(l);
+		return EAI_AGAIN;
+	}
+	pthread_attr_destroy(&attr);
+	return 0;
+}
+
+int
+fsync(int fd)
+{
+	static int (*real)(int);
+	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	note_sync(fd);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 0;
+	if (delay > 0)
+		sleep_ms(delay);
+	return real(fd);
+}
+
+int
+syncfs(int fd)
+{
+	static int (*real)(int);
+	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "syncfs");
+	note_sync(fd);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 0;
+	if (delay > 0)
+		sleep_ms(delay);
+	return real(fd);
+}
+
+int
+fdatasync(int fd)
+{
+	static int (*real)(int);
+	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+	note_sync(fd);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 0;
+	if (delay > 0)
+		sleep_ms(delay);
+	return real(fd);
+}
