@@ -399,7 +399,12 @@ watch_fd(struct worker *w, int fd)
 static void
 ev_state(void *arg, const struct link_view *v)
 {
-	worker_ipc_on_state(((struct worker *)arg)->ipc, v);
+	struct worker *w = arg;
+
+	worker_ipc_on_state(w->ipc, v);
+	if (w->msg != NULL)
+		msg_on_link_state(w->msg, v->state == LS_CONNECTED ||
+		    v->state == LS_UNSTABLE);
 }
 
 static void

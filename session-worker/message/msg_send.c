@@ -502,6 +502,53 @@ start_waiting(struct msg *m, bool only_old, uint64_t now)
 	return true;
 }
 
+/*
+ * whatsmeow send.go: a disconnect before the server's answer makes
+ * retryFrame send the same message again once connected. Messages not
+ * yet acked go back to waiting, under the same id.
+ */
+void
+msg_on_link_state(struct msg *m, bool up)
+{
+	char user[MSG_JID_MAX];
+	struct send_job *j;
+	uint32_t dev;
+	bool lid;
+	size_t i;
+
+	if (up || !m->link_ready)
+		return;
+	m->link_ready = false;
+	for (i = 0; i < MSG_JOBS_MAX; i++) {	/* asked, never to be answered */
+		j = &m->jobs[i];
+		if (j->used && j->step != JOB_WAIT_LINK) {
+			if (j->is_resend)
+				msg_job_end(j);
+			else
+				wait_link(j);
+		}
+	}
+	for (i = 0; i < MSG_SENT_MAX; i++) {
+		struct sent_msg *s = &m->sent[i];
+
+		if (!s->waiting_ack || s->resend || s->text == NULL ||
+		    msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
+		    (j = msg_job_new(m)) == NULL)
+			continue;
+		s->waiting_ack = false;
+		snprintf(j->id, sizeof(j->id), "%s", s->id);
+		snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
+		msg_address_name(m, user, lid, j->name);
+		if (j->name[0] == '\0' || (j->text = strdup(s->text)) == NULL) {
+			msg_job_end(j);
+			continue;
+		}
+		log_info("message %s to %s: the link went before the server's ack; "
+		    "sent again once it is back", j->id, j->chat);
+		wait_link(j);
+	}
+}
+
 void
 msg_send_link_ready(struct msg *m)
 {
