@@ -453,7 +453,7 @@ test('SIGTERM while a hook hangs: the hook is killed, the worker exits cleanly',
 	assert.equal(r.code, 0, w.output().slice(-3000));
 	assert.doesNotMatch(w.output(), /Sanitizer|runtime error/);
 	await sleep(200);
-	assert.equal(processesOf('hook-echo.js'), 0, 'the hung hook is gone');
+	assert.equal(processesOf(path.join(here, 'hook-echo.js')), 0, 'the hung hook is gone');
 });
 
 test('every worker stops cleanly: no sanitizer report, no hook left running', async () => {
@@ -465,9 +465,11 @@ test('every worker stops cleanly: no sanitizer report, no hook left running', as
 		assert.doesNotMatch(w.output(), /Sanitizer|runtime error/, w.output().slice(-3000));
 	}
 	await sleep(200);
-	assert.equal(processesOf('hook-echo.js'), 0, 'no hook process left (the hung one was killed)');
+	assert.equal(processesOf(path.join(here, 'hook-echo.js')), 0, 'no hook process left (the hung one was killed)');
 });
 
+/* Processes running name (a full path: another checkout's hooks, run by
+ * tests beside these, are not ours to count). */
 function processesOf(name) {
 	let n = 0;
 	for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
