@@ -202,6 +202,7 @@ send_delivery(struct msg *m, const struct bn_node *n, const struct sender *s,
     bool hist_sync)
 {
 	const char *id = bn_node_attr(n, "id");
+	char own[16], to[MSG_JID_MAX];
 	struct bn_node *r;
 
 	r = msg_stanza_receipt(n, s->peer ? "peer_msg" : s->own ? "sender" :
@@ -211,11 +212,14 @@ send_delivery(struct msg *m, const struct bn_node *n, const struct sender *s,
 	bn_node_free(r);
 	if (!hist_sync)
 		return;
-	/* Baileys messages-recv: a history sync also gets a hist_sync
-	 * receipt, sent to the chat. */
+	/* whatsmeow message.go SendProtocolMessageReceipt: a history sync
+	 * notice also gets a hist_sync receipt, to our own user JID. */
+	msg_own_phone(m, own);
+	if (!msg_fmt(to, sizeof(to), "%s@s.whatsapp.net", own))
+		return;
 	if ((r = bn_node_new("receipt")) != NULL &&
 	    bn_node_set_attr(r, "id", id) == 0 &&
-	    bn_node_set_attr(r, "to", s->chat) == 0 &&
+	    bn_node_set_attr(r, "to", to) == 0 &&
 	    bn_node_set_attr(r, "type", "hist_sync") == 0 && msg_send(m, r) == 0)
 		log_info("message %s: history sync notice acknowledged", id);
 	bn_node_free(r);

@@ -1,7 +1,7 @@
 /*
- * msg_tctoken.c: the privacy-token table: a small array searched
- * linearly (a bot talks to hundreds of contacts, not millions), the
- * least recently issued token dropped when it is full.
+ * msg_tctoken.c: the privacy-token table: an array grown by doubling
+ * and searched linearly (a bot talks to hundreds of contacts, not
+ * millions), the least recently issued token dropped when it is full.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,19 +21,23 @@ struct tctoken {
 
 struct tctokens {
 	struct tctoken	*e;
-	size_t		 n;
+	size_t		 n, cap;
 };
 
 struct tctokens *
 tctokens_new(void)
 {
-	struct tctokens *t = calloc(1, sizeof(*t));
+	return calloc(1, sizeof(struct tctokens));
+}
 
-	if (t != NULL && (t->e = calloc(TCTOKEN_SLOTS, sizeof(*t->e))) == NULL) {
-		free(t);
-		return NULL;
-	}
-	return t;
+static void
+wipe(struct tctokens *t)
+{
+	if (t->e != NULL)
+		sodium_memzero(t->e, t->cap * sizeof(*t->e));
+	free(t->e);
+	t->e = NULL;
+	t->n = t->cap = 0;
 }
 
 void
@@ -41,9 +45,33 @@ tctokens_free(struct tctokens *t)
 {
 	if (t == NULL)
 		return;
-	sodium_memzero(t->e, TCTOKEN_SLOTS * sizeof(*t->e));
-	free(t->e);
+	wipe(t);
 	free(t);
+}
+
+/* Room for one more entry (up to TCTOKEN_SLOTS); the old array wiped. */
+static int
+grow(struct tctokens *t)
+{
+	size_t cap = t->cap == 0 ? 16 : t->cap * 2;
+	struct tctoken *e;
+
+	if (t->n < t->cap)
+		return 0;
+	if (cap > TCTOKEN_SLOTS)
+		cap = TCTOKEN_SLOTS;
+	if (cap <= t->cap)
+		return -ENOSPC;
+	if ((e = calloc(cap, sizeof(*e))) == NULL)
+		return -ENOMEM;
+	if (t->n > 0)
+		memcpy(e, t->e, t->n * sizeof(*e));
+	if (t->e != NULL)
+		sodium_memzero(t->e, t->cap * sizeof(*t->e));
+	free(t->e);
+	t->e = e;
+	t->cap = cap;
+	return 0;
 }
 
 static bool
@@ -74,6 +102,7 @@ tctokens_put(struct tctokens *t, const char *key, const uint8_t *tok,
 {
 	struct tctoken *e;
 	size_t i, old = 0;
+	int rc;
 
 	if (!key_ok(key) || len == 0 || len > TCTOKEN_LEN_MAX)
 		return -EINVAL;
@@ -82,6 +111,8 @@ tctokens_put(struct tctokens *t, const char *key, const uint8_t *tok,
 		    (e->len == len && memcmp(e->tok, tok, len) == 0 && e->t_s == t_s))
 			return 0;
 	} else if (t->n < TCTOKEN_SLOTS) {
+		if ((rc = grow(t)) < 0)
+			return rc;
 		e = &t->e[t->n++];
 	} else {
 		for (i = 1; i < t->n; i++)
@@ -209,8 +240,6 @@ tctokens_load(struct tctokens *t, const uint8_t *b, size_t len)
 	struct tctoken e;
 	int rc = 0;
 
-	if ((tmp.e = calloc(TCTOKEN_SLOTS, sizeof(*tmp.e))) == NULL)
-		return -ENOMEM;
 	while (p < end) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
 		    parse_line(p, (size_t)(nl - p), &e) < 0 ||
@@ -218,17 +247,17 @@ tctokens_load(struct tctokens *t, const uint8_t *b, size_t len)
 			rc = -EBADMSG;
 			break;
 		}
+		if ((rc = grow(&tmp)) < 0)
+			break;
 		tmp.e[tmp.n++] = e;
 		p = nl + 1;
 	}
 	sodium_memzero(&e, sizeof(e));
 	if (rc < 0) {
-		sodium_memzero(tmp.e, TCTOKEN_SLOTS * sizeof(*tmp.e));
-		free(tmp.e);
+		wipe(&tmp);
 		return rc;
 	}
-	sodium_memzero(t->e, TCTOKEN_SLOTS * sizeof(*t->e));
-	free(t->e);
+	wipe(t);
 	*t = tmp;
 	return 0;
 }
