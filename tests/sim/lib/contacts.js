@@ -381,16 +381,39 @@ export class Contacts {
 	 * its linked devices before the first message (whatsmeow notification.go
 	 * handlePrivacyTokenNotification reads this shape).
 	 */
-	issueToken(c, accountPhone) {
+	issueToken(c, accountPhone, after = 0) {
 		if (!c.issuesTokens || !accountPhone || c.tokens[accountPhone])
 			return;
-		const tok = { token: crypto.randomBytes(24).toString('base64'), t: nowSec() };
+		// A newer token has a later time: clients keep the newest (Baileys tc-token-utils).
+		const tok = { token: crypto.randomBytes(24).toString('base64'), t: Math.max(nowSec(), after + 1) };
 		c.tokens[accountPhone] = tok;
 		for (const d of this.sim.registry.devicesOf(accountPhone))
 			this.sim.deliver(d.jid, node('notification', {
 				from: this.jidOf(c), type: 'privacy_token', id: serverId(), t: tok.t
 			}, [node('tokens', {}, [node('token', { jid: d.jid, t: tok.t, type: 'trusted_contact' },
 				Buffer.from(tok.token, 'base64'))])]));
+	}
+
+	/**
+	 * The contact issues a new token to every account it gave one (or to
+	 * `account`), with the notification unless notify is false: then the
+	 * devices hold a stale token and the server refuses their sends (463).
+	 */
+	rotateToken(phone, b) {
+		const c = this.get(phone);
+		const accounts = b.account !== undefined ? [String(b.account)] : Object.keys(c.tokens);
+		if (!accounts.length)
+			throw new SimError(409, 'the contact has issued no token yet');
+		for (const a of accounts) {
+			const before = c.tokens[a]?.t || 0;
+			delete c.tokens[a];
+			if (b.notify === false)
+				c.tokens[a] = { token: crypto.randomBytes(24).toString('base64'), t: Math.max(nowSec(), before + 1) };
+			else
+				this.issueToken(c, a, before);
+		}
+		this.save();
+		return { accounts };
 	}
 
 	plaintext(text) {

@@ -72,6 +72,7 @@ export function route(sim) {
 		['GET', /^\/sim\/contacts\/([0-9]+)\/inbox$/, (b, m) => sim.contacts.inbox(m[1])],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/messages$/, (b, m) => sim.contacts.messages(m[1])],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/receipts$/, (b, m) => sim.contacts.receipts(m[1])],
+		['POST', /^\/sim\/contacts\/([0-9]+)\/token$/, (b, m) => sim.contacts.rotateToken(m[1], b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/reinstall$/, (b, m) => sim.contacts.reinstall(m[1])],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/devices$/, (b, m) => sim.contacts.changeDevices(m[1], b)],
 		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()]
@@ -84,7 +85,8 @@ export function route(sim) {
 				if (!Number.isInteger(since) || since < 0)
 					throw new SimError(400, 'since must be a non-negative integer');
 				res.setHeader('x-sim-log-last', String(sim.log.seq));
-				return send(res, 200, sim.log.since(since) + '\n', 'text/plain; charset=utf-8');
+				const only = url.searchParams.get('deviations') === '1';
+				return send(res, 200, sim.log.since(since, only) + '\n', 'text/plain; charset=utf-8');
 			}
 			let pathMatched = false;
 			for (const [method, re, fn] of routes) {
