@@ -86,10 +86,21 @@ int	store_log_read(struct store *, const char *name, uint8_t **out,
 
 /*
  * Snapshots the session directory into backups/session-<id>-<UTC time>/
- * (written whole, then renamed into place) and prunes to backups_keep.
+ * (built whole, then renamed into place) and prunes to backups_keep.
  * name gets the snapshot's directory name.
  */
 int	store_backup(struct store *, char *name, size_t cap);
+/*
+ * The same in two halves, for the loop and a writer thread: begin (on the
+ * loop, fast: directory entries only, as hard links of files that are
+ * never changed in place; logs copied) and commit (the syncs, the rename
+ * into place, the pruning: off the loop, one at a time per store).
+ */
+struct store_snapshot;
+int	store_backup_begin(struct store *, struct store_snapshot **out);
+int	store_backup_commit(struct store_snapshot *);
+const char *store_snapshot_name(const struct store_snapshot *);
+void	store_snapshot_free(struct store_snapshot *);
 
 /*
  * Replaces the live session directory, in one rename, with a generation

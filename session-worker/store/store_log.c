@@ -31,10 +31,13 @@ store_log_is_log(const uint8_t *raw, size_t n)
 	    memcmp(raw, STORE_LOG_MAGIC, STORE_LOG_MAGIC_LEN) == 0;
 }
 
+/* A log's name ends in ".log": backups copy logs and link the rest. */
 static int
 log_path(const struct store *st, const char *name, char *path, size_t cap)
 {
-	if (!store_valid_name(name) || strcmp(name, STORE_CREDS_FILE) == 0)
+	size_t n = strlen(name);
+
+	if (!store_valid_name(name) || n < 5 || strcmp(name + n - 4, ".log") != 0)
 		return -EINVAL;
 	return store_path(path, cap, st->session_dir, name);
 }
