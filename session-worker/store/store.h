@@ -83,6 +83,16 @@ int	store_log_replace(struct store *, const char *name, const uint8_t *,
 	    size_t);
 int	store_log_read(struct store *, const char *name, uint8_t **out,
 	    size_t *len);
+/*
+ * The log format's parser (pure; fuzzed): calls take for each whole
+ * record in order and sets *keep to the length of the whole records (a
+ * shorter file is torn, to be cut there). -EBADMSG when buf is not a
+ * log; take's error stops it (-EKEYREJECTED on the last record counts as
+ * a torn tail).
+ */
+typedef int store_log_take_fn(void *arg, const uint8_t *rec, size_t len);
+int	store_log_parse(const uint8_t *buf, size_t len, store_log_take_fn *,
+	    void *arg, size_t *keep);
 
 /*
  * Snapshots the session directory into backups/session-<id>-<UTC time>/
