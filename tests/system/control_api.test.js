@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -252,11 +253,24 @@ describe('whitelist', () => {
 		    `attachment; filename="whitelist-${day}.txt"`);
 		assert.equal(await r.text(), '15550001111\n15550002222\n');
 	});
-	it('refuses bodies over 4 MiB with 413', async () => {
-		const big = JSON.stringify({ numbers: ['1'.repeat(1 << 22)] });
-		const r = await authed('/api/whitelist/bulk', 'PUT', big);
-		assert.equal(r.status, 413);
-		assert.equal((await r.json()).success, false);
+	it('refuses bodies over 4 MiB with 413 before reading them', async () => {
+		// wa-control answers from the Content-Length and closes without
+		// reading the body, so this client writes only its start and reads
+		// the answer (fetch would fail on the closed upload instead).
+		const { status, body } = await new Promise((resolve, reject) => {
+			const req = http.request(`${s.base}/api/whitelist/bulk`, {
+				method: 'PUT',
+				headers: { ...sess.headers(), 'content-length': String((1 << 22) + 1) },
+			}, (res) => {
+				let text = '';
+				res.on('data', (d) => { text += d; });
+				res.on('end', () => resolve({ status: res.statusCode, body: text }));
+			});
+			req.on('error', reject);
+			req.write('{"numbers":["1');
+		});
+		assert.equal(status, 413);
+		assert.equal(JSON.parse(body).success, false);
 	});
 });
 

@@ -35,7 +35,7 @@ async function paired({ allow = [], extra = {}, env = {}, phone = String(nextPho
 	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify(allow));
 	const hookLog = path.join(dataDir, 'hook.log');
 	const opts = { dataDir, extra: { '--hook-cmd': HOOK, ...extra },
-	    env: { HOOK_LOG: hookLog, ...env } };
+	    env: { WALINK_HOOK_LOG: hookLog, ...env } };
 	const w = await startWorker(sim, opts);
 	workers.push(w);
 	await waitState(w, 'qr');
@@ -245,7 +245,7 @@ test('LID without sender_pn: held without any lookup, served once a devices noti
 test('a reply the hook makes while the link is down goes out once it is back', async () => {
 	const c = '4915112340007';
 	await contact(c);
-	const w = await paired({ allow: [c], env: { HOOK_MODE: 'slow' } });
+	const w = await paired({ allow: [c], env: { WALINK_HOOK_MODE: 'slow' } });
 	await send(c, w, 'answer me later');
 	await waitFor(() => /hook started/.test(w.output()), 10000, 'the hook started');
 	// the link goes down for 2 s while the 700 ms hook still runs
@@ -300,14 +300,14 @@ test('a hook that hangs is killed at the timeout; one that fails is logged; the 
 	const c = '4915112340009';
 	await contact(c);
 	const w = await paired({ allow: [c], extra: { '--hook-timeout': '1s' },
-	    env: { HOOK_MODE: 'hang' } });
+	    env: { WALINK_HOOK_MODE: 'hang' } });
 	await send(c, w, 'hang please');
 	await waitFor(() => /killed at the timeout/.test(w.output()), 10000, 'the kill');
 	assert.equal((await inbox(c)).length, 0);
 	assert.equal((await waitState(w, 'connected')).state, 'connected');
 	const c2 = '4915112340010';
 	await contact(c2);
-	const w2 = await paired({ allow: [c2], env: { HOOK_MODE: 'fail' } });
+	const w2 = await paired({ allow: [c2], env: { WALINK_HOOK_MODE: 'fail' } });
 	await send(c2, w2, 'fail please');
 	await waitFor(() => /failed \(status 3\)/.test(w2.output()), 10000, 'the failure');
 	assert.equal((await waitState(w2, 'connected')).state, 'connected');
@@ -349,7 +349,7 @@ test('our other device gets a deviceSentMessage copy of the reply and serves not
 test('a hook printing more than 64 KiB is cut to 64 KiB', async () => {
 	const c = '4915112340012';
 	await contact(c);
-	const w = await paired({ allow: [c], env: { HOOK_MODE: 'big' } });
+	const w = await paired({ allow: [c], env: { WALINK_HOOK_MODE: 'big' } });
 	await send(c, w, 'big please');
 	const box = await waitInbox(c, 1, w);
 	assert.equal(box[0].text, 'b'.repeat(65536));
@@ -441,7 +441,7 @@ test('sealed session files: Signal state is sealed at rest and survives kill -9'
 test('--hook-max 1: hooks run one at a time and every message is answered', async () => {
 	const c = '4915112340014';
 	await contact(c);
-	const w = await paired({ allow: [c], extra: { '--hook-max': '1' }, env: { HOOK_MODE: 'slow' } });
+	const w = await paired({ allow: [c], extra: { '--hook-max': '1' }, env: { WALINK_HOOK_MODE: 'slow' } });
 	for (let i = 0; i < 3; i++)
 		await send(c, w, `queued ${i}`);
 	const box = await waitInbox(c, 3, w, 20000);
@@ -456,7 +456,7 @@ test('SIGTERM while a hook hangs: the hook is killed, the worker exits cleanly',
 	const c = '4915112340015';
 	await contact(c);
 	const w = await paired({ allow: [c], extra: { '--hook-timeout': '60s' },
-	    env: { HOOK_MODE: 'hang' } });
+	    env: { WALINK_HOOK_MODE: 'hang' } });
 	await send(c, w, 'hang forever');
 	await waitFor(() => fs.existsSync(w.hookLog), 10000, 'the hook running');
 	const r = await w.stop();
