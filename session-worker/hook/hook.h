@@ -33,12 +33,42 @@ struct hook_cfg {
 	uint32_t	 max;		/* concurrent runs, default 4 */
 };
 
+/* Hook input version 2 (issue 13, docs/hook-v2.schema.json): a media
+ * file as handed to the bot. path NULL: not stored, error says why. */
+struct hook_media {
+	const char	*path;
+	const char	*mimetype;
+	uint64_t	 size;		/* bytes of the plaintext */
+	const char	*sha256;	/* 64 hex digits of the plaintext's SHA-256 */
+	const char	*file_name;	/* documents; may be NULL */
+	uint32_t	 seconds;	/* audio, video; 0: not given */
+	bool		 ptt;		/* audio only: a voice note */
+	const char	*error;		/* "larger than the media size cap", ... */
+};
+
+struct hook_contact {
+	const char	*name;
+	const char	*vcard;
+};
+
 struct hook_input {
 	const char	*from;		/* phone digits */
 	const char	*push_name;	/* may be NULL */
 	const char	*id;
-	const char	*text;
+	const char	*text;		/* the text or caption; NULL: "" unless type is text */
 	uint64_t	 timestamp;	/* Unix seconds */
+	/* version 2; all may be NULL/0 (type NULL: "text") */
+	const char	*type;		/* "text", "image", ... (msg_type_name) */
+	const char	*quoted_id;	/* a reply: the message it answers */
+	const char	*quoted_text;
+	const struct hook_media *media;
+	bool		 has_location;
+	double		 latitude, longitude;
+	const char	*place_name, *address;
+	const struct hook_contact *contacts;
+	size_t		 n_contacts;
+	const char	*emoji;		/* reaction */
+	const char	*target_id;	/* reaction, edit, revoke */
 };
 
 enum hook_status {
@@ -74,8 +104,10 @@ int	hook_run(struct hook *, const struct hook_input *, const char *tag);
 const struct lws_protocols *hook_protocol(void);
 
 /* hook_json.c (pure, unit tested) */
-/* {"from","pushName","id","text","timestamp"} as UTF-8 JSON (pushName null
- * when unknown); *out malloc'd. -EINVAL for text that is not UTF-8. */
+/* Hook input version 2 as UTF-8 JSON: the version-1 fields
+ * {"from","pushName","id","text","timestamp"} (pushName null when unknown)
+ * plus "version":2, "type" and the fields of that type; *out malloc'd.
+ * -EINVAL for a string that is not UTF-8 or a missing field. */
 int	hook_json_input(const struct hook_input *, char **out, size_t *len);
 /* The reply inside buf: leading and trailing whitespace cut, then cut to
  * HOOK_REPLY_MAX at a UTF-8 character boundary. */
