@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "message/msg_codec.h"
 #include "message/msg_typed.h"
 #include "whatsapp.pb-c.h"
 
@@ -436,6 +437,23 @@ test_msg_typed_refuses_a_nesting_bomb_before_protobuf(void **state)
 }
 
 static void
+test_msg_decode_refuses_a_nesting_bomb_too(void **state)
+{
+	struct msg_content c;
+	uint8_t *b;
+	size_t len;
+
+	(void)state;
+	b = nest(30000, &len);
+	assert_int_equal(msg_decode(b, len, &c), -EBADMSG);
+	free(b);
+	b = nest(3, &len);
+	assert_int_equal(msg_decode(b, len, &c), 0);
+	msg_content_fini(&c);
+	free(b);
+}
+
+static void
 test_msg_typed_refuses_what_is_not_a_message(void **state)
 {
 	static const uint8_t junk[] = { 0x0a, 0x05, 'a' };
@@ -464,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_msg_typed_names_unsupported_kinds),
 		cmocka_unit_test(test_msg_typed_refuses_a_nesting_bomb_before_protobuf),
 		cmocka_unit_test(test_msg_typed_refuses_what_is_not_a_message),
+		cmocka_unit_test(test_msg_decode_refuses_a_nesting_bomb_too),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
