@@ -13,7 +13,7 @@ RUN apt-get update \
         libwebsockets-dev libsodium-dev libssl-dev zlib1g-dev \
         libprotobuf-c-dev protobuf-c-compiler \
         libcivetweb-dev libjansson-dev libnanomsg-dev \
-        libsignal-protocol-c-dev libqrencode-dev \
+        libsignal-protocol-c-dev libqrencode-dev libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -38,7 +38,7 @@ RUN apt-get update \
         ca-certificates \
         libwebsockets17 libsodium23 libssl3 zlib1g libprotobuf-c1 \
         libcivetweb1 libjansson4 libnanomsg5 libsignal-protocol-c2.3.2 \
-        libqrencode4 \
+        libqrencode4 libcurl4 \
  && rm -rf /var/lib/apt/lists/*
 # One unprivileged user for both services. The directories are created
 # here so named volumes start with this owner and these modes: the data

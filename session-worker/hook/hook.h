@@ -28,9 +28,15 @@ struct lws_protocols;
 
 struct hook_cfg {
 	const char	*cmd;		/* "" or NULL: none */
-	const char	*url;		/* http://host[:port]/path; "" or NULL: none */
+	const char	*url;		/* http(s)://host[:port]/path; "" or NULL: none */
 	uint64_t	 timeout_ms;	/* default 30 s */
 	uint32_t	 max;		/* concurrent runs, default 4 */
+	/* --hook-url only (session-worker/webhook/webhook.h) */
+	const char	*secret_file;	/* Standard Webhooks signing; "": none */
+	const char	*queue_dir;	/* pending and dead events */
+	uint32_t	 retries;	/* attempts in all; 0: webhook's default */
+	uint64_t	 retry_base_ms;	/* 0: webhook's default */
+	const bool	*link_up;	/* resumed events wait for it; NULL: no wait */
 };
 
 /* Hook input version 2 (issue 13, docs/hook-v2.schema.json): a media
@@ -88,7 +94,7 @@ typedef void hook_done_fn(void *arg, const char *tag, enum hook_status,
 
 struct hook;
 
-/* -EINVAL for a URL that is not plain http:// (checked at start-up). */
+/* -EINVAL for a URL that is not http:// or https:// (checked at start-up). */
 int	hook_new(struct lws_context *, const struct hook_cfg *, hook_done_fn *,
 	    void *arg, struct hook **out);
 /* Kills what still runs and reaps it. NULL-safe. Call while the lws
@@ -125,8 +131,5 @@ int	hook_url_parse(const char *url, char host[256], char port[8],
  * (de-chunked in place) in *body, or -EBADMSG.
  */
 int	hook_http_parse(char *buf, size_t len, char **body, size_t *body_len);
-
-/* hook_http.c: the blocking POST a forked child makes (never the loop). */
-int	hook_http_post(const char *url, const char *body, size_t len, int out_fd);
 
 #endif
