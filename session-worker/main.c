@@ -163,6 +163,7 @@ struct worker {
 	int			 sig_pipe[2];
 	bool			 quit;
 	bool			 link_up;	/* connected or unstable */
+	struct webhook		*webhook;	/* owned by the hook; NULL: none */
 };
 
 static int signal_fd = -1;
@@ -500,11 +501,13 @@ setup_loop(struct worker *w)
 	mc.hook.retries = (uint32_t)w->s.hook_retries;
 	mc.hook.retry_base_ms = w->s.hook_retry_base_ms;
 	mc.hook.link_up = &w->link_up;
+	mc.hook.webhook_out = &w->webhook;
 	mc.auto_reply = w->s.auto_reply;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
 		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");
 		return rc;
 	}
+	worker_ipc_set_webhook(w->ipc, w->webhook);
 	if (w->s.hook_cmd[0] == '\0' && w->s.hook_url[0] == '\0')
 		log_warnx("no --hook-cmd or --hook-url: whitelisted messages get no reply");
 	memset(&lc, 0, sizeof(lc));

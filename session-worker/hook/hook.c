@@ -104,7 +104,12 @@ hook_webhook_new(struct hook *h, const struct hook_cfg *cfg)
 		.max_inflight = h->max, .ready = cfg->link_up,
 	};
 
-	return webhook_new(h->cx, &wc, webhook_done, h, &h->wh);
+	int rc;
+
+	if ((rc = webhook_new(h->cx, &wc, webhook_done, h, &h->wh)) == 0 &&
+	    cfg->webhook_out != NULL)
+		*cfg->webhook_out = h->wh;
+	return rc;
 }
 
 int

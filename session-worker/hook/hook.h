@@ -37,6 +37,7 @@ struct hook_cfg {
 	uint32_t	 retries;	/* attempts in all; 0: webhook's default */
 	uint64_t	 retry_base_ms;	/* 0: webhook's default */
 	const bool	*link_up;	/* resumed events wait for it; NULL: no wait */
+	struct webhook	**webhook_out;	/* gets the queue (for IPC); may be NULL */
 };
 
 /* Hook input version 2 (issue 13, docs/hook-v2.schema.json): a media

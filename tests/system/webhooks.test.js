@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startSim, startWorker, waitState, scanQr, tmpDir, waitFor, freePort }
+import { startSim, startWorker, waitState, scanQr, tmpDir, waitFor, freePort, ipcCall }
     from './helpers.js';
 
 let sim;
@@ -139,6 +139,40 @@ test('a receiver answering 404 is not retried: the event lands in the dead lette
 	const mode = fs.statSync(path.join(w.dataDir, 'webhooks', 'default', 'dead',
 	    queueFiles(w, 'dead')[0])).mode & 0o777;
 	assert.equal(mode, 0o600);
+});
+
+test('dead letters are listed over IPC (metadata only) and delivered again on request', async () => {
+	const c = '4915112347004';
+	await contact(c);
+	let fixed = false;
+	const r = await receiver(() => fixed ? [200, 'sorted'] : [422, 'cannot parse']);
+	const w = await paired([c], { '--hook-url': r.url });
+	await send(c, w, 'secret plans');
+	await waitFor(() => queueFiles(w, 'dead').length === 1, 10000, 'a dead letter');
+	const list = await ipcCall(w, { webhookDeadList: {} });
+	assert.equal(list.webhookDead.count, 1);
+	const d = list.webhookDead.dead[0];
+	assert.equal(d.id, r.seen[0].headers['webhook-id']);
+	assert.equal(d.status, 422);
+	assert.equal(d.attempts, 1);
+	assert.ok(d.failedMs >= d.createdMs && d.failedMs <= Date.now() + 1000);
+	assert.doesNotMatch(JSON.stringify(list), /secret plans/, 'no body over IPC');
+	const missing = await ipcCall(w, { webhookRedeliver: 'msg_nope' });
+	assert.equal(missing.error.code, 'ERR_NOT_FOUND');
+	fixed = true;
+	const again = await ipcCall(w, { webhookRedeliver: d.id });
+	assert.ok(again.done, JSON.stringify(again));
+	await waitFor(() => r.seen.length === 2, 10000, 'the second delivery');
+	assert.equal(r.seen[1].headers['webhook-id'], d.id);
+	assert.ok(verify(r.seen[1]));
+	const box = await waitFor(async () => {
+		const b = await inbox(c);
+		return b.length >= 1 ? b : null;
+	}, 15000, 'the reply to the redelivered event');
+	assert.equal(box[0].text, 'sorted');
+	await waitFor(() => queueFiles(w, 'dead').length === 0 &&
+	    queueFiles(w, 'pending').length === 0, 5000, 'both lists empty');
+	assert.equal((await ipcCall(w, { webhookDeadList: {} })).webhookDead.count, 0);
 });
 
 test('kill -9 between retries loses nothing: the next start delivers the pending event', async () => {
