@@ -123,7 +123,7 @@ static const struct cfg_opt options[] = {
 	  "Trust only this CA for wss:// (local TLS tests)." },
 	{ "hook-cmd", "WA_HOOK_CMD", CFG_STR, S(hook_cmd), "", 0, 0,
 	  "Bot hook: /bin/sh -c CMD per accepted text, the message as JSON on "
-	  "stdin ({from, pushName, id, text, timestamp}); its output is the reply." },
+	  "stdin (hook input version 2, docs/hook-v2.schema.json); its output is the reply." },
 	{ "hook-url", "WA_HOOK_URL", CFG_STR, S(hook_url), "", 0, 0,
 	  "Bot hook: POST the same JSON to this http(s):// URL; a 2xx body is the "
 	  "reply. Retried with backoff; undeliverable events become dead letters." },
