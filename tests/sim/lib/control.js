@@ -64,7 +64,10 @@ export function route(sim) {
 		['POST', /^\/sim\/contacts$/, (b) => sim.contacts.create(b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/send$/, (b, m) => sim.contacts.send(m[1], b)],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/inbox$/, (b, m) => sim.contacts.inbox(m[1])],
-		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()]
+		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()],
+		['GET', /^\/sim\/media$/, () => sim.media.info()],
+		['POST', /^\/sim\/media\/expire$/, (b) => sim.media.expire(need(b, 'directPath'),
+		    b.status === 404 ? 404 : 410)]
 	];
 	return async (req, res) => {
 		try {

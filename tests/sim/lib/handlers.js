@@ -54,6 +54,10 @@ function handleIq(sim, c, n) {
 		if (child(n, 'props'))
 			return c.send(iqResult(n, [node('props', { protocol: '1', hash: 'sim' })]));
 		break;
+	case 'w:m':	// lib/media.js
+		if (child(n, 'media_conn'))
+			return c.send(iqResult(n, [sim.media.connNode()]));
+		break;
 	case 'blocklist':
 		return c.send(iqResult(n, [node('list', {})]));
 	case 'privacy':

@@ -10,6 +10,7 @@ import * as curve from './curve.js';
 import * as pairing from './pairing.js';
 import { handleStanza } from './handlers.js';
 import { Contacts } from './contacts.js';
+import { MediaCdn } from './media.js';
 import { node, S_WA, nowSec, serverId } from './nodes.js';
 import { SimError } from './errors.js';
 
@@ -40,6 +41,7 @@ export class Sim {
 		if (!store.get('queue'))
 			store.set('queue', {});
 		this.contacts = new Contacts(this);
+		this.media = new MediaCdn();	// lib/media.js; started by wa-sim.js
 	}
 
 	get queue() { return this.store.get('queue'); }
@@ -61,6 +63,7 @@ export class Sim {
 		for (const c of this.conns)
 			c.terminate();
 		this.store.flush();
+		this.media.close();
 		return new Promise((r) => this.wss ? this.wss.close(() => r()) : r());
 	}
 
