@@ -23,6 +23,7 @@
 #include "wl_error.h"
 
 #include "msg_internal.h"
+#include "msg_typed.h"
 
 struct sender {
 	const char	*chat;		/* from: the user or group jid */
@@ -370,7 +371,7 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 	const char *id = bn_node_attr(n, "id");
 	struct msg_content c, text = { 0 };
 	size_t i, cnt = bn_node_child_count(n), len;
-	bool any_ok = false, any_fail = false, have_text = false;
+	bool any_ok = false, any_fail = false, have_text = false, served;
 	uint8_t *pt;
 	int rc;
 
@@ -399,6 +400,10 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		}
 		any_ok = true;
 		rc = msg_decode(pt, len, &c);
+		/* issue 13: what the text path leaves goes to the hook typed */
+		served = rc == 0 && !s->own && !s->group &&
+		    (c.kind == MSG_KIND_UNSUPPORTED || c.kind == MSG_KIND_PROTOCOL) &&
+		    msg_typed_serve(m, n, s->chat, s->phone, pt, len) > 0;
 		sodium_memzero(pt, len);
 		free(pt);
 		if (rc < 0) {
@@ -414,7 +419,7 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 			have_text = true;
 			continue;
 		}
-		if (c.kind == MSG_KIND_UNSUPPORTED)
+		if (c.kind == MSG_KIND_UNSUPPORTED && !served)
 			log_info("message %s from %s: unsupported type %s", id,
 			    s->phone, c.type);
 		else if (c.kind != MSG_KIND_SKDM_ONLY)

@@ -119,4 +119,19 @@ int	msg_typed_hook_input(const struct msg_typed *t, const char *path,
 	    struct msg_hook_bufs *b);
 void	msg_hook_bufs_fini(struct msg_hook_bufs *);
 
+/*
+ * msg_typed_serve.c: the received kinds the text path does not serve
+ * (media, locations, contacts, reactions, edits, revokes) go to the hook
+ * as version-2 input. Called for an accepted (whitelisted) 1:1 sender with
+ * the decrypted, unpadded Message. Media is handed over as metadata
+ * (media.path null, error "not downloaded") until the download is wired
+ * in (media/media_fetch.h). Text reaches it only when wrapped (ephemeral,
+ * view once), which msg_decode does not open. 1 when it served the
+ * message, 0 when it is none of those kinds, negative on error.
+ */
+struct msg;
+struct bn_node;
+int	msg_typed_serve(struct msg *, const struct bn_node *, const char *chat,
+	    const char *phone, const uint8_t *pt, size_t len);
+
 #endif

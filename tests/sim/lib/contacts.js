@@ -205,8 +205,10 @@ export class Contacts {
 	/** The contact sends text to a phone's linked devices (or one device). */
 	async send(phone, b) {
 		const c = this.get(phone);
-		if (typeof b.text !== 'string' || !b.text || b.text.length > MAX_TEXT)
-			throw new SimError(400, 'text must be a non-empty string');
+		// message: any WAProto Message as JSON (media, locations, ...: lib/media.js)
+		if (b.message !== undefined ? typeof b.message !== 'object' || b.message === null :
+		    typeof b.text !== 'string' || !b.text || b.text.length > MAX_TEXT)
+			throw new SimError(400, 'text must be a non-empty string (or message an object)');
 		if (b.to === undefined) {
 			// With a single simulated phone, "to" may be left out.
 			const phones = Object.keys(this.sim.registry.phones);
@@ -228,7 +230,9 @@ export class Contacts {
 		const id = messageId();
 		const t = nowSec();
 		for (const d of devices) {
-			const enc = await this.encryptFor(c, d, this.plaintext(b.text));
+			const enc = await this.encryptFor(c, d, b.message !== undefined ? pad(Buffer.from(
+			    proto.Message.encode(proto.Message.fromObject(b.message)).finish())) :
+			    this.plaintext(b.text));
 			// corrupt: the device cannot decrypt it and must ask for a retry.
 			// (a msg ends with its MAC; a pkmsg's middle holds keys and the inner message).
 			if (b.corrupt === true)
