@@ -66,6 +66,8 @@ struct settings {
 	uint64_t	 hook_timeout_ms;
 	uint64_t	 hook_max;
 	const char	*hook_secret_file;
+	uint64_t	 media_max_bytes;
+	const char	*media_ca_file;
 	uint64_t	 hook_retries;
 	uint64_t	 hook_retry_base_ms;
 	const char	*auto_reply;
@@ -138,6 +140,11 @@ static const struct cfg_opt options[] = {
 	  "A hook still running after this is killed (no reply)." },
 	{ "hook-max", "WA_HOOK_MAX", CFG_UINT, S(hook_max), "4", 1, 256,
 	  "Hooks running at once; more messages wait (up to 64)." },
+	{ "media-max-bytes", "WA_MEDIA_MAX_BYTES", CFG_UINT, S(media_max_bytes), "104857600",
+	  1024, 4ULL << 30,
+	  "Received media larger than this is not downloaded (the hook is told why)." },
+	{ "media-ca-file", "WA_MEDIA_CA_FILE", CFG_STR, S(media_ca_file), "", 0, 0,
+	  "Trust only this CA for media downloads (local tests against a simulator)." },
 	{ "auto-reply", "WA_AUTO_REPLY", CFG_STR, S(auto_reply), "", 0, 0,
 	  "Text sent to senders outside the whitelist (default: none)." },
 	{ "qr-terminal", "WA_QR_TERMINAL", CFG_BOOL, S(qr_terminal), NULL, 0, 0,
@@ -455,8 +462,8 @@ static int
 setup_loop(struct worker *w)
 {
 	/* lws keeps a pointer to the list: it must live as long as the loop. */
-	static struct lws_protocols protocols[5];
-	static char queue_dir[PATH_MAX];
+	static struct lws_protocols protocols[6];
+	static char queue_dir[PATH_MAX], media_dir[PATH_MAX];
 	struct link_events ev = {
 		.state = ev_state, .heartbeat = ev_heartbeat, .qr = ev_qr,
 		.qr_expired = ev_qr_expired, .stanza = ev_stanza, .arg = w,
@@ -472,6 +479,7 @@ setup_loop(struct worker *w)
 	protocols[1] = fd_protocol;
 	protocols[2] = *hook_protocol();
 	protocols[3] = *webhook_protocol();
+	protocols[4] = *msg_media_protocol();
 	/* a ws:// URL (simulator) needs no TLS: ws_url_parse checked it */
 	if ((rc = ws_url_parse(w->s.url, &url)) < 0 ||
 	    (rc = ws_context_new_with(w->s.test_ca_file[0] ? w->s.test_ca_file :
@@ -502,6 +510,10 @@ setup_loop(struct worker *w)
 	mc.hook.retry_base_ms = w->s.hook_retry_base_ms;
 	mc.hook.link_up = &w->link_up;
 	mc.hook.webhook_out = &w->webhook;
+	snprintf(media_dir, sizeof(media_dir), "%s/media/%s", w->s.data, w->s.client_id);
+	mc.media.dir = media_dir;
+	mc.media.max_bytes = w->s.media_max_bytes;
+	mc.media.ca_file = w->s.media_ca_file[0] != '\0' ? w->s.media_ca_file : NULL;
 	mc.auto_reply = w->s.auto_reply;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
 		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");

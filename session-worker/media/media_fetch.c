@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 struct fetch {
 	CURL			*c;
+	const _Atomic int	*cancel;
 	struct media_dec	*dec;
 	int			 fd;
 	uint8_t			*out;
@@ -90,6 +92,10 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	struct fetch *f = arg;
 
 	(void)dlnow, (void)ultotal, (void)ulnow;
+	if (f->cancel != NULL && atomic_load(f->cancel) != 0) {
+		f->err = -ECANCELED;
+		return 1;
+	}
 	if (f->cap_enc > 0 && dltotal > 0 && (uint64_t)dltotal > f->cap_enc) {
 		f->err = -MEDIA_FAULT_TOO_BIG;
 		return 1;	/* abort before the body */
@@ -144,6 +150,7 @@ media_fetch_run(const struct media_fetch_req *rq, struct media_fetch_result *res
 		goto out;
 	}
 	f.c = c;
+	f.cancel = rq->cancel;
 	curl_easy_setopt(c, CURLOPT_URL, rq->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

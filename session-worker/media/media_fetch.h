@@ -11,6 +11,7 @@
 #define WALINK_MEDIA_FETCH_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct media_fetch_req {
 	char		 name[MEDIA_FETCH_NAME_MAX];	/* no '/' */
 	uint64_t	 connect_timeout_ms;	/* 0: 10 s */
 	uint64_t	 timeout_ms;		/* 0: 5 min */
+	const _Atomic int *cancel;	/* non-zero: stop (NULL: never) */
 };
 
 /* What happened; rc 0 means path holds the verified plaintext. */

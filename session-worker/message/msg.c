@@ -179,6 +179,12 @@ load_lids(struct msg *m)
 		log_info("message: %zu LID mappings", lidmap_count(m->lids));
 }
 
+static int
+media_send(void *arg, const struct bn_node *n)
+{
+	return msg_send(arg, n);
+}
+
 int
 msg_new(const struct msg_cfg *cfg, struct msg **out)
 {
@@ -196,7 +202,9 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 		goto out_free;
 	}
 	if ((rc = sig_new(cfg->st, sig_creds, m, &m->sig)) < 0 ||
-	    (rc = hook_new(cfg->cx, &cfg->hook, msg_hook_done, m, &m->hook)) < 0)
+	    (rc = hook_new(cfg->cx, &cfg->hook, msg_hook_done, m, &m->hook)) < 0 ||
+	    (rc = msg_media_new(cfg->cx, &cfg->media, m->hook, media_send, m,
+	    &m->dl)) < 0)
 		goto out_free;
 	load_lids(m);
 	if (cfg->cx != NULL)
@@ -227,6 +235,7 @@ msg_free(struct msg *m)
 	msg_send_free_all(m);
 	for (i = 0; i < m->nheld; i++)
 		free(m->held[i].bytes);
+	msg_media_free(m->dl);
 	hook_free(m->hook);
 	sig_free(m->sig);
 	lidmap_free(m->lids);
@@ -260,6 +269,7 @@ msg_on_stanza(void *arg, const struct bn_node *n)
 		msg_recv_receipt(m, n);
 	else if (strcmp(tag, "notification") == 0)
 		on_notification(m, n);
-	else if (strcmp(tag, "iq") == 0 && !msg_lid_on_result(m, n))
+	else if (strcmp(tag, "iq") == 0 && !msg_lid_on_result(m, n) &&
+	    !msg_media_on_iq(m->dl, n))
 		msg_send_on_result(m, n);
 }

@@ -123,9 +123,10 @@ void	msg_hook_bufs_fini(struct msg_hook_bufs *);
  * msg_typed_serve.c: the received kinds the text path does not serve
  * (media, locations, contacts, reactions, edits, revokes) go to the hook
  * as version-2 input. Called for an accepted (whitelisted) 1:1 sender with
- * the decrypted, unpadded Message. Media is handed over as metadata
- * (media.path null, error "not downloaded") until the download is wired
- * in (media/media_fetch.h). Text reaches it only when wrapped (ephemeral,
+ * the decrypted, unpadded Message. Media is downloaded first (msg_media.h)
+ * and handed over as a file; without a download (none configured, no key
+ * or directPath) media.path is null and media.error says why. Text
+ * reaches it only when wrapped (ephemeral,
  * view once), which msg_decode does not open. 1 when it served the
  * message, 0 when it is none of those kinds, negative on error.
  */

@@ -9,6 +9,7 @@
 #include "binary/bn.h"
 #include "log.h"
 #include "message/msg_internal.h"
+#include "message/msg_media.h"
 #include "message/msg_typed.h"
 
 int
@@ -36,6 +37,13 @@ msg_typed_serve(struct msg *m, const struct bn_node *n, const char *chat,
 		log_info("message %s from %s accepted (%s); no hook set", id, phone,
 		    msg_type_name(ty.type));
 		msg_typed_fini(&ty);
+		return 1;
+	}
+	/* media from a whitelisted sender: downloaded first (msg_media.c) */
+	if (msg_type_is_media(ty.type) && msg_media_enabled(m->dl) &&
+	    msg_media_fetch(m->dl, &ty, &in, chat) == 0) {
+		log_info("message %s from %s accepted (%s); fetching the media", id,
+		    phone, msg_type_name(ty.type));
 		return 1;
 	}
 	if ((rc = msg_typed_hook_input(&ty, NULL, NULL, msg_type_is_media(ty.type) ?
