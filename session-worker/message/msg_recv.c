@@ -400,9 +400,12 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		}
 		any_ok = true;
 		rc = msg_decode(pt, len, &c);
-		/* issue 13: what the text path leaves goes to the hook typed */
+		/* issue 13: what the text path leaves, and replies (which carry
+		 * the quoted message), go to the hook typed */
 		served = rc == 0 && !s->own && !s->group &&
-		    (c.kind == MSG_KIND_UNSUPPORTED || c.kind == MSG_KIND_PROTOCOL) &&
+		    (c.kind == MSG_KIND_UNSUPPORTED || c.kind == MSG_KIND_PROTOCOL ||
+		    (c.kind == MSG_KIND_TEXT && !have_text &&
+		    strcmp(c.type, "extendedTextMessage") == 0)) &&
 		    msg_typed_serve(m, n, s->chat, s->phone, pt, len) > 0;
 		sodium_memzero(pt, len);
 		free(pt);
@@ -414,7 +417,7 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		    (rc = sig_group_process(m->sig, s->chat, s->name, s->device,
 		    c.skdm, c.skdm_len)) < 0)
 			log_warn(rc, "message %s: sender key not usable", id);
-		if (c.kind == MSG_KIND_TEXT && !have_text) {
+		if (c.kind == MSG_KIND_TEXT && !have_text && !served) {
 			text = c;
 			have_text = true;
 			continue;
@@ -422,7 +425,7 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		if (c.kind == MSG_KIND_UNSUPPORTED && !served)
 			log_info("message %s from %s: unsupported type %s", id,
 			    s->phone, c.type);
-		else if (c.kind != MSG_KIND_SKDM_ONLY)
+		else if (c.kind != MSG_KIND_SKDM_ONLY && !served)
 			log_debug("message %s: %s not served", id, c.type);
 		msg_content_fini(&c);
 	}

@@ -61,13 +61,15 @@ test('every kind a contact sends reaches the hook typed, fitting the schema', as
 		directPath: '/v/t62.7117-24/x.enc' } } });
 	await send({ message: { imageMessage: { mimetype: 'image/jpeg', caption: 'my booking',
 		mediaKey: key, fileSha256: sha.toString('base64'), fileLength: 9000 } } });
+	await send({ message: { extendedTextMessage: { text: 'yes, at the station', contextInfo: {
+		stanzaId: first, quotedMessage: { conversation: 'pick me up at 9' } } } } });
 	await send({ message: { ephemeralMessage: { message: { extendedTextMessage: { text: 'vanishing',
 		contextInfo: { stanzaId: first, quotedMessage: { conversation: 'pick me up at 9' } } } } } } });
 	const runs = await waitFor(() => {
 		const l = fs.existsSync(hookLog) ? fs.readFileSync(hookLog, 'utf8').trim().split('\n')
 		    .filter(Boolean).map((x) => JSON.parse(x)) : [];
-		return l.length >= 9 ? l : null;
-	}, 20000, 'nine hook runs').catch((e) => {
+		return l.length >= 10 ? l : null;
+	}, 20000, 'ten hook runs').catch((e) => {
 		e.message += `\n${w.output().split('\n').filter((l) => !/heartbeat/.test(l)).slice(-40).join('\n')}`;
 		throw e;
 	});
@@ -91,7 +93,10 @@ test('every kind a contact sends reaches the hook typed, fitting the schema', as
 	assert.equal(byType.audio.media.path, null);
 	assert.equal(byType.image.text, 'my booking');
 	const texts = runs.filter((r) => r.type === 'text').map((r) => r.text);
-	assert.deepEqual(texts, ['pick me up at 9', 'vanishing']);
+	assert.deepEqual(texts, ['pick me up at 9', 'yes, at the station', 'vanishing']);
+	assert.equal(runs.find((r) => r.text === 'pick me up at 9').quoted, undefined);
+	assert.deepEqual(runs.find((r) => r.text === 'yes, at the station').quoted,
+	    { id: first, text: 'pick me up at 9' });
 	const vanishing = runs.find((r) => r.text === 'vanishing');
 	assert.deepEqual(vanishing.quoted, { id: first, text: 'pick me up at 9' });
 	assert.doesNotMatch(w.output(), /unsupported type/);
