@@ -383,7 +383,7 @@ test('--hook-url answering 500 or not listening: logged, no reply, the link stay
 	await new Promise((r) => srv.listen(port, '127.0.0.1', r));
 	try {
 		const w = await paired({ allow: [c], extra: { '--hook-cmd': undefined,
-		    '--hook-url': `http://127.0.0.1:${port}/` } });
+		    '--hook-url': `http://127.0.0.1:${port}/`, '--hook-retries': 1 } });
 		await send(c, w, 'server error please');
 		await waitFor(() => /hook for .*: failed/.test(w.output()), 10000, 'the failure');
 		srv.close();

@@ -16,7 +16,7 @@
 #include "hook/hook.h"
 
 static void
-test_hook_json_has_the_five_fields(void **state)
+test_hook_json_has_the_five_fields_plus_version_and_type(void **state)
 {
 	struct hook_input in = { .from = "4915112340001", .push_name = "Ann",
 	    .id = "3EB0AA", .text = "hi \"there\"\n😀 مرحبا", .timestamp = 1700000000 };
@@ -32,7 +32,9 @@ test_hook_json_has_the_five_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "id")), in.id);
 	assert_string_equal(json_string_value(json_object_get(o, "text")), in.text);
 	assert_int_equal(json_integer_value(json_object_get(o, "timestamp")), 1700000000);
-	assert_int_equal(json_object_size(o), 5);
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), 2);
+	assert_string_equal(json_string_value(json_object_get(o, "type")), "text");
+	assert_int_equal(json_object_size(o), 7);
 	json_decref(o);
 	free(s);
 }
@@ -248,7 +250,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hook_json_has_the_five_fields),
+		cmocka_unit_test(test_hook_json_has_the_five_fields_plus_version_and_type),
 		cmocka_unit_test(test_hook_json_gives_null_for_a_missing_push_name),
 		cmocka_unit_test(test_hook_json_refuses_invalid_utf8),
 		cmocka_unit_test(test_hook_json_keeps_a_nul_inside_the_text),
