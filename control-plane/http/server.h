@@ -39,9 +39,8 @@ struct ctl_server {
 	const struct ctl_config	*cfg;
 	struct ctl_auth		*auth;
 	struct ctl_ipc		*ipc;
-	struct ctl_watch	*watch;
-	struct ctl_budget	*budget;	/* http/budget.h */
 	struct ctl_watch	*watch;	/* the default session at start */
+	struct ctl_budget	*budget;	/* http/budget.h */
 	struct ctl_hub		*hub;	/* every session */
 	struct ctl_metrics	 metrics;
 	atomic_int		 sse_streams;

@@ -110,6 +110,7 @@ test_every_state_and_reason_matches_ipc_contract(void **state)
 		{ LS_CONFLICT, "disconnected", true },
 		{ LS_BANNED, "disconnected", true },
 		{ LS_OUTDATED, "disconnected", true },
+		{ LS_PASSKEY, "disconnected", true },
 	};
 	const ProtobufCEnumDescriptor *sd = &wlipc__link_state__descriptor;
 	const ProtobufCEnumDescriptor *rd = &wlipc__reason__descriptor;
