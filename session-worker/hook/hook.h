@@ -123,21 +123,4 @@ int	hook_json_input(const struct hook_input *, char **out, size_t *len);
  * HOOK_REPLY_MAX at a UTF-8 character boundary. */
 void	hook_reply_trim(const char *buf, size_t len, size_t *start, size_t *n);
 
-/* Splits http://host[:port]/path: 0 or -EINVAL. */
-int	hook_url_parse(const char *url, char host[256], char port[8],
-	    const char **path);
-
-/* What a --hook-url answer may take (a reply is cut to 64 KiB anyway;
- * headers and chunk framing need little more). */
-#define HOOK_HTTP_MAX	(HOOK_REPLY_MAX * 2 + 16384)
-/*
- * Parses an HTTP/1.x answer of len bytes in buf (which has room for
- * len + 1: a NUL is written): returns the status (100-999) with the body
- * (de-chunked in place) in *body, or -EBADMSG.
- */
-int	hook_http_parse(char *buf, size_t len, char **body, size_t *body_len);
-
-/* hook_http.c: the blocking POST a forked child makes (never the loop). */
-int	hook_http_post(const char *url, const char *body, size_t len, int out_fd);
-
 #endif
