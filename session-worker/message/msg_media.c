@@ -236,7 +236,7 @@ ask_hosts(struct msg_dl *mm)
 	snprintf(mm->iq_id, sizeof(mm->iq_id), "media.%u", ++mm->iq_seq);
 	if (iq != NULL && mc != NULL &&
 	    bn_node_set_attr(iq, "id", mm->iq_id) == 0 &&
-	    bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 	    bn_node_set_attr(iq, "type", "set") == 0 &&
 	    bn_node_set_attr(iq, "xmlns", "w:m") == 0 &&
 	    bn_node_add_child(iq, mc) == 0) {

@@ -23,6 +23,7 @@ msg_typed_serve(struct msg *m, const struct bn_node *n, const char *chat,
 	};
 	struct msg_hook_bufs b;
 	struct msg_typed ty;
+	enum msg_type type;
 	int rc;
 
 	if (msg_typed_decode(pt, len, &ty) != 0)
@@ -39,11 +40,13 @@ msg_typed_serve(struct msg *m, const struct bn_node *n, const char *chat,
 		msg_typed_fini(&ty);
 		return 1;
 	}
-	/* media from a whitelisted sender: downloaded first (msg_media.c) */
-	if (msg_type_is_media(ty.type) && msg_media_enabled(m->dl) &&
+	type = ty.type;
+	/* media from a whitelisted sender: downloaded first (msg_media.c);
+	 * msg_media_fetch takes ty, so its type is named from a copy */
+	if (msg_type_is_media(type) && msg_media_enabled(m->dl) &&
 	    msg_media_fetch(m->dl, &ty, &in, chat) == 0) {
 		log_info("message %s from %s accepted (%s); fetching the media", id,
-		    phone, msg_type_name(ty.type));
+		    phone, msg_type_name(type));
 		return 1;
 	}
 	if ((rc = msg_typed_hook_input(&ty, NULL, NULL, msg_type_is_media(ty.type) ?
