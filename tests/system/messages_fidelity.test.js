@@ -33,7 +33,7 @@ async function paired({ allow = [], extra = {}, env = {}, phone = String(nextPho
 	const dataDir = tmpDir('walink-fid-');
 	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify(allow));
 	const hookLog = path.join(dataDir, 'hook.log');
-	const opts = { dataDir, extra: { '--hook-cmd': HOOK, ...extra }, env: { HOOK_LOG: hookLog, ...env } };
+	const opts = { dataDir, extra: { '--hook-cmd': HOOK, ...extra }, env: { WALINK_HOOK_LOG: hookLog, ...env } };
 	const w = await startWorker(sim, opts);
 	workers.push(w);
 	await waitState(w, 'qr');
