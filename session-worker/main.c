@@ -487,6 +487,9 @@ ev_state(void *arg, const struct link_view *v)
 
 	w->link_up = v->state == LS_CONNECTED || v->state == LS_UNSTABLE;
 	worker_ipc_on_state(w->ipc, v);
+	if (w->msg != NULL)
+		msg_on_link_state(w->msg, v->state == LS_CONNECTED ||
+		    v->state == LS_UNSTABLE);
 	/* The code is meant to be typed: the terminal shows it, logs never do. */
 	if (w->s.qr_terminal && v->code.status != w->code_status_shown) {
 		w->code_status_shown = v->code.status;

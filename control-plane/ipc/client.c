@@ -15,9 +15,10 @@
 struct ctl_ipc {
 	char		*url;
 	int		 timeout_ms;
-	pthread_mutex_t	 lock;		/* guards idle[] and nidle */
+	pthread_mutex_t	 lock;		/* guards idle[], nidle, pool_max */
 	int		 idle[CTL_IPC_POOL_MAX];
 	int		 nidle;
+	int		 pool_max;
 };
 
 struct ctl_ipc *
@@ -32,8 +33,23 @@ ctl_ipc_new(const char *rpc_url, int timeout_ms)
 		return NULL;
 	}
 	c->timeout_ms = timeout_ms;
+	c->pool_max = CTL_IPC_POOL_MAX;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
+}
+
+void
+ctl_ipc_set_pool_max(struct ctl_ipc *c, int max)
+{
+	if (max < 0)
+		max = 0;
+	if (max > CTL_IPC_POOL_MAX)
+		max = CTL_IPC_POOL_MAX;
+	pthread_mutex_lock(&c->lock);
+	c->pool_max = max;
+	while (c->nidle > max)
+		ipc_close(c->idle[--c->nidle]);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void
@@ -65,7 +81,7 @@ static void
 ctl_ipc_give_back(struct ctl_ipc *c, int s)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->nidle < CTL_IPC_POOL_MAX) {
+	if (c->nidle < c->pool_max) {
 		c->idle[c->nidle++] = s;
 		s = -1;
 	}

@@ -21,6 +21,11 @@ struct ctl_ipc;
 
 struct ctl_ipc	*ctl_ipc_new(const char *rpc_url, int timeout_ms);
 void		 ctl_ipc_free(struct ctl_ipc *);
+/*
+ * Idle sockets kept (default CTL_IPC_POOL_MAX). nanomsg allows 512 sockets
+ * in a process: with many workers each keeps few or none (ipc/hub.c).
+ */
+void		 ctl_ipc_set_pool_max(struct ctl_ipc *, int max);
 
 /*
  * Sends req through ipc_call (version and a fresh id are set there) and

@@ -73,6 +73,7 @@ ctl_hub_new(size_t capacity, struct ctl_hub **out)
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	h->sub = -1;
+	h->pool_max = CTL_IPC_POOL_MAX;
 	/* shared/ipc.c's SUB set-up (size cap, subscribe all); the sessions'
 	 * event URLs are connected as they are added */
 	if ((s = ipc_connect_sub("inproc://walink-hub-none", CTL_WATCH_RECV_MS)) < 0) {
@@ -128,6 +129,26 @@ ctl_hub_ping_period_ms(struct ctl_hub *h)
 	return p > CTL_WATCH_PING_MS ? p : CTL_WATCH_PING_MS;
 }
 
+/*
+ * nanomsg allows 512 sockets in a process: the handlers' idle sockets per
+ * session shrink as sessions are added (all of the seed's pool for a few,
+ * none past CTL_HUB_KEEP_SOCKETS: a request then opens its own). Caller
+ * holds reg_lock.
+ */
+static void
+pools_fit(struct ctl_hub *h, size_t n)
+{
+	int max = n <= 8 ? CTL_IPC_POOL_MAX : n <= CTL_HUB_KEEP_SOCKETS ? 2 : 0;
+	size_t i;
+
+	if (max != h->pool_max) {
+		h->pool_max = max;
+		for (i = 0; i + 1 < n; i++)
+			ctl_ipc_set_pool_max(h->sessions[i]->ipc, max);
+	}
+	ctl_ipc_set_pool_max(h->sessions[n - 1]->ipc, max);	/* the new one */
+}
+
 int
 ctl_hub_add(struct ctl_hub *h, const char *id, const char *rpc_url,
     const char *events_url, struct ctl_watch **out)
@@ -161,6 +182,7 @@ ctl_hub_add(struct ctl_hub *h, const char *id, const char *rpc_url,
 		k = (k + 1) & (h->nslots - 1);
 	atomic_store(&h->slots[k], (uint32_t)n + 1);
 	atomic_store(&h->n, n + 1);
+	pools_fit(h, n + 1);
 	pthread_mutex_unlock(&h->reg_lock);
 	if (out != NULL)
 		*out = w;

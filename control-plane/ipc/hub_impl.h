@@ -61,6 +61,7 @@ struct ctl_hub {
 	_Atomic uint32_t *slots;	/* id hash: index + 1, 0 empty */
 	size_t		 nslots;	/* power of two, >= 2 * cap */
 	char		*src_dir, *src_file;
+	int		 pool_max;	/* handlers' idle sockets per session */
 	uint64_t	 next_rescan;
 	/* event thread only */
 	struct hub_ping	 pings[CTL_HUB_INFLIGHT_MAX];

@@ -18,6 +18,7 @@
 #include "noise/noise.h"
 #include "store/keys.h"
 #include "store/store.h"
+#include "store/store_writer.h"
 #include "transport/frame.h"
 #include "transport/ws.h"
 #include "wl_error.h"
@@ -569,18 +570,48 @@ connect_now(lws_sorted_usec_list_t *sul)
 	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
 }
 
+/* On the writer: l->backup stays put until backup_done. */
+static int
+backup_work(void *arg)
+{
+	struct link *l = arg;
+
+	return store_backup_commit(l->backup);
+}
+
+static void
+backup_done(void *arg, int rc)
+{
+	struct link *l = arg;
+
+	if (rc < 0)
+		log_warn(rc, "store: periodic backup failed; will retry");
+	else
+		log_debug("store: backup %s", store_snapshot_name(l->backup));
+	store_snapshot_free(l->backup);
+	l->backup = NULL;
+}
+
+/*
+ * The loop only takes the instant's files (hard links: directory entries,
+ * no data, no sync); copying and syncing them happens on the writer.
+ */
 static void
 backup_due(lws_sorted_usec_list_t *sul)
 {
 	struct link *l = LINK_OF(sul, sul_backup);
-	char name[160];
 	int rc;
 
-	if (l->creds->paired) {
-		if ((rc = store_backup(l->st, name, sizeof(name))) < 0)
+	if (l->creds->paired && l->backup == NULL) {
+		if ((rc = store_backup_begin(l->st, &l->backup)) < 0) {
+			l->backup = NULL;
 			log_warn(rc, "store: periodic backup failed; will retry");
-		else
-			log_debug("store: backup %s", name);
+		} else if ((rc = store_writer_submit(l->writer, backup_work,
+		    backup_done, l)) < 0) {
+			log_warn(rc, "store: periodic backup failed; will retry");
+			store_snapshot_free(l->backup);
+			l->backup = NULL;
+		}
 	}
 	link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
 }
@@ -619,7 +650,8 @@ link_new(struct lws_context *cx, const struct link_cfg *cfg, struct store *st,
 		goto out_free;
 	}
 	if ((rc = frame_reader_new(&l->rd, 0)) < 0 ||
-	    (rc = ws_client_new(cx, &wc, &ws_cb, l, &l->ws)) < 0)
+	    (rc = ws_client_new(cx, &wc, &ws_cb, l, &l->ws)) < 0 ||
+	    (rc = store_writer_new(cx, &l->writer)) < 0)
 		goto out_free;
 	*out = l;
 	return 0;
@@ -638,6 +670,7 @@ link_free(struct link *l)
 	lws_sul_cancel(&l->sul_reconnect);
 	lws_sul_cancel(&l->sul_backup);
 	lws_sul_cancel(&l->sul_stop);
+	store_writer_free(l->writer);	/* finishes a backup in flight */
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
 	link_code_free(l);

@@ -82,6 +82,10 @@ struct link {
 	void			(*stop_done)(void *);
 	void			*stop_arg;
 
+	/* periodic backups: made beside the loop (store_writer.h) */
+	struct store_writer	*writer;
+	struct store_snapshot	*backup;	/* one in flight, or NULL */
+
 	/* timers, all on the loop */
 	lws_sorted_usec_list_t	 sul_reconnect, sul_auth, sul_ka, sul_pong,
 				 sul_qr, sul_backup, sul_stop;

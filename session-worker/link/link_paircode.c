@@ -174,7 +174,7 @@ send_md_iq(struct link *l, struct bn_node *child, char id[LINK_ID_MAX])
 	int rc = -ENOMEM;
 
 	link_new_id(l, id);
-	if (iq != NULL && bn_node_set_attr(iq, "to", "s.whatsapp.net") == 0 &&
+	if (iq != NULL && bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 	    bn_node_set_attr(iq, "type", "set") == 0 &&
 	    bn_node_set_attr(iq, "id", id) == 0 &&
 	    bn_node_set_attr(iq, "xmlns", "md") == 0 &&

@@ -321,7 +321,10 @@ on_ib(struct link *l, const struct bn_node *ib)
 static void
 link_on_link_notification(struct link *l, const struct bn_node *n)
 {
-	if (l->creds->paired || !attr_is(n, "from", "s.whatsapp.net"))
+	/* the server's JID: a JID pair with no user, or the bare token older
+	 * servers (and encoders) used */
+	if (l->creds->paired || !(attr_is(n, "from", BN_SERVER_JID) ||
+	    attr_is(n, "from", "s.whatsapp.net")))
 		return;
 	if (attr_is(n, "type", "link_code_companion_reg"))
 		link_code_on_notification(l, n);

@@ -108,27 +108,12 @@ pair_code_stretch_args(const struct pair_code *pc, char code[PAIR_CODE_LEN + 1],
 	    PAIR_CODE_SALT_LEN);
 }
 
-/* AES-256-CTR of 32 bytes under a stretched key (pair_code_crypto.c's step). */
-static int
-ctr32(const uint8_t key[32], const uint8_t iv[16], const uint8_t in[32],
-    uint8_t out[32])
-{
-	unsigned char ks[32];
-	int rc;
-
-	/* The stretch is the expensive part; CTR with a given key is cheap. */
-	rc = pair_code_ctr(key, iv, in, ks);
-	memcpy(out, ks, 32);
-	sodium_memzero(ks, sizeof(ks));
-	return rc;
-}
-
 int
 pair_code_wrap_with_key(struct pair_code *pc, const uint8_t key[PAIR_CODE_KEY_LEN])
 {
 	memcpy(pc->wrapped, pc->hello_salt, PAIR_CODE_SALT_LEN);
 	memcpy(pc->wrapped + PAIR_CODE_SALT_LEN, pc->hello_iv, PAIR_CODE_IV_LEN);
-	if (ctr32(key, pc->hello_iv, pc->eph_pub,
+	if (pair_code_ctr(key, pc->hello_iv, pc->eph_pub,
 	    pc->wrapped + PAIR_CODE_SALT_LEN + PAIR_CODE_IV_LEN) < 0)
 		return -EIO;
 	pc->wrapped_ok = true;
@@ -397,7 +382,7 @@ pair_code_finish_with_key(struct pair_code *pc, const uint8_t key[PAIR_CODE_KEY_
 	randombytes_buf(s.adv_random, sizeof(s.adv_random));
 	randombytes_buf(s.salt, sizeof(s.salt));
 	randombytes_buf(s.nonce, sizeof(s.nonce));
-	if (ctr32(key, pc->held_wrapped + PAIR_CODE_SALT_LEN,
+	if (pair_code_ctr(key, pc->held_wrapped + PAIR_CODE_SALT_LEN,
 	    pc->held_wrapped + PAIR_CODE_SALT_LEN + PAIR_CODE_IV_LEN,
 	    s.primary_eph) < 0 ||
 	    crypto_scalarmult(s.eph_shared, pc->eph_priv, s.primary_eph) != 0 ||

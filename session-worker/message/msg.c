@@ -508,6 +508,10 @@ on_ib(struct msg *m, const struct bn_node *n)
 	const struct bn_node *off;
 	struct bn_node *batch;
 
+	/* Either marker means the passive iq was taken: sends are heard. */
+	if (bn_node_peek_child_by_tag(n, "offline_preview") != NULL ||
+	    bn_node_peek_child_by_tag(n, "offline") != NULL)
+		msg_send_link_ready(m);
 	if (bn_node_peek_child_by_tag(n, "offline_preview") != NULL) {
 		if ((batch = msg_stanza_offline_batch(MSG_OFFLINE_BATCH)) == NULL ||
 		    msg_send(m, batch) < 0)

@@ -20,6 +20,7 @@
 #ifndef WALINK_MSG_H
 #define WALINK_MSG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hook/hook.h"
@@ -53,6 +54,10 @@ int	msg_new(const struct msg_cfg *, struct msg **out);
 void	msg_attach_link(struct msg *, struct link *);
 /* NULL-safe; before the lws context is destroyed (hook.h). */
 void	msg_free(struct msg *);
+
+/* link_events.state: up is connected or unstable. A link going down
+ * holds new replies and sends again what the server had not acked. */
+void	msg_on_link_state(struct msg *, bool up);
 
 /* link_events.stanza */
 void	msg_on_stanza(void *msg, const struct bn_node *);

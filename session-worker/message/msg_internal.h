@@ -54,7 +54,12 @@ struct tctokens;
 /* Baileys socket.ts answers offline_preview with a batch of this. */
 #define MSG_OFFLINE_BATCH	100
 
-enum job_step { JOB_USYNC, JOB_KEYS };
+/* A reply made while the link is down waits this long for it. */
+#define MSG_WAIT_LINK_MS	(5 * 60 * 1000)
+/* Without the offline marker, a waiting reply tries anyway after this. */
+#define MSG_WAIT_TRY_MS		5000
+
+enum job_step { JOB_WAIT_LINK, JOB_USYNC, JOB_KEYS };
 
 struct msg_device {
 	char		jid[MSG_JID_MAX];
@@ -83,6 +88,7 @@ struct send_job {
 	char		*text;
 	bool		 is_resend;
 	struct resend	 resend;
+	uint64_t	 wait_since_ms;		/* JOB_WAIT_LINK */
 	struct msg_device devs[MSG_DEVICES_MAX];
 	size_t		 ndevs;
 };
@@ -160,6 +166,9 @@ struct msg {
 	struct token_issued	 issued[MSG_ISSUED_SLOTS];
 	size_t			 issued_next;
 	uint32_t		 iq_next;
+	/* The link is up and the offline marker came (msg.c on_ib): sends
+	 * go out; else replies wait (JOB_WAIT_LINK). */
+	bool			 link_ready;
 	lws_sorted_usec_list_t	 sul_sweep;
 	bool			 sweep_armed;	/* sul_sweep is scheduled */
 };
@@ -215,6 +224,8 @@ bool		msg_send_on_result(struct msg *, const struct bn_node *iq);
 void		msg_send_on_ack(struct msg *, const struct bn_node *ack);
 void		msg_send_sweep(struct msg *, uint64_t now);
 void		msg_send_free_all(struct msg *);
+/* The link is usable again: replies that waited go out. */
+void		msg_send_link_ready(struct msg *);
 struct sent_msg	*msg_sent_find(struct msg *, const char *id);
 struct send_job	*msg_job_new(struct msg *);
 void		msg_job_end(struct send_job *);

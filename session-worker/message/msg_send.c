@@ -452,6 +452,112 @@ out:
 	return rc;
 }
 
+/*
+ * A reply made while the link is down (or not yet past the passive iq)
+ * waits for it instead of being lost; whatsmeow's retryFrame likewise
+ * sends again what a disconnect interrupted.
+ */
+static void
+wait_link(struct send_job *j)
+{
+	uint64_t now = clock_mono_ms();
+
+	j->step = JOB_WAIT_LINK;
+	j->iq_id[0] = '\0';
+	j->ndevs = 0;
+	j->wait_since_ms = now;
+	j->deadline_ms = now + MSG_WAIT_LINK_MS;
+	log_info("message %s to %s waits for the link", j->id, j->chat);
+}
+
+/* Starts waiting jobs; false when the link is still not usable. */
+static bool
+start_waiting(struct msg *m, bool only_old, uint64_t now)
+{
+	uint64_t since, deadline;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < MSG_JOBS_MAX; i++) {
+		struct send_job *j = &m->jobs[i];
+
+		if (!j->used || j->step != JOB_WAIT_LINK ||
+		    (only_old && now - j->wait_since_ms < MSG_WAIT_TRY_MS))
+			continue;
+		since = j->wait_since_ms;
+		deadline = j->deadline_ms;
+		if ((rc = ask_devices(m, j)) == -ENOTCONN) {
+			j->step = JOB_WAIT_LINK;
+			j->iq_id[0] = '\0';
+			j->wait_since_ms = since;
+			j->deadline_ms = deadline;
+			m->link_ready = false;
+			return false;
+		}
+		if (rc < 0) {
+			log_warn(rc, "message %s to %s: not sent", j->id, j->chat);
+			msg_job_end(j);
+		} else {
+			m->link_ready = true;	/* it went out */
+		}
+	}
+	return true;
+}
+
+/*
+ * whatsmeow send.go: a disconnect before the server's answer makes
+ * retryFrame send the same message again once connected. Messages not
+ * yet acked go back to waiting, under the same id.
+ */
+void
+msg_on_link_state(struct msg *m, bool up)
+{
+	char user[MSG_JID_MAX];
+	struct send_job *j;
+	uint32_t dev;
+	bool lid;
+	size_t i;
+
+	if (up || !m->link_ready)
+		return;
+	m->link_ready = false;
+	for (i = 0; i < MSG_JOBS_MAX; i++) {	/* asked, never to be answered */
+		j = &m->jobs[i];
+		if (j->used && j->step != JOB_WAIT_LINK) {
+			if (j->is_resend)
+				msg_job_end(j);
+			else
+				wait_link(j);
+		}
+	}
+	for (i = 0; i < MSG_SENT_MAX; i++) {
+		struct sent_msg *s = &m->sent[i];
+
+		if (!s->waiting_ack || s->resend || s->text == NULL ||
+		    msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
+		    (j = msg_job_new(m)) == NULL)
+			continue;
+		s->waiting_ack = false;
+		snprintf(j->id, sizeof(j->id), "%s", s->id);
+		snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
+		msg_address_name(m, user, lid, j->name);
+		if (j->name[0] == '\0' || (j->text = strdup(s->text)) == NULL) {
+			msg_job_end(j);
+			continue;
+		}
+		log_info("message %s to %s: the link went before the server's ack; "
+		    "sent again once it is back", j->id, j->chat);
+		wait_link(j);
+	}
+}
+
+void
+msg_send_link_ready(struct msg *m)
+{
+	m->link_ready = true;
+	start_waiting(m, false, clock_mono_ms());
+}
+
 int
 msg_send_text(struct msg *m, const char *chat, const char *text)
 {
@@ -477,7 +583,16 @@ msg_send_text(struct msg *m, const char *chat, const char *text)
 		msg_job_end(j);
 		return -ENOMEM;
 	}
-	if ((rc = ask_devices(m, j)) < 0)
+	if (!m->link_ready) {
+		wait_link(j);
+		return 0;
+	}
+	if ((rc = ask_devices(m, j)) == -ENOTCONN) {
+		m->link_ready = false;
+		wait_link(j);
+		return 0;
+	}
+	if (rc < 0)
 		msg_job_end(j);
 	return rc;
 }
@@ -596,12 +711,24 @@ msg_send_sweep(struct msg *m, uint64_t now)
 {
 	size_t i;
 
-	for (i = 0; i < MSG_JOBS_MAX; i++)
-		if (m->jobs[i].used && now >= m->jobs[i].deadline_ms) {
-			log_warnx("message %s to %s: the server did not answer; "
-			    "not sent", m->jobs[i].id, m->jobs[i].chat);
-			msg_job_end(&m->jobs[i]);
+	for (i = 0; i < MSG_JOBS_MAX; i++) {
+		struct send_job *j = &m->jobs[i];
+
+		if (!j->used || now < j->deadline_ms)
+			continue;
+		if (j->step != JOB_WAIT_LINK && !j->is_resend && !m->link_ready) {
+			wait_link(j);	/* the link went while we asked */
+			continue;
 		}
+		log_warnx("message %s to %s: %s; not sent", j->id, j->chat,
+		    j->step == JOB_WAIT_LINK ? "the link did not come back in time" :
+		    "the server did not answer");
+		msg_job_end(j);
+	}
+	if (m->link_ready)
+		start_waiting(m, false, now);
+	else
+		start_waiting(m, true, now);	/* no marker seen: try now and then */
 	for (i = 0; i < MSG_SENT_MAX; i++) {
 		struct sent_msg *s = &m->sent[i];
 

@@ -85,13 +85,34 @@ int	store_log_replace(struct store *, const char *name, const uint8_t *,
 	    size_t);
 int	store_log_read(struct store *, const char *name, uint8_t **out,
 	    size_t *len);
+/*
+ * The log format's parser (pure; fuzzed): calls take for each whole
+ * record in order and sets *keep to the length of the whole records (a
+ * shorter file is torn, to be cut there). -EBADMSG when buf is not a
+ * log; take's error stops it (-EKEYREJECTED on the last record counts as
+ * a torn tail).
+ */
+typedef int store_log_take_fn(void *arg, const uint8_t *rec, size_t len);
+int	store_log_parse(const uint8_t *buf, size_t len, store_log_take_fn *,
+	    void *arg, size_t *keep);
 
 /*
  * Snapshots the session directory into backups/session-<id>-<UTC time>/
- * (written whole, then renamed into place) and prunes to backups_keep.
+ * (built whole, then renamed into place) and prunes to backups_keep.
  * name gets the snapshot's directory name.
  */
 int	store_backup(struct store *, char *name, size_t cap);
+/*
+ * The same in two halves, for the loop and a writer thread: begin (on the
+ * loop, fast: directory entries only, as hard links of files that are
+ * never changed in place; logs copied) and commit (the syncs, the rename
+ * into place, the pruning: off the loop, one at a time per store).
+ */
+struct store_snapshot;
+int	store_backup_begin(struct store *, struct store_snapshot **out);
+int	store_backup_commit(struct store_snapshot *);
+const char *store_snapshot_name(const struct store_snapshot *);
+void	store_snapshot_free(struct store_snapshot *);
 
 /*
  * Replaces the live session directory, in one rename, with a generation

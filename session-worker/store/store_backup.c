@@ -198,35 +198,208 @@ prune(struct store *st)
 	return prune_prefixed(st, prefix, 0);
 }
 
-int
-store_backup(struct store *st, char *name, size_t cap)
+struct store_snapshot {
+	struct store	*st;
+	char		 base[128];
+	char		 links[STORE_PATH_MAX];	/* the instant's files, linked */
+	char		 tmp[STORE_PATH_MAX];	/* the copies being made */
+	char		 dst[STORE_PATH_MAX];
+};
+
+/*
+ * Every store file of src into dst as a hard link: the store replaces its
+ * files by rename and never changes them in place, so the links hold the
+ * files as they were at this instant, for no data and no sync. Logs
+ * (*.log) grow in place: copied. The links are only a stage: a snapshot
+ * keeps copies of its own, or damage done in place to a live file would
+ * reach every snapshot sharing its inode.
+ */
+static int
+link_files(const char *src, const char *dst)
 {
-	char stamp[40], base[128], tmp[STORE_PATH_MAX], dst[STORE_PATH_MAX];
+	char from[STORE_PATH_MAX], to[STORE_PATH_MAX];
+	struct dirent *de;
+	uint8_t *buf;
+	size_t len, nl;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(src)) == NULL)
+		return -errno;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!store_valid_name(de->d_name) || de->d_type == DT_DIR)
+			continue;
+		if ((rc = store_path(from, sizeof(from), src, de->d_name)) < 0 ||
+		    (rc = store_path(to, sizeof(to), dst, de->d_name)) < 0)
+			break;
+		nl = strlen(de->d_name);
+		if ((nl < 4 || strcmp(de->d_name + nl - 4, ".log") != 0) &&
+		    link(from, to) == 0)
+			continue;
+		/* a log, or a filesystem without hard links: a copy */
+		rc = atomicfile_read(from, STORE_LOG_MAX, &buf, &len);
+		if (rc == -EISDIR || rc == -EINVAL) {
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		rc = atomicfile_write(to, buf, len, 0600);
+		sodium_memzero(buf, len);
+		free(buf);
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+store_backup_begin(struct store *st, struct store_snapshot **out)
+{
+	struct store_snapshot *s;
+	char stamp[40];
 	int rc;
 
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	s->st = st;
 	utc_stamp(stamp, sizeof(stamp));
-	snprintf(base, sizeof(base), "session-%s-%s", st->client_id, stamp);
-	if ((rc = store_path(dst, sizeof(dst), st->backup_dir, base)) < 0 ||
-	    snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s", st->backup_dir,
-	    base) >= (int)sizeof(tmp))
+	snprintf(s->base, sizeof(s->base), "session-%s-%s", st->client_id, stamp);
+	if ((rc = store_path(s->dst, sizeof(s->dst), st->backup_dir, s->base)) < 0 ||
+	    snprintf(s->tmp, sizeof(s->tmp), "%s/" TMP_PREFIX "%s", st->backup_dir,
+	    s->base) >= (int)sizeof(s->tmp)) {
+		free(s);
 		return rc < 0 ? rc : -ENAMETOOLONG;
-	if (mkdir(tmp, 0700) == -1)
+	}
+	if (snprintf(s->links, sizeof(s->links), "%s.links", s->tmp) >=
+	    (int)sizeof(s->links)) {
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	if (mkdir(s->links, 0700) == -1) {
+		rc = -errno;
+		free(s);
+		return rc;
+	}
+	if ((rc = link_files(st->session_dir, s->links)) < 0) {
+		rm_flat_dir(s->links);
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Copies of every file of src into dst, in one group commit. */
+static int
+copy_files_grouped(const char *src, const char *dst)
+{
+	struct atomicfile_item *items = NULL, *ni;
+	char from[STORE_PATH_MAX];
+	struct dirent *de;
+	size_t n = 0, cap = 0, i;
+	uint8_t *buf;
+	size_t len;
+	DIR *d;
+	int dfd, rc = 0;
+
+	if ((d = opendir(src)) == NULL)
 		return -errno;
-	if ((rc = copy_files(st->session_dir, tmp)) < 0 ||
-	    (rc = fsync_dir(tmp)) < 0)
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!store_valid_name(de->d_name))
+			continue;
+		if ((rc = store_path(from, sizeof(from), src, de->d_name)) < 0)
+			break;
+		if ((rc = atomicfile_read(from, STORE_LOG_MAX, &buf, &len)) < 0) {
+			if (rc == -EISDIR || rc == -EINVAL)
+				rc = 0;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((ni = realloc(items, cap * sizeof(*items))) == NULL) {
+				rc = -ENOMEM;
+				free(buf);
+				break;
+			}
+			items = ni;
+		}
+		items[n].buf = buf;
+		items[n].len = len;
+		if ((items[n].name = strdup(de->d_name)) == NULL) {
+			rc = -ENOMEM;
+			free(buf);
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc == 0) {
+		if ((dfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			rc = -errno;
+		else {
+			rc = atomicfile_write_many_at(dfd, items, n, 0600);
+			close(dfd);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		sodium_memzero((void *)items[i].buf, items[i].len);
+		free((void *)items[i].buf);
+		free((void *)items[i].name);
+	}
+	free(items);
+	return rc;
+}
+
+int
+store_backup_commit(struct store_snapshot *s)
+{
+	int rc;
+
+	if (mkdir(s->tmp, 0700) == -1) {
+		rc = -errno;
+		rm_flat_dir(s->links);
+		return rc;
+	}
+	/* two syncs for all the copies; the dir sync comes with them */
+	rc = copy_files_grouped(s->links, s->tmp);
+	rm_flat_dir(s->links);
+	if (rc < 0)
 		goto out_rm;
-	if (rename(tmp, dst) == -1) {
+	if (rename(s->tmp, s->dst) == -1) {
 		rc = -errno;
 		goto out_rm;
 	}
-	if ((rc = fsync_dir(st->backup_dir)) < 0)
+	if ((rc = fsync_dir(s->st->backup_dir)) < 0)
 		return rc;
-	if (name != NULL)
-		snprintf(name, cap, "%s", base);
-	return prune(st);
-
+	return prune(s->st);
 out_rm:
-	rm_flat_dir(tmp);
+	rm_flat_dir(s->tmp);
+	return rc;
+}
+
+const char *
+store_snapshot_name(const struct store_snapshot *s)
+{
+	return s->base;
+}
+
+void
+store_snapshot_free(struct store_snapshot *s)
+{
+	free(s);
+}
+
+int
+store_backup(struct store *st, char *name, size_t cap)
+{
+	struct store_snapshot *s;
+	int rc;
+
+	if ((rc = store_backup_begin(st, &s)) < 0)
+		return rc;
+	if ((rc = store_backup_commit(s)) == 0 && name != NULL)
+		snprintf(name, cap, "%s", s->base);
+	store_snapshot_free(s);
 	return rc;
 }
 

@@ -31,10 +31,13 @@ store_log_is_log(const uint8_t *raw, size_t n)
 	    memcmp(raw, STORE_LOG_MAGIC, STORE_LOG_MAGIC_LEN) == 0;
 }
 
+/* A log's name ends in ".log": backups copy logs and link the rest. */
 static int
 log_path(const struct store *st, const char *name, char *path, size_t cap)
 {
-	if (!store_valid_name(name) || strcmp(name, STORE_CREDS_FILE) == 0)
+	size_t n = strlen(name);
+
+	if (!store_valid_name(name) || n < 5 || strcmp(name + n - 4, ".log") != 0)
 		return -EINVAL;
 	return store_path(path, cap, st->session_dir, name);
 }
@@ -174,51 +177,78 @@ log_take(const struct store *st, const char *name, const uint8_t *p, size_t n,
 }
 
 int
+store_log_parse(const uint8_t *raw, size_t n, store_log_take_fn *take,
+    void *arg, size_t *keep)
+{
+	size_t off, rl;
+	int rc = 0;
+
+	*keep = 0;
+	if (n < STORE_LOG_MAGIC_LEN) {
+		/* a create torn inside the magic: as good as empty */
+		return memcmp(raw, STORE_LOG_MAGIC, n) == 0 ? 0 : -EBADMSG;
+	}
+	if (memcmp(raw, STORE_LOG_MAGIC, STORE_LOG_MAGIC_LEN) != 0)
+		return -EBADMSG;
+	for (off = STORE_LOG_MAGIC_LEN; off + STORE_LOG_REC_HDR <= n;
+	    off += STORE_LOG_REC_HDR + rl) {
+		rl = (size_t)raw[off] | (size_t)raw[off + 1] << 8 |
+		    (size_t)raw[off + 2] << 16 | (size_t)raw[off + 3] << 24;
+		if (rl > n - off - STORE_LOG_REC_HDR)
+			break;		/* torn tail */
+		if ((rc = take(arg, raw + off + STORE_LOG_REC_HDR, rl)) < 0) {
+			/* a record whose seal fails as the last one is torn too */
+			if (rc == -EKEYREJECTED &&
+			    off + STORE_LOG_REC_HDR + rl == n)
+				rc = 0;
+			break;
+		}
+	}
+	*keep = off > n ? n : off;
+	return rc;
+}
+
+struct log_read {
+	const struct store	*st;
+	const char		*name;
+	uint8_t			*plain;
+	size_t			 plen;
+};
+
+static int
+log_take_cb(void *arg, const uint8_t *p, size_t n)
+{
+	struct log_read *r = arg;
+
+	return log_take(r->st, r->name, p, n, &r->plain, &r->plen);
+}
+
+int
 store_log_read(struct store *st, const char *name, uint8_t **out, size_t *len)
 {
+	struct log_read r = { st, name, NULL, 0 };
 	char path[STORE_PATH_MAX];
-	uint8_t *raw, *plain = NULL;
-	size_t n, off, plen = 0, rl;
+	uint8_t *raw;
+	size_t n, keep;
 	int rc;
 
 	if ((rc = log_path(st, name, path, sizeof(path))) < 0)
 		return rc;
 	if ((rc = atomicfile_read(path, STORE_LOG_MAX, &raw, &n)) < 0)
 		return rc;
-	if (n < STORE_LOG_MAGIC_LEN ||
-	    memcmp(raw, STORE_LOG_MAGIC, STORE_LOG_MAGIC_LEN) != 0) {
-		rc = n == 0 ? 0 : -EBADMSG;	/* empty: a create torn early */
-		off = n;
-		goto done;
-	}
-	for (off = STORE_LOG_MAGIC_LEN; off + STORE_LOG_REC_HDR <= n; off += rl) {
-		rl = (size_t)raw[off] | (size_t)raw[off + 1] << 8 |
-		    (size_t)raw[off + 2] << 16 | (size_t)raw[off + 3] << 24;
-		if (rl > n - off - STORE_LOG_REC_HDR)
-			break;		/* torn tail */
-		off += STORE_LOG_REC_HDR;
-		if ((rc = log_take(st, name, raw + off, rl, &plain, &plen)) < 0) {
-			/* a record whose seal fails as the last one is torn too */
-			if (rc == -EKEYREJECTED && off + rl == n) {
-				off -= STORE_LOG_REC_HDR;
-				rc = 0;
-			}
-			break;
-		}
-	}
+	rc = store_log_parse(raw, n, log_take_cb, &r, &keep);
 	/* a torn append: cut it so the next one starts on a boundary */
-	if (rc == 0 && off < n && truncate(path, (off_t)off) < 0)
+	if (rc == 0 && keep < n && truncate(path, (off_t)keep) < 0)
 		rc = -errno;
-done:
 	sodium_memzero(raw, n);
 	free(raw);
 	if (rc < 0) {
-		free(plain);
+		free(r.plain);
 		return rc;
 	}
-	if (plain == NULL && (plain = calloc(1, 1)) == NULL)
+	if (r.plain == NULL && (r.plain = calloc(1, 1)) == NULL)
 		return -ENOMEM;
-	*out = plain;
-	*len = plen;
+	*out = r.plain;
+	*len = r.plen;
 	return 0;
 }

@@ -72,6 +72,7 @@ struct ws_client {
 
 static int	ws_callback(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
+static void	wake_all(struct lws_context *);
 
 static const struct lws_protocols ws_protocols[] = {
 	{ WS_PROTOCOL_NAME, ws_callback, 0, 0, 0, NULL, 0 },
@@ -276,9 +277,9 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct ws_client *c = lws_get_opaque_user_data(wsi);
 
-	/* a name lookup's answer (ws_resolve.c), or someone else's wake-up */
+	/* a name lookup's answer (ws_resolve.c), a thread's (ws_wake_add) */
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
-		ws_resolve_poll(lws_get_context(wsi));
+		wake_all(lws_get_context(wsi));
 		return 0;
 	}
 	if (c == NULL) {	/* orphaned by finish() or ws_client_free() */
@@ -322,6 +323,47 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	default:
 		return 0;
 	}
+}
+
+static struct ws_wake {
+	struct lws_context	*cx;
+	void			(*fn)(void *);
+	void			*arg;
+} wakes[WS_WAKE_MAX];
+
+int
+ws_wake_add(struct lws_context *cx, void (*fn)(void *), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < WS_WAKE_MAX; i++)
+		if (wakes[i].fn == NULL) {
+			wakes[i] = (struct ws_wake){ cx, fn, arg };
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+void
+ws_wake_remove(struct lws_context *cx, void (*fn)(void *), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < WS_WAKE_MAX; i++)
+		if (wakes[i].cx == cx && wakes[i].fn == fn && wakes[i].arg == arg)
+			wakes[i] = (struct ws_wake){ NULL, NULL, NULL };
+}
+
+static void
+wake_all(struct lws_context *cx)
+{
+	size_t i;
+
+	ws_resolve_poll(cx);
+	/* a fn may remove itself (or another): read each slot afresh */
+	for (i = 0; i < WS_WAKE_MAX; i++)
+		if (wakes[i].cx == cx && wakes[i].fn != NULL)
+			wakes[i].fn(wakes[i].arg);
 }
 
 /* lws gets an address: any name was looked up beside the loop. */

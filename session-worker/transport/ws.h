@@ -139,6 +139,17 @@ void	ws_context_free(struct lws_context *);
  */
 const struct lws_protocols *ws_client_protocol(void);
 
+/*
+ * Threads hand results to the loop with lws_cancel_service(cx); lws then
+ * delivers LWS_CALLBACK_EVENT_WAIT_CANCELLED to the client protocol on
+ * the loop, which calls every fn added here for that context (and the
+ * name lookups of ws_resolve.c). At most WS_WAKE_MAX at once; -ENOSPC
+ * past it. Loop only.
+ */
+#define WS_WAKE_MAX	8
+int	ws_wake_add(struct lws_context *, void (*fn)(void *), void *arg);
+void	ws_wake_remove(struct lws_context *, void (*fn)(void *), void *arg);
+
 int	ws_client_new(struct lws_context *, const struct ws_config *,
 	    const struct ws_callbacks *, void *user, struct ws_client **out);
 /*

@@ -39,9 +39,9 @@ async function paired({ allow = [], extra = {}, env = {}, phone = String(nextPho
 	const w = await startWorker(sim, opts);
 	workers.push(w);
 	await waitState(w, 'qr');
-	await scanQr(sim, w, phone);
+	const { jid } = await scanQr(sim, w, phone);
 	await waitState(w, 'connected', 10000);
-	Object.assign(w, { phone, hookLog, opts });
+	Object.assign(w, { phone, hookLog, opts, jid });
 	return w;
 }
 
@@ -240,6 +240,21 @@ test('LID without sender_pn: held without any lookup, served once a devices noti
 	// never a usync to find out who a LID is (protocol-notes §9)
 	const lidQueries = (await logOf(w)).filter((l) => /xmlns='usync'.*<lid\/>/.test(l));
 	assert.equal(lidQueries.length, 0, lidQueries.join('\n'));
+});
+
+test('a reply the hook makes while the link is down goes out once it is back', async () => {
+	const c = '4915112340007';
+	await contact(c);
+	const w = await paired({ allow: [c], env: { WALINK_HOOK_MODE: 'slow' } });
+	await send(c, w, 'answer me later');
+	await waitFor(() => /hook started/.test(w.output()), 10000, 'the hook started');
+	// the link goes down for 2 s while the 700 ms hook still runs
+	const r = await sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'temp-ban', seconds: 2 });
+	assert.equal(r.status, 200, r.text);
+	await waitFor(() => /waits for the link/.test(w.output()), 10000, 'the reply waits');
+	const box = await waitInbox(c, 1, w, 20000);
+	assert.equal(box[0].text, 'answer me later');
+	assert.doesNotMatch(w.output(), /could not send the reply/);
 });
 
 test('kill -9 mid-conversation: the conversation goes on with no decryption failure', async () => {
@@ -463,7 +478,7 @@ test('SIGTERM while a hook hangs: the hook is killed, the worker exits cleanly',
 	const r = await w.stop();
 	assert.equal(r.code, 0, w.output().slice(-3000));
 	assert.doesNotMatch(w.output(), /Sanitizer|runtime error/);
-	await waitFor(() => processesOf('hook-echo.js') === 0, 2000, 'the hung hook gone');
+	await waitFor(() => processesOf(path.join(here, 'hook-echo.js')) === 0, 2000, 'the hung hook gone');
 });
 
 test('every worker stops cleanly: no sanitizer report, no hook left running', async () => {
@@ -474,10 +489,12 @@ test('every worker stops cleanly: no sanitizer report, no hook left running', as
 			assert.equal(r.code, 0, `worker exit: ${JSON.stringify(r)}`);
 		assert.doesNotMatch(w.output(), /Sanitizer|runtime error/, w.output().slice(-3000));
 	}
-	await waitFor(() => processesOf('hook-echo.js') === 0, 2000,
+	await waitFor(() => processesOf(path.join(here, 'hook-echo.js')) === 0, 2000,
 	    'no hook process left (the hung one was killed)');
 });
 
+/* Processes running name (a full path: another checkout's hooks, run by
+ * tests beside these, are not ours to count). */
 function processesOf(name) {
 	let n = 0;
 	for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {

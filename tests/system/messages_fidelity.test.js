@@ -152,7 +152,9 @@ test('a contact that never issued a token is answered without one, as whatsmeow 
 test('worker down while 50 messages are queued: after restart all 50 reach the hook once', { timeout: 180000 }, async () => {
 	const c = '4915112341004';
 	await contact(c);
-	let w = await paired({ allow: [c], extra: { '--hook-max': '4' } });
+	// keepalive at 5 s: this is about the backlog, and 50 hook runs on a loaded
+	// 2-core machine can hold a 300 ms pong past the worker's patience
+	let w = await paired({ allow: [c], extra: { '--hook-max': '4', '--heartbeat': '5s' } });
 	await send(c, w, 'before');
 	await delivered(c, 'before', w);
 	await w.stop();

@@ -90,6 +90,16 @@ describe('1 000 sessions behind one wa-control', () => {
 		assert.equal((await get(`/api/sessions/${id(22)}/whitelist`)).body.count, 1);
 	});
 
+	it('answers 200 requests across every live session at once, all still reachable after', async () => {
+		const calls = [];
+		for (let k = 0; k < 5; k++)
+			for (let i = 0; i < LIVE; i++)
+				calls.push(get(`/api/sessions/${id(i)}/whitelist`).then((r) => r.status));
+		assert.deepEqual([...new Set(await Promise.all(calls))], [200]);
+		const j = (await get('/api/sessions')).body;
+		assert.equal(j.counts.unreachable, TOTAL - LIVE, 'every live worker still reachable');
+	});
+
 	it('streams every session on one SSE stream, each frame naming its session', async () => {
 		const ac = new AbortController();
 		const r = await fetch(`${base}/api/events?session=*`, { headers: auth, signal: ac.signal });

@@ -320,6 +320,25 @@ test_lidmap_log_cuts_a_torn_append(void **state)
 	assert_int_equal(lidmap_log_load(st, n), 0);
 	assert_int_equal(lidmap_count(n), 1);
 	assert_int_equal(log_size(st), good);
+	/* a create torn inside the magic reads as empty, and is cut */
+	{
+		uint8_t *got;
+		size_t glen;
+		char p2[1024];
+
+		snprintf(p2, sizeof(p2), "%s/torn.log", store_session_dir(st));
+		assert_non_null(f = fopen(p2, "w"));
+		fwrite("WLL", 1, 3, f);
+		fclose(f);
+		assert_int_equal(store_log_read(st, "torn.log", &got, &glen), 0);
+		assert_int_equal(glen, 0);
+		free(got);
+		assert_int_equal(store_log_append(st, "torn.log", (const uint8_t *)"x", 1, NULL), 0);
+		assert_int_equal(store_log_read(st, "torn.log", &got, &glen), 0);
+		assert_int_equal(glen, 1);
+		assert_memory_equal(got, "x", 1);
+		free(got);
+	}
 	/* the next append lands on a record boundary */
 	assert_int_equal(lidmap_put(n, "222", "4915112340002"), 1);
 	assert_int_equal(lidmap_log_learnt(st, n, "222", "4915112340002"), 0);

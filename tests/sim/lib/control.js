@@ -94,7 +94,8 @@ export function route(sim) {
 				if (!Number.isInteger(since) || since < 0)
 					throw new SimError(400, 'since must be a non-negative integer');
 				res.setHeader('x-sim-log-last', String(sim.log.seq));
-				return send(res, 200, sim.log.since(since) + '\n', 'text/plain; charset=utf-8');
+				const only = url.searchParams.get('deviations') === '1';
+				return send(res, 200, sim.log.since(since, only) + '\n', 'text/plain; charset=utf-8');
 			}
 			let pathMatched = false;
 			for (const [method, re, fn] of routes) {

@@ -2,12 +2,15 @@
 import { toText } from './nodes.js';
 
 const LOG_CAPACITY = 5000;
+/** `!!` lines are also kept apart, so a busy log cannot push them out unseen. */
+const DEVIATION_CAPACITY = 2000;
 /** Longest text kept per entry (prekey uploads would be ~100 kB). */
 const MAX_ENTRY = 4000;
 
 export class StanzaLog {
 	constructor(verbose = false) {
 		this.entries = [];
+		this.deviations = [];
 		this.seq = 0;
 		this.verbose = verbose;
 	}
@@ -20,6 +23,11 @@ export class StanzaLog {
 		if (e.text.length > MAX_ENTRY)
 			e.text = `${e.text.slice(0, MAX_ENTRY)}…(${e.text.length} chars)`;
 		this.entries.push(e);
+		if (dir === '!!') {
+			this.deviations.push(e);
+			if (this.deviations.length > DEVIATION_CAPACITY)
+				this.deviations.splice(0, this.deviations.length - DEVIATION_CAPACITY);
+		}
 		if (this.entries.length > LOG_CAPACITY)
 			this.entries.splice(0, this.entries.length - LOG_CAPACITY);
 		if (this.verbose)
@@ -28,7 +36,8 @@ export class StanzaLog {
 
 	line(e) { return `${e.n} ${e.t} ${e.dir} c${e.conn} ${e.who} ${e.text}`; }
 
-	since(n) {
-		return this.entries.filter((e) => e.n > n).map((e) => this.line(e)).join('\n');
+	since(n, deviationsOnly = false) {
+		return (deviationsOnly ? this.deviations : this.entries).filter((e) => e.n > n)
+		    .map((e) => this.line(e)).join('\n');
 	}
 }

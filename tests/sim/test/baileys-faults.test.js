@@ -92,6 +92,14 @@ test('outdated -> 405 until cleared', { timeout: 30000 }, async () => {
 	await c.end();
 });
 
+test('failure with a reason Baileys does not know -> that code (409) until cleared', { timeout: 30000 }, async () => {
+	assert.equal((await injectAndClose('failure', { reason: 409 })).code, 409);
+	assert.equal((await loginRefused()).code, 409);
+	await sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+	const c = await online();
+	await c.end();
+});
+
 test('ban -> forbidden (403) until cleared', { timeout: 30000 }, async () => {
 	assert.equal((await injectAndClose('ban')).code, DisconnectReason.forbidden);
 	assert.equal((await loginRefused()).code, DisconnectReason.forbidden);

@@ -145,6 +145,27 @@ test('a contact with three devices writes from a companion; all three decrypt Ba
 	await c.end();
 });
 
+// A contact's phone (device 0) asks: Baileys re-sends to every device of the
+// chat (messages-recv sendMessagesAgain, sendToAll). (A companion's retry
+// receipt, from='123:5@…' as whatsmeow parses it, finds no message in
+// Baileys 7's cache: it keys the cache by the receipt's raw from.)
+test('a contact that cannot read Baileys\' message asks again (undecryptable); the resend reaches it', { timeout: 40000 }, async () => {
+	const made = await sim.api('POST', '/sim/contacts', { phone: '15559990007' });
+	assert.equal(made.status, 200, made.text);
+	const c = connect(sim.url, auth, opts);
+	await c.waitOpen();
+	const f = await sim.api('POST', '/sim/inject', { jid: made.body.jid, fault: 'undecryptable' });
+	assert.equal(f.status, 200, f.text);
+	await c.sock.sendMessage(made.body.jid, { text: 'say again?' });
+	const rec = await waitFor(async () => (await sim.api('GET', '/sim/contacts/15559990007/messages')).body
+	    .find((m) => m.text === 'say again?' && m.delivered), 20000, 'the resend decrypted');
+	const log = (await sim.api('GET', '/sim/log?since=0')).text;
+	assert.match(log, new RegExp(`<receipt from='15559990007@s\\.whatsapp\\.net' id='${rec.id}' type='retry'[^>]*><retry count='1'`));
+	assert.equal(log.split('\n').filter((l) => new RegExp(`^[0-9]+ \\S+ in c[0-9]+ \\S+ <message id='${rec.id}'`).test(l)).length, 2,
+	    'the message and its resend');
+	await c.end();
+});
+
 test('Baileys, an unmodified client, leaves no !! line in the simulator log', async () => {
 	const log = (await sim.api('GET', '/sim/log?since=0')).text;
 	const bad = log.split('\n').filter((l) => / !! /.test(l));
