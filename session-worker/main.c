@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +36,7 @@
 #include "qr_text.h"
 #include "store/store.h"
 #include "transport/ws.h"
+#include "webhook/webhook.h"
 #include "whitelist/whitelist.h"
 #include "wl_error.h"
 
@@ -70,6 +72,11 @@ struct settings {
 	const char	*hook_url;
 	uint64_t	 hook_timeout_ms;
 	uint64_t	 hook_max;
+	const char	*hook_secret_file;
+	uint64_t	 media_max_bytes;
+	const char	*media_ca_file;
+	uint64_t	 hook_retries;
+	uint64_t	 hook_retry_base_ms;
 	const char	*auto_reply;
 	bool		 qr_terminal;
 	bool		 check;
@@ -141,13 +148,26 @@ static const struct cfg_opt options[] = {
 	  "Trust only this CA for wss:// (local TLS tests)." },
 	{ "hook-cmd", "WA_HOOK_CMD", CFG_STR, S(hook_cmd), "", 0, 0,
 	  "Bot hook: /bin/sh -c CMD per accepted text, the message as JSON on "
-	  "stdin ({from, pushName, id, text, timestamp}); its output is the reply." },
+	  "stdin (hook input version 2, docs/hook-v2.schema.json); its output is the reply." },
 	{ "hook-url", "WA_HOOK_URL", CFG_STR, S(hook_url), "", 0, 0,
-	  "Bot hook: POST the same JSON to this http:// URL; a 2xx body is the reply." },
+	  "Bot hook: POST the same JSON to this http(s):// URL; a 2xx body is the "
+	  "reply. Retried with backoff; undeliverable events become dead letters." },
+	{ "hook-secret-file", "WA_HOOK_SECRET_FILE", CFG_STR, S(hook_secret_file), "", 0, 0,
+	  "Sign --hook-url requests (Standard Webhooks webhook-signature) with the "
+	  "secret in this file (whsec_<base64> or raw text)." },
+	{ "hook-retries", "WA_HOOK_RETRIES", CFG_UINT, S(hook_retries), "8", 1, 100,
+	  "Attempts per --hook-url event before it becomes a dead letter." },
+	{ "hook-retry-base", "WA_HOOK_RETRY_BASE", CFG_MS, S(hook_retry_base_ms), "2s", 10, HOUR,
+	  "First --hook-url retry after about this; each next one waits twice as long (jittered, at most 10 min)." },
 	{ "hook-timeout", "WA_HOOK_TIMEOUT", CFG_MS, S(hook_timeout_ms), "30s", 100, HOUR,
 	  "A hook still running after this is killed (no reply)." },
 	{ "hook-max", "WA_HOOK_MAX", CFG_UINT, S(hook_max), "4", 1, 256,
 	  "Hooks running at once; more messages wait (up to 64)." },
+	{ "media-max-bytes", "WA_MEDIA_MAX_BYTES", CFG_UINT, S(media_max_bytes), "104857600",
+	  1024, 4ULL << 30,
+	  "Received media larger than this is not downloaded (the hook is told why)." },
+	{ "media-ca-file", "WA_MEDIA_CA_FILE", CFG_STR, S(media_ca_file), "", 0, 0,
+	  "Trust only this CA for media downloads (local tests against a simulator)." },
 	{ "auto-reply", "WA_AUTO_REPLY", CFG_STR, S(auto_reply), "", 0, 0,
 	  "Text sent to senders outside the whitelist (default: none)." },
 	{ "qr-terminal", "WA_QR_TERMINAL", CFG_BOOL, S(qr_terminal), NULL, 0, 0,
@@ -173,6 +193,8 @@ struct worker {
 	int			 sig_pipe[2];
 	bool			 quit;
 	enum link_code_status	 code_status_shown;	/* last one printed */
+	bool			 link_up;	/* connected or unstable */
+	struct webhook		*webhook;	/* owned by the hook; NULL: none */
 };
 
 static int signal_fd = -1;
@@ -290,17 +312,13 @@ check_settings(struct worker *w)
 		return -EINVAL;
 	}
 	if (w->s.hook_url[0] != '\0') {
-		char host[256], port[8];
-		const char *path;
-
 		if (w->s.hook_cmd[0] != '\0') {
 			log_errorx("--hook-cmd and --hook-url: choose one");
 			return -EINVAL;
 		}
 		if (strlen(w->s.hook_url) >= HOOK_URL_MAX ||
-		    hook_url_parse(w->s.hook_url, host, port, &path) < 0) {
-			log_errorx("--hook-url '%s': expected http://HOST[:PORT]/PATH "
-			    "(plain HTTP, e.g. a local bot)", w->s.hook_url);
+		    webhook_url_check(w->s.hook_url) < 0) {
+			log_errorx("--hook-url: expected http(s)://HOST[:PORT]/PATH");
 			return -EINVAL;
 		}
 	}
@@ -467,6 +485,7 @@ ev_state(void *arg, const struct link_view *v)
 {
 	struct worker *w = arg;
 
+	w->link_up = v->state == LS_CONNECTED || v->state == LS_UNSTABLE;
 	worker_ipc_on_state(w->ipc, v);
 	if (w->msg != NULL)
 		msg_on_link_state(w->msg, v->state == LS_CONNECTED ||
@@ -523,7 +542,8 @@ static int
 setup_loop(struct worker *w)
 {
 	/* lws keeps a pointer to the list: it must live as long as the loop. */
-	static struct lws_protocols protocols[4];
+	static struct lws_protocols protocols[6];
+	static char queue_dir[PATH_MAX], media_dir[PATH_MAX];
 	struct link_events ev = {
 		.state = ev_state, .heartbeat = ev_heartbeat, .qr = ev_qr,
 		.qr_expired = ev_qr_expired, .stanza = ev_stanza, .arg = w,
@@ -538,6 +558,8 @@ setup_loop(struct worker *w)
 	protocols[0] = *ws_client_protocol();
 	protocols[1] = fd_protocol;
 	protocols[2] = *hook_protocol();
+	protocols[3] = *webhook_protocol();
+	protocols[4] = *msg_media_protocol();
 	/* a ws:// URL (simulator) needs no TLS: ws_url_parse checked it */
 	if ((rc = ws_url_parse(w->s.url, &url)) < 0 ||
 	    (rc = ws_context_new_with(w->s.test_ca_file[0] ? w->s.test_ca_file :
@@ -561,11 +583,24 @@ setup_loop(struct worker *w)
 	mc.hook.url = w->s.hook_url;
 	mc.hook.timeout_ms = w->s.hook_timeout_ms;
 	mc.hook.max = (uint32_t)w->s.hook_max;
+	snprintf(queue_dir, sizeof(queue_dir), "%s/webhooks/%s", w->s.data,
+	    w->s.client_id);
+	mc.hook.queue_dir = queue_dir;
+	mc.hook.secret_file = w->s.hook_secret_file;
+	mc.hook.retries = (uint32_t)w->s.hook_retries;
+	mc.hook.retry_base_ms = w->s.hook_retry_base_ms;
+	mc.hook.link_up = &w->link_up;
+	mc.hook.webhook_out = &w->webhook;
+	snprintf(media_dir, sizeof(media_dir), "%s/media/%s", w->s.data, w->s.client_id);
+	mc.media.dir = media_dir;
+	mc.media.max_bytes = w->s.media_max_bytes;
+	mc.media.ca_file = w->s.media_ca_file[0] != '\0' ? w->s.media_ca_file : NULL;
 	mc.auto_reply = w->s.auto_reply;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
-		log_error(rc, "cannot set up messaging (--hook-url must be http://HOST[:PORT]/PATH)");
+		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");
 		return rc;
 	}
+	worker_ipc_set_webhook(w->ipc, w->webhook);
 	if (w->s.hook_cmd[0] == '\0' && w->s.hook_url[0] == '\0')
 		log_warnx("no --hook-cmd or --hook-url: whitelisted messages get no reply");
 	memset(&lc, 0, sizeof(lc));

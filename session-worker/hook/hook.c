@@ -3,12 +3,12 @@
  * process group: with --hook-cmd it execs /bin/sh -c CMD with the JSON
  * as its stdin in a sealed memfd (a file in memory: writing it never
  * waits on the child, whatever the JSON's size, and a hook that never
- * reads it holds nothing up); with --hook-url it makes the POST itself
- * (hook_http.c). Its stdout pipe is adopted as a raw file on the lws loop
- * and read a bounded amount per loop turn; a hook that floods it past
- * HOOK_FLOOD_MAX is killed. A timer per run kills the group at the
- * timeout, and a short timer reaps the child with waitpid(WNOHANG) once
- * its stdout is closed.
+ * reads it holds nothing up); --hook-url events go to the webhook queue
+ * (webhook/webhook.c, libcurl on the loop). Its stdout pipe is adopted as
+ * a raw file on the lws loop and read a bounded amount per loop turn; a
+ * hook that floods it past HOOK_FLOOD_MAX is killed. A timer per run kills
+ * the group at the timeout, and a short timer reaps the child with
+ * waitpid(WNOHANG) once its stdout is closed.
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -30,6 +30,7 @@
 
 #include "hook.h"
 #include "hook_env.h"
+#include "webhook/webhook.h"
 
 extern char **environ;
 
@@ -68,6 +69,7 @@ struct hook {
 	void			*arg;
 	char			**env;		/* hook_env.h: no operator secrets */
 	struct hook_jobs	 run, wait;
+	struct webhook		*wh;		/* --hook-url: delivered by libcurl */
 };
 
 static int	hook_callback(struct lws *, enum lws_callback_reasons, void *,
@@ -90,17 +92,47 @@ hook_enabled(const struct hook *h)
 	return h != NULL && (h->cmd[0] != '\0' || h->url[0] != '\0');
 }
 
+/* --hook-url: an answered webhook is a hook run that ended. */
+static void
+webhook_done(void *arg, const char *tag, enum webhook_outcome how, int status,
+    const char *body, size_t len)
+{
+	struct hook *h = arg;
+	size_t a = 0, n = 0;
+
+	if (how == WEBHOOK_DELIVERED)
+		hook_reply_trim(body, len, &a, &n);
+	h->done(h->arg, tag, how == WEBHOOK_DELIVERED ? HOOK_OK : HOOK_FAILED,
+	    status, body + a, n);
+}
+
+static int
+hook_webhook_new(struct hook *h, const struct hook_cfg *cfg)
+{
+	struct webhook_cfg wc = {
+		.url = cfg->url, .secret_file = cfg->secret_file,
+		.dir = cfg->queue_dir, .timeout_ms = h->timeout_ms,
+		.max_attempts = cfg->retries, .retry_base_ms = cfg->retry_base_ms,
+		.max_inflight = h->max, .ready = cfg->link_up,
+	};
+
+	int rc;
+
+	if ((rc = webhook_new(h->cx, &wc, webhook_done, h, &h->wh)) == 0 &&
+	    cfg->webhook_out != NULL)
+		*cfg->webhook_out = h->wh;
+	return rc;
+}
+
 int
 hook_new(struct lws_context *cx, const struct hook_cfg *cfg, hook_done_fn *done,
     void *arg, struct hook **out)
 {
-	char host[256], port[8];
-	const char *path;
 	struct hook *h;
+	int rc;
 
 	if (cfg->url != NULL && cfg->url[0] != '\0' &&
-	    (strlen(cfg->url) >= HOOK_URL_MAX ||
-	    hook_url_parse(cfg->url, host, port, &path) < 0))
+	    (strlen(cfg->url) >= HOOK_URL_MAX || webhook_url_check(cfg->url) < 0))
 		return -EINVAL;
 	if (cfg->cmd != NULL && strlen(cfg->cmd) >= sizeof(h->cmd))
 		return -ENAMETOOLONG;
@@ -119,6 +151,11 @@ hook_new(struct lws_context *cx, const struct hook_cfg *cfg, hook_done_fn *done,
 	h->arg = arg;
 	TAILQ_INIT(&h->run);
 	TAILQ_INIT(&h->wait);
+	if (h->url[0] != '\0' && (rc = hook_webhook_new(h, cfg)) < 0) {
+		hook_env_free(h->env);
+		free(h);
+		return rc;
+	}
 	*out = h;
 	return 0;
 }
@@ -146,6 +183,7 @@ hook_free(struct hook *h)
 
 	if (h == NULL)
 		return;
+	webhook_free(h->wh);
 	while ((j = TAILQ_FIRST(&h->run)) != NULL) {
 		TAILQ_REMOVE(&h->run, j, entry);
 		lws_sul_cancel(&j->sul_timeout);
@@ -169,26 +207,16 @@ hook_free(struct hook *h)
 }
 
 /*
- * The child: never returns. With --hook-cmd it only calls what is safe
- * after fork() in a process with threads (nanomsg has some) before exec;
- * the --hook-url child also uses malloc and getaddrinfo, which glibc keeps
- * usable across fork.
+ * The child (--hook-cmd; --hook-url goes through webhook/): never returns.
+ * It only calls what is safe after fork() in a process with threads
+ * (nanomsg has some) before exec.
  */
 static void
 child(struct hook *h, struct hook_job *j, int in_fd, int out_fd)
 {
-	int rc;
-
+	(void)j;
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
-	if (h->url[0] != '\0') {
-		/* Keep only stdio: the worker's sockets are not the child's business. */
-		if (dup2(out_fd, STDOUT_FILENO) < 0)
-			_exit(126);
-		closefrom(STDERR_FILENO + 1);
-		rc = hook_http_post(h->url, j->json, j->json_len, STDOUT_FILENO);
-		_exit(rc >= 200 && rc < 300 ? 0 : rc > 0 ? (rc / 100) : 99);
-	}
 	if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
 		_exit(126);
 	closefrom(STDERR_FILENO + 1);
@@ -425,6 +453,22 @@ hook_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	}
 }
 
+/* The webhook queue owns the event from here (on disk until delivered). */
+static int
+hook_run_webhook(struct hook *h, const struct hook_input *in, const char *tag)
+{
+	char *json;
+	size_t len;
+	int rc;
+
+	if ((rc = hook_json_input(in, &json, &len)) < 0)
+		return rc;
+	rc = webhook_submit(h->wh, json, len, tag, NULL);
+	sodium_memzero(json, len);
+	free(json);
+	return rc;
+}
+
 int
 hook_run(struct hook *h, const struct hook_input *in, const char *tag)
 {
@@ -433,6 +477,8 @@ hook_run(struct hook *h, const struct hook_input *in, const char *tag)
 
 	if (!hook_enabled(h))
 		return -ENOSYS;
+	if (h->wh != NULL)
+		return hook_run_webhook(h, in, tag);
 	if (h->running >= h->max && h->queued >= HOOK_QUEUE_MAX)
 		return -EBUSY;
 	if ((j = calloc(1, sizeof(*j))) == NULL)

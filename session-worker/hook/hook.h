@@ -28,18 +28,56 @@ struct lws_protocols;
 
 struct hook_cfg {
 	const char	*cmd;		/* "" or NULL: none */
-	const char	*url;		/* http://host[:port]/path; "" or NULL: none */
+	const char	*url;		/* http(s)://host[:port]/path; "" or NULL: none */
 	uint64_t	 timeout_ms;	/* default 30 s */
 	uint32_t	 max;		/* concurrent runs, default 4 */
+	/* --hook-url only (session-worker/webhook/webhook.h) */
+	const char	*secret_file;	/* Standard Webhooks signing; "": none */
+	const char	*queue_dir;	/* pending and dead events */
+	uint32_t	 retries;	/* attempts in all; 0: webhook's default */
+	uint64_t	 retry_base_ms;	/* 0: webhook's default */
+	const bool	*link_up;	/* resumed events wait for it; NULL: no wait */
+	struct webhook	**webhook_out;	/* gets the queue (for IPC); may be NULL */
+};
+
+/* Hook input version 2 (issue 13, docs/hook-v2.schema.json): a media
+ * file as handed to the bot. path NULL: not stored, error says why. */
+struct hook_media {
+	const char	*path;
+	const char	*mimetype;
+	uint64_t	 size;		/* bytes of the plaintext */
+	const char	*sha256;	/* 64 hex digits of the plaintext's SHA-256 */
+	const char	*file_name;	/* documents; may be NULL */
+	uint32_t	 seconds;	/* audio, video; 0: not given */
+	bool		 ptt;		/* audio only: a voice note */
+	const char	*error;		/* "larger than the media size cap", ... */
+};
+
+struct hook_contact {
+	const char	*name;
+	const char	*vcard;
 };
 
 struct hook_input {
 	const char	*from;		/* phone digits */
 	const char	*push_name;	/* may be NULL */
 	const char	*id;
-	const char	*text;		/* UTF-8; may hold NUL bytes */
+	const char	*text;		/* the text or caption, UTF-8, may hold NUL
+					 * bytes; NULL: "" unless type is text */
 	size_t		 text_len;	/* 0: strlen(text) */
 	uint64_t	 timestamp;	/* Unix seconds */
+	/* version 2; all may be NULL/0 (type NULL: "text") */
+	const char	*type;		/* "text", "image", ... (msg_type_name) */
+	const char	*quoted_id;	/* a reply: the message it answers */
+	const char	*quoted_text;
+	const struct hook_media *media;
+	bool		 has_location;
+	double		 latitude, longitude;
+	const char	*place_name, *address;
+	const struct hook_contact *contacts;
+	size_t		 n_contacts;
+	const char	*emoji;		/* reaction */
+	const char	*target_id;	/* reaction, edit, revoke */
 };
 
 enum hook_status {
@@ -59,7 +97,7 @@ typedef void hook_done_fn(void *arg, const char *tag, enum hook_status,
 
 struct hook;
 
-/* -EINVAL for a URL that is not plain http:// (checked at start-up). */
+/* -EINVAL for a URL that is not http:// or https:// (checked at start-up). */
 int	hook_new(struct lws_context *, const struct hook_cfg *, hook_done_fn *,
 	    void *arg, struct hook **out);
 /* Kills what still runs and reaps it. NULL-safe. Call while the lws
@@ -75,28 +113,14 @@ int	hook_run(struct hook *, const struct hook_input *, const char *tag);
 const struct lws_protocols *hook_protocol(void);
 
 /* hook_json.c (pure, unit tested) */
-/* {"from","pushName","id","text","timestamp"} as UTF-8 JSON (pushName null
- * when unknown; a NUL in the text travels as \u0000); *out malloc'd.
- * -EINVAL for text that is not UTF-8. */
+/* Hook input version 2 as UTF-8 JSON: the version-1 fields
+ * {"from","pushName","id","text","timestamp"} (pushName null when unknown;
+ * a NUL in the text travels as \u0000) plus "version":2, "type" and the
+ * fields of that type; *out malloc'd.
+ * -EINVAL for a string that is not UTF-8 or a missing field. */
 int	hook_json_input(const struct hook_input *, char **out, size_t *len);
 /* The reply inside buf: leading and trailing whitespace cut, then cut to
  * HOOK_REPLY_MAX at a UTF-8 character boundary. */
 void	hook_reply_trim(const char *buf, size_t len, size_t *start, size_t *n);
-/* Splits http://host[:port]/path: 0 or -EINVAL. */
-int	hook_url_parse(const char *url, char host[256], char port[8],
-	    const char **path);
-
-/* What a --hook-url answer may take (a reply is cut to 64 KiB anyway;
- * headers and chunk framing need little more). */
-#define HOOK_HTTP_MAX	(HOOK_REPLY_MAX * 2 + 16384)
-/*
- * Parses an HTTP/1.x answer of len bytes in buf (which has room for
- * len + 1: a NUL is written): returns the status (100-999) with the body
- * (de-chunked in place) in *body, or -EBADMSG.
- */
-int	hook_http_parse(char *buf, size_t len, char **body, size_t *body_len);
-
-/* hook_http.c: the blocking POST a forked child makes (never the loop). */
-int	hook_http_post(const char *url, const char *body, size_t len, int out_fd);
 
 #endif

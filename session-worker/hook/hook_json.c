@@ -13,24 +13,131 @@
 
 #include "hook.h"
 
+/* Sets key to a string, or leaves it out when s is NULL; -1 on bad UTF-8. */
+static int
+put_str(json_t *o, const char *key, const char *s)
+{
+	json_t *v;
+
+	if (s == NULL)
+		return 0;
+	if ((v = json_string(s)) == NULL)
+		return -1;
+	return json_object_set_new(o, key, v);
+}
+
+static int
+put_new(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, key, v);
+}
+
+static json_t *
+media_json(const struct hook_media *m, const char *type)
+{
+	json_t *o = json_object();
+
+	if (o == NULL ||
+	    put_new(o, "path", m->path != NULL ? json_string(m->path) : json_null()) ||
+	    put_new(o, "mimetype", json_string(m->mimetype != NULL ? m->mimetype :
+	    "application/octet-stream")) ||
+	    put_new(o, "size", json_integer((json_int_t)m->size)) ||
+	    put_str(o, "sha256", m->sha256) ||
+	    put_str(o, "fileName", m->file_name) ||
+	    (m->seconds > 0 &&
+	    put_new(o, "seconds", json_integer((json_int_t)m->seconds))) ||
+	    (strcmp(type, "audio") == 0 && put_new(o, "ptt", json_boolean(m->ptt))) ||
+	    put_str(o, "error", m->error)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+contacts_json(const struct hook_input *in)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < in->n_contacts; i++) {
+		json_t *c = json_pack("{s:s, s:s}",
+		    "name", in->contacts[i].name != NULL ? in->contacts[i].name : "",
+		    "vcard", in->contacts[i].vcard != NULL ? in->contacts[i].vcard : "");
+
+		if (c == NULL || json_array_append_new(a, c) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The per-type fields of version 2; -1 on bad UTF-8 or no memory. */
+static int
+put_kind(json_t *o, const struct hook_input *in, const char *type)
+{
+	if (in->quoted_id != NULL) {
+		json_t *q = json_object();
+
+		if (put_new(o, "quoted", q) || put_str(q, "id", in->quoted_id) ||
+		    put_new(q, "text", in->quoted_text != NULL ?
+		    json_string(in->quoted_text) : json_null()))
+			return -1;
+	}
+	if (in->media != NULL && put_new(o, "media", media_json(in->media, type)))
+		return -1;
+	if (in->has_location) {
+		json_t *l = json_object();
+
+		if (put_new(o, "location", l) ||
+		    put_new(l, "latitude", json_real(in->latitude)) ||
+		    put_new(l, "longitude", json_real(in->longitude)) ||
+		    put_str(l, "name", in->place_name) ||
+		    put_str(l, "address", in->address))
+			return -1;
+	}
+	if (strcmp(type, "contacts") == 0 &&
+	    put_new(o, "contacts", contacts_json(in)))
+		return -1;
+	if (strcmp(type, "reaction") == 0) {
+		if (in->target_id == NULL ||
+		    put_new(o, "reaction", json_pack("{s:s, s:s}", "emoji",
+		    in->emoji != NULL ? in->emoji : "", "targetId", in->target_id)))
+			return -1;
+	} else if (put_str(o, "targetId", in->target_id))
+		return -1;
+	return 0;
+}
+
 int
 hook_json_input(const struct hook_input *in, char **out, size_t *len)
 {
+	const char *type = in->type != NULL ? in->type : "text";
+	const char *text = in->text;
 	json_t *o;
 	size_t tl, n;
 	char *s;
 
-	if (in->from == NULL || in->id == NULL || in->text == NULL)
+	if (text == NULL && strcmp(type, "text") != 0)
+		text = "";	/* a photo without caption: bots read "" */
+	if (in->from == NULL || in->id == NULL || text == NULL)
 		return -EINVAL;
-	tl = in->text_len != 0 ? in->text_len : strlen(in->text);
+	tl = in->text_len != 0 && in->text != NULL ? in->text_len :
+	    strlen(text);
 	if (tl > INT_MAX)
 		return -EMSGSIZE;
 	/* "s#": the text by its length, so a NUL inside stays inside */
-	o = json_pack("{s:s, s:s?, s:s, s:s#, s:I}", "from", in->from,
-	    "pushName", in->push_name, "id", in->id, "text", in->text, (int)tl,
+	o = json_pack("{s:i, s:s, s:s, s:s?, s:s, s:s#, s:I}", "version", 2,
+	    "type", type, "from", in->from, "pushName", in->push_name,
+	    "id", in->id, "text", text, (int)tl,
 	    "timestamp", (json_int_t)in->timestamp);
 	if (o == NULL)
 		return -EINVAL;	/* not valid UTF-8 */
+	if (put_kind(o, in, type) != 0) {
+		json_decref(o);
+		return -EINVAL;
+	}
 	/* json_dumpb: the dump's length is known, not found by strlen */
 	if ((n = json_dumpb(o, NULL, 0, JSON_COMPACT)) == 0 ||
 	    (s = malloc(n + 1)) == NULL) {
@@ -73,89 +180,4 @@ hook_reply_trim(const char *buf, size_t len, size_t *start, size_t *n)
 	}
 	*start = a;
 	*n = b - a;
-}
-
-int
-hook_url_parse(const char *url, char host[256], char port[8], const char **path)
-{
-	const char *h, *end, *colon;
-	size_t hl;
-
-	if (strncmp(url, "http://", 7) != 0)
-		return -EINVAL;
-	h = url + 7;
-	end = h + strcspn(h, "/");
-	colon = memchr(h, ':', (size_t)(end - h));
-	hl = (size_t)((colon != NULL ? colon : end) - h);
-	if (hl == 0 || hl >= 256)
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (colon != NULL) {
-		size_t pl = (size_t)(end - colon - 1), i;
-
-		if (pl == 0 || pl > 5)
-			return -EINVAL;
-		for (i = 0; i < pl; i++)
-			if (colon[1 + i] < '0' || colon[1 + i] > '9')
-				return -EINVAL;
-		memcpy(port, colon + 1, pl);
-		port[pl] = '\0';
-	} else {
-		snprintf(port, 8, "80");
-	}
-	*path = *end != '\0' ? end : "/";
-	return 0;
-}
-
-/* Decodes a chunked body in place; returns its length or -EBADMSG. */
-static long
-unchunk(char *p, size_t len)
-{
-	size_t in = 0, out = 0;
-
-	for (;;) {
-		char *end;
-		unsigned long n = strtoul(p + in, &end, 16);
-		char *crlf = memmem(p + in, len - in, "\r\n", 2);
-
-		if (crlf == NULL || end == p + in)
-			return -EBADMSG;
-		in = (size_t)(crlf - p) + 2;
-		if (n == 0)
-			return (long)out;
-		if (n > len - in)
-			return -EBADMSG;
-		memmove(p + out, p + in, n);
-		out += n;
-		in += n + 2;
-		if (in > len)
-			return -EBADMSG;
-	}
-}
-
-int
-hook_http_parse(char *buf, size_t len, char **body, size_t *body_len)
-{
-	char *hdr_end, *end;
-	long status, blen;
-
-	if (len > HOOK_HTTP_MAX || len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
-	    memchr(buf, '\0', len) != NULL)
-		return -EBADMSG;
-	buf[len] = '\0';
-	if ((hdr_end = strstr(buf, "\r\n\r\n")) == NULL)
-		return -EBADMSG;
-	status = strtol(buf + 9, &end, 10);
-	if (end != buf + 12 || status < 100 || status > 999)
-		return -EBADMSG;
-	*hdr_end = '\0';
-	hdr_end += 4;
-	blen = (long)(len - (size_t)(hdr_end - buf));
-	if (strcasestr(buf, "\r\ntransfer-encoding: chunked") != NULL &&
-	    (blen = unchunk(hdr_end, (size_t)blen)) < 0)
-		return -EBADMSG;
-	*body = hdr_end;
-	*body_len = (size_t)blen;
-	return (int)status;
 }

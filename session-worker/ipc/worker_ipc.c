@@ -175,6 +175,7 @@ answer_fini(struct wipc_answer *a)
 		free(a->invalid[i]);
 	free(a->invalid);
 	free(a->numbers);
+	wipc_webhook_answer_fini(a);
 }
 
 static void
@@ -282,6 +283,10 @@ handle(struct worker_ipc *w, const Wlipc__Request *rq, struct wipc_answer *a)
 	case WLIPC__REQUEST__BODY_CHECK_NUMBER:
 		wipc_whitelist_handle(w, rq, a);
 		break;
+	case WLIPC__REQUEST__BODY_WEBHOOK_DEAD_LIST:
+	case WLIPC__REQUEST__BODY_WEBHOOK_REDELIVER:
+		wipc_webhook_handle(w, rq, a);
+		break;
 	default:	/* ipc_request_unpack refuses a missing body */
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
 		    "unknown request");
@@ -298,7 +303,8 @@ is_mutating(Wlipc__Request__BodyCase c)
 	    c == WLIPC__REQUEST__BODY_RESTART ||
 	    c == WLIPC__REQUEST__BODY_WHITELIST_ADD ||
 	    c == WLIPC__REQUEST__BODY_WHITELIST_REMOVE ||
-	    c == WLIPC__REQUEST__BODY_WHITELIST_REPLACE;
+	    c == WLIPC__REQUEST__BODY_WHITELIST_REPLACE ||
+	    c == WLIPC__REQUEST__BODY_WEBHOOK_REDELIVER;
 }
 
 static struct wipc_replay *

@@ -98,6 +98,10 @@ void	worker_ipc_set_session(struct worker_ipc *, const char *name);
 void	worker_ipc_attach(struct worker_ipc *, const struct worker_ipc_ops *,
 	    void *ctx);
 
+/* --hook-url's queue, for the dead-letter requests (borrowed; NULL: none). */
+struct webhook;
+void	worker_ipc_set_webhook(struct worker_ipc *, struct webhook *);
+
 /* Fills fds with what to poll; returns how many (<= WORKER_IPC_FDS_MAX). */
 int	worker_ipc_fds(const struct worker_ipc *, int fds[WORKER_IPC_FDS_MAX]);
 

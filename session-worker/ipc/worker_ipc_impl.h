@@ -31,6 +31,7 @@ struct worker_ipc {
 	const struct worker_ipc_ops	*ops;	/* NULL until attached */
 	void				*ctx;
 	struct whitelist		*wl;	/* borrowed; may be NULL */
+	struct webhook			*wh;	/* borrowed; NULL: no --hook-url */
 	uint64_t			 opened_ms;
 	char				 session[WORKER_IPC_SESSION_MAX];	/* "" = untagged */
 	struct worker_ipc_stats		 stats;
@@ -65,6 +66,11 @@ struct wipc_answer {
 	Wlipc__Check		 check;
 	char			 number[PHONE_BUF];
 	struct link_view	 view;
+	/* webhook_dead (worker_ipc_webhook.c): malloc'ed, freed with the answer */
+	Wlipc__WebhookDeadList	 whd;
+	Wlipc__WebhookDead	*whd_items;
+	Wlipc__WebhookDead	**whd_ptrs;
+	struct webhook_dead	*whd_raw;
 };
 
 /* worker_ipc.c */
@@ -75,6 +81,11 @@ int	wipc_answer_add_invalid(struct wipc_answer *, const char *input,
 	    const char *reason);
 /* Copies at most WIPC_INPUT_SHOWN bytes of s, printable ASCII only. */
 void	wipc_clip(const char *s, char out[WIPC_INPUT_SHOWN + 4]);
+
+/* worker_ipc_webhook.c */
+void	wipc_webhook_handle(struct worker_ipc *, const Wlipc__Request *,
+	    struct wipc_answer *);
+void	wipc_webhook_answer_fini(struct wipc_answer *);
 
 /* worker_ipc_events.c */
 void	wipc_view(struct worker_ipc *, struct link_view *);

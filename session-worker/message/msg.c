@@ -348,6 +348,12 @@ load_blobs(struct msg *m)
 	}
 }
 
+static int
+media_send(void *arg, const struct bn_node *n)
+{
+	return msg_send(arg, n);
+}
+
 int
 msg_new(const struct msg_cfg *cfg, struct msg **out)
 {
@@ -365,7 +371,9 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 		goto out_free;
 	}
 	if ((rc = sig_new(cfg->st, sig_creds, m, &m->sig)) < 0 ||
-	    (rc = hook_new(cfg->cx, &cfg->hook, msg_hook_done, m, &m->hook)) < 0)
+	    (rc = hook_new(cfg->cx, &cfg->hook, msg_hook_done, m, &m->hook)) < 0 ||
+	    (rc = msg_media_new(cfg->cx, &cfg->media, m->hook, media_send, m,
+	    &m->dl)) < 0)
 		goto out_free;
 	load_blobs(m);
 	*out = m;
@@ -390,6 +398,7 @@ msg_free(struct msg *m)
 		lws_sul_cancel(&m->sul_sweep);
 	msg_send_free_all(m);
 	msg_lid_free_all(m);
+	msg_media_free(m->dl);
 	hook_free(m->hook);
 	sig_free(m->sig);
 	lidmap_free(m->lids);
@@ -542,6 +551,6 @@ msg_on_stanza(void *arg, const struct bn_node *n)
 		on_ib(m, n);
 	else if (strcmp(tag, "ack") == 0)
 		msg_send_on_ack(m, n);
-	else if (strcmp(tag, "iq") == 0)
+	else if (strcmp(tag, "iq") == 0 && !msg_media_on_iq(m->dl, n))
 		msg_send_on_result(m, n);
 }

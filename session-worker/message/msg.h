@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "hook/hook.h"
+#include "message/msg_media.h"
 
 struct lws_context;
 struct link;
@@ -41,6 +42,7 @@ struct msg_cfg {
 	struct whitelist	*wl;
 	struct worker_ipc	*ipc;		/* may be NULL (tests) */
 	struct hook_cfg		 hook;
+	struct msg_media_cfg	 media;		/* received media downloads */
 	const char		*auto_reply;	/* to refused senders; NULL or "": none */
 };
 

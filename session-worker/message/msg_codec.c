@@ -15,6 +15,7 @@
 #include "whatsapp.pb-c.h"
 
 #include "msg_codec.h"
+#include "msg_typed.h"
 
 int
 msg_unpad(const uint8_t *buf, size_t *len)
@@ -197,6 +198,9 @@ msg_decode(const uint8_t *buf, size_t len, struct msg_content *out)
 
 	if (len > MSG_TEXT_MAX * 2)
 		return -EMSGSIZE;
+	/* protobuf-c recurses without a bound: refuse nesting bombs first */
+	if (msg_nesting_check(buf, len, MSG_TYPED_DEPTH) != 0)
+		return -EBADMSG;
 	if ((m = wa__message__unpack(NULL, len, buf)) == NULL)
 		return -EBADMSG;
 	memset(&c, 0, sizeof(c));

@@ -146,6 +146,7 @@ struct msg {
 	char			 auto_reply[MSG_AUTO_REPLY_MAX + 1];
 	struct link		*link;
 	struct hook		*hook;
+	struct msg_dl		*dl;		/* msg_media.c; NULL: no downloads */
 	struct sig		*sig;
 	struct lidmap		*lids;
 	struct tctokens		*tct;

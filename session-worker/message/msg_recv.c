@@ -27,6 +27,7 @@
 
 #include "msg_internal.h"
 #include "msg_stanza.h"
+#include "msg_typed.h"
 
 struct sender {
 	char		 chat[MSG_JID_MAX];	/* user or group jid, never a device */
@@ -233,6 +234,7 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 	struct msg_content c, text = { 0 };
 	size_t i, cnt = bn_node_child_count(n), len;
 	bool any_ok = false, any_fail = false, have_text = false, hist = false;
+	bool served;
 	uint8_t *pt;
 	int rc;
 
@@ -261,6 +263,13 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		}
 		any_ok = true;
 		rc = msg_decode(pt, len, &c);
+		/* issue 13: what the text path leaves, and replies (which carry
+		 * the quoted message), go to the hook typed */
+		served = rc == 0 && !s->own && !s->group &&
+		    (c.kind == MSG_KIND_UNSUPPORTED || c.kind == MSG_KIND_PROTOCOL ||
+		    (c.kind == MSG_KIND_TEXT && !have_text &&
+		    strcmp(c.type, "extendedTextMessage") == 0)) &&
+		    msg_typed_serve(m, n, s->chat, s->phone, pt, len) > 0;
 		sodium_memzero(pt, len);
 		free(pt);
 		if (rc < 0) {
@@ -276,15 +285,15 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		/* whatsmeow handleProtocolMessage: only from our own devices. */
 		if (c.nlid_pairs > 0 && s->own)
 			msg_lid_learn_many(m, c.lid_pairs, c.nlid_pairs);
-		if (c.kind == MSG_KIND_TEXT && !have_text) {
+		if (c.kind == MSG_KIND_TEXT && !have_text && !served) {
 			text = c;
 			have_text = true;
 			continue;
 		}
-		if (c.kind == MSG_KIND_UNSUPPORTED)
+		if (c.kind == MSG_KIND_UNSUPPORTED && !served)
 			log_info("message %s from %s: unsupported type %s", id,
 			    s->phone, c.type);
-		else if (c.kind != MSG_KIND_SKDM_ONLY)
+		else if (c.kind != MSG_KIND_SKDM_ONLY && !served)
 			log_debug("message %s: %s not served", id, c.type);
 		msg_content_fini(&c);
 	}

@@ -78,6 +78,8 @@ async function main() {
 	const [ch, cp] = hostPort(opts.control);
 	const wa = await sim.listen(wh, wp);
 	const ctl = await listenControl(sim, ch, cp);
+	const cdn = await sim.media.start();	// https on 127.0.0.1 with its own test CA
+	console.log(`wa-sim: media cdn https://${cdn.hostname} ca=${cdn.ca}`);
 	const ca = ctl.address();
 	console.log(`wa-sim: ready ws=ws://${wa.address}:${wa.port}/ws/chat control=http://${ca.address}:${ca.port}`);
 	const stop = async () => {

@@ -2,8 +2,10 @@
 // Test bot hook for wa-worker's --hook-cmd: reads the message JSON on stdin,
 // appends it to $WALINK_HOOK_LOG (one JSON line per run) and prints a reply:
 // the text itself (WALINK_HOOK_MODE unset or "echo"), nothing and a hang ("hang"),
-// 70,000 bytes between newlines ("big"), the text after 700 ms ("slow"), or a failure with exit status 3
-// ("fail"). No jq on the machines: node it is.
+// 70,000 bytes between newlines ("big"), the text after 700 ms ("slow"), a
+// failure with exit status 3 ("fail"), or the sorted names of its environment
+// ("env"). The worker passes a hook only PATH, HOME, LANG, LC_ALL, TZ and
+// WALINK_*, hence the WALINK_ names. No jq on the machines: node it is.
 import fs from 'node:fs';
 
 let input = '';
@@ -29,6 +31,10 @@ process.stdin.on('end', () => {
 	}
 	if (mode === 'big') {
 		process.stdout.write('\n' + 'b'.repeat(70000) + '\n');
+		return;
+	}
+	if (mode === 'env') {
+		process.stdout.write(Object.keys(process.env).sort().join(' '));
 		return;
 	}
 	if (mode === 'fail') {

@@ -355,6 +355,22 @@ test('a hook printing more than 64 KiB is cut to 64 KiB', async () => {
 	assert.equal(box[0].text, 'b'.repeat(65536));
 });
 
+test('the hook sees PATH, HOME, LANG and WALINK_* only, never the operator\'s secrets', async () => {
+	const c = '4915112340019';
+	await contact(c);
+	const w = await paired({ allow: [c], env: { WALINK_HOOK_MODE: 'env',
+	    WA_ADMIN_PASSWORD: 'operator-secret', WA_API_TOKEN: 'operator-token',
+	    AWS_SECRET_ACCESS_KEY: 'cloud-key', LANG: 'C.UTF-8' } });
+	await send(c, w, 'what do you see?');
+	const box = await waitInbox(c, 1, w);
+	const names = box[0].text.split(' ');
+	assert.ok(names.includes('WALINK_HOOK_MODE') && names.includes('WALINK_HOOK_LOG'), box[0].text);
+	assert.ok(names.includes('PATH') && names.includes('LANG'), box[0].text);
+	for (const n of names)
+		assert.ok(['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'PWD', 'SHLVL', '_'].includes(n) ||
+		    n.startsWith('WALINK_'), `the hook saw ${n}`);
+});
+
 test('--hook-url: the JSON is POSTed and the (chunked) body is the reply', async () => {
 	const c = '4915112340013';
 	await contact(c);
@@ -398,7 +414,7 @@ test('--hook-url answering 500 or not listening: logged, no reply, the link stay
 	await new Promise((r) => srv.listen(port, '127.0.0.1', r));
 	try {
 		const w = await paired({ allow: [c], extra: { '--hook-cmd': undefined,
-		    '--hook-url': `http://127.0.0.1:${port}/` } });
+		    '--hook-url': `http://127.0.0.1:${port}/`, '--hook-retries': 1 } });
 		await send(c, w, 'server error please');
 		await waitFor(() => /hook for .*: failed/.test(w.output()), 10000, 'the failure');
 		srv.close();

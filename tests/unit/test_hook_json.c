@@ -1,6 +1,6 @@
 /*
- * test_hook_json: the hook's JSON input, reply trimming to 64 KiB at a
- * UTF-8 boundary, --hook-url parsing and the URL hook's answer parser.
+ * test_hook_json: the hook's JSON input (version 2, NUL-carrying text) and
+ * reply trimming to 64 KiB at a UTF-8 boundary.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include "hook/hook.h"
 
 static void
-test_hook_json_has_the_five_fields(void **state)
+test_hook_json_has_the_five_fields_plus_version_and_type(void **state)
 {
 	struct hook_input in = { .from = "4915112340001", .push_name = "Ann",
 	    .id = "3EB0AA", .text = "hi \"there\"\n😀 مرحبا", .timestamp = 1700000000 };
@@ -32,7 +32,9 @@ test_hook_json_has_the_five_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "id")), in.id);
 	assert_string_equal(json_string_value(json_object_get(o, "text")), in.text);
 	assert_int_equal(json_integer_value(json_object_get(o, "timestamp")), 1700000000);
-	assert_int_equal(json_object_size(o), 5);
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), 2);
+	assert_string_equal(json_string_value(json_object_get(o, "type")), "text");
+	assert_int_equal(json_object_size(o), 7);
 	json_decref(o);
 	free(s);
 }
@@ -132,135 +134,17 @@ test_hook_reply_trim_never_splits_a_character(void **state)
 	free(b);
 }
 
-static void
-test_hook_url_parse_splits_host_port_path(void **state)
-{
-	char host[256], port[8];
-	const char *path;
-
-	(void)state;
-	assert_int_equal(hook_url_parse("http://127.0.0.1:8080/bot?x=1", host, port,
-	    &path), 0);
-	assert_string_equal(host, "127.0.0.1");
-	assert_string_equal(port, "8080");
-	assert_string_equal(path, "/bot?x=1");
-	assert_int_equal(hook_url_parse("http://bot", host, port, &path), 0);
-	assert_string_equal(port, "80");
-	assert_string_equal(path, "/");
-}
-
-static void
-test_hook_url_parse_refuses_https_and_bad_ports(void **state)
-{
-	char host[256], port[8];
-	const char *path;
-
-	(void)state;
-	assert_int_equal(hook_url_parse("https://bot/", host, port, &path), -EINVAL);
-	assert_int_equal(hook_url_parse("http://:80/", host, port, &path), -EINVAL);
-	assert_int_equal(hook_url_parse("http://bot:/", host, port, &path), -EINVAL);
-	assert_int_equal(hook_url_parse("http://bot:123456/", host, port, &path), -EINVAL);
-	assert_int_equal(hook_url_parse("http://bot:8a/", host, port, &path), -EINVAL);
-}
-
-/* hook_http_parse needs a writable copy with room for the NUL. */
-static int
-parse(const char *answer, char **body, size_t *len, char **copy)
-{
-	size_t n = strlen(answer);
-
-	*copy = malloc(n + 1);
-	memcpy(*copy, answer, n);
-	return hook_http_parse(*copy, n, body, len);
-}
-
-static void
-test_hook_http_parse_reads_status_and_body(void **state)
-{
-	char *copy, *body;
-	size_t len;
-
-	(void)state;
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-	    &body, &len, &copy), 200);
-	assert_int_equal(len, 5);
-	assert_memory_equal(body, "hello", 5);
-	free(copy);
-	assert_int_equal(parse("HTTP/1.0 204 No Content\r\n\r\n", &body, &len,
-	    &copy), 204);
-	assert_int_equal(len, 0);
-	free(copy);
-}
-
-static void
-test_hook_http_parse_decodes_chunks(void **state)
-{
-	char *copy, *body;
-	size_t len;
-
-	(void)state;
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	    "6\r\necho: \r\n3;x=y\r\nABC\r\n0\r\n\r\n", &body, &len, &copy), 200);
-	assert_int_equal(len, 9);
-	assert_memory_equal(body, "echo: ABC", 9);
-	free(copy);
-}
-
-static void
-test_hook_http_parse_refuses_bad_answers(void **state)
-{
-	static const char *bad[] = {
-		"", "HTTP/1.1 200 OK\r\n", "SMTP ready\r\n\r\n",
-		"HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 099 Low\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nff\r\nshort",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-	};
-	char *copy, *body;
-	size_t len, i;
-
-	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(parse(bad[i], &body, &len, &copy), -EBADMSG);
-		free(copy);
-	}
-}
-
-static void
-test_hook_http_parse_refuses_past_the_maximum(void **state)
-{
-	static const char head[] = "HTTP/1.1 200 OK\r\n\r\n";
-	char *b = malloc(HOOK_HTTP_MAX + 2), *body;
-	size_t len;
-
-	(void)state;
-	memset(b, 'x', HOOK_HTTP_MAX + 1);
-	memcpy(b, head, sizeof(head) - 1);
-	assert_int_equal(hook_http_parse(b, HOOK_HTTP_MAX, &body, &len), 200);
-	assert_int_equal(len, HOOK_HTTP_MAX - (sizeof(head) - 1));
-	memset(b, 'x', HOOK_HTTP_MAX + 1);
-	memcpy(b, head, sizeof(head) - 1);
-	assert_int_equal(hook_http_parse(b, HOOK_HTTP_MAX + 1, &body, &len), -EBADMSG);
-	free(b);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hook_json_has_the_five_fields),
+		cmocka_unit_test(test_hook_json_has_the_five_fields_plus_version_and_type),
 		cmocka_unit_test(test_hook_json_gives_null_for_a_missing_push_name),
 		cmocka_unit_test(test_hook_json_refuses_invalid_utf8),
 		cmocka_unit_test(test_hook_json_keeps_a_nul_inside_the_text),
 		cmocka_unit_test(test_hook_reply_trim_cuts_whitespace),
 		cmocka_unit_test(test_hook_reply_trim_keeps_exactly_the_maximum),
 		cmocka_unit_test(test_hook_reply_trim_never_splits_a_character),
-		cmocka_unit_test(test_hook_url_parse_splits_host_port_path),
-		cmocka_unit_test(test_hook_url_parse_refuses_https_and_bad_ports),
-		cmocka_unit_test(test_hook_http_parse_reads_status_and_body),
-		cmocka_unit_test(test_hook_http_parse_decodes_chunks),
-		cmocka_unit_test(test_hook_http_parse_refuses_bad_answers),
-		cmocka_unit_test(test_hook_http_parse_refuses_past_the_maximum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,8 +132,8 @@ test_msg_decode_reads_extended_text(void **state)
 static void
 test_msg_decode_names_an_image_as_unsupported(void **state)
 {
-	/* field 3 (imageMessage), length 2, two bytes of an inner message */
-	static const uint8_t img[] = { 0x1a, 0x02, 0x08, 0x01 };
+	/* field 3 (imageMessage), length 2: height (6) = 1 */
+	static const uint8_t img[] = { 0x1a, 0x02, 0x30, 0x01 };
 	struct msg_content c;
 
 	(void)state;

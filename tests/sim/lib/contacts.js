@@ -314,8 +314,10 @@ export class Contacts {
 	/** The contact sends text from one of its devices to a phone's linked devices. */
 	async send(phone, b) {
 		const c = this.get(phone);
-		if (typeof b.text !== 'string' || !b.text || b.text.length > MAX_TEXT)
-			throw new SimError(400, 'text must be a non-empty string');
+		// message: any WAProto Message as JSON (media, locations, ...: lib/media.js)
+		if (b.message !== undefined ? typeof b.message !== 'object' || b.message === null :
+		    typeof b.text !== 'string' || !b.text || b.text.length > MAX_TEXT)
+			throw new SimError(400, 'text must be a non-empty string (or message an object)');
 		if (b.to === undefined) {
 			// With a single simulated phone, "to" may be left out.
 			const phones = Object.keys(this.sim.registry.phones);
@@ -353,7 +355,8 @@ export class Contacts {
 		const id = messageId(idLength);
 		const t = nowSec();
 		for (const d of devices) {
-			const entry = { id, text: b.text, to: d.jid, t, device: fromId, corrupt };
+			// message: kept as given (JSON), so a retry re-encrypts the same content
+			const entry = { id, text: b.text, message: b.message, to: d.jid, t, device: fromId, corrupt };
 			c.sent.push(entry);
 			await this.sendEntry(c, d, entry, undefined, undefined);
 		}
@@ -366,7 +369,9 @@ export class Contacts {
 	/** Encrypts and queues one sent entry for one linked device (again on a retry). */
 	async sendEntry(c, d, entry, count, bundle) {
 		const dev = c.devices[entry.device];
-		const enc = await this.encryptFor(dev, d, this.plaintext(entry.text), bundle);
+		const enc = await this.encryptFor(dev, d, entry.message !== undefined ? pad(Buffer.from(
+		    proto.Message.encode(proto.Message.fromObject(entry.message)).finish())) :
+		    this.plaintext(entry.text), bundle);
 		// corrupt: the device cannot decrypt it and must ask for a retry
 		// (a msg ends with its MAC; a pkmsg's middle holds keys and the inner message).
 		if (entry.corrupt > 0) {

@@ -81,7 +81,10 @@ export function route(sim) {
 		['POST', /^\/sim\/contacts\/([0-9]+)\/token$/, (b, m) => sim.contacts.rotateToken(m[1], b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/reinstall$/, (b, m) => sim.contacts.reinstall(m[1])],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/devices$/, (b, m) => sim.contacts.changeDevices(m[1], b)],
-		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()]
+		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()],
+		['GET', /^\/sim\/media$/, () => sim.media.info()],
+		['POST', /^\/sim\/media\/expire$/, (b) => sim.media.expire(need(b, 'directPath'),
+		    b.status === 404 ? 404 : 410)]
 	];
 	return async (req, res) => {
 		try {

@@ -99,6 +99,10 @@ function handleIq(sim, c, n) {
 				node('prop', { config_code: '10518', config_value: sim.props.privacyTokens ? 'true' : 'false' })
 			])]));
 		break;
+	case 'w:m':	// lib/media.js
+		if (child(n, 'media_conn'))
+			return c.send(iqResult(n, [sim.media.connNode()]));
+		break;
 	case 'blocklist':
 		return c.send(iqResult(n, [node('list', {})]));
 	case 'privacy':

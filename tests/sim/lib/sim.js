@@ -11,6 +11,7 @@ import * as pairing from './pairing.js';
 import { handleStanza } from './handlers.js';
 import { Contacts } from './contacts.js';
 import { LinkCodes } from './linkcode.js';
+import { MediaCdn } from './media.js';
 import { node, S_WA, nowSec, serverId } from './nodes.js';
 import { SimError } from './errors.js';
 
@@ -52,6 +53,7 @@ export class Sim {
 		/** device jid -> Map(stanza id -> 'contact'|'self'): what a receipt answers. */
 		this.kinds = new Map();
 		this.linkCodes = new LinkCodes(this);
+		this.media = new MediaCdn();	// lib/media.js; started by wa-sim.js
 	}
 
 	get queue() { return this.store.get('queue'); }
@@ -73,6 +75,7 @@ export class Sim {
 		for (const c of this.conns)
 			c.terminate();
 		this.store.flush();
+		this.media.close();
 		return new Promise((r) => this.wss ? this.wss.close(() => r()) : r());
 	}
 

@@ -1,0 +1,56 @@
+/*
+ * msg_media.h: received media handed to the bot as verified files (issue
+ * 13). For a whitelisted sender's media message it asks the server for the
+ * CDN hosts (the w:m media_conn iq, as whatsmeow queryMediaConn and
+ * Baileys refreshMediaConn do; cached for its ttl), downloads and verifies
+ * the file in a thread beside the loop (media/media_fetch.h) into the media
+ * directory, then runs the hook with media.path, or with media.error when
+ * the file was refused, expired or too big. The loop only sends the iq and
+ * reads the threads' results from a pipe adopted by lws.
+ */
+#ifndef WALINK_MSG_MEDIA_H
+#define WALINK_MSG_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lws_context;
+struct lws_protocols;
+struct bn_node;
+struct hook;
+struct hook_input;
+struct msg_typed;
+
+struct msg_media_cfg {
+	const char	*dir;		/* where files go; NULL or "": no downloads */
+	uint64_t	 max_bytes;	/* the size cap; 0: 100 MiB */
+	const char	*ca_file;	/* tests: trust only this CA; NULL: system */
+};
+
+/* How the module sends its iq (msg_send) and which hook it runs. */
+typedef int msg_media_send_fn(void *arg, const struct bn_node *);
+
+struct msg_dl;
+
+int	msg_media_new(struct lws_context *, const struct msg_media_cfg *,
+	    struct hook *, msg_media_send_fn *, void *send_arg,
+	    struct msg_dl **out);
+/* Cancels downloads (their threads stop at the next chunk) and waits. */
+void	msg_media_free(struct msg_dl *);
+bool	msg_media_enabled(const struct msg_dl *);
+
+/* An iq answer: true when it was the media_conn answer (consumed). */
+bool	msg_media_on_iq(struct msg_dl *, const struct bn_node *);
+
+/*
+ * Downloads t's media, then runs the hook with in (its strings are copied)
+ * and the file. Takes t (msg_typed_fini'd here). 0 or negative: then the
+ * caller runs the hook without the file.
+ */
+int	msg_media_fetch(struct msg_dl *, struct msg_typed *t,
+	    const struct hook_input *in, const char *chat);
+
+/* The lws protocol the result pipe is adopted under (main.c lists it). */
+const struct lws_protocols *msg_media_protocol(void);
+
+#endif
