@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { simFixture, startSim, startWorker, waitState, scanQr, probe, probeState,
-    simDevice, waitFor, LINK_UP } from '../support/harness.js';
+    simDevice, waitFor, sleep, LINK_UP } from '../support/harness.js';
 
 const fx = simFixture();
 const worker = fx.worker;
@@ -146,6 +146,8 @@ test('an unknown failure (409) stops with the code and does not reconnect', asyn
 	assert.equal(s.code, 2, 'wa-probe exit 2: a person must act');
 	assert.match(s.strategy, /failure 409/);
 	const attempts = (w.output().match(/logging in/g) || []).length;
+	// an observation window: a reconnect would come within the 500 ms
+	// --reconnect-wait, and nothing announces one that does not happen
 	await sleep(1500);
 	assert.equal((await probeState(w)).state, 'outdated', 'stays stopped');
 	assert.equal((w.output().match(/logging in/g) || []).length, attempts, 'no reconnect attempt');
