@@ -21,7 +21,10 @@ function processesWith(s) {
 test('scripts/demo --check passes and leaves nothing running', async () => {
 	const child = spawn(path.join(REPO, 'scripts', 'demo'), ['--check'], {
 		stdio: ['ignore', 'pipe', 'pipe'],
-		env: { ...process.env, WALINK_BUILD: BUILD },
+		// an operator who exported the dashboard secrets in this shell:
+		// they must still not reach the worker (it runs the bot hook)
+		env: { ...process.env, WALINK_BUILD: BUILD, WA_ADMIN_PASSWORD: 'exported-admin-pass',
+		    WA_API_TOKEN: 'exported-api-token' },
 	});
 	let out = '';
 	child.stdout.on('data', (d) => { out += d; });
@@ -32,6 +35,7 @@ test('scripts/demo --check passes and leaves nothing running', async () => {
 	assert.equal(code, 0, `scripts/demo --check failed:\n${out}`);
 	assert.match(out, /check: connected as \+15550001111/);
 	assert.match(out, /check: (echo round trip|wa-worker has no --hook-cmd)/);
+	assert.match(out, /check: wa-worker \(and so the bot hook\) was started without the dashboard secrets/);
 	assert.match(out, /check: passed/);
 	const dir = /check: data in (\S+)/.exec(out)?.[1];
 	assert.ok(dir, 'the data dir is named');
