@@ -35,7 +35,7 @@ async function paired({ allow = [], extra = {}, env = {}, phone = String(nextPho
 	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify(allow));
 	const hookLog = path.join(dataDir, 'hook.log');
 	const opts = { dataDir, extra: { '--hook-cmd': HOOK, ...extra },
-	    env: { HOOK_LOG: hookLog, ...env } };
+	    env: { WALINK_HOOK_LOG: hookLog, ...env } };
 	const w = await startWorker(sim, opts);
 	workers.push(w);
 	await waitState(w, 'qr');
@@ -284,14 +284,14 @@ test('a hook that hangs is killed at the timeout; one that fails is logged; the 
 	const c = '4915112340009';
 	await contact(c);
 	const w = await paired({ allow: [c], extra: { '--hook-timeout': '1s' },
-	    env: { HOOK_MODE: 'hang' } });
+	    env: { WALINK_HOOK_MODE: 'hang' } });
 	await send(c, w, 'hang please');
 	await waitFor(() => /killed at the timeout/.test(w.output()), 10000, 'the kill');
 	assert.equal((await inbox(c)).length, 0);
 	assert.equal((await waitState(w, 'connected')).state, 'connected');
 	const c2 = '4915112340010';
 	await contact(c2);
-	const w2 = await paired({ allow: [c2], env: { HOOK_MODE: 'fail' } });
+	const w2 = await paired({ allow: [c2], env: { WALINK_HOOK_MODE: 'fail' } });
 	await send(c2, w2, 'fail please');
 	await waitFor(() => /failed \(status 3\)/.test(w2.output()), 10000, 'the failure');
 	assert.equal((await waitState(w2, 'connected')).state, 'connected');
@@ -331,10 +331,26 @@ test('our other device gets a deviceSentMessage copy of the reply and serves not
 test('a hook printing more than 64 KiB is cut to 64 KiB', async () => {
 	const c = '4915112340012';
 	await contact(c);
-	const w = await paired({ allow: [c], env: { HOOK_MODE: 'big' } });
+	const w = await paired({ allow: [c], env: { WALINK_HOOK_MODE: 'big' } });
 	await send(c, w, 'big please');
 	const box = await waitInbox(c, 1, w);
 	assert.equal(box[0].text, 'b'.repeat(65536));
+});
+
+test('the hook sees PATH, HOME, LANG and WALINK_* only, never the operator\'s secrets', async () => {
+	const c = '4915112340019';
+	await contact(c);
+	const w = await paired({ allow: [c], env: { WALINK_HOOK_MODE: 'env',
+	    WA_ADMIN_PASSWORD: 'operator-secret', WA_API_TOKEN: 'operator-token',
+	    AWS_SECRET_ACCESS_KEY: 'cloud-key', LANG: 'C.UTF-8' } });
+	await send(c, w, 'what do you see?');
+	const box = await waitInbox(c, 1, w);
+	const names = box[0].text.split(' ');
+	assert.ok(names.includes('WALINK_HOOK_MODE') && names.includes('WALINK_HOOK_LOG'), box[0].text);
+	assert.ok(names.includes('PATH') && names.includes('LANG'), box[0].text);
+	for (const n of names)
+		assert.ok(['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'PWD', 'SHLVL', '_'].includes(n) ||
+		    n.startsWith('WALINK_'), `the hook saw ${n}`);
 });
 
 test('--hook-url: the JSON is POSTed and the (chunked) body is the reply', async () => {
@@ -419,7 +435,7 @@ test('sealed session files: Signal state is sealed at rest and survives kill -9'
 test('--hook-max 1: hooks run one at a time and every message is answered', async () => {
 	const c = '4915112340014';
 	await contact(c);
-	const w = await paired({ allow: [c], extra: { '--hook-max': '1' }, env: { HOOK_MODE: 'slow' } });
+	const w = await paired({ allow: [c], extra: { '--hook-max': '1' }, env: { WALINK_HOOK_MODE: 'slow' } });
 	for (let i = 0; i < 3; i++)
 		await send(c, w, `queued ${i}`);
 	const box = await waitInbox(c, 3, w, 20000);
@@ -434,7 +450,7 @@ test('SIGTERM while a hook hangs: the hook is killed, the worker exits cleanly',
 	const c = '4915112340015';
 	await contact(c);
 	const w = await paired({ allow: [c], extra: { '--hook-timeout': '60s' },
-	    env: { HOOK_MODE: 'hang' } });
+	    env: { WALINK_HOOK_MODE: 'hang' } });
 	await send(c, w, 'hang forever');
 	await waitFor(() => fs.existsSync(w.hookLog), 10000, 'the hook running');
 	const r = await w.stop();
