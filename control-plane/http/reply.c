@@ -44,12 +44,18 @@ ctl_reply_raw(struct ctl_req *r, int status, const char *type,
 	char head[2048], *buf;
 	int n;
 
+	/* An answer given before the body was read ends the connection
+	 * (dispatch closes it): say so, or a keep-alive client would send
+	 * its next request into a closing socket. */
+	if (r->ri != NULL && r->ri->content_length > 0 && !r->body_read)
+		r->closing = true;
 	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    CTL_SECURITY_HEADERS
-	    "%s\r\n", status, status_text(status), type, len,
+	    "%s%s\r\n", status, status_text(status), type, len,
+	    r->closing ? "Connection: close\r\n" : "",
 	    extra_headers ? extra_headers : "");
 	r->status = status;
 	if (n < 0 || (size_t)n >= sizeof(head))
@@ -133,11 +139,8 @@ int
 ctl_reply_close(struct ctl_req *r, int status, const char *msg,
     const char *extra_headers)
 {
-	char h[256];
-
-	snprintf(h, sizeof(h), "Connection: close\r\n%s",
-	    extra_headers != NULL ? extra_headers : "");
-	ctl_reply_error_h(r, status, msg, h);
+	r->closing = true;
+	ctl_reply_error_h(r, status, msg, extra_headers);
 	ctl_reply_close_now(r);
 	return status;
 }

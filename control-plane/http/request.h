@@ -31,6 +31,7 @@ struct ctl_req {
 	bool				 bearer;	/* token auth */
 	bool				 session;	/* cookie auth */
 	bool				 body_read;	/* read_body ran */
+	bool				 closing;	/* answer says Connection: close */
 	bool				 closed;	/* connection closed */
 	char				 cookie[CTL_COOKIE_MAX];
 	char				 csrf[CTL_CSRF_LEN + 1];

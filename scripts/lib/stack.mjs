@@ -138,7 +138,7 @@ function start(name, cmd, args, { env = {}, out = 'inherit', onLine, quiet = fal
 	const child = spawn(cmd, args, { stdio, env: childEnv, detached: true });
 	if (fd !== null)
 		fs.closeSync(fd);
-	const c = { name, child, exited: null };
+	const c = { name, child, env: childEnv, exited: null };
 	c.exit = new Promise((resolve) => child.on('exit', (code, sig) => {
 		c.exited = { code, sig };
 		resolve(c.exited);
@@ -443,6 +443,10 @@ async function runCheck(ctx) {
 	if (login.status !== 200)
 		throw new Error(`dashboard login refused: ${login.status} ${login.text}`);
 	step('dashboard login with the printed password works');
+	const leaked = ['WA_ADMIN_PASSWORD', 'WA_API_TOKEN'].filter((k) => k in ctx.worker.env);
+	if (leaked.length)
+		throw new Error(`wa-worker was started with ${leaked.join(' and ')} in its environment`);
+	step('wa-worker (and so the bot hook) was started without the dashboard secrets');
 	let s = await waitFor(async () => {
 		const st = await probeState(ctx.dataDir);
 		return ['qr', 'connected'].includes(st.state) && st;

@@ -195,6 +195,48 @@ describe('hostile clients against one wa-control', () => {
 		assert.doesNotMatch(r.text, /^HTTP\/1\.1 200/);
 	});
 
+	it('one address holds at most 32 connections while not logged in; 64 open slots in all', async () => {
+		// full heads, bodies never sent: each holds a handler until cut
+		const hold = (from) => new Promise((resolve) => {
+			const sock = net.connect({ host: '127.0.0.1', port: s.port, localAddress: from });
+			let text = '';
+			sock.setEncoding('latin1');
+			sock.on('data', (d) => {
+				text += d;
+				if (/^HTTP\/1\.1 \d+/.test(text)) resolve({ sock, status: Number(text.slice(9, 12)), text });
+			});
+			sock.on('error', () => resolve({ sock, status: 0 }));
+			sock.on('connect', () => sock.write(`POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n` +
+			    'Content-Type: application/json\r\nContent-Length: 600\r\n\r\n'));
+			setTimeout(() => resolve({ sock, status: 'held' }), 2500);
+		});
+		const one = await Promise.all(Array.from({ length: 40 }, () => hold('127.0.8.1')));
+		const more = await Promise.all(Array.from({ length: 40 }, (_, i) => hold(`127.0.8.${2 + (i % 2)}`)));
+		const count = (rs, st) => rs.filter((r) => r.status === st).length;
+		try {
+			assert.equal(count(one, 429), 8, JSON.stringify(one.map((r) => r.status)));
+			assert.equal(count(one, 'held'), 32);
+			assert.match(one.find((r) => r.status === 429).text, /too many connections from your address/);
+			assert.equal(count(more, 503), 8, JSON.stringify(more.map((r) => r.status)));
+			assert.equal(count(more, 'held'), 32);
+			// meanwhile /healthz, the dashboard page and a logged-in client answer
+			assert.equal((await request(s.port, 'GET', '/healthz', { from: '127.0.8.1' })).status, 200);
+			assert.equal((await request(s.port, 'GET', '/', { from: '127.0.8.9' })).status, 200);
+			assert.equal((await request(s.port, 'GET', '/api/whitelist', { from: '127.0.8.1',
+			    headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+		} finally {
+			for (const r of [...one, ...more]) r.sock.destroy();
+		}
+	});
+
+	it("civetweb's own error pages carry the security headers", async () => {
+		const r = await raw(s.port, 'GARBAGE\r\n\r\n', { ms: 3000 });
+		assert.match(r.text, /^HTTP\/1\.[01] 400 /);
+		assert.match(r.text, /Content-Security-Policy: default-src 'self'/);
+		assert.match(r.text, /X-Frame-Options: DENY/);
+		assert.equal(r.closed, true);
+	});
+
 	it('Content-Length with Transfer-Encoding is refused and nothing is smuggled (attack 6)', async () => {
 		const host = `Host: 127.0.0.1:${s.port}\r\n`;
 		const smuggled = `GET /metrics HTTP/1.1\r\n${host}\r\n`;

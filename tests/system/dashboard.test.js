@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { REPO, axeSeriousFindings, launchBrowser, startFakeWorker, startStack }
+import { REPO, axeSeriousFindings, launchBrowser, login, startFakeWorker, startStack }
     from '../support/harness.js';
 
 const ART = path.join(REPO, 'tests', 'artifacts');
@@ -461,6 +461,24 @@ describe('dashboard', () => {
 		}
 		await page.setViewportSize({ width: 375, height: 667 });
 		await page.screenshot({ path: path.join(ART, 'dashboard-login-375.png') });
+		await page.reload();
+		await page.locator('#login-view').waitFor();
+	});
+
+	it('signs out everywhere after confirmation: other sessions end too', async () => {
+		await page.fill('#password', s.password);
+		await page.click('#login-form button[type=submit]');
+		await page.locator('#app-view').waitFor();
+		const other = await login(s.base, s.password);
+		const alive = async (cookie) => (await fetch(`${s.base}/api/auth/session`,
+		    { headers: { cookie } })).status;
+		assert.equal(await alive(other.cookie), 200);
+		await page.click('#tab-settings');
+		await page.click('#btn-signout-all');
+		await page.locator('#confirm[open]').waitFor();
+		await page.click('#confirm button[value=ok]');
+		await page.locator('#login-view').waitFor();
+		assert.equal(await alive(other.cookie), 401);
 		await page.reload();
 		await page.locator('#login-view').waitFor();
 	});

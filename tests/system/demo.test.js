@@ -19,13 +19,18 @@ function processesWith(s) {
 }
 
 test('scripts/demo --check passes and leaves nothing running', async () => {
+	// an operator who exported the dashboard secrets in this shell: they
+	// must still not reach the worker (it runs the bot hook)
+	const env = { WALINK_BUILD: BUILD, WA_ADMIN_PASSWORD: 'exported-admin-pass',
+	    WA_API_TOKEN: 'exported-api-token' };
 	const r = await runProcess(path.join(REPO, 'scripts', 'demo'), ['--check'],
-	    { env: { WALINK_BUILD: BUILD }, ms: 120000 });
+	    { env, inherit: true, ms: 120000 });
 	const out = r.out + r.err;
 	const code = r.code ?? r.sig;
 	assert.equal(code, 0, `scripts/demo --check failed:\n${out}`);
 	assert.match(out, /check: connected as \+15550001111/);
 	assert.match(out, /check: (echo round trip|wa-worker has no --hook-cmd)/);
+	assert.match(out, /check: wa-worker \(and so the bot hook\) was started without the dashboard secrets/);
 	assert.match(out, /check: passed/);
 	const dir = /check: data in (\S+)/.exec(out)?.[1];
 	assert.ok(dir, 'the data dir is named');

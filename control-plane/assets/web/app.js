@@ -52,6 +52,7 @@ function normalise(text) {
 	const d = s.replace(/[^0-9]/g, '');
 	if (d.length < 10) return { error: `Too short: ${d.length} digits, at least 10 needed.` };
 	if (d.length > 15) return { error: `Too long: ${d.length} digits, at most 15.` };
+	if (d[0] === '0') return { error: 'Start with the country code: no number starts with 0.' };
 	return { digits: d };
 }
 
@@ -561,9 +562,23 @@ async function signOut() {
 	showLogin();
 }
 
+// Ends every dashboard session (all devices, this one too); tokens stay.
+async function signOutEverywhere() {
+	if (!(await confirmAction('Sign out everywhere?',
+	    'Every signed-in dashboard ends, on every device, this one included. Scripts using the API token keep working.',
+	    'Sign out everywhere'))) return;
+	const r = await api('/api/auth/logout-all', { method: 'POST' });
+	if (!r.body.success) {
+		toast(r.body.error || 'failed', true);
+		return;
+	}
+	showLogin();
+}
+
 async function start() {
 	$('login-form').addEventListener('submit', login);
 	$('signout').addEventListener('click', signOut);
+	$('btn-signout-all').addEventListener('click', signOutEverywhere);
 	for (const t of TABS) {
 		$(`tab-${t}`).addEventListener('click', () => selectTab(t));
 		$(`tab-${t}`).addEventListener('keydown', onTabKey);
