@@ -114,13 +114,15 @@ async function stack(opts = {}) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walink-hostile-'));
 	const fake = await startFakeWorker(dir);
 	const port = await freePort();
-	const ctl = await startControl(dir, port, opts);
-	return { dir, fake, port, ctl, stop: async () => {
-		const r = await ctl.stop();
+	const s = { dir, fake, port, ctl: await startControl(dir, port, opts) };
+	// s.ctl, not the first one: restart tests replace it
+	s.stop = async () => {
+		const r = await s.ctl.stop();
 		await fake.stop();
 		fs.rmSync(dir, { recursive: true, force: true });
 		return r;
-	} };
+	};
+	return s;
 }
 
 const nested = (key, depth) => `{"${key}":${'['.repeat(depth)}${']'.repeat(depth)}}`;
