@@ -35,8 +35,10 @@ test('--wa-version auto: offline keeps the version and says so; after a 405 a ne
 	stops.push(() => w.stop());
 
 	const s = await waitState(w, 'outdated', 20000);
+	// the read started at start-up may still be under way when the 405
+	// comes: then it is the one whose answer the outdated state gets
 	await waitFor(async () => /could not read the current WhatsApp Web version .*HTTP status 503/
-	    .test(w.output()) && hits >= 2, 20000, 'two failed reads (start, after 405)');
+	    .test(w.output()) && hits >= 1, 20000, 'a failed read');
 	await waitFor(async () => /current one could not be read/.test((await waitState(w, 'outdated')).detail),
 	    10000, 'the detail says the version could not be read');
 	assert.equal(s.state, 'outdated');
