@@ -222,6 +222,10 @@ void		msg_lid_free_all(struct msg *);
 /* msg_send.c */
 bool		msg_send_on_result(struct msg *, const struct bn_node *iq);
 void		msg_send_on_ack(struct msg *, const struct bn_node *ack);
+struct sig_bundle;
+/* A prekey bundle from a key fetch's <user> or a retry receipt's <keys>. */
+bool		msg_bundle_parse(const struct bn_node *reg_parent,
+		    const struct bn_node *keys, struct sig_bundle *);
 void		msg_send_sweep(struct msg *, uint64_t now);
 void		msg_send_free_all(struct msg *);
 /* The link is usable again: replies that waited go out. */

@@ -156,52 +156,6 @@ should_recreate(struct msg *m, const char *jid, const char *name,
 	return true;
 }
 
-/* A bundle from a retry receipt's <keys>, with its <registration>. */
-static bool
-take(const struct bn_node *parent, const char *tag, uint8_t *out, size_t len)
-{
-	const struct bn_node *c = parent ? bn_node_peek_child_by_tag(parent, tag) : NULL;
-	const uint8_t *b;
-	size_t n;
-
-	if (c == NULL || (b = bn_node_peek_bytes(c, &n)) == NULL || n != len)
-		return false;
-	memcpy(out, b, len);
-	return true;
-}
-
-static uint32_t
-be(const uint8_t *p, size_t n)
-{
-	uint32_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
-static bool
-receipt_bundle(const struct bn_node *receipt, struct sig_bundle *b)
-{
-	const struct bn_node *keys = bn_node_peek_child_by_tag(receipt, "keys");
-	const struct bn_node *sk = keys ? bn_node_peek_child_by_tag(keys, "skey") : NULL;
-	const struct bn_node *k = keys ? bn_node_peek_child_by_tag(keys, "key") : NULL;
-	uint8_t reg[4], id[3];
-
-	memset(b, 0, sizeof(*b));
-	if (keys == NULL || !take(receipt, "registration", reg, 4) ||
-	    !take(keys, "identity", b->identity, 32) || !take(sk, "id", id, 3) ||
-	    !take(sk, "value", b->spk, 32) || !take(sk, "signature", b->spk_sig, 64))
-		return false;
-	b->registration_id = be(reg, 4);
-	b->spk_id = be(id, 3);
-	if (k != NULL && take(k, "id", id, 3) && take(k, "value", b->prekey, 32)) {
-		b->has_prekey = true;
-		b->prekey_id = be(id, 3);
-	}
-	return true;
-}
-
 void
 msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 {
@@ -252,7 +206,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 		return;
 	}
 	log_info("message %s: %s asks for retry %u", id, from, count);
-	if (receipt_bundle(n, &b)) {
+	if (msg_bundle_parse(n, bn_node_peek_child_by_tag(n, "keys"), &b)) {
 		if ((rc = sig_add_bundle(m->sig, name, dev, &b)) < 0) {
 			log_warn(rc, "message %s: the keys in %s's retry receipt "
 			    "are unusable", id, from);

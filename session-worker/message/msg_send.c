@@ -234,16 +234,22 @@ take(const struct bn_node *parent, const char *tag, uint8_t *out, size_t len)
 	return true;
 }
 
-static bool
-parse_bundle(const struct bn_node *u, struct sig_bundle *b)
+/*
+ * A prekey bundle: <registration> under reg_parent, the keys under keys
+ * (one <user> of a key fetch holds both; a retry receipt has its
+ * <registration> beside <keys>: whatsmeow retry.go, prekeys.go).
+ */
+bool
+msg_bundle_parse(const struct bn_node *reg_parent, const struct bn_node *keys,
+    struct sig_bundle *b)
 {
-	const struct bn_node *sk = bn_node_peek_child_by_tag(u, "skey");
-	const struct bn_node *k = bn_node_peek_child_by_tag(u, "key");
+	const struct bn_node *sk = keys ? bn_node_peek_child_by_tag(keys, "skey") : NULL;
+	const struct bn_node *k = keys ? bn_node_peek_child_by_tag(keys, "key") : NULL;
 	uint8_t regb[4], id[3];
 
 	memset(b, 0, sizeof(*b));
-	if (!take(u, "registration", regb, 4) ||
-	    !take(u, "identity", b->identity, 32) || !take(sk, "id", id, 3) ||
+	if (keys == NULL || !take(reg_parent, "registration", regb, 4) ||
+	    !take(keys, "identity", b->identity, 32) || !take(sk, "id", id, 3) ||
 	    !take(sk, "value", b->spk, 32) || !take(sk, "signature", b->spk_sig, 64))
 		return false;
 	b->registration_id = be(regb, 4);
@@ -272,7 +278,7 @@ parse_keys(struct msg *m, struct send_job *j, const struct bn_node *iq)
 
 			if (d->ready || strcmp(d->jid, jid) != 0)
 				continue;
-			if (!parse_bundle(u, &b))
+			if (!msg_bundle_parse(u, u, &b))
 				log_warnx("message %s: no usable key bundle for %s",
 				    j->id, jid);
 			else if ((rc = sig_add_bundle(m->sig, d->name, d->device, &b)) < 0)
