@@ -415,8 +415,8 @@ media_enc_free(struct media_enc *e)
 	free(e);
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+int
+media_write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -463,13 +463,13 @@ media_decrypt_fd(int in_fd, int out_fd, const uint8_t media_key[MEDIA_KEY_LEN],
 	}
 	while ((r = read_some(in_fd, in, IO_CHUNK)) > 0) {
 		if ((rc = media_dec_update(d, in, (size_t)r, out, &n)) != 0 ||
-		    (rc = write_all(out_fd, out, n)) != 0)
+		    (rc = media_write_all(out_fd, out, n)) != 0)
 			goto done;
 	}
 	if ((rc = (int)r) != 0)
 		goto done;
 	if ((rc = media_dec_final(d, out, &n, sha256_out)) == 0)
-		rc = write_all(out_fd, out, n);
+		rc = media_write_all(out_fd, out, n);
 done:
 	if (out != NULL)
 		OPENSSL_cleanse(out, IO_CHUNK + MEDIA_BLOCK);
@@ -498,13 +498,13 @@ media_encrypt_fd(int in_fd, int out_fd, const uint8_t media_key[MEDIA_KEY_LEN],
 	}
 	while ((r = read_some(in_fd, in, IO_CHUNK)) > 0) {
 		if ((rc = media_enc_update(e, in, (size_t)r, out, &n)) != 0 ||
-		    (rc = write_all(out_fd, out, n)) != 0)
+		    (rc = media_write_all(out_fd, out, n)) != 0)
 			goto done;
 	}
 	if ((rc = (int)r) != 0)
 		goto done;
 	if ((rc = media_enc_final(e, out, &n, res)) == 0)
-		rc = write_all(out_fd, out, n);
+		rc = media_write_all(out_fd, out, n);
 done:
 	if (in != NULL)
 		OPENSSL_cleanse(in, IO_CHUNK);

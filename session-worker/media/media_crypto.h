@@ -143,4 +143,8 @@ int	media_decrypt_fd(int in_fd, int out_fd, const uint8_t media_key[MEDIA_KEY_LE
 int	media_encrypt_fd(int in_fd, int out_fd, const uint8_t media_key[MEDIA_KEY_LEN],
 	    enum media_type, struct media_enc_result *);
 
+/* Writes all n bytes to fd (EINTR retried): 0 or -errno. The streaming
+ * functions above and media_fetch.c's download write through it. */
+int	media_write_all(int fd, const uint8_t *p, size_t n);
+
 #endif

@@ -31,23 +31,6 @@ struct fetch {
 	uint64_t		 cap_enc;
 };
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
 {
@@ -65,7 +48,7 @@ on_data(char *p, size_t size, size_t n, void *arg)
 		int rc;
 
 		if ((rc = media_dec_update(f->dec, (const uint8_t *)p + done, k,
-		    f->out, &got)) != 0 || (rc = write_all(f->fd, f->out, got)) != 0) {
+		    f->out, &got)) != 0 || (rc = media_write_all(f->fd, f->out, got)) != 0) {
 			f->err = rc;
 			return 0;	/* curl stops: CURLE_WRITE_ERROR */
 		}
@@ -193,7 +176,7 @@ media_fetch_run(const struct media_fetch_req *rq, struct media_fetch_result *res
 		size_t n;
 
 		if ((rc = media_dec_final(f.dec, f.out, &n, res->sha256)) != 0 ||
-		    (rc = write_all(f.fd, f.out, n)) != 0) {
+		    (rc = media_write_all(f.fd, f.out, n)) != 0) {
 			fail(res, rc, media_fault_str(rc));
 			goto out;
 		}
