@@ -62,8 +62,36 @@ void	msg_on_link_state(struct msg *, bool up);
 /* link_events.stanza */
 void	msg_on_stanza(void *msg, const struct bn_node *);
 
-/* Sends text to a chat (a user jid: a device jid is -EINVAL) on every
- * device, ours included. */
+/* A message id from the wire: 22 (WA Web, Baileys 7), 32 and 40
+ * characters are common; protocol-notes §8 says never assume a length. */
+#define MSG_ID_MAX		128
+#define MSG_CONTENT_TYPE_MAX	24
+
+/*
+ * One outgoing message as WhatsApp carries it: the encoded WAMessage
+ * (not padded, not wrapped for our own devices) and the stanza
+ * attributes its kind needs (whatsmeow send.go getTypeFromMessage,
+ * getMediaTypeFromMessage).
+ */
+struct msg_out {
+	const uint8_t	*pb;
+	size_t		 len;
+	const char	*type;		/* <message type>: "text", "media",
+					 * "reaction"; NULL: "text" */
+	const char	*mediatype;	/* <enc mediatype>: "image", "ptt",
+					 * "document", ...; NULL: none */
+};
+
+/*
+ * Sends content to a chat (a user jid: a device jid is -EINVAL) on every
+ * device, ours included. answers: the inbound message id this replies
+ * to, NULL for a send the bot started. id_out (may be NULL) gets the new
+ * message's id. 0 once queued; -EBUSY when too many are in flight.
+ */
+int	msg_send_content(struct msg *, const char *chat_jid,
+	    const struct msg_out *, const char *answers,
+	    char id_out[MSG_ID_MAX]);
+/* msg_send_content of Message{conversation: text}. */
 int	msg_send_text(struct msg *, const char *chat_jid, const char *text);
 
 #endif

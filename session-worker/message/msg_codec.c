@@ -282,6 +282,31 @@ msg_encode_text(const char *text, const char *dest, uint8_t **out, size_t *len)
 	return 0;
 }
 
+int
+msg_wrap_device_sent(const uint8_t *pb, size_t len, const char *dest,
+    uint8_t **out, size_t *outlen)
+{
+	Wa__Message m = WA__MESSAGE__INIT, *inner;
+	Wa__Message__DeviceSentMessage ds = WA__MESSAGE__DEVICE_SENT_MESSAGE__INIT;
+	size_t n;
+	uint8_t *p;
+
+	if ((inner = wa__message__unpack(NULL, len, pb)) == NULL)
+		return -EINVAL;
+	ds.destinationjid = (char *)dest;
+	ds.message = inner;
+	m.devicesentmessage = &ds;
+	n = wa__message__get_packed_size(&m);
+	if ((p = malloc(n > 0 ? n : 1)) != NULL)
+		wa__message__pack(&m, p);
+	wa__message__free_unpacked(inner, NULL);
+	if (p == NULL)
+		return -ENOMEM;
+	*out = p;
+	*outlen = n;
+	return 0;
+}
+
 /*
  * Baileys generateMessageIDV2 (what WA Web sends): "3EB0" + the first
  * 18 hex digits of SHA-256(time as 8 bytes BE, "<user>@c.us" in 20

@@ -16,6 +16,9 @@
 /* Longest text accepted or sent: WhatsApp's 65,536-character limit in
  * UTF-8 (up to 4 bytes each) is 256 KiB. */
 #define MSG_TEXT_MAX		(256u * 1024)
+/* An encoded outgoing Message: the longest text in UTF-8 and room for a
+ * media message's keys, caption and thumbnail. */
+#define MSG_CONTENT_MAX		(MSG_TEXT_MAX * 4 + 256u * 1024)
 /* A message id as WA Web and Baileys 7 make them: "3EB0" + 18
  * upper-case hex digits (Baileys generateMessageIDV2). Ids we receive
  * vary in length; see MSG_ID_MAX in msg_internal.h. */
@@ -77,6 +80,14 @@ void	msg_content_fini(struct msg_content *);
  */
 int	msg_encode_text(const char *text, const char *dest, uint8_t **out,
 	    size_t *len);
+
+/*
+ * Wraps an encoded Message for our own other devices:
+ * Message{deviceSentMessage{destinationJid: dest, message}} (whatsmeow
+ * send.go sendDM). -EINVAL when pb is not a Message.
+ */
+int	msg_wrap_device_sent(const uint8_t *pb, size_t len, const char *dest,
+	    uint8_t **out, size_t *outlen);
 
 /* A new message id, NUL-terminated; own_user: our number or NULL. */
 void	msg_new_id(char out[MSG_ID_LEN + 1], const char *own_user);

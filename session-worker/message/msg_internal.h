@@ -21,9 +21,6 @@ struct tctokens;
 
 #define MSG_JID_MAX		96
 #define MSG_IQ_ID_MAX		32
-/* A message id from the wire: 22 (WA Web, Baileys 7), 32 and 40
- * characters are common; protocol-notes §8 says never assume a length. */
-#define MSG_ID_MAX		128
 /* Replies in flight (usync, key fetch, send); more are refused. */
 #define MSG_JOBS_MAX		64
 /* Devices a user may have: a phone and up to 4 companions today; with
@@ -77,6 +74,15 @@ struct resend {
 	uint32_t	count;
 };
 
+/* An outgoing message's body, owned: the encoded WAMessage and its
+ * stanza attributes (msg.h struct msg_out). */
+struct msg_body {
+	uint8_t		*pb;
+	size_t		 len;
+	char		 type[MSG_CONTENT_TYPE_MAX];
+	char		 mediatype[MSG_CONTENT_TYPE_MAX];
+};
+
 struct send_job {
 	bool		 used;
 	enum job_step	 step;
@@ -85,7 +91,7 @@ struct send_job {
 	char		 id[MSG_ID_MAX];
 	char		 chat[MSG_JID_MAX];	/* a user JID, never a device */
 	char		 name[MSG_JID_MAX];	/* the recipient's address name */
-	char		*text;
+	struct msg_body	 body;
 	bool		 is_resend;
 	struct resend	 resend;
 	uint64_t	 wait_since_ms;		/* JOB_WAIT_LINK */
@@ -96,7 +102,7 @@ struct send_job {
 struct sent_msg {
 	char		 id[MSG_ID_MAX];
 	char		 chat[MSG_JID_MAX];
-	char		*text;
+	struct msg_body	 body;			/* len 0: no longer held */
 	uint64_t	 t_s;			/* when first sent (Unix s) */
 	size_t		 ndevs;
 	bool		 waiting_ack;
@@ -231,6 +237,11 @@ void		msg_send_free_all(struct msg *);
 /* The link is usable again: replies that waited go out. */
 void		msg_send_link_ready(struct msg *);
 struct sent_msg	*msg_sent_find(struct msg *, const char *id);
+/* Copies a body (from a struct msg_out or another body); -ENOMEM. */
+int		msg_body_set(struct msg_body *, const struct msg_out *);
+int		msg_body_copy(struct msg_body *dst, const struct msg_body *src);
+/* Wipes and frees; the body is empty after. */
+void		msg_body_clear(struct msg_body *);
 struct send_job	*msg_job_new(struct msg *);
 void		msg_job_end(struct send_job *);
 void		msg_job_add_device(struct send_job *, const char *user_jid,

@@ -176,7 +176,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 		return;
 	t = bn_node_attr(retry, "t");
 	count = (uint32_t)strtoul(cnt, NULL, 10);
-	if ((s = msg_sent_find(m, id)) == NULL || s->text == NULL) {
+	if ((s = msg_sent_find(m, id)) == NULL || s->body.len == 0) {
 		log_info("message %s: %s asks for a retry of a message we no "
 		    "longer hold", id, from);
 		return;
@@ -201,7 +201,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 	j->resend.count = count;
 	msg_fmt(uj, sizeof(uj), "%s@%s", user, lid ? "lid" : "s.whatsapp.net");
 	msg_job_add_device(j, uj, dev, name, own);
-	if (j->ndevs != 1 || (j->text = strdup(s->text)) == NULL) {
+	if (j->ndevs != 1 || msg_body_copy(&j->body, &s->body) < 0) {
 		msg_job_end(j);
 		return;
 	}

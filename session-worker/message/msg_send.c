@@ -1,5 +1,5 @@
 /*
- * msg_send.c: outgoing 1:1 text (protocol-notes §8), as whatsmeow
+ * msg_send.c: outgoing 1:1 messages (protocol-notes §8), as whatsmeow
  * send.go sendDM does it. A send is a small job on the loop: usync for
  * the chat's and our own devices (the chat is a user JID, never a
  * device: SendMessage refuses one), one key-bundle fetch for devices
@@ -9,7 +9,7 @@
  * ensureTCToken) when we hold one. Sessions are saved by sig_encrypt()
  * before the stanza leaves. The server's <ack> decides: with an error
  * attribute (463: no privacy token, ...) the send failed and is
- * reported over IPC, never logged as sent. Sent texts are kept a while
+ * reported over IPC, never logged as sent. Sent bodies are kept a while
  * so retry receipts can be answered (msg_retry.c).
  *
  * No cstoken: whatsmeow derives it from an NCT salt that arrives by app
@@ -35,21 +35,46 @@
 
 #include "msg_internal.h"
 #include "msg_stanza.h"
+#include "msg_status.h"
 #include "msg_tctoken.h"
 
-static void
-wipe_free(char *s)
+void
+msg_body_clear(struct msg_body *b)
 {
-	if (s != NULL) {
-		sodium_memzero(s, strlen(s));
-		free(s);
+	if (b->pb != NULL) {
+		sodium_memzero(b->pb, b->len);
+		free(b->pb);
 	}
+	memset(b, 0, sizeof(*b));
+}
+
+int
+msg_body_set(struct msg_body *b, const struct msg_out *c)
+{
+	msg_body_clear(b);
+	if (c->len == 0 || (b->pb = malloc(c->len)) == NULL)
+		return c->len == 0 ? -EINVAL : -ENOMEM;
+	memcpy(b->pb, c->pb, c->len);
+	b->len = c->len;
+	snprintf(b->type, sizeof(b->type), "%s", c->type != NULL ? c->type : "text");
+	snprintf(b->mediatype, sizeof(b->mediatype), "%s",
+	    c->mediatype != NULL ? c->mediatype : "");
+	return 0;
+}
+
+int
+msg_body_copy(struct msg_body *dst, const struct msg_body *src)
+{
+	struct msg_out c = { .pb = src->pb, .len = src->len,
+	    .type = src->type, .mediatype = src->mediatype };
+
+	return msg_body_set(dst, &c);
 }
 
 void
 msg_job_end(struct send_job *j)
 {
-	wipe_free(j->text);
+	msg_body_clear(&j->body);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -62,7 +87,7 @@ msg_send_free_all(struct msg *m)
 		if (m->jobs[i].used)
 			msg_job_end(&m->jobs[i]);
 	for (i = 0; i < MSG_SENT_MAX; i++)
-		wipe_free(m->sent[i].text);
+		msg_body_clear(&m->sent[i].body);
 	memset(m->sent, 0, sizeof(m->sent));
 }
 
@@ -290,17 +315,20 @@ parse_keys(struct msg *m, struct send_job *j, const struct bn_node *iq)
 	}
 }
 
-/* Encrypts the text (or its deviceSentMessage) for one device. */
+/* Encrypts the body (or its deviceSentMessage) for one device. */
 static int
 encrypt_for(struct msg *m, struct send_job *j, struct msg_device *d,
     uint8_t **ct, size_t *ctlen, bool *prekey)
 {
 	uint8_t *plain = NULL, *padded = NULL;
 	size_t plen = 0, padlen = 0;
-	int rc;
+	int rc = 0;
 
-	if ((rc = msg_encode_text(j->text, d->own ? j->chat : NULL, &plain,
-	    &plen)) == 0 && (rc = msg_pad(plain, plen, &padded, &padlen)) == 0)
+	if (d->own)
+		rc = msg_wrap_device_sent(j->body.pb, j->body.len, j->chat, &plain,
+		    &plen);
+	if (rc == 0 && (rc = msg_pad(d->own ? plain : j->body.pb,
+	    d->own ? plen : j->body.len, &padded, &padlen)) == 0)
 		rc = sig_encrypt(m->sig, d->name, d->device, padded, padlen, prekey,
 		    ct, ctlen);
 	if (plain != NULL) {
@@ -332,11 +360,11 @@ remember(struct msg *m, struct send_job *j, size_t n)
 
 	if (s == NULL) {
 		s = &m->sent[m->sent_next++ % MSG_SENT_MAX];
-		wipe_free(s->text);
+		msg_body_clear(&s->body);
 		memset(s, 0, sizeof(*s));
 		snprintf(s->id, sizeof(s->id), "%s", j->id);
 		snprintf(s->chat, sizeof(s->chat), "%s", j->chat);
-		s->text = strdup(j->text);
+		(void)msg_body_copy(&s->body, &j->body);	/* none: no retries */
 		s->t_s = (uint64_t)time(NULL);
 	}
 	s->ndevs = n;
@@ -393,7 +421,8 @@ int
 msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 {
 	const struct creds *c = msg_creds(m);
-	struct msg_out_attrs a = { .id = j->id, .to = j->chat };
+	struct msg_out_attrs a = { .id = j->id, .to = j->chat,
+	    .type = j->body.type };
 	struct bn_node *msgn, *parts = NULL;
 	const uint8_t *tok;
 	uint8_t *ct;
@@ -428,7 +457,7 @@ msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 		}
 		rc = add(j->is_resend ? msgn : parts, msg_stanza_enc(
 		    j->is_resend ? NULL : d->jid, pk, j->is_resend ? j->resend.count : 0,
-		    ct, ctlen)) ? 0 : -ENOMEM;
+		    j->body.mediatype, ct, ctlen)) ? 0 : -ENOMEM;
 		free(ct);
 		if (rc < 0)
 			goto out;
@@ -539,7 +568,7 @@ msg_on_link_state(struct msg *m, bool up)
 	for (i = 0; i < MSG_SENT_MAX; i++) {
 		struct sent_msg *s = &m->sent[i];
 
-		if (!s->waiting_ack || s->resend || s->text == NULL ||
+		if (!s->waiting_ack || s->resend || s->body.len == 0 ||
 		    msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
 		    (j = msg_job_new(m)) == NULL)
 			continue;
@@ -547,7 +576,7 @@ msg_on_link_state(struct msg *m, bool up)
 		snprintf(j->id, sizeof(j->id), "%s", s->id);
 		snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
 		msg_address_name(m, user, lid, j->name);
-		if (j->name[0] == '\0' || (j->text = strdup(s->text)) == NULL) {
+		if (j->name[0] == '\0' || msg_body_copy(&j->body, &s->body) < 0) {
 			msg_job_end(j);
 			continue;
 		}
@@ -565,7 +594,8 @@ msg_send_link_ready(struct msg *m)
 }
 
 int
-msg_send_text(struct msg *m, const char *chat, const char *text)
+msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
+    const char *answers, char id_out[MSG_ID_MAX])
 {
 	struct send_job *j;
 	char user[MSG_JID_MAX], own[16];
@@ -573,11 +603,12 @@ msg_send_text(struct msg *m, const char *chat, const char *text)
 	bool lid;
 	int rc;
 
+	(void)answers;	/* the outbox keys replies by it (issue 12) */
 	/* whatsmeow SendMessage: a device JID is never a chat. */
 	if (msg_jid_split(chat, user, sizeof(user), &dev, &lid) < 0 ||
 	    strchr(chat, ':') != NULL)
 		return -EINVAL;
-	if (strlen(text) > MSG_TEXT_MAX)
+	if (c->len > MSG_CONTENT_MAX)
 		return -EMSGSIZE;
 	if ((j = msg_job_new(m)) == NULL)
 		return -EBUSY;
@@ -585,10 +616,14 @@ msg_send_text(struct msg *m, const char *chat, const char *text)
 	msg_new_id(j->id, own[0] != '\0' ? own : NULL);
 	snprintf(j->chat, sizeof(j->chat), "%s", chat);
 	msg_address_name(m, user, lid, j->name);
-	if (j->name[0] == '\0' || (j->text = strdup(text)) == NULL) {
+	rc = j->name[0] == '\0' ? -ENOMEM : msg_body_set(&j->body, c);
+	if (rc < 0) {
 		msg_job_end(j);
-		return -ENOMEM;
+		return rc;
 	}
+	if (id_out != NULL)
+		snprintf(id_out, MSG_ID_MAX, "%s", j->id);
+	msg_status_note(m, j->id, j->chat, MSG_OUT_QUEUED, 0);
 	if (!m->link_ready) {
 		wait_link(j);
 		return 0;
@@ -598,8 +633,28 @@ msg_send_text(struct msg *m, const char *chat, const char *text)
 		wait_link(j);
 		return 0;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
 		msg_job_end(j);
+	}
+	return rc;
+}
+
+int
+msg_send_text(struct msg *m, const char *chat, const char *text)
+{
+	struct msg_out c = { .type = "text" };
+	uint8_t *pb = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = msg_encode_text(text, NULL, &pb, &len)) < 0)
+		return rc;
+	c.pb = pb;
+	c.len = len;
+	rc = msg_send_content(m, chat, &c, NULL, NULL);
+	sodium_memzero(pb, len);
+	free(pb);
 	return rc;
 }
 
@@ -630,22 +685,15 @@ msg_send_on_result(struct msg *m, const struct bn_node *iq)
 		parse_keys(m, j, iq);
 		rc = msg_job_encrypt_and_send(m, j);
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		log_warn(rc, "message %s to %s: not sent", j->id, j->chat);
+		if (!j->is_resend)
+			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
+	}
 	/* Done unless a new iq went out for the next step. */
 	if (rc < 0 || strcmp(j->iq_id, prev) == 0)
 		msg_job_end(j);
 	return true;
-}
-
-static void
-publish_failed(struct msg *m, const struct sent_msg *s, int code)
-{
-	struct worker_ipc_send_failed e = { .id = s->id, .to = s->chat,
-	    .error = code };
-
-	if (m->cfg.ipc != NULL)
-		worker_ipc_publish_send_failed(m->cfg.ipc, &e);
 }
 
 /*
@@ -703,11 +751,13 @@ msg_send_on_ack(struct msg *m, const struct bn_node *ack)
 		    s->id, s->chat, code,
 		    code == 463 ? " (no privacy token for this contact)" : "",
 		    s->resend ? " (retry)" : "");
-		publish_failed(m, s, code);
+		msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, code);
 		return;
 	}
 	log_info("message %s to %s sent to %zu device%s%s", s->id, s->chat,
 	    s->ndevs, s->ndevs == 1 ? "" : "s", s->resend ? " (retry)" : "");
+	if (!s->resend)
+		msg_status_note(m, s->id, s->chat, MSG_OUT_SENT, 0);
 	if (!s->resend)
 		issue_token(m, s->chat);
 }
@@ -729,6 +779,8 @@ msg_send_sweep(struct msg *m, uint64_t now)
 		log_warnx("message %s to %s: %s; not sent", j->id, j->chat,
 		    j->step == JOB_WAIT_LINK ? "the link did not come back in time" :
 		    "the server did not answer");
+		if (!j->is_resend)
+			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
 		msg_job_end(j);
 	}
 	if (m->link_ready)
@@ -742,7 +794,7 @@ msg_send_sweep(struct msg *m, uint64_t now)
 			s->waiting_ack = false;
 			log_warnx("message %s to %s: no ack from the server; not "
 			    "confirmed as sent", s->id, s->chat);
-			publish_failed(m, s, 0);
+			msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, 0);
 		}
 	}
 }

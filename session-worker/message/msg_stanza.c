@@ -237,7 +237,8 @@ msg_stanza_message(const struct msg_out_attrs *a)
 	struct bn_node *n = bn_node_new("message");
 
 	if (n == NULL || a->id == NULL || a->to == NULL || !set(n, "id", a->id) ||
-	    !set(n, "to", a->to) || !set(n, "type", "text") || !set(n, "t", a->t) ||
+	    !set(n, "to", a->to) || !set(n, "type", a->type != NULL && a->type[0] != '\0' ? a->type : "text") ||
+	    !set(n, "t", a->t) ||
 	    (a->no_fanout && !set(n, "device_fanout", "false")) ||
 	    !set(n, "recipient", a->recipient)) {
 		bn_node_free(n);
@@ -247,8 +248,8 @@ msg_stanza_message(const struct msg_out_attrs *a)
 }
 
 struct bn_node *
-msg_stanza_enc(const char *to, bool pkmsg, uint32_t count, const uint8_t *ct,
-    size_t len)
+msg_stanza_enc(const char *to, bool pkmsg, uint32_t count,
+    const char *mediatype, const uint8_t *ct, size_t len)
 {
 	struct bn_node *enc = msg_stanza_bytes("enc", ct, len), *t;
 	char cnt[12];
@@ -256,7 +257,9 @@ msg_stanza_enc(const char *to, bool pkmsg, uint32_t count, const uint8_t *ct,
 	snprintf(cnt, sizeof(cnt), "%u", count);
 	if (enc == NULL || !set(enc, "v", "2") ||
 	    !set(enc, "type", pkmsg ? "pkmsg" : "msg") ||
-	    (count > 0 && !set(enc, "count", cnt))) {
+	    (count > 0 && !set(enc, "count", cnt)) ||
+	    (mediatype != NULL && mediatype[0] != '\0' &&
+	    !set(enc, "mediatype", mediatype))) {
 		bn_node_free(enc);
 		return NULL;
 	}

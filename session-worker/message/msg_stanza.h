@@ -61,21 +61,24 @@ struct bn_node	*msg_stanza_prekey_fetch(const char *id,
 		    const char *const *device_jids, size_t n);
 
 /*
- * <message id to type=text [t] [device_fanout=false] [recipient]>: the
+ * <message id to type [t] [device_fanout=false] [recipient]>: the
  * outer node; the caller adds <participants> or a bare <enc>, then
  * <device-identity> and <tctoken> (whatsmeow send.go sendDM, retry.go).
  */
 struct msg_out_attrs {
 	const char	*id, *to;
+	const char	*type;		/* "text", "media", ...; NULL: "text" */
 	const char	*t;		/* retry resends: the original's time */
 	bool		 no_fanout;	/* retry resends to one device */
 	const char	*recipient;	/* resends to our own device: the chat */
 };
 struct bn_node	*msg_stanza_message(const struct msg_out_attrs *);
 
-/* <to jid><enc v=2 type [count]>ct</enc></to>, or the bare <enc> (to NULL). */
+/* <to jid><enc v=2 type [count] [mediatype]>ct</enc></to>, or the bare
+ * <enc> (to NULL); mediatype NULL or "": none (whatsmeow
+ * encryptMessageForDevice). */
 struct bn_node	*msg_stanza_enc(const char *to, bool pkmsg, uint32_t count,
-		    const uint8_t *ct, size_t len);
+		    const char *mediatype, const uint8_t *ct, size_t len);
 
 /*
  * <iq id to type=set xmlns=privacy><tokens><token jid t type=trusted_contact/>

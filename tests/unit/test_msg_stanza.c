@@ -199,11 +199,11 @@ test_messages_match_baileys(void **state)
 	assert_non_null(n);
 	parts = bn_node_new("participants");
 	memset(ct, 0xa1, sizeof(ct));
-	with(parts, msg_stanza_enc("15550002222@s.whatsapp.net", false, 0, ct, 24));
+	with(parts, msg_stanza_enc("15550002222@s.whatsapp.net", false, 0, NULL, ct, 24));
 	memset(ct, 0xa2, sizeof(ct));
-	with(parts, msg_stanza_enc("15550002222:5@s.whatsapp.net", true, 0, ct, 24));
+	with(parts, msg_stanza_enc("15550002222:5@s.whatsapp.net", true, 0, NULL, ct, 24));
 	memset(ct, 0xa3, sizeof(ct));
-	with(parts, msg_stanza_enc("15550001111:3@s.whatsapp.net", false, 0, ct, 24));
+	with(parts, msg_stanza_enc("15550001111:3@s.whatsapp.net", false, 0, NULL, ct, 24));
 	with(n, parts);
 	with(n, msg_stanza_bytes("device-identity", acct, sizeof(acct)));
 	with(n, msg_stanza_bytes("tctoken", tok, sizeof(tok)));
@@ -216,7 +216,7 @@ test_messages_match_baileys(void **state)
 	a.no_fanout = true;
 	n = msg_stanza_message(&a);
 	memset(ct, 0xb1, sizeof(ct));
-	with(n, msg_stanza_enc(NULL, true, 2, ct, 24));
+	with(n, msg_stanza_enc(NULL, true, 2, NULL, ct, 24));
 	with(n, msg_stanza_bytes("device-identity", acct, sizeof(acct)));
 	check(n, "message_resend");
 
@@ -225,7 +225,7 @@ test_messages_match_baileys(void **state)
 	a.recipient = "15550002222@s.whatsapp.net";
 	n = msg_stanza_message(&a);
 	memset(ct, 0xb2, sizeof(ct));
-	with(n, msg_stanza_enc(NULL, false, 1, ct, 24));
+	with(n, msg_stanza_enc(NULL, false, 1, NULL, ct, 24));
 	check(n, "message_resend_own");
 }
 
