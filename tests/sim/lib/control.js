@@ -84,7 +84,13 @@ export function route(sim) {
 		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()],
 		['GET', /^\/sim\/media$/, () => sim.media.info()],
 		['POST', /^\/sim\/media\/expire$/, (b) => sim.media.expire(need(b, 'directPath'),
-		    b.status === 404 ? 404 : 410)]
+		    b.status === 404 ? 404 : 410)],
+		['POST', /^\/sim\/media\/faults$/, (b) => {
+			const r = sim.media.setFaults(b);
+			if (r.error)
+				throw new SimError(400, r.error);
+			return r;
+		}]
 	];
 	return async (req, res) => {
 		try {
