@@ -29,7 +29,8 @@ msg_history_notice(const uint8_t *pt, size_t len, struct msg_hist_notice *out)
 	int rc = 1;
 
 	memset(out, 0, sizeof(*out));
-	/* the caller has checked the nesting depth (msg_decode ran first) */
+	/* this view has no recursive type: protobuf-c skips the rest of a
+	 * Message as unknown fields, so no nesting check is needed here */
 	if ((m = wa__history_sync_notice__unpack(NULL, len, pt)) == NULL)
 		return 0;
 	p = m->protocolmessage;

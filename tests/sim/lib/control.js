@@ -1,6 +1,7 @@
 // Control API: HTTP JSON on its own port (routes fixed by issue 4).
 import http from 'node:http';
 import { SimError } from './errors.js';
+import { sendHistorySync } from './history.js';
 
 /** Control requests are small; refuse bigger bodies. */
 const MAX_BODY = 64 * 1024;
@@ -65,6 +66,7 @@ export function route(sim) {
 			return { ok: true };
 		}],
 		['POST', /^\/sim\/phone\/unlink$/, (b) => sim.unlink(need(b, 'jid'))],
+		['POST', /^\/sim\/phone\/history-sync$/, (b) => sendHistorySync(sim, b)],
 		['POST', /^\/sim\/inject$/, (b) => sim.inject(b.jid === undefined ? undefined : need(b, 'jid'),
 		    need(b, 'fault'), b.seconds, { reason: b.reason, times: b.times })],
 		['GET', /^\/sim\/props$/, () => ({ ...sim.props })],

@@ -151,16 +151,19 @@ export class MediaCdn {
 		this.reply(req, res, 200, f.data, 'application/octet-stream');
 	}
 
-	/** The phone uploads a stored file again under a new directPath (media retry). */
-	reupload(directPath) {
-		const f = this.files.get(directPath);
-		if (!f)
-			return null;
+	/** Stores encrypted bytes as the phone's upload would; returns the directPath. */
+	store(data) {
 		const fresh = `/v/t62.7118-24/${crypto.randomBytes(12).toString('hex')}.enc` +
 		    `?ccb=11-4&oh=${crypto.randomBytes(8).toString('hex')}` +
 		    `&oe=${Math.floor((Date.now() + this.ttlMs) / 1000).toString(16).toUpperCase()}`;
-		this.files.set(fresh, { data: f.data, expires: Date.now() + this.ttlMs, gone: 0 });
+		this.files.set(fresh, { data, expires: Date.now() + this.ttlMs, gone: 0 });
 		return fresh;
+	}
+
+	/** The phone uploads a stored file again under a new directPath (media retry). */
+	reupload(directPath) {
+		const f = this.files.get(directPath);
+		return f ? this.store(f.data) : null;
 	}
 }
 
