@@ -17,6 +17,7 @@
 #include "media/media_prune.h"
 
 #define PRUNE_MAX_FILES	200000
+#define PART_STALE_S	86400	/* downloads time out after minutes */
 
 struct entry {
 	time_t		 mtime;
@@ -67,10 +68,19 @@ media_prune_run(const char *dir, time_t now, uint64_t max_age_s,
 		return rc;
 	}
 	while ((de = readdir(d)) != NULL && n < PRUNE_MAX_FILES) {
-		if (de->d_name[0] == '.' ||
-		    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISREG(sb.st_mode))
 			continue;
+		if (de->d_name[0] == '.') {
+			/* a download's temporary file: one left by a crash goes
+			 * once it is older than any download can last */
+			if (strstr(de->d_name, ".part-") != NULL && now > sb.st_mtime &&
+			    now - sb.st_mtime > PART_STALE_S && unlinkat(dfd, de->d_name, 0) == 0) {
+				st->removed++;
+				st->freed += (uint64_t)sb.st_size;
+			}
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {

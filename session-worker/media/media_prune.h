@@ -21,9 +21,10 @@ struct media_prune_stats {
 
 /*
  * Prunes dir (its regular files; names starting with '.' are downloads in
- * progress and stay): mtime older than now - max_age_s goes (0: no age
- * limit), then oldest first while the rest passes max_total bytes (0: no
- * cap). 0 or -errno when dir cannot be read.
+ * progress and stay, unless a ".part-" file is a day old: a crash left
+ * it): mtime older than now - max_age_s goes (0: no age limit), then
+ * oldest first while the rest passes max_total bytes (0: no cap). 0 or
+ * -errno when dir cannot be read.
  */
 int	media_prune_run(const char *dir, time_t now, uint64_t max_age_s,
 	    uint64_t max_total, struct media_prune_stats *out);

@@ -151,3 +151,27 @@ test('a 1 GB media message and a CDN sending more than declared are refused by t
 	assert.deepEqual(fs.readdirSync(mediaDir).filter((f) => f.startsWith('.')), [], 'no partial file left');
 	assert.equal(w.child.exitCode, null, 'the worker is still running');
 });
+
+test('at start the worker deletes media past --media-retention, then the oldest past --media-max-total', async () => {
+	const dataDir = tmpDir('walink-mkeep-');
+	const dir = path.join(dataDir, 'media', 'default');
+	fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+	const day = 86400;
+	const now = Date.now() / 1000;
+	const put = (name, size, ageDays) => {
+		fs.writeFileSync(path.join(dir, name), Buffer.alloc(size));
+		fs.utimesSync(path.join(dir, name), now - ageDays * day, now - ageDays * day);
+	};
+	put('expired.jpg', 1000, 31);
+	put('older.ogg', 100000, 2);
+	put('newer.pdf', 100000, 1);
+	put('.crashed.part-1', 5000, 3);	// left by a crash: goes
+	put('.running.part-2', 5000, 0);	// a download in progress is not touched
+	const k = await startWorker(sim, { dataDir, extra: { '--media-retention': '30d', '--media-max-total': 150000 } });
+	try {
+		await k.waitOutput(/media: retention removed 3 files \(106000 bytes\); 1 kept \(100000 bytes\)/, 10000);
+		assert.deepEqual(fs.readdirSync(dir).sort(), ['.running.part-2', 'newer.pdf']);
+	} finally {
+		await k.stop();
+	}
+});

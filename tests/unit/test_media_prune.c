@@ -2,7 +2,8 @@
  * test_media_prune: the retention of received media (media/media_prune.c)
  * with an injected clock: files are aged by their mtime, never by waiting.
  * Expired files go and fresh ones stay; past the total cap the oldest go
- * first; downloads in progress (dot files) and directories are left alone.
+ * first; downloads in progress (dot files) and directories are left alone,
+ * a download's temporary file left by a crash goes after a day.
  */
 #include <sys/stat.h>
 
@@ -67,7 +68,8 @@ test_media_prune_removes_expired_files_and_keeps_fresh_ones(void **state)
 	put(dir, "edge.ogg", 10, NOW - 30 * DAY);	/* exactly the period: kept */
 	put(dir, "fresh.pdf", 2000, NOW - 1 * DAY);
 	put(dir, "future.bin", 5, NOW + DAY);		/* a clock step back: kept */
-	put(dir, ".old.part-1", 100, NOW - 90 * DAY);	/* a download in progress */
+	put(dir, ".new.part-1", 100, NOW - 60);		/* a download in progress */
+	put(dir, ".old.part-2", 7, NOW - 2 * DAY);	/* left by a crash */
 	snprintf(sub, sizeof(sub), "%s/olddir", dir);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	assert_int_equal(media_prune_run(dir, NOW, 30 * DAY, 0, &st), 0);
@@ -75,16 +77,19 @@ test_media_prune_removes_expired_files_and_keeps_fresh_ones(void **state)
 	assert_true(exists(dir, "edge.ogg"));
 	assert_true(exists(dir, "fresh.pdf"));
 	assert_true(exists(dir, "future.bin"));
-	assert_true(exists(dir, ".old.part-1"));
+	assert_true(exists(dir, ".new.part-1"));
+	assert_false(exists(dir, ".old.part-2"));
 	assert_true(exists(dir, "olddir"));
-	assert_int_equal(st.removed, 1);
-	assert_int_equal(st.freed, 1000);
+	assert_int_equal(st.removed, 2);
+	assert_int_equal(st.freed, 1007);
 	assert_int_equal(st.kept, 3);
 	assert_int_equal(st.kept_bytes, 2015);
-	/* the same pass a day later: edge.ogg has passed the period */
+	/* the same pass a day later: edge.ogg has passed the period, and the
+	 * download that was in progress never finished: its file goes too */
 	assert_int_equal(media_prune_run(dir, NOW + DAY, 30 * DAY, 0, &st), 0);
 	assert_false(exists(dir, "edge.ogg"));
-	assert_int_equal(st.removed, 1);
+	assert_false(exists(dir, ".new.part-1"));
+	assert_int_equal(st.removed, 2);
 	rmdir(sub);
 	assert_int_equal(testdir_remove(dir), 0);
 }
