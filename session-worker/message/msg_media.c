@@ -329,10 +329,12 @@ job_fail(struct media_job *j, const char *why)
 static void
 job_start(struct msg_dl *mm, struct media_job *j)
 {
+	const char *dp = j->history ? j->hist.direct_path : j->t.media.direct_path;
 	int rc;
 
-	snprintf(j->rq.url, sizeof(j->rq.url), "https://%s%s", mm->host,
-	    j->history ? j->hist.direct_path : j->t.media.direct_path);
+	/* an inline history payload has no path and needs no URL */
+	if (dp != NULL)
+		snprintf(j->rq.url, sizeof(j->rq.url), "https://%s%s", mm->host, dp);
 	if ((rc = pthread_create(&j->thread, NULL, job_thread, j)) != 0) {
 		job_fail(j, "cannot start the download");
 		return;
