@@ -10,21 +10,24 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { proto } from 'baileys';
 import { startSim, startWorker, waitState, scanQr, tmpDir, waitFor } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HOOK = `${process.execPath} ${path.join(here, 'hook-echo.js')}`;
 const PHONE = '15550009201';
-const A = '4915112349201', B = '4915112349202';
+const A = '4915112349201', B = '4915112349202', C = '4915112349203', D = '4915112349204';
 
 let sim, w, jid, hookLog;
 before(async () => {
 	sim = await startSim();
-	for (const c of [A, B])
+	for (const c of [A, B, D])
 		assert.equal((await sim.api('POST', '/sim/contacts', { phone: c, lid: true, pn: false })).status, 200);
+	assert.equal((await sim.api('POST', '/sim/contacts', { phone: C })).status, 200);
 	const cdn = (await sim.api('GET', '/sim/media')).body;
 	const dataDir = tmpDir('walink-hist-');
-	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify([A, B]));
+	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify([A, B, C, D]));
 	hookLog = path.join(dataDir, 'hook.log');
 	w = await startWorker(sim, { dataDir, extra: { '--hook-cmd': HOOK, '--media-ca-file': cdn.ca },
 	    env: { WALINK_HOOK_LOG: hookLog } });
@@ -81,4 +84,24 @@ test('a LID-only sender is served once the history sync blob from the CDN maps i
 test('an inline bootstrap payload teaches the mapping without a download', async () => {
 	const h = await servedAfterHistory(B, { inline: true });
 	assert.equal(h.directPath, null);
+});
+
+test('a history sync notice from a contact, even a whitelisted one, teaches nothing', async () => {
+	const lid = (await sim.api('GET', '/sim/contacts')).body.find((x) => x.phone === D).lid;
+	const blob = deflateSync(Buffer.from(proto.HistorySync.encode({ syncType: 0,
+		phoneNumberToLidMappings: [{ pnJid: `${D}@s.whatsapp.net`, lidJid: lid }] }).finish()));
+	const r = await sim.api('POST', `/sim/contacts/${C}/send`, { to: `${PHONE}@s.whatsapp.net`, message: {
+		protocolMessage: { type: 5, historySyncNotification: { initialHistBootstrapInlinePayload: blob.toString('base64'),
+			syncType: 0, chunkOrder: 1 } } } });
+	assert.equal(r.status, 200, r.text);
+	// the worker decrypted it (its delivery receipt) and went on
+	await waitFor(async () => (await simLog()).some((l) => new RegExp(`in c\\d+ ${esc(jid)} <receipt [^>]*id='${r.body.id}'`).test(l)),
+	    10000, 'the receipt for the contact\'s notice');
+	const text = await sim.api('POST', `/sim/contacts/${C}/send`, { to: `${PHONE}@s.whatsapp.net`, text: 'after the notice' });
+	await waitFor(() => hookRuns().find((x) => x.id === text.body.id), 10000, 'the next message served');
+	assert.doesNotMatch(w.output(), new RegExp(`message ${r.body.id}: history sync`));
+	assert.doesNotMatch(w.output(), new RegExp(`LID ${lid.split('@')[0]} is|${lid.split('@')[0]}.*${D}`));
+	const receipts = (await simLog()).filter((l) => new RegExp(`in c\\d+ ${esc(jid)} <receipt [^>]*type='hist_sync'`).test(l) &&
+	    l.includes(`id='${r.body.id}'`));
+	assert.deepEqual(receipts, [], 'no hist_sync receipt for a stranger\'s notice');
 });
