@@ -33,8 +33,8 @@
 
 #define HOST_MAX	256
 #define IQ_WAIT_MS	15000	/* media_conn unanswered: the jobs go without */
-/* How long the phone gets to upload an expired file again: it may be
- * asleep, so this is generous, but the hook is never held forever. */
+/* How long the phone gets to upload an expired file again by default: it
+ * may be asleep, so this is generous, but the hook is never held forever. */
 #define RETRY_WAIT_MS	60000
 #define PRUNE_EVERY_MS	(3600 * 1000)	/* and after each stored file */
 
@@ -77,6 +77,7 @@ struct msg_dl {
 	int			 pipe[2];
 	struct lws		*wsi;
 	_Atomic int		 cancel;	/* threads stop at their next chunk */
+	uint64_t		 retry_wait_ms;	/* for the phone's media retry answer */
 	uint64_t		 retention_s;	/* 0: kept forever */
 	uint64_t		 max_total;	/* 0: no cap */
 	lws_sorted_usec_list_t	 sul_prune;
@@ -185,6 +186,7 @@ msg_media_new(struct lws_context *cx, const struct msg_media_cfg *cfg,
 	snprintf(mm->ca_file, sizeof(mm->ca_file), "%s", cfg->ca_file ? cfg->ca_file : "");
 	mm->max_bytes = cfg->max_bytes;
 	mm->retention_s = cfg->retention_s;
+	mm->retry_wait_ms = cfg->retry_wait_ms > 0 ? cfg->retry_wait_ms : RETRY_WAIT_MS;
 	mm->max_total = cfg->max_total;
 	TAILQ_INIT(&mm->waiting);
 	TAILQ_INIT(&mm->running);
@@ -443,8 +445,8 @@ retry_timeout(lws_sorted_usec_list_t *sul)
 	struct media_job *j = lws_container_of(sul, struct media_job, sul_retry);
 
 	TAILQ_REMOVE(&j->mm->retrying, j, entry);
-	log_warnx("message %s: the phone did not answer the media retry in %d s",
-	    j->id, RETRY_WAIT_MS / 1000);
+	log_warnx("message %s: the phone did not answer the media retry in %llu ms",
+	    j->id, (unsigned long long)j->mm->retry_wait_ms);
 	job_fail(j, "expired on the CDN; the phone did not upload it again in time");
 }
 
@@ -479,7 +481,7 @@ retry_ask(struct msg_dl *mm, struct media_job *j)
 	    "missing", j->res.http_status);
 	TAILQ_INSERT_TAIL(&mm->retrying, j, entry);
 	lws_sul_schedule(mm->cx, 0, &j->sul_retry, retry_timeout,
-	    RETRY_WAIT_MS * LWS_US_PER_MS);
+	    (lws_usec_t)mm->retry_wait_ms * LWS_US_PER_MS);
 	return true;
 }
 

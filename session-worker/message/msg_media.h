@@ -25,6 +25,7 @@ struct msg_media_cfg {
 	const char	*dir;		/* where files go; NULL or "": no downloads */
 	uint64_t	 max_bytes;	/* the size cap; 0: 100 MiB */
 	const char	*ca_file;	/* tests: trust only this CA; NULL: system */
+	uint64_t	 retry_wait_ms;	/* the phone's media retry answer; 0: 60 s */
 	uint64_t	 retention_s;	/* stored files older than this go; 0: never */
 	uint64_t	 max_total;	/* oldest go while the directory passes this; 0: no cap */
 };

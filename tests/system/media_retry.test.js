@@ -29,7 +29,7 @@ before(async () => {
 	hookLog = path.join(dataDir, 'hook.log');
 	mediaDir = path.join(dataDir, 'media', 'default');
 	w = await startWorker(sim, { dataDir, extra: { '--hook-cmd': HOOK, '--media-ca-file': cdn.ca,
-	    '--media-max-bytes': 300000 }, env: { WALINK_HOOK_LOG: hookLog } });
+	    '--media-max-bytes': 300000, '--media-retry-wait': '2s' }, env: { WALINK_HOOK_LOG: hookLog } });
 	await waitState(w, 'qr');
 	({ jid } = await scanQr(sim, w, PHONE));
 	await waitState(w, 'connected', 10000);
@@ -105,9 +105,10 @@ test('media expired (410) or removed (404) on the CDN is re-requested from the p
 	assert.match(w.output(), new RegExp(`message ${pid}: the phone uploaded the media again`));
 });
 
-test('a phone that no longer has the file, or cannot answer, ends in a clear media.error', async () => {
+test('a phone that no longer has the file, or does not answer in --media-retry-wait, ends in a clear media.error', async () => {
 	const cases = [['not-found', /expired on the CDN; the phone no longer has the file$/],
-		['error', /expired on the CDN; the phone no longer has the file \(code 2\)$/]];
+		['error', /expired on the CDN; the phone no longer has the file \(code 2\)$/],
+		['silent', /expired on the CDN; the phone did not upload it again in time$/]];
 	for (const [mode, want] of cases) {
 		assert.equal((await sim.api('POST', '/sim/media/faults', { retry: mode })).status, 200);
 		const doc = await uploaded(crypto.randomBytes(3000), 'document');
@@ -117,7 +118,8 @@ test('a phone that no longer has the file, or cannot answer, ends in a clear med
 		assert.equal(r.type, 'document');
 		assert.equal(r.media.path, null);
 		assert.match(r.media.error, want, mode);
-		assert.match(w.output(), new RegExp(`message ${id}: media retry failed`));
+		assert.match(w.output(), new RegExp(mode === 'silent' ? `message ${id}: the phone did not answer the media retry in 2000 ms` :
+		    `message ${id}: media retry failed`));
 	}
 	await sim.api('POST', '/sim/media/faults', { retry: 'upload' });
 	assert.deepEqual(fs.readdirSync(mediaDir).filter((f) => f.endsWith('.pdf') || f.startsWith('.')), [],
