@@ -75,6 +75,9 @@ struct settings {
 	const char	*hook_secret_file;
 	uint64_t	 media_max_bytes;
 	const char	*media_ca_file;
+	uint64_t	 media_retention_ms;
+	uint64_t	 media_retry_wait_ms;
+	uint64_t	 media_max_total;
 	uint64_t	 hook_retries;
 	uint64_t	 hook_retry_base_ms;
 	const char	*auto_reply;
@@ -168,6 +171,12 @@ static const struct cfg_opt options[] = {
 	  "Received media larger than this is not downloaded (the hook is told why)." },
 	{ "media-ca-file", "WA_MEDIA_CA_FILE", CFG_STR, S(media_ca_file), "", 0, 0,
 	  "Trust only this CA for media downloads (local tests against a simulator)." },
+	{ "media-retry-wait", "WA_MEDIA_RETRY_WAIT", CFG_MS, S(media_retry_wait_ms), "60s", 100, HOUR,
+	  "Media the CDN no longer has is asked again from your phone; the hook waits this long for it." },
+	{ "media-retention", "WA_MEDIA_RETENTION", CFG_MS, S(media_retention_ms), "30d", 0, 0,
+	  "Received media files older than this are deleted (checked hourly and at start; 0: kept)." },
+	{ "media-max-total", "WA_MEDIA_MAX_TOTAL", CFG_UINT, S(media_max_total), "2147483648", 0, 0,
+	  "Bytes the stored media may take in all; past it the oldest files go first (0: no cap)." },
 	{ "auto-reply", "WA_AUTO_REPLY", CFG_STR, S(auto_reply), "", 0, 0,
 	  "Text sent to senders outside the whitelist (default: none)." },
 	{ "qr-terminal", "WA_QR_TERMINAL", CFG_BOOL, S(qr_terminal), NULL, 0, 0,
@@ -595,6 +604,9 @@ setup_loop(struct worker *w)
 	mc.media.dir = media_dir;
 	mc.media.max_bytes = w->s.media_max_bytes;
 	mc.media.ca_file = w->s.media_ca_file[0] != '\0' ? w->s.media_ca_file : NULL;
+	mc.media.retention_s = w->s.media_retention_ms / 1000;
+	mc.media.retry_wait_ms = w->s.media_retry_wait_ms;
+	mc.media.max_total = w->s.media_max_total;
 	mc.auto_reply = w->s.auto_reply;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
 		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");

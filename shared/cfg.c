@@ -28,7 +28,7 @@ cfg_parse_ms(const char *s, uint64_t *ms)
 {
 	static const struct { const char *suffix; uint64_t mul; } units[] = {
 		{ "", 1000 }, { "s", 1000 }, { "ms", 1 },
-		{ "m", 60 * 1000 }, { "h", 3600 * 1000 },
+		{ "m", 60 * 1000 }, { "h", 3600 * 1000 }, { "d", 86400 * 1000 },
 	};
 	const char *rest;
 	uint64_t v;

@@ -15,7 +15,7 @@
 enum cfg_type {
 	CFG_STR,	/* const char *, borrowed from argv/environ/the table */
 	CFG_UINT,	/* uint64_t within [min, max] */
-	CFG_MS,		/* uint64_t milliseconds: "30", "30s", "500ms", "5m", "1h"; a bare number is seconds */
+	CFG_MS,		/* uint64_t milliseconds: "30", "30s", "500ms", "5m", "1h", "30d"; a bare number is seconds */
 	CFG_BOOL,	/* bool: --name, --no-name, --name=yes|no|true|false|1|0 */
 };
 

@@ -89,7 +89,24 @@ function markdown(area, t) {
 	return found.length > 0;
 }
 
-const parsers = { codec, noise, whitelist, control };
+function media(t) {
+	const mem = /decrypt \+ verify\s+([\d.]+)/.exec(t);
+	const bmem = /Baileys 7 downloadContentFromMessage \(loopback HTTP[^:]*:\s+([\d.]+) MB\/s/.exec(t);
+	if (mem && bmem)
+		rows.push(['media', 'decrypt + verify (HMAC, fileEncSha256, fileSha256), 32 MiB file in memory (MB/s)',
+		    num(mem[1]), `${num(bmem[1])} (Baileys 7 \`downloadContentFromMessage\`, loopback HTTP, no checks)`,
+		    x(num(mem[1]), num(bmem[1]))]);
+	const head = /through the simulator CDN \(https, (\d+) MiB/.exec(t);
+	const c = /walink media-fetch[^\n]*?\s([\d.]+)\s*$/m.exec(t);
+	const b = /Baileys 7 downloadContentFromMessage \(\+ fileSha256 here\)\s+([\d.]+)/.exec(t);
+	if (head && c && b)
+		rows.push(['media', `download + decrypt + verify through the simulator's https CDN, ${head[1]} MiB, ` +
+		    'verified plaintext fsync\'ed to disk on both sides (MB/s, best of 5)', num(c[1]),
+		    `${num(b[1])} (Baileys 7 \`downloadContentFromMessage\` + a fileSha256 check)`,
+		    `${x(num(c[1]), num(b[1]))}; same run, same file`]);
+}
+
+const parsers = { codec, noise, whitelist, control, media };
 const names = ['codec', 'noise', 'whitelist', 'control', 'worker', 'messages'];
 for (const f of fs.readdirSync(dir))
 	if (/\.(log|skipped|failed)$/.test(f) && !names.includes(f.replace(/\.\w+$/, '')))

@@ -52,6 +52,7 @@ media_fault_str(int err)
 	case MEDIA_FAULT_SHA256:	return "fileSha256 mismatch";
 	case MEDIA_FAULT_LENGTH:	return "fileLength mismatch";
 	case MEDIA_FAULT_CRYPTO:	return "crypto library failure";
+	case MEDIA_FAULT_OVERRUN:	return "the CDN sent more than the message's fileLength";
 	case EINVAL:			return "invalid argument";
 	case ENOMEM:			return "out of memory";
 	default:			return "I/O error";
@@ -175,6 +176,7 @@ struct media_dec {
 	uint64_t		 enc_cap;	/* 0: none */
 	uint64_t		 max_plain;	/* 0: none */
 	uint64_t		 file_length;
+	uint64_t		 declared_cap;	/* enc size fileLength allows; 0: none */
 	bool			 check_enc, check_plain;
 	uint8_t			 enc_sha256[MEDIA_SHA256_LEN];
 	uint8_t			 sha256[MEDIA_SHA256_LEN];
@@ -210,6 +212,11 @@ media_dec_new(const uint8_t media_key[MEDIA_KEY_LEN], enum media_type t,
 		if (ex->max_plain > 0)
 			d->enc_cap = (ex->max_plain / MEDIA_BLOCK + 1) * MEDIA_BLOCK +
 			    MEDIA_MAC_LEN;
+		/* a CDN streaming past what the message declared is cut off
+		 * there, not at the (larger) cap */
+		if (ex->file_length > 0 && ex->file_length < UINT64_MAX / 2)
+			d->declared_cap = (ex->file_length / MEDIA_BLOCK + 1) *
+			    MEDIA_BLOCK + MEDIA_MAC_LEN;
 	}
 	*out = d;
 	return 0;
@@ -247,6 +254,8 @@ media_dec_update(struct media_dec *d, const uint8_t *in, size_t len,
 	d->enc_total += len;
 	if (d->enc_cap > 0 && d->enc_total > d->enc_cap)
 		return d->err = -MEDIA_FAULT_TOO_BIG;
+	if (d->declared_cap > 0 && d->enc_total > d->declared_cap)
+		return d->err = -MEDIA_FAULT_OVERRUN;
 	if (EVP_DigestUpdate(d->s.enc_sha, in, len) <= 0)
 		return d->err = -MEDIA_FAULT_CRYPTO;
 	total = d->tail_len + len;

@@ -53,6 +53,7 @@ enum media_fault {
 	MEDIA_FAULT_SHA256,		/* fileSha256 of the plaintext differs */
 	MEDIA_FAULT_LENGTH,		/* plaintext length differs from fileLength */
 	MEDIA_FAULT_CRYPTO,		/* the crypto library failed */
+	MEDIA_FAULT_OVERRUN,		/* more bytes arrive than fileLength allows */
 };
 
 struct media_keys {
@@ -93,8 +94,9 @@ int	media_dec_new(const uint8_t media_key[MEDIA_KEY_LEN], enum media_type,
 /*
  * Feeds len bytes of the encrypted file; writes up to len + MEDIA_BLOCK bytes
  * of not-yet-verified plaintext to out and their count to *out_len. Returns
- * 0 or -MEDIA_FAULT_TOO_BIG (the enc file alone passes the cap: stop
- * downloading). After an error every call fails the same way.
+ * 0, -MEDIA_FAULT_TOO_BIG (the enc file alone passes the cap: stop
+ * downloading) or -MEDIA_FAULT_OVERRUN (more than fileLength declared).
+ * After an error every call fails the same way.
  */
 int	media_dec_update(struct media_dec *, const uint8_t *in, size_t len,
 	    uint8_t *out, size_t *out_len);

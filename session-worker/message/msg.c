@@ -478,6 +478,8 @@ on_notification(struct msg *m, const struct bn_node *n)
 	const char *type = bn_node_attr(n, "type");
 	size_t i, cnt = bn_node_child_count(n);
 
+	if (msg_media_on_notification(m->dl, n))
+		return;
 	if (type != NULL && strcmp(type, "privacy_token") == 0) {
 		on_privacy_token(m, n);
 		return;

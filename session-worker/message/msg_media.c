@@ -24,11 +24,19 @@
 #include "hook/hook.h"
 #include "log.h"
 #include "media/media_fetch.h"
+#include "media/media_prune.h"
+#include "message/msg_history.h"
+#include "message/msg_internal.h"
 #include "message/msg_media.h"
+#include "message/msg_media_retry.h"
 #include "message/msg_typed.h"
 
 #define HOST_MAX	256
 #define IQ_WAIT_MS	15000	/* media_conn unanswered: the jobs go without */
+/* How long the phone gets to upload an expired file again by default: it
+ * may be asleep, so this is generous, but the hook is never held forever. */
+#define RETRY_WAIT_MS	60000
+#define PRUNE_EVERY_MS	(3600 * 1000)	/* and after each stored file */
 
 struct media_job {
 	TAILQ_ENTRY(media_job)	 entry;
@@ -40,6 +48,13 @@ struct media_job {
 	struct media_fetch_result res;
 	pthread_t		 thread;
 	bool			 started;
+	bool			 retried;	/* the phone was asked once already */
+	bool			 history;	/* a history sync blob, not for the hook */
+	struct msg_hist_notice	 hist;
+	struct msg_lid_pair	*pairs;		/* what the history blob mapped */
+	size_t			 npairs;
+	int			 hist_rc;
+	lws_sorted_usec_list_t	 sul_retry;	/* waiting for its answer */
 };
 TAILQ_HEAD(media_jobs, media_job);
 
@@ -58,9 +73,17 @@ struct msg_dl {
 	lws_sorted_usec_list_t	 sul_iq;
 	struct media_jobs	 waiting;	/* for the hosts */
 	struct media_jobs	 running;	/* threads */
+	struct media_jobs	 retrying;	/* waiting for the phone (media retry) */
 	int			 pipe[2];
 	struct lws		*wsi;
 	_Atomic int		 cancel;	/* threads stop at their next chunk */
+	uint64_t		 retry_wait_ms;	/* for the phone's media retry answer */
+	uint64_t		 retention_s;	/* 0: kept forever */
+	uint64_t		 max_total;	/* 0: no cap */
+	lws_sorted_usec_list_t	 sul_prune;
+	pthread_t		 prune_thread;
+	bool			 prune_started;
+	_Atomic int		 prune_busy;
 };
 
 static int	pipe_callback(struct lws *, enum lws_callback_reasons, void *,
@@ -92,6 +115,51 @@ msg_media_enabled(const struct msg_dl *mm)
 	return mm != NULL && mm->dir[0] != '\0';
 }
 
+/* The retention pass, in its own thread: it stats and unlinks. */
+static void *
+prune_thread(void *arg)
+{
+	struct msg_dl *mm = arg;
+	struct media_prune_stats st;
+	int rc;
+
+	if ((rc = media_prune_run(mm->dir, time(NULL), mm->retention_s,
+	    mm->max_total, &st)) < 0)
+		log_warn(rc, "media: retention pass over %s failed", mm->dir);
+	else if (st.removed > 0)
+		log_info("media: retention removed %u file%s (%llu bytes); %u kept "
+		    "(%llu bytes)", st.removed, st.removed == 1 ? "" : "s",
+		    (unsigned long long)st.freed, st.kept,
+		    (unsigned long long)st.kept_bytes);
+	atomic_store(&mm->prune_busy, 0);
+	return NULL;
+}
+
+/* Starts a retention pass unless one is running. */
+static void
+prune_kick(struct msg_dl *mm)
+{
+	if ((mm->retention_s == 0 && mm->max_total == 0) ||
+	    atomic_exchange(&mm->prune_busy, 1) != 0)
+		return;
+	if (mm->prune_started)
+		pthread_join(mm->prune_thread, NULL);	/* ended: busy was 0 */
+	mm->prune_started = pthread_create(&mm->prune_thread, NULL,
+	    prune_thread, mm) == 0;
+	if (!mm->prune_started)
+		atomic_store(&mm->prune_busy, 0);
+}
+
+static void
+prune_timer(lws_sorted_usec_list_t *sul)
+{
+	struct msg_dl *mm = lws_container_of(sul, struct msg_dl, sul_prune);
+
+	prune_kick(mm);
+	lws_sul_schedule(mm->cx, 0, &mm->sul_prune, prune_timer,
+	    (lws_usec_t)PRUNE_EVERY_MS * LWS_US_PER_MS);
+}
+
 int
 msg_media_new(struct lws_context *cx, const struct msg_media_cfg *cfg,
     struct hook *hook, msg_media_send_fn *send, void *send_arg,
@@ -117,8 +185,12 @@ msg_media_new(struct lws_context *cx, const struct msg_media_cfg *cfg,
 	snprintf(mm->dir, sizeof(mm->dir), "%s", cfg->dir);
 	snprintf(mm->ca_file, sizeof(mm->ca_file), "%s", cfg->ca_file ? cfg->ca_file : "");
 	mm->max_bytes = cfg->max_bytes;
+	mm->retention_s = cfg->retention_s;
+	mm->retry_wait_ms = cfg->retry_wait_ms > 0 ? cfg->retry_wait_ms : RETRY_WAIT_MS;
+	mm->max_total = cfg->max_total;
 	TAILQ_INIT(&mm->waiting);
 	TAILQ_INIT(&mm->running);
+	TAILQ_INIT(&mm->retrying);
 	if (pipe2(mm->pipe, O_CLOEXEC) < 0) {
 		rc = -errno;
 		free(mm);
@@ -136,6 +208,8 @@ msg_media_new(struct lws_context *cx, const struct msg_media_cfg *cfg,
 		free(mm);
 		return -EIO;
 	}
+	/* the first pass at start: files left from before a long stop go */
+	lws_sul_schedule(cx, 0, &mm->sul_prune, prune_timer, 1);
 	*out = mm;
 	return 0;
 }
@@ -143,12 +217,34 @@ msg_media_new(struct lws_context *cx, const struct msg_media_cfg *cfg,
 static void
 job_free(struct media_job *j)
 {
+	lws_sul_cancel(&j->sul_retry);
+	msg_history_notice_fini(&j->hist);
+	free(j->pairs);
 	msg_typed_fini(&j->t);
 	free(j->from);
 	free(j->push_name);
 	free(j->id);
 	free(j->chat);
 	free(j);
+}
+
+/* whatsmeow storeHistoricalPNLIDMappings: the mappings, nothing else. */
+static void
+history_done(struct media_job *j)
+{
+	if (j->hist_rc != 0 || j->res.rc != 0) {
+		log_warnx("message %s: history sync not read: %s", j->id,
+		    j->res.error[0] ? j->res.error : j->hist_rc == -E2BIG ?
+		    "inflates past the cap" : j->hist_rc == -EBADMSG ?
+		    "not a zlib HistorySync" : "failed");
+		return;
+	}
+	log_info("message %s: history sync (type %d, chunk %u) read: %zu LID "
+	    "mapping%s; its messages are not handed to the hook", j->id,
+	    j->hist.sync_type, j->hist.chunk_order, j->npairs,
+	    j->npairs == 1 ? "" : "s");
+	if (j->npairs > 0)
+		msg_lid_learn_many(j->mm->send_arg, j->pairs, j->npairs);
 }
 
 /* The hook runs with the file, or with why there is none. */
@@ -160,6 +256,10 @@ job_done(struct media_job *j)
 	struct msg_hook_bufs b;
 	int rc;
 
+	if (j->history) {
+		history_done(j);
+		return;
+	}
 	if (j->res.rc == 0)
 		log_info("message %s: media stored (%llu bytes, verified)", j->id,
 		    (unsigned long long)j->res.size);
@@ -175,13 +275,43 @@ job_done(struct media_job *j)
 	msg_hook_bufs_fini(&b);
 }
 
+/*
+ * A history blob: fetched like media, then read for its LID mappings and
+ * deleted (nothing of it stays on disk or reaches the hook).
+ */
+static void
+history_run(struct media_job *j)
+{
+	int fd;
+
+	if (j->hist.inline_payload != NULL) {
+		j->hist_rc = msg_history_parse_buf(j->hist.inline_payload,
+		    j->hist.inline_len, MSG_HIST_INFLATE_MAX, MSG_HIST_PAIRS_MAX,
+		    &j->pairs, &j->npairs);
+		return;
+	}
+	if ((j->hist_rc = media_fetch_run(&j->rq, &j->res)) != 0)
+		return;
+	if ((fd = open(j->res.path, O_RDONLY | O_CLOEXEC)) < 0)
+		j->hist_rc = -errno;
+	else {
+		j->hist_rc = msg_history_parse_fd(fd, MSG_HIST_INFLATE_MAX,
+		    MSG_HIST_PAIRS_MAX, &j->pairs, &j->npairs);
+		close(fd);
+	}
+	unlink(j->res.path);
+}
+
 static void *
 job_thread(void *arg)
 {
 	struct media_job *j = arg;
 	ssize_t n;
 
-	media_fetch_run(&j->rq, &j->res);
+	if (j->history)
+		history_run(j);
+	else
+		media_fetch_run(&j->rq, &j->res);
 	do
 		n = write(j->mm->pipe[1], &j, sizeof(j));
 	while (n < 0 && errno == EINTR);
@@ -201,10 +331,12 @@ job_fail(struct media_job *j, const char *why)
 static void
 job_start(struct msg_dl *mm, struct media_job *j)
 {
+	const char *dp = j->history ? j->hist.direct_path : j->t.media.direct_path;
 	int rc;
 
-	snprintf(j->rq.url, sizeof(j->rq.url), "https://%s%s", mm->host,
-	    j->t.media.direct_path);
+	/* an inline history payload has no path and needs no URL */
+	if (dp != NULL)
+		snprintf(j->rq.url, sizeof(j->rq.url), "https://%s%s", mm->host, dp);
 	if ((rc = pthread_create(&j->thread, NULL, job_thread, j)) != 0) {
 		job_fail(j, "cannot start the download");
 		return;
@@ -291,6 +423,124 @@ msg_media_on_iq(struct msg_dl *mm, const struct bn_node *iq)
 	return true;
 }
 
+/* Starts j now if the hosts are fresh, else after the media_conn answer. */
+static void
+job_go(struct msg_dl *mm, struct media_job *j)
+{
+	if ((mm->host[0] != '\0' && now_ms() < mm->host_expires_ms) ||
+	    (j->history && j->hist.inline_payload != NULL)) {
+		job_start(mm, j);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&mm->waiting, j, entry);
+	if (mm->iq_id[0] == '\0' && ask_hosts(mm) < 0) {
+		TAILQ_REMOVE(&mm->waiting, j, entry);
+		job_fail(j, "cannot ask the server for a media host");
+	}
+}
+
+static void
+retry_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct media_job *j = lws_container_of(sul, struct media_job, sul_retry);
+
+	TAILQ_REMOVE(&j->mm->retrying, j, entry);
+	log_warnx("message %s: the phone did not answer the media retry in %llu ms",
+	    j->id, (unsigned long long)j->mm->retry_wait_ms);
+	job_fail(j, "expired on the CDN; the phone did not upload it again in time");
+}
+
+/*
+ * whatsmeow SendMediaRetryReceipt, Baileys updateMediaMessage: the CDN
+ * answered 404/410, so ask our phone (which holds the message) to upload
+ * the file again. True when asked: the job waits in mm->retrying.
+ */
+static bool
+retry_ask(struct msg_dl *mm, struct media_job *j)
+{
+	char own[16], own_jid[MSG_JID_MAX];
+	struct bn_node *r;
+	int rc;
+
+	if (j->retried)
+		return false;
+	msg_own_phone(mm->send_arg, own);
+	if (own[0] == '\0' ||
+	    !msg_fmt(own_jid, sizeof(own_jid), "%s@s.whatsapp.net", own))
+		return false;
+	if ((r = msg_media_retry_receipt(j->id, own_jid, j->chat,
+	    j->t.media.media_key)) == NULL)
+		return false;
+	rc = mm->send(mm->send_arg, r);
+	bn_node_free(r);
+	if (rc < 0)
+		return false;
+	j->retried = true;
+	log_info("message %s: media %s on the CDN (HTTP %d); asked the phone to "
+	    "upload it again", j->id, j->res.http_status == 410 ? "expired" :
+	    "missing", j->res.http_status);
+	TAILQ_INSERT_TAIL(&mm->retrying, j, entry);
+	lws_sul_schedule(mm->cx, 0, &j->sul_retry, retry_timeout,
+	    (lws_usec_t)mm->retry_wait_ms * LWS_US_PER_MS);
+	return true;
+}
+
+bool
+msg_media_on_notification(struct msg_dl *mm, const struct bn_node *n)
+{
+	struct media_retry_answer a;
+	const char *id = msg_media_retry_id(n);
+	struct media_job *j;
+	char *path;
+	int rc, code;
+
+	if (id == NULL)
+		return false;	/* not a mediaretry notification */
+	j = NULL;
+	if (mm != NULL)
+		TAILQ_FOREACH(j, &mm->retrying, entry)
+			if (strcmp(j->id, id) == 0)
+				break;
+	if (j == NULL) {
+		log_info("message: media retry answer for %s, which we are not "
+		    "waiting for; ignored", id);
+		return true;
+	}
+	rc = msg_media_retry_read(n, j->t.media.media_key, &a, &code);
+	if (rc == -EBADMSG) {
+		/* not from the phone that holds the key: keep waiting */
+		log_warnx("message %s: unreadable media retry answer; ignored", id);
+		return true;
+	}
+	TAILQ_REMOVE(&mm->retrying, j, entry);
+	lws_sul_cancel(&j->sul_retry);
+	if (rc == -EREMOTEIO || a.result != MEDIA_RETRY_SUCCESS) {
+		char why[160];
+
+		/* whatsmeow DecryptMediaRetryNotification: code 2 = not on the phone */
+		if (rc == -EREMOTEIO)
+			snprintf(why, sizeof(why), "expired on the CDN; %s (code %d)",
+			    code == 2 ? "the phone no longer has the file" :
+			    "the phone could not upload it again", code);
+		else
+			snprintf(why, sizeof(why), "expired on the CDN; %s",
+			    media_retry_result_str(a.result));
+		log_warnx("message %s: media retry failed: %s", id, why);
+		job_fail(j, why);
+		return true;
+	}
+	if ((path = strdup(a.direct_path)) == NULL) {
+		job_fail(j, "out of memory");
+		return true;
+	}
+	free(j->t.media.direct_path);
+	j->t.media.direct_path = path;
+	memset(&j->res, 0, sizeof(j->res));
+	log_info("message %s: the phone uploaded the media again; fetching it", id);
+	job_go(mm, j);
+	return true;
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -358,16 +608,54 @@ msg_media_fetch(struct msg_dl *mm, struct msg_typed *t,
 			j->rq.name[i] = '_';
 	if (j->rq.name[0] == '.')
 		j->rq.name[0] = '_';
-	if (mm->host[0] != '\0' && now_ms() < mm->host_expires_ms) {
-		job_start(mm, j);
-		return 0;
-	}
-	TAILQ_INSERT_TAIL(&mm->waiting, j, entry);
-	if (mm->iq_id[0] == '\0' && ask_hosts(mm) < 0) {
-		TAILQ_REMOVE(&mm->waiting, j, entry);
-		job_fail(j, "cannot ask the server for a media host");
-	}
+	job_go(mm, j);
 	return 0;
+}
+
+void
+msg_media_history(struct msg_dl *mm, const char *id, const uint8_t *pt, size_t len)
+{
+	struct media_job *j;
+	int rc;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	if ((rc = msg_history_notice(pt, len, &j->hist)) <= 0 || id == NULL) {
+		if (rc < 0)
+			log_warnx("message %s: history sync notice without a usable "
+			    "blob; ignored", id ? id : "?");
+		free(j);
+		return;
+	}
+	if (!msg_media_enabled(mm) || (j->id = strdup(id)) == NULL) {
+		log_warnx("message %s: history sync not fetched (no media directory)", id);
+		msg_history_notice_fini(&j->hist);
+		free(j->id);
+		free(j);
+		return;
+	}
+	j->mm = mm;
+	j->history = true;
+	j->rq.ca_file = mm->ca_file[0] != '\0' ? mm->ca_file : NULL;
+	j->rq.cancel = &mm->cancel;
+	j->rq.type = MEDIA_HISTORY;
+	memcpy(j->rq.media_key, j->hist.media_key, MEDIA_KEY_LEN);
+	memcpy(j->rq.sha256, j->hist.sha256, MEDIA_SHA256_LEN);
+	if ((j->rq.has_enc_sha256 = j->hist.has_enc_sha256))
+		memcpy(j->rq.enc_sha256, j->hist.enc_sha256, MEDIA_SHA256_LEN);
+	j->rq.file_length = j->hist.file_length;
+	j->rq.max_bytes = MSG_HIST_BLOB_MAX;
+	snprintf(j->rq.dir, sizeof(j->rq.dir), "%s", mm->dir);
+	snprintf(j->rq.name, sizeof(j->rq.name), "hist-%p.zlib", (void *)j);
+	if (j->hist.direct_path != NULL &&
+	    strlen(j->hist.direct_path) > MEDIA_FETCH_URL_MAX - HOST_MAX - 16) {
+		log_warnx("message %s: history sync path too long; ignored", id);
+		job_free(j);
+		return;
+	}
+	log_info("message %s: history sync notice from our phone; fetching it for "
+	    "its LID mappings", id);
+	job_go(mm, j);
 }
 
 static void
@@ -379,6 +667,11 @@ results_ready(struct msg_dl *mm)
 	while ((n = read(mm->pipe[0], &j, sizeof(j))) == (ssize_t)sizeof(j)) {
 		pthread_join(j->thread, NULL);
 		TAILQ_REMOVE(&mm->running, j, entry);
+		if (!j->history && (j->res.rc == -ESTALE || j->res.rc == -ENOENT) &&
+		    retry_ask(mm, j))
+			continue;
+		if (j->res.rc == 0 && mm->max_total > 0)
+			prune_kick(mm);	/* the new file may pass the total cap */
 		job_done(j);
 		job_free(j);
 	}
@@ -408,7 +701,10 @@ msg_media_free(struct msg_dl *mm)
 	if (mm == NULL)
 		return;
 	lws_sul_cancel(&mm->sul_iq);
+	lws_sul_cancel(&mm->sul_prune);
 	atomic_store(&mm->cancel, 1);
+	if (mm->prune_started)
+		pthread_join(mm->prune_thread, NULL);
 	/* the threads see cancel at their next chunk; the hook gets nothing now */
 	while ((j = TAILQ_FIRST(&mm->running)) != NULL) {
 		TAILQ_REMOVE(&mm->running, j, entry);
@@ -419,6 +715,10 @@ msg_media_free(struct msg_dl *mm)
 	}
 	while ((j = TAILQ_FIRST(&mm->waiting)) != NULL) {
 		TAILQ_REMOVE(&mm->waiting, j, entry);
+		job_free(j);
+	}
+	while ((j = TAILQ_FIRST(&mm->retrying)) != NULL) {
+		TAILQ_REMOVE(&mm->retrying, j, entry);
 		job_free(j);
 	}
 	if (mm->wsi != NULL)

@@ -25,9 +25,13 @@ struct msg_media_cfg {
 	const char	*dir;		/* where files go; NULL or "": no downloads */
 	uint64_t	 max_bytes;	/* the size cap; 0: 100 MiB */
 	const char	*ca_file;	/* tests: trust only this CA; NULL: system */
+	uint64_t	 retry_wait_ms;	/* the phone's media retry answer; 0: 60 s */
+	uint64_t	 retention_s;	/* stored files older than this go; 0: never */
+	uint64_t	 max_total;	/* oldest go while the directory passes this; 0: no cap */
 };
 
-/* How the module sends its iq (msg_send) and which hook it runs. */
+/* How the module sends its stanzas (msg_send) and which hook it runs;
+ * send_arg is the struct msg (its own number addresses media retries). */
 typedef int msg_media_send_fn(void *arg, const struct bn_node *);
 
 struct msg_dl;
@@ -39,6 +43,13 @@ int	msg_media_new(struct lws_context *, const struct msg_media_cfg *,
 void	msg_media_free(struct msg_dl *);
 bool	msg_media_enabled(const struct msg_dl *);
 
+/*
+ * A <notification>: true when it was a mediaretry answer (consumed). A
+ * download the CDN answered 404/410 is retried once through our phone
+ * (msg_media_retry.h): the phone uploads the file again and says where.
+ */
+bool	msg_media_on_notification(struct msg_dl *, const struct bn_node *);
+
 /* An iq answer: true when it was the media_conn answer (consumed). */
 bool	msg_media_on_iq(struct msg_dl *, const struct bn_node *);
 
@@ -49,6 +60,14 @@ bool	msg_media_on_iq(struct msg_dl *, const struct bn_node *);
  */
 int	msg_media_fetch(struct msg_dl *, struct msg_typed *t,
 	    const struct hook_input *in, const char *chat);
+
+/*
+ * A decrypted Message from our own phone: when it is a history sync notice,
+ * its blob is fetched and read in a thread and only its LID mappings are
+ * learnt (msg_history.h). Anything else: nothing happens.
+ */
+void	msg_media_history(struct msg_dl *, const char *id, const uint8_t *pt,
+	    size_t len);
 
 /* The lws protocol the result pipe is adopted under (main.c lists it). */
 const struct lws_protocols *msg_media_protocol(void);

@@ -270,6 +270,9 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 		    (c.kind == MSG_KIND_TEXT && !have_text &&
 		    strcmp(c.type, "extendedTextMessage") == 0)) &&
 		    msg_typed_serve(m, n, s->chat, s->phone, pt, len) > 0;
+		if (rc == 0 && s->own && c.kind == MSG_KIND_PROTOCOL &&
+		    c.proto_type == MSG_PROTO_HISTORY_SYNC)
+			msg_media_history(m->dl, id, pt, len);	/* LID mappings */
 		sodium_memzero(pt, len);
 		free(pt);
 		if (rc < 0) {

@@ -15,7 +15,7 @@ import { startSim, tmpDir, BUILD } from './helpers.js';
 
 const TOOL = path.join(BUILD, 'session-worker', 'media-fetch');
 // media_crypto.h enum media_fault, negated; errno values of Linux
-const E = { TOO_BIG: -200, ENC_SHA256: -202, MAC: -203, ENOENT: -2, ESTALE: -116 };
+const E = { TOO_BIG: -200, ENC_SHA256: -202, MAC: -203, OVERRUN: -208, ENOENT: -2, ESTALE: -116 };
 
 let sim, cdn;
 before(async () => {
@@ -119,6 +119,6 @@ test('the size cap refuses before downloading, and when the message lies about t
 	assert.equal(r.error, 'larger than the media size cap');
 	assert.equal(await gets(dp), before, 'declared too big: never fetched');
 	const lie = await fetchTool(dp, e, { dir, cap: 100 * 1024, length: 1000 });
-	assert.equal(lie.rc, E.TOO_BIG, JSON.stringify(lie));
+	assert.equal(lie.rc, E.OVERRUN, JSON.stringify(lie));
 	assert.deepEqual(fs.readdirSync(dir), []);
 });

@@ -126,7 +126,9 @@ test_durations_accept_units(void **state)
 	assert_int_equal(cfg_parse_ms("250ms", &ms), 0);
 	assert_int_equal(ms, 250);
 	assert_int_equal(cfg_parse_ms("-1", &ms), -EINVAL);
-	assert_int_equal(cfg_parse_ms("1d", &ms), -EINVAL);
+	assert_int_equal(cfg_parse_ms("30d", &ms), 0);
+	assert_int_equal(ms, 30ull * 86400000);
+	assert_int_equal(cfg_parse_ms("1w", &ms), -EINVAL);
 	assert_int_equal(cfg_parse_ms("", &ms), -EINVAL);
 	assert_int_equal(cfg_parse_ms("99999999999999999999", &ms), -EINVAL);
 }

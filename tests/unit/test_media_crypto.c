@@ -365,6 +365,9 @@ static void wrong_plain_hash(uint8_t *p, size_t *n, struct expect_buf *e)
 { (void)p; (void)n; e->sha[31] ^= 1; }
 static void wrong_length(uint8_t *p, size_t *n, struct expect_buf *e)
 { (void)p; (void)n; e->ex.file_length = 999; }
+/* a CDN sending twice what the message declares is cut off mid-stream */
+static void declared_half(uint8_t *p, size_t *n, struct expect_buf *e)
+{ (void)p; (void)n; e->ex.file_length = 500; }
 static void over_cap(uint8_t *p, size_t *n, struct expect_buf *e)
 { (void)p; (void)n; e->ex.max_plain = 999; }
 static void no_enc_hash_tampered(uint8_t *p, size_t *n, struct expect_buf *e)
@@ -409,6 +412,7 @@ test_media_refuses_hash_and_length_mismatches(void **state)
 	refused(wrong_enc_hash, MEDIA_FAULT_ENC_SHA256);
 	refused(wrong_plain_hash, MEDIA_FAULT_SHA256);
 	refused(wrong_length, MEDIA_FAULT_LENGTH);
+	refused(declared_half, MEDIA_FAULT_OVERRUN);
 }
 
 static void

@@ -33,7 +33,7 @@ const COMPANION_IDS = [5, 12, 19, 26, 33, 40, 47];
 /** Messages whose per-device results are kept for GET .../messages. */
 const MAX_RESULTS = 500;
 
-function pad(buf) {
+export function pad(buf) {
 	const n = 1 + crypto.randomInt(0, 16);
 	return Buffer.concat([buf, Buffer.alloc(n, n)]);
 }
@@ -72,7 +72,7 @@ function bundleFromKeys(keys, reg) {
 }
 
 /** Fresh Signal keys for one device of a contact. */
-function newDeviceKeys(id, keyIndex) {
+export function newDeviceKeys(id, keyIndex) {
 	const ik = curve.generateKeyPair();
 	const spk = curve.generateKeyPair();
 	return {

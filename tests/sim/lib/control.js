@@ -1,6 +1,7 @@
 // Control API: HTTP JSON on its own port (routes fixed by issue 4).
 import http from 'node:http';
 import { SimError } from './errors.js';
+import { sendHistorySync } from './history.js';
 
 /** Control requests are small; refuse bigger bodies. */
 const MAX_BODY = 64 * 1024;
@@ -65,6 +66,7 @@ export function route(sim) {
 			return { ok: true };
 		}],
 		['POST', /^\/sim\/phone\/unlink$/, (b) => sim.unlink(need(b, 'jid'))],
+		['POST', /^\/sim\/phone\/history-sync$/, (b) => sendHistorySync(sim, b)],
 		['POST', /^\/sim\/inject$/, (b) => sim.inject(b.jid === undefined ? undefined : need(b, 'jid'),
 		    need(b, 'fault'), b.seconds, { reason: b.reason, times: b.times })],
 		['GET', /^\/sim\/props$/, () => ({ ...sim.props })],
@@ -84,7 +86,13 @@ export function route(sim) {
 		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()],
 		['GET', /^\/sim\/media$/, () => sim.media.info()],
 		['POST', /^\/sim\/media\/expire$/, (b) => sim.media.expire(need(b, 'directPath'),
-		    b.status === 404 ? 404 : 410)]
+		    b.status === 404 ? 404 : 410)],
+		['POST', /^\/sim\/media\/faults$/, (b) => {
+			const r = sim.media.setFaults(b);
+			if (r.error)
+				throw new SimError(400, r.error);
+			return r;
+		}]
 	];
 	return async (req, res) => {
 		try {

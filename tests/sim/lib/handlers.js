@@ -2,6 +2,7 @@
 import { node, child, iqResult, iqError, nowSec } from './nodes.js';
 import { handleEncrypt, handleUsync } from './keys.js';
 import { RECEIPT_TYPES } from './strict.js';
+import { answerMediaRetry } from './media.js';
 
 export async function handleStanza(sim, c, n) {
 	switch (n.tag) {
@@ -12,10 +13,14 @@ export async function handleStanza(sim, c, n) {
 		return;
 	case 'receipt':
 		checkReceiptType(sim, c, n);
+		// A media retry goes to our own phone, not to a contact (lib/media.js).
+		if (n.attrs.type === 'server-error')
+			answerMediaRetry(sim, c, n);
 		// A delivery receipt also proves the message arrived; drop it from the queue.
-		if (n.attrs.type !== 'retry')
+		else if (n.attrs.type !== 'retry')
 			sim.acked(c.jid, n.attrs.id);
-		sim.contactWork(c, () => sim.contacts.onReceipt(c, n));
+		if (n.attrs.type !== 'server-error')
+			sim.contactWork(c, () => sim.contacts.onReceipt(c, n));
 		return c.send(node('ack', { id: n.attrs.id, class: 'receipt', from: n.attrs.to,
 			type: n.attrs.type, participant: n.attrs.participant }));
 	case 'message': {

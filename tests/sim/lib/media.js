@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { node } from './nodes.js';
+import { proto, hkdf, aesEncryptGCM, aesDecryptGCM } from 'baileys';
+import { node, child, bytes, nowSec } from './nodes.js';
 import { testCerts } from '../../support/certs.js';
 
 /** The largest upload accepted (WhatsApp's hosts advertise their own). */
@@ -25,6 +26,27 @@ export class MediaCdn {
 		this.auth = crypto.randomBytes(24).toString('base64url');
 		this.files = new Map();	// directPath -> {data, expires, gone}
 		this.requests = [];	// {method, path, status, t}
+		// How the phone answers a media retry receipt: 'upload' (uploads the
+		// file again), 'not-found' (encrypted NOT_FOUND result), 'error'
+		// (<error code="2"/>: not on the phone), 'silent' (no answer).
+		this.retryMode = 'upload';
+		this.retries = [];	// {id, from, answer}
+		// 'oversize': GETs stream 4x the stored file (a CDN sending more than declared)
+		this.serveMode = 'normal';
+	}
+
+	setFaults(b) {
+		if (b.retry !== undefined) {
+			if (!['upload', 'not-found', 'error', 'silent'].includes(b.retry))
+				return { error: 'retry must be upload, not-found, error or silent' };
+			this.retryMode = b.retry;
+		}
+		if (b.serve !== undefined) {
+			if (!['normal', 'oversize'].includes(b.serve))
+				return { error: 'serve must be normal or oversize' };
+			this.serveMode = b.serve;
+		}
+		return { retry: this.retryMode, serve: this.serveMode };
 	}
 
 	/** Starts the https listener; resolves {hostname, ca}. */
@@ -54,7 +76,8 @@ export class MediaCdn {
 
 	info() {
 		return { hostname: this.hostname, ca: this.certs?.ca, auth: this.auth,
-			files: this.files.size, requests: this.requests };
+			files: this.files.size, requests: this.requests, retries: this.retries,
+			retryMode: this.retryMode, serveMode: this.serveMode };
 	}
 
 	/** Makes a stored file answer 410 (expired) or 404 (removed). */
@@ -117,6 +140,102 @@ export class MediaCdn {
 			return this.reply(req, res, 404, 'not found', 'text/plain');
 		if (f.gone || Date.now() > f.expires)
 			return this.reply(req, res, f.gone || 410, 'gone', 'text/plain');
+		if (this.serveMode === 'oversize') {
+			// more than the stored file, and no Content-Length to warn the client
+			this.log(req, 200);
+			res.writeHead(200, { 'content-type': 'application/octet-stream' });
+			for (let i = 0; i < 4; i++)
+				res.write(f.data);
+			return res.end();
+		}
 		this.reply(req, res, 200, f.data, 'application/octet-stream');
 	}
+
+	/** Stores encrypted bytes as the phone's upload would; returns the directPath. */
+	store(data) {
+		const fresh = `/v/t62.7118-24/${crypto.randomBytes(12).toString('hex')}.enc` +
+		    `?ccb=11-4&oh=${crypto.randomBytes(8).toString('hex')}` +
+		    `&oe=${Math.floor((Date.now() + this.ttlMs) / 1000).toString(16).toUpperCase()}`;
+		this.files.set(fresh, { data, expires: Date.now() + this.ttlMs, gone: 0 });
+		return fresh;
+	}
+
+	/** The phone uploads a stored file again under a new directPath (media retry). */
+	reupload(directPath) {
+		const f = this.files.get(directPath);
+		return f ? this.store(f.data) : null;
+	}
+}
+
+/** The media fields of a sent Message (JSON as the contact sent it), or null. */
+function mediaOf(message) {
+	for (const [k, v] of Object.entries(message || {}))
+		if (/Message$/.test(k) && v && typeof v === 'object' && v.mediaKey)
+			return v;
+	return null;
+}
+
+/**
+ * A companion's <receipt type="server-error"> (whatsmeow mediaretry.go
+ * SendMediaRetryReceipt, Baileys encryptMediaRetryRequest): the server
+ * routes it to the account's phone, which holds the message, uploads the
+ * file again and answers <notification type="mediaretry"> (the shape
+ * whatsmeow parseMediaRetryNotification and Baileys decodeMediaRetryNode
+ * read). Strict: a receipt WhatsApp's phone could not use is a `!!` line.
+ */
+export function answerMediaRetry(sim, c, n) {
+	const id = n.attrs.id;
+	const say = (m) => sim.log.add('!!', c.id, c.who(), `media retry receipt ${id}: ${m}`);
+	const phone = /^([0-9]+)[:@]/.exec(c.jid)?.[1];
+	const own = `${phone}@s.whatsapp.net`;
+	if (n.attrs.to !== own)
+		return say(`to='${n.attrs.to}', want our own account '${own}' without a device`);
+	const enc = child(n, 'encrypt'), rmr = child(n, 'rmr');
+	const ct = bytes(child(enc, 'enc_p')), iv = bytes(child(enc, 'enc_iv'));
+	if (!enc || !rmr || !ct || !iv)
+		return say('want <encrypt><enc_p/><enc_iv/></encrypt> and <rmr/>');
+	if (iv.length !== 12)
+		return say(`enc_iv is ${iv.length} bytes, want 12`);
+	if (!rmr.attrs.jid || /:/.test(rmr.attrs.jid.split('@')[0]) || !['true', 'false'].includes(rmr.attrs.from_me))
+		return say(`<rmr jid='${rmr.attrs.jid}' from_me='${rmr.attrs.from_me}'>: want the chat (no device) and from_me true|false`);
+	let sent = null;
+	for (const ct2 of Object.values(sim.contacts.all))
+		sent ??= (ct2.sent || []).find((e) => e.id === id && mediaOf(e.message));
+	if (!sent)
+		return say('no media message with that id was sent to this account');
+	const media = mediaOf(sent.message);
+	const mediaKey = Buffer.from(media.mediaKey, 'base64');
+	const key = hkdf(mediaKey, 32, { info: 'WhatsApp Media Retry Notification' });
+	let ok = true;
+	try {
+		const r = proto.ServerErrorReceipt.decode(aesDecryptGCM(ct, key, iv, Buffer.from(id)));
+		if (r.stanzaId !== id) {
+			say(`sealed stanzaId '${r.stanzaId}' differs from the receipt id`);
+			ok = false;
+		}
+	} catch (e) {
+		say(`enc_p does not open with the message's media retry key (${e.message})`);
+		ok = false;
+	}
+	const R = proto.MediaRetryNotification.ResultType;
+	let answer = sim.media.retryMode, result, directPath;
+	if (!ok)
+		answer = 'decryption-error', result = R.DECRYPTION_ERROR;
+	else if (answer === 'upload') {
+		directPath = sim.media.reupload(media.directPath);
+		result = directPath ? R.SUCCESS : R.NOT_FOUND;
+	} else if (answer === 'not-found')
+		result = R.NOT_FOUND;
+	sim.media.retries.push({ id, from: c.jid, answer });
+	if (answer === 'silent')
+		return;
+	const attrs = { from: own, type: 'mediaretry', id, t: nowSec() };
+	const rmrOut = node('rmr', { jid: rmr.attrs.jid, from_me: rmr.attrs.from_me });
+	if (answer === 'error')
+		return sim.deliver(c.jid, node('notification', attrs, [rmrOut, node('error', { code: 2 })]));
+	const out = crypto.randomBytes(12);
+	const pt = proto.MediaRetryNotification.encode({ stanzaId: id, directPath, result }).finish();
+	sim.deliver(c.jid, node('notification', attrs, [rmrOut, node('encrypt', {}, [
+		node('enc_p', {}, aesEncryptGCM(Buffer.from(pt), key, out, Buffer.from(id))),
+		node('enc_iv', {}, out)])]));
 }

@@ -1,7 +1,9 @@
 // The simulator's media path (lib/media.js): an unmodified Baileys 7 client
 // asks for media_conn, uploads an image to the https CDN (trusting its test
 // CA through NODE_EXTRA_CA_CERTS), sends it, and downloads it back by its
-// directPath; expired and removed files answer 410 and 404.
+// directPath; expired and removed files answer 410 and 404. The same client
+// asks the phone for expired media with its own updateMediaMessage (media
+// retry) and gets it again; a malformed retry receipt is marked `!!`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,9 +16,9 @@ let sim;
 before(async () => { sim = await startSim(); });
 after(async () => { await sim?.stop(); });
 
-function runClient(to, ca) {
+function runClient(to, ca, script = 'media-client.js') {
 	return new Promise((resolve) => {
-		execFile(process.execPath, [path.join(here, '..', 'support', 'media-client.js'),
+		execFile(process.execPath, [path.join(here, '..', 'support', script),
 		    sim.url, `http://127.0.0.1:${sim.ctlPort}`, tmpDir('baileys-media-'), to],
 		    { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca }, timeout: 60000 },
 		    (err, stdout, stderr) => {
@@ -59,4 +61,22 @@ test('Baileys uploads media through media_conn and the CDN and downloads it back
 	await sim.api('POST', '/sim/media/expire', { directPath: r.directPath, status: 404 });
 	assert.equal(await fetchCdn(info, r.directPath), 404);
 	assert.equal(await fetchCdn(info, '/v/t62.7118-24/nothing.enc'), 404);
+});
+
+test('Baileys gets expired media again through the phone (media retry); a malformed retry receipt is marked', { timeout: 90000 }, async () => {
+	const phone = '4915112348002';
+	assert.equal((await sim.api('POST', '/sim/contacts', { phone })).status, 200);
+	const info = (await sim.api('GET', '/sim/media')).body;
+	const r = await runClient(phone, info.ca, 'media-retry-client.js');
+	assert.equal(r.error, undefined, r.error);
+	assert.equal(r.gotSha256, r.sentSha256, 'the file fetched from the new directPath is what was sent');
+	assert.notEqual(r.newPath, r.oldPath);
+	assert.match(r.notFound, /^404 .*NOT_FOUND/, 'the phone\'s NOT_FOUND reaches Baileys as its 404');
+	const after = (await sim.api('GET', '/sim/media')).body;
+	assert.deepEqual(after.retries.map((x) => x.answer), ['upload', 'not-found'],
+	    'the two well-formed receipts were answered, the malformed one not');
+	const bad = (await sim.api('GET', '/sim/log?since=0&deviations=1')).text.split('\n')
+	    .filter((l) => / !! /.test(l));
+	assert.equal(bad.length, 1, bad.join('\n'));
+	assert.match(bad[0], new RegExp(`media retry receipt ${r.malformedId}: want <encrypt><enc_p/><enc_iv/></encrypt> and <rmr/>`));
 });
