@@ -372,7 +372,7 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
 	text[len] = '\0';
 	if (strlen(text) != len)
 		log_warnx("hook for %s: output holds a NUL byte; no reply", tag);
-	else if ((rc = msg_send_text(m, tag, text)) < 0)
+	else if ((rc = msg_answer_hook(m, tag, text, len)) < 0)
 		log_warn(rc, "hook for %s: could not send the reply", tag);
 	sodium_memzero(text, len);
 	free(text);
