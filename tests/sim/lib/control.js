@@ -2,8 +2,9 @@
 import http from 'node:http';
 import { SimError } from './errors.js';
 
-/** Control requests are small; refuse bigger bodies. */
-const MAX_BODY = 64 * 1024;
+/** Control requests are small but for a contact's media send (base64 in
+ * the body: lib/received.js); refuse bigger bodies. */
+const MAX_BODY = 16 * 1024 * 1024;
 
 function send(res, status, obj, type = 'application/json') {
 	const body = type === 'application/json' ? JSON.stringify(obj) : obj;

@@ -57,6 +57,15 @@ export class MediaCdn {
 			files: this.files.size, requests: this.requests };
 	}
 
+	/** Stores an encrypted file as an upload would (a contact's own send); its directPath. */
+	put(data) {
+		const directPath = `/v/t62.7118-24/${crypto.randomBytes(12).toString('hex')}.enc` +
+		    `?ccb=11-4&oh=${crypto.randomBytes(8).toString('hex')}` +
+		    `&oe=${Math.floor((Date.now() + this.ttlMs) / 1000).toString(16).toUpperCase()}`;
+		this.files.set(directPath, { data, expires: Date.now() + this.ttlMs, gone: 0 });
+		return directPath;
+	}
+
 	/** Makes a stored file answer 410 (expired) or 404 (removed). */
 	expire(directPath, gone = 410) {
 		const f = this.files.get(directPath);
@@ -82,6 +91,12 @@ export class MediaCdn {
 		const url = new URL(req.url, `https://${this.hostname}`);
 		if (req.method === 'POST') {
 			const m = MEDIA_PATHS.exec(url.pathname);
+			// an upload that a WhatsApp client would never make is a bug in
+			// the uploader: `!!` (whatsmeow upload.go rawUpload, Baileys
+			// getWAUploadToServer)
+			const deviation = uploadDeviation(req, url, m, this.auth);
+			if (deviation)
+				this.strict?.(`upload ${url.pathname}: ${deviation}`);
 			if (!m)
 				return this.reply(req, res, 404, { error: 'no such upload path' });
 			if (url.searchParams.get('auth') !== this.auth)
@@ -97,6 +112,12 @@ export class MediaCdn {
 				if (size > this.maxUpload)
 					return this.reply(req, res, 413, { error: 'too large' });
 				const data = Buffer.concat(parts);
+				const declared = Number(req.headers['content-length']);
+				if (!(declared === data.length))
+					this.strict?.(`upload ${url.pathname}: Content-Length ${req.headers['content-length']} for ${data.length} bytes`);
+				// AES-CBC blocks and the 10-byte MAC: anything else is not an encrypted file
+				if (data.length < 26 || (data.length - 10) % 16 !== 0)
+					this.strict?.(`upload ${url.pathname}: ${data.length} bytes is not ciphertext blocks plus a MAC`);
 				// the token is the base64url fileEncSha256: check it as the CDN does
 				const sha = crypto.createHash('sha256').update(data).digest('base64url');
 				if (sha !== m[2].replace(/=+$/, ''))
@@ -119,4 +140,27 @@ export class MediaCdn {
 			return this.reply(req, res, f.gone || 410, 'gone', 'text/plain');
 		this.reply(req, res, 200, f.data, 'application/octet-stream');
 	}
+}
+
+/**
+ * What is wrong with an upload's request line and headers (null: nothing):
+ * the path /mms/<type>/<token> with token the base64url fileEncSha256, the
+ * same token in the query beside the media_conn auth, no foreign Origin.
+ */
+function uploadDeviation(req, url, m, auth) {
+	if (!m)
+		return 'not /mms/<image|video|audio|document|...>/<base64url token>';
+	const token = m[2].replace(/=+$/, '');
+	if (Buffer.from(token, 'base64url').length !== 32)
+		return 'the token is not a base64url SHA-256';
+	if ((url.searchParams.get('token') || '').replace(/=+$/, '') !== token)
+		return 'query token differs from the path token';
+	if (!url.searchParams.get('auth'))
+		return 'no auth in the query';
+	if (url.searchParams.get('auth') !== auth)
+		return 'auth is not the one media_conn gave';
+	// (clients send WhatsApp Web's Origin too; tests' own uploads may not)
+	if (req.headers.origin !== undefined && req.headers.origin !== 'https://web.whatsapp.com')
+		return `Origin ${req.headers.origin} is not WhatsApp Web's`;
+	return null;
 }
