@@ -5,7 +5,8 @@
 // photo quoting it, a location quoting it, a 👍 on it and the document
 // ticket.pdf from the send directory; text with a plain "ok".
 // "hostile": files outside the allowed directories and through a symbolic
-// link, then a text that must still arrive.
+// link, then a text that must still arrive. "burst": car.jpg from the send
+// directory, then six texts m1..m6.
 import fs from 'node:fs';
 
 let input = '';
@@ -23,6 +24,11 @@ process.stdin.on('end', () => {
 			{ type: 'document', path: '../default/ticket.pdf' },
 			{ type: 'text', text: 'only this arrives' },
 		]));
+		return;
+	}
+	if (mode === 'burst') {
+		process.stdout.write(JSON.stringify([{ type: 'image', path: 'car.jpg' },
+			...[1, 2, 3, 4, 5, 6].map((i) => ({ type: 'text', text: `m${i}` }))]));
 		return;
 	}
 	if (m.type !== 'image') {

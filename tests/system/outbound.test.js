@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSim, startWorker, waitState, scanQr, tmpDir, waitFor } from './helpers.js';
+import { startSim, startWorker, waitState, scanQr, tmpDir, waitFor, freePort } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BOT = `${process.execPath} ${path.join(here, 'outbound-bot.js')}`;
@@ -129,4 +129,39 @@ test('files outside the send and media directories or behind a symbolic link are
 	await w.waitOutput(/message 3 of 4 \(document\) not sent: "\." or "\.\." in the file name/, 5000);
 	const cdn = (await sim.api('GET', '/sim/media')).body;
 	assert.equal(cdn.requests.filter((q) => q.method === 'POST').length, 2, 'only the first test uploaded');
+});
+
+test('pacing holds a burst to the rate, and an upload goes on past a media host that does not answer', async () => {
+	const c = '4915112349103';
+	// media_conn now lists a host where nothing listens before the CDN
+	const dead = `127.0.0.1:${await freePort()}`;
+	assert.equal((await sim.api('POST', '/sim/media/dead-host', { hostname: dead })).status, 200);
+	const { w, sendDir, to } = await linked(c, '15550009103', 'burst', { '--pace-per-chat': 60 });
+	const car = crypto.randomBytes(30000);
+	fs.writeFileSync(path.join(sendDir, 'car.jpg'), car);
+	const sentAt = Date.now();
+	const r = await sim.api('POST', `/sim/contacts/${c}/send`, { to, text: 'where is my car?' });
+	assert.equal(r.status, 200, r.text);
+	const by = await fromWorker(c, 7, w);
+	const got = Object.values(by).map((l) => l[0].content);
+	assert.deepEqual(got.map((x) => x.kind === 'image' ? 'image' : x.text),
+	    ['image', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6'], 'in the order the bot gave');
+	assert.equal(got[0].media.ok, true, got[0].media.error);
+	assert.equal(got[0].media.sha256, sha(car));
+	// when each left the worker, by the simulator's log (ms)
+	const log = (await sim.api('GET', '/sim/log')).text.split('\n');
+	const at = Object.keys(by).map((id) => {
+		const line = log.find((l) => / in /.test(l) && l.includes(`<message`) && l.includes(`id='${id}'`));
+		assert.ok(line, `the log has message ${id}`);
+		return Date.parse(line.split(' ')[1]);
+	});
+	// a bucket of 5 at one a second: the image (once uploaded) and m1..m4
+	// at once, m5 a second after the image's token, m6 a second later
+	assert.ok(at[4] - at[0] < 500, `m1..m4 took ${at[4] - at[0]} ms after the image`);
+	assert.ok(at[5] - sentAt >= 1000, `m5 came ${at[5] - sentAt} ms after the contact wrote`);
+	assert.ok(at[6] - at[5] >= 900, `m6 came ${at[6] - at[5]} ms after m5`);
+	assert.ok(at[6] - sentAt >= 2000, `m6 came ${at[6] - sentAt} ms after the contact wrote`);
+	const cdn = (await sim.api('GET', '/sim/media')).body;
+	assert.deepEqual(cdn.requests.filter((q) => q.method === 'POST').map((q) => q.status), [200, 200, 200],
+	    'one more upload, on the live host');
 });

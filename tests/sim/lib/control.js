@@ -84,6 +84,7 @@ export function route(sim) {
 		['POST', /^\/sim\/contacts\/([0-9]+)\/devices$/, (b, m) => sim.contacts.changeDevices(m[1], b)],
 		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()],
 		['GET', /^\/sim\/media$/, () => sim.media.info()],
+		['POST', /^\/sim\/media\/dead-host$/, (b) => sim.media.addDeadHost(need(b, 'hostname'))],
 		['POST', /^\/sim\/media\/expire$/, (b) => sim.media.expire(need(b, 'directPath'),
 		    b.status === 404 ? 404 : 410)]
 	];

@@ -45,11 +45,17 @@ export class MediaCdn {
 		return new Promise((r) => this.server ? this.server.close(() => r()) : r());
 	}
 
-	/** The <media_conn> child of the iq result. */
+	/** The <media_conn> child of the iq result (hosts that do not answer first, if set). */
 	connNode() {
 		return node('media_conn', { auth: this.auth, ttl: 300, auth_ttl: 21600,
-			max_buckets: 12 }, [node('host', { hostname: this.hostname,
-			maxContentLengthBytes: this.maxUpload })]);
+			max_buckets: 12 }, [...(this.deadHosts || []), this.hostname].map((hostname) =>
+			node('host', { hostname, maxContentLengthBytes: this.maxUpload })));
+	}
+
+	/** media_conn lists hostname (nothing listens there) before the CDN: clients must go on. */
+	addDeadHost(hostname) {
+		(this.deadHosts ??= []).push(String(hostname));
+		return { hosts: [...this.deadHosts, this.hostname] };
 	}
 
 	info() {
