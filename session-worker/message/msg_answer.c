@@ -37,11 +37,15 @@
 
 #define JOBS_MAX	64
 #define UPLOAD_POLL_MS	20
+/* The link down: media_conn is asked again this often, this long (as
+ * msg_send.c holds a reply for the link). */
+#define CONN_RETRY_MS	2000
+#define CONN_WAIT_MS	(5 * 60 * 1000)
 /* Received messages remembered for quoting (msg_answer_note_inbound). */
 #define RECENT_MAX	32
 #define RECENT_PB_MAX	(64u * 1024)
 
-enum step { S_PACE, S_TYPING, S_CONN, S_UPLOAD, S_SEND };
+enum step { S_PACE, S_TYPING, S_ASK_CONN, S_CONN, S_UPLOAD, S_SEND };
 
 struct job {
 	TAILQ_ENTRY(job)	 entry;
@@ -57,6 +61,7 @@ struct job {
 	size_t			 next;
 	enum step		 step;
 	uint64_t		 typing_until;
+	uint64_t		 conn_since;	/* first media_conn ask of this item */
 	bool			 typing;
 	bool			 auth_retried;
 	lws_sorted_usec_list_t	 sul;
@@ -431,6 +436,7 @@ item_send(struct job *j)
 		snprintf(answers, sizeof(answers), "%s/%zu", j->inbound_id, j->next + 1);
 		base = answers;
 	}
+	sodium_memzero(j->res.media_key, sizeof(j->res.media_key));
 	if ((rc = msg_send_content(j->m, j->chat, &out, base, NULL)) < 0)
 		item_failed(j, rc, "not queued");
 	else
@@ -468,19 +474,23 @@ job_run(struct job *j)
 				send_chatstate(j, "composing", it->type == MSG_ANS_AUDIO && it->ptt);
 				j->typing_until = now + j->m->cfg.answer.typing_ms;
 			}
-			j->step = msg_ans_type_is_media(it->type) ? S_CONN : S_SEND;
 			j->auth_retried = false;
-			if (j->step == S_CONN) {
-				if ((rc = msg_media_conn_get(j->m->dl, false, on_conn, j)) < 0) {
-					item_failed(j, rc, "no media connection");
-					j->step = S_SEND;	/* skipped below */
-					j->res.rc = rc;
-				} else {
-					return;	/* on_conn continues */
-				}
-			} else {
-				j->res.rc = 0;
+			j->res.rc = 0;
+			j->conn_since = now;
+			j->step = msg_ans_type_is_media(it->type) ? S_ASK_CONN : S_SEND;
+			break;
+		case S_ASK_CONN:
+			j->step = S_CONN;
+			if ((rc = msg_media_conn_get(j->m->dl, false, on_conn, j)) == 0)
+				return;		/* on_conn continues */
+			if (rc == -ENOTCONN && now - j->conn_since < CONN_WAIT_MS) {
+				j->step = S_ASK_CONN;	/* the link is down: later */
+				job_wait(j, CONN_RETRY_MS);
+				return;
 			}
+			item_failed(j, rc, "no media connection");
+			j->res.rc = rc;
+			j->step = S_SEND;	/* skipped there */
 			break;
 		case S_CONN:
 			return;		/* waiting for on_conn */
@@ -504,6 +514,12 @@ job_run(struct job *j)
 				if (msg_media_conn_get(j->m->dl, true, on_conn, j) == 0)
 					return;
 				j->step = S_UPLOAD;
+			}
+			if (j->res.rc == -ETIMEDOUT && now - j->conn_since < CONN_WAIT_MS) {
+				/* media_conn unanswered (the link fell): ask again later */
+				j->step = S_ASK_CONN;
+				job_wait(j, CONN_RETRY_MS);
+				return;
 			}
 			if (j->res.rc != 0)
 				item_failed(j, j->res.rc, j->open_err[0] ? j->open_err :
