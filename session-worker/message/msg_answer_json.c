@@ -69,6 +69,9 @@ msg_ans_type_is_media(enum msg_ans_type t)
 	    t == MSG_ANS_DOCUMENT;
 }
 
+static int	say(char *err, int rc, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static int
 say(char *err, int rc, const char *fmt, ...)
 {

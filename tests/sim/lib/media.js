@@ -126,8 +126,10 @@ export class MediaCdn {
 					this.strict?.(`upload ${url.pathname}: ${data.length} bytes is not ciphertext blocks plus a MAC`);
 				// the token is the base64url fileEncSha256: check it as the CDN does
 				const sha = crypto.createHash('sha256').update(data).digest('base64url');
-				if (sha !== m[2].replace(/=+$/, ''))
+				if (sha !== m[2].replace(/=+$/, '')) {
+					this.strict?.(`upload ${url.pathname}: the token is not the body's SHA-256`);
 					return this.reply(req, res, 400, { error: 'hash mismatch' });
+				}
 				const directPath = `/v/t62.7118-24/${crypto.randomBytes(12).toString('hex')}.enc` +
 				    `?ccb=11-4&oh=${crypto.randomBytes(8).toString('hex')}` +
 				    `&oe=${Math.floor((Date.now() + this.ttlMs) / 1000).toString(16).toUpperCase()}`;
