@@ -615,6 +615,9 @@ setup_loop(struct worker *w)
 	mc.media.ca_file = w->s.media_ca_file[0] != '\0' ? w->s.media_ca_file : NULL;
 	mc.auto_reply = w->s.auto_reply;
 	snprintf(send_dir, sizeof(send_dir), "%s/send/%s", w->s.data, w->s.client_id);
+	/* where bots write the files they answer with (README "Answers") */
+	if ((rc = mkdir_mode(send_dir, 0700, 0)) < 0)
+		log_warn(rc, "cannot create %s: bots cannot send files", send_dir);
 	mc.answer.send_dir = send_dir;
 	mc.answer.send_max_bytes = w->s.send_max_bytes;
 	mc.answer.pace_per_chat = (uint32_t)w->s.pace_per_chat;

@@ -21,7 +21,6 @@
 #include <libwebsockets.h>
 #include <sodium.h>
 
-#include "atomicfile.h"
 #include "binary/bn.h"
 #include "clock.h"
 #include "log.h"
@@ -102,7 +101,6 @@ static struct msg_answers *
 state(struct msg *m)
 {
 	struct msg_answers *o;
-	int rc;
 
 	if (m->answers != NULL)
 		return m->answers;
@@ -110,11 +108,9 @@ state(struct msg *m)
 		return NULL;
 	TAILQ_INIT(&o->jobs);
 	msg_pace_init(&o->pace, m->cfg.answer.pace_per_chat, m->cfg.answer.pace_global);
-	if (m->cfg.answer.send_dir != NULL && m->cfg.answer.send_dir[0] != '\0') {
+	/* made by main.c at start: the loop touches no disk */
+	if (m->cfg.answer.send_dir != NULL)
 		snprintf(o->send_dir, sizeof(o->send_dir), "%s", m->cfg.answer.send_dir);
-		if ((rc = mkdir_mode(o->send_dir, 0700, 0)) < 0)
-			log_warn(rc, "send directory %s", o->send_dir);
-	}
 	if (m->cfg.media.dir != NULL)
 		snprintf(o->media_dir, sizeof(o->media_dir), "%s", m->cfg.media.dir);
 	m->answers = o;

@@ -21,7 +21,7 @@ struct msg_answer_cfg {
 	uint32_t	 pace_per_chat;	/* messages a minute to one chat; 0: no limit */
 	uint32_t	 pace_global;	/* messages a minute in all; 0: no limit */
 	uint64_t	 typing_ms;	/* "typing..." before each message; 0: none */
-	const char	*send_dir;	/* where bots write files to send (created) */
+	const char	*send_dir;	/* where bots write files to send (exists) */
 	uint64_t	 send_max_bytes;	/* 0: 100 MiB */
 };
 

