@@ -58,7 +58,7 @@ void	msg_answer_free(struct msg *);
 /*
  * Until the inbound journal hands msg_hook_done the message it answers
  * (issue 12; the lead wires it at merge): the last few received messages
- * per chat are remembered here (msg_typed_serve.c) and msg_answer_hook()
+ * per chat are remembered here (msg_recv.c) and msg_answer_hook()
  * answers the latest one of the chat.
  */
 void	msg_answer_note_inbound(struct msg *, const char *chat, const char *id,

@@ -262,6 +262,8 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 			continue;
 		}
 		any_ok = true;
+		if (!s->own && !s->group)	/* for quotes, until the journal (issue 12) */
+			msg_answer_note_inbound(m, s->chat, bn_node_attr(n, "id"), pt, len);
 		rc = msg_decode(pt, len, &c);
 		/* issue 13: what the text path leaves, and replies (which carry
 		 * the quoted message), go to the hook typed */

@@ -26,7 +26,6 @@ msg_typed_serve(struct msg *m, const struct bn_node *n, const char *chat,
 	enum msg_type type;
 	int rc;
 
-	msg_answer_note_inbound(m, chat, id, pt, len);	/* quotes; until the journal (issue 12) */
 	if (msg_typed_decode(pt, len, &ty) != 0)
 		return 0;	/* msg_decode has said what it is */
 	/* TEXT here is text msg_decode did not see: inside an ephemeral or

@@ -3,7 +3,7 @@
 // input version 2, appends it to $WALINK_HOOK_LOG and answers in JSON.
 // WALINK_BOT_MODE "reply" (default): a photo is answered with the same
 // photo quoting it, a location quoting it, a 👍 on it and the document
-// ticket.pdf from the send directory; text with a plain "ok".
+// ticket.pdf from the send directory; text with "ok" quoting it.
 // "hostile": files outside the allowed directories and through a symbolic
 // link, then a text that must still arrive. "burst": car.jpg from the send
 // directory, then six texts m1..m6.
@@ -32,7 +32,7 @@ process.stdin.on('end', () => {
 		return;
 	}
 	if (m.type !== 'image') {
-		process.stdout.write('ok');
+		process.stdout.write(JSON.stringify({ type: 'text', text: 'ok', quote: true }));
 		return;
 	}
 	process.stdout.write(JSON.stringify([

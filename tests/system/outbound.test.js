@@ -60,7 +60,7 @@ async function fromWorker(c, n, w) {
 	});
 }
 
-test('the bot answers a photo with it quoted, a location, a reaction and a PDF: every device decrypts them', async () => {
+test('the bot answers a photo with it quoted, a location, a reaction and a PDF, then text quoting text: every device decrypts them', async () => {
 	const c = '4915112349101';
 	const { w, sendDir, to } = await linked(c, '15550009101', 'reply', { '--typing': '150ms' });
 	const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(20000)]);
@@ -110,7 +110,14 @@ test('the bot answers a photo with it quoted, a location, a reaction and a PDF: 
 	const states = log.filter((l) => /<chatstate/.test(l) && l.includes(c));
 	assert.equal(states.filter((l) => /<composing/.test(l)).length, 4, states.join('\n'));
 	assert.equal(states.filter((l) => /<paused/.test(l)).length, 4, states.join('\n'));
-	assert.doesNotMatch(w.output(), /your car|Berlin Hbf|Europaplatz|my booking/, 'no content in logs');
+	// a text quoting the contact's next message (plain text), not the photo
+	const t = await sim.api('POST', `/sim/contacts/${c}/send`, { to, text: 'thanks!' });
+	assert.equal(t.status, 200, t.text);
+	const by2 = await fromWorker(c, 5, w);
+	const ok = Object.values(by2).map((l) => l[0].content).find((x) => x.kind === 'text');
+	assert.deepEqual(ok, { kind: 'text', text: 'ok', quoted: { id: t.body.id,
+		participant: `${c}@s.whatsapp.net`, kind: 'conversation' } });
+	assert.doesNotMatch(w.output(), /your car|Berlin Hbf|Europaplatz|my booking|thanks!/, 'no content in logs');
 });
 
 test('files outside the send and media directories or behind a symbolic link are refused; the rest goes', async () => {
