@@ -78,6 +78,10 @@ struct settings {
 	uint64_t	 media_retention_ms;
 	uint64_t	 media_retry_wait_ms;
 	uint64_t	 media_max_total;
+	uint64_t	 pace_per_chat;
+	uint64_t	 pace_global;
+	uint64_t	 typing_ms;
+	uint64_t	 send_max_bytes;
 	uint64_t	 hook_retries;
 	uint64_t	 hook_retry_base_ms;
 	const char	*auto_reply;
@@ -177,6 +181,20 @@ static const struct cfg_opt options[] = {
 	  "Received media files older than this are deleted (checked hourly and at start; 0: kept)." },
 	{ "media-max-total", "WA_MEDIA_MAX_TOTAL", CFG_UINT, S(media_max_total), "2147483648", 0, 0,
 	  "Bytes the stored media may take in all; past it the oldest files go first (0: no cap)." },
+	{ "pace-per-chat", "WA_PACE_PER_CHAT", CFG_UINT, S(pace_per_chat), "0", 0, 6000,
+	  "Messages a minute the bot may send to one chat (answers and POST "
+	  "/api/messages; bursts of up to 5); more wait. 0: no limit (10 is a "
+	  "safe start for a business bot)." },
+	{ "pace-global", "WA_PACE_GLOBAL", CFG_UINT, S(pace_global), "0", 0, 60000,
+	  "Messages a minute the bot may send in all (bursts of up to 5); more wait. "
+	  "0: no limit (60 is a safe start)." },
+	{ "typing", "WA_TYPING", CFG_MS, S(typing_ms), "0", 0, 60000,
+	  "Show \"typing...\" (\"recording...\" for a voice note) this long before "
+	  "each message the bot sends, as a person would. 0: off." },
+	{ "send-max-bytes", "WA_SEND_MAX_BYTES", CFG_UINT, S(send_max_bytes), "104857600",
+	  1024, 4ULL << 30,
+	  "Largest file a bot may send (its answer's \"path\", under <data>/send/<session> "
+	  "or <data>/media/<session>)." },
 	{ "auto-reply", "WA_AUTO_REPLY", CFG_STR, S(auto_reply), "", 0, 0,
 	  "Text sent to senders outside the whitelist (default: none)." },
 	{ "qr-terminal", "WA_QR_TERMINAL", CFG_BOOL, S(qr_terminal), NULL, 0, 0,
@@ -552,7 +570,7 @@ setup_loop(struct worker *w)
 {
 	/* lws keeps a pointer to the list: it must live as long as the loop. */
 	static struct lws_protocols protocols[6];
-	static char queue_dir[PATH_MAX], media_dir[PATH_MAX];
+	static char queue_dir[PATH_MAX], media_dir[PATH_MAX], send_dir[PATH_MAX];
 	struct link_events ev = {
 		.state = ev_state, .heartbeat = ev_heartbeat, .qr = ev_qr,
 		.qr_expired = ev_qr_expired, .stanza = ev_stanza, .arg = w,
@@ -608,6 +626,15 @@ setup_loop(struct worker *w)
 	mc.media.retry_wait_ms = w->s.media_retry_wait_ms;
 	mc.media.max_total = w->s.media_max_total;
 	mc.auto_reply = w->s.auto_reply;
+	snprintf(send_dir, sizeof(send_dir), "%s/send/%s", w->s.data, w->s.client_id);
+	/* where bots write the files they answer with (README "Answers") */
+	if ((rc = mkdir_mode(send_dir, 0700, 0)) < 0)
+		log_warn(rc, "cannot create %s: bots cannot send files", send_dir);
+	mc.answer.send_dir = send_dir;
+	mc.answer.send_max_bytes = w->s.send_max_bytes;
+	mc.answer.pace_per_chat = (uint32_t)w->s.pace_per_chat;
+	mc.answer.pace_global = (uint32_t)w->s.pace_global;
+	mc.answer.typing_ms = w->s.typing_ms;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
 		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");
 		return rc;

@@ -398,6 +398,7 @@ msg_free(struct msg *m)
 		lws_sul_cancel(&m->sul_sweep);
 	msg_send_free_all(m);
 	msg_lid_free_all(m);
+	msg_answer_free(m);
 	msg_media_free(m->dl);
 	hook_free(m->hook);
 	sig_free(m->sig);

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "hook/hook.h"
+#include "message/msg_answer.h"
 #include "message/msg_media.h"
 
 struct lws_context;
@@ -43,6 +44,7 @@ struct msg_cfg {
 	struct worker_ipc	*ipc;		/* may be NULL (tests) */
 	struct hook_cfg		 hook;
 	struct msg_media_cfg	 media;		/* received media downloads */
+	struct msg_answer_cfg	 answer;	/* typed answers: pacing, typing, files */
 	const char		*auto_reply;	/* to refused senders; NULL or "": none */
 };
 
@@ -80,6 +82,8 @@ struct msg_out {
 					 * "reaction"; NULL: "text" */
 	const char	*mediatype;	/* <enc mediatype>: "image", "ptt",
 					 * "document", ...; NULL: none */
+	const char	*id;		/* a message id given out before (a send
+					 * the bot started); NULL: a new one */
 };
 
 /*

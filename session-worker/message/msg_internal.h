@@ -153,6 +153,7 @@ struct msg {
 	struct link		*link;
 	struct hook		*hook;
 	struct msg_dl		*dl;		/* msg_media.c; NULL: no downloads */
+	struct msg_answers	*answers;	/* msg_answer.c; NULL until used */
 	struct sig		*sig;
 	struct lidmap		*lids;
 	struct tctokens		*tct;

@@ -58,6 +58,12 @@ struct media_job {
 };
 TAILQ_HEAD(media_jobs, media_job);
 
+/* An upload waiting for media_conn (msg_media_conn_get). */
+struct conn_waiter {
+	msg_media_conn_fn	*fn;
+	void			*arg;
+};
+
 struct msg_dl {
 	struct lws_context	*cx;
 	struct hook		*hook;
@@ -84,8 +90,12 @@ struct msg_dl {
 	pthread_t		 prune_thread;
 	bool			 prune_started;
 	_Atomic int		 prune_busy;
+	struct msg_media_conn	 conn;		/* every host and the auth: uploads */
+	struct conn_waiter	 waiters[MSG_MEDIA_CONN_WAITERS];
 };
 
+static void	conn_learn(struct msg_dl *, const struct bn_node *mc);
+static void	conn_serve(struct msg_dl *, int rc);
 static int	pipe_callback(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
 
@@ -353,6 +363,7 @@ iq_timeout(lws_sorted_usec_list_t *sul)
 
 	log_warnx("media: no media_conn answer; media handed over without files");
 	mm->iq_id[0] = '\0';
+	conn_serve(mm, -ETIMEDOUT);
 	while ((j = TAILQ_FIRST(&mm->waiting)) != NULL) {
 		TAILQ_REMOVE(&mm->waiting, j, entry);
 		job_fail(j, "no media host from the server");
@@ -416,6 +427,7 @@ msg_media_on_iq(struct msg_dl *mm, const struct bn_node *iq)
 	snprintf(mm->host, sizeof(mm->host), "%s", host);
 	ttl = bn_node_attr(mc, "ttl");
 	mm->host_expires_ms = now_ms() + (ttl != NULL ? strtoull(ttl, NULL, 10) : 300) * 1000;
+	conn_learn(mm, mc);
 	while ((j = TAILQ_FIRST(&mm->waiting)) != NULL) {
 		TAILQ_REMOVE(&mm->waiting, j, entry);
 		job_start(mm, j);
@@ -725,4 +737,82 @@ msg_media_free(struct msg_dl *mm)
 		lws_set_opaque_user_data(mm->wsi, NULL);
 	close(mm->pipe[1]);
 	free(mm);
+}
+
+/*
+ * media_conn for uploads (msg_media.h msg_media_conn_get): the same iq and
+ * cache as downloads, with every host (an upload goes on to the next when
+ * one fails, as whatsmeow's hosts list allows) and the auth token.
+ */
+static void
+conn_learn(struct msg_dl *mm, const struct bn_node *mc)
+{
+	const char *auth = bn_node_attr(mc, "auth"), *host;
+	struct msg_media_conn *c = &mm->conn;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < bn_node_child_count(mc) && c->nhosts < MSG_MEDIA_CONN_HOSTS; i++) {
+		const struct bn_node *h = bn_node_peek_child(mc, i);
+
+		if (!bn_node_tag_is(h, "host") || (host = bn_node_attr(h, "hostname")) == NULL ||
+		    host[0] == '\0' || strlen(host) >= sizeof(c->hosts[0]) ||
+		    strpbrk(host, "/@?# \t") != NULL)
+			continue;
+		snprintf(c->hosts[c->nhosts++], sizeof(c->hosts[0]), "%s", host);
+	}
+	if (auth != NULL && strlen(auth) < sizeof(c->auth))
+		snprintf(c->auth, sizeof(c->auth), "%s", auth);
+	else
+		c->nhosts = 0;	/* no upload without auth */
+	c->expires_ms = mm->host_expires_ms;
+	conn_serve(mm, c->nhosts > 0 ? 0 : -EPROTO);
+}
+
+static void
+conn_serve(struct msg_dl *mm, int rc)
+{
+	struct conn_waiter w;
+	size_t i;
+
+	for (i = 0; i < MSG_MEDIA_CONN_WAITERS; i++) {
+		if ((w = mm->waiters[i]).fn == NULL)
+			continue;
+		mm->waiters[i].fn = NULL;
+		w.fn(w.arg, rc, rc == 0 ? &mm->conn : NULL);
+	}
+}
+
+int
+msg_media_conn_get(struct msg_dl *mm, bool refresh, msg_media_conn_fn *fn, void *arg)
+{
+	size_t i;
+
+	if (mm == NULL)
+		return -ENOTSUP;
+	if (!refresh && mm->conn.nhosts > 0 && now_ms() < mm->conn.expires_ms) {
+		fn(arg, 0, &mm->conn);
+		return 0;
+	}
+	for (i = 0; i < MSG_MEDIA_CONN_WAITERS && mm->waiters[i].fn != NULL; i++)
+		;
+	if (i == MSG_MEDIA_CONN_WAITERS)
+		return -EBUSY;
+	mm->waiters[i].fn = fn;
+	mm->waiters[i].arg = arg;
+	if (mm->iq_id[0] == '\0' && ask_hosts(mm) < 0) {
+		mm->waiters[i].fn = NULL;
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+void
+msg_media_conn_forget(struct msg_dl *mm, void *arg)
+{
+	size_t i;
+
+	for (i = 0; mm != NULL && i < MSG_MEDIA_CONN_WAITERS; i++)
+		if (mm->waiters[i].arg == arg)
+			mm->waiters[i].fn = NULL;
 }

@@ -68,6 +68,28 @@ int	msg_media_fetch(struct msg_dl *, struct msg_typed *t,
  */
 void	msg_media_history(struct msg_dl *, const char *id, const uint8_t *pt,
 	    size_t len);
+/* The CDN as media_conn describes it, for uploads (msg_answer.c). */
+#define MSG_MEDIA_CONN_HOSTS	4
+#define MSG_MEDIA_CONN_WAITERS	16
+struct msg_media_conn {
+	char		hosts[MSG_MEDIA_CONN_HOSTS][256];
+	size_t		nhosts;
+	char		auth[512];
+	uint64_t	expires_ms;
+};
+
+/* rc 0 and c, or rc < 0 (no answer, no host or auth) and NULL. */
+typedef void msg_media_conn_fn(void *arg, int rc, const struct msg_media_conn *c);
+
+/*
+ * Calls fn with the cached media_conn (at once) or after asking the
+ * server (refresh: ask even when cached, e.g. after the CDN refused the
+ * auth). 0 once fn is called or queued; -ENOTSUP without media (mm NULL),
+ * -EBUSY with too many waiting. msg_media_conn_forget drops arg's waits.
+ */
+int	msg_media_conn_get(struct msg_dl *, bool refresh, msg_media_conn_fn *fn,
+	    void *arg);
+void	msg_media_conn_forget(struct msg_dl *, void *arg);
 
 /* The lws protocol the result pipe is adopted under (main.c lists it). */
 const struct lws_protocols *msg_media_protocol(void);

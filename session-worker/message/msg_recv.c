@@ -262,6 +262,8 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 			continue;
 		}
 		any_ok = true;
+		if (!s->own && !s->group)	/* for quotes, until the journal (issue 12) */
+			msg_answer_note_inbound(m, s->chat, bn_node_attr(n, "id"), pt, len);
 		rc = msg_decode(pt, len, &c);
 		/* issue 13: what the text path leaves, and replies (which carry
 		 * the quoted message), go to the hook typed */
@@ -375,7 +377,7 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
 	text[len] = '\0';
 	if (strlen(text) != len)
 		log_warnx("hook for %s: output holds a NUL byte; no reply", tag);
-	else if ((rc = msg_send_text(m, tag, text)) < 0)
+	else if ((rc = msg_answer_hook(m, tag, text, len)) < 0)
 		log_warn(rc, "hook for %s: could not send the reply", tag);
 	sodium_memzero(text, len);
 	free(text);

@@ -613,7 +613,9 @@ msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
 	if ((j = msg_job_new(m)) == NULL)
 		return -EBUSY;
 	msg_own_phone(m, own);
-	msg_new_id(j->id, own[0] != '\0' ? own : NULL);
+	/* a bot-started send's id was given out before (msg_answer.c) */
+	if (c->id == NULL || !msg_fmt(j->id, sizeof(j->id), "%s", c->id))
+		msg_new_id(j->id, own[0] != '\0' ? own : NULL);
 	snprintf(j->chat, sizeof(j->chat), "%s", chat);
 	msg_address_name(m, user, lid, j->name);
 	rc = j->name[0] == '\0' ? -ENOMEM : msg_body_set(&j->body, c);

@@ -11,6 +11,7 @@ import { node, children, child, bytes, beBytes, nowSec, messageId, serverId } fr
 import { randomLid } from './registry.js';
 import { SimError } from './errors.js';
 import { deviceIdentityProblem } from './strict.js';
+import { describe as describeReceived, expectedTypes, mediaMessage } from './received.js';
 import * as curve from './curve.js';
 
 const require = createRequire(import.meta.url);
@@ -314,6 +315,14 @@ export class Contacts {
 	/** The contact sends text from one of its devices to a phone's linked devices. */
 	async send(phone, b) {
 		const c = this.get(phone);
+		// media: a file the contact sends, encrypted and put on the CDN first (lib/received.js)
+		if (b.media !== undefined && b.message === undefined) {
+			try {
+				b = { ...b, message: mediaMessage(this.sim.media, b.media) };
+			} catch (e) {
+				throw new SimError(400, e.message);
+			}
+		}
 		// message: any WAProto Message as JSON (media, locations, ...: lib/media.js)
 		if (b.message !== undefined ? typeof b.message !== 'object' || b.message === null :
 		    typeof b.text !== 'string' || !b.text || b.text.length > MAX_TEXT)
@@ -620,7 +629,7 @@ export class Contacts {
 		const store = new DeviceStore(this, dev);
 		const cipher = new libsignal.SessionCipher(store, this.addrOf(from));
 		let text = null;
-		let error;
+		let error, content;
 		const addr = this.addrOf(from).toString();
 		const key = `${conn.jid}/${dev.id}`;
 		if (c.undecryptable[key] > 0) {
@@ -633,7 +642,10 @@ export class Contacts {
 				const plain = enc.attrs.type === 'pkmsg'
 					? await cipher.decryptPreKeyWhisperMessage(body)
 					: await cipher.decryptWhisperMessage(body);
-				text = textOf(proto.Message.decode(unpad(Buffer.from(plain))));
+				const msg = proto.Message.decode(unpad(Buffer.from(plain)));
+				text = textOf(msg);
+				content = describeReceived(msg, this.sim.media);
+				this.checkTypes(conn, n, enc, msg);
 			} catch (e) {
 				error = e.message || String(e);
 			}
@@ -642,7 +654,7 @@ export class Contacts {
 		if (error)
 			this.sim.log.add(c.undecryptable[key] !== undefined ? '--' : '!!', conn.id, conn.jid,
 			    `contact ${c.phone} device ${dev.id} could not decrypt ${n.attrs.id}: ${error}`);
-		c.inbox.push({ from: conn.jid, to: devJid, device: dev.id, id: n.attrs.id, text,
+		c.inbox.push({ from: conn.jid, to: devJid, device: dev.id, id: n.attrs.id, text, content,
 			t: Number(n.attrs.t) || nowSec(), type: enc.attrs.type, ...(enc.attrs.count ? { count: Number(enc.attrs.count) } : {}),
 			...(error ? { error } : {}) });
 		if (c.inbox.length > MAX_INBOX)
@@ -658,6 +670,17 @@ export class Contacts {
 			return;
 		}
 		this.sendRetryReceipt(c, dev, conn, n);
+	}
+
+	/** <message type> and <enc mediatype> must be what the content makes them (lib/received.js). */
+	checkTypes(conn, n, enc, msg) {
+		let want = expectedTypes(msg);
+		if (want.alt && (n.attrs.type || 'text') === want.alt.type)
+			want = want.alt;
+		if ((n.attrs.type || 'text') !== want.type)
+			this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id}: type '${n.attrs.type}' for content that makes it '${want.type}'`);
+		if (enc.attrs.mediatype !== want.mediatype)
+			this.sim.log.add('!!', conn.id, conn.jid, `message ${n.attrs.id}: enc mediatype '${enc.attrs.mediatype}' for content that makes it '${want.mediatype}'`);
 	}
 
 	/** The contact's device asks for the message again (whatsmeow sendRetryReceipt). */

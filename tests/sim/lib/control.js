@@ -3,8 +3,9 @@ import http from 'node:http';
 import { SimError } from './errors.js';
 import { sendHistorySync } from './history.js';
 
-/** Control requests are small; refuse bigger bodies. */
-const MAX_BODY = 64 * 1024;
+/** Control requests are small but for a contact's media send (base64 in
+ * the body: lib/received.js); refuse bigger bodies. */
+const MAX_BODY = 16 * 1024 * 1024;
 
 function send(res, status, obj, type = 'application/json') {
 	const body = type === 'application/json' ? JSON.stringify(obj) : obj;
@@ -85,6 +86,7 @@ export function route(sim) {
 		['POST', /^\/sim\/contacts\/([0-9]+)\/devices$/, (b, m) => sim.contacts.changeDevices(m[1], b)],
 		['GET', /^\/sim\/contacts$/, () => sim.contacts.list()],
 		['GET', /^\/sim\/media$/, () => sim.media.info()],
+		['POST', /^\/sim\/media\/dead-host$/, (b) => sim.media.addDeadHost(need(b, 'hostname'))],
 		['POST', /^\/sim\/media\/expire$/, (b) => sim.media.expire(need(b, 'directPath'),
 		    b.status === 404 ? 404 : 410)],
 		['POST', /^\/sim\/media\/faults$/, (b) => {

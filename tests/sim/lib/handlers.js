@@ -41,8 +41,10 @@ export async function handleStanza(sim, c, n) {
 		if (child(n, 'offline_batch'))
 			return sim.sendBatch(c, child(n, 'offline_batch').attrs.count);
 		return;
+	case 'chatstate':
+		return checkChatstate(sim, c, n);
 	default:
-		// chatstate, call: nothing to answer.
+		// call: nothing to answer.
 		return;
 	}
 }
@@ -69,6 +71,22 @@ function checkReceiptType(sim, c, n) {
 		if (type === undefined && !c.available)
 			return say('plain delivery receipt from a client that never marked itself available (want \'inactive\')');
 	}
+}
+
+/**
+ * "typing..." (whatsmeow SendChatPresence): <chatstate to=user-jid> with one
+ * <composing/> (media="audio": recording) or <paused/>; nothing to answer.
+ */
+function checkChatstate(sim, c, n) {
+	const say = (m) => sim.log.add('!!', c.id, c.who(), `chatstate: ${m}`);
+	const kids = Array.isArray(n.content) ? n.content : [];
+	if (!/^[0-9]+@(s\.whatsapp\.net|lid)$/.test(n.attrs.to || ''))
+		return say(`to '${n.attrs.to}' is not a user JID`);
+	if (kids.length !== 1 || !['composing', 'paused'].includes(kids[0].tag))
+		return say('wants exactly one <composing/> or <paused/>');
+	const media = kids[0].attrs?.media;
+	if (media !== undefined && (kids[0].tag !== 'composing' || media !== 'audio'))
+		return say(`media='${media}' (only composing media="audio")`);
 }
 
 function handleIq(sim, c, n) {

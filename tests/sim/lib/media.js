@@ -67,17 +67,32 @@ export class MediaCdn {
 		return new Promise((r) => this.server ? this.server.close(() => r()) : r());
 	}
 
-	/** The <media_conn> child of the iq result. */
+	/** The <media_conn> child of the iq result (hosts that do not answer first, if set). */
 	connNode() {
 		return node('media_conn', { auth: this.auth, ttl: 300, auth_ttl: 21600,
-			max_buckets: 12 }, [node('host', { hostname: this.hostname,
-			maxContentLengthBytes: this.maxUpload })]);
+			max_buckets: 12 }, [...(this.deadHosts || []), this.hostname].map((hostname) =>
+			node('host', { hostname, maxContentLengthBytes: this.maxUpload })));
+	}
+
+	/** media_conn lists hostname (nothing listens there) before the CDN: clients must go on. */
+	addDeadHost(hostname) {
+		(this.deadHosts ??= []).push(String(hostname));
+		return { hosts: [...this.deadHosts, this.hostname] };
 	}
 
 	info() {
 		return { hostname: this.hostname, ca: this.certs?.ca, auth: this.auth,
 			files: this.files.size, requests: this.requests, retries: this.retries,
 			retryMode: this.retryMode, serveMode: this.serveMode };
+	}
+
+	/** Stores an encrypted file as an upload would (a contact's own send); its directPath. */
+	put(data) {
+		const directPath = `/v/t62.7118-24/${crypto.randomBytes(12).toString('hex')}.enc` +
+		    `?ccb=11-4&oh=${crypto.randomBytes(8).toString('hex')}` +
+		    `&oe=${Math.floor((Date.now() + this.ttlMs) / 1000).toString(16).toUpperCase()}`;
+		this.files.set(directPath, { data, expires: Date.now() + this.ttlMs, gone: 0 });
+		return directPath;
 	}
 
 	/** Makes a stored file answer 410 (expired) or 404 (removed). */
@@ -105,6 +120,12 @@ export class MediaCdn {
 		const url = new URL(req.url, `https://${this.hostname}`);
 		if (req.method === 'POST') {
 			const m = MEDIA_PATHS.exec(url.pathname);
+			// an upload that a WhatsApp client would never make is a bug in
+			// the uploader: `!!` (whatsmeow upload.go rawUpload, Baileys
+			// getWAUploadToServer)
+			const deviation = uploadDeviation(req, url, m, this.auth);
+			if (deviation)
+				this.strict?.(`upload ${url.pathname}: ${deviation}`);
 			if (!m)
 				return this.reply(req, res, 404, { error: 'no such upload path' });
 			if (url.searchParams.get('auth') !== this.auth)
@@ -120,10 +141,18 @@ export class MediaCdn {
 				if (size > this.maxUpload)
 					return this.reply(req, res, 413, { error: 'too large' });
 				const data = Buffer.concat(parts);
+				const declared = Number(req.headers['content-length']);
+				if (!(declared === data.length))
+					this.strict?.(`upload ${url.pathname}: Content-Length ${req.headers['content-length']} for ${data.length} bytes`);
+				// AES-CBC blocks and the 10-byte MAC: anything else is not an encrypted file
+				if (data.length < 26 || (data.length - 10) % 16 !== 0)
+					this.strict?.(`upload ${url.pathname}: ${data.length} bytes is not ciphertext blocks plus a MAC`);
 				// the token is the base64url fileEncSha256: check it as the CDN does
 				const sha = crypto.createHash('sha256').update(data).digest('base64url');
-				if (sha !== m[2].replace(/=+$/, ''))
+				if (sha !== m[2].replace(/=+$/, '')) {
+					this.strict?.(`upload ${url.pathname}: the token is not the body's SHA-256`);
 					return this.reply(req, res, 400, { error: 'hash mismatch' });
+				}
 				const directPath = `/v/t62.7118-24/${crypto.randomBytes(12).toString('hex')}.enc` +
 				    `?ccb=11-4&oh=${crypto.randomBytes(8).toString('hex')}` +
 				    `&oe=${Math.floor((Date.now() + this.ttlMs) / 1000).toString(16).toUpperCase()}`;
@@ -238,4 +267,27 @@ export function answerMediaRetry(sim, c, n) {
 	sim.deliver(c.jid, node('notification', attrs, [rmrOut, node('encrypt', {}, [
 		node('enc_p', {}, aesEncryptGCM(Buffer.from(pt), key, out, Buffer.from(id))),
 		node('enc_iv', {}, out)])]));
+}
+
+/**
+ * What is wrong with an upload's request line and headers (null: nothing):
+ * the path /mms/<type>/<token> with token the base64url fileEncSha256, the
+ * same token in the query beside the media_conn auth, no foreign Origin.
+ */
+function uploadDeviation(req, url, m, auth) {
+	if (!m)
+		return 'not /mms/<image|video|audio|document|...>/<base64url token>';
+	const token = m[2].replace(/=+$/, '');
+	if (Buffer.from(token, 'base64url').length !== 32)
+		return 'the token is not a base64url SHA-256';
+	if ((url.searchParams.get('token') || '').replace(/=+$/, '') !== token)
+		return 'query token differs from the path token';
+	if (!url.searchParams.get('auth'))
+		return 'no auth in the query';
+	if (url.searchParams.get('auth') !== auth)
+		return 'auth is not the one media_conn gave';
+	// (clients send WhatsApp Web's Origin too; tests' own uploads may not)
+	if (req.headers.origin !== undefined && req.headers.origin !== 'https://web.whatsapp.com')
+		return `Origin ${req.headers.origin} is not WhatsApp Web's`;
+	return null;
 }

@@ -54,6 +54,7 @@ export class Sim {
 		this.kinds = new Map();
 		this.linkCodes = new LinkCodes(this);
 		this.media = new MediaCdn();	// lib/media.js; started by wa-sim.js
+		this.media.strict = (what) => this.log.add('!!', 0, 'cdn', what);
 	}
 
 	get queue() { return this.store.get('queue'); }
