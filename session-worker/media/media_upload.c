@@ -131,10 +131,9 @@ tmp_open(const char *dir)
 	char path[PATH_MAX];
 	int fd;
 
-#ifdef O_TMPFILE
+	/* a file system without O_TMPFILE (EOPNOTSUPP): a name, unlinked at once */
 	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0)
 		return fd;
-#endif
 	if (snprintf(path, sizeof(path), "%s/.upload-XXXXXX", dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	if ((fd = mkostemp(path, O_CLOEXEC)) < 0)

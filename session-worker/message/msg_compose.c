@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "message/msg_codec.h"
 #include "message/msg_compose.h"
 
 /* Message field numbers (WAProto). */
@@ -18,10 +19,12 @@ enum {
 	F_CONTEXT_INFO = 17,
 };
 
+/* A message, its quote included, never passes what msg_send_content takes. */
 struct pbw {
 	uint8_t	*p;
 	size_t	 len, cap;
-	bool	 oom;
+	bool	 oom;		/* out of memory or past MSG_CONTENT_MAX */
+	bool	 too_big;	/* past MSG_CONTENT_MAX */
 };
 
 static void
@@ -29,6 +32,10 @@ put_raw(struct pbw *w, const void *p, size_t n)
 {
 	if (w->oom || n == 0)
 		return;
+	if (n > MSG_CONTENT_MAX - w->len) {
+		w->oom = w->too_big = true;
+		return;
+	}
 	if (w->len + n > w->cap) {
 		size_t cap = w->cap ? w->cap : 256;
 		uint8_t *q;
@@ -108,8 +115,10 @@ put_double(struct pbw *w, uint32_t field, double d)
 static void
 put_sub(struct pbw *w, uint32_t field, struct pbw *sub)
 {
-	if (sub->oom)
+	if (sub->oom) {
 		w->oom = true;
+		w->too_big |= sub->too_big;
+	}
 	else
 		put_bytes(w, field, sub->p, sub->len);
 	free(sub->p);
@@ -282,7 +291,7 @@ msg_compose(const struct msg_compose_in *in, struct msg_composed *out)
 	free(sub.p);
 	if (bad || w.oom) {
 		free(w.p);
-		return bad ? -EINVAL : -ENOMEM;
+		return bad ? -EINVAL : w.too_big ? -EMSGSIZE : -ENOMEM;
 	}
 	out->pb = w.p;
 	out->len = w.len;

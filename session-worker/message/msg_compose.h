@@ -69,7 +69,8 @@ struct msg_composed {
 	char	 mediatype[MSG_COMPOSE_TYPE_MAX];	/* "image", "ptt", ...; "" none */
 };
 
-/* 0, -EINVAL (missing field, a reaction quoting), -ENOMEM. */
+/* 0, -EINVAL (missing field, a reaction quoting), -EMSGSIZE (past
+ * MSG_CONTENT_MAX), -ENOMEM. */
 int	msg_compose(const struct msg_compose_in *, struct msg_composed *out);
 void	msg_composed_fini(struct msg_composed *);
 

@@ -2,8 +2,9 @@
 // Test bot for the typed answers (issue 13), run as --hook-cmd: reads hook
 // input version 2, appends it to $WALINK_HOOK_LOG and answers in JSON.
 // WALINK_BOT_MODE "reply" (default): a photo is answered with the same
-// photo quoting it, a location quoting it, a 👍 on it and the document
-// ticket.pdf from the send directory; text with "ok" quoting it.
+// photo quoting it, a location quoting it, a 👍 on it, the document
+// ticket.pdf and the voice note eta.ogg from the send directory; text with
+// "ok" quoting it.
 // "hostile": files outside the allowed directories and through a symbolic
 // link, then a text that must still arrive. "burst": car.jpg from the send
 // directory, then six texts m1..m6.
@@ -41,5 +42,6 @@ process.stdin.on('end', () => {
 			address: 'Europaplatz 1', quote: true },
 		{ type: 'reaction', emoji: '👍' },
 		{ type: 'document', path: 'ticket.pdf', fileName: 'ticket.pdf' },
+		{ type: 'audio', path: 'eta.ogg', ptt: true },
 	]));
 });

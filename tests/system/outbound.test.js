@@ -1,10 +1,12 @@
 // Typed answers end to end (issue 13, "Outbound, typed"): a contact with
 // two devices sends a photo; the bot answers with that photo quoting it, a
-// location quoting it, a reaction and a PDF. The worker uploads the files
-// to the simulator's CDN (media_conn, encrypted, token checked), and every
-// device of the contact decrypts all four; the files' SHA-256 match what
-// was sent, the <message type>/<enc mediatype> are whatsmeow's (the
-// simulator says `!!` otherwise), and "typing..." comes before each one.
+// location quoting it, a reaction, a PDF and a voice note, then a text
+// quoting the contact's next text. The worker uploads the files to the
+// simulator's CDN (media_conn, encrypted, token checked), and every device
+// of the contact decrypts them all; the files' SHA-256 match what was
+// sent, the <message type>/<enc mediatype> are whatsmeow's (the simulator
+// says `!!` otherwise), and "typing..." comes before each one. Pacing
+// holds a burst to its rate; an upload passes a dead media host.
 // A hostile answer's files outside the allowed directories or behind a
 // symbolic link are refused with a log line and the rest still goes.
 import { test, before, after } from 'node:test';
@@ -60,24 +62,26 @@ async function fromWorker(c, n, w) {
 	});
 }
 
-test('the bot answers a photo with it quoted, a location, a reaction and a PDF, then text quoting text: every device decrypts them', async () => {
+test('the bot answers a photo with it quoted, a location, a reaction, a PDF and a voice note, then text quoting text: every device decrypts them', async () => {
 	const c = '4915112349101';
 	const { w, sendDir, to } = await linked(c, '15550009101', 'reply', { '--typing': '150ms' });
 	const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(20000)]);
 	fs.writeFileSync(path.join(sendDir, 'ticket.pdf'), pdf);
+	const ogg = Buffer.concat([Buffer.from('OggS'), crypto.randomBytes(7000)]);
+	fs.writeFileSync(path.join(sendDir, 'eta.ogg'), ogg);
 	const photo = crypto.randomBytes(48 * 1024);
 	const r = await sim.api('POST', `/sim/contacts/${c}/send`, { to, media: { kind: 'image',
 		data: photo.toString('base64'), caption: 'my booking' } });
 	assert.equal(r.status, 200, r.text);
 	const photoId = r.body.id;
-	const by = await fromWorker(c, 4, w);
+	const by = await fromWorker(c, 5, w);
 	const got = Object.values(by).map((l) => l.filter((e) => e.content));
 	for (const l of got) {
 		assert.equal(l.length, 2, 'both devices decrypted it');
 		assert.deepEqual(l[0].content, l[1].content, 'both devices read the same');
 	}
 	const kinds = Object.fromEntries(got.map((l) => [l[0].content.kind, l[0].content]));
-	assert.deepEqual(Object.keys(kinds).sort(), ['document', 'image', 'location', 'reaction']);
+	assert.deepEqual(Object.keys(kinds).sort(), ['audio', 'document', 'image', 'location', 'reaction']);
 	const image = kinds.image;
 	assert.equal(image.media.ok, true, image.media.error);
 	assert.equal(image.media.sha256, sha(photo));
@@ -97,23 +101,31 @@ test('the bot answers a photo with it quoted, a location, a reaction and a PDF, 
 	assert.equal(doc.media.fileName, 'ticket.pdf');
 	assert.equal(doc.media.mimetype, 'application/pdf');
 	assert.equal(doc.quoted, undefined);
+	const voice = kinds.audio;
+	assert.equal(voice.media.ok, true, voice.media.error);
+	assert.equal(voice.media.sha256, sha(ogg));
+	assert.equal(voice.media.ptt, true);
+	assert.equal(voice.media.mimetype, 'audio/ogg; codecs=opus');
 	// in the order the bot gave them (one chat's messages never overtake)
 	const order = Object.values(by).map((l) => l[0].content.kind);
-	assert.deepEqual(order.filter((k) => k !== 'text'), ['image', 'location', 'reaction', 'document']);
-	// uploads went to the CDN: two files (photo back, PDF), each POSTed once
+	assert.deepEqual(order.filter((k) => k !== 'text'), ['image', 'location', 'reaction', 'document', 'audio']);
+	// uploads went to the CDN: three files (photo back, PDF, voice note
+	// as "audio", whatsmeow mediaTypeToMMSType), each POSTed once
 	const cdn = (await sim.api('GET', '/sim/media')).body;
 	const posts = cdn.requests.filter((q) => q.method === 'POST');
 	assert.deepEqual(posts.map((q) => [q.path.split('/')[2], q.status]).sort(),
-	    [['document', 200], ['image', 200]]);
-	// "typing..." before each message, "paused" before it goes
+	    [['audio', 200], ['document', 200], ['image', 200]]);
+	// "typing..." before each message ("recording..." before the voice
+	// note), "paused" before it goes
 	const log = (await sim.api('GET', '/sim/log')).text.split('\n');
 	const states = log.filter((l) => /<chatstate/.test(l) && l.includes(c));
-	assert.equal(states.filter((l) => /<composing/.test(l)).length, 4, states.join('\n'));
-	assert.equal(states.filter((l) => /<paused/.test(l)).length, 4, states.join('\n'));
+	assert.equal(states.filter((l) => /<composing/.test(l)).length, 5, states.join('\n'));
+	assert.equal(states.filter((l) => /<composing media='audio'/.test(l)).length, 1, states.join('\n'));
+	assert.equal(states.filter((l) => /<paused/.test(l)).length, 5, states.join('\n'));
 	// a text quoting the contact's next message (plain text), not the photo
 	const t = await sim.api('POST', `/sim/contacts/${c}/send`, { to, text: 'thanks!' });
 	assert.equal(t.status, 200, t.text);
-	const by2 = await fromWorker(c, 5, w);
+	const by2 = await fromWorker(c, 6, w);
 	const ok = Object.values(by2).map((l) => l[0].content).find((x) => x.kind === 'text');
 	assert.deepEqual(ok, { kind: 'text', text: 'ok', quoted: { id: t.body.id,
 		participant: `${c}@s.whatsapp.net`, kind: 'conversation' } });
@@ -135,7 +147,7 @@ test('files outside the send and media directories or behind a symbolic link are
 	await w.waitOutput(/message 2 of 4 \(image\) not sent: the file is a symbolic link/, 5000);
 	await w.waitOutput(/message 3 of 4 \(document\) not sent: "\." or "\.\." in the file name/, 5000);
 	const cdn = (await sim.api('GET', '/sim/media')).body;
-	assert.equal(cdn.requests.filter((q) => q.method === 'POST').length, 2, 'only the first test uploaded');
+	assert.equal(cdn.requests.filter((q) => q.method === 'POST').length, 3, 'only the first test uploaded');
 });
 
 test('pacing holds a burst to the rate, and an upload goes on past a media host that does not answer', async () => {
@@ -169,6 +181,6 @@ test('pacing holds a burst to the rate, and an upload goes on past a media host 
 	assert.ok(at[5] - sentAt >= 1000, `m5 came ${at[5] - sentAt} ms after the contact wrote`);
 	assert.ok(at[6] - sentAt >= 2000, `m6 came ${at[6] - sentAt} ms after the contact wrote`);
 	const cdn = (await sim.api('GET', '/sim/media')).body;
-	assert.deepEqual(cdn.requests.filter((q) => q.method === 'POST').map((q) => q.status), [200, 200, 200],
+	assert.deepEqual(cdn.requests.filter((q) => q.method === 'POST').map((q) => q.status), [200, 200, 200, 200],
 	    'one more upload, on the live host');
 });

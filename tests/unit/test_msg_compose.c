@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "hex.h"
+#include "message/msg_codec.h"
 #include "message/msg_compose.h"
 
 #define VECTORS WALINK_SOURCE_DIR "/tests/vectors/compose.json"
@@ -135,6 +136,21 @@ test_msg_compose_refuses_missing_fields(void **state)
 	assert_int_equal(msg_compose(&im, &out), -EINVAL);	/* no upload */
 	assert_int_equal(msg_compose(&r, &out), -EINVAL);	/* a quoting reaction */
 	assert_int_equal(msg_compose(&tq, &out), -EINVAL);	/* a quote without id */
+	/* the writer's ceiling: a message past MSG_CONTENT_MAX is refused */
+	{
+		char *big = malloc(MSG_CONTENT_MAX + 1);
+		struct msg_compose_in bt = { .type = MSG_ANS_TEXT };
+
+		assert_non_null(big);
+		memset(big, 'a', MSG_CONTENT_MAX);
+		big[MSG_CONTENT_MAX] = '\0';
+		bt.text = big;
+		assert_int_equal(msg_compose(&bt, &out), -EMSGSIZE);
+		big[MSG_CONTENT_MAX - 16] = '\0';
+		assert_int_equal(msg_compose(&bt, &out), 0);
+		msg_composed_fini(&out);
+		free(big);
+	}
 }
 
 static void
