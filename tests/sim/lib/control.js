@@ -1,6 +1,7 @@
 // Control API: HTTP JSON on its own port (routes fixed by issue 4).
 import http from 'node:http';
 import { SimError } from './errors.js';
+import { bulkContacts, burst, strangers } from './bulk.js';
 
 /** Control requests are small; refuse bigger bodies. */
 const MAX_BODY = 64 * 1024;
@@ -74,6 +75,9 @@ export function route(sim) {
 			return { ...sim.props };
 		}],
 		['POST', /^\/sim\/contacts$/, (b) => sim.contacts.create(b)],
+		['POST', /^\/sim\/contacts\/bulk$/, (b) => bulkContacts(sim, b)],
+		['POST', /^\/sim\/contacts\/burst$/, (b) => burst(sim, b)],
+		['POST', /^\/sim\/strangers$/, (b) => strangers(sim, b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/send$/, (b, m) => sim.contacts.send(m[1], b)],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/inbox$/, (b, m) => sim.contacts.inbox(m[1])],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/messages$/, (b, m) => sim.contacts.messages(m[1])],
