@@ -312,7 +312,7 @@ blob_is(struct store *st, const char *name, const char *want)
 }
 
 static void
-test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **state)
+test_restore_after_a_torn_live_dir_is_one_generation_with_newer_contact_state(void **state)
 {
 	struct store *st = open_store(NULL, 3);
 	struct creds *c = some_creds(), *d = creds_new();
@@ -325,6 +325,8 @@ test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **
 	assert_int_equal(store_put(st, "ss-carol.0", (const uint8_t *)"C1", 2), 0);
 	assert_int_equal(store_put(st, "prekey-1", (const uint8_t *)"P1", 2), 0);
 	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L1", 2), 0);
+	assert_int_equal(store_put(st, "id-alice.0", (const uint8_t *)"IA1", 3), 0);
+	assert_int_equal(store_put(st, "tctokens", (const uint8_t *)"T1", 2), 0);
 	assert_int_equal(store_backup(st, name, sizeof(name)), 0);
 	usleep(2000);
 	/* after the backup: alice's ratchet moves on, bob appears, a prekey
@@ -334,6 +336,10 @@ test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **
 	assert_int_equal(store_del(st, "prekey-1"), 0);
 	assert_int_equal(store_put(st, "prekey-2", (const uint8_t *)"P2", 2), 0);
 	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L2", 2), 0);
+	/* bob's identity and privacy token, alice's new identity */
+	assert_int_equal(store_put(st, "id-bob.0", (const uint8_t *)"IB2", 3), 0);
+	assert_int_equal(store_put(st, "id-alice.0", (const uint8_t *)"IA2", 3), 0);
+	assert_int_equal(store_put(st, "tctokens", (const uint8_t *)"T2", 2), 0);
 	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
 	f = fopen(path, "w");
 	fputs("{\"format\":1,\"noi", f);
@@ -355,6 +361,10 @@ test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **
 	/* ... whose ratchets never go back */
 	assert_true(blob_is(st, "ss-alice.0", "A2"));
 	assert_true(blob_is(st, "ss-bob.0", "B2"));
+	/* nor do the identities those sessions stand on, nor privacy tokens */
+	assert_true(blob_is(st, "id-alice.0", "IA2"));
+	assert_true(blob_is(st, "id-bob.0", "IB2"));
+	assert_true(blob_is(st, "tctokens", "T2"));
 	/* the torn directory is kept aside, whole */
 	snprintf(bdir, sizeof(bdir), "%s/whatsapp-session/backups", data_dir);
 	assert_int_equal(count_prefixed(bdir, "replaced-bot1-"), 1);
@@ -600,7 +610,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sealed_file_copied_over_another_name_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_syncs_both_directories_of_the_move, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_contact_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_finishes_a_restore_cut_between_its_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
 	};
