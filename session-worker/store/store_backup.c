@@ -480,7 +480,7 @@ keep_newer_state(struct store *st, const char *snap, const char *gen)
 		if (store_read_file(st, st->session_dir, de->d_name, &buf, &len) < 0)
 			continue;
 		sodium_free(buf);
-		if ((rc = atomicfile_read(live, STORE_BLOB_MAX + SEAL_OVERHEAD,
+		if ((rc = atomicfile_read(live, STORE_BLOB_MAX + SEAL_GEN_OVERHEAD,
 		    &buf, &len)) < 0)
 			break;
 		rc = atomicfile_write(to, buf, len, 0600);
@@ -577,7 +577,10 @@ store_restore_newest(struct store *st, char *name, size_t cap)
 		}
 		if (name != NULL)
 			snprintf(name, cap, "%s", v[i]);
-		rc = prune(st);
+		/* the generations the new live directory's files were written with */
+		store_gen_free(st);
+		if ((rc = store_gen_open(st)) == 0)
+			rc = prune(st);
 		break;
 	}
 	free_list(v, n);
@@ -632,5 +635,8 @@ store_archive_logged_out(struct store *st, char *name, size_t cap)
 		return rc;
 	if (name != NULL)
 		snprintf(name, cap, "%s", base);
+	store_gen_free(st);	/* an empty directory: nothing written yet */
+	if ((rc = store_gen_open(st)) < 0)
+		return rc;
 	return prune(st);
 }

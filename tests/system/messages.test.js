@@ -450,7 +450,7 @@ test('sealed session files: Signal state is sealed at rest and survives kill -9'
 	const sessions = fs.readdirSync(dir).filter((f) => f.startsWith('ss-'));
 	assert.ok(sessions.length >= 1, 'a session blob');
 	for (const f of sessions)
-		assert.equal(fs.readFileSync(path.join(dir, f)).subarray(0, 8).toString(), 'WLSEAL2\n',
+		assert.equal(fs.readFileSync(path.join(dir, f)).subarray(0, 8).toString(), 'WLSEAL3\n',
 		    `${f} is sealed (store/seal.h)`);
 	const log = path.join(dir, 'lid-map.log');	// sealed record by record
 	if (fs.existsSync(log))
