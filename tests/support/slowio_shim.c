@@ -260,71 +260,59 @@ getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
 	return 0;
 }
 
+/*
+ * What every sync call does before the real one: note and count it, then
+ * skip (1: return 0 at once) or wait as the settings say (0: go on).
+ */
+static int
+before_sync(int fd, int which)
+{
+	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+
+	if (which != COUNT_RANGE)
+		note_sync(fd);
+	count_sync(which);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 1;
+	if (delay > 0)
+		sleep_ms(delay);
+	return 0;
+}
+
+typedef int sync_fn(int);
+
+static int
+sync_call(const char *name, int which, int fd)
+{
+	sync_fn *real = (sync_fn *)dlsym(RTLD_NEXT, name);
+
+	return before_sync(fd, which) ? 0 : real(fd);
+}
+
 int
 fsync(int fd)
 {
-	static int (*real)(int);
-	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
-
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	note_sync(fd);
-	count_sync(COUNT_FSYNC);
-	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
-		return 0;
-	if (delay > 0)
-		sleep_ms(delay);
-	return real(fd);
+	return sync_call("fsync", COUNT_FSYNC, fd);
 }
 
 int
 syncfs(int fd)
 {
-	static int (*real)(int);
-	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
-
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "syncfs");
-	note_sync(fd);
-	count_sync(COUNT_SYNCFS);
-	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
-		return 0;
-	if (delay > 0)
-		sleep_ms(delay);
-	return real(fd);
+	return sync_call("syncfs", COUNT_SYNCFS, fd);
 }
 
 int
 fdatasync(int fd)
 {
-	static int (*real)(int);
-	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
-
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	note_sync(fd);
-	count_sync(COUNT_FDATASYNC);
-	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
-		return 0;
-	if (delay > 0)
-		sleep_ms(delay);
-	return real(fd);
+	return sync_call("fdatasync", COUNT_FDATASYNC, fd);
 }
 
 /* Counted and slowed like fsync: a writer may flush ranges instead. */
 int
 sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
 {
-	static int (*real)(int, off_t, off_t, unsigned int);
-	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+	int (*real)(int, off_t, off_t, unsigned int) = (int (*)(int, off_t,
+	    off_t, unsigned int))dlsym(RTLD_NEXT, "sync_file_range");
 
-	if (real == NULL)
-		real = (int (*)(int, off_t, off_t, unsigned int))dlsym(RTLD_NEXT,
-		    "sync_file_range");
-	count_sync(COUNT_RANGE);
-	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
-		return 0;
-	if (delay > 0)
-		sleep_ms(delay);
-	return real(fd, off, n, flags);
+	return before_sync(fd, COUNT_RANGE) ? 0 : real(fd, off, n, flags);
 }
