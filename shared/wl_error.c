@@ -22,6 +22,9 @@ static const char *const wl_errtext[WL_E__MAX - WL_EBASE] = {
 	    "the whitelist is full",
 	[WL_ENOBODY - WL_EBASE] =
 	    "the IPC message carries no known body",
+	[WL_EROLLEDBACK - WL_EBASE] =
+	    "the sealed file is older than the copy last written here "
+	    "(an earlier copy put back: refused; see README \"Backups and restore\")",
 };
 
 const char *

@@ -20,6 +20,7 @@ enum wl_errcode {
 	WL_EIPCPATH,		/* ipc:// path longer than sun_path allows */
 	WL_EFULL,		/* the whitelist is at its maximum size */
 	WL_ENOBODY,		/* IPC message carries no body */
+	WL_EROLLEDBACK,		/* a sealed file older than the one last written */
 	WL_E__MAX
 };
 

@@ -18,6 +18,8 @@
 
 #include "atomicfile.h"
 #include "store.h"
+#include "wl_error.h"
+
 #include "store_internal.h"
 
 static bool
@@ -122,7 +124,7 @@ seal_plain_files(const struct store *st)
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (!store_valid_name(de->d_name) ||
 		    store_path(path, sizeof(path), st->session_dir, de->d_name) < 0 ||
-		    atomicfile_read(path, STORE_BLOB_MAX + SEAL_OVERHEAD, &raw, &n) < 0)
+		    atomicfile_read(path, STORE_BLOB_MAX + SEAL_GEN_OVERHEAD, &raw, &n) < 0)
 			continue;
 		/* logs seal record by record as they are compacted */
 		if (!seal_is_sealed(raw, n) && !store_log_is_log(raw, n))
@@ -167,12 +169,14 @@ store_open(const struct store_cfg *cfg, struct store **out, pid_t *holder)
 	if ((rc = store_finish_restore(st)) < 0 ||
 	    (rc = mkdir_mode(st->session_dir, 0700, MKDIR_STRICT)) < 0)
 		goto out_unlock;
-	if (st->key != NULL && (rc = seal_plain_files(st)) < 0)
+	if ((rc = store_gen_open(st)) < 0 ||
+	    (st->key != NULL && (rc = seal_plain_files(st)) < 0))
 		goto out_unlock;
 	*out = st;
 	return 0;
 
 out_unlock:
+	store_gen_free(st);
 	close(st->lock_fd);
 out_free:
 	free(st);
@@ -186,6 +190,7 @@ store_close(struct store *st)
 		return;
 	if (st->lock_fd != -1)
 		close(st->lock_fd);	/* releases the flock */
+	store_gen_free(st);
 	free(st);
 }
 
@@ -207,12 +212,13 @@ read_file(const struct store *st, const char *dir, const char *name,
 {
 	char path[STORE_PATH_MAX];
 	uint8_t *raw, *plain;
+	uint64_t gen;
 	size_t n, m;
 	int rc;
 
 	if ((rc = store_path(path, sizeof(path), dir, name)) < 0)
 		return rc;
-	if ((rc = atomicfile_read(path, STORE_BLOB_MAX + SEAL_OVERHEAD, &raw, &n)) < 0)
+	if ((rc = atomicfile_read(path, STORE_BLOB_MAX + SEAL_GEN_OVERHEAD, &raw, &n)) < 0)
 		return rc;
 	if (!seal_is_sealed(raw, n)) {
 		/* A plain file with a key configured: read; sealed on next write. */
@@ -233,7 +239,11 @@ read_file(const struct store *st, const char *dir, const char *name,
 	}
 	if (!seal_is_sealed(raw, n))
 		memcpy(plain, raw, n);
-	else if ((rc = seal_decrypt(st->key, name, raw, n, plain, &m)) < 0) {
+	else if ((rc = seal_decrypt_gen(st->key, name, raw, n, plain, &m,
+	    &gen)) < 0 || (strcmp(dir, st->session_dir) == 0 &&
+	    (rc = store_gen_check(st, name, gen)) < 0)) {
+		if (rc == -WL_EROLLEDBACK)
+			sodium_memzero(plain, m);
 		if (secure)
 			sodium_free(plain);
 		else
@@ -262,6 +272,7 @@ store_write_file(const struct store *st, const char *dir, const char *name,
 {
 	char path[STORE_PATH_MAX];
 	uint8_t *sealed;
+	uint64_t gen;
 	size_t n;
 	int rc;
 
@@ -269,11 +280,14 @@ store_write_file(const struct store *st, const char *dir, const char *name,
 		return rc;
 	if (st->key == NULL)
 		return atomicfile_write(path, buf, len, 0600);
-	if ((sealed = malloc(len + SEAL_OVERHEAD)) == NULL)
+	if ((sealed = malloc(len + SEAL_GEN_OVERHEAD)) == NULL)
 		return -ENOMEM;
-	if ((rc = seal_encrypt(st->key, name, buf, len, sealed, &n)) == 0)
+	gen = store_gen_next(st);
+	if ((rc = seal_encrypt_gen(st->key, name, gen, buf, len, sealed, &n)) == 0)
 		rc = atomicfile_write(path, sealed, n, 0600);
 	free(sealed);
+	if (rc == 0 && strcmp(dir, st->session_dir) == 0)
+		rc = store_gen_note(st, &name, &gen, 1);
 	return rc;
 }
 
@@ -322,6 +336,8 @@ store_put_many(struct store *st, const struct store_item *items, size_t n)
 {
 	struct atomicfile_item *af;
 	uint8_t **sealed = NULL;
+	const char **names = NULL;
+	uint64_t *gens = NULL;
 	size_t i, m;
 	int dfd, rc = 0;
 
@@ -332,8 +348,12 @@ store_put_many(struct store *st, const struct store_item *items, size_t n)
 		else if (items[i].len > STORE_BLOB_MAX)
 			return -EFBIG;
 	if ((af = calloc(n ? n : 1, sizeof(*af))) == NULL ||
-	    (st->key != NULL && (sealed = calloc(n, sizeof(*sealed))) == NULL)) {
+	    (st->key != NULL && ((sealed = calloc(n, sizeof(*sealed))) == NULL ||
+	    (names = calloc(n, sizeof(*names))) == NULL ||
+	    (gens = calloc(n, sizeof(*gens))) == NULL))) {
 		free(af);
+		free(sealed);
+		free(names);
 		return -ENOMEM;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -342,10 +362,12 @@ store_put_many(struct store *st, const struct store_item *items, size_t n)
 		af[i].len = items[i].len;
 		if (st->key == NULL)
 			continue;
-		if ((sealed[i] = malloc(items[i].len + SEAL_OVERHEAD)) == NULL)
+		names[i] = items[i].name;
+		gens[i] = store_gen_next(st);
+		if ((sealed[i] = malloc(items[i].len + SEAL_GEN_OVERHEAD)) == NULL)
 			rc = -ENOMEM;
-		else if ((rc = seal_encrypt(st->key, items[i].name, items[i].buf,
-		    items[i].len, sealed[i], &m)) == 0) {
+		else if ((rc = seal_encrypt_gen(st->key, items[i].name, gens[i],
+		    items[i].buf, items[i].len, sealed[i], &m)) == 0) {
 			af[i].buf = sealed[i];
 			af[i].len = m;
 		}
@@ -359,9 +381,13 @@ store_put_many(struct store *st, const struct store_item *items, size_t n)
 			close(dfd);
 		}
 	}
+	if (rc == 0 && st->key != NULL)
+		rc = store_gen_note(st, names, gens, n);
 	for (i = 0; sealed != NULL && i < n; i++)
 		free(sealed[i]);
 	free(sealed);
+	free(names);
+	free(gens);
 	free(af);
 	return rc;
 }

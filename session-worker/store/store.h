@@ -117,8 +117,9 @@ void	store_snapshot_free(struct store_snapshot *);
 /*
  * Replaces the live session directory, in one rename, with a generation
  * built from the newest backup whose credentials load: the backup's files,
- * except Signal sessions and sender keys the live directory holds in a
- * readable copy written after the backup (a ratchet never goes back).
+ * except Signal sessions, sender keys, contacts' identities and privacy
+ * tokens the live directory holds in a readable copy written after the
+ * backup (a ratchet never goes back; store_backup.c keeps_newer).
  * The old live directory is kept as backups/replaced-<id>-<stamp>.
  * -ENOENT when no backup is readable. name gets the backup used.
  */

@@ -5,8 +5,9 @@
  * renamed into place, so a crash leaves either no snapshot or a whole one;
  * sealed files are copied as they are, never decrypted. A restore builds
  * the whole generation beside the live directory and swaps the two in one
- * rename (RENAME_EXCHANGE), keeping the Signal ratchets the live directory
- * advanced since the snapshot (README "Backups and restore").
+ * rename (RENAME_EXCHANGE), keeping the Signal ratchets (and what they
+ * stand on) the live directory advanced since the snapshot (README
+ * "Backups and restore").
  */
 #include <sys/stat.h>
 
@@ -423,14 +424,21 @@ backup_readable(struct store *st, const char *dir)
 }
 
 /*
- * Ratchet state: a Signal session ("ss-") or a group sender key ("sk-").
- * Bringing an older one back would reuse message keys the worker has
- * already used, so the newer copy wins over the snapshot's.
+ * What a restore takes from the live directory when its readable copy is
+ * newer than the snapshot's. Ratchet state, a Signal session ("ss-") or a
+ * group sender key ("sk-"): an older one would reuse message keys the
+ * worker has already used. With a kept session, the contact's identity it
+ * was built on ("id-"): an older record (or none) would make the session
+ * fail its identity check. And the contacts' privacy tokens ("tctokens"):
+ * a contact issues its token once, so without the newer table every reply
+ * to a contact first met since the snapshot is refused (463). The
+ * account's own keys and credentials always come from the snapshot.
  */
 static bool
-is_ratchet(const char *name)
+keeps_newer(const char *name)
 {
-	return strncmp(name, "ss-", 3) == 0 || strncmp(name, "sk-", 3) == 0;
+	return strncmp(name, "ss-", 3) == 0 || strncmp(name, "sk-", 3) == 0 ||
+	    strncmp(name, "id-", 3) == 0 || strcmp(name, "tctokens") == 0;
 }
 
 static bool
@@ -447,9 +455,9 @@ newer_than(const char *a, const char *b)
 	    sa.st_mtim.tv_nsec > sb.st_mtim.tv_nsec);
 }
 
-/* Into gen: each readable live ratchet written after the snapshot's copy. */
+/* Into gen: each readable live keeps_newer() file written after the snapshot's copy. */
 static int
-keep_newer_ratchets(struct store *st, const char *snap, const char *gen)
+keep_newer_state(struct store *st, const char *snap, const char *gen)
 {
 	char live[STORE_PATH_MAX], old[STORE_PATH_MAX], to[STORE_PATH_MAX];
 	struct dirent *de;
@@ -461,7 +469,7 @@ keep_newer_ratchets(struct store *st, const char *snap, const char *gen)
 	if ((d = opendir(st->session_dir)) == NULL)
 		return errno == ENOENT ? 0 : -errno;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (!store_valid_name(de->d_name) || !is_ratchet(de->d_name))
+		if (!store_valid_name(de->d_name) || !keeps_newer(de->d_name))
 			continue;
 		if (store_path(live, sizeof(live), st->session_dir, de->d_name) < 0 ||
 		    store_path(old, sizeof(old), snap, de->d_name) < 0 ||
@@ -472,7 +480,7 @@ keep_newer_ratchets(struct store *st, const char *snap, const char *gen)
 		if (store_read_file(st, st->session_dir, de->d_name, &buf, &len) < 0)
 			continue;
 		sodium_free(buf);
-		if ((rc = atomicfile_read(live, STORE_BLOB_MAX + SEAL_OVERHEAD,
+		if ((rc = atomicfile_read(live, STORE_BLOB_MAX + SEAL_GEN_OVERHEAD,
 		    &buf, &len)) < 0)
 			break;
 		rc = atomicfile_write(to, buf, len, 0600);
@@ -561,7 +569,7 @@ store_restore_newest(struct store *st, char *name, size_t cap)
 			break;
 		}
 		if ((rc = copy_files(snap, gen)) < 0 ||
-		    (rc = keep_newer_ratchets(st, snap, gen)) < 0 ||
+		    (rc = keep_newer_state(st, snap, gen)) < 0 ||
 		    (rc = fsync_dir(gen)) < 0 ||
 		    (rc = swap_in(st, gen, stamp)) < 0) {
 			rm_flat_dir(gen);	/* never swapped: the live dir is whole */
@@ -569,7 +577,10 @@ store_restore_newest(struct store *st, char *name, size_t cap)
 		}
 		if (name != NULL)
 			snprintf(name, cap, "%s", v[i]);
-		rc = prune(st);
+		/* the generations the new live directory's files were written with */
+		store_gen_free(st);
+		if ((rc = store_gen_open(st)) == 0)
+			rc = prune(st);
 		break;
 	}
 	free_list(v, n);
@@ -624,5 +635,8 @@ store_archive_logged_out(struct store *st, char *name, size_t cap)
 		return rc;
 	if (name != NULL)
 		snprintf(name, cap, "%s", base);
+	store_gen_free(st);	/* an empty directory: nothing written yet */
+	if ((rc = store_gen_open(st)) < 0)
+		return rc;
 	return prune(st);
 }

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim, tmpDir, sleep } from '../sim/support/helpers.js';
 import { tlsProxy } from '../system/tls-proxy.js';
+import { procMem } from '../support/procmem.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '..', '..');
@@ -40,15 +41,9 @@ const TLS_LOGINS = 3;
 const PHONE_W = '15550007001';
 const PHONE_B = '15550007002';
 
-/*
- * VmRSS and VmHWM of a live process, in kB, and RssAnon: the private part
- * (heap, stacks); the rest of VmRSS is shared library pages.
- */
-function mem(pid) {
-	const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-	const kb = (k) => Number(s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))[1]);
-	return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon') };
-}
+/* VmRSS, VmHWM, RssAnon (private: heap, stacks; the rest of VmRSS is
+ * shared library pages) of a live process, in kB. */
+const mem = procMem;
 
 /**
  * Spawns a process and watches its output line by line. t0 is taken just

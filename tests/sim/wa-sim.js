@@ -8,7 +8,7 @@ import { listenControl } from './lib/control.js';
 const USAGE = `usage: wa-sim --ws HOST:PORT --control HOST:PORT --state DIR
   [--qr-first-ms 60000] [--qr-next-ms 20000] [--qr-refs 6] [--qr-grace-ms 10000]
   [--handshake-timeout-ms 20000] [--pair-timeout-ms 10000] [--server-ping-ms 0 (off)]
-  [--compress-min-bytes 0 (off)] [--prekey-low 5] [--link-code-ms N (default: the QR round)] [--min-version X.Y.Z]
+  [--compress-min-bytes 0 (off)] [--prekey-low 5] [--max-queue 1000] [--link-code-ms N (default: the QR round)] [--min-version X.Y.Z]
   [--no-edge-routing] [--no-privacy-tokens] [--verbose]`;
 
 function parseArgs(argv) {
@@ -21,7 +21,7 @@ function parseArgs(argv) {
 		'--qr-grace-ms': 'qrGraceMs', '--handshake-timeout-ms': 'handshakeTimeoutMs',
 		'--pair-timeout-ms': 'pairTimeoutMs', '--server-ping-ms': 'serverPingMs',
 		'--compress-min-bytes': 'compressMinBytes', '--prekey-low': 'prekeyLow',
-		'--link-code-ms': 'linkCodeMs' };
+		'--link-code-ms': 'linkCodeMs', '--max-queue': 'maxQueue' };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === '--verbose') {

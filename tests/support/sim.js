@@ -17,12 +17,13 @@ export async function startSim({ stateDir, args = [] } = {}) {
 	    '--state', dir, ...args], { name: 'wa-sim' });
 	await p.waitOutput(/wa-sim: ready/, 30000);	// node + Baileys load slowly on a busy machine
 	const base = `http://127.0.0.1:${ctlPort}`;
-	const api = async (method, route, body) => {
+	// timeoutMs: bulk calls (POST /sim/contacts/burst) take longer
+	const api = async (method, route, body, { timeoutMs = 15000 } = {}) => {
 		const res = await fetch(base + route, {
 			method,
 			headers: body === undefined ? {} : { 'content-type': 'application/json' },
 			body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
-			signal: AbortSignal.timeout(15000)
+			signal: AbortSignal.timeout(timeoutMs)
 		});
 		const text = await res.text();
 		let json;

@@ -10,6 +10,13 @@
  *   WALINK_SHIM_FSYNC_DELAY_MS=N  fsync, fdatasync and syncfs take N ms more
  *   WALINK_SHIM_FSYNC_SKIP=1    ... or return at once without syncing
  *                               (tests that only count thousands of them)
+ *   WALINK_SHIM_COUNT_FILE=FILE  every sync call also adds one to a
+ *                               counter in FILE (created, 32 bytes, shared
+ *                               mapping: no system call per count), read
+ *                               from outside while the process runs:
+ *                               little-endian uint64 at 0 fsync, 8
+ *                               fdatasync, 16 syncfs, 24 sync_file_range
+ *                               (the message benchmark's syncs per message)
  *   WALINK_SHIM_CTL=FILE        the same settings read from FILE at each
  *                               call ("dns_delay_ms=N fsync_delay_ms=N
  *                               dns_fail=1"), so a test can change them
@@ -27,10 +34,12 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "slowio.h"
@@ -40,6 +49,38 @@
 static pthread_mutex_t synced_lock = PTHREAD_MUTEX_INITIALIZER;
 static char synced[SYNCED_MAX][256];
 static int nsynced;
+
+enum { COUNT_FSYNC, COUNT_FDATASYNC, COUNT_SYNCFS, COUNT_RANGE, COUNT_N };
+
+static pthread_once_t count_once = PTHREAD_ONCE_INIT;
+static uint64_t *counters;
+
+static void
+count_map(void)
+{
+	const char *path = getenv("WALINK_SHIM_COUNT_FILE");
+	void *p;
+	int fd;
+
+	if (path == NULL || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return;
+	if (ftruncate(fd, COUNT_N * sizeof(uint64_t)) == 0 &&
+	    (p = mmap(NULL, COUNT_N * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0)) != MAP_FAILED)
+		counters = p;
+	close(fd);
+}
+
+/* One more sync of this kind in WALINK_SHIM_COUNT_FILE, if set. */
+static void
+count_sync(int which)
+{
+	if (getenv("WALINK_SHIM_COUNT_FILE") == NULL)
+		return;
+	pthread_once(&count_once, count_map);
+	if (counters != NULL)
+		__atomic_add_fetch(&counters[which], 1, __ATOMIC_RELAXED);
+}
 
 static void
 note_sync(int fd)
@@ -219,50 +260,59 @@ getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
 	return 0;
 }
 
+/*
+ * What every sync call does before the real one: note and count it, then
+ * skip (1: return 0 at once) or wait as the settings say (0: go on).
+ */
+static int
+before_sync(int fd, int which)
+{
+	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+
+	if (which != COUNT_RANGE)
+		note_sync(fd);
+	count_sync(which);
+	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
+		return 1;
+	if (delay > 0)
+		sleep_ms(delay);
+	return 0;
+}
+
+typedef int sync_fn(int);
+
+static int
+sync_call(const char *name, int which, int fd)
+{
+	sync_fn *real = (sync_fn *)dlsym(RTLD_NEXT, name);
+
+	return before_sync(fd, which) ? 0 : real(fd);
+}
+
 int
 fsync(int fd)
 {
-	static int (*real)(int);
-	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
-
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	note_sync(fd);
-	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
-		return 0;
-	if (delay > 0)
-		sleep_ms(delay);
-	return real(fd);
+	return sync_call("fsync", COUNT_FSYNC, fd);
 }
 
 int
 syncfs(int fd)
 {
-	static int (*real)(int);
-	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
-
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "syncfs");
-	note_sync(fd);
-	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
-		return 0;
-	if (delay > 0)
-		sleep_ms(delay);
-	return real(fd);
+	return sync_call("syncfs", COUNT_SYNCFS, fd);
 }
 
 int
 fdatasync(int fd)
 {
-	static int (*real)(int);
-	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
+	return sync_call("fdatasync", COUNT_FDATASYNC, fd);
+}
 
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	note_sync(fd);
-	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
-		return 0;
-	if (delay > 0)
-		sleep_ms(delay);
-	return real(fd);
+/* Counted and slowed like fsync: a writer may flush ranges instead. */
+int
+sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
+{
+	int (*real)(int, off_t, off_t, unsigned int) = (int (*)(int, off_t,
+	    off_t, unsigned int))dlsym(RTLD_NEXT, "sync_file_range");
+
+	return before_sync(fd, COUNT_RANGE) ? 0 : real(fd, off, n, flags);
 }

@@ -1,7 +1,7 @@
 // wa-worker messaging against wa-sim's contacts (whose Signal is libsignal,
 // independent of ours): whitelist first, the bot hook, replies to every
 // device, LID senders, sessions across kill -9, hooks that hang or fail.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,72 +9,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import protobuf from 'protobufjs';
-import { startSim, startWorker, waitState, scanQr, ipcCall, tmpDir, sleep,
-    waitFor, freePort } from '../support/harness.js';
+import { waitState, ipcCall, tmpDir, sleep, waitFor, freePort } from '../support/harness.js';
+import { messagingFixture } from '../support/messaging.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const HOOK = `${process.execPath} ${path.join(here, 'hook-echo.js')}`;
+const fx = messagingFixture({ prefix: 'walink-msg-', firstPhone: 15550002000 });
+const { paired, restart, hookRuns, contact } = fx;
+const workers = fx.workers;
 
-let sim;
-const workers = [];
-before(async () => { sim = await startSim(); });
-after(async () => {
-	for (const w of workers)
-		await w.stop();
-	await sim.stop();
-});
-
-let nextPhone = 15550002000;
-
-/**
- * A paired, connected worker for a fresh phone number whose whitelist
- * holds `allow`; hook runs are logged to w.hookLog.
- */
-async function paired({ allow = [], extra = {}, env = {}, phone = String(nextPhone++) } = {}) {
-	const dataDir = tmpDir('walink-msg-');
-	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify(allow));
-	const hookLog = path.join(dataDir, 'hook.log');
-	const opts = { dataDir, extra: { '--hook-cmd': HOOK, ...extra },
-	    env: { WALINK_HOOK_LOG: hookLog, ...env } };
-	const w = await startWorker(sim, opts);
-	workers.push(w);
-	await waitState(w, 'qr');
-	const { jid } = await scanQr(sim, w, phone);
-	await waitState(w, 'connected', 10000);
-	Object.assign(w, { phone, hookLog, opts, jid });
-	return w;
-}
-
-async function restart(w) {
-	const w2 = await startWorker(sim, w.opts);
-	workers.push(w2);
-	Object.assign(w2, { phone: w.phone, hookLog: w.hookLog, opts: w.opts });
-	await waitState(w2, 'connected', 10000);
-	return w2;
-}
-
-function hookRuns(w) {
-	if (!fs.existsSync(w.hookLog))
-		return [];
-	return fs.readFileSync(w.hookLog, 'utf8').trim().split('\n').filter(Boolean)
-	    .map((l) => JSON.parse(l));
-}
-
-async function contact(phone, extra = {}) {
-	const r = await sim.api('POST', '/sim/contacts', { phone, ...extra });
-	assert.equal(r.status, 200, r.text);
-	return r.body;
-}
-
+/** The contact writes to the worker's phone; resolves the message id. */
 async function send(from, w, text, extra = {}) {
-	const r = await sim.api('POST', `/sim/contacts/${from}/send`,
-	    { to: `${w.phone}@s.whatsapp.net`, text, ...extra });
-	assert.equal(r.status, 200, r.text);
-	return r.body.id;
+	return (await fx.send(from, w, text, extra)).id;
 }
 
 async function inbox(phone) {
-	return (await sim.api('GET', `/sim/contacts/${phone}/inbox`)).body;
+	return (await fx.sim.api('GET', `/sim/contacts/${phone}/inbox`)).body;
 }
 
 /** Waits until the contact's inbox holds n entries; returns them. */
@@ -112,7 +61,7 @@ async function subscribe(w) {
 }
 
 async function simLog() {
-	return (await sim.api('GET', '/sim/log')).text;
+	return (await fx.sim.api('GET', '/sim/log')).text;
 }
 
 test('a whitelisted contact gets the hook\'s exact reply: plain, emoji, RTL, 4 KB', async (t) => {
@@ -232,7 +181,7 @@ test('LID without sender_pn: held without any lookup, served once a devices noti
 	// the contact links a new device: the server's devices notification
 	// carries its LID (whatsmeow handleDeviceNotification), the held
 	// message is replayed and served
-	const r = await sim.api('POST', `/sim/contacts/${c}/devices`, { add: true });
+	const r = await fx.sim.api('POST', `/sim/contacts/${c}/devices`, { add: true });
 	assert.equal(r.status, 200, r.text);
 	const box = await waitInbox(c, 1, w);
 	assert.equal(box[0].text, 'who am i');
@@ -249,7 +198,7 @@ test('a reply the hook makes while the link is down goes out once it is back', a
 	await send(c, w, 'answer me later');
 	await waitFor(() => /hook started/.test(w.output()), 10000, 'the hook started');
 	// the link goes down for 2 s while the 700 ms hook still runs
-	const r = await sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'temp-ban', seconds: 2 });
+	const r = await fx.sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'temp-ban', seconds: 2 });
 	assert.equal(r.status, 200, r.text);
 	await waitFor(() => /waits for the link/.test(w.output()), 10000, 'the reply waits');
 	const box = await waitInbox(c, 1, w, 20000);
@@ -329,12 +278,12 @@ test('our other device gets a deviceSentMessage copy of the reply and serves not
 	await contact(c);
 	const a = await paired({ allow: [c] });
 	const b = await paired({ allow: [c], phone: a.phone });
-	const devA = (await sim.api('GET', '/sim/devices')).body
+	const devA = (await fx.sim.api('GET', '/sim/devices')).body
 	    .filter((d) => d.phone === a.phone).map((d) => d.jid);
 	assert.equal(devA.length, 2);
 	const [jidA, jidB] = devA;
 	assert.ok(a.output().includes(`paired as ${jidA}`), 'the first device is a');
-	const r = await sim.api('POST', `/sim/contacts/${c}/send`, { to: jidA, text: 'to one device' });
+	const r = await fx.sim.api('POST', `/sim/contacts/${c}/send`, { to: jidA, text: 'to one device' });
 	assert.equal(r.status, 200, r.text);
 	const box = await waitInbox(c, 1, a);
 	assert.equal(box[0].text, 'to one device');
@@ -450,7 +399,7 @@ test('sealed session files: Signal state is sealed at rest and survives kill -9'
 	const sessions = fs.readdirSync(dir).filter((f) => f.startsWith('ss-'));
 	assert.ok(sessions.length >= 1, 'a session blob');
 	for (const f of sessions)
-		assert.equal(fs.readFileSync(path.join(dir, f)).subarray(0, 8).toString(), 'WLSEAL2\n',
+		assert.equal(fs.readFileSync(path.join(dir, f)).subarray(0, 8).toString(), 'WLSEAL3\n',
 		    `${f} is sealed (store/seal.h)`);
 	const log = path.join(dir, 'lid-map.log');	// sealed record by record
 	if (fs.existsSync(log))

@@ -4,74 +4,21 @@
 // retry receipts, reinstalls, LID senders mapped by notification, and an
 // unknown <failure>. Every test also fails on any `!!` line the simulator
 // logged meanwhile (helpers.js).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { startSim, startWorker, waitState, scanQr, probe, tmpDir, sleep, waitFor,
-    freePort, allowSimDeviation, BIN } from './helpers.js';
+import { waitState, probe, sleep, waitFor, freePort, allowSimDeviation, BIN } from './helpers.js';
+import { messagingFixture } from '../support/messaging.js';
 import { startControl, login } from './control-harness.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const HOOK = `${process.execPath} ${path.join(here, 'hook-echo.js')}`;
-
-let sim;
-const workers = [];
-before(async () => { sim = await startSim(); });
-after(async () => {
-	for (const w of workers)
-		await w.stop();
-	await sim.stop();
-});
-
-let nextPhone = 15550011000;
-
-/** A paired, connected worker whose whitelist holds `allow`; hook runs go to w.hookLog. */
-async function paired({ allow = [], extra = {}, env = {}, phone = String(nextPhone++) } = {}) {
-	const dataDir = tmpDir('walink-fid-');
-	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify(allow));
-	const hookLog = path.join(dataDir, 'hook.log');
-	const opts = { dataDir, extra: { '--hook-cmd': HOOK, ...extra }, env: { WALINK_HOOK_LOG: hookLog, ...env } };
-	const w = await startWorker(sim, opts);
-	workers.push(w);
-	await waitState(w, 'qr');
-	const { jid } = await scanQr(sim, w, phone);
-	await waitState(w, 'connected', 10000);
-	Object.assign(w, { phone, jid, hookLog, opts });
-	return w;
-}
-
-async function restart(w) {
-	const w2 = await startWorker(sim, w.opts);
-	workers.push(w2);
-	Object.assign(w2, { phone: w.phone, jid: w.jid, hookLog: w.hookLog, opts: w.opts });
-	return w2;
-}
-
-function hookRuns(w) {
-	if (!fs.existsSync(w.hookLog))
-		return [];
-	return fs.readFileSync(w.hookLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
-
-async function contact(phone, extra = {}) {
-	const r = await sim.api('POST', '/sim/contacts', { phone, ...extra });
-	assert.equal(r.status, 200, r.text);
-	return r.body;
-}
-
-async function send(from, w, text, extra = {}) {
-	const r = await sim.api('POST', `/sim/contacts/${from}/send`,
-	    { to: `${w.phone}@s.whatsapp.net`, text, ...extra });
-	assert.equal(r.status, 200, r.text);
-	return r.body;
-}
+const fx = messagingFixture({ prefix: 'walink-fid-', firstPhone: 15550011000 });
+const { paired, hookRuns, contact, send } = fx;
+/* a restart here is watched from its start: no wait for the link */
+const restart = (w) => fx.restart(w, { connected: false });
 
 /** What the worker sent the contact, per message id with every device's decrypt result. */
 async function sentTo(phone) {
-	return (await sim.api('GET', `/sim/contacts/${phone}/messages`)).body;
+	return (await fx.sim.api('GET', `/sim/contacts/${phone}/messages`)).body;
 }
 
 /** Waits until the reply `text` reached every device of the contact; returns its record. */
@@ -89,7 +36,7 @@ async function delivered(phone, text, w, ms = 15000) {
 }
 
 async function simLog() {
-	return (await sim.api('GET', '/sim/log')).text.split('\n');
+	return (await fx.sim.api('GET', '/sim/log')).text.split('\n');
 }
 
 const esc = (s) => s.replace(/[.+*?()[\]{}|^$\\]/g, '\\$&');
@@ -121,7 +68,7 @@ test('a contact with three devices writes from its second: all three decrypt the
 });
 
 test('privacy tokens required: every reply carries the contact\'s token and no ack has an error', async () => {
-	assert.equal((await sim.api('GET', '/sim/props')).body.privacyTokens, true);
+	assert.equal((await fx.sim.api('GET', '/sim/props')).body.privacyTokens, true);
 	const c = '4915112341002';
 	await contact(c);
 	const w = await paired({ allow: [c] });
@@ -191,7 +138,7 @@ test('40-character ids: the retry receipts count up, carry keys from the second,
 	assert.equal(hookRuns(w)[0].id, once.id);
 	// every copy mangled: the worker keeps asking, then gives up
 	const bad = await send(c, w, 'always mangled', { corrupt: 10 });
-	const retries = async () => (await sim.api('GET', `/sim/contacts/${c}/receipts`)).body
+	const retries = async () => (await fx.sim.api('GET', `/sim/contacts/${c}/receipts`)).body
 	    .filter((r) => r.id === bad.id && r.type === 'retry');
 	await waitFor(async () => (await retries()).length >= 4, 20000, 'four retry receipts');
 	await sleep(1500);
@@ -208,7 +155,7 @@ test('a contact that cannot read our reply asks again; the resend reaches it', {
 	const w = await paired({ allow: [c] });
 	await send(c, w, 'hello');
 	await delivered(c, 'hello', w);
-	const f = await sim.api('POST', '/sim/inject', { jid: made.jid, fault: 'undecryptable' });
+	const f = await fx.sim.api('POST', '/sim/inject', { jid: made.jid, fault: 'undecryptable' });
 	assert.equal(f.status, 200, f.text);
 	await send(c, w, 'read this twice');
 	const m = await delivered(c, 'read this twice', w);
@@ -227,14 +174,14 @@ test('a reinstalled contact is served after the identity change with no decrypti
 	const w = await paired({ allow: [c] });
 	await send(c, w, 'before reinstall');
 	await delivered(c, 'before reinstall', w);
-	const r = await sim.api('POST', `/sim/contacts/${c}/reinstall`);
+	const r = await fx.sim.api('POST', `/sim/contacts/${c}/reinstall`);
 	assert.equal(r.status, 200, r.text);
 	await waitFor(async () => (await simLog()).some((l) => new RegExp(`in c\\d+ ${esc(w.jid)} <ack [^>]*class='notification'[^>]*type='encrypt'`).test(l) ||
 	    new RegExp(`in c\\d+ ${esc(w.jid)} <ack [^>]*type='encrypt'[^>]*class='notification'`).test(l)), 10000, 'the identity notification acked');
 	await send(c, w, 'after reinstall');
 	const m = await delivered(c, 'after reinstall', w);
 	assert.equal(m.devices[`${c}@s.whatsapp.net`], 'ok');
-	assert.ok((await sim.api('GET', `/sim/contacts/${c}/inbox`)).body.every((x) => !x.error));
+	assert.ok((await fx.sim.api('GET', `/sim/contacts/${c}/inbox`)).body.every((x) => !x.error));
 	assert.doesNotMatch(w.output(), /cannot decrypt|untrusted identity/i);
 	assert.equal(hookRuns(w).length, 2);
 });
@@ -247,7 +194,7 @@ test('a LID sender without sender_pn is served once a devices notification maps 
 	await waitFor(async () => (await simLog()).some((l) => new RegExp(`in c\\d+ ${esc(w.jid)} <ack id='${first.id}'`).test(l)),
 	    10000, 'the first message acknowledged');
 	// (held for a mapping or refused as unmappable: both are the references' ways)
-	const r = await sim.api('POST', `/sim/contacts/${c}/devices`, { add: true });
+	const r = await fx.sim.api('POST', `/sim/contacts/${c}/devices`, { add: true });
 	assert.equal(r.status, 200, r.text);
 	await waitFor(async () => (await simLog()).some((l) => new RegExp(`in c\\d+ ${esc(w.jid)} <ack [^>]*type='devices'`).test(l)),
 	    10000, 'the devices notification acked');
@@ -269,8 +216,8 @@ test('an unknown <failure reason=409> stops the link with a clear reason, wa-pro
 	const control = await startControl(w.dataDir, port, { WA_ADMIN_PASSWORD: 'fid-pass' });
 	try {
 		const sess = await login(control.base, 'fid-pass');
-		const before = (await sim.api('GET', '/sim/devices')).body.find((d) => d.jid === w.jid).connects;
-		const f = await sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'failure', reason: 409 });
+		const before = (await fx.sim.api('GET', '/sim/devices')).body.find((d) => d.jid === w.jid).connects;
+		const f = await fx.sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'failure', reason: 409 });
 		assert.equal(f.status, 200, f.text);
 		const s = await waitState(w, 'outdated', 5000);
 		assert.match(s.strategy, /409/);
@@ -283,12 +230,12 @@ test('an unknown <failure reason=409> stops the link with a clear reason, wa-pro
 		}, 10000, '409 in /api/whatsapp/state');
 		assert.match(JSON.stringify(api), /failure 409/);
 		await sleep(2000);	// several reconnect waits (--reconnect-wait 500ms)
-		assert.equal((await sim.api('GET', '/sim/devices')).body.find((d) => d.jid === w.jid).connects, before,
+		assert.equal((await fx.sim.api('GET', '/sim/devices')).body.find((d) => d.jid === w.jid).connects, before,
 		    'no reconnect attempt');
 		assert.equal((await waitState(w, 'outdated')).state, 'outdated');
 	} finally {
 		await control.stop();
-		await sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'clear' });
+		await fx.sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'clear' });
 	}
 });
 
@@ -296,7 +243,7 @@ test('an unknown <failure reason=409> stops the link with a clear reason, wa-pro
 // contact `!!`, which this test provokes on purpose.
 test('a token the worker lacks: the reply is refused 463, reported as send-failed, never as sent; a new token heals it', async () => {
 	const c = '4915112341009';
-	allowSimDeviation(sim, new RegExp(`to ${c}@s\\.whatsapp\\.net (without|with a wrong) <tctoken>: refused 463`));
+	allowSimDeviation(fx.sim, new RegExp(`to ${c}@s\\.whatsapp\\.net (without|with a wrong) <tctoken>: refused 463`));
 	await contact(c);
 	const w = await paired({ allow: [c] });
 	await send(c, w, 'token one');
@@ -307,7 +254,7 @@ test('a token the worker lacks: the reply is refused 463, reported as send-faile
 	try {
 		await waitFor(() => events.includes('"state"'), 5000, 'wa-probe watch streaming');
 		// the contact issues a new token without telling the worker: its copy is stale
-		const r = await sim.api('POST', `/sim/contacts/${c}/token`, { notify: false });
+		const r = await fx.sim.api('POST', `/sim/contacts/${c}/token`, { notify: false });
 		assert.equal(r.status, 200, r.text);
 		await send(c, w, 'token two');
 		const failed = await waitFor(() => events.split('\n').filter(Boolean).map((l) => JSON.parse(l))
@@ -318,7 +265,7 @@ test('a token the worker lacks: the reply is refused 463, reported as send-faile
 		assert.ok(!w.output().includes(`message ${failed.id} to ${c}@s.whatsapp.net sent`), 'never logged as sent');
 		assert.equal((await waitState(w, 'connected')).state, 'connected');
 		// a token that arrives by notification is used from then on
-		const n = await sim.api('POST', `/sim/contacts/${c}/token`, {});
+		const n = await fx.sim.api('POST', `/sim/contacts/${c}/token`, {});
 		assert.equal(n.status, 200, n.text);
 		await waitFor(async () => (await simLog()).filter((l) => new RegExp(`in c\\d+ ${esc(w.jid)} <ack [^>]*type='privacy_token'`).test(l)).length >= 2,
 		    10000, 'the new token acknowledged');

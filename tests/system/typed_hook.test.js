@@ -4,45 +4,37 @@
 // its type and fields, as JSON that fits docs/hook-v2.schema.json; media
 // from the simulator's CDN is downloaded, verified and handed over as files,
 // a stranger's never fetched.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { startSim, startWorker, waitState, scanQr, tmpDir, waitFor, REPO } from './helpers.js';
+import { simFixture, startWorker, waitState, scanQr, tmpDir, waitFor, REPO } from './helpers.js';
+import { HOOK } from '../support/messaging.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const HOOK = `${process.execPath} ${path.join(here, 'hook-echo.js')}`;
 const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'docs', 'hook-v2.schema.json')));
 const validate = new Ajv2020({ strict: true, strictRequired: false }).compile(schema);
 
-let sim;
-const workers = [];
-before(async () => { sim = await startSim(); });
-after(async () => {
-	for (const w of workers)
-		await w.stop();
-	await sim.stop();
-});
+const fx = simFixture();
+const workers = fx.workers;
 
 test('every kind a contact sends reaches the hook typed, fitting the schema', async () => {
 	const c = '4915112349001';
-	assert.equal((await sim.api('POST', '/sim/contacts', { phone: c })).status, 200);
+	assert.equal((await fx.sim.api('POST', '/sim/contacts', { phone: c })).status, 200);
 	const dataDir = tmpDir('walink-typed-');
 	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify([c]));
 	const hookLog = path.join(dataDir, 'hook.log');
-	const w = await startWorker(sim, { dataDir, extra: { '--hook-cmd': HOOK },
+	const w = await startWorker(fx.sim, { dataDir, extra: { '--hook-cmd': HOOK },
 	    env: { WALINK_HOOK_LOG: hookLog } });
 	workers.push(w);
 	await waitState(w, 'qr');
 	const phone = '15550009001';
-	await scanQr(sim, w, phone);
+	await scanQr(fx.sim, w, phone);
 	await waitState(w, 'connected', 10000);
 	const to = `${phone}@s.whatsapp.net`;
 	const send = async (body) => {
-		const r = await sim.api('POST', `/sim/contacts/${c}/send`, { to, ...body });
+		const r = await fx.sim.api('POST', `/sim/contacts/${c}/send`, { to, ...body });
 		assert.equal(r.status, 200, r.text);
 		return r.body.id;
 	};
@@ -113,7 +105,7 @@ async function uploaded(plain, type, { tamper = false } = {}) {
 	fs.unlinkSync(e.encFilePath);
 	if (tamper)
 		enc[enc.length >> 1] ^= 0x20;
-	const cdn = (await sim.api('GET', '/sim/media')).body;
+	const cdn = (await fx.sim.api('GET', '/sim/media')).body;
 	const token = crypto.createHash('sha256').update(enc).digest('base64url');
 	const dp = await new Promise((resolve, reject) => {
 		const req = https.request(`https://${cdn.hostname}/mms/${type === 'ptt' ? 'audio' : type}/` +
@@ -134,21 +126,21 @@ async function uploaded(plain, type, { tamper = false } = {}) {
 test('a whitelisted voice note and photo are downloaded, verified and handed over as files', async () => {
 	const c = '4915112349002', stranger = '4915112349003';
 	for (const p of [c, stranger])
-		assert.equal((await sim.api('POST', '/sim/contacts', { phone: p })).status, 200);
+		assert.equal((await fx.sim.api('POST', '/sim/contacts', { phone: p })).status, 200);
 	const dataDir = tmpDir('walink-typed-');
 	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify([c]));
 	const hookLog = path.join(dataDir, 'hook.log');
-	const cdn = (await sim.api('GET', '/sim/media')).body;
-	const w = await startWorker(sim, { dataDir, extra: { '--hook-cmd': HOOK,
+	const cdn = (await fx.sim.api('GET', '/sim/media')).body;
+	const w = await startWorker(fx.sim, { dataDir, extra: { '--hook-cmd': HOOK,
 	    '--media-ca-file': cdn.ca, '--media-max-bytes': 200000 }, env: { WALINK_HOOK_LOG: hookLog } });
 	workers.push(w);
 	await waitState(w, 'qr');
 	const phone = '15550009002';
-	await scanQr(sim, w, phone);
+	await scanQr(fx.sim, w, phone);
 	await waitState(w, 'connected', 10000);
 	const to = `${phone}@s.whatsapp.net`;
 	const send = async (from, message) => {
-		const r = await sim.api('POST', `/sim/contacts/${from}/send`, { to, message });
+		const r = await fx.sim.api('POST', `/sim/contacts/${from}/send`, { to, message });
 		assert.equal(r.status, 200, r.text);
 		return r.body.id;
 	};
@@ -189,7 +181,7 @@ test('a whitelisted voice note and photo are downloaded, verified and handed ove
 	assert.equal(by.video.media.path, null);
 	assert.equal(by.video.media.error, 'larger than the media size cap');
 	assert.match(w.output(), /media not stored: larger than the media size cap/);
-	const gets = (await sim.api('GET', '/sim/media')).body.requests.filter((q) => q.method === 'GET');
+	const gets = (await fx.sim.api('GET', '/sim/media')).body.requests.filter((q) => q.method === 'GET');
 	assert.ok(!gets.some((q) => q.path === strange.directPath), "a stranger's media is never fetched");
 	assert.ok(!gets.some((q) => q.path === big.directPath), 'declared too big: never fetched');
 	assert.deepEqual(fs.readdirSync(path.join(dataDir, 'media', 'default')).sort(),

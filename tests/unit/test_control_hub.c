@@ -26,83 +26,20 @@
 #include "ipc/hub.h"
 #include "ipc/watch.h"
 
-struct worker {
-	char		 rpc[64], events[64], name[16];
-	int		 rep, pub;
-	volatile bool	 silent;
-	int		 state;
-	pthread_t	 thread;
-};
-
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-	Wlipc__Reply rep = WLIPC__REPLY__INIT;
-	Wlipc__State st = WLIPC__STATE__INIT;
-	Wlipc__Request *q;
-	uint8_t out[256];
-	void *buf;
-	int n;
-
-	while ((n = nn_recv(w->rep, &buf, NN_MSG, 0)) >= 0) {
-		q = wlipc__request__unpack(NULL, (size_t)n, buf);
-		nn_freemsg(buf);
-		if (q == NULL)
-			continue;
-		rep.version = q->version;
-		rep.id = q->id;
-		st.state = w->state;
-		st.session = w->name;
-		rep.body_case = WLIPC__REPLY__BODY_STATE;
-		rep.state = &st;
-		wlipc__request__free_unpacked(q, NULL);
-		if (!w->silent)
-			nn_send(w->rep, out, wlipc__reply__pack(&rep, out), 0);
-	}
-	return NULL;
-}
-
-static void
-worker_start(struct worker *w, const char *name, int state)
-{
-	memset(w, 0, sizeof(*w));
-	snprintf(w->name, sizeof(w->name), "%s", name);
-	snprintf(w->rpc, sizeof(w->rpc), "inproc://hub_%s_rpc", name);
-	snprintf(w->events, sizeof(w->events), "inproc://hub_%s_ev", name);
-	w->state = state;
-	w->rep = nn_socket(AF_SP, NN_REP);
-	w->pub = nn_socket(AF_SP, NN_PUB);
-	assert_true(nn_bind(w->rep, w->rpc) >= 0);
-	assert_true(nn_bind(w->pub, w->events) >= 0);
-	assert_int_equal(pthread_create(&w->thread, NULL, worker_main, w), 0);
-}
-
-static void
-worker_stop(struct worker *w)
-{
-	nn_close(w->rep);
-	nn_close(w->pub);
-	pthread_join(w->thread, NULL);
-}
+#include "fakeworker.h"
 
 /* A whitelist event, tagged with session (or untagged when NULL). */
 static void
-publish_whitelist(struct worker *w, const char *session, uint32_t count)
+publish_whitelist(struct fakeworker *w, const char *session, uint32_t count)
 {
-	static uint64_t seq;
 	Wlipc__Event e = WLIPC__EVENT__INIT;
 	Wlipc__WhitelistChanged c = WLIPC__WHITELIST_CHANGED__INIT;
-	uint8_t out[256];
 
 	c.count = count;
-	e.version = WL_IPC_VERSION;
-	e.seq = ++seq;
-	e.time_ms = 1;
 	e.session = (char *)session;
 	e.body_case = WLIPC__EVENT__BODY_WHITELIST;
 	e.whitelist = &c;
-	nn_send(w->pub, out, wlipc__event__pack(&e, out), 0);
+	fakeworker_publish(w, &e);
 }
 
 static bool
@@ -158,7 +95,7 @@ test_session_ids_are_checked(void **state)
 static void
 test_hub_routes_events_by_session_and_isolates_a_silent_worker(void **state)
 {
-	struct worker a, b, c;
+	struct fakeworker a, b, c;
 	struct ctl_hub *h = NULL;
 	struct ctl_watch *wa, *wb, *wc;
 	struct ctl_link_view v;
@@ -166,9 +103,9 @@ test_hub_routes_events_by_session_and_isolates_a_silent_worker(void **state)
 	char *text = NULL;
 
 	(void)state;
-	worker_start(&a, "a", WLIPC__LINK_STATE__LS_CONNECTED);
-	worker_start(&b, "b", WLIPC__LINK_STATE__LS_QR);
-	worker_start(&c, "c", WLIPC__LINK_STATE__LS_CONNECTED);
+	fakeworker_start(&a, "hub_a", "a", WLIPC__LINK_STATE__LS_CONNECTED);
+	fakeworker_start(&b, "hub_b", "b", WLIPC__LINK_STATE__LS_QR);
+	fakeworker_start(&c, "hub_c", "c", WLIPC__LINK_STATE__LS_CONNECTED);
 	c.silent = true;
 	assert_int_equal(ctl_hub_new(8, &h), 0);
 	assert_int_equal(ctl_hub_add(h, "b", b.rpc, b.events, &wb), 0);
@@ -209,9 +146,9 @@ test_hub_routes_events_by_session_and_isolates_a_silent_worker(void **state)
 	ctl_hub_end_streams(h);
 	assert_int_equal(ctl_hub_wait(h, NULL, &seq, 5000, &text), -ESHUTDOWN);
 	ctl_hub_free(h);
-	worker_stop(&a);
-	worker_stop(&b);
-	worker_stop(&c);
+	fakeworker_stop(&a);
+	fakeworker_stop(&b);
+	fakeworker_stop(&c);
 }
 
 int

@@ -25,72 +25,13 @@
 #include "ipc/client.h"
 #include "ipc/watch.h"
 
-#define RPC	"inproc://test_control_watch_rpc"
-#define EVENTS	"inproc://test_control_watch_events"
+#include "fakeworker.h"
 
-struct worker {
-	int		 rep, pub;
-	volatile bool	 silent;	/* stop answering pings */
-	pthread_t	 thread;
-};
-
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-	Wlipc__Reply rep = WLIPC__REPLY__INIT;
-	Wlipc__State st = WLIPC__STATE__INIT;
-	Wlipc__Request *q;
-	uint8_t out[128];
-	void *buf;
-	int n;
-
-	while ((n = nn_recv(w->rep, &buf, NN_MSG, 0)) >= 0) {
-		q = wlipc__request__unpack(NULL, (size_t)n, buf);
-		nn_freemsg(buf);
-		if (q == NULL)
-			continue;
-		rep.version = q->version;
-		rep.id = q->id;
-		st.state = WLIPC__LINK_STATE__LS_QR;
-		rep.body_case = WLIPC__REPLY__BODY_STATE;
-		rep.state = &st;
-		wlipc__request__free_unpacked(q, NULL);
-		if (!w->silent)
-			nn_send(w->rep, out, wlipc__reply__pack(&rep, out), 0);
-	}
-	return NULL;
-}
-
+/* Answers every ping in the QR state, for no session. */
 static void
-publish(struct worker *w, Wlipc__Event *e)
+worker_start(struct fakeworker *w)
 {
-	static uint64_t seq;
-	uint8_t out[256];
-
-	e->version = WL_IPC_VERSION;
-	e->seq = ++seq;
-	e->time_ms = 1;
-	nn_send(w->pub, out, wlipc__event__pack(e, out), 0);
-}
-
-static void
-worker_start(struct worker *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->rep = nn_socket(AF_SP, NN_REP);
-	w->pub = nn_socket(AF_SP, NN_PUB);
-	assert_true(nn_bind(w->rep, RPC) >= 0);
-	assert_true(nn_bind(w->pub, EVENTS) >= 0);
-	assert_int_equal(pthread_create(&w->thread, NULL, worker_main, w), 0);
-}
-
-static void
-worker_stop(struct worker *w)
-{
-	nn_close(w->rep);
-	nn_close(w->pub);
-	pthread_join(w->thread, NULL);
+	fakeworker_start(w, "test_control_watch", NULL, WLIPC__LINK_STATE__LS_QR);
 }
 
 /* Poll the view until pred holds or ms pass. */
@@ -131,15 +72,15 @@ is_down(const struct ctl_link_view *v)
 static void
 test_watch_ping_fills_view_and_marks_worker_up(void **state)
 {
-	struct worker w;
+	struct fakeworker w;
 	struct ctl_watch *wt = NULL;
 
 	(void)state;
 	worker_start(&w);
-	assert_int_equal(ctl_watch_start(EVENTS, RPC, &wt), 0);
+	assert_int_equal(ctl_watch_start(w.events, w.rpc, &wt), 0);
 	assert_true(wait_view(wt, is_up_qr, 3000));
 	ctl_watch_stop(wt);
-	worker_stop(&w);
+	fakeworker_stop(&w);
 }
 
 static void
@@ -148,14 +89,14 @@ test_watch_heartbeat_updates_view_and_queues_frames(void **state)
 	Wlipc__Event e = WLIPC__EVENT__INIT;
 	Wlipc__Heartbeat hb = WLIPC__HEARTBEAT__INIT;
 	struct ctl_watch *wt = NULL;
-	struct worker w;
+	struct fakeworker w;
 	uint64_t seq;
 	char *text = NULL;
 	int i;
 
 	(void)state;
 	worker_start(&w);
-	assert_int_equal(ctl_watch_start(EVENTS, RPC, &wt), 0);
+	assert_int_equal(ctl_watch_start(w.events, w.rpc, &wt), 0);
 	assert_true(wait_view(wt, is_up_qr, 3000));
 	seq = ctl_watch_seq(wt);
 	hb.phone_number = "15550001111";
@@ -166,7 +107,7 @@ test_watch_heartbeat_updates_view_and_queues_frames(void **state)
 	e.heartbeat = &hb;
 	/* SUB may join a moment after PUB binds: publish until seen */
 	for (i = 0; i < 100 && !wait_view(wt, is_connected_hb, 20); i++)
-		publish(&w, &e);
+		fakeworker_publish(&w, &e);
 	assert_true(i < 100);
 	assert_int_equal(ctl_watch_wait(wt, &seq, 1000, &text), 0);
 	assert_non_null(text);
@@ -175,24 +116,24 @@ test_watch_heartbeat_updates_view_and_queues_frames(void **state)
 	assert_non_null(strstr(text, "event: state\ndata: "));	/* qr -> connected */
 	free(text);
 	ctl_watch_stop(wt);
-	worker_stop(&w);
+	fakeworker_stop(&w);
 }
 
 static void
 test_watch_marks_worker_down_when_pings_go_unanswered(void **state)
 {
 	struct ctl_watch *wt = NULL;
-	struct worker w;
+	struct fakeworker w;
 
 	(void)state;
 	worker_start(&w);
-	assert_int_equal(ctl_watch_start(EVENTS, RPC, &wt), 0);
+	assert_int_equal(ctl_watch_start(w.events, w.rpc, &wt), 0);
 	assert_true(wait_view(wt, is_up_qr, 3000));
 	w.silent = true;
 	assert_true(wait_view(wt, is_down,
 	    CTL_WATCH_PING_MS + CTL_WATCH_PING_TIMEOUT + 500));
 	ctl_watch_stop(wt);
-	worker_stop(&w);
+	fakeworker_stop(&w);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include "atomicfile.h"
 #include "slowio.h"
 #include "testdir.h"
+#include "wl_error.h"
 
 static char data_dir[256];
 
@@ -312,7 +313,7 @@ blob_is(struct store *st, const char *name, const char *want)
 }
 
 static void
-test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **state)
+test_restore_after_a_torn_live_dir_is_one_generation_with_newer_contact_state(void **state)
 {
 	struct store *st = open_store(NULL, 3);
 	struct creds *c = some_creds(), *d = creds_new();
@@ -325,6 +326,8 @@ test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **
 	assert_int_equal(store_put(st, "ss-carol.0", (const uint8_t *)"C1", 2), 0);
 	assert_int_equal(store_put(st, "prekey-1", (const uint8_t *)"P1", 2), 0);
 	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L1", 2), 0);
+	assert_int_equal(store_put(st, "id-alice.0", (const uint8_t *)"IA1", 3), 0);
+	assert_int_equal(store_put(st, "tctokens", (const uint8_t *)"T1", 2), 0);
 	assert_int_equal(store_backup(st, name, sizeof(name)), 0);
 	usleep(2000);
 	/* after the backup: alice's ratchet moves on, bob appears, a prekey
@@ -334,6 +337,10 @@ test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **
 	assert_int_equal(store_del(st, "prekey-1"), 0);
 	assert_int_equal(store_put(st, "prekey-2", (const uint8_t *)"P2", 2), 0);
 	assert_int_equal(store_put(st, "lid-map.log", (const uint8_t *)"L2", 2), 0);
+	/* bob's identity and privacy token, alice's new identity */
+	assert_int_equal(store_put(st, "id-bob.0", (const uint8_t *)"IB2", 3), 0);
+	assert_int_equal(store_put(st, "id-alice.0", (const uint8_t *)"IA2", 3), 0);
+	assert_int_equal(store_put(st, "tctokens", (const uint8_t *)"T2", 2), 0);
 	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
 	f = fopen(path, "w");
 	fputs("{\"format\":1,\"noi", f);
@@ -355,6 +362,10 @@ test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets(void **
 	/* ... whose ratchets never go back */
 	assert_true(blob_is(st, "ss-alice.0", "A2"));
 	assert_true(blob_is(st, "ss-bob.0", "B2"));
+	/* nor do the identities those sessions stand on, nor privacy tokens */
+	assert_true(blob_is(st, "id-alice.0", "IA2"));
+	assert_true(blob_is(st, "id-bob.0", "IB2"));
+	assert_true(blob_is(st, "tctokens", "T2"));
 	/* the torn directory is kept aside, whole */
 	snprintf(bdir, sizeof(bdir), "%s/whatsapp-session/backups", data_dir);
 	assert_int_equal(count_prefixed(bdir, "replaced-bot1-"), 1);
@@ -479,8 +490,119 @@ test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name(void **state)
 	assert_non_null(f = fopen(path, "rb"));
 	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
 	fclose(f);
-	assert_memory_equal(head, SEAL_MAGIC, SEAL_MAGIC_LEN);
+	assert_memory_equal(head, SEAL_MAGIC_V3, SEAL_MAGIC_LEN);
 	store_close(st);
+	sodium_free(k);
+}
+
+static void
+save_bytes(const char *path, uint8_t **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	*buf = malloc(4096);
+	*len = fread(*buf, 1, 4096, f);
+	fclose(f);
+}
+
+static void
+put_back(const char *path, const uint8_t *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* The same file's older copy put back: refused, also after a restart. */
+static void
+test_sealed_file_rolled_back_to_an_older_copy_is_refused(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	struct creds *c = some_creds(), *d = creds_new();
+	char ss[1024], cr[1024];
+	uint8_t *old_ss, *old_cr, *out;
+	size_t old_ss_len, old_cr_len, len;
+	struct store *st;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	st = open_store(k, 0);
+	snprintf(ss, sizeof(ss), "%s/ss-alice.0", store_session_dir(st));
+	snprintf(cr, sizeof(cr), "%s/creds.json", store_session_dir(st));
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A1", 2), 0);
+	assert_int_equal(store_save_creds(st, c), 0);
+	save_bytes(ss, &old_ss, &old_ss_len);
+	save_bytes(cr, &old_cr, &old_cr_len);
+	c->registration_id = 78;
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A2", 2), 0);
+	assert_int_equal(store_save_creds(st, c), 0);
+
+	put_back(ss, old_ss, old_ss_len);
+	put_back(cr, old_cr, old_cr_len);
+	assert_int_equal(store_get(st, "ss-alice.0", &out, &len), -WL_EROLLEDBACK);
+	assert_int_equal(store_load_creds(st, d), -WL_EROLLEDBACK);
+	assert_non_null(strstr(wl_strerror(-WL_EROLLEDBACK), "older than the copy last written"));
+	/* the generations outlive the process */
+	store_close(st);
+	st = open_store(k, 0);
+	assert_int_equal(store_get(st, "ss-alice.0", &out, &len), -WL_EROLLEDBACK);
+	assert_int_equal(store_load_creds(st, d), -WL_EROLLEDBACK);
+	/* a newer write is read again */
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A3", 2), 0);
+	assert_true(blob_is(st, "ss-alice.0", "A3"));
+	/* a swapped file is still refused by its name */
+	assert_int_equal(store_put(st, "ss-bob.0", (const uint8_t *)"B1", 2), 0);
+	free(old_ss);
+	save_bytes(ss, &old_ss, &old_ss_len);
+	snprintf(ss, sizeof(ss), "%s/ss-bob.0", store_session_dir(st));
+	put_back(ss, old_ss, old_ss_len);
+	assert_int_equal(store_get(st, "ss-bob.0", &out, &len), -EKEYREJECTED);
+	store_close(st);
+	free(old_ss);
+	free(old_cr);
+	creds_free(c);
+	creds_free(d);
+	sodium_free(k);
+}
+
+/* A restore brings older copies back on purpose: they read. */
+static void
+test_sealed_restore_is_not_taken_for_a_rollback(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	struct creds *c = some_creds(), *d = creds_new();
+	char name[128], path[1024];
+	struct store *st;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	st = open_store(k, 3);
+	assert_int_equal(store_save_creds(st, c), 0);
+	assert_int_equal(store_put(st, "prekey-1", (const uint8_t *)"P1", 2), 0);
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A1", 2), 0);
+	assert_int_equal(store_backup(st, name, sizeof(name)), 0);
+	usleep(2000);
+	assert_int_equal(store_put(st, "prekey-1", (const uint8_t *)"P2", 2), 0);
+	assert_int_equal(store_put(st, "ss-alice.0", (const uint8_t *)"A2", 2), 0);
+	snprintf(path, sizeof(path), "%s/creds.json", store_session_dir(st));
+	assert_non_null(f = fopen(path, "w"));
+	fputs("torn", f);
+	fclose(f);
+	assert_int_equal(store_restore_newest(st, name, sizeof(name)), 0);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_true(blob_is(st, "prekey-1", "P1"));
+	assert_true(blob_is(st, "ss-alice.0", "A2"));
+	store_close(st);
+	st = open_store(k, 3);
+	assert_int_equal(store_load_creds(st, d), 0);
+	assert_true(blob_is(st, "prekey-1", "P1"));
+	store_close(st);
+	creds_free(c);
+	creds_free(d);
 	sodium_free(k);
 }
 
@@ -600,9 +722,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sealed_file_copied_over_another_name_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_v1_file_opens_and_is_rewritten_bound_to_its_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_syncs_both_directories_of_the_move, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_ratchets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_after_a_torn_live_dir_is_one_generation_with_newer_contact_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_finishes_a_restore_cut_between_its_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_file_rolled_back_to_an_older_copy_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_restore_is_not_taken_for_a_rollback, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,8 @@ const MAX_RETRIES = 5;
 const MAX_RETRY_RECEIPTS = 4;
 /** Longest text a contact sends (WhatsApp allows 65536 characters). */
 const MAX_TEXT = 65536;
+/** Longest text `repeat` builds (a modified client's, 1 MiB). */
+const MAX_REPEATED = 1 << 20;
 /** Devices a contact may have: a phone and up to four companions, as WhatsApp allows. */
 const MAX_DEVICES = 5;
 /** Companion device ids given out in order (not contiguous, as real ones are not). */
@@ -149,7 +151,8 @@ export class Contacts {
 	get all() { return this.sim.store.get('contacts'); }
 	save() { this.sim.store.touch('contacts'); }
 
-	create(b) {
+	/** persist false: the caller writes the contacts once (bulk.js). */
+	create(b, persist = true) {
 		const phone = String(b.phone ?? '');
 		if (!/^[1-9][0-9]{5,17}$/.test(phone))
 			throw new SimError(400, 'phone must be 6-18 digits');
@@ -196,7 +199,8 @@ export class Contacts {
 		}
 		c.name = typeof b.name === 'string' ? b.name.slice(0, 64) : (c.name || `Contact ${phone}`);
 		this.all[phone] = c;
-		this.sim.store.set('contacts', this.all);
+		if (persist)
+			this.sim.store.set('contacts', this.all);
 		return this.describe(c);
 	}
 
@@ -352,6 +356,14 @@ export class Contacts {
 			corrupt = Number(b.corrupt);
 			if (!Number.isInteger(corrupt) || corrupt < 0 || corrupt > 10)
 				throw new SimError(400, 'corrupt must be true or 0..10 (how many sends are mangled)');
+		}
+		if (b.repeat !== undefined) {
+			// Beyond what WhatsApp's apps send: a modified client's text, which
+			// the server relays as it is (no-stall tests: 1 MiB of control chars).
+			const n = Number(b.repeat);
+			if (b.text === undefined || !Number.isInteger(n) || n < 1 || b.text.length * n > MAX_REPEATED)
+				throw new SimError(400, `repeat must be 1.. with text x repeat up to ${MAX_REPEATED} characters`);
+			b = { ...b, text: b.text.repeat(n) };
 		}
 		const target = this.sim.deviceJid(`${m[1]}:${m[2] || 0}@${m[3]}`);
 		const ph = /^([0-9]+):/.exec(target)?.[1];
@@ -788,6 +800,7 @@ export class Contacts {
 						t: nowSec(), type: n.attrs.type }));
 			return;
 		}
+		this.sim.stats.receipts++;
 		if (n.attrs.type === 'retry')
 			await this.retry(c, conn, n);
 		c.receipts.push({ from: conn.jid, id: n.attrs.id, type: n.attrs.type || 'delivery', t: nowSec(),

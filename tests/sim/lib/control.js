@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { SimError } from './errors.js';
 import { sendHistorySync } from './history.js';
+import { bulkContacts, burst, strangers } from './bulk.js';
 
 /** Control requests are small but for a contact's media send (base64 in
  * the body: lib/received.js); refuse bigger bodies. */
@@ -77,6 +78,9 @@ export function route(sim) {
 			return { ...sim.props };
 		}],
 		['POST', /^\/sim\/contacts$/, (b) => sim.contacts.create(b)],
+		['POST', /^\/sim\/contacts\/bulk$/, (b) => bulkContacts(sim, b)],
+		['POST', /^\/sim\/contacts\/burst$/, (b) => burst(sim, b)],
+		['POST', /^\/sim\/strangers$/, (b) => strangers(sim, b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/send$/, (b, m) => sim.contacts.send(m[1], b)],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/inbox$/, (b, m) => sim.contacts.inbox(m[1])],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/messages$/, (b, m) => sim.contacts.messages(m[1])],

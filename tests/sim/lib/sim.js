@@ -39,7 +39,7 @@ export class Sim {
 		this.registry = new Registry(store);
 		this.certKeys = loadOrCreateCertKeys(store);
 		this.stats = { connections: 0, handshakes: 0, handshakeFailures: 0, pings: 0,
-			stanzasIn: 0, stanzasOut: 0 };
+			stanzasIn: 0, stanzasOut: 0, receipts: 0 };
 		this.conns = new Set();
 		this.online = new Map();
 		this.refs = new Map();
@@ -346,9 +346,10 @@ export class Sim {
 				k.delete(k.keys().next().value);
 			this.kinds.set(jid, k);
 		}
-		if (q.length > MAX_QUEUE) {
-			this.log.add('!!', 0, jid, `${q.length - MAX_QUEUE} unacknowledged stanzas dropped`);
-			q.splice(0, q.length - MAX_QUEUE);
+		const max = this.opts.maxQueue || MAX_QUEUE;
+		if (q.length > max) {
+			this.log.add('!!', 0, jid, `${q.length - max} unacknowledged stanzas dropped`);
+			q.splice(0, q.length - max);
 		}
 		this.store.touch('queue');
 		// Live only once the backlog is handed out; until then it joins it.
