@@ -31,6 +31,7 @@
 #include "link/waversion.h"
 #include "log.h"
 #include "message/msg.h"
+#include "message/msg_status.h"
 #include "noise/noise.h"
 #include "perms/perms.h"
 #include "qr_text.h"
@@ -185,6 +186,7 @@ struct worker {
 	struct worker_ipc	*ipc;
 	struct link		*link;
 	struct msg		*msg;
+	struct msg_status_tab	*status;	/* sent messages' statuses */
 	struct seal_key		*key;
 	uint8_t			 root[NOISE_KEY_LEN];
 	bool			 custom_root;
@@ -596,11 +598,17 @@ setup_loop(struct worker *w)
 	mc.media.max_bytes = w->s.media_max_bytes;
 	mc.media.ca_file = w->s.media_ca_file[0] != '\0' ? w->s.media_ca_file : NULL;
 	mc.auto_reply = w->s.auto_reply;
+	if ((rc = msg_status_tab_new(w->cx, w->st, &w->status)) < 0) {
+		log_error(rc, "cannot set up message statuses");
+		return rc;
+	}
+	mc.status = w->status;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
 		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");
 		return rc;
 	}
 	worker_ipc_set_webhook(w->ipc, w->webhook);
+	worker_ipc_set_messages(w->ipc, w->msg, w->status);
 	if (w->s.hook_cmd[0] == '\0' && w->s.hook_url[0] == '\0')
 		log_warnx("no --hook-cmd or --hook-url: whitelisted messages get no reply");
 	memset(&lc, 0, sizeof(lc));
@@ -660,6 +668,7 @@ cleanup(struct worker *w)
 {
 	link_free(w->link);
 	msg_free(w->msg);	/* kills running hooks; their pipes close with the loop */
+	msg_status_tab_free(w->status);	/* its last lines reach the disk */
 	worker_ipc_close(w->ipc);
 	ws_context_free(w->cx);
 	whitelist_free(w->wl);

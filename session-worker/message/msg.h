@@ -31,6 +31,7 @@ struct link;
 struct store;
 struct whitelist;
 struct worker_ipc;
+struct msg_status_tab;
 struct bn_node;
 
 /* The auto-reply is one short notice, not a bot. */
@@ -41,6 +42,7 @@ struct msg_cfg {
 	struct store		*st;
 	struct whitelist	*wl;
 	struct worker_ipc	*ipc;		/* may be NULL (tests) */
+	struct msg_status_tab	*status;	/* sent messages' statuses; may be NULL */
 	struct hook_cfg		 hook;
 	struct msg_media_cfg	 media;		/* received media downloads */
 	const char		*auto_reply;	/* to refused senders; NULL or "": none */
