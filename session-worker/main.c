@@ -77,6 +77,7 @@ struct settings {
 	uint64_t	 media_max_bytes;
 	const char	*media_ca_file;
 	uint64_t	 hook_retries;
+	bool		 hook_status;
 	uint64_t	 hook_retry_base_ms;
 	const char	*auto_reply;
 	bool		 qr_terminal;
@@ -156,6 +157,9 @@ static const struct cfg_opt options[] = {
 	{ "hook-secret-file", "WA_HOOK_SECRET_FILE", CFG_STR, S(hook_secret_file), "", 0, 0,
 	  "Sign --hook-url requests (Standard Webhooks webhook-signature) with the "
 	  "secret in this file (whsec_<base64> or raw text)." },
+	{ "hook-status", "WA_HOOK_STATUS", CFG_BOOL, S(hook_status), "no", 0, 0,
+	  "Also POST each sent message's status change (queued, sent, delivered, "
+	  "read, failed) to --hook-url (docs/webhook-message-status.schema.json)." },
 	{ "hook-retries", "WA_HOOK_RETRIES", CFG_UINT, S(hook_retries), "8", 1, 100,
 	  "Attempts per --hook-url event before it becomes a dead letter." },
 	{ "hook-retry-base", "WA_HOOK_RETRY_BASE", CFG_MS, S(hook_retry_base_ms), "2s", 10, HOUR,
@@ -603,6 +607,7 @@ setup_loop(struct worker *w)
 		return rc;
 	}
 	mc.status = w->status;
+	mc.hook_status = w->s.hook_status;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
 		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");
 		return rc;

@@ -187,13 +187,16 @@ api_messages_list(struct ctl_req *r)
 int
 api_webhooks_dead(struct ctl_req *r)
 {
+	Wlipc__Request req = WLIPC__REQUEST__INIT;
+	Wlipc__Empty empty = WLIPC__EMPTY__INIT;
 	Wlipc__Reply *rep;
 	json_t *arr, *o;
 	size_t i;
 	int rc;
 
-	if ((rc = ctl_ipc_call_empty(r->ipc,
-	    WLIPC__REQUEST__BODY_WEBHOOK_DEAD_LIST, &rep)) < 0)
+	req.body_case = WLIPC__REQUEST__BODY_WEBHOOK_DEAD_LIST;
+	req.webhook_dead_list = &empty;
+	if ((rc = ctl_ipc_call(r->ipc, &req, &rep)) < 0)
 		return api_worker_error(r, rc);
 	if (rep->error != NULL) {
 		/* no --hook-url: nothing can be dead; an empty list, said so */

@@ -171,9 +171,9 @@ send_message(struct worker_ipc *w, const Wlipc__SendMessage *sm,
 	json_t *root;
 	int rc;
 
-	if (w->msg == NULL || w->wl == NULL) {
+	if (w->wl == NULL) {
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_UNAVAILABLE,
-		    "messaging is still starting; try again shortly");
+		    "no whitelist: this worker sends nothing");
 		return;
 	}
 	if (phone_normalise(sm->to, digits, &why) < 0) {
@@ -188,6 +188,11 @@ send_message(struct worker_ipc *w, const Wlipc__SendMessage *sm,
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_NOT_ALLOWED,
 		    "%s is not whitelisted: the bot writes to whitelisted "
 		    "numbers only", digits);
+		return;
+	}
+	if (w->msg == NULL) {
+		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_UNAVAILABLE,
+		    "messaging is still starting; try again shortly");
 		return;
 	}
 	if (strlen(sm->json) > WIPC_SEND_JSON_MAX) {

@@ -43,6 +43,7 @@ struct msg_cfg {
 	struct whitelist	*wl;
 	struct worker_ipc	*ipc;		/* may be NULL (tests) */
 	struct msg_status_tab	*status;	/* sent messages' statuses; may be NULL */
+	bool			 hook_status;	/* status events to --hook-url too */
 	struct hook_cfg		 hook;
 	struct msg_media_cfg	 media;		/* received media downloads */
 	const char		*auto_reply;	/* to refused senders; NULL or "": none */

@@ -103,7 +103,7 @@ before(async () => {
 	hook = await receiver();
 	const dataDir = tmpDir('walink-msgapi-');
 	fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify([C, C463]));
-	opts = { dataDir, extra: { '--hook-url': hook.url } };
+	opts = { dataDir, extra: { '--hook-url': hook.url, '--hook-status': null } };
 	w = await startWorker(sim, opts);
 	workers.push(w);
 	w.phone = '15550019000';

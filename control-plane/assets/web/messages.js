@@ -118,7 +118,7 @@
 			b.className = 'btn small';
 			b.textContent = 'Deliver again';
 			b.dataset.id = d.id;
-			b.setAttribute('aria-label', `deliver ${d.id} again`);
+			b.setAttribute('aria-label', `Deliver again ${d.id}`);
 			act.appendChild(b);
 			tr.append(cell(d.id, 'id'), cell(fmt(d.failedAt)), cell(String(d.attempts), 'num'),
 				cell(d.status > 0 ? `HTTP ${d.status}` : (d.error || 'no answer')), act);
