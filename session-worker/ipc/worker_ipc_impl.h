@@ -87,7 +87,6 @@ struct wipc_answer {
 	struct webhook_dead	*whd_raw;
 	/* messages (worker_ipc_messages.c): malloc'ed, freed with the answer */
 	Wlipc__MessageStatus	 mstat;
-	char			 msg_id[128];
 	struct msg_status_rec	*mrecs;
 	Wlipc__MessageList	 mlist;
 	Wlipc__MessageMeta	*mitems;

@@ -151,15 +151,16 @@ msg_status_set_type(struct msg *m, const char *id, const char *type)
 		log_debug("message %s: type %s", id, type);
 }
 
-/* One receipted id: only for the chat it went to. */
+/* One receipted id: only for the chat it went to (by number or LID). */
 static void
-receipt_one(struct msg *m, const char *id, const char *from_user,
-    enum msg_out_status s)
+receipt_one(struct msg *m, const char *id, const char *user,
+    const char *phone, enum msg_out_status s)
 {
 	struct msg_status_rec r;
 
 	if (id == NULL || !msg_status_tab_get(m->cfg.status, id, &r) ||
-	    strcmp(r.to, from_user) != 0)
+	    (strcmp(r.to, user) != 0 &&
+	    (phone == NULL || strcmp(r.to, phone) != 0)))
 		return;
 	if (msg_status_tab_set(m->cfg.status, id, NULL, s, 0,
 	    clock_wall_ms()) == 1) {
@@ -182,7 +183,7 @@ msg_status_on_receipt(struct msg *m, const struct bn_node *n)
 	const char *type = bn_node_attr(n, "type"), *from = bn_node_attr(n, "from");
 	const struct bn_node *list, *item;
 	char user[MSG_STATUS_TO_MAX];
-	const char *phone;
+	const char *phone = NULL;
 	enum msg_out_status s;
 	uint32_t dev;
 	size_t i;
@@ -203,16 +204,16 @@ msg_status_on_receipt(struct msg *m, const struct bn_node *n)
 	    msg_jid_split(from, user, sizeof(user), &dev, &lid) < 0)
 		return;
 	/* a LID device answering for a message sent to the number */
-	if (lid && (phone = msg_lid_phone(m, user)) != NULL)
-		snprintf(user, sizeof(user), "%s", phone);
-	receipt_one(m, bn_node_attr(n, "id"), user, s);
+	if (lid)
+		phone = msg_lid_phone(m, user);
+	receipt_one(m, bn_node_attr(n, "id"), user, phone, s);
 	if (bn_node_child_count(n) != 1 ||
 	    (list = bn_node_peek_child_by_tag(n, "list")) == NULL)
 		return;
 	for (i = 0; i < bn_node_child_count(list); i++) {
 		item = bn_node_peek_child(list, i);
 		if (bn_node_tag_is(item, "item"))
-			receipt_one(m, bn_node_attr(item, "id"), user, s);
+			receipt_one(m, bn_node_attr(item, "id"), user, phone, s);
 	}
 }
 

@@ -2,7 +2,7 @@
 // system chromium) against wa-control and the fake worker: log in, see the
 // QR, follow a live state change without reload, manage the whitelist
 // (add, remove, export, bulk import from text and file), reload; WCAG 2.1 AA
-// through axe-core on both tabs in every link state at 375 and 1280 px, the
+// through axe-core on every tab in every link state at 375 and 1280 px, the
 // tabs pattern, focus, the live region, reduced motion; the layout at
 // 375 px; 100 000 numbers staying responsive. Screenshots at 375 and 1280 px
 // go to tests/artifacts/.
@@ -195,7 +195,7 @@ describe('dashboard', () => {
 		await page.locator('#changes li', { hasText: 'restarting' }).first().waitFor();
 	});
 
-	it('has no serious or critical axe finding on both tabs, in every link state, at 375 and 1280 px',
+	it('has no serious or critical axe finding on every tab, in every link state, at 375 and 1280 px',
 	    { timeout: 180000 }, async () => {
 		let found = [];
 		for (const [state, reason] of LINK_STATES) {
