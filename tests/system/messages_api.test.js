@@ -173,6 +173,25 @@ test('POST /api/messages to a whitelisted number arrives; its status reaches rea
 	readId = id;
 });
 
+test('one read receipt listing several ids (<list><item id>) marks each of them read', async () => {
+	const ids = [];
+	for (const text of ['first of two', 'second of two']) {
+		const r = await post({ to: C, type: 'text', text });
+		assert.equal(r.status, 200);
+		ids.push(r.body.id);
+	}
+	for (const id of ids)
+		await waitStatus(id, 'delivered');
+	const rd = await sim.api('POST', `/sim/contacts/${C}/read`, { ids });
+	assert.equal(rd.status, 200, rd.text);
+	assert.equal(rd.body.sent, 1, 'one receipt for both');
+	for (const id of ids)
+		await waitStatus(id, 'read');
+	assert.ok((await sim.api('GET', '/sim/log')).text.split('\n').some((l) =>
+	    l.includes(`<receipt `) && l.includes(`id='${ids[0]}'`) && l.includes(`<item id='${ids[1]}'`)),
+	'the receipt carried the second id in its list');
+});
+
 test('a number not whitelisted is refused 403 by the worker; bad bodies 400; cookies need CSRF', async () => {
 	const r = await post({ to: STRANGER, type: 'text', text: 'hello stranger' });
 	assert.equal(r.status, 403, JSON.stringify(r.body));
