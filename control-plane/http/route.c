@@ -66,12 +66,12 @@ const struct ctl_route_def ctl_routes[] = {
 	{ RT_MSG_LIST, "GET", "/api/messages", A | W | S, "messages_list",
 	    "Recent messages both ways, metadata only (?limit=1..200, "
 	    "?before=ms for the next page)" },
-	{ RT_MSG_ONE, "GET", "/api/messages/:id", A | W | S, "message",
+	{ RT_MSG_ONE, "GET", "/api/messages/:messageId", A | W | S, "message",
 	    "A sent message's status: queued, sent, delivered, read, played "
 	    "or failed with the server's code" },
 	{ RT_WH_DEAD, "GET", "/api/webhooks/dead", A | W | S, "webhooks_dead",
 	    "--hook-url events given up on (metadata only), newest first" },
-	{ RT_WH_REDELIVER, "POST", "/api/webhooks/redeliver/:id", M | W | S,
+	{ RT_WH_REDELIVER, "POST", "/api/webhooks/redeliver/:webhookId", M | W | S,
 	    "webhooks_redeliver", "Deliver a dead-lettered webhook event again "
 	    "(by its webhook-id)" },
 	{ RT_NONE, NULL, NULL, 0, "other", NULL }

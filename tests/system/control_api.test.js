@@ -25,8 +25,8 @@ const ROUTES = [
 	['POST', '/api/whatsapp/qr/new'], ['POST', '/api/whatsapp/pair-code'],
 	['GET', '/api/events'], ['POST', '/api/auth/logout-all'],
 	// issue 13: sends the bot starts, their statuses, webhook dead letters
-	['POST', '/api/messages'], ['GET', '/api/messages'], ['GET', '/api/messages/{id}'],
-	['GET', '/api/webhooks/dead'], ['POST', '/api/webhooks/redeliver/{id}'],
+	['POST', '/api/messages'], ['GET', '/api/messages'], ['GET', '/api/messages/{messageId}'],
+	['GET', '/api/webhooks/dead'], ['POST', '/api/webhooks/redeliver/{webhookId}'],
 ];
 // Issue 15: the sessions list, and every per-session route again under
 // /api/sessions/{id} (the seed's paths above serve the default session).
@@ -35,7 +35,7 @@ const SESSION_ROUTES = [['GET', '/api/sessions'], ['GET', '/api/sessions/{id}'],
 	.map(([m, p]) => [m, p.replace(/^\/api/, '/api/sessions/{id}')])];
 const AUTH_ROUTES = ROUTES.filter(([m, p]) => p.startsWith('/api/') && p !== '/api/auth/login');
 const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js')
-    .replace('{id}', 'default');
+    .replace('{id}', 'default').replace('{messageId}', '3EB0NOSUCH').replace('{webhookId}', 'msg_nosuch');
 
 let s, sess;
 
@@ -460,13 +460,18 @@ describe('service routes', () => {
 		const listed = Object.entries(doc.paths).flatMap(([p, ops]) =>
 		    Object.keys(ops).map((m) => [m.toUpperCase(), p])).sort();
 		assert.deepEqual(listed, [...ROUTES, ...SESSION_ROUTES].sort());
+		// a path template names each parameter once (/api/sessions/{id}/messages/{messageId})
+		for (const p of Object.keys(doc.paths)) {
+			const names = [...p.matchAll(/\{(\w+)\}/g)].map((x) => x[1]);
+			assert.equal(new Set(names).size, names.length, p);
+		}
 		for (const [m, p] of listed) {
 			if (p.endsWith('/events')) continue;	// a stream: checked in "live events"
 			if (m === 'GET') {
 				const st = (await bearer(concrete(p), m)).status;
 				// a QR or a message id that does not exist is a routed 404
 				assert.ok(st !== 404 && st !== 405 || p.endsWith('/whatsapp/qr') ||
-				    p.endsWith('/messages/{id}'), `${m} ${p}: ${st}`);
+				    p.endsWith('/messages/{messageId}'), `${m} ${p}: ${st}`);
 			} else if (p === '/api/auth/login') {
 				assert.equal((await api(p, { method: m, body: '{' })).status, 400, `${m} ${p}`);
 			} else {
