@@ -31,6 +31,7 @@
 #include "link/waversion.h"
 #include "log.h"
 #include "message/msg.h"
+#include "message/msg_status.h"
 #include "noise/noise.h"
 #include "perms/perms.h"
 #include "qr_text.h"
@@ -83,6 +84,7 @@ struct settings {
 	uint64_t	 typing_ms;
 	uint64_t	 send_max_bytes;
 	uint64_t	 hook_retries;
+	bool		 hook_status;
 	uint64_t	 hook_retry_base_ms;
 	const char	*auto_reply;
 	bool		 qr_terminal;
@@ -162,6 +164,9 @@ static const struct cfg_opt options[] = {
 	{ "hook-secret-file", "WA_HOOK_SECRET_FILE", CFG_STR, S(hook_secret_file), "", 0, 0,
 	  "Sign --hook-url requests (Standard Webhooks webhook-signature) with the "
 	  "secret in this file (whsec_<base64> or raw text)." },
+	{ "hook-status", "WA_HOOK_STATUS", CFG_BOOL, S(hook_status), "no", 0, 0,
+	  "Also POST each sent message's status change (queued, sent, delivered, "
+	  "read, failed) to --hook-url (docs/webhook-message-status.schema.json)." },
 	{ "hook-retries", "WA_HOOK_RETRIES", CFG_UINT, S(hook_retries), "8", 1, 100,
 	  "Attempts per --hook-url event before it becomes a dead letter." },
 	{ "hook-retry-base", "WA_HOOK_RETRY_BASE", CFG_MS, S(hook_retry_base_ms), "2s", 10, HOUR,
@@ -212,6 +217,7 @@ struct worker {
 	struct worker_ipc	*ipc;
 	struct link		*link;
 	struct msg		*msg;
+	struct msg_status_tab	*status;	/* sent messages' statuses */
 	struct seal_key		*key;
 	uint8_t			 root[NOISE_KEY_LEN];
 	bool			 custom_root;
@@ -635,11 +641,18 @@ setup_loop(struct worker *w)
 	mc.answer.pace_per_chat = (uint32_t)w->s.pace_per_chat;
 	mc.answer.pace_global = (uint32_t)w->s.pace_global;
 	mc.answer.typing_ms = w->s.typing_ms;
+	if ((rc = msg_status_tab_new(w->cx, w->st, &w->status)) < 0) {
+		log_error(rc, "cannot set up message statuses");
+		return rc;
+	}
+	mc.status = w->status;
+	mc.hook_status = w->s.hook_status;
 	if ((rc = msg_new(&mc, &w->msg)) < 0) {
 		log_error(rc, "cannot set up messaging (--hook-url, --hook-secret-file, data directory)");
 		return rc;
 	}
 	worker_ipc_set_webhook(w->ipc, w->webhook);
+	worker_ipc_set_messages(w->ipc, w->msg, w->status);
 	if (w->s.hook_cmd[0] == '\0' && w->s.hook_url[0] == '\0')
 		log_warnx("no --hook-cmd or --hook-url: whitelisted messages get no reply");
 	memset(&lc, 0, sizeof(lc));
@@ -699,6 +712,7 @@ cleanup(struct worker *w)
 {
 	link_free(w->link);
 	msg_free(w->msg);	/* kills running hooks; their pipes close with the loop */
+	msg_status_tab_free(w->status);	/* its last lines reach the disk */
 	worker_ipc_close(w->ipc);
 	ws_context_free(w->cx);
 	whitelist_free(w->wl);

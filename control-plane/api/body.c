@@ -293,3 +293,49 @@ ctl_body_parse_login(const char *buf, size_t len,
 	json_decref(root);
 	return rc;
 }
+
+int
+ctl_body_parse_message(const char *buf, size_t len, char digits[PHONE_BUF],
+    char **json, char err[CTL_ERR_MAX])
+{
+	json_t *root, *to, *type;
+	char num[32];
+	const char *in, *why;
+
+	*json = NULL;
+	if ((root = body_object(buf, len, CTL_MESSAGE_BODY_MAX, err)) == NULL)
+		return -EINVAL;
+	to = json_object_get(root, "to");
+	if (json_is_integer(to) && json_integer_value(to) > 0) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(to));
+		in = num;
+	} else if (json_is_string(to)) {
+		in = json_string_value(to);
+	} else {
+		snprintf(err, CTL_ERR_MAX, "\"to\" is required: the number to "
+		    "write to, with its country code");
+		goto bad;
+	}
+	if (ctl_body_number(in, digits, &why) < 0) {
+		snprintf(err, CTL_ERR_MAX, "\"to\" is not a phone number: %s",
+		    why);
+		goto bad;
+	}
+	type = json_object_get(root, "type");
+	if (type != NULL && !json_is_string(type)) {
+		snprintf(err, CTL_ERR_MAX, "\"type\" must be a string such as "
+		    "\"text\"");
+		goto bad;
+	}
+	json_object_del(root, "to");
+	if ((*json = json_dumps(root, JSON_COMPACT)) == NULL) {
+		snprintf(err, CTL_ERR_MAX, "request body could not be read");
+		goto bad;
+	}
+	json_decref(root);
+	return 0;
+bad:
+	json_decref(root);
+	return -EINVAL;
+}

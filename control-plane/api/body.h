@@ -69,4 +69,16 @@ int	ctl_numbers_dedupe(char (*v)[PHONE_BUF], size_t *n);
 int	ctl_body_parse_login(const char *, size_t,
 	    char pw[CTL_PASSWORD_MAX + 1], char err[CTL_ERR_MAX]);
 
+/* POST /api/messages: a hook answer's JSON is small (media go by path). */
+#define CTL_MESSAGE_BODY_MAX	(64u * 1024)
+
+/*
+ * {"to": "...", "type": ..., ...} -> to's digits and the rest of the
+ * object (without "to") as compact JSON in *json (malloc'd; the worker
+ * checks the fields). "to" may be a string or an integer; "type" must be
+ * a string when present. 0 or -EINVAL with err filled.
+ */
+int	ctl_body_parse_message(const char *, size_t, char digits[PHONE_BUF],
+	    char **json, char err[CTL_ERR_MAX]);
+
 #endif

@@ -32,6 +32,13 @@ int	api_events(struct ctl_req *);
 int	api_sessions(struct ctl_req *);
 int	api_session_one(struct ctl_req *);
 
+/* messages.c: sends the bot starts, statuses, webhook dead letters */
+int	api_messages_send(struct ctl_req *);
+int	api_messages_list(struct ctl_req *);
+int	api_message_one(struct ctl_req *);
+int	api_webhooks_dead(struct ctl_req *);
+int	api_webhooks_redeliver(struct ctl_req *);
+
 int	api_index(struct ctl_req *);
 int	api_static(struct ctl_req *);
 int	api_healthz(struct ctl_req *);

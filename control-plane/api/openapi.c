@@ -49,6 +49,18 @@ static const struct {
 	    "202 still asking, 400 bad number, 409 already linked, 422 not on "
 	    "WhatsApp or refused\",\"example\":\"+49 170 1234567\"}}}", NULL },
 	{ RT_EVENTS, NULL, "text/event-stream" },
+	{ RT_MSG_SEND, "{\"type\":\"object\",\"required\":[\"to\",\"type\"],"
+	    "\"properties\":{\"to\":{\"type\":\"string\",\"description\":"
+	    "\"a whitelisted number with its country code (403 otherwise)\","
+	    "\"example\":\"4915112345678\"},\"type\":{\"type\":\"string\","
+	    "\"enum\":[\"text\",\"image\",\"video\",\"audio\",\"document\","
+	    "\"location\",\"reaction\"]},\"text\":{\"type\":\"string\"},"
+	    "\"path\":{\"type\":\"string\"},\"caption\":{\"type\":\"string\"},"
+	    "\"fileName\":{\"type\":\"string\"},\"ptt\":{\"type\":\"boolean\"},"
+	    "\"latitude\":{\"type\":\"number\"},\"longitude\":{\"type\":"
+	    "\"number\"},\"name\":{\"type\":\"string\"},\"emoji\":{\"type\":"
+	    "\"string\"}},\"description\":\"the answer {success, id}; 400 bad "
+	    "body, 403 not whitelisted, 429 too many in flight\"}", NULL },
 };
 
 static json_t *

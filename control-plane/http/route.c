@@ -59,6 +59,21 @@ const struct ctl_route_def ctl_routes[] = {
 	    "and counts per state" },
 	{ RT_SESSION_ONE, "GET", "/api/sessions/:id", A, "session",
 	    "One session's summary" },
+	{ RT_MSG_SEND, "POST", "/api/messages", M | W | S, "messages_send",
+	    "Send a message the bot starts, to a whitelisted number only: "
+	    "{to, type, text, ...} as a hook answer; answers its id (403: "
+	    "not whitelisted)" },
+	{ RT_MSG_LIST, "GET", "/api/messages", A | W | S, "messages_list",
+	    "Recent messages both ways, metadata only (?limit=1..200, "
+	    "?before=ms for the next page)" },
+	{ RT_MSG_ONE, "GET", "/api/messages/:messageId", A | W | S, "message",
+	    "A sent message's status: queued, sent, delivered, read, played "
+	    "or failed with the server's code" },
+	{ RT_WH_DEAD, "GET", "/api/webhooks/dead", A | W | S, "webhooks_dead",
+	    "--hook-url events given up on (metadata only), newest first" },
+	{ RT_WH_REDELIVER, "POST", "/api/webhooks/redeliver/:webhookId", M | W | S,
+	    "webhooks_redeliver", "Deliver a dead-lettered webhook event again "
+	    "(by its webhook-id)" },
 	{ RT_NONE, NULL, NULL, 0, "other", NULL }
 };
 

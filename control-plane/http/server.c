@@ -55,6 +55,11 @@ static const route_fn route_fns[RT__MAX] = {
 	[RT_AUTH_LOGOUT_ALL] = api_auth_logout_all,
 	[RT_SESSIONS] = api_sessions,
 	[RT_SESSION_ONE] = api_session_one,
+	[RT_MSG_SEND] = api_messages_send,
+	[RT_MSG_LIST] = api_messages_list,
+	[RT_MSG_ONE] = api_message_one,
+	[RT_WH_DEAD] = api_webhooks_dead,
+	[RT_WH_REDELIVER] = api_webhooks_redeliver,
 };
 
 /*

@@ -136,6 +136,19 @@ view_apply_whitelist_locked(struct ctl_watch *w, const Wlipc__WhitelistChanged *
 	    "replaced", c->has_replaced && c->replaced));
 }
 
+/* The same shape as GET /api/messages/:id's "message". */
+static json_t *
+watch_message_status_json(const Wlipc__MessageStatus *s)
+{
+	json_t *o = json_pack("{s:s, s:s?, s:s?, s:s, s:I}", "id", s->id,
+	    "to", s->to, "type", s->type, "status", s->status,
+	    "updatedAt", (json_int_t)s->updated_ms);
+
+	if (o != NULL && s->has_error)
+		json_object_set_new(o, "error", json_integer(s->error));
+	return o;
+}
+
 void
 watch_apply_event(struct ctl_watch *w, const Wlipc__Event *e)
 {
@@ -168,8 +181,19 @@ watch_apply_event(struct ctl_watch *w, const Wlipc__Event *e)
 	case WLIPC__EVENT__BODY_WHITELIST:
 		view_apply_whitelist_locked(w, e->whitelist);
 		break;
+	case WLIPC__EVENT__BODY_MESSAGE_STATUS:
+		hub_push(w->hub, w, "message_status",
+		    watch_message_status_json(e->message_status));
+		break;
+	case WLIPC__EVENT__BODY_MESSAGE:
+		/* metadata only: the dashboard's Messages view */
+		hub_push(w->hub, w, "message", json_pack("{s:s?, s:s?, s:b, "
+		    "s:s?, s:I}", "id", e->message->id, "from", e->message->from,
+		    "accepted", e->message->accepted, "reason",
+		    e->message->reason, "time", (json_int_t)e->time_ms));
+		break;
 	default:
-		break;	/* message events: not shown by wa-control */
+		break;
 	}
 	pthread_mutex_unlock(&w->lock);
 }

@@ -176,6 +176,7 @@ answer_fini(struct wipc_answer *a)
 	free(a->invalid);
 	free(a->numbers);
 	wipc_webhook_answer_fini(a);
+	wipc_messages_answer_fini(a);
 }
 
 static void
@@ -287,6 +288,11 @@ handle(struct worker_ipc *w, const Wlipc__Request *rq, struct wipc_answer *a)
 	case WLIPC__REQUEST__BODY_WEBHOOK_REDELIVER:
 		wipc_webhook_handle(w, rq, a);
 		break;
+	case WLIPC__REQUEST__BODY_SEND_MESSAGE:
+	case WLIPC__REQUEST__BODY_GET_MESSAGE:
+	case WLIPC__REQUEST__BODY_LIST_MESSAGES:
+		wipc_messages_handle(w, rq, a);
+		break;
 	default:	/* ipc_request_unpack refuses a missing body */
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
 		    "unknown request");
@@ -304,7 +310,8 @@ is_mutating(Wlipc__Request__BodyCase c)
 	    c == WLIPC__REQUEST__BODY_WHITELIST_ADD ||
 	    c == WLIPC__REQUEST__BODY_WHITELIST_REMOVE ||
 	    c == WLIPC__REQUEST__BODY_WHITELIST_REPLACE ||
-	    c == WLIPC__REQUEST__BODY_WEBHOOK_REDELIVER;
+	    c == WLIPC__REQUEST__BODY_WEBHOOK_REDELIVER ||
+	    c == WLIPC__REQUEST__BODY_SEND_MESSAGE;
 }
 
 static struct wipc_replay *

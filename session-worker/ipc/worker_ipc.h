@@ -152,4 +152,29 @@ struct worker_ipc_send_failed {
 void	worker_ipc_publish_send_failed(struct worker_ipc *,
 	    const struct worker_ipc_send_failed *);
 
+/* A sent message's status changed (msg_status.c): metadata only. */
+struct worker_ipc_message_status {
+	const char	*id;
+	const char	*to;		/* NULL: unknown */
+	const char	*type;		/* NULL: unknown */
+	const char	*status;	/* msg_out_status_name() */
+	uint32_t	 error;		/* failed: the server's code */
+	uint64_t	 updated_ms, created_ms;
+};
+void	worker_ipc_publish_message_status(struct worker_ipc *,
+	    const struct worker_ipc_message_status *);
+
+/*
+ * The message requests (send_message, get_message, list_messages):
+ * sends go through msg and are checked against the whitelist here,
+ * statuses come from the table. Both borrowed; NULL: those requests
+ * answer ERR_UNAVAILABLE.
+ */
+struct msg;
+struct msg_status_tab;
+void	worker_ipc_set_messages(struct worker_ipc *, struct msg *,
+	    struct msg_status_tab *);
+/* Inbound messages remembered for list_messages (metadata, memory only). */
+#define WORKER_IPC_INBOUND_MAX	200
+
 #endif /* WALINK_WORKER_IPC_H */

@@ -209,6 +209,7 @@ worker_ipc_publish_message(struct worker_ipc *w,
 	ev.body_case = WLIPC__EVENT__BODY_MESSAGE;
 	ev.message = &ms;
 	wipc_publish(w, &ev);
+	wipc_inbound_note(w, m);
 }
 
 void
@@ -223,5 +224,18 @@ worker_ipc_publish_send_failed(struct worker_ipc *w,
 	sf.error = f->error > 0 ? (uint32_t)f->error : 0;
 	ev.body_case = WLIPC__EVENT__BODY_SEND_FAILED;
 	ev.send_failed = &sf;
+	wipc_publish(w, &ev);
+}
+
+void
+worker_ipc_publish_message_status(struct worker_ipc *w,
+    const struct worker_ipc_message_status *s)
+{
+	Wlipc__Event ev = WLIPC__EVENT__INIT;
+	Wlipc__MessageStatus ms = WLIPC__MESSAGE_STATUS__INIT;
+
+	wipc_message_status_fill(&ms, s);
+	ev.body_case = WLIPC__EVENT__BODY_MESSAGE_STATUS;
+	ev.message_status = &ms;
 	wipc_publish(w, &ev);
 }

@@ -10,6 +10,7 @@
 #include "ipc.h"
 #include "phone.h"
 #include "worker_ipc.h"
+#include "message/msg_status.h"
 
 /* A request's fingerprint: a re-send repeats id and bytes exactly. */
 #define WIPC_DIGEST_LEN		16
@@ -25,6 +26,15 @@ struct wipc_replay {
 	size_t		 len;
 };
 
+/* One inbound message as list_messages shows it. */
+struct wipc_inbound {
+	char		 id[128];
+	char		 from[96];
+	char		 reason[64];
+	bool		 accepted;
+	uint64_t	 t_ms;		/* when it was reported */
+};
+
 struct worker_ipc {
 	int				 rep;
 	struct ipc_publisher		 pub;
@@ -32,6 +42,10 @@ struct worker_ipc {
 	void				*ctx;
 	struct whitelist		*wl;	/* borrowed; may be NULL */
 	struct webhook			*wh;	/* borrowed; NULL: no --hook-url */
+	struct msg			*msg;	/* borrowed; NULL: no sends */
+	struct msg_status_tab		*status;	/* borrowed; may be NULL */
+	struct wipc_inbound		 inbound[WORKER_IPC_INBOUND_MAX];
+	size_t				 inbound_n, inbound_next;
 	uint64_t			 opened_ms;
 	char				 session[WORKER_IPC_SESSION_MAX];	/* "" = untagged */
 	struct worker_ipc_stats		 stats;
@@ -71,6 +85,12 @@ struct wipc_answer {
 	Wlipc__WebhookDead	*whd_items;
 	Wlipc__WebhookDead	**whd_ptrs;
 	struct webhook_dead	*whd_raw;
+	/* messages (worker_ipc_messages.c): malloc'ed, freed with the answer */
+	Wlipc__MessageStatus	 mstat;
+	struct msg_status_rec	*mrecs;
+	Wlipc__MessageList	 mlist;
+	Wlipc__MessageMeta	*mitems;
+	Wlipc__MessageMeta	**mptrs;
 };
 
 /* worker_ipc.c */
@@ -86,6 +106,14 @@ void	wipc_clip(const char *s, char out[WIPC_INPUT_SHOWN + 4]);
 void	wipc_webhook_handle(struct worker_ipc *, const Wlipc__Request *,
 	    struct wipc_answer *);
 void	wipc_webhook_answer_fini(struct wipc_answer *);
+
+/* worker_ipc_messages.c */
+void	wipc_messages_handle(struct worker_ipc *, const Wlipc__Request *,
+	    struct wipc_answer *);
+void	wipc_messages_answer_fini(struct wipc_answer *);
+void	wipc_inbound_note(struct worker_ipc *, const struct worker_ipc_message *);
+void	wipc_message_status_fill(Wlipc__MessageStatus *,
+	    const struct worker_ipc_message_status *);
 
 /* worker_ipc_events.c */
 void	wipc_view(struct worker_ipc *, struct link_view *);

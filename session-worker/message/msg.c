@@ -534,6 +534,7 @@ on_receipt(struct msg *m, const struct bn_node *n)
 {
 	const char *type = bn_node_attr(n, "type");
 
+	msg_status_on_receipt(m, n);
 	if (type != NULL && strcmp(type, "retry") == 0)
 		msg_retry_on_receipt(m, n);
 }

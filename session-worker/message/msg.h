@@ -32,6 +32,7 @@ struct link;
 struct store;
 struct whitelist;
 struct worker_ipc;
+struct msg_status_tab;
 struct bn_node;
 
 /* The auto-reply is one short notice, not a bot. */
@@ -42,6 +43,8 @@ struct msg_cfg {
 	struct store		*st;
 	struct whitelist	*wl;
 	struct worker_ipc	*ipc;		/* may be NULL (tests) */
+	struct msg_status_tab	*status;	/* sent messages' statuses; may be NULL */
+	bool			 hook_status;	/* status events to --hook-url too */
 	struct hook_cfg		 hook;
 	struct msg_media_cfg	 media;		/* received media downloads */
 	struct msg_answer_cfg	 answer;	/* typed answers: pacing, typing, files */

@@ -13,6 +13,7 @@
 
 #include "msg.h"
 #include "msg_codec.h"
+#include "msg_status.h"
 
 struct sig;
 struct lidmap;

@@ -354,6 +354,8 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
 	char *text;
 	int rc;
 
+	if (msg_status_hook_done(tag))
+		return;
 	switch (st) {
 	case HOOK_TIMEOUT:
 		log_warnx("hook for %s: killed at the timeout; no reply", tag);

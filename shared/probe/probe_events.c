@@ -79,6 +79,16 @@ event_json(const Wlipc__Event *ev)
 		    json_string(ev->send_failed->to) : json_null(),
 		    "error", (json_int_t)ev->send_failed->error);
 		break;
+	case WLIPC__EVENT__BODY_MESSAGE_STATUS:
+		o = json_pack("{s:s, s:s?, s:s?, s:s, s:I}",
+		    "id", ev->message_status->id, "to", ev->message_status->to,
+		    "messageType", ev->message_status->type,
+		    "status", ev->message_status->status,
+		    "updatedMs", (json_int_t)ev->message_status->updated_ms);
+		if (o != NULL && ev->message_status->has_error)
+			json_object_set_new(o, "error",
+			    json_integer(ev->message_status->error));
+		break;
 	default:	/* qr_expired, or a body newer than this probe */
 		o = json_object();
 		break;
@@ -97,6 +107,7 @@ event_type(const Wlipc__Event *ev)
 	case WLIPC__EVENT__BODY_WHITELIST:	return "whitelist";
 	case WLIPC__EVENT__BODY_MESSAGE:	return "message";
 	case WLIPC__EVENT__BODY_SEND_FAILED:	return "send-failed";
+	case WLIPC__EVENT__BODY_MESSAGE_STATUS:	return "message-status";
 	default:				return "unknown";
 	}
 }
@@ -156,6 +167,17 @@ event_text(FILE *f, const Wlipc__Event *ev)
 			    ev->send_failed->error);
 		else
 			fprintf(f, " not acknowledged by the server");
+		break;
+	case WLIPC__EVENT__BODY_MESSAGE_STATUS:
+		fprintf(f, "message ");
+		put_clean(f, ev->message_status->id);
+		fprintf(f, " to ");
+		put_clean(f, ev->message_status->to != NULL ?
+		    ev->message_status->to : "-");
+		fprintf(f, " ");
+		put_clean(f, ev->message_status->status);
+		if (ev->message_status->has_error)
+			fprintf(f, " (error %u)", ev->message_status->error);
 		break;
 	default:
 		break;

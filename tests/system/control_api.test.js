@@ -24,15 +24,18 @@ const ROUTES = [
 	['POST', '/api/whatsapp/logout'], ['POST', '/api/whatsapp/restart'],
 	['POST', '/api/whatsapp/qr/new'], ['POST', '/api/whatsapp/pair-code'],
 	['GET', '/api/events'], ['POST', '/api/auth/logout-all'],
+	// issue 13: sends the bot starts, their statuses, webhook dead letters
+	['POST', '/api/messages'], ['GET', '/api/messages'], ['GET', '/api/messages/{messageId}'],
+	['GET', '/api/webhooks/dead'], ['POST', '/api/webhooks/redeliver/{webhookId}'],
 ];
 // Issue 15: the sessions list, and every per-session route again under
 // /api/sessions/{id} (the seed's paths above serve the default session).
 const SESSION_ROUTES = [['GET', '/api/sessions'], ['GET', '/api/sessions/{id}'],
-    ...ROUTES.filter(([m, p]) => /^\/api\/(whitelist|whatsapp|events)/.test(p))
+    ...ROUTES.filter(([m, p]) => /^\/api\/(whitelist|whatsapp|events|messages|webhooks)/.test(p))
 	.map(([m, p]) => [m, p.replace(/^\/api/, '/api/sessions/{id}')])];
 const AUTH_ROUTES = ROUTES.filter(([m, p]) => p.startsWith('/api/') && p !== '/api/auth/login');
 const concrete = (p) => p.replace('{number}', '971501476598').replace('{file}', 'app.js')
-    .replace('{id}', 'default');
+    .replace('{id}', 'default').replace('{messageId}', '3EB0NOSUCH').replace('{webhookId}', 'msg_nosuch');
 
 let s, sess;
 
@@ -457,19 +460,27 @@ describe('service routes', () => {
 		const listed = Object.entries(doc.paths).flatMap(([p, ops]) =>
 		    Object.keys(ops).map((m) => [m.toUpperCase(), p])).sort();
 		assert.deepEqual(listed, [...ROUTES, ...SESSION_ROUTES].sort());
+		// a path template names each parameter once (/api/sessions/{id}/messages/{messageId})
+		for (const p of Object.keys(doc.paths)) {
+			const names = [...p.matchAll(/\{(\w+)\}/g)].map((x) => x[1]);
+			assert.equal(new Set(names).size, names.length, p);
+		}
 		for (const [m, p] of listed) {
 			if (p.endsWith('/events')) continue;	// a stream: checked in "live events"
 			if (m === 'GET') {
 				const st = (await bearer(concrete(p), m)).status;
-				assert.ok(st !== 404 && st !== 405 || p.endsWith('/whatsapp/qr'), `${m} ${p}: ${st}`);
+				// a QR or a message id that does not exist is a routed 404
+				assert.ok(st !== 404 && st !== 405 || p.endsWith('/whatsapp/qr') ||
+				    p.endsWith('/messages/{messageId}'), `${m} ${p}: ${st}`);
 			} else if (p === '/api/auth/login') {
 				assert.equal((await api(p, { method: m, body: '{' })).status, 400, `${m} ${p}`);
 			} else {
 				// routed, and refused before it acts: no credentials is 401,
 				// where the same method on a path nobody serves is 404
 				assert.equal((await api(concrete(p), { method: m })).status, 401, `${m} ${p}`);
-				assert.equal((await api(concrete(p) + '/unrouted', { method: m })).status, 404,
-				    `${m} ${p}/unrouted`);
+				// (POST /api/messages/unrouted is GET /api/messages/{id}'s path: 405)
+				assert.equal((await api(concrete(p) + '/unrouted', { method: m })).status,
+				    p.endsWith('/messages') ? 405 : 404, `${m} ${p}/unrouted`);
 			}
 		}
 		for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'])

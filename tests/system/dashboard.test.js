@@ -2,7 +2,7 @@
 // system chromium) against wa-control and the fake worker: log in, see the
 // QR, follow a live state change without reload, manage the whitelist
 // (add, remove, export, bulk import from text and file), reload; WCAG 2.1 AA
-// through axe-core on both tabs in every link state at 375 and 1280 px, the
+// through axe-core on every tab in every link state at 375 and 1280 px, the
 // tabs pattern, focus, the live region, reduced motion; the layout at
 // 375 px; 100 000 numbers staying responsive. Screenshots at 375 and 1280 px
 // go to tests/artifacts/.
@@ -30,7 +30,7 @@ async function axeBothTabs(label) {
 	const found = [];
 	for (const [width, height] of WIDTHS) {
 		await page.setViewportSize({ width, height });
-		for (const tab of ['whatsapp', 'settings']) {
+		for (const tab of ['whatsapp', 'settings', 'messages']) {
 			await page.click(`#tab-${tab}`);
 			for (const f of await axeSeriousFindings(page))
 				found.push({ at: `${label}, ${tab} tab, ${width} px`, ...f });
@@ -195,7 +195,7 @@ describe('dashboard', () => {
 		await page.locator('#changes li', { hasText: 'restarting' }).first().waitFor();
 	});
 
-	it('has no serious or critical axe finding on both tabs, in every link state, at 375 and 1280 px',
+	it('has no serious or critical axe finding on every tab, in every link state, at 375 and 1280 px',
 	    { timeout: 180000 }, async () => {
 		let found = [];
 		for (const [state, reason] of LINK_STATES) {
@@ -258,24 +258,28 @@ describe('dashboard', () => {
 		        !document.getElementById(t.getAttribute('aria-controls')).hidden,
 		        document.activeElement === t]));
 		assert.deepEqual(await tabState(), [['tab-whatsapp', 'true', 0, true, true],
-		    ['tab-settings', 'false', -1, false, false]]);
+		    ['tab-settings', 'false', -1, false, false], ['tab-messages', 'false', -1, false, false]]);
 		await page.keyboard.press('ArrowRight');
 		assert.deepEqual(await tabState(), [['tab-whatsapp', 'false', -1, false, false],
-		    ['tab-settings', 'true', 0, true, true]]);
+		    ['tab-settings', 'true', 0, true, true], ['tab-messages', 'false', -1, false, false]]);
+		await page.keyboard.press('ArrowRight');
+		assert.deepEqual((await tabState())[2], ['tab-messages', 'true', 0, true, true]);
 		await page.keyboard.press('ArrowRight');	// wraps around
 		assert.equal((await tabState())[0][1], 'true');
 		await page.keyboard.press('End');
-		assert.equal((await tabState())[1][4], true);
+		assert.equal((await tabState())[2][4], true);
 		await page.keyboard.press('Home');
 		assert.deepEqual((await tabState())[0], ['tab-whatsapp', 'true', 0, true, true]);
+		await page.keyboard.press('ArrowLeft');	// wraps around to the last
+		assert.equal((await tabState())[2][1], 'true');
 		await page.keyboard.press('ArrowLeft');
 		assert.equal((await tabState())[1][1], 'true');
-		// Tab leaves the tablist for the panel: the other tab is skipped
+		// Tab leaves the tablist for the panel: the other tabs are skipped
 		await page.keyboard.press('Tab');
 		assert.equal(await page.evaluate(() => document.activeElement.id), 'panel-settings');
 		const labelled = await page.evaluate(() => [...document.querySelectorAll('[role=tabpanel]')]
 		    .map((p) => p.getAttribute('aria-labelledby')));
-		assert.deepEqual(labelled, ['tab-whatsapp', 'tab-settings']);
+		assert.deepEqual(labelled, ['tab-whatsapp', 'tab-settings', 'tab-messages']);
 		await page.click('#tab-whatsapp');
 	});
 

@@ -324,6 +324,39 @@ test_body_login_refuses_a_body_past_its_cap(void **state)
 	free(b);
 }
 
+/* POST /api/messages: "to" out, the rest passed on as JSON. */
+static void
+test_body_message_splits_to_from_the_rest(void **state)
+{
+	char d[PHONE_BUF], err[CTL_ERR_MAX], *json = NULL;
+
+	(void)state;
+	assert_int_equal(ctl_body_parse_message(S("{\"to\":\"+49 151 1234 0001\","
+	    "\"type\":\"text\",\"text\":\"hi\"}"), d, &json, err), 0);
+	assert_string_equal(d, "4915112340001");
+	assert_string_equal(json, "{\"type\":\"text\",\"text\":\"hi\"}");
+	free(json);
+	assert_int_equal(ctl_body_parse_message(S("{\"to\":4915112340001,"
+	    "\"text\":\"hi\"}"), d, &json, err), 0);
+	assert_string_equal(d, "4915112340001");
+	free(json);
+	assert_int_equal(ctl_body_parse_message(S("{\"text\":\"hi\"}"), d,
+	    &json, err), -EINVAL);
+	assert_null(json);
+	assert_non_null(strstr(err, "\"to\" is required"));
+	assert_int_equal(ctl_body_parse_message(S("{\"to\":\"12\"}"), d, &json,
+	    err), -EINVAL);
+	assert_non_null(strstr(err, "not a phone number"));
+	assert_int_equal(ctl_body_parse_message(S("{\"to\":\"4915112340001\","
+	    "\"type\":5}"), d, &json, err), -EINVAL);
+	assert_int_equal(ctl_body_parse_message(S("[1]"), d, &json, err),
+	    -EINVAL);
+	assert_int_equal(ctl_body_parse_message(S("{\"to\":\"4915112340001\","
+	    "\"a\":[[[[[[[[[1]]]]]]]]]}"), d, &json, err), -EINVAL);
+	assert_int_equal(ctl_body_parse_message(S("{\"to\":\"1\",\"to\":\"2\"}"),
+	    d, &json, err), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -343,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_body_bulk_names_containers_without_dumping_them),
 		cmocka_unit_test(test_body_add_refuses_a_leading_zero),
 		cmocka_unit_test(test_body_login_refuses_a_body_past_its_cap),
+		cmocka_unit_test(test_body_message_splits_to_from_the_rest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,12 +165,52 @@ test_route_session_prefix_maps_to_the_seed_route(void **state)
 	    "/api/sessions/a/whitelist", &rt, param, sess), -EPERM);
 }
 
+/* Issue 13: sends, statuses and dead letters, also per session. */
+static void
+test_route_messages_and_dead_letters(void **state)
+{
+	char param[CTL_PARAM_MAX + 1], sess[CTL_PARAM_MAX + 1];
+	enum ctl_route rt;
+
+	(void)state;
+	assert_int_equal(match("POST", "/api/messages", &rt, param), 0);
+	assert_int_equal(rt, RT_MSG_SEND);
+	assert_true(ctl_route_def(rt)->flags & RF_MUTATES);
+	assert_int_equal(match("GET", "/api/messages", &rt, param), 0);
+	assert_int_equal(rt, RT_MSG_LIST);
+	assert_int_equal(match("GET", "/api/messages/3EB0ABC", &rt, param), 0);
+	assert_int_equal(rt, RT_MSG_ONE);
+	assert_string_equal(param, "3EB0ABC");
+	assert_int_equal(match("DELETE", "/api/messages/3EB0ABC", &rt, param),
+	    -EPERM);
+	assert_int_equal(match("GET", "/api/messages/a/b", &rt, param), -ENOENT);
+	assert_int_equal(match("GET", "/api/webhooks/dead", &rt, param), 0);
+	assert_int_equal(rt, RT_WH_DEAD);
+	assert_int_equal(match("POST", "/api/webhooks/redeliver/msg_0f", &rt,
+	    param), 0);
+	assert_int_equal(rt, RT_WH_REDELIVER);
+	assert_string_equal(param, "msg_0f");
+	assert_true(ctl_route_def(rt)->flags & RF_MUTATES);
+	assert_int_equal(ctl_route_match_session("POST",
+	    "/api/sessions/city-3/messages", &rt, param, sess), 0);
+	assert_int_equal(rt, RT_MSG_SEND);
+	assert_string_equal(sess, "city-3");
+	assert_int_equal(ctl_route_match_session("GET",
+	    "/api/sessions/city-3/messages/XYZ", &rt, param, sess), 0);
+	assert_int_equal(rt, RT_MSG_ONE);
+	assert_string_equal(param, "XYZ");
+	assert_int_equal(ctl_route_match_session("GET",
+	    "/api/sessions/city-3/webhooks/dead", &rt, param, sess), 0);
+	assert_int_equal(rt, RT_WH_DEAD);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_matches_every_table_entry),
 		cmocka_unit_test(test_route_session_prefix_maps_to_the_seed_route),
+		cmocka_unit_test(test_route_messages_and_dead_letters),
 		cmocka_unit_test(test_route_decodes_number_parameter),
 		cmocka_unit_test(test_route_wrong_method_is_405_unknown_path_is_404),
 		cmocka_unit_test(test_route_rejects_bad_escapes_nul_and_slash),

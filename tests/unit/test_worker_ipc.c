@@ -28,6 +28,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "message/msg_status.h"
 #include "whitelist/whitelist.h"
 #include "testdir.h"
 
@@ -1148,6 +1149,98 @@ test_open_makes_sockets_0660_in_a_0750_run_dir(void **state)
 	assert_int_equal(st.st_mode & 07777, 0660);
 }
 
+/* Issue 13: the worker's own whitelist decides, before any send. */
+static void
+test_send_message_checks_the_whitelist_itself(void **state)
+{
+	struct fx *f = *state;
+	Wlipc__Request rq = WLIPC__REQUEST__INIT;
+	Wlipc__SendMessage sm = WLIPC__SEND_MESSAGE__INIT;
+	Wlipc__Reply *rp;
+	char out[PHONE_BUF];
+
+	assert_true(whitelist_add(f->wl, "4915112340001", out, NULL) >= 0);
+	assert_true(whitelist_has(f->wl, "4915112340001"));
+	rq.body_case = WLIPC__REQUEST__BODY_SEND_MESSAGE;
+	rq.send_message = &sm;
+	sm.json = "{\"type\":\"text\",\"text\":\"hi\"}";
+	sm.to = "4915112340002";
+	rp = call(f, &rq);
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_NOT_ALLOWED);
+	assert_non_null(strstr(rp->error->message, "not whitelisted"));
+	ipc_reply_free(rp);
+	rq.id = 0;
+	sm.to = "12";
+	rp = call(f, &rq);
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_INVALID_NUMBER);
+	ipc_reply_free(rp);
+	/* whitelisted, but no messaging attached (still starting) */
+	rq.id = 0;
+	sm.to = "+49 151 1234 0001";
+	rp = call(f, &rq);
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_UNAVAILABLE);
+	ipc_reply_free(rp);
+}
+
+static void
+test_get_and_list_messages_read_the_status_table(void **state)
+{
+	struct fx *f = *state;
+	Wlipc__Request rq = WLIPC__REQUEST__INIT;
+	Wlipc__ListMessages lm = WLIPC__LIST_MESSAGES__INIT;
+	struct worker_ipc_message in = { .accepted = true,
+	    .from = "4915112340009", .id = "IN1" };
+	struct msg_status_tab *tab;
+	Wlipc__Reply *rp;
+
+	assert_int_equal(msg_status_tab_new(NULL, NULL, &tab), 0);
+	worker_ipc_set_messages(f->w, NULL, tab);
+	rp = call_string(f, WLIPC__REQUEST__BODY_GET_MESSAGE, "OUT1");
+	assert_error(rp, WLIPC__ERROR_CODE__ERR_NOT_FOUND);
+	ipc_reply_free(rp);
+	assert_int_equal(msg_status_tab_set(tab, "OUT1", "4915112340001",
+	    MSG_OUT_QUEUED, 0, 1000), 1);
+	assert_int_equal(msg_status_tab_set(tab, "OUT1", NULL, MSG_OUT_FAILED,
+	    463, 3000), 1);
+	worker_ipc_publish_message(f->w, &in);	/* now: newer than OUT1 */
+	rp = call_string(f, WLIPC__REQUEST__BODY_GET_MESSAGE, "OUT1");
+	assert_int_equal(rp->body_case, WLIPC__REPLY__BODY_MESSAGE_STATUS);
+	assert_string_equal(rp->message_status->status, "failed");
+	assert_true(rp->message_status->has_error);
+	assert_int_equal(rp->message_status->error, 463);
+	assert_string_equal(rp->message_status->to, "4915112340001");
+	assert_int_equal(rp->message_status->updated_ms, 3000);
+	ipc_reply_free(rp);
+	rq.body_case = WLIPC__REQUEST__BODY_LIST_MESSAGES;
+	rq.list_messages = &lm;
+	rp = call(f, &rq);
+	assert_int_equal(rp->body_case, WLIPC__REPLY__BODY_MESSAGES);
+	assert_int_equal(rp->messages->n_messages, 2);
+	assert_string_equal(rp->messages->messages[0]->id, "IN1");
+	assert_false(rp->messages->messages[0]->outbound);
+	assert_string_equal(rp->messages->messages[0]->status, "accepted");
+	assert_string_equal(rp->messages->messages[1]->id, "OUT1");
+	assert_true(rp->messages->messages[1]->outbound);
+	ipc_reply_free(rp);
+	/* paging: only what changed before 2000 ms */
+	rq.id = 0;
+	lm.has_before_ms = true;
+	lm.before_ms = 2000;
+	rp = call(f, &rq);
+	assert_int_equal(rp->messages->n_messages, 0);
+	ipc_reply_free(rp);
+	rq.id = 0;
+	lm.before_ms = 3001;
+	lm.has_limit = true;
+	lm.limit = 1;
+	rp = call(f, &rq);
+	assert_int_equal(rp->messages->n_messages, 1);
+	assert_string_equal(rp->messages->messages[0]->id, "OUT1");
+	ipc_reply_free(rp);
+	worker_ipc_set_messages(f->w, NULL, NULL);
+	msg_status_tab_free(tab);
+}
+
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1196,6 +1289,8 @@ main(void)
 		T(test_link_events_fills_the_callbacks),
 		T(test_open_failure_leaves_nothing_open),
 		T(test_open_makes_sockets_0660_in_a_0750_run_dir),
+		T(test_send_message_checks_the_whitelist_itself),
+		T(test_get_and_list_messages_read_the_status_table),
 	};
 
 	if (sodium_init() < 0)

@@ -7,7 +7,7 @@ const RTT_MAX = 30, CHANGES_MAX = 20;
 // The whitelist shows one page of rows at a time, so 100 000 numbers cost
 // what 100 do: render and search work on the array, the DOM holds a page.
 const WL_PAGE = 50;
-const TABS = ['whatsapp', 'settings'];
+const TABS = ['whatsapp', 'settings', 'messages'];
 const ui = { csrf: null, es: null, state: null, rtts: [], changes: [],
 	numbers: [], numberSet: null, wlQuery: '', wlShown: null, wlShownFor: '', wlPage: 0,
 	wlPrefetch: null, countdown: null, workerUp: true };
@@ -532,6 +532,7 @@ function connectEvents() {
 	on('heartbeat', onHeartbeat);
 	on('qr', (q) => { if (ui.state && ui.state.state === 'qr' && !q.expired) refreshQr(); });
 	on('whitelist', () => loadWhitelist());
+	if (window.walinkMessages) window.walinkMessages.listen(es);	// messages.js
 	on('worker', (w) => {
 		const was = ui.workerUp;
 		setWorker(w.reachable);
@@ -607,7 +608,7 @@ async function start() {
 	});
 	$('wl-prev').addEventListener('click', () => setWlPage(-1));
 	$('wl-next').addEventListener('click', () => setWlPage(1));
-	selectTab(location.hash === '#settings' ? 'settings' : 'whatsapp');
+	selectTab(TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'whatsapp');
 	prefetchWhitelist();
 	const r = await api('/api/auth/session');
 	if (r.status === 200) {

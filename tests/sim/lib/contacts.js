@@ -812,6 +812,37 @@ export class Contacts {
 	}
 
 	receipts(phone) { return this.get(phone).receipts; }
+
+	/**
+	 * The contact opens the chat (or plays a voice note): its primary device
+	 * sends <receipt type="read"|"played"> for messages it got, to each of
+	 * our devices that sent one; several ids go as id plus <list><item id>
+	 * (whatsmeow receipt.go parseReceipt reads both).
+	 */
+	read(phone, b) {
+		const c = this.get(phone);
+		const ids = Array.isArray(b.ids) ? b.ids.map(String) : [String(b.id || '')];
+		const type = b.type === 'played' ? 'played' : 'read';
+		if (!ids.length || ids.some((id) => !id))
+			throw new SimError(400, 'id or ids (non-empty strings) required');
+		const bySender = new Map();
+		for (const id of ids) {
+			const got = c.inbox.find((m) => m.id === id && !m.error);
+			if (!got)
+				throw new SimError(404, `the contact never received ${id}`);
+			if (!bySender.has(got.from))
+				bySender.set(got.from, []);
+			if (!bySender.get(got.from).includes(id))
+				bySender.get(got.from).push(id);
+		}
+		for (const [to, list] of bySender) {
+			const content = list.length > 1
+				? [node('list', {}, list.slice(1).map((id) => node('item', { id })))] : undefined;
+			this.sim.deliver(to, node('receipt', { from: this.deviceJidOf(c, 0), id: list[0], type,
+				t: nowSec() }, content));
+		}
+		return { ok: true, sent: bySender.size };
+	}
 }
 
 /** Contacts saved before companions existed keep their keys as device 0. */

@@ -85,6 +85,7 @@ export function route(sim) {
 		['GET', /^\/sim\/contacts\/([0-9]+)\/inbox$/, (b, m) => sim.contacts.inbox(m[1])],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/messages$/, (b, m) => sim.contacts.messages(m[1])],
 		['GET', /^\/sim\/contacts\/([0-9]+)\/receipts$/, (b, m) => sim.contacts.receipts(m[1])],
+		['POST', /^\/sim\/contacts\/([0-9]+)\/read$/, (b, m) => sim.contacts.read(m[1], b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/token$/, (b, m) => sim.contacts.rotateToken(m[1], b)],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/reinstall$/, (b, m) => sim.contacts.reinstall(m[1])],
 		['POST', /^\/sim\/contacts\/([0-9]+)\/devices$/, (b, m) => sim.contacts.changeDevices(m[1], b)],
