@@ -10,20 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-#include <sodium.h>
 
 #include "clock.h"
 #include "log.h"
 #include "message/msg.h"
-#include "message/msg_codec.h"
+#include "message/msg_answer.h"
 #include "whitelist/whitelist.h"
 #include "wl_error.h"
 #include "worker_ipc_impl.h"
 
 /* A send request's JSON: a hook answer is small; media go by path. */
 #define WIPC_SEND_JSON_MAX	(64u * 1024)
-#define WIPC_TEXT_MAX		(60u * 1024)	/* WhatsApp's own cap is 65,536 */
 #define WIPC_LIST_DEFAULT	50
 #define WIPC_LIST_MAX		200
 
@@ -96,79 +93,14 @@ answer_status(struct wipc_answer *a, const struct msg_status_rec *r)
 	a->rep.message_status = &a->mstat;
 }
 
-/*
- * {"type":"text","text":"..."} -> the text (borrowed from root). Other
- * types wait for the typed sender (issue 13, msg_answer.c). NULL with
- * the answer's error set.
- */
-static const char *
-body_text(json_t *root, struct wipc_answer *a)
-{
-	json_t *type, *text;
-
-	if (!json_is_object(root)) {
-		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
-		    "the body must be one JSON object");
-		return NULL;
-	}
-	type = json_object_get(root, "type");
-	if (type != NULL && !json_is_string(type)) {
-		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
-		    "\"type\" must be a string");
-		return NULL;
-	}
-	if (type != NULL && strcmp(json_string_value(type), "text") != 0) {
-		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
-		    "type not supported yet: only \"text\" can be sent");
-		return NULL;
-	}
-	text = json_object_get(root, "text");
-	if (!json_is_string(text) || json_string_length(text) == 0) {
-		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
-		    "\"text\" must be a non-empty string");
-		return NULL;
-	}
-	if (json_string_length(text) > WIPC_TEXT_MAX ||
-	    strlen(json_string_value(text)) != json_string_length(text)) {
-		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
-		    "\"text\" is too long or holds a NUL character");
-		return NULL;
-	}
-	return json_string_value(text);
-}
-
-/* Message{conversation} to digits' chat; id_out gets its id. */
-static int
-send_text(struct msg *m, const char *digits, const char *text,
-    char id_out[MSG_ID_MAX])
-{
-	struct msg_out c = { .type = "text" };
-	char chat[PHONE_BUF + 32];
-	uint8_t *pb = NULL;
-	size_t len = 0;
-	int rc;
-
-	snprintf(chat, sizeof(chat), "%s@s.whatsapp.net", digits);
-	if ((rc = msg_encode_text(text, NULL, &pb, &len)) < 0)
-		return rc;
-	c.pb = pb;
-	c.len = len;
-	/* the lead switches this to msg_send_request (h-out) at merge */
-	rc = msg_send_content(m, chat, &c, NULL, id_out);
-	sodium_memzero(pb, len);
-	free(pb);
-	return rc;
-}
-
 static void
 send_message(struct worker_ipc *w, const Wlipc__SendMessage *sm,
     struct wipc_answer *a)
 {
 	char digits[PHONE_BUF], shown[WIPC_INPUT_SHOWN + 4], id[MSG_ID_MAX];
+	char type[MSG_SEND_TYPE_MAX], bad[MSG_SEND_WHY_MAX] = "";
 	struct msg_status_rec r;
-	const char *why = NULL, *text;
-	json_error_t jerr;
-	json_t *root;
+	const char *why = NULL;
 	int rc;
 
 	if (w->wl == NULL) {
@@ -200,17 +132,20 @@ send_message(struct worker_ipc *w, const Wlipc__SendMessage *sm,
 		    "the message is larger than %u bytes", WIPC_SEND_JSON_MAX);
 		return;
 	}
-	if ((root = json_loads(sm->json, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+	/* the same shapes as a hook's answer (msg_answer.h, issue 13) */
+	rc = msg_send_request(w->msg, digits, sm->json, strlen(sm->json), id,
+	    type, bad);
+	if (rc == -EINVAL || rc == -EMSGSIZE || rc == -ENODATA) {
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BAD_REQUEST,
-		    "the message is not valid JSON");
+		    "%s", bad[0] != '\0' ? bad : rc == -ENODATA ?
+		    "the message is empty" : "the text is too long or holds a NUL");
 		return;
 	}
-	if ((text = body_text(root, a)) == NULL) {
-		json_decref(root);
+	if (rc == -EPERM) {	/* the whitelist changed in between */
+		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_NOT_ALLOWED,
+		    "%s is not whitelisted", digits);
 		return;
 	}
-	rc = send_text(w->msg, digits, text, id);
-	json_decref(root);
 	if (rc == -EBUSY) {
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_BUSY,
 		    "too many messages in flight; try again shortly");
@@ -222,7 +157,7 @@ send_message(struct worker_ipc *w, const Wlipc__SendMessage *sm,
 		    "the message could not be queued: %s", wl_strerror(rc));
 		return;
 	}
-	msg_status_set_type(w->msg, id, "text");
+	msg_status_set_type(w->msg, id, type);
 	log_info("ipc: message %s to %s queued (send API)", id, digits);
 	if (w->status != NULL && msg_status_tab_get(w->status, id, &r)) {
 		answer_status(a, &r);
@@ -232,7 +167,7 @@ send_message(struct worker_ipc *w, const Wlipc__SendMessage *sm,
 	memset(&r, 0, sizeof(r));
 	snprintf(r.id, sizeof(r.id), "%s", id);
 	snprintf(r.to, sizeof(r.to), "%s", digits);
-	snprintf(r.type, sizeof(r.type), "text");
+	snprintf(r.type, sizeof(r.type), "%s", type);
 	r.updated_ms = r.created_ms = clock_wall_ms();
 	answer_status(a, &r);
 }

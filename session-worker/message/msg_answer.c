@@ -610,7 +610,8 @@ msg_answer(struct msg *m, const struct msg_answer_ctx *ctx, const char *reply, s
 
 int
 msg_send_request(struct msg *m, const char *to, const char *json, size_t len,
-    char id_out[])
+    char id_out[], char type_out[MSG_SEND_TYPE_MAX],
+    char why[MSG_SEND_WHY_MAX])
 {
 	char err[MSG_ANS_ERR_MAX], chat[MSG_JID_MAX], own[16];
 	struct msg_ans ans;
@@ -630,6 +631,9 @@ msg_send_request(struct msg *m, const char *to, const char *json, size_t len,
 	    !(json_is_object(root) || json_is_array(root))) {
 		json_decref(root);
 		log_warnx("send to %s: not a JSON object or array", to);
+		if (why != NULL)
+			snprintf(why, MSG_SEND_WHY_MAX, "the body is not a JSON "
+			    "object or array");
 		return -EINVAL;
 	}
 	if (json_is_object(root))
@@ -642,6 +646,8 @@ msg_send_request(struct msg *m, const char *to, const char *json, size_t len,
 	free(body);
 	if (rc != 0) {
 		log_warnx("send to %s refused: %s", to, err);
+		if (why != NULL)
+			snprintf(why, MSG_SEND_WHY_MAX, "%s", err);
 		return rc;
 	}
 	snprintf(chat, sizeof(chat), "%s@s.whatsapp.net", to);
@@ -660,6 +666,9 @@ msg_send_request(struct msg *m, const char *to, const char *json, size_t len,
 	}
 	if (id_out != NULL)
 		snprintf(id_out, MSG_ID_MAX, "%s", j->ids[0]);
+	if (type_out != NULL)
+		snprintf(type_out, MSG_SEND_TYPE_MAX, "%s",
+		    msg_ans_type_name(j->ans.items[0].type));
 	job_run(j);
 	return 0;
 }

@@ -47,10 +47,15 @@ int	msg_answer(struct msg *, const struct msg_answer_ctx *, const char *reply,
  * A send the bot starts: to_digits a whitelisted number (-EPERM else),
  * json a hook answer in JSON ("to" is ignored if present). id_out gets the
  * first message's id at once (its status: queued) though it may go out
- * later (pacing, upload).
+ * later (pacing, upload); type_out (may be NULL) its type. -EINVAL for a
+ * body of the wrong shape: why (may be NULL) says which item and field,
+ * never a value.
  */
+#define MSG_SEND_WHY_MAX	128
+#define MSG_SEND_TYPE_MAX	16	/* "document" and the like */
 int	msg_send_request(struct msg *, const char *to_digits, const char *json,
-	    size_t len, char id_out[]);
+	    size_t len, char id_out[], char type_out[MSG_SEND_TYPE_MAX],
+	    char why[MSG_SEND_WHY_MAX]);
 
 /* msg_free: cancels what waits, stops the uploads. NULL-safe state. */
 void	msg_answer_free(struct msg *);
