@@ -17,6 +17,7 @@
 	[LE_GIVE_UP_CONFLICT] = LS_CONFLICT,				\
 	[LE_BANNED] = LS_BANNED,					\
 	[LE_OUTDATED] = LS_OUTDATED,					\
+	[LE_SERVER_FAILURE] = LS_SERVER_FAILURE,			\
 	[LE_OPERATOR_RESTART] = LS_RESTARTING
 
 static const unsigned char link_next[LS__MAX][LE__MAX] = {
@@ -79,6 +80,9 @@ static const unsigned char link_next[LS__MAX][LE__MAX] = {
 	[LS_PASSKEY] = {
 		[LE_OPERATOR_RESTART] = LS_RESTARTING,
 	},
+	[LS_SERVER_FAILURE] = {
+		[LE_OPERATOR_RESTART] = LS_RESTARTING,
+	},
 };
 
 enum link_state
@@ -106,6 +110,7 @@ static const char *const state_names[LS__MAX] = {
 	[LS_BANNED] = "banned",
 	[LS_OUTDATED] = "outdated",
 	[LS_PASSKEY] = "passkey_required",
+	[LS_SERVER_FAILURE] = "server_failure",
 };
 
 const char *
@@ -128,6 +133,7 @@ static const char *const indicators[LS__MAX] = {
 	[LS_BANNED] = "disconnected",
 	[LS_OUTDATED] = "disconnected",
 	[LS_PASSKEY] = "disconnected",
+	[LS_SERVER_FAILURE] = "disconnected",
 };
 
 const char *
@@ -145,6 +151,7 @@ link_state_needs_person(enum link_state s, bool qr_paused)
 	case LS_BANNED:
 	case LS_OUTDATED:
 	case LS_PASSKEY:
+	case LS_SERVER_FAILURE:
 		return true;
 	case LS_QR:
 		return qr_paused;
@@ -187,6 +194,7 @@ static const char *const event_names[LE__MAX] = {
 	[LE_OUTDATED] = "outdated",
 	[LE_OPERATOR_RESTART] = "operator-restart",
 	[LE_PASSKEY] = "passkey",
+	[LE_SERVER_FAILURE] = "server-failure",
 };
 
 const char *

@@ -238,10 +238,10 @@ void
 link_policy_stop_refused(struct link_decision *d, int code)
 {
 	d->action = LA_STOP;
-	d->event = LE_OUTDATED;
+	d->event = LE_SERVER_FAILURE;
 	d->delay_ms = 0;
+	d->at_ms = 0;
 	snprintf(d->strategy, sizeof(d->strategy),
-	    "server refused the login with failure %d, a reason we do not "
-	    "know: stopped without reconnecting; check the account and the "
-	    "client version, then restart the link", code);
+	    "WhatsApp refused the connection: failure %d (unknown code); "
+	    "not retried: check the account, then restart the link", code);
 }

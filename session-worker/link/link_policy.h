@@ -94,8 +94,8 @@ int	link_policy_decide(struct link_policy *, enum link_reason,
  * not understand: whatsmeow connectionevents.go handleConnectFailure
  * stops on every failure but 500/503, so a reconnect would only knock on
  * the same door. True for such codes; _stop_refused turns d into a stop
- * that waits for the operator (shown as the outdated stop state, with
- * the code in the strategy line).
+ * that waits for the operator in the server_failure state, with the code
+ * in the strategy line (which link.c also shows as the detail).
  */
 bool	link_failure_stops(int code);
 void	link_policy_stop_refused(struct link_decision *d, int code);

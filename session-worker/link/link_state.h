@@ -28,6 +28,7 @@ enum link_state {
 	LS_BANNED = 10,
 	LS_OUTDATED = 11,
 	LS_PASSKEY = 12,	/* WhatsApp demands a passkey step: a person must act */
+	LS_SERVER_FAILURE = 13,	/* a <failure> code we do not know: stopped */
 	LS__MAX
 };
 
@@ -48,6 +49,7 @@ enum link_event {
 	LE_OUTDATED,
 	LE_OPERATOR_RESTART,	/* IPC restart / new QR: leaves any stop state */
 	LE_PASSKEY,		/* passkey_prologue_request while linking */
+	LE_SERVER_FAILURE,	/* <failure reason=…> we do not know: no retry */
 	LE__MAX
 };
 

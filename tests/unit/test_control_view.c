@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <setjmp.h>
@@ -94,9 +95,15 @@ test_metrics_render_state_reasons_and_requests(void **state)
 	ctl_metrics_count(&m, RT_WL_ADD, 409);
 	ctl_metrics_count(&m, RT_WL_ADD, 409);
 	ctl_metrics_count(&m, RT_NONE, 418);
+	/* the statuses wa-control itself answers each have their label */
+	ctl_metrics_count(&m, RT_NONE, 408);
+	ctl_metrics_count(&m, RT_NONE, 411);
+	ctl_metrics_count(&m, RT_NONE, 421);
+	v.state = 13;
 	t = ctl_metrics_render(&m, &v, 3);
 	assert_non_null(t);
-	assert_non_null(strstr(t, "walink_link_state{state=\"unstable\"} 1\n"));
+	assert_non_null(strstr(t, "walink_link_state{state=\"server_failure\"} 1\n"));
+	assert_non_null(strstr(t, "walink_link_state{state=\"unstable\"} 0\n"));
 	assert_non_null(strstr(t, "walink_reconnects_total{reason=\"CONFLICT\"} 2\n"));
 	assert_non_null(strstr(t, "walink_heartbeat_rtt_ms 42\n"));
 	assert_non_null(strstr(t, "walink_whitelist_size 7\n"));
@@ -104,6 +111,9 @@ test_metrics_render_state_reasons_and_requests(void **state)
 	assert_non_null(strstr(t, "walink_http_requests_total{route="
 	    "\"whitelist_add\",status=\"409\"} 2\n"));
 	assert_non_null(strstr(t, "{route=\"other\",status=\"other\"} 1\n"));
+	assert_non_null(strstr(t, "{route=\"other\",status=\"408\"} 1\n"));
+	assert_non_null(strstr(t, "{route=\"other\",status=\"411\"} 1\n"));
+	assert_non_null(strstr(t, "{route=\"other\",status=\"421\"} 1\n"));
 	free(t);
 }
 
@@ -172,6 +182,16 @@ test_state_json_pair_code_and_passkey(void **state)
 	o = ctl_view_state_json(&v);
 	assert_string_equal(json_string_value(json_object_get(o, "state")),
 	    "passkey_required");
+	json_decref(o);
+
+	v.state = 13;
+	snprintf(v.detail, sizeof(v.detail), "WhatsApp refused the connection: failure 409");
+	o = ctl_view_state_json(&v);
+	assert_string_equal(json_string_value(json_object_get(o, "state")),
+	    "server_failure");
+	assert_string_equal(json_string_value(json_object_get(o, "detail")),
+	    "WhatsApp refused the connection: failure 409");
+	assert_false(json_is_true(json_object_get(o, "isReady")));
 	json_decref(o);
 }
 

@@ -46,7 +46,8 @@ test_keepalive_moves_between_connected_and_unstable(void **state)
 static void
 test_stop_states_leave_only_by_operator_restart(void **state)
 {
-	static const enum link_state stops[] = { LS_CONFLICT, LS_OUTDATED };
+	static const enum link_state stops[] = { LS_CONFLICT, LS_OUTDATED,
+	    LS_PASSKEY, LS_SERVER_FAILURE };
 	size_t i;
 	int e;
 
@@ -111,6 +112,7 @@ test_every_state_and_reason_matches_ipc_contract(void **state)
 		{ LS_BANNED, "disconnected", true },
 		{ LS_OUTDATED, "disconnected", true },
 		{ LS_PASSKEY, "disconnected", true },
+		{ LS_SERVER_FAILURE, "disconnected", true },
 	};
 	const ProtobufCEnumDescriptor *sd = &wlipc__link_state__descriptor;
 	const ProtobufCEnumDescriptor *rd = &wlipc__reason__descriptor;
