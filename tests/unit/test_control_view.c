@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,6 +196,35 @@ test_state_json_pair_code_and_passkey(void **state)
 	json_decref(o);
 }
 
+/*
+ * wa-control names every link state and reason the IPC contract has, as
+ * the worker and wa-probe do: "LS_SERVER_FAILURE" -> "server_failure".
+ */
+static void
+test_view_names_every_state_and_reason_of_the_contract(void **state)
+{
+	const ProtobufCEnumDescriptor *sd = &wlipc__link_state__descriptor;
+	const ProtobufCEnumDescriptor *rd = &wlipc__reason__descriptor;
+	char want[64];
+	unsigned i, j;
+
+	(void)state;
+	assert_int_equal(sd->n_values, CTL_VIEW_STATES);
+	assert_int_equal(rd->n_values, CTL_VIEW_REASONS);
+	for (i = 0; i < sd->n_values; i++) {
+		const ProtobufCEnumValue *v = &sd->values[i];
+
+		for (j = 0; v->name[3 + j] != '\0' && j < sizeof(want) - 1; j++)
+			want[j] = (char)tolower((unsigned char)v->name[3 + j]);
+		want[j] = '\0';
+		assert_string_equal(ctl_view_state_name(v->value), want);
+	}
+	assert_string_equal(ctl_view_state_name(CTL_VIEW_STATES), "unknown");
+	for (i = 0; i < rd->n_values; i++)
+		assert_string_equal(ctl_view_reason_name(rd->values[i].value),
+		    rd->values[i].name + sizeof("REASON_") - 1);
+}
+
 int
 main(void)
 {
@@ -205,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_metrics_render_state_reasons_and_requests),
 		cmocka_unit_test(test_openapi_lists_each_route_once_and_again_per_session),
 		cmocka_unit_test(test_state_json_pair_code_and_passkey),
+		cmocka_unit_test(test_view_names_every_state_and_reason_of_the_contract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
