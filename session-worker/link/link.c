@@ -1,8 +1,10 @@
 /*
- * link.c: the link's lifecycle: credentials at start, one connection at a
- * time (WebSocket -> frames -> Noise -> stanzas), and what happens when it
- * ends, as decided by link_policy.c and allowed by link_fsm.c. Every state
- * change goes through link_fire(), which logs it and tells the IPC layer.
+ * link.c: the owner of struct link (link.h): credentials at start, one
+ * connection at a time (WebSocket -> frames -> Noise -> stanzas), login
+ * and keepalive, the iqs waiting for answers (link_iq.h), and what happens
+ * when a connection ends, as decided by link_policy.c and allowed by
+ * link_fsm.c. Every state change goes through link_fire(), which logs it
+ * and tells the IPC layer; every phase change through conn_move().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@
 
 static void	connect_now(lws_sorted_usec_list_t *);
 static void	stop_done(lws_sorted_usec_list_t *);
+static void	keepalive_stop(struct link *);
 
 void
 link_schedule(struct link *l, lws_sorted_usec_list_t *sul, sul_cb_t cb,
@@ -111,6 +114,18 @@ link_fire(struct link *l, enum link_event ev, const char *detail)
 	link_publish_state(l);
 }
 
+/* Moves the connection phase as link_fsm.c's table allows; false: refused. */
+static bool
+conn_move(struct link *l, enum conn_event ev)
+{
+	enum conn_phase to = link_conn_next(l->phase, ev);
+
+	if (to == CP__MAX)
+		return false;
+	l->phase = to;
+	return true;
+}
+
 int
 link_save_creds(struct link *l, const char *what)
 {
@@ -133,35 +148,50 @@ conn_reset(struct link *l)
 	l->tx = l->rx = NULL;
 	l->wr = NULL;
 	frame_reader_reset(l->rd);
-	l->phase = CP_IDLE;
-	l->logged_in = false;
+	if (l->phase != CP_IDLE)
+		conn_move(l, CE_CLOSED);
+	memset(&l->closing, 0, sizeof(l->closing));
+	/* No answer comes on a closed connection (whatsmeow
+	 * clearResponseWaiters): every waiter hears so now. */
+	lws_sul_cancel(&l->sul_iq);
+	link_iq_fail_all(&l->iqs, -ENOTCONN);
 	lws_sul_cancel(&l->sul_auth);
-	link_keepalive_stop(l);
+	keepalive_stop(l);
 	link_qr_stop(l);
 	link_prekeys_stop(l);
 }
 
+/* Asks the socket to close; the first intent stays, but SIGTERM wins. */
 void
 link_close(struct link *l, enum close_intent why)
 {
-	if (l->intent == CI_NONE || why == CI_SHUTDOWN)
-		l->intent = why;
-	if (l->phase == CP_IDLE || l->phase == CP_CLOSING)
-		return;
-	l->phase = CP_CLOSING;
+	if (l->closing.intent == CI_NONE || why == CI_SHUTDOWN)
+		l->closing.intent = why;
+	if (!conn_move(l, CE_CLOSE))
+		return;		/* no socket, or closing already */
 	if (ws_client_close(l->ws) < 0)
 		ws_client_free(l->ws), l->ws = NULL;	/* cannot happen: be safe */
 }
 
-void
+/* Ends the connection for the policy to judge in ws_on_close. */
+static void
+link_fail_with(struct link *l, const struct link_close *why, const char *detail)
+{
+	if (l->closing.intent != CI_NONE)
+		return;		/* the first reason wins */
+	l->closing = *why;
+	l->closing.intent = CI_FAULT;
+	snprintf(l->detail, sizeof(l->detail), "%s", detail);
+	log_warnx("link: %s (%s)", detail, link_reason_name(why->reason));
+	link_close(l, CI_FAULT);
+}
+
+static void
 link_fail(struct link *l, enum link_reason reason, const char *detail)
 {
-	if (l->intent != CI_NONE)
-		return;		/* the first reason wins */
-	l->close_reason = reason;
-	snprintf(l->detail, sizeof(l->detail), "%s", detail);
-	log_warnx("link: %s (%s)", detail, link_reason_name(reason));
-	link_close(l, CI_FAULT);
+	struct link_close why = { .intent = CI_FAULT, .reason = reason };
+
+	link_fail_with(l, &why, detail);
 }
 
 /* Encrypts and frames one stanza. The link is already logged in or pairing. */
@@ -172,7 +202,7 @@ link_send_raw(struct link *l, const struct bn_node *n)
 	size_t plen, clen, olen, over;
 	int rc;
 
-	if (l->phase != CP_TRANSPORT)
+	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
 		return -ENOTCONN;
 	if ((rc = bn_encode_frame(n, LINK_SEND_MAX, &plain, &plen)) < 0)
 		return rc;
@@ -217,9 +247,308 @@ link_account_complete(struct link *l, const uint8_t key[32])
 int
 link_send_node(struct link *l, const struct bn_node *n)
 {
-	if (!l->logged_in)
+	if (!link_logged_in(l))
 		return -ENOTCONN;
 	return link_send_raw(l, n);
+}
+
+static void	iq_arm(struct link *);
+
+static void
+iq_due(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_iq);
+
+	link_iq_expire(&l->iqs, clock_mono_ms());
+	iq_arm(l);
+}
+
+/* One timer for every pending iq, at the earliest deadline. */
+static void
+iq_arm(struct link *l)
+{
+	uint64_t next = link_iq_next_deadline(&l->iqs), now = clock_mono_ms();
+
+	if (next == 0)
+		lws_sul_cancel(&l->sul_iq);
+	else
+		link_schedule(l, &l->sul_iq, iq_due, next > now ? next - now : 0);
+}
+
+int
+link_iq_send_raw(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
+    link_iq_done_fn done, void *arg)
+{
+	char fresh[LINK_ID_MAX];
+	const char *id;
+	int rc;
+
+	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
+		return -ENOTCONN;
+	if ((id = bn_node_attr(iq, "id")) == NULL) {
+		link_new_id(l, fresh);
+		if ((rc = bn_node_set_attr(iq, "id", fresh)) < 0)
+			return rc;
+		id = bn_node_attr(iq, "id");
+	}
+	if ((rc = link_iq_add(&l->iqs, id, clock_mono_ms(), timeout_ms > 0 ?
+	    timeout_ms : LINK_IQ_TIMEOUT_MS, done, arg)) < 0) {
+		if (rc == -ENOSPC)
+			log_warnx("link: %u iqs wait for an answer; not sending "
+			    "another", (unsigned)l->iqs.used);
+		return rc;
+	}
+	if ((rc = link_send_raw(l, iq)) < 0) {
+		link_iq_forget(&l->iqs, id);
+		return rc;
+	}
+	iq_arm(l);
+	return 0;
+}
+
+int
+link_iq_send(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
+    link_iq_done_fn done, void *arg)
+{
+	if (!link_logged_in(l))
+		return -ENOTCONN;
+	return link_iq_send_raw(l, iq, timeout_ms, done, arg);
+}
+
+/* ---- keepalive: the timers; the rules are link_keepalive.c's ---- */
+
+static void
+pong_late(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_pong);
+
+	if (l->ping_outstanding && link_logged_in(l))
+		link_fire(l, LE_PONG_LATE, "keepalive answer late");
+}
+
+/* The ping's answer (any type counts: the server is there); silence is ka_due's. */
+static void
+on_pong(void *arg, const struct bn_node *iq, int err)
+{
+	struct link *l = arg;
+	struct link_view v;
+	uint64_t now = clock_mono_ms();
+
+	(void)err;
+	if (iq == NULL || !l->ping_outstanding)
+		return;
+	l->ping_outstanding = false;
+	lws_sul_cancel(&l->sul_pong);
+	l->rtt_ms = (uint32_t)(now - l->ping_sent_mono);
+	l->last_pong_mono = now;
+	l->last_heartbeat_wall = clock_wall_ms();
+	if (l->state == LS_UNSTABLE)
+		link_fire(l, LE_PONG_OK, "keepalive answered again");
+	link_get_view(l, &v);
+	log_info("heartbeat: %s rtt=%ums state=%s", v.phone[0] ? v.phone : "-",
+	    l->rtt_ms, link_state_name(l->state));
+	if (l->ev.heartbeat != NULL)
+		l->ev.heartbeat(l->ev.arg, &v);
+}
+
+static void
+ka_due(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_ka);
+	uint64_t now = clock_mono_ms();
+	struct bn_node *ping;
+	char msg[96];
+
+	if (!link_logged_in(l))
+		return;
+	switch (link_keepalive_tick(now, l->last_pong_mono,
+	    (uint64_t)l->cfg.keepalive_misses * l->cfg.heartbeat_ms,
+	    l->ping_outstanding)) {
+	case KA_DEAD:
+		snprintf(msg, sizeof(msg), "no keepalive answer for %llus",
+		    (unsigned long long)((now - l->last_pong_mono) / 1000));
+		link_fail(l, REASON_TIMEOUT, msg);
+		return;
+	case KA_PING_LATE:
+		link_fire(l, LE_PONG_LATE, "keepalive answer missed");
+		/* only the newest ping times the round trip */
+		link_iq_forget(&l->iqs, l->ping_id);
+		l->ping_outstanding = false;
+		break;
+	case KA_PING:
+		break;
+	}
+	/* ka_due replaces the ping long before: its deadline is a backstop */
+	if ((ping = link_keepalive_ping()) != NULL &&
+	    link_iq_send_raw(l, ping, (uint64_t)(l->cfg.keepalive_misses + 1) *
+	    l->cfg.heartbeat_ms, on_pong, l) == 0) {
+		snprintf(l->ping_id, sizeof(l->ping_id), "%s", bn_node_attr(ping, "id"));
+		l->ping_outstanding = true;
+		l->ping_sent_mono = now;
+		link_schedule(l, &l->sul_pong, pong_late,
+		    link_keepalive_late_ms(l->cfg.heartbeat_ms));
+	}
+	bn_node_free(ping);
+	link_schedule(l, &l->sul_ka, ka_due, l->cfg.heartbeat_ms);
+}
+
+static void
+keepalive_start(struct link *l)
+{
+	l->ping_outstanding = false;
+	l->last_pong_mono = clock_mono_ms();
+	link_schedule(l, &l->sul_ka, ka_due, 0);	/* a first RTT right away */
+}
+
+static void
+keepalive_stop(struct link *l)
+{
+	lws_sul_cancel(&l->sul_ka);
+	lws_sul_cancel(&l->sul_pong);
+	if (l->ping_outstanding)
+		link_iq_forget(&l->iqs, l->ping_id);
+	l->ping_outstanding = false;
+}
+
+/* ---- login and pairing, as link_stanza.c's verdicts say ---- */
+
+/* Baileys sendPassiveIq: the answer only matters when it is a refusal. */
+static void
+passive_done(void *arg, const struct bn_node *iq, int err)
+{
+	(void)arg;
+	if (iq != NULL && strcmp(bn_node_attr(iq, "type"), "error") == 0)
+		log_warnx("link: the server refused the passive iq");
+	else if (err == -ETIMEDOUT)
+		log_warnx("link: the passive iq went unanswered");
+}
+
+static int
+send_passive_active(struct link *l)
+{
+	struct bn_node *iq = bn_node_new("iq"), *act = bn_node_new("active");
+	int rc = -ENOMEM;
+
+	if (iq != NULL && act != NULL &&
+	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
+	    bn_node_set_attr(iq, "xmlns", "passive") == 0 &&
+	    bn_node_set_attr(iq, "type", "set") == 0 &&
+	    bn_node_add_child(iq, act) == 0) {
+		act = NULL;
+		rc = link_iq_send_raw(l, iq, 0, passive_done, l);
+	}
+	bn_node_free(act);
+	bn_node_free(iq);
+	return rc;
+}
+
+int
+link_passive_after_prekeys(struct link *l)
+{
+	int rc;
+
+	if (!l->passive_due)
+		return 0;
+	l->passive_due = false;
+	if ((rc = send_passive_active(l)) < 0)
+		log_warn(rc, "link: could not send the passive iq");
+	return 0;
+}
+
+
+/* <success> (protocol-notes §4) */
+static void
+on_login(struct link *l, const char *lid)
+{
+	int rc;
+
+	if (!conn_move(l, CE_LOGIN)) {
+		log_warnx("link: <success> in phase %s; ignored",
+		    link_conn_phase_name(l->phase));
+		return;
+	}
+	lws_sul_cancel(&l->sul_auth);
+	l->round = 0;
+	l->qr_paused = false;
+	if (lid != NULL && l->creds->me_lid[0] == '\0' &&
+	    strlen(lid) < sizeof(l->creds->me_lid)) {
+		snprintf(l->creds->me_lid, sizeof(l->creds->me_lid), "%s", lid);
+		link_save_creds(l, "login");
+	}
+	link_policy_link_up(&l->policy, clock_mono_ms());
+	link_fire(l, LE_LOGIN_OK, "logged in");
+	/* protocol-notes §4: prekeys, then the passive iq lets offline
+	 * stanzas flow (sent once the count is answered: prekeys.c). */
+	l->passive_due = true;
+	if ((rc = link_prekeys_on_login(l)) < 0) {
+		log_warn(rc, "link: could not ask for the prekey count");
+		link_passive_after_prekeys(l);
+	}
+	keepalive_start(l);
+}
+
+/* A verified pair-success: persist before replying, as the server links us
+ * the moment it reads the reply (whatsmeow pair.go handlePairSuccess). */
+static int
+on_paired(struct link *l, struct link_verdict *v)
+{
+	const struct pair_result *r = &v->pair;
+	struct bn_node *us;
+	int rc;
+
+	l->creds->paired = true;
+	memcpy(l->creds->me_jid, r->jid, sizeof(r->jid));
+	memcpy(l->creds->me_lid, r->lid, sizeof(r->lid));
+	memcpy(l->creds->platform, r->platform, sizeof(r->platform));
+	memcpy(l->creds->account, r->account, r->account_len);
+	l->creds->account_len = r->account_len;
+	l->creds->key_index = r->key_index;
+	if ((rc = link_save_creds(l, "pairing")) < 0) {
+		l->creds->paired = false;
+		link_fail(l, REASON_UNKNOWN, "could not store the new pairing");
+		return 0;
+	}
+	rc = link_send_raw(l, v->reply);
+	if ((us = link_unified_session_node(clock_wall_ms())) != NULL)
+		link_send_raw(l, us);
+	bn_node_free(us);
+	link_qr_stop(l);
+	link_code_paired(l);
+	log_info("link: paired as %s (platform %s); waiting for restart",
+	    r->jid, r->platform[0] ? r->platform : "?");
+	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	return rc < 0 ? rc : 0;
+}
+
+/* Applies what link_on_node() found; negative: our own send failed. */
+static int
+apply_verdict(struct link *l, struct link_verdict *v)
+{
+	int rc = 0;
+
+	switch (v->kind) {
+	case LV_NONE:
+		break;
+	case LV_LOGIN:
+		on_login(l, v->lid);
+		break;
+	case LV_PAIRED:
+		rc = on_paired(l, v);
+		break;
+	case LV_ROUTING:
+		/* protocol-notes §1: worth keeping for the ED intro header */
+		memcpy(l->creds->routing, v->routing, v->routing_len);
+		l->creds->routing_len = v->routing_len;
+		link_save_creds(l, "edge routing info");
+		break;
+	case LV_DOWN:
+		link_fail_with(l, &v->down, v->detail);
+		break;
+	}
+	bn_node_free(v->reply);
+	v->reply = NULL;
+	return rc;
 }
 
 static int
@@ -303,7 +632,7 @@ on_server_hello(struct link *l, const uint8_t *frame, size_t len)
 	}
 	noise_hs_free(l->hs);
 	l->hs = NULL;
-	l->phase = CP_TRANSPORT;
+	conn_move(l, CE_NOISE_DONE);
 	log_debug("link: noise handshake done, aes-gcm via %s",
 	    noise_cipher_backend_name(l->tx));
 	return 0;
@@ -313,9 +642,10 @@ static int
 on_transport_frame(struct link *l, const uint8_t *frame, size_t len)
 {
 	struct bn_node *n = NULL;
+	struct link_verdict v;
 	uint8_t *plain;
 	size_t plen;
-	int rc;
+	int rc, rc2;
 
 	if (len < NOISE_TAG_LEN + 1) {
 		link_fail(l, REASON_UNKNOWN, "frame too short to hold a stanza");
@@ -339,8 +669,13 @@ on_transport_frame(struct link *l, const uint8_t *frame, size_t len)
 		log_warn(rc, "link: skipped an undecodable stanza (%zu bytes)", plen);
 		return 0;
 	}
-	/* the stanza was well formed: an error now is our own (a send) */
-	if ((rc = link_on_node(l, n)) < 0)
+	/* The stanza was well formed: an error now is our own (a send).
+	 * The verdict borrows from n: applied before n goes. */
+	rc = link_on_node(l, n, &v);
+	rc2 = apply_verdict(l, &v);
+	if (rc == 0)
+		rc = rc2;
+	if (rc < 0)
 		l->local_fault = rc;
 	bn_node_free(n);
 	return rc;
@@ -355,6 +690,7 @@ on_frame(void *arg, const uint8_t *frame, size_t len)
 	case CP_HANDSHAKE:
 		return on_server_hello(l, frame, len);
 	case CP_TRANSPORT:
+	case CP_LOGGED_IN:
 		return on_transport_frame(l, frame, len);
 	default:
 		return 0;	/* closing: ignore what is still in flight */
@@ -367,7 +703,7 @@ ws_on_open(void *user)
 	struct link *l = user;
 	int rc;
 
-	l->phase = CP_HANDSHAKE;
+	conn_move(l, CE_WS_OPEN);
 	if ((rc = send_client_hello(l)) < 0) {
 		log_warn(rc, "link: could not send the client hello");
 		link_fail(l, REASON_UNKNOWN, "could not start the Noise handshake");
@@ -392,11 +728,12 @@ ws_on_data(void *user, const uint8_t *buf, size_t len)
 	char msg[LINK_DETAIL_MAX];
 	int rc;
 
-	if (l->phase != CP_HANDSHAKE && l->phase != CP_TRANSPORT)
+	if (l->phase != CP_HANDSHAKE && l->phase != CP_TRANSPORT &&
+	    l->phase != CP_LOGGED_IN)
 		return;
 	l->local_fault = 0;
 	rc = frame_reader_feed(l->rd, buf, len, on_frame, l);
-	if (rc < 0 && l->intent == CI_NONE) {
+	if (rc < 0 && l->closing.intent == CI_NONE) {
 		link_feed_fault_text(rc, l->local_fault, msg, sizeof(msg));
 		link_fail(l, REASON_UNKNOWN, msg);
 	}
@@ -467,17 +804,38 @@ apply_decision(struct link *l, const struct link_decision *d)
 	}
 }
 
+/* A round's connection closed unscanned: the next round, or a pause. */
+static void
+qr_round_ended(struct link *l)
+{
+	struct link_view v;
+
+	if (l->round < l->cfg.qr_rounds) {
+		link_connect_soon(l, 0);
+		return;
+	}
+	l->qr_paused = true;
+	snprintf(l->detail, sizeof(l->detail), "QR not scanned in %u rounds: "
+	    "pairing paused until a new QR is asked for", l->round);
+	log_warnx("link: %s", l->detail);
+	link_publish_state(l);
+	if (l->ev.qr_expired != NULL) {
+		link_get_view(l, &v);
+		l->ev.qr_expired(l->ev.arg, &v);
+	}
+}
+
 static void
 ws_on_close(void *user, const struct ws_close_info *info)
 {
 	struct link *l = user;
-	enum close_intent why = l->intent;
+	struct link_close closing = l->closing;
+	enum close_intent why = closing.intent;
 	struct link_decision d;
 	enum link_reason reason;
 	uint64_t ban = 0, now = clock_mono_ms();
 
 	conn_reset(l);
-	l->intent = CI_NONE;
 	link_code_conn_ended(l);
 	if (why == CI_NONE)
 		log_info("link: connection ended: %s%s%s", info->reason ==
@@ -495,7 +853,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 	case CI_PASSKEY:	/* the state says it; only an operator moves on */
 		return;
 	case CI_QR_ROUND:
-		link_qr_round_ended(l);
+		qr_round_ended(l);
 		return;
 	case CI_RESTART:
 		link_fire(l, LE_DOWN_NOW, NULL);
@@ -505,9 +863,9 @@ ws_on_close(void *user, const struct ws_close_info *info)
 		reason = REASON_LOGOUT;
 		break;
 	case CI_FAULT:
-		reason = l->close_reason;
-		if (reason == REASON_BAN && l->close_ban_until_mono > now)
-			ban = l->close_ban_until_mono;
+		reason = closing.reason;
+		if (reason == REASON_BAN && closing.ban_until_mono > now)
+			ban = closing.ban_until_mono;
 		break;
 	case CI_NONE:
 	default:
@@ -516,9 +874,8 @@ ws_on_close(void *user, const struct ws_close_info *info)
 		break;
 	}
 	link_policy_decide(&l->policy, reason, now, ban, &d);
-	if (why == CI_FAULT && l->close_refused != 0)
-		link_policy_stop_refused(&d, l->close_refused);
-	l->close_refused = 0;
+	if (why == CI_FAULT && closing.refused != 0)
+		link_policy_stop_refused(&d, closing.refused);
 	apply_decision(l, &d);
 }
 
@@ -564,7 +921,7 @@ connect_now(lws_sorted_usec_list_t *sul)
 		apply_decision(l, &d);
 		return;
 	}
-	l->phase = CP_CONNECTING;
+	conn_move(l, CE_DIAL);
 	link_fire(l, LE_CONNECT, l->creds->paired ? "logging in" :
 	    "registering a new device");
 	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
@@ -642,6 +999,7 @@ link_new(struct lws_context *cx, const struct link_cfg *cfg, struct store *st,
 	pc.reconnect_wait_ms = (uint32_t)cfg->reconnect_wait_ms;
 	pc.backoff_cap_ms = (uint32_t)cfg->backoff_cap_ms;
 	link_policy_init(&l->policy, &pc, 0);
+	link_iq_init(&l->iqs);
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(l->id_prefix, sizeof(l->id_prefix), "wl%02x%02x", rnd[0], rnd[1]);
 	l->started_wall = l->since_wall = clock_wall_ms();
@@ -666,6 +1024,8 @@ link_free(struct link *l)
 {
 	if (l == NULL)
 		return;
+	/* The waiters' owners may be gone already: drop, do not call. */
+	link_iq_init(&l->iqs);
 	conn_reset(l);
 	lws_sul_cancel(&l->sul_reconnect);
 	lws_sul_cancel(&l->sul_backup);
@@ -769,8 +1129,8 @@ link_request_restart(struct link *l)
 	l->round = 0;
 	if (l->state == LS_PASSKEY) {
 		/* The passkey close may still be under way: restart instead. */
-		if (l->intent == CI_PASSKEY)
-			l->intent = CI_RESTART;
+		if (l->closing.intent == CI_PASSKEY)
+			l->closing.intent = CI_RESTART;
 		link_fire(l, LE_OPERATOR_RESTART, "new pairing asked by the operator");
 	}
 	if (l->phase != CP_IDLE) {
@@ -802,24 +1162,22 @@ link_request_logout(struct link *l)
 {
 	struct link_decision d;
 	struct bn_node *iq, *rm;
-	char id[LINK_ID_MAX];
 
 	if (!l->creds->paired || l->stopping)
 		return -EALREADY;
 	/* Tell WhatsApp to drop this companion, as WhatsApp Web's logout does. */
-	if (l->logged_in && (iq = bn_node_new("iq")) != NULL) {
-		link_new_id(l, id);
+	if (link_logged_in(l) && (iq = bn_node_new("iq")) != NULL) {
 		if ((rm = bn_node_new("remove-companion-device")) != NULL &&
 		    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 		    bn_node_set_attr(iq, "type", "set") == 0 &&
-		    bn_node_set_attr(iq, "id", id) == 0 &&
 		    bn_node_set_attr(iq, "xmlns", "md") == 0 &&
 		    bn_node_set_attr(rm, "jid", l->creds->me_jid) == 0 &&
 		    bn_node_set_attr(rm, "reason", "user_initiated") == 0 &&
 		    bn_node_add_child(iq, rm) == 0)
 			rm = NULL;
 		bn_node_free(rm);
-		link_send_node(l, iq);
+		/* the answer does not matter: the connection closes now */
+		link_iq_send(l, iq, 0, NULL, NULL);
 		bn_node_free(iq);
 	}
 	if (l->phase != CP_IDLE) {

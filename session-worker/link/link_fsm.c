@@ -96,6 +96,63 @@ link_fsm_next(enum link_state from, enum link_event ev)
 	return to == NO ? LS__MAX : (enum link_state)to;
 }
 
+/*
+ * The connection phases. A close asked for twice, or on no socket, is
+ * refused: the first reason stays (link.c keeps it with the phase).
+ */
+#define CLOSE_MOVES							\
+	[CE_CLOSE] = CP_CLOSING + 1,					\
+	[CE_CLOSED] = CP_IDLE + 1
+
+/* Stored +1 so that 0 marks a hole (CP_IDLE is 0). */
+static const unsigned char conn_next[CP__MAX][CE__MAX] = {
+	[CP_IDLE] = {
+		[CE_DIAL] = CP_CONNECTING + 1,
+	},
+	[CP_CONNECTING] = {
+		CLOSE_MOVES,
+		[CE_WS_OPEN] = CP_HANDSHAKE + 1,
+	},
+	[CP_HANDSHAKE] = {
+		CLOSE_MOVES,
+		[CE_NOISE_DONE] = CP_TRANSPORT + 1,
+	},
+	[CP_TRANSPORT] = {
+		CLOSE_MOVES,
+		[CE_LOGIN] = CP_LOGGED_IN + 1,
+	},
+	[CP_LOGGED_IN] = {
+		CLOSE_MOVES,
+	},
+	[CP_CLOSING] = {
+		[CE_CLOSED] = CP_IDLE + 1,
+	},
+};
+
+enum conn_phase
+link_conn_next(enum conn_phase from, enum conn_event ev)
+{
+	if ((unsigned)from >= CP__MAX || (unsigned)ev >= CE__MAX ||
+	    conn_next[from][ev] == 0)
+		return CP__MAX;
+	return (enum conn_phase)(conn_next[from][ev] - 1);
+}
+
+static const char *const phase_names[CP__MAX] = {
+	[CP_IDLE] = "idle",
+	[CP_CONNECTING] = "connecting",
+	[CP_HANDSHAKE] = "handshake",
+	[CP_TRANSPORT] = "transport",
+	[CP_LOGGED_IN] = "logged-in",
+	[CP_CLOSING] = "closing",
+};
+
+const char *
+link_conn_phase_name(enum conn_phase p)
+{
+	return (unsigned)p < CP__MAX ? phase_names[p] : "invalid";
+}
+
 static const char *const state_names[LS__MAX] = {
 	[LS_STARTING] = "starting",
 	[LS_CONNECTING] = "connecting",

@@ -1,7 +1,12 @@
 /*
- * link_internal.h: struct link and what the link's files share
- * (link.c: lifecycle and connection; link_stanza.c: what the server says;
- * link_keepalive.c; link_qr.c; prekeys.c). Not for other modules.
+ * link_internal.h: struct link and what the link's files share. Not for
+ * other modules. link.c writes the lifecycle, connection, close, login and
+ * keepalive fields; link_stanza.c and link_keepalive.c write none (they
+ * return a link_verdict / link_ka). Still their own writers, each of its
+ * own fields: link_qr.c the round's refs and QR (and the adv secret it
+ * renews), link_paircode.c the code_* fields (and the adv secret a code
+ * pairing swaps), prekeys.c the pk_* batch and prekey ids, link_version.c
+ * version_fetch (and the detail line of the outdated state).
  */
 #ifndef WALINK_LINK_INTERNAL_H
 #define WALINK_LINK_INTERNAL_H
@@ -13,6 +18,7 @@
 
 #include "link.h"
 #include "link_policy.h"
+#include "pair.h"
 
 struct ws_client;
 struct frame_reader;
@@ -29,23 +35,38 @@ struct wa_version_fetch;
 #define LINK_REF_MAX		128
 #define LINK_ID_MAX		32
 
-enum conn_phase {
-	CP_IDLE,		/* no socket */
-	CP_CONNECTING,		/* WebSocket opening */
-	CP_HANDSHAKE,		/* client hello sent, waiting for server hello */
-	CP_TRANSPORT,		/* Noise done; stanzas flow */
-	CP_CLOSING,		/* we asked the socket to close */
+/*
+ * Why the current connection closes: set once, by link.c, when the phase
+ * enters CP_CLOSING (the first reason wins); read by ws_on_close.
+ */
+struct link_close {
+	enum close_intent intent;	/* CI_NONE: the peer or the network closed */
+	enum link_reason reason;	/* with CI_FAULT */
+	int		 refused;	/* CI_FAULT: a <failure> code that stops; 0 none */
+	uint64_t	 ban_until_mono;	/* CI_FAULT, REASON_BAN: 0 unknown */
 };
 
-/* Why we are closing a connection ourselves (the socket close then says nothing new). */
-enum close_intent {
-	CI_NONE,
-	CI_FAULT,		/* the server told us why: close_reason holds it */
-	CI_QR_ROUND,		/* last ref expired: new pairing round */
-	CI_RESTART,		/* operator restart, or 515 after pairing */
-	CI_LOGOUT,		/* operator logout */
-	CI_SHUTDOWN,		/* SIGTERM */
-	CI_PASSKEY,		/* a passkey step was demanded: stop, tell the operator */
+/*
+ * What one stanza calls for (link_stanza.c decides, link.c applies: the
+ * stanza file writes no field of struct link).
+ */
+enum link_verdict_kind {
+	LV_NONE,		/* nothing to change */
+	LV_LOGIN,		/* <success>; lid may be set */
+	LV_PAIRED,		/* a verified pair-success: pair, reply */
+	LV_ROUTING,		/* new edge routing info to keep */
+	LV_DOWN,		/* the connection must end: down, detail */
+};
+
+struct link_verdict {
+	enum link_verdict_kind kind;
+	const char		*lid;		/* LV_LOGIN; borrowed from the stanza */
+	struct pair_result	 pair;		/* LV_PAIRED */
+	struct bn_node		*reply;		/* LV_PAIRED; link.c sends and frees */
+	const uint8_t		*routing;	/* LV_ROUTING; borrowed */
+	size_t			 routing_len;
+	struct link_close	 down;		/* LV_DOWN */
+	char			 detail[LINK_DETAIL_MAX];	/* LV_DOWN */
 };
 
 struct link {
@@ -69,15 +90,11 @@ struct link {
 	struct frame_writer	*wr;
 	struct noise_hs		*hs;
 	struct noise_cipher	*tx, *rx;
-	enum conn_phase		 phase;
-	enum close_intent	 intent;
-	enum link_reason	 close_reason;	/* with CI_FAULT */
-	uint64_t		 close_ban_until_mono;
-	int			 close_refused;	/* <failure> code that stops; 0 none */
-	bool			 logged_in;
+	enum conn_phase		 phase;		/* link_conn_next() moves it */
+	struct link_close	 closing;	/* with CP_CLOSING */
 	int			 local_fault;	/* our error handling a frame */
 
-	/* shutdown */
+	/* shutdown: no new connection, done() once the socket is gone */
 	bool			 stopping;
 	void			(*stop_done)(void *);
 	void			*stop_arg;
@@ -124,11 +141,11 @@ struct link {
 	char			 code_hello_id[LINK_ID_MAX];
 	char			 code_finish_id[LINK_ID_MAX];
 
-	/* stanza ids */
+	/* stanza ids, and the iqs waiting for an answer (link_iq.h) */
 	char			 id_prefix[8];
 	uint32_t		 id_next;
-	char			 prekey_count_id[LINK_ID_MAX];
-	char			 prekey_upload_id[LINK_ID_MAX];
+	struct link_iq_table	 iqs;
+	lws_sorted_usec_list_t	 sul_iq;	/* at the earliest iq deadline */
 	uint32_t		 prekey_upload_top;
 	bool			 passive_due;	/* login's passive iq not sent yet */
 	/* prekeys made a chunk per loop turn before one upload (prekeys.c) */
@@ -141,6 +158,13 @@ struct link {
 
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
 
+/* <success> came on this connection: a bot's stanzas may flow. */
+static inline bool
+link_logged_in(const struct link *l)
+{
+	return l->phase == CP_LOGGED_IN;
+}
+
 /* link.c */
 /*
  * Why the bytes of one WebSocket message ended the connection, in words:
@@ -151,10 +175,12 @@ struct link {
 void	link_feed_fault_text(int reader_rc, int local_fault, char *out,
 	    size_t cap);
 int	link_send_raw(struct link *, const struct bn_node *);	/* before login too */
+/* link_iq_send() before login too (pairing by code). */
+int	link_iq_send_raw(struct link *, struct bn_node *iq, uint64_t timeout_ms,
+	    link_iq_done_fn, void *arg);
 void	link_auth_timeout(lws_sorted_usec_list_t *);
 void	link_connect_soon(struct link *, uint64_t ms);
 void	link_fire(struct link *, enum link_event, const char *detail);
-void	link_fail(struct link *, enum link_reason, const char *detail);
 void	link_close(struct link *, enum close_intent);
 void	link_new_id(struct link *, char out[LINK_ID_MAX]);
 int	link_save_creds(struct link *, const char *what);
@@ -162,23 +188,32 @@ void	link_publish_state(struct link *);
 void	link_schedule(struct link *, lws_sorted_usec_list_t *, sul_cb_t,
 	    uint64_t ms);
 
-/* link_stanza.c */
-int	link_on_node(struct link *, struct bn_node *);
+/*
+ * link_stanza.c: answers what needs an answer (acks, pings, pairing
+ * errors) and says in *v what the stanza calls for. Negative: a send failed.
+ */
+int	link_on_node(struct link *, struct bn_node *, struct link_verdict *v);
+/* whatsmeow client.go sendUnifiedSession: the <ib> sent after a pairing. */
+struct bn_node *link_unified_session_node(uint64_t now_wall_ms);
 
-/* link_keepalive.c */
-void	link_keepalive_start(struct link *);
-void	link_keepalive_stop(struct link *);
-void	link_keepalive_on_result(struct link *);
+/* link_keepalive.c: what a keepalive tick calls for; link.c runs the timers. */
+enum link_ka {
+	KA_PING,		/* all well: ping */
+	KA_PING_LATE,		/* the last ping went unanswered: unstable, ping again */
+	KA_DEAD,		/* silent for keepalive_misses intervals: TIMEOUT */
+};
+enum link_ka	 link_keepalive_tick(uint64_t now_ms, uint64_t last_pong_ms,
+		    uint64_t limit_ms, bool ping_outstanding);
+uint64_t	 link_keepalive_late_ms(uint64_t heartbeat_ms);
+struct bn_node	*link_keepalive_ping(void);
 
-/* link_qr.c */
+/* link_qr.c; link_qr_begin: -EBADMSG when no ref is usable */
 int	link_qr_begin(struct link *, const struct bn_node *pair_device);
 void	link_qr_stop(struct link *);
-void	link_qr_round_ended(struct link *);	/* connection closed for a new round */
 
 /* link_paircode.c */
 void	link_code_on_round(struct link *);	/* pair-device: a live round began */
 bool	link_code_on_round_end(struct link *);	/* true: keep the connection */
-int	link_code_on_result(struct link *, const struct bn_node *iq);	/* 1: ours */
 int	link_code_on_notification(struct link *, const struct bn_node *);
 void	link_code_paired(struct link *);
 void	link_code_conn_ended(struct link *);
@@ -195,7 +230,6 @@ void	link_version_free(struct link *);
 
 /* prekeys.c */
 int	link_prekeys_on_login(struct link *);
-int	link_prekeys_on_result(struct link *, const struct bn_node *iq);
 int	link_prekeys_on_notification(struct link *, const struct bn_node *);
 void	link_prekeys_stop(struct link *);	/* connection gone: drop a batch */
 

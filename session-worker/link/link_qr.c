@@ -6,6 +6,7 @@
  * a fresh one; after qr_rounds unscanned rounds pairing pauses until an
  * operator asks for a new QR. QR text is a secret: never logged.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,10 +99,8 @@ link_qr_begin(struct link *l, const struct bn_node *pd)
 		l->refs[l->nrefs][len] = '\0';
 		l->nrefs++;
 	}
-	if (l->nrefs == 0) {
-		link_fail(l, REASON_UNKNOWN, "pair-device carried no usable ref");
-		return 0;
-	}
+	if (l->nrefs == 0)
+		return -EBADMSG;	/* link_stanza.c ends the connection */
 	/* The QR's own timers bound this phase now, not the login timeout. */
 	lws_sul_cancel(&l->sul_auth);
 	l->round++;
@@ -184,22 +183,3 @@ link_qr_stop(struct link *l)
 	l->nrefs = l->ref_next = 0;
 }
 
-void
-link_qr_round_ended(struct link *l)
-{
-	struct link_view v;
-
-	if (l->round < l->cfg.qr_rounds) {
-		link_connect_soon(l, 0);
-		return;
-	}
-	l->qr_paused = true;
-	snprintf(l->detail, sizeof(l->detail), "QR not scanned in %u rounds: "
-	    "pairing paused until a new QR is asked for", l->round);
-	log_warnx("link: %s", l->detail);
-	link_publish_state(l);
-	if (l->ev.qr_expired != NULL) {
-		link_get_view(l, &v);
-		l->ev.qr_expired(l->ev.arg, &v);
-	}
-}

@@ -98,13 +98,11 @@ upload_node(struct link *l, const uint8_t (*pubs)[32], uint32_t first,
 
 	put_be(reg, c->registration_id, sizeof(reg));
 	put_be(sid, c->spk_id, sizeof(sid));
-	link_new_id(l, l->prekey_upload_id);
 	if (iq == NULL || (list = bn_node_new("list")) == NULL ||
 	    (skey = bn_node_new("skey")) == NULL ||
 	    bn_node_set_attr(iq, "xmlns", "encrypt") < 0 ||
 	    bn_node_set_attr(iq, "type", "set") < 0 ||
 	    bn_node_set_attr(iq, "to", BN_SERVER_JID) < 0 ||
-	    bn_node_set_attr(iq, "id", l->prekey_upload_id) < 0 ||
 	    add_bytes(iq, "registration", reg, sizeof(reg)) < 0 ||
 	    add_bytes(iq, "type", &type, 1) < 0 ||
 	    add_bytes(iq, "identity", c->ident_pub, 32) < 0)
@@ -150,6 +148,25 @@ link_prekeys_stop(struct link *l)
 	l->pk_n = l->pk_done = 0;
 }
 
+/* The upload's answer; the passive iq follows it either way. */
+static void
+upload_done(void *arg, const struct bn_node *iq, int err)
+{
+	struct link *l = arg;
+
+	if (err == -ENOTCONN)
+		return;		/* the next login counts again */
+	if (iq == NULL)
+		log_warnx("link: our prekey upload went unanswered");
+	else if (strcmp(bn_node_attr(iq, "type"), "error") == 0)
+		log_warnx("link: the server refused our prekey upload");
+	else {
+		l->creds->uploaded_prekey_id = l->prekey_upload_top;
+		link_save_creds(l, "a prekey upload");
+	}
+	link_passive_after_prekeys(l);
+}
+
 /* All keys stored: save the next id, then upload them in one iq. */
 static int
 upload_made(struct link *l)
@@ -165,7 +182,7 @@ upload_made(struct link *l)
 	    l->pk_n)) == NULL)
 		return -ENOMEM;
 	l->prekey_upload_top = l->pk_first + l->pk_n - 1;
-	rc = link_send_raw(l, iq);
+	rc = link_iq_send_raw(l, iq, 0, upload_done, l);
 	bn_node_free(iq);
 	log_info("link: uploading %u prekeys (ids %u-%u)", l->pk_n, l->pk_first,
 	    l->pk_first + l->pk_n - 1);
@@ -254,21 +271,21 @@ upload(struct link *l, uint32_t n)
 	return 0;
 }
 
+static void	count_done(void *arg, const struct bn_node *iq, int err);
+
 int
 link_prekeys_on_login(struct link *l)
 {
 	struct bn_node *iq = bn_node_new("iq"), *count = bn_node_new("count");
 	int rc = -ENOMEM;
 
-	link_new_id(l, l->prekey_count_id);
 	if (iq != NULL && count != NULL &&
 	    bn_node_set_attr(iq, "xmlns", "encrypt") == 0 &&
 	    bn_node_set_attr(iq, "type", "get") == 0 &&
 	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
-	    bn_node_set_attr(iq, "id", l->prekey_count_id) == 0 &&
 	    bn_node_add_child(iq, count) == 0) {
 		count = NULL;
-		rc = link_send_raw(l, iq);
+		rc = link_iq_send_raw(l, iq, 0, count_done, l);
 	}
 	bn_node_free(count);
 	bn_node_free(iq);
@@ -285,31 +302,29 @@ count_of(const struct bn_node *n)
 	return v != NULL ? atoi(v) : -1;
 }
 
-int
-link_prekeys_on_result(struct link *l, const struct bn_node *iq)
+/* The count's answer: top up below PREKEY_MIN, then the passive iq. */
+static void
+count_done(void *arg, const struct bn_node *iq, int err)
 {
-	bool error = strcmp(bn_node_attr(iq, "type"), "error") == 0;
+	struct link *l = arg;
 	int n;
 
-	if (strcmp(bn_node_attr(iq, "id"), l->prekey_upload_id) == 0) {
-		l->prekey_upload_id[0] = '\0';
-		if (error) {
-			log_warnx("link: the server refused our prekey upload");
-			return link_passive_after_prekeys(l);
-		}
-		l->creds->uploaded_prekey_id = l->prekey_upload_top;
-		link_save_creds(l, "a prekey upload");
-		return link_passive_after_prekeys(l);
+	if (err == -ENOTCONN)
+		return;
+	if (iq == NULL) {
+		/* whatsmeow: a count that fails uploads nothing */
+		log_warnx("link: the prekey count went unanswered");
+		link_passive_after_prekeys(l);
+		return;
 	}
-	l->prekey_count_id[0] = '\0';
-	n = error ? -1 : count_of(iq);
+	n = strcmp(bn_node_attr(iq, "type"), "error") == 0 ? -1 : count_of(iq);
 	log_info("link: the server holds %d of our prekeys", n < 0 ? 0 : n);
 	/* whatsmeow connectionevents.go: the initial upload is for a device
 	 * with none on the server and none uploaded before. */
 	if (n < PREKEY_MIN && upload(l, n <= 0 && l->creds->uploaded_prekey_id == 0 ?
 	    PREKEY_FIRST : PREKEY_BATCH) == 0)
-		return 0;	/* passive once the upload is answered */
-	return link_passive_after_prekeys(l);
+		return;		/* passive once the upload is answered */
+	link_passive_after_prekeys(l);
 }
 
 int
@@ -317,7 +332,7 @@ link_prekeys_on_notification(struct link *l, const struct bn_node *n)
 {
 	int c = count_of(n);
 
-	if (c >= 0 && c < PREKEY_MIN && l->logged_in)
+	if (c >= 0 && c < PREKEY_MIN && link_logged_in(l))
 		return upload(l, PREKEY_BATCH);
 	return 0;
 }

@@ -259,6 +259,55 @@ test_every_state_times_every_event_matches_the_design(void **state)
 	assert_string_equal(link_event_name(LE__MAX), "invalid");
 }
 
+/*
+ * The connection beneath the state, walked the same way: every phase x
+ * every connection event. Logged in is a phase of its own, and a close
+ * asked for twice or with no socket is refused (the first reason stays).
+ */
+static void
+test_every_phase_times_every_conn_event_matches_the_design(void **state)
+{
+	static const struct {
+		enum conn_phase from;
+		enum conn_event ev;
+		enum conn_phase to;
+	} cm[] = {
+		{ CP_IDLE, CE_DIAL, CP_CONNECTING },
+		{ CP_CONNECTING, CE_WS_OPEN, CP_HANDSHAKE },
+		{ CP_CONNECTING, CE_CLOSE, CP_CLOSING },
+		{ CP_CONNECTING, CE_CLOSED, CP_IDLE },
+		{ CP_HANDSHAKE, CE_NOISE_DONE, CP_TRANSPORT },
+		{ CP_HANDSHAKE, CE_CLOSE, CP_CLOSING },
+		{ CP_HANDSHAKE, CE_CLOSED, CP_IDLE },
+		{ CP_TRANSPORT, CE_LOGIN, CP_LOGGED_IN },
+		{ CP_TRANSPORT, CE_CLOSE, CP_CLOSING },
+		{ CP_TRANSPORT, CE_CLOSED, CP_IDLE },
+		{ CP_LOGGED_IN, CE_CLOSE, CP_CLOSING },
+		{ CP_LOGGED_IN, CE_CLOSED, CP_IDLE },
+		{ CP_CLOSING, CE_CLOSED, CP_IDLE },
+	};
+	size_t i, n = sizeof(cm) / sizeof(cm[0]);
+	int p, e;
+
+	(void)state;
+	for (p = 0; p < CP__MAX; p++)
+		for (e = 0; e < CE__MAX; e++) {
+			enum conn_phase want = CP__MAX, got;
+
+			for (i = 0; i < n; i++)
+				if ((int)cm[i].from == p && (int)cm[i].ev == e)
+					want = cm[i].to;
+			got = link_conn_next((enum conn_phase)p, (enum conn_event)e);
+			if (got != want)
+				fail_msg("phase %s on event %d: table says %s, design says %s",
+				    link_conn_phase_name(p), e, link_conn_phase_name(got),
+				    link_conn_phase_name(want));
+		}
+	assert_int_equal(link_conn_next(CP__MAX, CE_DIAL), CP__MAX);
+	assert_int_equal(link_conn_next(CP_IDLE, CE__MAX), CP__MAX);
+	assert_string_equal(link_conn_phase_name(CP__MAX), "invalid");
+}
+
 int
 main(void)
 {
@@ -270,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_logout_leads_to_fresh_pairing),
 		cmocka_unit_test(test_every_state_and_reason_matches_ipc_contract),
 		cmocka_unit_test(test_every_state_times_every_event_matches_the_design),
+		cmocka_unit_test(test_every_phase_times_every_conn_event_matches_the_design),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,158 @@
+/*
+ * test_link_verdict: what a server stanza means for the link, as
+ * link_stanza.c tells link.c (struct link_verdict), and the keepalive
+ * rules link.c's timers ask (link_keepalive.c). The stanzas here need no
+ * answer on the wire, so a link with no connection serves.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "binary/bn.h"
+#include "clock.h"
+#include "link/link_internal.h"
+
+static struct bn_node *
+node(const char *tag, const char *k1, const char *v1, const char *k2,
+    const char *v2)
+{
+	struct bn_node *n = bn_node_new(tag);
+
+	assert_non_null(n);
+	if (k1 != NULL)
+		assert_int_equal(bn_node_set_attr(n, k1, v1), 0);
+	if (k2 != NULL)
+		assert_int_equal(bn_node_set_attr(n, k2, v2), 0);
+	return n;
+}
+
+static void
+verdict_of(struct bn_node *n, struct link_verdict *v)
+{
+	struct link *l = calloc(1, sizeof(*l));
+
+	assert_non_null(l);
+	assert_int_equal(link_on_node(l, n, v), 0);
+	free(l);
+}
+
+static void
+test_failure_codes_become_reasons_and_unknown_ones_stop(void **state)
+{
+	struct link_verdict v;
+	struct bn_node *n;
+	uint64_t before = clock_mono_ms();
+
+	(void)state;
+	n = node("failure", "reason", "409", NULL, NULL);
+	verdict_of(n, &v);
+	assert_int_equal(v.kind, LV_DOWN);
+	assert_int_equal(v.down.intent, CI_FAULT);
+	assert_int_equal(v.down.reason, REASON_UNKNOWN);
+	assert_int_equal(v.down.refused, 409);
+	assert_non_null(strstr(v.detail, "WhatsApp refused the connection: failure 409"));
+	bn_node_free(n);
+
+	/* 500 and 503 reconnect: not a refusal that stops */
+	n = node("failure", "reason", "503", NULL, NULL);
+	verdict_of(n, &v);
+	assert_int_equal(v.down.reason, REASON_NAVIGATION);
+	assert_int_equal(v.down.refused, 0);
+	bn_node_free(n);
+
+	n = node("failure", "reason", "402", "expire", "60");
+	verdict_of(n, &v);
+	assert_int_equal(v.down.reason, REASON_BAN);
+	assert_int_equal(v.down.refused, 0);
+	assert_true(v.down.ban_until_mono >= before + 60000);
+	assert_true(v.down.ban_until_mono <= clock_mono_ms() + 60000);
+	bn_node_free(n);
+
+	n = node("failure", "reason", "405", NULL, NULL);
+	verdict_of(n, &v);
+	assert_int_equal(v.down.reason, REASON_OUTDATED);
+	assert_int_equal(v.down.ban_until_mono, 0);
+	bn_node_free(n);
+}
+
+static void
+test_stream_errors_and_the_end_of_the_stream(void **state)
+{
+	struct link_verdict v;
+	struct bn_node *n, *c;
+
+	(void)state;
+	n = node("stream:error", "code", "515", NULL, NULL);
+	verdict_of(n, &v);
+	assert_int_equal(v.kind, LV_DOWN);
+	assert_int_equal(v.down.reason, REASON_NAVIGATION);
+	assert_non_null(strstr(v.detail, "515"));
+	bn_node_free(n);
+
+	n = node("stream:error", NULL, NULL, NULL, NULL);
+	c = node("conflict", "type", "replaced", NULL, NULL);
+	assert_int_equal(bn_node_add_child(n, c), 0);
+	verdict_of(n, &v);
+	assert_int_equal(v.down.reason, REASON_CONFLICT);
+	bn_node_free(n);
+
+	n = node("xmlstreamend", NULL, NULL, NULL, NULL);
+	verdict_of(n, &v);
+	assert_int_equal(v.kind, LV_DOWN);
+	assert_int_equal(v.down.reason, REASON_TIMEOUT);
+	bn_node_free(n);
+}
+
+static void
+test_success_is_a_login_with_its_lid(void **state)
+{
+	struct link_verdict v;
+	struct bn_node *n;
+
+	(void)state;
+	n = node("success", "lid", "123456789@lid", NULL, NULL);
+	verdict_of(n, &v);
+	assert_int_equal(v.kind, LV_LOGIN);
+	assert_string_equal(v.lid, "123456789@lid");
+	bn_node_free(n);
+
+	n = node("success", NULL, NULL, NULL, NULL);
+	verdict_of(n, &v);
+	assert_int_equal(v.kind, LV_LOGIN);
+	assert_null(v.lid);
+	bn_node_free(n);
+}
+
+static void
+test_keepalive_tick_at_its_bounds(void **state)
+{
+	(void)state;
+	/* silent for the limit - 1, the limit, the limit + 1 */
+	assert_int_equal(link_keepalive_tick(1899, 1000, 900, false), KA_PING);
+	assert_int_equal(link_keepalive_tick(1900, 1000, 900, false), KA_DEAD);
+	assert_int_equal(link_keepalive_tick(1901, 1000, 900, true), KA_DEAD);
+	assert_int_equal(link_keepalive_tick(1899, 1000, 900, true), KA_PING_LATE);
+	/* late: half the interval, at most 10 s */
+	assert_int_equal(link_keepalive_late_ms(300), 150);
+	assert_int_equal(link_keepalive_late_ms(20000), 10000);
+	assert_int_equal(link_keepalive_late_ms(20002), 10000);
+	assert_int_equal(link_keepalive_late_ms(19998), 9999);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_failure_codes_become_reasons_and_unknown_ones_stop),
+		cmocka_unit_test(test_stream_errors_and_the_end_of_the_stream),
+		cmocka_unit_test(test_success_is_a_login_with_its_lid),
+		cmocka_unit_test(test_keepalive_tick_at_its_bounds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
