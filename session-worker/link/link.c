@@ -34,6 +34,8 @@
 static void	connect_now(lws_sorted_usec_list_t *);
 static void	stop_done(lws_sorted_usec_list_t *);
 static void	keepalive_stop(struct link *);
+static void	link_fail(struct link *, enum link_reason, const char *);
+static void	show_next(lws_sorted_usec_list_t *);
 
 void
 link_schedule(struct link *l, lws_sorted_usec_list_t *sul, sul_cb_t cb,
@@ -410,6 +412,132 @@ keepalive_stop(struct link *l)
 	l->ping_outstanding = false;
 }
 
+/* ---- pairing rounds: the timers; link_qr.c makes refs and QR text ---- */
+
+static void
+show_next(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_qr);
+	struct link_view v;
+	uint64_t ms;
+
+	if (l->ref_next >= l->nrefs) {
+		if (link_code_on_round_end(l)) {
+			/* The phone took the code: keep this connection. */
+			l->has_qr = false;
+			sodium_memzero(l->qr, sizeof(l->qr));
+			return;
+		}
+		log_info("link: QR round %u expired unscanned", l->round);
+		l->has_qr = false;
+		sodium_memzero(l->qr, sizeof(l->qr));
+		link_close(l, CI_QR_ROUND);
+		return;
+	}
+	link_qr_text(l->qr, l->refs[l->ref_next], l->creds);
+	ms = l->ref_next == 0 ? l->cfg.qr_first_ms : l->cfg.qr_next_ms;
+	l->ref_next++;
+	l->has_qr = true;
+	l->qr_expires_wall = clock_wall_ms() + ms;
+	link_fire(l, LE_PAIR_DEVICE, "scan the QR with WhatsApp on the phone "
+	    "(Settings > Linked devices)");
+	log_info("link: QR %u/%u of round %u shown for %llus", l->ref_next,
+	    l->nrefs, l->round, (unsigned long long)(ms / 1000));
+	if (l->ev.qr != NULL) {
+		link_get_view(l, &v);
+		l->ev.qr(l->ev.arg, &v);
+		sodium_memzero(&v, sizeof(v));
+	}
+	link_schedule(l, &l->sul_qr, show_next, ms);
+}
+
+/* <pair-device>: a new round of refs (link_qr.c reads them). */
+static void
+qr_begin(struct link *l, const struct bn_node *pd)
+{
+	if ((l->nrefs = link_qr_refs(pd, l->refs)) == 0) {
+		link_fail(l, REASON_UNKNOWN, "pair-device carried no usable ref");
+		return;
+	}
+	/* The QR's own timers bound this phase now, not the login timeout. */
+	lws_sul_cancel(&l->sul_auth);
+	l->round++;
+	l->ref_next = 0;
+	l->qr_paused = false;
+	l->round_ends_wall = clock_wall_ms() + l->cfg.qr_first_ms +
+	    (uint64_t)(l->nrefs - 1) * l->cfg.qr_next_ms;
+	show_next(&l->sul_qr);
+	link_code_on_round(l);
+}
+
+/*
+ * <notification type=companion_reg_refresh>: the server asks for a new adv
+ * secret in the QR (protocol-notes §4). Not while a phone is finishing a
+ * code pairing: pair-success will be signed with the secret it derived.
+ */
+static void
+qr_refresh(struct link *l)
+{
+	struct link_view v;
+
+	if (l->creds->paired)
+		return;
+	if (l->code_status == LCS_TYPED) {
+		log_info("link: QR refresh asked while a code pairing finishes; "
+		    "kept the current secret");
+		return;
+	}
+	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
+	if (link_save_creds(l, "QR secret refresh") < 0)
+		return;
+	log_info("link: QR secret refreshed as the server asked");
+	if (!l->has_qr || l->ref_next == 0 || l->state != LS_QR)
+		return;
+	link_qr_text(l->qr, l->refs[l->ref_next - 1], l->creds);
+	link_fire(l, LE_PAIR_DEVICE, "QR renewed at WhatsApp's request: scan "
+	    "the new one");
+	if (l->ev.qr != NULL) {
+		link_get_view(l, &v);
+		l->ev.qr(l->ev.arg, &v);
+		sodium_memzero(&v, sizeof(v));
+	}
+}
+
+/*
+ * <notification type=passkey_prologue_request> (whatsmeow pair-passkey.go):
+ * the server wants a WebAuthn step from the phone owner before it links
+ * this companion. A headless worker cannot do it: stop in a state that
+ * says so, with what the operator can do, instead of looping on QRs.
+ * The adv secret is replaced, as whatsmeow does once it is handed off.
+ */
+static void
+passkey_demanded(struct link *l)
+{
+	if (l->creds->paired)
+		return;
+	link_code_drop(l, LCS_NONE, NULL);
+	link_qr_stop(l);
+	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
+	link_save_creds(l, "passkey demand");
+	link_fire(l, LE_PASSKEY, "WhatsApp demands a passkey check that a "
+	    "server cannot do: on the phone remove it (Settings > Account > "
+	    "Passkeys), then ask for a new QR or code");
+	log_warnx("link: passkey demanded by WhatsApp; linking stopped until "
+	    "an operator asks for a new QR");
+	link_close(l, CI_PASSKEY);
+}
+
+void
+link_qr_stop(struct link *l)
+{
+	lws_sul_cancel(&l->sul_qr);
+	l->has_qr = false;
+	sodium_memzero(l->qr, sizeof(l->qr));
+	sodium_memzero(l->refs, sizeof(l->refs));
+	l->nrefs = l->ref_next = 0;
+}
+
+
 /* ---- login and pairing, as link_stanza.c's verdicts say ---- */
 
 /* Baileys sendPassiveIq: the answer only matters when it is a refusal. */
@@ -541,6 +669,15 @@ apply_verdict(struct link *l, struct link_verdict *v)
 		memcpy(l->creds->routing, v->routing, v->routing_len);
 		l->creds->routing_len = v->routing_len;
 		link_save_creds(l, "edge routing info");
+		break;
+	case LV_PAIR_DEVICE:
+		qr_begin(l, v->pair_device);
+		break;
+	case LV_QR_REFRESH:
+		qr_refresh(l);
+		break;
+	case LV_PASSKEY:
+		passkey_demanded(l);
 		break;
 	case LV_DOWN:
 		link_fail_with(l, &v->down, v->detail);

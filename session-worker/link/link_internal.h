@@ -2,10 +2,11 @@
  * link_internal.h: struct link and what the link's files share. Not for
  * other modules. link.c writes the lifecycle, connection, close, login and
  * keepalive fields; link_stanza.c and link_keepalive.c write none (they
- * return a link_verdict / link_ka). Still their own writers, each of its
- * own fields: link_qr.c the round's refs and QR (and the adv secret it
- * renews), link_paircode.c the code_* fields (and the adv secret a code
- * pairing swaps), prekeys.c the pk_* batch and prekey ids, link_version.c
+ * return a link_verdict / link_ka), nor does link_qr.c (refs and QR text
+ * in, out). Still their own writers, each of its own fields:
+ * link_paircode.c the code_* fields (and the adv secret a code pairing
+ * swaps, and round/qr_paused when a code asks for a fresh round),
+ * prekeys.c the pk_* batch and the prekey ids in creds, link_version.c
  * version_fetch (and the detail line of the outdated state).
  */
 #ifndef WALINK_LINK_INTERNAL_H
@@ -55,6 +56,9 @@ enum link_verdict_kind {
 	LV_LOGIN,		/* <success>; lid may be set */
 	LV_PAIRED,		/* a verified pair-success: pair, reply */
 	LV_ROUTING,		/* new edge routing info to keep */
+	LV_PAIR_DEVICE,		/* a pairing round's refs: pair_device */
+	LV_QR_REFRESH,		/* companion_reg_refresh: a new QR secret */
+	LV_PASSKEY,		/* passkey_prologue_request: stop linking */
 	LV_DOWN,		/* the connection must end: down, detail */
 };
 
@@ -63,6 +67,7 @@ struct link_verdict {
 	const char		*lid;		/* LV_LOGIN; borrowed from the stanza */
 	struct pair_result	 pair;		/* LV_PAIRED */
 	struct bn_node		*reply;		/* LV_PAIRED; link.c sends and frees */
+	const struct bn_node	*pair_device;	/* LV_PAIR_DEVICE; borrowed */
 	const uint8_t		*routing;	/* LV_ROUTING; borrowed */
 	size_t			 routing_len;
 	struct link_close	 down;		/* LV_DOWN */
@@ -207,8 +212,11 @@ enum link_ka	 link_keepalive_tick(uint64_t now_ms, uint64_t last_pong_ms,
 uint64_t	 link_keepalive_late_ms(uint64_t heartbeat_ms);
 struct bn_node	*link_keepalive_ping(void);
 
-/* link_qr.c; link_qr_begin: -EBADMSG when no ref is usable */
-int	link_qr_begin(struct link *, const struct bn_node *pair_device);
+/* link_qr.c: the usable refs of a <pair-device> (0: none), the QR text */
+uint32_t link_qr_refs(const struct bn_node *pair_device,
+	    char refs[LINK_QR_REFS_MAX][LINK_REF_MAX]);
+void	link_qr_text(char out[LINK_QR_MAX], const char *ref, const struct creds *);
+/* link.c: ends the round's timers and wipes its QR */
 void	link_qr_stop(struct link *);
 
 /* link_paircode.c */
@@ -220,9 +228,6 @@ void	link_code_conn_ended(struct link *);
 void	link_code_free(struct link *);	/* link_free: waits for a stretch */
 void	link_code_view(const struct link *, struct link_code_view *);
 void	link_code_drop(struct link *, enum link_code_status, const char *why);
-/* companion_reg_refresh and passkey_prologue_request (link_qr.c) */
-int	link_qr_refresh(struct link *);
-int	link_passkey_demanded(struct link *);
 
 /* link_version.c */
 void	link_version_refresh(struct link *, const char *why);

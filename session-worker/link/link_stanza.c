@@ -208,8 +208,10 @@ on_iq(struct link *l, const struct bn_node *iq, struct link_verdict *v)
 	if ((pd = bn_node_peek_child_by_tag(iq, "pair-device")) != NULL) {
 		int rc = send_iq_result(l, iq);
 
-		if (rc == 0 && link_qr_begin(l, pd) < 0)
-			verdict_down(v, REASON_UNKNOWN, "pair-device carried no usable ref");
+		if (rc == 0) {
+			v->kind = LV_PAIR_DEVICE;
+			v->pair_device = pd;
+		}
 		return rc;
 	}
 	return 0;
@@ -240,7 +242,8 @@ on_ib(struct link *l, const struct bn_node *ib, struct link_verdict *v)
 
 /* Linking notifications come from the server only (whatsmeow pair-passkey.go). */
 static void
-link_on_link_notification(struct link *l, const struct bn_node *n)
+link_on_link_notification(struct link *l, const struct bn_node *n,
+    struct link_verdict *v)
 {
 	/* the server's JID: a JID pair with no user, or the bare token older
 	 * servers (and encoders) used */
@@ -250,9 +253,9 @@ link_on_link_notification(struct link *l, const struct bn_node *n)
 	if (attr_is(n, "type", "link_code_companion_reg"))
 		link_code_on_notification(l, n);
 	else if (attr_is(n, "type", "companion_reg_refresh"))
-		link_qr_refresh(l);
+		v->kind = LV_QR_REFRESH;
 	else if (attr_is(n, "type", "passkey_prologue_request"))
-		link_passkey_demanded(l);
+		v->kind = LV_PASSKEY;
 }
 
 int
@@ -297,7 +300,7 @@ link_on_node(struct link *l, struct bn_node *n, struct link_verdict *v)
 		rc = send_ack(l, n);
 		/* After the ack: a passkey demand closes the connection. */
 		if (strcmp(tag, "notification") == 0)
-			link_on_link_notification(l, n);
+			link_on_link_notification(l, n, v);
 		return rc;
 	}
 	if (strcmp(tag, "ack") == 0) {

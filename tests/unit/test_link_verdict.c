@@ -17,6 +17,7 @@
 #include "binary/bn.h"
 #include "clock.h"
 #include "link/link_internal.h"
+#include "store/creds.h"
 
 static struct bn_node *
 node(const char *tag, const char *k1, const char *v1, const char *k2,
@@ -130,6 +131,53 @@ test_success_is_a_login_with_its_lid(void **state)
 }
 
 static void
+add_ref(struct bn_node *pd, const char *tag, const char *text, size_t len)
+{
+	struct bn_node *r = bn_node_new(tag);
+
+	assert_non_null(r);
+	assert_int_equal(bn_node_set_bytes(r, (const uint8_t *)text, len), 0);
+	assert_int_equal(bn_node_add_child(pd, r), 0);
+}
+
+static void
+test_pair_device_refs_and_the_qr_text(void **state)
+{
+	static char refs[LINK_QR_REFS_MAX][LINK_REF_MAX];
+	char big[LINK_REF_MAX + 1], qr[LINK_QR_MAX];
+	struct bn_node *pd = bn_node_new("pair-device");
+	struct creds *c = creds_new();
+	int i;
+
+	(void)state;
+	assert_non_null(pd);
+	assert_non_null(c);
+	add_ref(pd, "ref", "2@abc", 5);
+	add_ref(pd, "ref", "2@a,b", 5);		/* a comma would split the QR */
+	add_ref(pd, "other", "2@xyz", 5);
+	memset(big, 'r', sizeof(big));
+	add_ref(pd, "ref", big, LINK_REF_MAX);		/* no room for its NUL */
+	add_ref(pd, "ref", big, LINK_REF_MAX - 1);	/* the longest that fits */
+	assert_int_equal(link_qr_refs(pd, refs), 2);
+	assert_string_equal(refs[0], "2@abc");
+	assert_int_equal(strlen(refs[1]), LINK_REF_MAX - 1);
+	bn_node_free(pd);
+
+	pd = bn_node_new("pair-device");
+	for (i = 0; i < LINK_QR_REFS_MAX + 2; i++)
+		add_ref(pd, "ref", "2@r", 3);
+	assert_int_equal(link_qr_refs(pd, refs), LINK_QR_REFS_MAX);
+	bn_node_free(pd);
+
+	/* Baileys' form: prefix, ref, noise, identity, adv secret, platform */
+	link_qr_text(qr, "2@abc", c);
+	assert_true(strncmp(qr, "https://wa.me/settings/linked_devices#2@abc,", 44) == 0);
+	assert_int_equal(qr[strlen(qr) - 2], ',');
+	assert_int_equal(qr[strlen(qr) - 1], '1');
+	creds_free(c);
+}
+
+static void
 test_keepalive_tick_at_its_bounds(void **state)
 {
 	(void)state;
@@ -152,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_failure_codes_become_reasons_and_unknown_ones_stop),
 		cmocka_unit_test(test_stream_errors_and_the_end_of_the_stream),
 		cmocka_unit_test(test_success_is_a_login_with_its_lid),
+		cmocka_unit_test(test_pair_device_refs_and_the_qr_text),
 		cmocka_unit_test(test_keepalive_tick_at_its_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
