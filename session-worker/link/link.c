@@ -34,6 +34,7 @@
 static void	connect_now(lws_sorted_usec_list_t *);
 static void	stop_done(lws_sorted_usec_list_t *);
 static void	keepalive_stop(struct link *);
+static void	prekeys_stop(struct link *);
 static void	link_fail(struct link *, enum link_reason, const char *);
 static void	show_next(lws_sorted_usec_list_t *);
 
@@ -160,7 +161,7 @@ conn_reset(struct link *l)
 	lws_sul_cancel(&l->sul_auth);
 	keepalive_stop(l);
 	link_qr_stop(l);
-	link_prekeys_stop(l);
+	prekeys_stop(l);
 }
 
 /* Asks the socket to close; the first intent stays, but SIGTERM wins. */
@@ -584,6 +585,142 @@ link_passive_after_prekeys(struct link *l)
 }
 
 
+/* ---- prekeys: the batch and its rules are prekeys.c's ---- */
+
+/* A pause between steps: lws runs a timer due now before it polls again. */
+#define PREKEY_PAUSE_MS	2
+
+static void
+prekeys_stop(struct link *l)
+{
+	lws_sul_cancel(&l->sul_prekeys);
+	prekey_batch_free(l->pk);
+	l->pk = NULL;
+}
+
+/* The upload's answer; the passive iq follows it either way. */
+static void
+upload_done(void *arg, const struct bn_node *iq, int err)
+{
+	struct link *l = arg;
+
+	if (err == -ENOTCONN)
+		return;		/* the next login counts again */
+	if (iq == NULL)
+		log_warnx("link: our prekey upload went unanswered");
+	else if (strcmp(bn_node_attr(iq, "type"), "error") == 0)
+		log_warnx("link: the server refused our prekey upload");
+	else {
+		l->creds->uploaded_prekey_id = l->prekey_upload_top;
+		link_save_creds(l, "a prekey upload");
+	}
+	link_passive_after_prekeys(l);
+}
+
+/* All keys stored: save the next id, then upload them in one iq. */
+static int
+upload_made(struct link *l)
+{
+	uint32_t first = prekey_batch_first(l->pk), n = prekey_batch_count(l->pk);
+	struct bn_node *iq;
+	int rc;
+
+	if (l->creds->next_prekey_id < first + n)
+		l->creds->next_prekey_id = first + n;
+	if ((rc = link_save_creds(l, "making prekeys")) < 0)
+		return rc;
+	if ((iq = prekey_batch_upload_node(l->pk, l->creds)) == NULL)
+		return -ENOMEM;
+	l->prekey_upload_top = first + n - 1;
+	rc = link_iq_send_raw(l, iq, 0, upload_done, l);
+	bn_node_free(iq);
+	log_info("link: uploading %u prekeys (ids %u-%u)", n, first, first + n - 1);
+	return rc;
+}
+
+static void
+prekeys_step(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_prekeys);
+	int rc = prekey_batch_step(l->pk, l->st);
+
+	if (rc == 1) {
+		link_schedule(l, &l->sul_prekeys, prekeys_step, PREKEY_PAUSE_MS);
+		return;
+	}
+	if (rc < 0)
+		log_error(rc, "store: could not save new prekeys; not uploading");
+	else if ((rc = upload_made(l)) < 0)
+		log_warn(rc, "link: could not upload prekeys");
+	prekeys_stop(l);
+	if (rc < 0)
+		link_passive_after_prekeys(l);
+}
+
+/* Makes n keys a step per loop turn, then uploads them; 0 while one is made. */
+static int
+prekeys_upload(struct link *l, uint32_t n)
+{
+	int rc;
+
+	if (l->pk != NULL)
+		return 0;	/* a batch is already being made */
+	if ((rc = prekey_batch_new(l->creds->next_prekey_id, n, &l->pk)) < 0)
+		return rc;
+	link_schedule(l, &l->sul_prekeys, prekeys_step, 0);
+	return 0;
+}
+
+/* The count's answer: top up below the minimum, then the passive iq. */
+static void
+count_done(void *arg, const struct bn_node *iq, int err)
+{
+	struct link *l = arg;
+	uint32_t want;
+	int n;
+
+	if (err == -ENOTCONN)
+		return;
+	if (iq == NULL) {
+		/* whatsmeow: a count that fails uploads nothing */
+		log_warnx("link: the prekey count went unanswered");
+		link_passive_after_prekeys(l);
+		return;
+	}
+	n = strcmp(bn_node_attr(iq, "type"), "error") == 0 ? -1 :
+	    link_prekeys_count(iq);
+	log_info("link: the server holds %d of our prekeys", n < 0 ? 0 : n);
+	want = link_prekeys_wanted(n, false, l->creds->uploaded_prekey_id);
+	if (want > 0 && prekeys_upload(l, want) == 0)
+		return;		/* passive once the upload is answered */
+	link_passive_after_prekeys(l);
+}
+
+static int
+prekeys_on_login(struct link *l)
+{
+	struct bn_node *iq = link_prekeys_count_iq();
+	int rc;
+
+	if (iq == NULL)
+		return -ENOMEM;
+	rc = link_iq_send_raw(l, iq, 0, count_done, l);
+	bn_node_free(iq);
+	return rc;
+}
+
+int
+link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
+{
+	int rc;
+
+	if ((rc = link_prekeys_make_one(l->st, l->creds->next_prekey_id, l->pk,
+	    id, pub)) < 0)
+		return rc;
+	l->creds->next_prekey_id = *id + 1;
+	return link_save_creds(l, "a retry prekey");
+}
+
 /* <success> (protocol-notes §4) */
 static void
 on_login(struct link *l, const char *lid)
@@ -608,7 +745,7 @@ on_login(struct link *l, const char *lid)
 	/* protocol-notes §4: prekeys, then the passive iq lets offline
 	 * stanzas flow (sent once the count is answered: prekeys.c). */
 	l->passive_due = true;
-	if ((rc = link_prekeys_on_login(l)) < 0) {
+	if ((rc = prekeys_on_login(l)) < 0) {
 		log_warn(rc, "link: could not ask for the prekey count");
 		link_passive_after_prekeys(l);
 	}
@@ -653,6 +790,7 @@ on_paired(struct link *l, struct link_verdict *v)
 static int
 apply_verdict(struct link *l, struct link_verdict *v)
 {
+	uint32_t n;
 	int rc = 0;
 
 	switch (v->kind) {
@@ -678,6 +816,11 @@ apply_verdict(struct link *l, struct link_verdict *v)
 		break;
 	case LV_PASSKEY:
 		passkey_demanded(l);
+		break;
+	case LV_PREKEYS_LOW:
+		if (link_logged_in(l) && (n = link_prekeys_wanted(v->prekeys_left,
+		    true, l->creds->uploaded_prekey_id)) > 0)
+			prekeys_upload(l, n);
 		break;
 	case LV_DOWN:
 		link_fail_with(l, &v->down, v->detail);

@@ -9,11 +9,11 @@
  * through link_send_node() / link_iq_send() and hear back through struct
  * link_events. Inside, link.c owns the state (link_fsm.c's two tables: the
  * state the operator sees and the connection phase beneath it), the close
- * intent, the login, the keepalive and the pairing rounds;
- * link_stanza.c, link_keepalive.c and link_qr.c only decide or build (a
- * struct link_verdict, an enum link_ka, refs and QR text) and link.c
- * applies. The pairing code (link_paircode.c) and prekeys (prekeys.c)
- * still keep their own fields of struct link (link_internal.h).
+ * intent, the login, the keepalive, the pairing rounds and the prekey
+ * uploads; link_stanza.c, link_keepalive.c, link_qr.c and prekeys.c only
+ * decide or build (a struct link_verdict, an enum link_ka, refs and QR
+ * text, a prekey batch) and link.c applies. The pairing code
+ * (link_paircode.c) still keeps its own code_* fields (link_internal.h).
  *
  * One disconnect, all in link.c but the two pure steps:
  *   ws_on_data -> frame_reader_feed -> on_frame -> on_transport_frame

@@ -2,12 +2,12 @@
  * link_internal.h: struct link and what the link's files share. Not for
  * other modules. link.c writes the lifecycle, connection, close, login and
  * keepalive fields; link_stanza.c and link_keepalive.c write none (they
- * return a link_verdict / link_ka), nor does link_qr.c (refs and QR text
- * in, out). Still their own writers, each of its own fields:
+ * return a link_verdict / link_ka), nor do link_qr.c (refs and QR text)
+ * and prekeys.c. Still their own writers, each of its own fields:
  * link_paircode.c the code_* fields (and the adv secret a code pairing
  * swaps, and round/qr_paused when a code asks for a fresh round),
- * prekeys.c the pk_* batch and the prekey ids in creds, link_version.c
- * version_fetch (and the detail line of the outdated state).
+ * link_version.c version_fetch (and the detail line of the outdated
+ * state). prekeys.c writes only its own struct prekey_batch.
  */
 #ifndef WALINK_LINK_INTERNAL_H
 #define WALINK_LINK_INTERNAL_H
@@ -31,6 +31,8 @@ struct bn_node;
 struct pair_code;
 struct link_kdf;
 struct wa_version_fetch;
+struct prekey_batch;
+struct store;
 
 #define LINK_QR_REFS_MAX	16	/* WhatsApp sends 6 */
 #define LINK_REF_MAX		128
@@ -59,6 +61,7 @@ enum link_verdict_kind {
 	LV_PAIR_DEVICE,		/* a pairing round's refs: pair_device */
 	LV_QR_REFRESH,		/* companion_reg_refresh: a new QR secret */
 	LV_PASSKEY,		/* passkey_prologue_request: stop linking */
+	LV_PREKEYS_LOW,		/* an encrypt notification: prekeys_left */
 	LV_DOWN,		/* the connection must end: down, detail */
 };
 
@@ -70,6 +73,7 @@ struct link_verdict {
 	const struct bn_node	*pair_device;	/* LV_PAIR_DEVICE; borrowed */
 	const uint8_t		*routing;	/* LV_ROUTING; borrowed */
 	size_t			 routing_len;
+	int			 prekeys_left;	/* LV_PREKEYS_LOW; -1 unknown */
 	struct link_close	 down;		/* LV_DOWN */
 	char			 detail[LINK_DETAIL_MAX];	/* LV_DOWN */
 };
@@ -153,12 +157,9 @@ struct link {
 	lws_sorted_usec_list_t	 sul_iq;	/* at the earliest iq deadline */
 	uint32_t		 prekey_upload_top;
 	bool			 passive_due;	/* login's passive iq not sent yet */
-	/* prekeys made a chunk per loop turn before one upload (prekeys.c) */
+	/* prekeys made a step per loop turn before one upload (prekeys.c) */
 	lws_sorted_usec_list_t	 sul_prekeys;
-	uint8_t			(*pk_pubs)[32];
-	uint32_t		 pk_first, pk_n, pk_done;
-	uint8_t			*pk_blob;	/* the first batch (store/keys.h) */
-	size_t			 pk_blob_len;
+	struct prekey_batch	*pk;		/* NULL: none being made */
 };
 
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
@@ -234,11 +235,21 @@ void	link_version_refresh(struct link *, const char *why);
 void	link_version_free(struct link *);
 
 /* prekeys.c */
-int	link_prekeys_on_login(struct link *);
-int	link_prekeys_on_notification(struct link *, const struct bn_node *);
-void	link_prekeys_stop(struct link *);	/* connection gone: drop a batch */
-
-/* link_stanza.c: the passive iq, once after login's prekey round trips. */
-int	link_passive_after_prekeys(struct link *);
+/* n keys after next_id, made by steps: _step 1 more to do, 0 all stored */
+int		 prekey_batch_new(uint32_t next_id, uint32_t n, struct prekey_batch **);
+int		 prekey_batch_step(struct prekey_batch *, struct store *);
+uint32_t	 prekey_batch_first(const struct prekey_batch *);
+uint32_t	 prekey_batch_count(const struct prekey_batch *);
+struct bn_node	*prekey_batch_upload_node(const struct prekey_batch *,
+		    const struct creds *);
+void		 prekey_batch_free(struct prekey_batch *);
+struct bn_node	*link_prekeys_count_iq(void);
+int		 link_prekeys_count(const struct bn_node *);	/* <count value>; -1 */
+/* Keys to make for a server count (-1 unknown); 0: none. topup_only:
+ * an encrypt notification, never the first upload. */
+uint32_t	 link_prekeys_wanted(int server_count, bool topup_only,
+		    uint32_t uploaded_id);
+int		 link_prekeys_make_one(struct store *, uint32_t next_id,
+		    const struct prekey_batch *pending, uint32_t *id, uint8_t pub[32]);
 
 #endif

@@ -293,8 +293,10 @@ link_on_node(struct link *l, struct bn_node *n, struct link_verdict *v)
 	}
 	if (strcmp(tag, "message") == 0 || strcmp(tag, "receipt") == 0 ||
 	    strcmp(tag, "notification") == 0 || strcmp(tag, "call") == 0) {
-		if (strcmp(tag, "notification") == 0 && attr_is(n, "type", "encrypt"))
-			link_prekeys_on_notification(l, n);
+		if (strcmp(tag, "notification") == 0 && attr_is(n, "type", "encrypt")) {
+			v->kind = LV_PREKEYS_LOW;
+			v->prekeys_left = link_prekeys_count(n);
+		}
 		if (l->ev.stanza != NULL && link_logged_in(l))
 			l->ev.stanza(l->ev.arg, n);
 		rc = send_ack(l, n);

@@ -177,6 +177,37 @@ test_pair_device_refs_and_the_qr_text(void **state)
 	creds_free(c);
 }
 
+/* prekeys.c's rules: below 5 top up with 50; a new device's first is 812 */
+static void
+test_prekey_rules_at_their_bounds(void **state)
+{
+	struct prekey_batch *b;
+
+	(void)state;
+	assert_int_equal(link_prekeys_wanted(4, false, 100), 50);
+	assert_int_equal(link_prekeys_wanted(5, false, 100), 0);
+	assert_int_equal(link_prekeys_wanted(6, false, 0), 0);
+	assert_int_equal(link_prekeys_wanted(0, false, 0), 812);
+	assert_int_equal(link_prekeys_wanted(-1, false, 0), 812);	/* count refused */
+	assert_int_equal(link_prekeys_wanted(0, false, 1), 50);	/* uploaded before */
+	assert_int_equal(link_prekeys_wanted(1, false, 0), 50);	/* the server holds some */
+	/* a notification tops up, never makes the first batch */
+	assert_int_equal(link_prekeys_wanted(0, true, 0), 50);
+	assert_int_equal(link_prekeys_wanted(-1, true, 0), 0);
+	assert_int_equal(link_prekeys_wanted(5, true, 0), 0);
+	/* ids travel in 3 bytes: a batch that would pass 0xffffff starts at 1 */
+	assert_int_equal(prekey_batch_new(0xffffff - 50, 50, &b), 0);
+	assert_int_equal(prekey_batch_first(b), 0xffffff - 50);
+	prekey_batch_free(b);
+	assert_int_equal(prekey_batch_new(0xffffff - 49, 50, &b), 0);
+	assert_int_equal(prekey_batch_first(b), 1);
+	assert_int_equal(prekey_batch_count(b), 50);
+	prekey_batch_free(b);
+	assert_int_equal(prekey_batch_new(0, 812, &b), 0);
+	assert_int_equal(prekey_batch_first(b), 1);
+	prekey_batch_free(b);
+}
+
 static void
 test_keepalive_tick_at_its_bounds(void **state)
 {
@@ -201,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_stream_errors_and_the_end_of_the_stream),
 		cmocka_unit_test(test_success_is_a_login_with_its_lid),
 		cmocka_unit_test(test_pair_device_refs_and_the_qr_text),
+		cmocka_unit_test(test_prekey_rules_at_their_bounds),
 		cmocka_unit_test(test_keepalive_tick_at_its_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
