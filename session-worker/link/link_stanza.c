@@ -92,11 +92,11 @@ on_failure(const struct bn_node *n, struct link_verdict *v)
 	enum link_reason reason = link_reason_classify(LC_FAILURE, code, NULL);
 	char msg[LINK_DETAIL_MAX];
 
-	snprintf(msg, sizeof(msg), "WhatsApp refused the connection: failure %d%s", code,
-	    code == 401 ? " (device removed or logged out)" :
-	    code == 402 ? " (temporary ban)" : code == 403 ? " (forbidden)" :
-	    code == 405 ? " (client version outdated)" :
-	    link_failure_stops(code) ? " (a refusal we do not know: not retried)" : "");
+	const char *label = link_code_label(LC_FAILURE, code);
+
+	snprintf(msg, sizeof(msg), "WhatsApp refused the connection: failure %d "
+	    "(%s)%s", code, label != NULL ? label : "unknown code",
+	    link_failure_stops(code) ? ": not retried" : "");
 	verdict_down(v, reason, msg);
 	if (link_failure_stops(code))
 		v->down.refused = code;
@@ -120,6 +120,10 @@ on_stream_error(const struct bn_node *n, struct link_verdict *v)
 		snprintf(msg, sizeof(msg), "stream error: device removed on the phone");
 	else if (code == 515)
 		snprintf(msg, sizeof(msg), "stream error 515: restart required");
+	else if (link_code_label(LC_STREAM_ERROR, code) != NULL)
+		snprintf(msg, sizeof(msg), "stream error %d (%s)%s%s", code,
+		    link_code_label(LC_STREAM_ERROR, code), type ? ": " : "",
+		    type ? type : "");
 	else
 		snprintf(msg, sizeof(msg), "stream error %d%s%s", code,
 		    type ? ": " : "", type ? type : "");

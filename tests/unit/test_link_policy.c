@@ -254,6 +254,15 @@ test_unknown_failure_stops_with_its_code(void **state)
 	assert_int_equal(link_fsm_next(LS_CONNECTING, d.event), LS_SERVER_FAILURE);
 	assert_non_null(strstr(d.strategy,
 	    "WhatsApp refused the connection: failure 409"));
+	assert_non_null(strstr(d.strategy, "failure 409 (bad user agent)"));
+	/* the references' names; none for a code neither knows */
+	assert_string_equal(link_code_label(LC_FAILURE, 418), "client unknown");
+	assert_null(link_code_label(LC_FAILURE, 421));
+	assert_string_equal(link_code_label(LC_STREAM_ERROR, 408), "connection lost");
+	assert_string_equal(link_code_label(LC_STREAM_ERROR, 411), "multi-device mismatch");
+	assert_null(link_code_label(LC_STREAM_ERROR, 409));
+	link_policy_stop_refused(&d, 421);
+	assert_non_null(strstr(d.strategy, "failure 421 (unknown code)"));
 	/* whole in wa-control's 128-byte line (CTL_VIEW_TEXT), any code */
 	link_policy_stop_refused(&d, -2147483647 - 1);
 	assert_true(strlen(d.strategy) < 128);

@@ -57,7 +57,8 @@ test_failure_codes_become_reasons_and_unknown_ones_stop(void **state)
 	assert_int_equal(v.down.intent, CI_FAULT);
 	assert_int_equal(v.down.reason, REASON_UNKNOWN);
 	assert_int_equal(v.down.refused, 409);
-	assert_non_null(strstr(v.detail, "WhatsApp refused the connection: failure 409"));
+	assert_non_null(strstr(v.detail, "WhatsApp refused the connection: failure 409 "
+	    "(bad user agent): not retried"));
 	bn_node_free(n);
 
 	/* 500 and 503 reconnect: not a refusal that stops */
@@ -101,6 +102,11 @@ test_stream_errors_and_the_end_of_the_stream(void **state)
 	assert_int_equal(bn_node_add_child(n, c), 0);
 	verdict_of(n, &v);
 	assert_int_equal(v.down.reason, REASON_CONFLICT);
+	bn_node_free(n);
+
+	n = node("stream:error", "code", "411", NULL, NULL);
+	verdict_of(n, &v);
+	assert_string_equal(v.detail, "stream error 411 (multi-device mismatch)");
 	bn_node_free(n);
 
 	n = node("xmlstreamend", NULL, NULL, NULL, NULL);
