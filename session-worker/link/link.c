@@ -539,6 +539,34 @@ link_qr_stop(struct link *l)
 }
 
 
+void
+link_fresh_round(struct link *l)
+{
+	if (l->state == LS_QR && l->qr_paused) {
+		l->qr_paused = false;
+		l->round = 0;
+		link_connect_soon(l, 0);
+	} else if (l->state == LS_PASSKEY) {
+		link_request_restart(l);
+	} else if (l->phase == CP_TRANSPORT && l->nrefs > 0) {
+		l->round = 0;	/* a round ended for the code does not count */
+		link_qr_stop(l);
+		link_close(l, CI_QR_ROUND);
+	}
+}
+
+void
+link_adv_secret_set(struct link *l, const uint8_t secret[32])
+{
+	memcpy(l->creds->adv_secret, secret, sizeof(l->creds->adv_secret));
+}
+
+void
+link_login_deadline(struct link *l)
+{
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+}
+
 /* ---- login and pairing, as link_stanza.c's verdicts say ---- */
 
 /* Baileys sendPassiveIq: the answer only matters when it is a refusal. */

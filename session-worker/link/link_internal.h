@@ -4,8 +4,8 @@
  * keepalive fields; link_stanza.c and link_keepalive.c write none (they
  * return a link_verdict / link_ka), nor do link_qr.c (refs and QR text)
  * and prekeys.c. Still their own writers, each of its own fields:
- * link_paircode.c the code_* fields (and the adv secret a code pairing
- * swaps, and round/qr_paused when a code asks for a fresh round),
+ * link_paircode.c the code_* fields and its stretch thread (it asks
+ * link.c for a fresh round, the adv secret and the login deadline),
  * link_version.c version_fetch (and the detail line of the outdated
  * state). prekeys.c writes only its own struct prekey_batch.
  */
@@ -181,6 +181,12 @@ link_logged_in(const struct link *l)
 void	link_feed_fault_text(int reader_rc, int local_fault, char *out,
 	    size_t cap);
 int	link_send_raw(struct link *, const struct bn_node *);	/* before login too */
+/* Asked by link_paircode.c: a fresh pairing round for a code (resumes a
+ * paused one, ends one in progress, leaves passkey_required); the adv
+ * secret pair-success will be signed with; the login timeout from now. */
+void	link_fresh_round(struct link *);
+void	link_adv_secret_set(struct link *, const uint8_t secret[32]);
+void	link_login_deadline(struct link *);
 /* link_iq_send() before login too (pairing by code). */
 int	link_iq_send_raw(struct link *, struct bn_node *iq, uint64_t timeout_ms,
 	    link_iq_done_fn, void *arg);

@@ -274,17 +274,7 @@ link_request_pair_code(struct link *l, const char *phone)
 		return 0;	/* the hello goes once the key is ready */
 	}
 	/* Wait for the next round's refs: a fresh round gives the code its full time. */
-	if (l->state == LS_QR && l->qr_paused) {
-		l->qr_paused = false;
-		l->round = 0;
-		link_connect_soon(l, 0);
-	} else if (l->state == LS_PASSKEY) {
-		link_request_restart(l);
-	} else if (l->phase == CP_TRANSPORT && l->nrefs > 0) {
-		l->round = 0;	/* a round ended for the code does not count */
-		link_qr_stop(l);
-		link_close(l, CI_QR_ROUND);
-	}
+	link_fresh_round(l);
 	return 0;
 }
 
@@ -388,7 +378,7 @@ on_finish_reply(void *arg, const struct bn_node *iq, int why)
 		return;		/* pair-success follows */
 	/* The phone could not open our bundle: the code typed was not ours.
 	 * The QR on show was made with the earlier secret: it scans again. */
-	memcpy(l->creds->adv_secret, l->code_qr_adv, sizeof(l->code_qr_adv));
+	link_adv_secret_set(l, l->code_qr_adv);
 	set_status(l, LCS_WRONG_CODE, "the code typed on the phone was wrong: "
 	    "type it again exactly as shown");
 }
@@ -411,7 +401,7 @@ on_finish_key(struct link *l, const uint8_t *key)
 	}
 	/* pair-success will be signed with this secret (pair.c checks it). */
 	memcpy(l->code_qr_adv, l->creds->adv_secret, sizeof(l->code_qr_adv));
-	memcpy(l->creds->adv_secret, adv, sizeof(adv));
+	link_adv_secret_set(l, adv);
 	sodium_memzero(adv, sizeof(adv));
 	if (send_md_iq(l, fin, l->code_finish_id, on_finish_reply) < 0)
 		link_code_drop(l, LCS_REFUSED, "could not answer the phone; ask "
@@ -440,7 +430,7 @@ link_code_on_notification(struct link *l, const struct bn_node *n)
 		return 0;
 	}
 	/* From here the round is not ended under the phone; the login timeout bounds it. */
-	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	link_login_deadline(l);
 	set_status(l, LCS_TYPED, "code typed on the phone; finishing the link");
 	return 0;
 }
