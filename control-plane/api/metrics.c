@@ -7,7 +7,8 @@
 #include "api/metrics.h"
 
 static const int statuses[CTL_METRICS_NSTATUS] = {
-	200, 201, 400, 401, 403, 404, 405, 409, 413, 414, 429, 500, 502, 503,
+	200, 201, 400, 401, 403, 404, 405, 408, 409, 411, 413, 414, 421, 429,
+	500, 502, 503,
 	0	/* anything else */
 };
 

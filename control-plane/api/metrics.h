@@ -12,7 +12,7 @@
 #include "http/route.h"
 #include "ipc/view.h"
 
-#define CTL_METRICS_NSTATUS	15	/* the statuses wa-control sends, + other */
+#define CTL_METRICS_NSTATUS	18	/* the statuses wa-control sends, + other */
 #define CTL_METRICS_MAX		(64u * 1024)	/* rendered text ceiling */
 
 struct ctl_metrics {

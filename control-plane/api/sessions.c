@@ -15,6 +15,8 @@
 #define LS_CONFLICT	9
 #define LS_BANNED	10
 #define LS_OUTDATED	11
+#define LS_PASSKEY	12
+#define LS_SERVER_FAILURE	13
 
 /* The states where the link waits for a person (DESIGN.md, probe exit 2). */
 static bool
@@ -26,7 +28,8 @@ needs_person(const struct ctl_watch_summary *m)
 		return false;
 	return m->state == LS_QR || m->state == LS_LOGGED_OUT ||
 	    m->state == LS_CONFLICT || m->state == LS_BANNED ||
-	    m->state == LS_OUTDATED;
+	    m->state == LS_OUTDATED || m->state == LS_PASSKEY ||
+	    m->state == LS_SERVER_FAILURE;
 }
 
 static json_t *

@@ -10,7 +10,7 @@
 static const char *const state_names[CTL_VIEW_STATES] = {
 	"starting", "connecting", "qr", "pairing", "connected", "unstable",
 	"disconnected", "restarting", "logged_out", "conflict", "banned",
-	"outdated", "passkey_required"
+	"outdated", "passkey_required", "server_failure"
 };
 
 static const char *const reason_names[CTL_VIEW_REASONS] = {

@@ -18,7 +18,7 @@
 #define CTL_VIEW_RTTS		30	/* heartbeats the dashboard charts */
 #define CTL_VIEW_CHANGES	20	/* state changes the dashboard lists */
 #define CTL_VIEW_REASONS	8	/* wlipc Reason values 0..7 */
-#define CTL_VIEW_STATES		13	/* wlipc LinkState values 0..12 */
+#define CTL_VIEW_STATES		14	/* wlipc LinkState values 0..13 */
 #define CTL_VIEW_TEXT		128	/* strategy and detail lines, cut */
 
 struct ctl_view_rtt {

@@ -18,6 +18,9 @@ _Static_assert((int)LS_OUTDATED == (int)WLIPC__LINK_STATE__LS_OUTDATED &&
     "enum link_state must match wlipc.LinkState");
 _Static_assert((int)LS_PASSKEY == (int)WLIPC__LINK_STATE__LS_PASSKEY_REQUIRED,
     "enum link_state must match wlipc.LinkState");
+_Static_assert((int)LS_SERVER_FAILURE == (int)WLIPC__LINK_STATE__LS_SERVER_FAILURE &&
+    (int)LS__MAX == (int)WLIPC__LINK_STATE__LS_SERVER_FAILURE + 1,
+    "enum link_state must match wlipc.LinkState");
 _Static_assert((int)REASON_UNKNOWN == (int)WLIPC__REASON__REASON_UNKNOWN &&
     (int)REASON_LOGOUT == (int)WLIPC__REASON__REASON_LOGOUT,
     "enum link_reason must match wlipc.Reason");

@@ -1,8 +1,10 @@
 /*
- * link.c: the link's lifecycle: credentials at start, one connection at a
- * time (WebSocket -> frames -> Noise -> stanzas), and what happens when it
- * ends, as decided by link_policy.c and allowed by link_fsm.c. Every state
- * change goes through link_fire(), which logs it and tells the IPC layer.
+ * link.c: the owner of struct link (link.h): credentials at start, one
+ * connection at a time (WebSocket -> frames -> Noise -> stanzas), login
+ * and keepalive, the iqs waiting for answers (link_iq.h), and what happens
+ * when a connection ends, as decided by link_policy.c and allowed by
+ * link_fsm.c. Every state change goes through link_fire(), which logs it
+ * and tells the IPC layer; every phase change through conn_move().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +33,10 @@
 
 static void	connect_now(lws_sorted_usec_list_t *);
 static void	stop_done(lws_sorted_usec_list_t *);
+static void	keepalive_stop(struct link *);
+static void	prekeys_stop(struct link *);
+static void	link_fail(struct link *, enum link_reason, const char *);
+static void	show_next(lws_sorted_usec_list_t *);
 
 void
 link_schedule(struct link *l, lws_sorted_usec_list_t *sul, sul_cb_t cb,
@@ -111,6 +117,18 @@ link_fire(struct link *l, enum link_event ev, const char *detail)
 	link_publish_state(l);
 }
 
+/* Moves the connection phase as link_fsm.c's table allows; false: refused. */
+static bool
+conn_move(struct link *l, enum conn_event ev)
+{
+	enum conn_phase to = link_conn_next(l->phase, ev);
+
+	if (to == CP__MAX)
+		return false;
+	l->phase = to;
+	return true;
+}
+
 int
 link_save_creds(struct link *l, const char *what)
 {
@@ -133,35 +151,50 @@ conn_reset(struct link *l)
 	l->tx = l->rx = NULL;
 	l->wr = NULL;
 	frame_reader_reset(l->rd);
-	l->phase = CP_IDLE;
-	l->logged_in = false;
+	if (l->phase != CP_IDLE)
+		conn_move(l, CE_CLOSED);
+	memset(&l->closing, 0, sizeof(l->closing));
+	/* No answer comes on a closed connection (whatsmeow
+	 * clearResponseWaiters): every waiter hears so now. */
+	lws_sul_cancel(&l->sul_iq);
+	link_iq_fail_all(&l->iqs, -ENOTCONN);
 	lws_sul_cancel(&l->sul_auth);
-	link_keepalive_stop(l);
+	keepalive_stop(l);
 	link_qr_stop(l);
-	link_prekeys_stop(l);
+	prekeys_stop(l);
 }
 
+/* Asks the socket to close; the first intent stays, but SIGTERM wins. */
 void
 link_close(struct link *l, enum close_intent why)
 {
-	if (l->intent == CI_NONE || why == CI_SHUTDOWN)
-		l->intent = why;
-	if (l->phase == CP_IDLE || l->phase == CP_CLOSING)
-		return;
-	l->phase = CP_CLOSING;
+	if (l->closing.intent == CI_NONE || why == CI_SHUTDOWN)
+		l->closing.intent = why;
+	if (!conn_move(l, CE_CLOSE))
+		return;		/* no socket, or closing already */
 	if (ws_client_close(l->ws) < 0)
 		ws_client_free(l->ws), l->ws = NULL;	/* cannot happen: be safe */
 }
 
-void
+/* Ends the connection for the policy to judge in ws_on_close. */
+static void
+link_fail_with(struct link *l, const struct link_close *why, const char *detail)
+{
+	if (l->closing.intent != CI_NONE)
+		return;		/* the first reason wins */
+	l->closing = *why;
+	l->closing.intent = CI_FAULT;
+	snprintf(l->detail, sizeof(l->detail), "%s", detail);
+	log_warnx("link: %s (%s)", detail, link_reason_name(why->reason));
+	link_close(l, CI_FAULT);
+}
+
+static void
 link_fail(struct link *l, enum link_reason reason, const char *detail)
 {
-	if (l->intent != CI_NONE)
-		return;		/* the first reason wins */
-	l->close_reason = reason;
-	snprintf(l->detail, sizeof(l->detail), "%s", detail);
-	log_warnx("link: %s (%s)", detail, link_reason_name(reason));
-	link_close(l, CI_FAULT);
+	struct link_close why = { .intent = CI_FAULT, .reason = reason };
+
+	link_fail_with(l, &why, detail);
 }
 
 /* Encrypts and frames one stanza. The link is already logged in or pairing. */
@@ -172,7 +205,7 @@ link_send_raw(struct link *l, const struct bn_node *n)
 	size_t plen, clen, olen, over;
 	int rc;
 
-	if (l->phase != CP_TRANSPORT)
+	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
 		return -ENOTCONN;
 	if ((rc = bn_encode_frame(n, LINK_SEND_MAX, &plain, &plen)) < 0)
 		return rc;
@@ -217,9 +250,613 @@ link_account_complete(struct link *l, const uint8_t key[32])
 int
 link_send_node(struct link *l, const struct bn_node *n)
 {
-	if (!l->logged_in)
+	if (!link_logged_in(l))
 		return -ENOTCONN;
 	return link_send_raw(l, n);
+}
+
+static void	iq_arm(struct link *);
+
+static void
+iq_due(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_iq);
+
+	link_iq_expire(&l->iqs, clock_mono_ms());
+	iq_arm(l);
+}
+
+/* One timer for every pending iq, at the earliest deadline. */
+static void
+iq_arm(struct link *l)
+{
+	uint64_t next = link_iq_next_deadline(&l->iqs), now = clock_mono_ms();
+
+	if (next == 0)
+		lws_sul_cancel(&l->sul_iq);
+	else
+		link_schedule(l, &l->sul_iq, iq_due, next > now ? next - now : 0);
+}
+
+int
+link_iq_send_raw(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
+    link_iq_done_fn done, void *arg)
+{
+	char fresh[LINK_ID_MAX];
+	const char *id;
+	int rc;
+
+	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
+		return -ENOTCONN;
+	if ((id = bn_node_attr(iq, "id")) == NULL) {
+		link_new_id(l, fresh);
+		if ((rc = bn_node_set_attr(iq, "id", fresh)) < 0)
+			return rc;
+		id = bn_node_attr(iq, "id");
+	}
+	if ((rc = link_iq_add(&l->iqs, id, clock_mono_ms(), timeout_ms > 0 ?
+	    timeout_ms : LINK_IQ_TIMEOUT_MS, done, arg)) < 0) {
+		if (rc == -ENOSPC)
+			log_warnx("link: %u iqs wait for an answer; not sending "
+			    "another", (unsigned)l->iqs.used);
+		return rc;
+	}
+	if ((rc = link_send_raw(l, iq)) < 0) {
+		link_iq_forget(&l->iqs, id);
+		return rc;
+	}
+	iq_arm(l);
+	return 0;
+}
+
+int
+link_iq_send(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
+    link_iq_done_fn done, void *arg)
+{
+	if (!link_logged_in(l))
+		return -ENOTCONN;
+	return link_iq_send_raw(l, iq, timeout_ms, done, arg);
+}
+
+/* ---- keepalive: the timers; the rules are link_keepalive.c's ---- */
+
+static void
+pong_late(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_pong);
+
+	if (l->ping_outstanding && link_logged_in(l))
+		link_fire(l, LE_PONG_LATE, "keepalive answer late");
+}
+
+/* The ping's answer (any type counts: the server is there); silence is ka_due's. */
+static void
+on_pong(void *arg, const struct bn_node *iq, int err)
+{
+	struct link *l = arg;
+	struct link_view v;
+	uint64_t now = clock_mono_ms();
+
+	(void)err;
+	if (iq == NULL || !l->ping_outstanding)
+		return;
+	l->ping_outstanding = false;
+	lws_sul_cancel(&l->sul_pong);
+	l->rtt_ms = (uint32_t)(now - l->ping_sent_mono);
+	l->last_pong_mono = now;
+	l->last_heartbeat_wall = clock_wall_ms();
+	if (l->state == LS_UNSTABLE)
+		link_fire(l, LE_PONG_OK, "keepalive answered again");
+	link_get_view(l, &v);
+	log_info("heartbeat: %s rtt=%ums state=%s", v.phone[0] ? v.phone : "-",
+	    l->rtt_ms, link_state_name(l->state));
+	if (l->ev.heartbeat != NULL)
+		l->ev.heartbeat(l->ev.arg, &v);
+}
+
+static void
+ka_due(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_ka);
+	uint64_t now = clock_mono_ms();
+	struct bn_node *ping;
+	char msg[96];
+
+	if (!link_logged_in(l))
+		return;
+	switch (link_keepalive_tick(now, l->last_pong_mono,
+	    (uint64_t)l->cfg.keepalive_misses * l->cfg.heartbeat_ms,
+	    l->ping_outstanding)) {
+	case KA_DEAD:
+		snprintf(msg, sizeof(msg), "no keepalive answer for %llus",
+		    (unsigned long long)((now - l->last_pong_mono) / 1000));
+		link_fail(l, REASON_TIMEOUT, msg);
+		return;
+	case KA_PING_LATE:
+		link_fire(l, LE_PONG_LATE, "keepalive answer missed");
+		/* only the newest ping times the round trip */
+		link_iq_forget(&l->iqs, l->ping_id);
+		l->ping_outstanding = false;
+		break;
+	case KA_PING:
+		break;
+	}
+	/* ka_due replaces the ping long before: its deadline is a backstop */
+	if ((ping = link_keepalive_ping()) != NULL &&
+	    link_iq_send_raw(l, ping, (uint64_t)(l->cfg.keepalive_misses + 1) *
+	    l->cfg.heartbeat_ms, on_pong, l) == 0) {
+		snprintf(l->ping_id, sizeof(l->ping_id), "%s", bn_node_attr(ping, "id"));
+		l->ping_outstanding = true;
+		l->ping_sent_mono = now;
+		link_schedule(l, &l->sul_pong, pong_late,
+		    link_keepalive_late_ms(l->cfg.heartbeat_ms));
+	}
+	bn_node_free(ping);
+	link_schedule(l, &l->sul_ka, ka_due, l->cfg.heartbeat_ms);
+}
+
+static void
+keepalive_start(struct link *l)
+{
+	l->ping_outstanding = false;
+	l->last_pong_mono = clock_mono_ms();
+	link_schedule(l, &l->sul_ka, ka_due, 0);	/* a first RTT right away */
+}
+
+static void
+keepalive_stop(struct link *l)
+{
+	lws_sul_cancel(&l->sul_ka);
+	lws_sul_cancel(&l->sul_pong);
+	if (l->ping_outstanding)
+		link_iq_forget(&l->iqs, l->ping_id);
+	l->ping_outstanding = false;
+}
+
+/* ---- pairing rounds: the timers; link_qr.c makes refs and QR text ---- */
+
+static void
+show_next(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_qr);
+	struct link_view v;
+	uint64_t ms;
+
+	if (l->ref_next >= l->nrefs) {
+		if (link_code_on_round_end(l)) {
+			/* The phone took the code: keep this connection. */
+			l->has_qr = false;
+			sodium_memzero(l->qr, sizeof(l->qr));
+			return;
+		}
+		log_info("link: QR round %u expired unscanned", l->round);
+		l->has_qr = false;
+		sodium_memzero(l->qr, sizeof(l->qr));
+		link_close(l, CI_QR_ROUND);
+		return;
+	}
+	link_qr_text(l->qr, l->refs[l->ref_next], l->creds);
+	ms = l->ref_next == 0 ? l->cfg.qr_first_ms : l->cfg.qr_next_ms;
+	l->ref_next++;
+	l->has_qr = true;
+	l->qr_expires_wall = clock_wall_ms() + ms;
+	link_fire(l, LE_PAIR_DEVICE, "scan the QR with WhatsApp on the phone "
+	    "(Settings > Linked devices)");
+	log_info("link: QR %u/%u of round %u shown for %llus", l->ref_next,
+	    l->nrefs, l->round, (unsigned long long)(ms / 1000));
+	if (l->ev.qr != NULL) {
+		link_get_view(l, &v);
+		l->ev.qr(l->ev.arg, &v);
+		sodium_memzero(&v, sizeof(v));
+	}
+	link_schedule(l, &l->sul_qr, show_next, ms);
+}
+
+/* <pair-device>: a new round of refs (link_qr.c reads them). */
+static void
+qr_begin(struct link *l, const struct bn_node *pd)
+{
+	if ((l->nrefs = link_qr_refs(pd, l->refs)) == 0) {
+		link_fail(l, REASON_UNKNOWN, "pair-device carried no usable ref");
+		return;
+	}
+	/* The QR's own timers bound this phase now, not the login timeout. */
+	lws_sul_cancel(&l->sul_auth);
+	l->round++;
+	l->ref_next = 0;
+	l->qr_paused = false;
+	l->round_ends_wall = clock_wall_ms() + l->cfg.qr_first_ms +
+	    (uint64_t)(l->nrefs - 1) * l->cfg.qr_next_ms;
+	show_next(&l->sul_qr);
+	link_code_on_round(l);
+}
+
+/*
+ * <notification type=companion_reg_refresh>: the server asks for a new adv
+ * secret in the QR (protocol-notes §4). Not while a phone is finishing a
+ * code pairing: pair-success will be signed with the secret it derived.
+ */
+static void
+qr_refresh(struct link *l)
+{
+	struct link_view v;
+
+	if (l->creds->paired)
+		return;
+	if (l->code_status == LCS_TYPED) {
+		log_info("link: QR refresh asked while a code pairing finishes; "
+		    "kept the current secret");
+		return;
+	}
+	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
+	if (link_save_creds(l, "QR secret refresh") < 0)
+		return;
+	log_info("link: QR secret refreshed as the server asked");
+	if (!l->has_qr || l->ref_next == 0 || l->state != LS_QR)
+		return;
+	link_qr_text(l->qr, l->refs[l->ref_next - 1], l->creds);
+	link_fire(l, LE_PAIR_DEVICE, "QR renewed at WhatsApp's request: scan "
+	    "the new one");
+	if (l->ev.qr != NULL) {
+		link_get_view(l, &v);
+		l->ev.qr(l->ev.arg, &v);
+		sodium_memzero(&v, sizeof(v));
+	}
+}
+
+/*
+ * <notification type=passkey_prologue_request> (whatsmeow pair-passkey.go):
+ * the server wants a WebAuthn step from the phone owner before it links
+ * this companion. A headless worker cannot do it: stop in a state that
+ * says so, with what the operator can do, instead of looping on QRs.
+ * The adv secret is replaced, as whatsmeow does once it is handed off.
+ */
+static void
+passkey_demanded(struct link *l)
+{
+	if (l->creds->paired)
+		return;
+	link_code_drop(l, LCS_NONE, NULL);
+	link_qr_stop(l);
+	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
+	link_save_creds(l, "passkey demand");
+	link_fire(l, LE_PASSKEY, "WhatsApp demands a passkey check that a "
+	    "server cannot do: on the phone remove it (Settings > Account > "
+	    "Passkeys), then ask for a new QR or code");
+	log_warnx("link: passkey demanded by WhatsApp; linking stopped until "
+	    "an operator asks for a new QR");
+	link_close(l, CI_PASSKEY);
+}
+
+void
+link_qr_stop(struct link *l)
+{
+	lws_sul_cancel(&l->sul_qr);
+	l->has_qr = false;
+	sodium_memzero(l->qr, sizeof(l->qr));
+	sodium_memzero(l->refs, sizeof(l->refs));
+	l->nrefs = l->ref_next = 0;
+}
+
+
+void
+link_fresh_round(struct link *l)
+{
+	if (l->state == LS_QR && l->qr_paused) {
+		l->qr_paused = false;
+		l->round = 0;
+		link_connect_soon(l, 0);
+	} else if (l->state == LS_PASSKEY) {
+		link_request_restart(l);
+	} else if (l->phase == CP_TRANSPORT && l->nrefs > 0) {
+		l->round = 0;	/* a round ended for the code does not count */
+		link_qr_stop(l);
+		link_close(l, CI_QR_ROUND);
+	}
+}
+
+void
+link_adv_secret_set(struct link *l, const uint8_t secret[32])
+{
+	memcpy(l->creds->adv_secret, secret, sizeof(l->creds->adv_secret));
+}
+
+void
+link_login_deadline(struct link *l)
+{
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+}
+
+/* ---- login and pairing, as link_stanza.c's verdicts say ---- */
+
+/* Baileys sendPassiveIq: the answer only matters when it is a refusal. */
+static void
+passive_done(void *arg, const struct bn_node *iq, int err)
+{
+	(void)arg;
+	if (iq != NULL && strcmp(bn_node_attr(iq, "type"), "error") == 0)
+		log_warnx("link: the server refused the passive iq");
+	else if (err == -ETIMEDOUT)
+		log_warnx("link: the passive iq went unanswered");
+}
+
+static int
+send_passive_active(struct link *l)
+{
+	struct bn_node *iq = bn_node_new("iq"), *act = bn_node_new("active");
+	int rc = -ENOMEM;
+
+	if (iq != NULL && act != NULL &&
+	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
+	    bn_node_set_attr(iq, "xmlns", "passive") == 0 &&
+	    bn_node_set_attr(iq, "type", "set") == 0 &&
+	    bn_node_add_child(iq, act) == 0) {
+		act = NULL;
+		rc = link_iq_send_raw(l, iq, 0, passive_done, l);
+	}
+	bn_node_free(act);
+	bn_node_free(iq);
+	return rc;
+}
+
+int
+link_passive_after_prekeys(struct link *l)
+{
+	int rc;
+
+	if (!l->passive_due)
+		return 0;
+	l->passive_due = false;
+	if ((rc = send_passive_active(l)) < 0)
+		log_warn(rc, "link: could not send the passive iq");
+	return 0;
+}
+
+
+/* ---- prekeys: the batch and its rules are prekeys.c's ---- */
+
+/* A pause between steps: lws runs a timer due now before it polls again. */
+#define PREKEY_PAUSE_MS	2
+
+static void
+prekeys_stop(struct link *l)
+{
+	lws_sul_cancel(&l->sul_prekeys);
+	prekey_batch_free(l->pk);
+	l->pk = NULL;
+}
+
+/* The upload's answer; the passive iq follows it either way. */
+static void
+upload_done(void *arg, const struct bn_node *iq, int err)
+{
+	struct link *l = arg;
+
+	if (err == -ENOTCONN)
+		return;		/* the next login counts again */
+	if (iq == NULL)
+		log_warnx("link: our prekey upload went unanswered");
+	else if (strcmp(bn_node_attr(iq, "type"), "error") == 0)
+		log_warnx("link: the server refused our prekey upload");
+	else {
+		l->creds->uploaded_prekey_id = l->prekey_upload_top;
+		link_save_creds(l, "a prekey upload");
+	}
+	link_passive_after_prekeys(l);
+}
+
+/* All keys stored: save the next id, then upload them in one iq. */
+static int
+upload_made(struct link *l)
+{
+	uint32_t first = prekey_batch_first(l->pk), n = prekey_batch_count(l->pk);
+	struct bn_node *iq;
+	int rc;
+
+	if (l->creds->next_prekey_id < first + n)
+		l->creds->next_prekey_id = first + n;
+	if ((rc = link_save_creds(l, "making prekeys")) < 0)
+		return rc;
+	if ((iq = prekey_batch_upload_node(l->pk, l->creds)) == NULL)
+		return -ENOMEM;
+	l->prekey_upload_top = first + n - 1;
+	rc = link_iq_send_raw(l, iq, 0, upload_done, l);
+	bn_node_free(iq);
+	log_info("link: uploading %u prekeys (ids %u-%u)", n, first, first + n - 1);
+	return rc;
+}
+
+static void
+prekeys_step(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_prekeys);
+	int rc = prekey_batch_step(l->pk, l->st);
+
+	if (rc == 1) {
+		link_schedule(l, &l->sul_prekeys, prekeys_step, PREKEY_PAUSE_MS);
+		return;
+	}
+	if (rc < 0)
+		log_error(rc, "store: could not save new prekeys; not uploading");
+	else if ((rc = upload_made(l)) < 0)
+		log_warn(rc, "link: could not upload prekeys");
+	prekeys_stop(l);
+	if (rc < 0)
+		link_passive_after_prekeys(l);
+}
+
+/* Makes n keys a step per loop turn, then uploads them; 0 while one is made. */
+static int
+prekeys_upload(struct link *l, uint32_t n)
+{
+	int rc;
+
+	if (l->pk != NULL)
+		return 0;	/* a batch is already being made */
+	if ((rc = prekey_batch_new(l->creds->next_prekey_id, n, &l->pk)) < 0)
+		return rc;
+	link_schedule(l, &l->sul_prekeys, prekeys_step, 0);
+	return 0;
+}
+
+/* The count's answer: top up below the minimum, then the passive iq. */
+static void
+count_done(void *arg, const struct bn_node *iq, int err)
+{
+	struct link *l = arg;
+	uint32_t want;
+	int n;
+
+	if (err == -ENOTCONN)
+		return;
+	if (iq == NULL) {
+		/* whatsmeow: a count that fails uploads nothing */
+		log_warnx("link: the prekey count went unanswered");
+		link_passive_after_prekeys(l);
+		return;
+	}
+	n = strcmp(bn_node_attr(iq, "type"), "error") == 0 ? -1 :
+	    link_prekeys_count(iq);
+	log_info("link: the server holds %d of our prekeys", n < 0 ? 0 : n);
+	want = link_prekeys_wanted(n, false, l->creds->uploaded_prekey_id);
+	if (want > 0 && prekeys_upload(l, want) == 0)
+		return;		/* passive once the upload is answered */
+	link_passive_after_prekeys(l);
+}
+
+static int
+prekeys_on_login(struct link *l)
+{
+	struct bn_node *iq = link_prekeys_count_iq();
+	int rc;
+
+	if (iq == NULL)
+		return -ENOMEM;
+	rc = link_iq_send_raw(l, iq, 0, count_done, l);
+	bn_node_free(iq);
+	return rc;
+}
+
+int
+link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
+{
+	int rc;
+
+	if ((rc = link_prekeys_make_one(l->st, l->creds->next_prekey_id, l->pk,
+	    id, pub)) < 0)
+		return rc;
+	l->creds->next_prekey_id = *id + 1;
+	return link_save_creds(l, "a retry prekey");
+}
+
+/* <success> (protocol-notes §4) */
+static void
+on_login(struct link *l, const char *lid)
+{
+	int rc;
+
+	if (!conn_move(l, CE_LOGIN)) {
+		log_warnx("link: <success> in phase %s; ignored",
+		    link_conn_phase_name(l->phase));
+		return;
+	}
+	lws_sul_cancel(&l->sul_auth);
+	l->round = 0;
+	l->qr_paused = false;
+	if (lid != NULL && l->creds->me_lid[0] == '\0' &&
+	    strlen(lid) < sizeof(l->creds->me_lid)) {
+		snprintf(l->creds->me_lid, sizeof(l->creds->me_lid), "%s", lid);
+		link_save_creds(l, "login");
+	}
+	link_policy_link_up(&l->policy, clock_mono_ms());
+	link_fire(l, LE_LOGIN_OK, "logged in");
+	/* protocol-notes §4: prekeys, then the passive iq lets offline
+	 * stanzas flow (sent once the count is answered: prekeys.c). */
+	l->passive_due = true;
+	if ((rc = prekeys_on_login(l)) < 0) {
+		log_warn(rc, "link: could not ask for the prekey count");
+		link_passive_after_prekeys(l);
+	}
+	keepalive_start(l);
+}
+
+/* A verified pair-success: persist before replying, as the server links us
+ * the moment it reads the reply (whatsmeow pair.go handlePairSuccess). */
+static int
+on_paired(struct link *l, struct link_verdict *v)
+{
+	const struct pair_result *r = &v->pair;
+	struct bn_node *us;
+	int rc;
+
+	l->creds->paired = true;
+	memcpy(l->creds->me_jid, r->jid, sizeof(r->jid));
+	memcpy(l->creds->me_lid, r->lid, sizeof(r->lid));
+	memcpy(l->creds->platform, r->platform, sizeof(r->platform));
+	memcpy(l->creds->account, r->account, r->account_len);
+	l->creds->account_len = r->account_len;
+	l->creds->key_index = r->key_index;
+	if ((rc = link_save_creds(l, "pairing")) < 0) {
+		l->creds->paired = false;
+		link_fail(l, REASON_UNKNOWN, "could not store the new pairing");
+		return 0;
+	}
+	rc = link_send_raw(l, v->reply);
+	if ((us = link_unified_session_node(clock_wall_ms())) != NULL)
+		link_send_raw(l, us);
+	bn_node_free(us);
+	link_qr_stop(l);
+	link_code_paired(l);
+	log_info("link: paired as %s (platform %s); waiting for restart",
+	    r->jid, r->platform[0] ? r->platform : "?");
+	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	return rc < 0 ? rc : 0;
+}
+
+/* Applies what link_on_node() found; negative: our own send failed. */
+static int
+apply_verdict(struct link *l, struct link_verdict *v)
+{
+	uint32_t n;
+	int rc = 0;
+
+	switch (v->kind) {
+	case LV_NONE:
+		break;
+	case LV_LOGIN:
+		on_login(l, v->lid);
+		break;
+	case LV_PAIRED:
+		rc = on_paired(l, v);
+		break;
+	case LV_ROUTING:
+		/* protocol-notes §1: worth keeping for the ED intro header */
+		memcpy(l->creds->routing, v->routing, v->routing_len);
+		l->creds->routing_len = v->routing_len;
+		link_save_creds(l, "edge routing info");
+		break;
+	case LV_PAIR_DEVICE:
+		qr_begin(l, v->pair_device);
+		break;
+	case LV_QR_REFRESH:
+		qr_refresh(l);
+		break;
+	case LV_PASSKEY:
+		passkey_demanded(l);
+		break;
+	case LV_PREKEYS_LOW:
+		if (link_logged_in(l) && (n = link_prekeys_wanted(v->prekeys_left,
+		    true, l->creds->uploaded_prekey_id)) > 0)
+			prekeys_upload(l, n);
+		break;
+	case LV_DOWN:
+		link_fail_with(l, &v->down, v->detail);
+		break;
+	}
+	bn_node_free(v->reply);
+	v->reply = NULL;
+	return rc;
 }
 
 static int
@@ -303,7 +940,7 @@ on_server_hello(struct link *l, const uint8_t *frame, size_t len)
 	}
 	noise_hs_free(l->hs);
 	l->hs = NULL;
-	l->phase = CP_TRANSPORT;
+	conn_move(l, CE_NOISE_DONE);
 	log_debug("link: noise handshake done, aes-gcm via %s",
 	    noise_cipher_backend_name(l->tx));
 	return 0;
@@ -313,9 +950,10 @@ static int
 on_transport_frame(struct link *l, const uint8_t *frame, size_t len)
 {
 	struct bn_node *n = NULL;
+	struct link_verdict v;
 	uint8_t *plain;
 	size_t plen;
-	int rc;
+	int rc, rc2;
 
 	if (len < NOISE_TAG_LEN + 1) {
 		link_fail(l, REASON_UNKNOWN, "frame too short to hold a stanza");
@@ -339,8 +977,13 @@ on_transport_frame(struct link *l, const uint8_t *frame, size_t len)
 		log_warn(rc, "link: skipped an undecodable stanza (%zu bytes)", plen);
 		return 0;
 	}
-	/* the stanza was well formed: an error now is our own (a send) */
-	if ((rc = link_on_node(l, n)) < 0)
+	/* The stanza was well formed: an error now is our own (a send).
+	 * The verdict borrows from n: applied before n goes. */
+	rc = link_on_node(l, n, &v);
+	rc2 = apply_verdict(l, &v);
+	if (rc == 0)
+		rc = rc2;
+	if (rc < 0)
 		l->local_fault = rc;
 	bn_node_free(n);
 	return rc;
@@ -355,6 +998,7 @@ on_frame(void *arg, const uint8_t *frame, size_t len)
 	case CP_HANDSHAKE:
 		return on_server_hello(l, frame, len);
 	case CP_TRANSPORT:
+	case CP_LOGGED_IN:
 		return on_transport_frame(l, frame, len);
 	default:
 		return 0;	/* closing: ignore what is still in flight */
@@ -367,7 +1011,7 @@ ws_on_open(void *user)
 	struct link *l = user;
 	int rc;
 
-	l->phase = CP_HANDSHAKE;
+	conn_move(l, CE_WS_OPEN);
 	if ((rc = send_client_hello(l)) < 0) {
 		log_warn(rc, "link: could not send the client hello");
 		link_fail(l, REASON_UNKNOWN, "could not start the Noise handshake");
@@ -392,11 +1036,12 @@ ws_on_data(void *user, const uint8_t *buf, size_t len)
 	char msg[LINK_DETAIL_MAX];
 	int rc;
 
-	if (l->phase != CP_HANDSHAKE && l->phase != CP_TRANSPORT)
+	if (l->phase != CP_HANDSHAKE && l->phase != CP_TRANSPORT &&
+	    l->phase != CP_LOGGED_IN)
 		return;
 	l->local_fault = 0;
 	rc = frame_reader_feed(l->rd, buf, len, on_frame, l);
-	if (rc < 0 && l->intent == CI_NONE) {
+	if (rc < 0 && l->closing.intent == CI_NONE) {
 		link_feed_fault_text(rc, l->local_fault, msg, sizeof(msg));
 		link_fail(l, REASON_UNKNOWN, msg);
 	}
@@ -467,17 +1112,38 @@ apply_decision(struct link *l, const struct link_decision *d)
 	}
 }
 
+/* A round's connection closed unscanned: the next round, or a pause. */
+static void
+qr_round_ended(struct link *l)
+{
+	struct link_view v;
+
+	if (l->round < l->cfg.qr_rounds) {
+		link_connect_soon(l, 0);
+		return;
+	}
+	l->qr_paused = true;
+	snprintf(l->detail, sizeof(l->detail), "QR not scanned in %u rounds: "
+	    "pairing paused until a new QR is asked for", l->round);
+	log_warnx("link: %s", l->detail);
+	link_publish_state(l);
+	if (l->ev.qr_expired != NULL) {
+		link_get_view(l, &v);
+		l->ev.qr_expired(l->ev.arg, &v);
+	}
+}
+
 static void
 ws_on_close(void *user, const struct ws_close_info *info)
 {
 	struct link *l = user;
-	enum close_intent why = l->intent;
+	struct link_close closing = l->closing;
+	enum close_intent why = closing.intent;
 	struct link_decision d;
 	enum link_reason reason;
 	uint64_t ban = 0, now = clock_mono_ms();
 
 	conn_reset(l);
-	l->intent = CI_NONE;
 	link_code_conn_ended(l);
 	if (why == CI_NONE)
 		log_info("link: connection ended: %s%s%s", info->reason ==
@@ -495,7 +1161,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 	case CI_PASSKEY:	/* the state says it; only an operator moves on */
 		return;
 	case CI_QR_ROUND:
-		link_qr_round_ended(l);
+		qr_round_ended(l);
 		return;
 	case CI_RESTART:
 		link_fire(l, LE_DOWN_NOW, NULL);
@@ -505,9 +1171,9 @@ ws_on_close(void *user, const struct ws_close_info *info)
 		reason = REASON_LOGOUT;
 		break;
 	case CI_FAULT:
-		reason = l->close_reason;
-		if (reason == REASON_BAN && l->close_ban_until_mono > now)
-			ban = l->close_ban_until_mono;
+		reason = closing.reason;
+		if (reason == REASON_BAN && closing.ban_until_mono > now)
+			ban = closing.ban_until_mono;
 		break;
 	case CI_NONE:
 	default:
@@ -516,9 +1182,8 @@ ws_on_close(void *user, const struct ws_close_info *info)
 		break;
 	}
 	link_policy_decide(&l->policy, reason, now, ban, &d);
-	if (why == CI_FAULT && l->close_refused != 0)
-		link_policy_stop_refused(&d, l->close_refused);
-	l->close_refused = 0;
+	if (why == CI_FAULT && closing.refused != 0)
+		link_policy_stop_refused(&d, closing.refused);
 	apply_decision(l, &d);
 }
 
@@ -564,7 +1229,7 @@ connect_now(lws_sorted_usec_list_t *sul)
 		apply_decision(l, &d);
 		return;
 	}
-	l->phase = CP_CONNECTING;
+	conn_move(l, CE_DIAL);
 	link_fire(l, LE_CONNECT, l->creds->paired ? "logging in" :
 	    "registering a new device");
 	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
@@ -642,6 +1307,7 @@ link_new(struct lws_context *cx, const struct link_cfg *cfg, struct store *st,
 	pc.reconnect_wait_ms = (uint32_t)cfg->reconnect_wait_ms;
 	pc.backoff_cap_ms = (uint32_t)cfg->backoff_cap_ms;
 	link_policy_init(&l->policy, &pc, 0);
+	link_iq_init(&l->iqs);
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(l->id_prefix, sizeof(l->id_prefix), "wl%02x%02x", rnd[0], rnd[1]);
 	l->started_wall = l->since_wall = clock_wall_ms();
@@ -666,6 +1332,8 @@ link_free(struct link *l)
 {
 	if (l == NULL)
 		return;
+	/* The waiters' owners may be gone already: drop, do not call. */
+	link_iq_init(&l->iqs);
 	conn_reset(l);
 	lws_sul_cancel(&l->sul_reconnect);
 	lws_sul_cancel(&l->sul_backup);
@@ -769,8 +1437,8 @@ link_request_restart(struct link *l)
 	l->round = 0;
 	if (l->state == LS_PASSKEY) {
 		/* The passkey close may still be under way: restart instead. */
-		if (l->intent == CI_PASSKEY)
-			l->intent = CI_RESTART;
+		if (l->closing.intent == CI_PASSKEY)
+			l->closing.intent = CI_RESTART;
 		link_fire(l, LE_OPERATOR_RESTART, "new pairing asked by the operator");
 	}
 	if (l->phase != CP_IDLE) {
@@ -802,24 +1470,22 @@ link_request_logout(struct link *l)
 {
 	struct link_decision d;
 	struct bn_node *iq, *rm;
-	char id[LINK_ID_MAX];
 
 	if (!l->creds->paired || l->stopping)
 		return -EALREADY;
 	/* Tell WhatsApp to drop this companion, as WhatsApp Web's logout does. */
-	if (l->logged_in && (iq = bn_node_new("iq")) != NULL) {
-		link_new_id(l, id);
+	if (link_logged_in(l) && (iq = bn_node_new("iq")) != NULL) {
 		if ((rm = bn_node_new("remove-companion-device")) != NULL &&
 		    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 		    bn_node_set_attr(iq, "type", "set") == 0 &&
-		    bn_node_set_attr(iq, "id", id) == 0 &&
 		    bn_node_set_attr(iq, "xmlns", "md") == 0 &&
 		    bn_node_set_attr(rm, "jid", l->creds->me_jid) == 0 &&
 		    bn_node_set_attr(rm, "reason", "user_initiated") == 0 &&
 		    bn_node_add_child(iq, rm) == 0)
 			rm = NULL;
 		bn_node_free(rm);
-		link_send_node(l, iq);
+		/* the answer does not matter: the connection closes now */
+		link_iq_send(l, iq, 0, NULL, NULL);
 		bn_node_free(iq);
 	}
 	if (l->phase != CP_IDLE) {

@@ -4,9 +4,29 @@
  * session, pairing, login, keepalive and reconnects, all on the caller's
  * lws event loop (STYLE.md rule 9): no threads, every wait a timer.
  *
- * link.c is the only writer of struct link (STYLE.md rule 1). Others read a
- * snapshot through link_get_view() and ask for changes through the
- * link_request_*() calls; the link reports through struct link_events.
+ * Outside link/, nothing touches struct link: others read a snapshot
+ * through link_get_view(), ask for changes through link_request_*(), send
+ * through link_send_node() / link_iq_send() and hear back through struct
+ * link_events. Inside, link.c owns the state (link_fsm.c's two tables: the
+ * state the operator sees and the connection phase beneath it), the close
+ * intent, the login, the keepalive, the pairing rounds and the prekey
+ * uploads; link_stanza.c, link_keepalive.c, link_qr.c and prekeys.c only
+ * decide or build (a struct link_verdict, an enum link_ka, refs and QR
+ * text, a prekey batch) and link.c applies. The pairing code
+ * (link_paircode.c) still keeps its own code_* fields (link_internal.h).
+ *
+ * One disconnect, all in link.c but the two pure steps:
+ *   ws_on_data -> frame_reader_feed -> on_frame -> on_transport_frame
+ *     -> link_on_node (link_stanza.c: <failure reason=409> is a verdict
+ *        LV_DOWN with REASON_UNKNOWN and refused=409)
+ *     -> apply_verdict -> link_fail_with: l->closing = the verdict's
+ *        reason (the first wins), phase -> closing (link_conn_next)
+ *   ws_on_close (the socket is gone): conn_reset fails pending iqs
+ *     -> link_policy_decide (link_policy.c) -> link_policy_stop_refused
+ *     -> apply_decision: link_fire(LE_SERVER_FAILURE) through
+ *        link_fsm_next, no reconnect scheduled.
+ * A socket that drops on its own enters at ws_on_close with no intent
+ * (REASON_TIMEOUT); the keepalive's silence at ka_due -> link_fail.
  */
 #ifndef WALINK_LINK_H
 #define WALINK_LINK_H
@@ -15,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "link_iq.h"
 #include "link_state.h"
 #include "payload.h"
 
@@ -110,8 +131,8 @@ struct link_events {
 	void	(*qr_expired)(void *arg, const struct link_view *);	/* rounds paused */
 	/*
 	 * Every message/receipt/notification stanza after login (the link
-	 * acks it once this returns), and every iq result or error the link
-	 * did not ask for itself (the message module's usync and key fetches).
+	 * acks it once this returns), and every iq result or error that no
+	 * link_iq_send() waits for.
 	 */
 	void	(*stanza)(void *arg, const struct bn_node *);
 	void	*arg;
@@ -152,6 +173,18 @@ const struct creds *link_creds(const struct link *);
 
 /* Sends a stanza on the logged-in link: -ENOTCONN before <success>. */
 int	link_send_node(struct link *, const struct bn_node *);
+
+/*
+ * Sends an <iq type=get|set> on the logged-in link and calls done(arg, …)
+ * once with its answer, or with NULL and -ETIMEDOUT after timeout_ms (0:
+ * LINK_IQ_TIMEOUT_MS), or -ENOTCONN when the connection closes first
+ * (link_iq.h). The iq keeps an id it carries; one without gets a fresh
+ * one. done may be NULL: the answer is then only swallowed. Never calls
+ * done when it fails: -ENOTCONN, -ENOSPC (too many pending), -EEXIST,
+ * -ENOMEM or the send's error.
+ */
+int	link_iq_send(struct link *, struct bn_node *iq, uint64_t timeout_ms,
+	    link_iq_done_fn done, void *arg);
 
 /*
  * Puts the account signature key back into a stored identity that lacks

@@ -17,6 +17,7 @@
 	[LE_GIVE_UP_CONFLICT] = LS_CONFLICT,				\
 	[LE_BANNED] = LS_BANNED,					\
 	[LE_OUTDATED] = LS_OUTDATED,					\
+	[LE_SERVER_FAILURE] = LS_SERVER_FAILURE,			\
 	[LE_OPERATOR_RESTART] = LS_RESTARTING
 
 static const unsigned char link_next[LS__MAX][LE__MAX] = {
@@ -79,6 +80,9 @@ static const unsigned char link_next[LS__MAX][LE__MAX] = {
 	[LS_PASSKEY] = {
 		[LE_OPERATOR_RESTART] = LS_RESTARTING,
 	},
+	[LS_SERVER_FAILURE] = {
+		[LE_OPERATOR_RESTART] = LS_RESTARTING,
+	},
 };
 
 enum link_state
@@ -90,6 +94,63 @@ link_fsm_next(enum link_state from, enum link_event ev)
 		return LS__MAX;
 	to = link_next[from][ev];
 	return to == NO ? LS__MAX : (enum link_state)to;
+}
+
+/*
+ * The connection phases. A close asked for twice, or on no socket, is
+ * refused: the first reason stays (link.c keeps it with the phase).
+ */
+#define CLOSE_MOVES							\
+	[CE_CLOSE] = CP_CLOSING + 1,					\
+	[CE_CLOSED] = CP_IDLE + 1
+
+/* Stored +1 so that 0 marks a hole (CP_IDLE is 0). */
+static const unsigned char conn_next[CP__MAX][CE__MAX] = {
+	[CP_IDLE] = {
+		[CE_DIAL] = CP_CONNECTING + 1,
+	},
+	[CP_CONNECTING] = {
+		CLOSE_MOVES,
+		[CE_WS_OPEN] = CP_HANDSHAKE + 1,
+	},
+	[CP_HANDSHAKE] = {
+		CLOSE_MOVES,
+		[CE_NOISE_DONE] = CP_TRANSPORT + 1,
+	},
+	[CP_TRANSPORT] = {
+		CLOSE_MOVES,
+		[CE_LOGIN] = CP_LOGGED_IN + 1,
+	},
+	[CP_LOGGED_IN] = {
+		CLOSE_MOVES,
+	},
+	[CP_CLOSING] = {
+		[CE_CLOSED] = CP_IDLE + 1,
+	},
+};
+
+enum conn_phase
+link_conn_next(enum conn_phase from, enum conn_event ev)
+{
+	if ((unsigned)from >= CP__MAX || (unsigned)ev >= CE__MAX ||
+	    conn_next[from][ev] == 0)
+		return CP__MAX;
+	return (enum conn_phase)(conn_next[from][ev] - 1);
+}
+
+static const char *const phase_names[CP__MAX] = {
+	[CP_IDLE] = "idle",
+	[CP_CONNECTING] = "connecting",
+	[CP_HANDSHAKE] = "handshake",
+	[CP_TRANSPORT] = "transport",
+	[CP_LOGGED_IN] = "logged-in",
+	[CP_CLOSING] = "closing",
+};
+
+const char *
+link_conn_phase_name(enum conn_phase p)
+{
+	return (unsigned)p < CP__MAX ? phase_names[p] : "invalid";
 }
 
 static const char *const state_names[LS__MAX] = {
@@ -106,6 +167,7 @@ static const char *const state_names[LS__MAX] = {
 	[LS_BANNED] = "banned",
 	[LS_OUTDATED] = "outdated",
 	[LS_PASSKEY] = "passkey_required",
+	[LS_SERVER_FAILURE] = "server_failure",
 };
 
 const char *
@@ -128,6 +190,7 @@ static const char *const indicators[LS__MAX] = {
 	[LS_BANNED] = "disconnected",
 	[LS_OUTDATED] = "disconnected",
 	[LS_PASSKEY] = "disconnected",
+	[LS_SERVER_FAILURE] = "disconnected",
 };
 
 const char *
@@ -145,6 +208,7 @@ link_state_needs_person(enum link_state s, bool qr_paused)
 	case LS_BANNED:
 	case LS_OUTDATED:
 	case LS_PASSKEY:
+	case LS_SERVER_FAILURE:
 		return true;
 	case LS_QR:
 		return qr_paused;
@@ -187,6 +251,7 @@ static const char *const event_names[LE__MAX] = {
 	[LE_OUTDATED] = "outdated",
 	[LE_OPERATOR_RESTART] = "operator-restart",
 	[LE_PASSKEY] = "passkey",
+	[LE_SERVER_FAILURE] = "server-failure",
 };
 
 const char *

@@ -1,7 +1,13 @@
 /*
- * link_internal.h: struct link and what the link's files share
- * (link.c: lifecycle and connection; link_stanza.c: what the server says;
- * link_keepalive.c; link_qr.c; prekeys.c). Not for other modules.
+ * link_internal.h: struct link and what the link's files share. Not for
+ * other modules. link.c writes the lifecycle, connection, close, login and
+ * keepalive fields; link_stanza.c and link_keepalive.c write none (they
+ * return a link_verdict / link_ka), nor do link_qr.c (refs and QR text)
+ * and prekeys.c. Still their own writers, each of its own fields:
+ * link_paircode.c the code_* fields and its stretch thread (it asks
+ * link.c for a fresh round, the adv secret and the login deadline),
+ * link_version.c version_fetch (and the detail line of the outdated
+ * state). prekeys.c writes only its own struct prekey_batch.
  */
 #ifndef WALINK_LINK_INTERNAL_H
 #define WALINK_LINK_INTERNAL_H
@@ -13,6 +19,7 @@
 
 #include "link.h"
 #include "link_policy.h"
+#include "pair.h"
 
 struct ws_client;
 struct frame_reader;
@@ -24,28 +31,51 @@ struct bn_node;
 struct pair_code;
 struct link_kdf;
 struct wa_version_fetch;
+struct prekey_batch;
+struct store;
 
 #define LINK_QR_REFS_MAX	16	/* WhatsApp sends 6 */
 #define LINK_REF_MAX		128
 #define LINK_ID_MAX		32
 
-enum conn_phase {
-	CP_IDLE,		/* no socket */
-	CP_CONNECTING,		/* WebSocket opening */
-	CP_HANDSHAKE,		/* client hello sent, waiting for server hello */
-	CP_TRANSPORT,		/* Noise done; stanzas flow */
-	CP_CLOSING,		/* we asked the socket to close */
+/*
+ * Why the current connection closes: set once, by link.c, when the phase
+ * enters CP_CLOSING (the first reason wins); read by ws_on_close.
+ */
+struct link_close {
+	enum close_intent intent;	/* CI_NONE: the peer or the network closed */
+	enum link_reason reason;	/* with CI_FAULT */
+	int		 refused;	/* CI_FAULT: a <failure> code that stops; 0 none */
+	uint64_t	 ban_until_mono;	/* CI_FAULT, REASON_BAN: 0 unknown */
 };
 
-/* Why we are closing a connection ourselves (the socket close then says nothing new). */
-enum close_intent {
-	CI_NONE,
-	CI_FAULT,		/* the server told us why: close_reason holds it */
-	CI_QR_ROUND,		/* last ref expired: new pairing round */
-	CI_RESTART,		/* operator restart, or 515 after pairing */
-	CI_LOGOUT,		/* operator logout */
-	CI_SHUTDOWN,		/* SIGTERM */
-	CI_PASSKEY,		/* a passkey step was demanded: stop, tell the operator */
+/*
+ * What one stanza calls for (link_stanza.c decides, link.c applies: the
+ * stanza file writes no field of struct link).
+ */
+enum link_verdict_kind {
+	LV_NONE,		/* nothing to change */
+	LV_LOGIN,		/* <success>; lid may be set */
+	LV_PAIRED,		/* a verified pair-success: pair, reply */
+	LV_ROUTING,		/* new edge routing info to keep */
+	LV_PAIR_DEVICE,		/* a pairing round's refs: pair_device */
+	LV_QR_REFRESH,		/* companion_reg_refresh: a new QR secret */
+	LV_PASSKEY,		/* passkey_prologue_request: stop linking */
+	LV_PREKEYS_LOW,		/* an encrypt notification: prekeys_left */
+	LV_DOWN,		/* the connection must end: down, detail */
+};
+
+struct link_verdict {
+	enum link_verdict_kind kind;
+	const char		*lid;		/* LV_LOGIN; borrowed from the stanza */
+	struct pair_result	 pair;		/* LV_PAIRED */
+	struct bn_node		*reply;		/* LV_PAIRED; link.c sends and frees */
+	const struct bn_node	*pair_device;	/* LV_PAIR_DEVICE; borrowed */
+	const uint8_t		*routing;	/* LV_ROUTING; borrowed */
+	size_t			 routing_len;
+	int			 prekeys_left;	/* LV_PREKEYS_LOW; -1 unknown */
+	struct link_close	 down;		/* LV_DOWN */
+	char			 detail[LINK_DETAIL_MAX];	/* LV_DOWN */
 };
 
 struct link {
@@ -69,15 +99,11 @@ struct link {
 	struct frame_writer	*wr;
 	struct noise_hs		*hs;
 	struct noise_cipher	*tx, *rx;
-	enum conn_phase		 phase;
-	enum close_intent	 intent;
-	enum link_reason	 close_reason;	/* with CI_FAULT */
-	uint64_t		 close_ban_until_mono;
-	int			 close_refused;	/* <failure> code that stops; 0 none */
-	bool			 logged_in;
+	enum conn_phase		 phase;		/* link_conn_next() moves it */
+	struct link_close	 closing;	/* with CP_CLOSING */
 	int			 local_fault;	/* our error handling a frame */
 
-	/* shutdown */
+	/* shutdown: no new connection, done() once the socket is gone */
 	bool			 stopping;
 	void			(*stop_done)(void *);
 	void			*stop_arg;
@@ -124,22 +150,26 @@ struct link {
 	char			 code_hello_id[LINK_ID_MAX];
 	char			 code_finish_id[LINK_ID_MAX];
 
-	/* stanza ids */
+	/* stanza ids, and the iqs waiting for an answer (link_iq.h) */
 	char			 id_prefix[8];
 	uint32_t		 id_next;
-	char			 prekey_count_id[LINK_ID_MAX];
-	char			 prekey_upload_id[LINK_ID_MAX];
+	struct link_iq_table	 iqs;
+	lws_sorted_usec_list_t	 sul_iq;	/* at the earliest iq deadline */
 	uint32_t		 prekey_upload_top;
 	bool			 passive_due;	/* login's passive iq not sent yet */
-	/* prekeys made a chunk per loop turn before one upload (prekeys.c) */
+	/* prekeys made a step per loop turn before one upload (prekeys.c) */
 	lws_sorted_usec_list_t	 sul_prekeys;
-	uint8_t			(*pk_pubs)[32];
-	uint32_t		 pk_first, pk_n, pk_done;
-	uint8_t			*pk_blob;	/* the first batch (store/keys.h) */
-	size_t			 pk_blob_len;
+	struct prekey_batch	*pk;		/* NULL: none being made */
 };
 
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
+
+/* <success> came on this connection: a bot's stanzas may flow. */
+static inline bool
+link_logged_in(const struct link *l)
+{
+	return l->phase == CP_LOGGED_IN;
+}
 
 /* link.c */
 /*
@@ -151,10 +181,18 @@ struct link {
 void	link_feed_fault_text(int reader_rc, int local_fault, char *out,
 	    size_t cap);
 int	link_send_raw(struct link *, const struct bn_node *);	/* before login too */
+/* Asked by link_paircode.c: a fresh pairing round for a code (resumes a
+ * paused one, ends one in progress, leaves passkey_required); the adv
+ * secret pair-success will be signed with; the login timeout from now. */
+void	link_fresh_round(struct link *);
+void	link_adv_secret_set(struct link *, const uint8_t secret[32]);
+void	link_login_deadline(struct link *);
+/* link_iq_send() before login too (pairing by code). */
+int	link_iq_send_raw(struct link *, struct bn_node *iq, uint64_t timeout_ms,
+	    link_iq_done_fn, void *arg);
 void	link_auth_timeout(lws_sorted_usec_list_t *);
 void	link_connect_soon(struct link *, uint64_t ms);
 void	link_fire(struct link *, enum link_event, const char *detail);
-void	link_fail(struct link *, enum link_reason, const char *detail);
 void	link_close(struct link *, enum close_intent);
 void	link_new_id(struct link *, char out[LINK_ID_MAX]);
 int	link_save_creds(struct link *, const char *what);
@@ -162,44 +200,62 @@ void	link_publish_state(struct link *);
 void	link_schedule(struct link *, lws_sorted_usec_list_t *, sul_cb_t,
 	    uint64_t ms);
 
-/* link_stanza.c */
-int	link_on_node(struct link *, struct bn_node *);
+/*
+ * link_stanza.c: answers what needs an answer (acks, pings, pairing
+ * errors) and says in *v what the stanza calls for. Negative: a send failed.
+ */
+int	link_on_node(struct link *, struct bn_node *, struct link_verdict *v);
+/* whatsmeow client.go sendUnifiedSession: the <ib> sent after a pairing. */
+struct bn_node *link_unified_session_node(uint64_t now_wall_ms);
 
-/* link_keepalive.c */
-void	link_keepalive_start(struct link *);
-void	link_keepalive_stop(struct link *);
-void	link_keepalive_on_result(struct link *);
+/* link_keepalive.c: what a keepalive tick calls for; link.c runs the timers. */
+enum link_ka {
+	KA_PING,		/* all well: ping */
+	KA_PING_LATE,		/* the last ping went unanswered: unstable, ping again */
+	KA_DEAD,		/* silent for keepalive_misses intervals: TIMEOUT */
+};
+enum link_ka	 link_keepalive_tick(uint64_t now_ms, uint64_t last_pong_ms,
+		    uint64_t limit_ms, bool ping_outstanding);
+uint64_t	 link_keepalive_late_ms(uint64_t heartbeat_ms);
+struct bn_node	*link_keepalive_ping(void);
 
-/* link_qr.c */
-int	link_qr_begin(struct link *, const struct bn_node *pair_device);
+/* link_qr.c: the usable refs of a <pair-device> (0: none), the QR text */
+uint32_t link_qr_refs(const struct bn_node *pair_device,
+	    char refs[LINK_QR_REFS_MAX][LINK_REF_MAX]);
+void	link_qr_text(char out[LINK_QR_MAX], const char *ref, const struct creds *);
+/* link.c: ends the round's timers and wipes its QR */
 void	link_qr_stop(struct link *);
-void	link_qr_round_ended(struct link *);	/* connection closed for a new round */
 
 /* link_paircode.c */
 void	link_code_on_round(struct link *);	/* pair-device: a live round began */
 bool	link_code_on_round_end(struct link *);	/* true: keep the connection */
-int	link_code_on_result(struct link *, const struct bn_node *iq);	/* 1: ours */
 int	link_code_on_notification(struct link *, const struct bn_node *);
 void	link_code_paired(struct link *);
 void	link_code_conn_ended(struct link *);
 void	link_code_free(struct link *);	/* link_free: waits for a stretch */
 void	link_code_view(const struct link *, struct link_code_view *);
 void	link_code_drop(struct link *, enum link_code_status, const char *why);
-/* companion_reg_refresh and passkey_prologue_request (link_qr.c) */
-int	link_qr_refresh(struct link *);
-int	link_passkey_demanded(struct link *);
 
 /* link_version.c */
 void	link_version_refresh(struct link *, const char *why);
 void	link_version_free(struct link *);
 
 /* prekeys.c */
-int	link_prekeys_on_login(struct link *);
-int	link_prekeys_on_result(struct link *, const struct bn_node *iq);
-int	link_prekeys_on_notification(struct link *, const struct bn_node *);
-void	link_prekeys_stop(struct link *);	/* connection gone: drop a batch */
-
-/* link_stanza.c: the passive iq, once after login's prekey round trips. */
-int	link_passive_after_prekeys(struct link *);
+/* n keys after next_id, made by steps: _step 1 more to do, 0 all stored */
+int		 prekey_batch_new(uint32_t next_id, uint32_t n, struct prekey_batch **);
+int		 prekey_batch_step(struct prekey_batch *, struct store *);
+uint32_t	 prekey_batch_first(const struct prekey_batch *);
+uint32_t	 prekey_batch_count(const struct prekey_batch *);
+struct bn_node	*prekey_batch_upload_node(const struct prekey_batch *,
+		    const struct creds *);
+void		 prekey_batch_free(struct prekey_batch *);
+struct bn_node	*link_prekeys_count_iq(void);
+int		 link_prekeys_count(const struct bn_node *);	/* <count value>; -1 */
+/* Keys to make for a server count (-1 unknown); 0: none. topup_only:
+ * an encrypt notification, never the first upload. */
+uint32_t	 link_prekeys_wanted(int server_count, bool topup_only,
+		    uint32_t uploaded_id);
+int		 link_prekeys_make_one(struct store *, uint32_t next_id,
+		    const struct prekey_batch *pending, uint32_t *id, uint8_t pub[32]);
 
 #endif

@@ -158,6 +158,9 @@ link_code_drop(struct link *l, enum link_code_status s, const char *why)
 	pair_code_free(l->pc);
 	l->pc = NULL;
 	l->code_hello_sent = false;
+	/* an answer to a dropped code's iq belongs to no one now */
+	link_iq_forget(&l->iqs, l->code_hello_id);
+	link_iq_forget(&l->iqs, l->code_finish_id);
 	l->code_hello_id[0] = l->code_finish_id[0] = '\0';
 	l->code_expires_wall = 0;
 	if (s != LCS_NONE)
@@ -166,21 +169,27 @@ link_code_drop(struct link *l, enum link_code_status s, const char *why)
 		l->code_status = LCS_NONE;
 }
 
-/* <iq xmlns=md type=set to=s.whatsapp.net id=…>child</iq>; takes child. */
+static void	on_hello_reply(void *, const struct bn_node *, int);
+static void	on_finish_reply(void *, const struct bn_node *, int);
+
+/*
+ * <iq xmlns=md type=set to=s.whatsapp.net id=…>child</iq>; takes child.
+ * The id is kept so that dropping the code forgets its iq.
+ */
 static int
-send_md_iq(struct link *l, struct bn_node *child, char id[LINK_ID_MAX])
+send_md_iq(struct link *l, struct bn_node *child, char id[LINK_ID_MAX],
+    link_iq_done_fn done)
 {
 	struct bn_node *iq = bn_node_new("iq");
 	int rc = -ENOMEM;
 
-	link_new_id(l, id);
 	if (iq != NULL && bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
 	    bn_node_set_attr(iq, "type", "set") == 0 &&
-	    bn_node_set_attr(iq, "id", id) == 0 &&
 	    bn_node_set_attr(iq, "xmlns", "md") == 0 &&
 	    bn_node_add_child(iq, child) == 0) {
 		child = NULL;
-		rc = link_send_raw(l, iq);
+		if ((rc = link_iq_send_raw(l, iq, 0, done, l)) == 0)
+			snprintf(id, LINK_ID_MAX, "%s", bn_node_attr(iq, "id"));
 	}
 	bn_node_free(child);
 	bn_node_free(iq);
@@ -197,7 +206,7 @@ send_hello(struct link *l)
 	    l->cfg.code_platform_id ? l->cfg.code_platform_id : CODE_PLATFORM_DEFAULT,
 	    l->cfg.code_display ? l->cfg.code_display : CODE_DISPLAY_DEFAULT, &n);
 	if (rc == 0)
-		rc = send_md_iq(l, n, l->code_hello_id);
+		rc = send_md_iq(l, n, l->code_hello_id, on_hello_reply);
 	if (rc < 0) {
 		log_warn(rc, "link: could not send the pairing-code request");
 		link_code_drop(l, LCS_REFUSED, "could not send the request to "
@@ -213,7 +222,7 @@ static void
 maybe_send_hello(struct link *l)
 {
 	if (l->pc != NULL && pair_code_hello_ready(l->pc) && !l->code_hello_sent &&
-	    l->code_round_ok && l->phase == CP_TRANSPORT && !l->logged_in &&
+	    l->code_round_ok && l->phase == CP_TRANSPORT &&
 	    l->nrefs > 0)
 		send_hello(l);
 }
@@ -235,7 +244,7 @@ round_usable(const struct link *l)
 {
 	uint64_t min = l->cfg.code_min_ms ? l->cfg.code_min_ms : 60000;
 
-	return l->phase == CP_TRANSPORT && !l->logged_in && l->nrefs > 0 &&
+	return l->phase == CP_TRANSPORT && l->nrefs > 0 &&
 	    l->state == LS_QR && !l->qr_paused &&
 	    l->round_ends_wall > clock_wall_ms() + min;
 }
@@ -265,17 +274,7 @@ link_request_pair_code(struct link *l, const char *phone)
 		return 0;	/* the hello goes once the key is ready */
 	}
 	/* Wait for the next round's refs: a fresh round gives the code its full time. */
-	if (l->state == LS_QR && l->qr_paused) {
-		l->qr_paused = false;
-		l->round = 0;
-		link_connect_soon(l, 0);
-	} else if (l->state == LS_PASSKEY) {
-		link_request_restart(l);
-	} else if (l->phase == CP_TRANSPORT && !l->logged_in && l->nrefs > 0) {
-		l->round = 0;	/* a round ended for the code does not count */
-		link_qr_stop(l);
-		link_close(l, CI_QR_ROUND);
-	}
+	link_fresh_round(l);
 	return 0;
 }
 
@@ -315,15 +314,26 @@ link_code_conn_ended(struct link *l)
 }
 
 static void
-on_hello_reply(struct link *l, const struct bn_node *iq)
+on_hello_reply(void *arg, const struct bn_node *iq, int why)
 {
-	const struct bn_node *err = bn_node_peek_child_by_tag(iq, "error");
-	const char *code = err != NULL ? bn_node_attr(err, "code") : NULL;
+	struct link *l = arg;
+	const struct bn_node *err;
+	const char *code;
 	char msg[LINK_DETAIL_MAX];
-	int c = code != NULL ? atoi(code) : 0;
+	int c;
 
 	l->code_hello_id[0] = '\0';
-	if (bn_node_tag_is(iq, "iq") && strcmp(bn_node_attr(iq, "type"), "result") == 0) {
+	if (iq == NULL) {
+		/* a closed connection is link_code_conn_ended's to tell */
+		if (why == -ETIMEDOUT)
+			link_code_drop(l, LCS_REFUSED, "WhatsApp did not answer "
+			    "the request for a code; ask for a new one");
+		return;
+	}
+	err = bn_node_peek_child_by_tag(iq, "error");
+	code = err != NULL ? bn_node_attr(err, "code") : NULL;
+	c = code != NULL ? atoi(code) : 0;
+	if (strcmp(bn_node_attr(iq, "type"), "result") == 0) {
 		if (pair_code_on_hello_result(l->pc, iq) < 0) {
 			link_code_drop(l, LCS_REFUSED, "WhatsApp's answer carried "
 			    "no pairing reference; ask for a new code");
@@ -353,34 +363,24 @@ on_hello_reply(struct link *l, const struct bn_node *iq)
 }
 
 static void
-on_finish_reply(struct link *l, const struct bn_node *iq)
+on_finish_reply(void *arg, const struct bn_node *iq, int why)
 {
+	struct link *l = arg;
+
 	l->code_finish_id[0] = '\0';
+	if (iq == NULL) {
+		/* the login timeout bounds the wait for pair-success */
+		if (why == -ETIMEDOUT)
+			log_warnx("link: the phone's pairing answer went unanswered");
+		return;
+	}
 	if (strcmp(bn_node_attr(iq, "type"), "result") == 0)
 		return;		/* pair-success follows */
 	/* The phone could not open our bundle: the code typed was not ours.
 	 * The QR on show was made with the earlier secret: it scans again. */
-	memcpy(l->creds->adv_secret, l->code_qr_adv, sizeof(l->code_qr_adv));
+	link_adv_secret_set(l, l->code_qr_adv);
 	set_status(l, LCS_WRONG_CODE, "the code typed on the phone was wrong: "
 	    "type it again exactly as shown");
-}
-
-int
-link_code_on_result(struct link *l, const struct bn_node *iq)
-{
-	const char *id = bn_node_attr(iq, "id");
-
-	if (l->pc == NULL || id == NULL)
-		return 0;
-	if (l->code_hello_id[0] != '\0' && strcmp(id, l->code_hello_id) == 0) {
-		on_hello_reply(l, iq);
-		return 1;
-	}
-	if (l->code_finish_id[0] != '\0' && strcmp(id, l->code_finish_id) == 0) {
-		on_finish_reply(l, iq);
-		return 1;
-	}
-	return 0;
 }
 
 static void
@@ -401,9 +401,9 @@ on_finish_key(struct link *l, const uint8_t *key)
 	}
 	/* pair-success will be signed with this secret (pair.c checks it). */
 	memcpy(l->code_qr_adv, l->creds->adv_secret, sizeof(l->code_qr_adv));
-	memcpy(l->creds->adv_secret, adv, sizeof(adv));
+	link_adv_secret_set(l, adv);
 	sodium_memzero(adv, sizeof(adv));
-	if (send_md_iq(l, fin, l->code_finish_id) < 0)
+	if (send_md_iq(l, fin, l->code_finish_id, on_finish_reply) < 0)
 		link_code_drop(l, LCS_REFUSED, "could not answer the phone; ask "
 		    "for a new code");
 }
@@ -430,7 +430,7 @@ link_code_on_notification(struct link *l, const struct bn_node *n)
 		return 0;
 	}
 	/* From here the round is not ended under the phone; the login timeout bounds it. */
-	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	link_login_deadline(l);
 	set_status(l, LCS_TYPED, "code typed on the phone; finishing the link");
 	return 0;
 }

@@ -228,6 +228,43 @@ link_policy_decide(struct link_policy *p, enum link_reason reason,
 	return 0;
 }
 
+const char *
+link_code_label(enum link_close_kind kind, int code)
+{
+	if (kind == LC_FAILURE) {
+		switch (code) {		/* whatsmeow ConnectFailureReason */
+		case 400: return "generic";
+		case 401: return "logged out";
+		case 402: return "temporarily banned";
+		case 403: return "main device gone";
+		case 405: return "client outdated";
+		case 406: return "unknown logout";
+		case 409: return "bad user agent";
+		case 413: return "CAT expired";
+		case 414: return "CAT invalid";
+		case 415: return "not found";
+		case 418: return "client unknown";
+		case 500: return "internal server error";
+		case 501: return "experimental";
+		case 503: return "service unavailable";
+		}
+		return NULL;
+	}
+	if (kind == LC_STREAM_ERROR) {
+		switch (code) {		/* Baileys DisconnectReason */
+		case 401: return "logged out";
+		case 408: return "connection lost";
+		case 411: return "multi-device mismatch";
+		case 428: return "connection closed";
+		case 440: return "connection replaced";
+		case 500: return "bad session";
+		case 503: return "service unavailable";
+		case 515: return "restart required";
+		}
+	}
+	return NULL;
+}
+
 bool
 link_failure_stops(int code)
 {
@@ -238,10 +275,13 @@ void
 link_policy_stop_refused(struct link_decision *d, int code)
 {
 	d->action = LA_STOP;
-	d->event = LE_OUTDATED;
+	d->event = LE_SERVER_FAILURE;
 	d->delay_ms = 0;
+	d->at_ms = 0;
+	const char *label = link_code_label(LC_FAILURE, code);
+
 	snprintf(d->strategy, sizeof(d->strategy),
-	    "server refused the login with failure %d, a reason we do not "
-	    "know: stopped without reconnecting; check the account and the "
-	    "client version, then restart the link", code);
+	    "WhatsApp refused the connection: failure %d (%s); not retried: "
+	    "check the account, then restart the link", code,
+	    label != NULL ? label : "unknown code");
 }

@@ -94,10 +94,18 @@ int	link_policy_decide(struct link_policy *, enum link_reason,
  * not understand: whatsmeow connectionevents.go handleConnectFailure
  * stops on every failure but 500/503, so a reconnect would only knock on
  * the same door. True for such codes; _stop_refused turns d into a stop
- * that waits for the operator (shown as the outdated stop state, with
- * the code in the strategy line).
+ * that waits for the operator in the server_failure state, with the code
+ * in the strategy line (which link.c also shows as the detail).
  */
 bool	link_failure_stops(int code);
+
+/*
+ * The name the references give a <failure reason> or <stream:error code>
+ * (whatsmeow types/events ConnectFailureReason, Baileys DisconnectReason),
+ * for people: "bad user agent" for failure 409; NULL for a code neither
+ * names.
+ */
+const char	*link_code_label(enum link_close_kind, int code);
 void	link_policy_stop_refused(struct link_decision *d, int code);
 
 /* An operator restart: forget repeats and conflict history. */

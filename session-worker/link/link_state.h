@@ -28,6 +28,7 @@ enum link_state {
 	LS_BANNED = 10,
 	LS_OUTDATED = 11,
 	LS_PASSKEY = 12,	/* WhatsApp demands a passkey step: a person must act */
+	LS_SERVER_FAILURE = 13,	/* a <failure> code we do not know: stopped */
 	LS__MAX
 };
 
@@ -48,6 +49,7 @@ enum link_event {
 	LE_OUTDATED,
 	LE_OPERATOR_RESTART,	/* IPC restart / new QR: leaves any stop state */
 	LE_PASSKEY,		/* passkey_prologue_request while linking */
+	LE_SERVER_FAILURE,	/* <failure reason=…> we do not know: no retry */
 	LE__MAX
 };
 
@@ -61,6 +63,43 @@ enum link_reason {
 	REASON_OUTDATED = 6,	/* 405 */
 	REASON_UNKNOWN = 7,
 	REASON__MAX
+};
+
+/*
+ * The connection beneath the state: one socket at a time, from the dial to
+ * the close callback. The state above says what the operator sees; the
+ * phase says what the socket can carry (a stanza only from CP_TRANSPORT,
+ * a bot's send only in CP_LOGGED_IN). link_conn_next() is its table.
+ */
+enum conn_phase {
+	CP_IDLE = 0,		/* no socket */
+	CP_CONNECTING,		/* WebSocket opening */
+	CP_HANDSHAKE,		/* client hello sent, waiting for server hello */
+	CP_TRANSPORT,		/* Noise done; stanzas flow; not logged in */
+	CP_LOGGED_IN,		/* <success> came: the link is up */
+	CP_CLOSING,		/* we asked the socket to close */
+	CP__MAX
+};
+
+enum conn_event {
+	CE_DIAL = 0,		/* a WebSocket connect starts */
+	CE_WS_OPEN,		/* the WebSocket is open: send the hello */
+	CE_NOISE_DONE,		/* the handshake finished */
+	CE_LOGIN,		/* <success> */
+	CE_CLOSE,		/* we close it (link_close): the first reason wins */
+	CE_CLOSED,		/* the socket is gone, whoever closed it */
+	CE__MAX
+};
+
+/* Why we close a connection ourselves; CI_NONE: the peer or the network did. */
+enum close_intent {
+	CI_NONE = 0,
+	CI_FAULT,		/* a reason for the policy: link_fail() */
+	CI_QR_ROUND,		/* last ref expired: new pairing round */
+	CI_RESTART,		/* operator restart, or 515 after pairing */
+	CI_LOGOUT,		/* operator logout */
+	CI_SHUTDOWN,		/* SIGTERM */
+	CI_PASSKEY,		/* a passkey step was demanded: stop, tell the operator */
 };
 
 /* Lower-case state names as DESIGN.md spells them ("logged_out"). */
@@ -83,5 +122,9 @@ bool		 link_state_needs_person(enum link_state, bool qr_paused);
  * refuses the move. Pure: link.c applies it and logs the transition.
  */
 enum link_state	 link_fsm_next(enum link_state, enum link_event);
+
+/* The phase an event leads to, or CP__MAX when the move is refused. */
+enum conn_phase	 link_conn_next(enum conn_phase, enum conn_event);
+const char	*link_conn_phase_name(enum conn_phase);
 
 #endif

@@ -1,13 +1,15 @@
 /*
- * prekeys.c: one-time prekeys on the server (protocol-notes §7). After
- * login we ask how many the server holds and top them up when fewer than
- * PREKEY_MIN remain (also when an encrypt notification says so). Every
- * new key is stored, and the next id saved, BEFORE the upload is sent:
- * after a crash the server can never hold a key we forgot (pitfall 15).
- * The first upload of a device is PREKEY_FIRST keys kept in one blob,
- * later ones PREKEY_BATCH single blobs made a few per loop turn; only when the count (and any upload) is answered does
- * the passive iq go out (Baileys socket.ts: uploadPreKeysToServerIfRequired
- * then sendPassiveIq('active')).
+ * prekeys.c: one-time prekeys (protocol-notes §7), as a batch object and
+ * pure rules; link.c holds the batch, runs its timer, writes the ids to
+ * the credentials and sends. After login link.c asks how many keys the
+ * server holds and tops them up when fewer than PREKEY_MIN remain (also
+ * when an encrypt notification says so). Every new key is stored, and the
+ * next id saved, BEFORE the upload is sent: after a crash the server can
+ * never hold a key we forgot (pitfall 15). The first upload of a device is
+ * PREKEY_FIRST keys kept in one blob, later ones PREKEY_BATCH single blobs
+ * made a few per loop turn; only when the count (and any upload) is
+ * answered does the passive iq go out (Baileys socket.ts:
+ * uploadPreKeysToServerIfRequired then sendPassiveIq('active')).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +19,6 @@
 #include <sodium.h>
 
 #include "binary/bn.h"
-#include "log.h"
 #include "store/keys.h"
 #include "store/store.h"
 
@@ -88,23 +89,20 @@ add_key(struct bn_node *list, uint32_t id, const uint8_t pub[32])
 }
 
 static struct bn_node *
-upload_node(struct link *l, const uint8_t (*pubs)[32], uint32_t first,
+upload_node(const struct creds *c, const uint8_t (*pubs)[32], uint32_t first,
     uint32_t n)
 {
 	struct bn_node *iq = bn_node_new("iq"), *list = NULL, *skey = NULL;
-	const struct creds *c = l->creds;
 	uint8_t reg[4], type = DJB_TYPE, sid[3];
 	uint32_t i;
 
 	put_be(reg, c->registration_id, sizeof(reg));
 	put_be(sid, c->spk_id, sizeof(sid));
-	link_new_id(l, l->prekey_upload_id);
 	if (iq == NULL || (list = bn_node_new("list")) == NULL ||
 	    (skey = bn_node_new("skey")) == NULL ||
 	    bn_node_set_attr(iq, "xmlns", "encrypt") < 0 ||
 	    bn_node_set_attr(iq, "type", "set") < 0 ||
 	    bn_node_set_attr(iq, "to", BN_SERVER_JID) < 0 ||
-	    bn_node_set_attr(iq, "id", l->prekey_upload_id) < 0 ||
 	    add_bytes(iq, "registration", reg, sizeof(reg)) < 0 ||
 	    add_bytes(iq, "type", &type, 1) < 0 ||
 	    add_bytes(iq, "identity", c->ident_pub, 32) < 0)
@@ -129,155 +127,133 @@ out_nomem:
 	return NULL;
 }
 
-/* Keys made per loop turn, and the pause between turns: a first upload
- * of 812 fsync'd files must not hold the loop (pings, IPC) for a second,
- * and lws runs a timer due now before it polls the sockets again. */
+/* Keys made per step, a step per loop turn: a first upload of 812
+ * fsync'd files must not hold the loop (pings, IPC) for a second. */
 #define PREKEY_CHUNK	8
 #define PREKEY_CHUNK_MEM	64	/* the first batch: key making only */
-#define PREKEY_PAUSE_MS	2
+
+struct prekey_batch {
+	uint8_t		(*pubs)[32];
+	uint32_t	 first, n, done;
+	uint8_t		*blob;		/* the first batch (store/keys.h); NULL: files */
+	size_t		 blob_len;
+};
 
 void
-link_prekeys_stop(struct link *l)
+prekey_batch_free(struct prekey_batch *b)
 {
-	lws_sul_cancel(&l->sul_prekeys);
-	free(l->pk_pubs);
-	l->pk_pubs = NULL;
-	if (l->pk_blob != NULL) {
-		sodium_memzero(l->pk_blob, l->pk_blob_len);
-		free(l->pk_blob);
-		l->pk_blob = NULL;
+	if (b == NULL)
+		return;
+	free(b->pubs);
+	if (b->blob != NULL) {
+		sodium_memzero(b->blob, b->blob_len);
+		free(b->blob);
 	}
-	l->pk_n = l->pk_done = 0;
+	free(b);
 }
 
-/* All keys stored: save the next id, then upload them in one iq. */
-static int
-upload_made(struct link *l)
+/* The first id of n keys after next_id: ids wrap to 1 as Signal's do. */
+static uint32_t
+first_id(uint32_t next_id, uint32_t n)
 {
-	struct bn_node *iq;
-	int rc;
+	if (next_id == 0 || next_id + n > PREKEY_ID_MAX)
+		return 1;
+	return next_id;
+}
 
-	if (l->creds->next_prekey_id < l->pk_first + l->pk_n)
-		l->creds->next_prekey_id = l->pk_first + l->pk_n;
-	if ((rc = link_save_creds(l, "making prekeys")) < 0)
-		return rc;
-	if ((iq = upload_node(l, (const uint8_t (*)[32])l->pk_pubs, l->pk_first,
-	    l->pk_n)) == NULL)
+int
+prekey_batch_new(uint32_t next_id, uint32_t n, struct prekey_batch **out)
+{
+	struct prekey_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || (b->pubs = calloc(n, sizeof(*b->pubs))) == NULL) {
+		free(b);
 		return -ENOMEM;
-	l->prekey_upload_top = l->pk_first + l->pk_n - 1;
-	rc = link_send_raw(l, iq);
-	bn_node_free(iq);
-	log_info("link: uploading %u prekeys (ids %u-%u)", l->pk_n, l->pk_first,
-	    l->pk_first + l->pk_n - 1);
-	return rc;
+	}
+	b->first = first_id(next_id, n);
+	b->n = n;
+	if (n == PREKEY_FIRST) {
+		b->blob_len = KEYS_PREKEY_BATCH_HDR + (size_t)n * KEYS_PREKEY_ENTRY;
+		if ((b->blob = malloc(b->blob_len)) == NULL) {
+			prekey_batch_free(b);
+			return -ENOMEM;
+		}
+		keys_prekey_batch_header(b->blob, b->first, n);
+	}
+	*out = b;
+	return 0;
 }
 
-/* Stores what make_chunk made: the batch blob, or nothing (files are). */
-static int
-store_made(struct link *l)
+uint32_t
+prekey_batch_first(const struct prekey_batch *b)
 {
-	int rc;
-
-	if (l->pk_blob == NULL)
-		return 0;
-	rc = store_put(l->st, KEYS_PREKEY_BATCH_BLOB, l->pk_blob, l->pk_blob_len);
-	sodium_memzero(l->pk_blob, l->pk_blob_len);
-	free(l->pk_blob);
-	l->pk_blob = NULL;
-	return rc;
+	return b->first;
 }
 
-static void
-make_chunk(lws_sorted_usec_list_t *sul)
+uint32_t
+prekey_batch_count(const struct prekey_batch *b)
 {
-	struct link *l = LINK_OF(sul, sul_prekeys);
-	uint32_t end = l->pk_done + (l->pk_blob ? PREKEY_CHUNK_MEM : PREKEY_CHUNK);
+	return b->n;
+}
+
+int
+prekey_batch_step(struct prekey_batch *b, struct store *st)
+{
+	uint32_t end = b->done + (b->blob ? PREKEY_CHUNK_MEM : PREKEY_CHUNK);
 	uint8_t kp[64], *e;
 	char name[32];
 	int rc = 0;
 
-	if (end > l->pk_n)
-		end = l->pk_n;
-	for (; l->pk_done < end && rc == 0; l->pk_done++) {
-		e = l->pk_blob != NULL ? l->pk_blob + KEYS_PREKEY_BATCH_HDR +
-		    (size_t)l->pk_done * KEYS_PREKEY_ENTRY : kp;
+	if (end > b->n)
+		end = b->n;
+	for (; b->done < end && rc == 0; b->done++) {
+		e = b->blob != NULL ? b->blob + KEYS_PREKEY_BATCH_HDR +
+		    (size_t)b->done * KEYS_PREKEY_ENTRY : kp;
 		keys_curve_pair(e, e + 32);
-		memcpy(l->pk_pubs[l->pk_done], e + 32, 32);
-		if (l->pk_blob == NULL) {
-			prekey_blob_name(l->pk_first + l->pk_done, name);
-			rc = store_put(l->st, name, kp, sizeof(kp));
+		memcpy(b->pubs[b->done], e + 32, 32);
+		if (b->blob == NULL) {
+			prekey_blob_name(b->first + b->done, name);
+			rc = store_put(st, name, kp, sizeof(kp));
 		}
 	}
 	sodium_memzero(kp, sizeof(kp));
-	if (rc == 0 && l->pk_done < l->pk_n) {
-		link_schedule(l, &l->sul_prekeys, make_chunk, PREKEY_PAUSE_MS);
-		return;
-	}
-	if (rc < 0 || (rc = store_made(l)) < 0)
-		log_error(rc, "store: could not save new prekeys; not uploading");
-	else if ((rc = upload_made(l)) < 0)
-		log_warn(rc, "link: could not upload prekeys");
-	link_prekeys_stop(l);
 	if (rc < 0)
-		link_passive_after_prekeys(l);
-}
-
-/*
- * Makes n keys, then uploads them: the first upload as one batch blob,
- * top-ups a chunk of files per loop turn.
- */
-static int
-upload(struct link *l, uint32_t n)
-{
-	uint32_t first = l->creds->next_prekey_id;
-
-	if (l->pk_pubs != NULL)
-		return 0;	/* a batch is already being made */
-	if (first == 0)
-		first = 1;
-	if (first + n > PREKEY_ID_MAX)	/* wrap as Signal does: ids restart at 1 */
-		first = 1;
-	if ((l->pk_pubs = calloc(n, sizeof(*l->pk_pubs))) == NULL)
-		return -ENOMEM;
-	l->pk_first = first;
-	l->pk_n = n;
-	l->pk_done = 0;
-	if (n == PREKEY_FIRST) {
-		l->pk_blob_len = KEYS_PREKEY_BATCH_HDR + (size_t)n * KEYS_PREKEY_ENTRY;
-		if ((l->pk_blob = malloc(l->pk_blob_len)) == NULL) {
-			link_prekeys_stop(l);
-			return -ENOMEM;
-		}
-		keys_prekey_batch_header(l->pk_blob, first, n);
+		return rc;
+	if (b->done < b->n)
+		return 1;
+	if (b->blob != NULL) {
+		rc = store_put(st, KEYS_PREKEY_BATCH_BLOB, b->blob, b->blob_len);
+		sodium_memzero(b->blob, b->blob_len);
+		free(b->blob);
+		b->blob = NULL;
 	}
-	link_schedule(l, &l->sul_prekeys, make_chunk, 0);
-	return 0;
+	return rc;
 }
 
-int
-link_prekeys_on_login(struct link *l)
+struct bn_node *
+prekey_batch_upload_node(const struct prekey_batch *b, const struct creds *c)
+{
+	return upload_node(c, (const uint8_t (*)[32])b->pubs, b->first, b->n);
+}
+
+struct bn_node *
+link_prekeys_count_iq(void)
 {
 	struct bn_node *iq = bn_node_new("iq"), *count = bn_node_new("count");
-	int rc = -ENOMEM;
 
-	link_new_id(l, l->prekey_count_id);
 	if (iq != NULL && count != NULL &&
 	    bn_node_set_attr(iq, "xmlns", "encrypt") == 0 &&
 	    bn_node_set_attr(iq, "type", "get") == 0 &&
 	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
-	    bn_node_set_attr(iq, "id", l->prekey_count_id) == 0 &&
-	    bn_node_add_child(iq, count) == 0) {
-		count = NULL;
-		rc = link_send_raw(l, iq);
-	}
+	    bn_node_add_child(iq, count) == 0)
+		return iq;
 	bn_node_free(count);
 	bn_node_free(iq);
-	return rc;
+	return NULL;
 }
 
-/* <count value=N/> inside an iq result or an encrypt notification. */
-static int
-count_of(const struct bn_node *n)
+int
+link_prekeys_count(const struct bn_node *n)
 {
 	const struct bn_node *c = bn_node_peek_child_by_tag(n, "count");
 	const char *v = c != NULL ? bn_node_attr(c, "value") : NULL;
@@ -285,69 +261,44 @@ count_of(const struct bn_node *n)
 	return v != NULL ? atoi(v) : -1;
 }
 
-int
-link_prekeys_on_result(struct link *l, const struct bn_node *iq)
+uint32_t
+link_prekeys_wanted(int server_count, bool topup_only, uint32_t uploaded_id)
 {
-	bool error = strcmp(bn_node_attr(iq, "type"), "error") == 0;
-	int n;
-
-	if (strcmp(bn_node_attr(iq, "id"), l->prekey_upload_id) == 0) {
-		l->prekey_upload_id[0] = '\0';
-		if (error) {
-			log_warnx("link: the server refused our prekey upload");
-			return link_passive_after_prekeys(l);
-		}
-		l->creds->uploaded_prekey_id = l->prekey_upload_top;
-		link_save_creds(l, "a prekey upload");
-		return link_passive_after_prekeys(l);
-	}
-	l->prekey_count_id[0] = '\0';
-	n = error ? -1 : count_of(iq);
-	log_info("link: the server holds %d of our prekeys", n < 0 ? 0 : n);
+	if (topup_only && server_count < 0)
+		return 0;	/* a notification without a count */
+	if (server_count >= PREKEY_MIN)
+		return 0;
 	/* whatsmeow connectionevents.go: the initial upload is for a device
 	 * with none on the server and none uploaded before. */
-	if (n < PREKEY_MIN && upload(l, n <= 0 && l->creds->uploaded_prekey_id == 0 ?
-	    PREKEY_FIRST : PREKEY_BATCH) == 0)
-		return 0;	/* passive once the upload is answered */
-	return link_passive_after_prekeys(l);
-}
-
-int
-link_prekeys_on_notification(struct link *l, const struct bn_node *n)
-{
-	int c = count_of(n);
-
-	if (c >= 0 && c < PREKEY_MIN && l->logged_in)
-		return upload(l, PREKEY_BATCH);
-	return 0;
+	if (!topup_only && server_count <= 0 && uploaded_id == 0)
+		return PREKEY_FIRST;
+	return PREKEY_BATCH;
 }
 
 /*
  * One fresh one-time prekey for a retry receipt's <keys> (whatsmeow
- * store GenOnePreKey): stored, and the next id saved, before the caller
- * hands the public half out.
+ * store GenOnePreKey), its id past a batch still being made; stored
+ * before the caller saves the next id and hands the public half out.
  */
 int
-link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
+link_prekeys_make_one(struct store *st, uint32_t next_id,
+    const struct prekey_batch *pending, uint32_t *id, uint8_t pub[32])
 {
-	uint32_t n = l->creds->next_prekey_id;
+	uint32_t n = next_id;
 	uint8_t kp[64];
 	char name[32];
 	int rc;
 
-	if (l->pk_pubs != NULL && n < l->pk_first + l->pk_n)
-		n = l->pk_first + l->pk_n;	/* past a batch being made */
+	if (pending != NULL && n < pending->first + pending->n)
+		n = pending->first + pending->n;
 	if (n == 0 || n + 1 > PREKEY_ID_MAX)
 		n = 1;
 	keys_curve_pair(kp, kp + 32);
 	prekey_blob_name(n, name);
-	rc = store_put(l->st, name, kp, sizeof(kp));
+	rc = store_put(st, name, kp, sizeof(kp));
 	memcpy(pub, kp + 32, 32);
 	sodium_memzero(kp, sizeof(kp));
 	if (rc < 0)
-		return rc;
-	l->creds->next_prekey_id = n + 1;
-	if ((rc = link_save_creds(l, "a retry prekey")) < 0)
 		return rc;
 	*id = n;
 	return 0;

@@ -74,6 +74,24 @@ msg_send(struct msg *m, const struct bn_node *n)
 	return link_send_node(m->link, n);
 }
 
+/* A send job's answer finds its job by id; silence is the job sweep's. */
+static void
+on_iq_answer(void *arg, const struct bn_node *iq, int err)
+{
+	(void)err;
+	if (iq != NULL)
+		msg_send_on_result(arg, iq);
+}
+
+int
+msg_send_iq(struct msg *m, struct bn_node *iq, bool answer)
+{
+	if (m->link == NULL)
+		return -ENOTCONN;
+	return link_iq_send(m->link, iq, MSG_IQ_TIMEOUT_MS,
+	    answer ? on_iq_answer : NULL, m);
+}
+
 int
 msg_jid_split(const char *jid, char *user, size_t ucap, uint32_t *device,
     bool *lid)
@@ -555,6 +573,6 @@ msg_on_stanza(void *arg, const struct bn_node *n)
 		on_ib(m, n);
 	else if (strcmp(tag, "ack") == 0)
 		msg_send_on_ack(m, n);
-	else if (strcmp(tag, "iq") == 0 && !msg_media_on_iq(m->dl, n))
-		msg_send_on_result(m, n);
+	else if (strcmp(tag, "iq") == 0)
+		msg_media_on_iq(m->dl, n);	/* ours come through msg_send_iq */
 }

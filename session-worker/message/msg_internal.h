@@ -190,6 +190,8 @@ void		msg_new_iq_id(struct msg *, char out[MSG_IQ_ID_MAX]);
 /* Starts the timeout sweep (1 s) unless it runs; call after setting a deadline. */
 void		msg_sweep_arm(struct msg *);
 int		msg_send(struct msg *, const struct bn_node *);
+/* An iq through link_iq (link.h); answer: its result goes to msg_send_on_result. */
+int		msg_send_iq(struct msg *, struct bn_node *iq, bool answer);
 /* LID -> phone: learns (and persists) a mapping; 0 or negative. */
 int		msg_lid_learn(struct msg *, const char *lid_jid, const char *pn_jid);
 const char	*msg_lid_phone(struct msg *, const char *lid_user);

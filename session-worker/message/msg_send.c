@@ -124,7 +124,7 @@ send_iq(struct msg *m, struct send_job *j, struct bn_node *iq, enum job_step ste
 	j->deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
 	msg_sweep_arm(m);
 	j->step = step;
-	rc = msg_send(m, iq);
+	rc = msg_send_iq(m, iq, true);
 	bn_node_free(iq);
 	return rc;
 }
@@ -726,7 +726,8 @@ issue_token(struct msg *m, const char *chat)
 	e->t_s = now;
 	msg_new_iq_id(m, id);
 	snprintf(t, sizeof(t), "%llu", (unsigned long long)now);
-	if ((iq = msg_stanza_privacy_issue(id, chat, t)) == NULL || msg_send(m, iq) < 0)
+	if ((iq = msg_stanza_privacy_issue(id, chat, t)) == NULL ||
+	    msg_send_iq(m, iq, false) < 0)
 		log_warnx("message: could not issue our privacy token to %s", chat);
 	bn_node_free(iq);
 }

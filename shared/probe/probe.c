@@ -399,7 +399,7 @@ usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", probe_cmds[i].name, probe_cmds[i].help);
 	fprintf(f, "\nexit: 0 connected (or done), 1 reachable but not "
 	    "connected, 2 needs a person\n(logged_out, banned, conflict, "
-	    "outdated, passkey_required, paused qr,\na pairing code refused, "
+	    "outdated, passkey_required, server_failure, paused qr,\na pairing code refused, "
 	    "wrong or expired), 3 worker unreachable,\n64 usage error\n");
 }
 

@@ -22,7 +22,7 @@ enum probe_exit {
 	PROBE_CONNECTED = 0,	/* or: the command did what was asked */
 	PROBE_NOT_CONNECTED = 1,	/* reachable; not connected yet or now */
 	PROBE_NEEDS_PERSON = 2,	/* logged_out, banned, conflict, outdated, passkey_required,
-				   paused qr, a pairing code that failed */
+				   server_failure, paused qr, a pairing code that failed */
 	PROBE_UNREACHABLE = 3,	/* no answer within the timeout */
 	PROBE_USAGE = 64,	/* EX_USAGE (sysexits.h) */
 };

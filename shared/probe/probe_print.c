@@ -61,6 +61,7 @@ probe_state_exit(const Wlipc__State *st)
 	case WLIPC__LINK_STATE__LS_BANNED:
 	case WLIPC__LINK_STATE__LS_OUTDATED:
 	case WLIPC__LINK_STATE__LS_PASSKEY_REQUIRED:
+	case WLIPC__LINK_STATE__LS_SERVER_FAILURE:
 		return PROBE_NEEDS_PERSON;
 	case WLIPC__LINK_STATE__LS_QR:
 		if (st->pair_code != NULL &&

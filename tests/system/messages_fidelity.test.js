@@ -219,7 +219,7 @@ test('an unknown <failure reason=409> stops the link with a clear reason, wa-pro
 		const before = (await fx.sim.api('GET', '/sim/devices')).body.find((d) => d.jid === w.jid).connects;
 		const f = await fx.sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'failure', reason: 409 });
 		assert.equal(f.status, 200, f.text);
-		const s = await waitState(w, 'outdated', 5000);
+		const s = await waitState(w, 'server_failure', 5000);
 		assert.match(s.strategy, /409/);
 		const p = await probe(w, 'state');
 		assert.equal(p.code, 2, p.stdout + p.stderr);
@@ -232,7 +232,7 @@ test('an unknown <failure reason=409> stops the link with a clear reason, wa-pro
 		await sleep(2000);	// several reconnect waits (--reconnect-wait 500ms)
 		assert.equal((await fx.sim.api('GET', '/sim/devices')).body.find((d) => d.jid === w.jid).connects, before,
 		    'no reconnect attempt');
-		assert.equal((await waitState(w, 'outdated')).state, 'outdated');
+		assert.equal((await waitState(w, 'server_failure')).state, 'server_failure');
 	} finally {
 		await control.stop();
 		await fx.sim.api('POST', '/sim/inject', { jid: w.jid, fault: 'clear' });

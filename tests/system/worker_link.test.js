@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { simFixture, startSim, startWorker, waitState, scanQr, probe, probeState,
-    simDevice, waitFor, sleep, LINK_UP } from '../support/harness.js';
+    simDevice, waitFor, sleep, LINK_UP, startControl, login, freePort } from '../support/harness.js';
 
 const fx = simFixture();
 const worker = fx.worker;
@@ -139,19 +139,44 @@ test('outdated stops and names the setting; restart after clear recovers', async
 	await waitState(w3, 'connected', 8000);
 });
 
-test('an unknown failure (409) stops with the code and does not reconnect', async () => {
+test('an unknown failure (409): server_failure with the code in the API and wa-probe (exit 2), no reconnect', async () => {
 	const { w, jid } = await paired('15550001012');
-	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'failure', reason: 409 });
-	const s = await waitState(w, 'outdated', 5000);
-	assert.equal(s.code, 2, 'wa-probe exit 2: a person must act');
-	assert.match(s.strategy, /failure 409/);
-	const attempts = (w.output().match(/logging in/g) || []).length;
-	// an observation window: a reconnect would come within the 500 ms
-	// --reconnect-wait, and nothing announces one that does not happen
-	await sleep(1500);
-	assert.equal((await probeState(w)).state, 'outdated', 'stays stopped');
-	assert.equal((w.output().match(/logging in/g) || []).length, attempts, 'no reconnect attempt');
-	await fx.sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+	const control = await startControl(w.dataDir, await freePort(), { WA_ADMIN_PASSWORD: 'link-pass' });
+	try {
+		const sess = await login(control.base, 'link-pass');
+		const logins = (await simDevice(fx.sim, '15550001012')).logins;
+		await fx.sim.api('POST', '/sim/inject', { jid, fault: 'failure', reason: 409 });
+		const s = await waitState(w, 'server_failure', 5000);
+		assert.equal(s.code, 2, 'wa-probe exit 2: a person must act');
+		assert.match(s.detail, /WhatsApp refused the connection: failure 409/);
+		assert.equal(s.nextAttempt, null, 'no attempt planned');
+		// The API learns the state through the worker's IPC event: by the
+		// time it shows it, a reconnect decided with the stop (the policy's
+		// first retry is immediate) would have reached the simulator.
+		let lastApi;
+		const api = await waitFor(async () => {
+			const j = await (await fetch(`${control.base}/api/whatsapp/state`,
+			    { headers: sess.headers() })).json();
+			lastApi = j;
+			return j.connectionState.state === 'server_failure' && j.connectionState;
+		}, 5000, 'server_failure in /api/whatsapp/state').catch((e) => {
+			throw new Error(`${e.message}: ${JSON.stringify(lastApi)}`);
+		});
+		assert.match(api.detail, /^WhatsApp refused the connection: failure 409 .*restart the link$/,
+		    'the whole line, not cut');
+		assert.equal(api.nextAttempt, null);
+		const m = await (await fetch(`${control.base}/metrics`, { headers: sess.headers() })).text();
+		assert.match(m, /walink_link_state\{state="server_failure"\} 1/);
+		assert.equal((await probeState(w)).state, 'server_failure', 'stays stopped');
+		// the sim sends the <failure> on the live connection: any login after it is a reconnect
+		assert.equal((await simDevice(fx.sim, '15550001012')).logins, logins,
+		    'no login attempt after the refusal');
+		assert.doesNotMatch(w.output().split(/failure 409/).slice(1).join(''), /logging in/,
+		    'no connection attempt after the refusal');
+	} finally {
+		await control.stop();
+		await fx.sim.api('POST', '/sim/inject', { jid, fault: 'clear' });
+	}
 });
 
 test('repeated drops back off instead of spinning', async () => {

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <setjmp.h>
@@ -94,9 +96,15 @@ test_metrics_render_state_reasons_and_requests(void **state)
 	ctl_metrics_count(&m, RT_WL_ADD, 409);
 	ctl_metrics_count(&m, RT_WL_ADD, 409);
 	ctl_metrics_count(&m, RT_NONE, 418);
+	/* the statuses wa-control itself answers each have their label */
+	ctl_metrics_count(&m, RT_NONE, 408);
+	ctl_metrics_count(&m, RT_NONE, 411);
+	ctl_metrics_count(&m, RT_NONE, 421);
+	v.state = 13;
 	t = ctl_metrics_render(&m, &v, 3);
 	assert_non_null(t);
-	assert_non_null(strstr(t, "walink_link_state{state=\"unstable\"} 1\n"));
+	assert_non_null(strstr(t, "walink_link_state{state=\"server_failure\"} 1\n"));
+	assert_non_null(strstr(t, "walink_link_state{state=\"unstable\"} 0\n"));
 	assert_non_null(strstr(t, "walink_reconnects_total{reason=\"CONFLICT\"} 2\n"));
 	assert_non_null(strstr(t, "walink_heartbeat_rtt_ms 42\n"));
 	assert_non_null(strstr(t, "walink_whitelist_size 7\n"));
@@ -104,6 +112,9 @@ test_metrics_render_state_reasons_and_requests(void **state)
 	assert_non_null(strstr(t, "walink_http_requests_total{route="
 	    "\"whitelist_add\",status=\"409\"} 2\n"));
 	assert_non_null(strstr(t, "{route=\"other\",status=\"other\"} 1\n"));
+	assert_non_null(strstr(t, "{route=\"other\",status=\"408\"} 1\n"));
+	assert_non_null(strstr(t, "{route=\"other\",status=\"411\"} 1\n"));
+	assert_non_null(strstr(t, "{route=\"other\",status=\"421\"} 1\n"));
 	free(t);
 }
 
@@ -173,6 +184,45 @@ test_state_json_pair_code_and_passkey(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "state")),
 	    "passkey_required");
 	json_decref(o);
+
+	v.state = 13;
+	snprintf(v.detail, sizeof(v.detail), "WhatsApp refused the connection: failure 409");
+	o = ctl_view_state_json(&v);
+	assert_string_equal(json_string_value(json_object_get(o, "state")),
+	    "server_failure");
+	assert_string_equal(json_string_value(json_object_get(o, "detail")),
+	    "WhatsApp refused the connection: failure 409");
+	assert_false(json_is_true(json_object_get(o, "isReady")));
+	json_decref(o);
+}
+
+/*
+ * wa-control names every link state and reason the IPC contract has, as
+ * the worker and wa-probe do: "LS_SERVER_FAILURE" -> "server_failure".
+ */
+static void
+test_view_names_every_state_and_reason_of_the_contract(void **state)
+{
+	const ProtobufCEnumDescriptor *sd = &wlipc__link_state__descriptor;
+	const ProtobufCEnumDescriptor *rd = &wlipc__reason__descriptor;
+	char want[64];
+	unsigned i, j;
+
+	(void)state;
+	assert_int_equal(sd->n_values, CTL_VIEW_STATES);
+	assert_int_equal(rd->n_values, CTL_VIEW_REASONS);
+	for (i = 0; i < sd->n_values; i++) {
+		const ProtobufCEnumValue *v = &sd->values[i];
+
+		for (j = 0; v->name[3 + j] != '\0' && j < sizeof(want) - 1; j++)
+			want[j] = (char)tolower((unsigned char)v->name[3 + j]);
+		want[j] = '\0';
+		assert_string_equal(ctl_view_state_name(v->value), want);
+	}
+	assert_string_equal(ctl_view_state_name(CTL_VIEW_STATES), "unknown");
+	for (i = 0; i < rd->n_values; i++)
+		assert_string_equal(ctl_view_reason_name(rd->values[i].value),
+		    rd->values[i].name + sizeof("REASON_") - 1);
 }
 
 int
@@ -185,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_metrics_render_state_reasons_and_requests),
 		cmocka_unit_test(test_openapi_lists_each_route_once_and_again_per_session),
 		cmocka_unit_test(test_state_json_pair_code_and_passkey),
+		cmocka_unit_test(test_view_names_every_state_and_reason_of_the_contract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,8 @@ test_keepalive_moves_between_connected_and_unstable(void **state)
 static void
 test_stop_states_leave_only_by_operator_restart(void **state)
 {
-	static const enum link_state stops[] = { LS_CONFLICT, LS_OUTDATED };
+	static const enum link_state stops[] = { LS_CONFLICT, LS_OUTDATED,
+	    LS_PASSKEY, LS_SERVER_FAILURE };
 	size_t i;
 	int e;
 
@@ -111,6 +112,7 @@ test_every_state_and_reason_matches_ipc_contract(void **state)
 		{ LS_BANNED, "disconnected", true },
 		{ LS_OUTDATED, "disconnected", true },
 		{ LS_PASSKEY, "disconnected", true },
+		{ LS_SERVER_FAILURE, "disconnected", true },
 	};
 	const ProtobufCEnumDescriptor *sd = &wlipc__link_state__descriptor;
 	const ProtobufCEnumDescriptor *rd = &wlipc__reason__descriptor;
@@ -149,6 +151,163 @@ test_every_state_and_reason_matches_ipc_contract(void **state)
 	}
 }
 
+/*
+ * The table restated move by move, from DESIGN.md "Link states": every
+ * state x every event is walked, a listed move must lead where listed and
+ * every other pair must be refused (LS__MAX). A move added to link_fsm.c
+ * without being added here fails, and so does one dropped.
+ */
+struct move {
+	enum link_state from;
+	enum link_event ev;
+	enum link_state to;
+};
+
+#define LIVE(s)								\
+	{ s, LE_DOWN_RETRY, LS_DISCONNECTED },				\
+	{ s, LE_DOWN_NOW, LS_RESTARTING },				\
+	{ s, LE_LOGGED_OUT, LS_LOGGED_OUT },				\
+	{ s, LE_GIVE_UP_CONFLICT, LS_CONFLICT },			\
+	{ s, LE_BANNED, LS_BANNED },					\
+	{ s, LE_OUTDATED, LS_OUTDATED },				\
+	{ s, LE_SERVER_FAILURE, LS_SERVER_FAILURE },			\
+	{ s, LE_OPERATOR_RESTART, LS_RESTARTING }
+
+static const struct move moves[] = {
+	{ LS_STARTING, LE_CONNECT, LS_CONNECTING },
+	{ LS_STARTING, LE_BANNED, LS_BANNED },
+	{ LS_STARTING, LE_OPERATOR_RESTART, LS_RESTARTING },
+	LIVE(LS_CONNECTING),
+	{ LS_CONNECTING, LE_PAIR_DEVICE, LS_QR },
+	{ LS_CONNECTING, LE_LOGIN_OK, LS_CONNECTED },
+	{ LS_CONNECTING, LE_PASSKEY, LS_PASSKEY },
+	LIVE(LS_QR),
+	{ LS_QR, LE_PAIR_DEVICE, LS_QR },
+	{ LS_QR, LE_QR_PAUSE, LS_QR },
+	{ LS_QR, LE_PAIR_SUCCESS, LS_PAIRING },
+	{ LS_QR, LE_CONNECT, LS_QR },
+	{ LS_QR, LE_PASSKEY, LS_PASSKEY },
+	LIVE(LS_PAIRING),
+	{ LS_PAIRING, LE_LOGIN_OK, LS_CONNECTED },
+	{ LS_PAIRING, LE_PASSKEY, LS_PASSKEY },
+	LIVE(LS_CONNECTED),
+	{ LS_CONNECTED, LE_PONG_LATE, LS_UNSTABLE },
+	{ LS_CONNECTED, LE_PONG_OK, LS_CONNECTED },
+	LIVE(LS_UNSTABLE),
+	{ LS_UNSTABLE, LE_PONG_LATE, LS_UNSTABLE },
+	{ LS_UNSTABLE, LE_PONG_OK, LS_CONNECTED },
+	LIVE(LS_DISCONNECTED),
+	{ LS_DISCONNECTED, LE_CONNECT, LS_CONNECTING },
+	LIVE(LS_RESTARTING),
+	{ LS_RESTARTING, LE_CONNECT, LS_CONNECTING },
+	{ LS_LOGGED_OUT, LE_CONNECT, LS_CONNECTING },
+	{ LS_LOGGED_OUT, LE_OPERATOR_RESTART, LS_RESTARTING },
+	{ LS_CONFLICT, LE_OPERATOR_RESTART, LS_RESTARTING },
+	{ LS_BANNED, LE_CONNECT, LS_CONNECTING },
+	{ LS_BANNED, LE_OPERATOR_RESTART, LS_RESTARTING },
+	{ LS_OUTDATED, LE_OPERATOR_RESTART, LS_RESTARTING },
+	{ LS_PASSKEY, LE_OPERATOR_RESTART, LS_RESTARTING },
+	{ LS_SERVER_FAILURE, LE_OPERATOR_RESTART, LS_RESTARTING },
+};
+
+static void
+test_every_state_times_every_event_matches_the_design(void **state)
+{
+	size_t i, n = sizeof(moves) / sizeof(moves[0]), listed = 0;
+	bool seen[LS__MAX][LE__MAX];
+	int s, e;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++) {
+		assert_false(seen[moves[i].from][moves[i].ev]);	/* listed once */
+		seen[moves[i].from][moves[i].ev] = true;
+	}
+	for (s = 0; s < LS__MAX; s++)
+		for (e = 0; e < LE__MAX; e++) {
+			enum link_state want = LS__MAX, got;
+
+			for (i = 0; i < n; i++)
+				if ((int)moves[i].from == s && (int)moves[i].ev == e)
+					want = moves[i].to;
+			got = link_fsm_next((enum link_state)s, (enum link_event)e);
+			if (got != want)
+				fail_msg("%s on %s: table says %s, design says %s",
+				    link_state_name(s), link_event_name(e),
+				    link_state_name(got), link_state_name(want));
+			listed += want != LS__MAX;
+			/* nothing ever enters starting, nor moves on "none" */
+			assert_int_not_equal(got, LS_STARTING);
+			if (e == LE_NONE)
+				assert_int_equal(got, LS__MAX);
+		}
+	assert_int_equal(listed, n);
+	/* every state but starting can be reached, every one can be left */
+	for (s = 1; s < LS__MAX; s++) {
+		bool in = false, out = false;
+
+		for (i = 0; i < n; i++) {
+			in |= (int)moves[i].to == s && (int)moves[i].from != s;
+			out |= (int)moves[i].from == s && (int)moves[i].to != s;
+		}
+		assert_true(in);
+		assert_true(out);
+	}
+	/* the names every event is logged with */
+	for (e = 0; e < LE__MAX; e++)
+		assert_string_not_equal(link_event_name((enum link_event)e), "invalid");
+	assert_string_equal(link_event_name(LE__MAX), "invalid");
+}
+
+/*
+ * The connection beneath the state, walked the same way: every phase x
+ * every connection event. Logged in is a phase of its own, and a close
+ * asked for twice or with no socket is refused (the first reason stays).
+ */
+static void
+test_every_phase_times_every_conn_event_matches_the_design(void **state)
+{
+	static const struct {
+		enum conn_phase from;
+		enum conn_event ev;
+		enum conn_phase to;
+	} cm[] = {
+		{ CP_IDLE, CE_DIAL, CP_CONNECTING },
+		{ CP_CONNECTING, CE_WS_OPEN, CP_HANDSHAKE },
+		{ CP_CONNECTING, CE_CLOSE, CP_CLOSING },
+		{ CP_CONNECTING, CE_CLOSED, CP_IDLE },
+		{ CP_HANDSHAKE, CE_NOISE_DONE, CP_TRANSPORT },
+		{ CP_HANDSHAKE, CE_CLOSE, CP_CLOSING },
+		{ CP_HANDSHAKE, CE_CLOSED, CP_IDLE },
+		{ CP_TRANSPORT, CE_LOGIN, CP_LOGGED_IN },
+		{ CP_TRANSPORT, CE_CLOSE, CP_CLOSING },
+		{ CP_TRANSPORT, CE_CLOSED, CP_IDLE },
+		{ CP_LOGGED_IN, CE_CLOSE, CP_CLOSING },
+		{ CP_LOGGED_IN, CE_CLOSED, CP_IDLE },
+		{ CP_CLOSING, CE_CLOSED, CP_IDLE },
+	};
+	size_t i, n = sizeof(cm) / sizeof(cm[0]);
+	int p, e;
+
+	(void)state;
+	for (p = 0; p < CP__MAX; p++)
+		for (e = 0; e < CE__MAX; e++) {
+			enum conn_phase want = CP__MAX, got;
+
+			for (i = 0; i < n; i++)
+				if ((int)cm[i].from == p && (int)cm[i].ev == e)
+					want = cm[i].to;
+			got = link_conn_next((enum conn_phase)p, (enum conn_event)e);
+			if (got != want)
+				fail_msg("phase %s on event %d: table says %s, design says %s",
+				    link_conn_phase_name(p), e, link_conn_phase_name(got),
+				    link_conn_phase_name(want));
+		}
+	assert_int_equal(link_conn_next(CP__MAX, CE_DIAL), CP__MAX);
+	assert_int_equal(link_conn_next(CP_IDLE, CE__MAX), CP__MAX);
+	assert_string_equal(link_conn_phase_name(CP__MAX), "invalid");
+}
+
 int
 main(void)
 {
@@ -159,6 +318,8 @@ main(void)
 		cmocka_unit_test(test_wire_cannot_jump_to_connected_without_login),
 		cmocka_unit_test(test_logout_leads_to_fresh_pairing),
 		cmocka_unit_test(test_every_state_and_reason_matches_ipc_contract),
+		cmocka_unit_test(test_every_state_times_every_event_matches_the_design),
+		cmocka_unit_test(test_every_phase_times_every_conn_event_matches_the_design),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,8 +250,28 @@ test_unknown_failure_stops_with_its_code(void **state)
 	assert_int_equal(d.action, LA_RECONNECT);	/* the table alone retries… */
 	link_policy_stop_refused(&d, 409);		/* …link.c turns it into a stop */
 	assert_int_equal(d.action, LA_STOP);
-	assert_int_equal(d.event, LE_OUTDATED);
-	assert_non_null(strstr(d.strategy, "failure 409"));
+	assert_int_equal(d.event, LE_SERVER_FAILURE);
+	assert_int_equal(link_fsm_next(LS_CONNECTING, d.event), LS_SERVER_FAILURE);
+	assert_non_null(strstr(d.strategy,
+	    "WhatsApp refused the connection: failure 409"));
+	assert_non_null(strstr(d.strategy, "failure 409 (bad user agent)"));
+	/* the references' names; none for a code neither knows */
+	assert_string_equal(link_code_label(LC_FAILURE, 418), "client unknown");
+	assert_null(link_code_label(LC_FAILURE, 421));
+	assert_string_equal(link_code_label(LC_STREAM_ERROR, 408), "connection lost");
+	assert_string_equal(link_code_label(LC_STREAM_ERROR, 411), "multi-device mismatch");
+	assert_null(link_code_label(LC_STREAM_ERROR, 409));
+	link_policy_stop_refused(&d, 421);
+	assert_non_null(strstr(d.strategy, "failure 421 (unknown code)"));
+	/* whole in wa-control's 128-byte line (CTL_VIEW_TEXT), any code */
+	link_policy_stop_refused(&d, -2147483647 - 1);
+	assert_true(strlen(d.strategy) < 128);
+	/* only 500 and 503 of the <failure> codes we do not map reconnect */
+	assert_true(link_failure_stops(409));
+	assert_true(link_failure_stops(418));
+	assert_false(link_failure_stops(500));
+	assert_false(link_failure_stops(503));
+	assert_false(link_failure_stops(405));
 }
 
 int

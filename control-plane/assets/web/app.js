@@ -17,10 +17,11 @@ const GROUP = {
 	starting: 'connecting', connecting: 'connecting', qr: 'connecting', pairing: 'connecting',
 	disconnected: 'disconnected', logged_out: 'disconnected', conflict: 'disconnected',
 	banned: 'disconnected', outdated: 'disconnected',
-	passkey_required: 'disconnected',
+	passkey_required: 'disconnected', server_failure: 'disconnected',
 };
 const LABEL = {
 	qr: 'waiting for scan', logged_out: 'logged out', unstable: 'unstable',
+	server_failure: 'refused by WhatsApp',
 };
 
 // ---- helpers ------------------------------------------------------------
@@ -175,7 +176,8 @@ function renderState(c) {
 	// screen readers hear each change of the link state once
 	if (!prev || prev.state !== c.state)
 		$('state-announce').textContent = `WhatsApp link: ${badge.textContent}` +
-			(c.reason && GROUP[c.state] === 'disconnected' ? ` (${c.reason})` : '');
+			(c.state === 'server_failure' && c.detail ? `: ${c.detail}` :
+				c.reason && GROUP[c.state] === 'disconnected' ? ` (${c.reason})` : '');
 	$('number').textContent = fmtNumber(c.connectedNumber);
 	$('since').textContent = fmtDateTime(c.since);
 	$('reason').textContent = c.reason || '—';

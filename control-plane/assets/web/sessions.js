@@ -13,12 +13,14 @@
 const walinkSessions = (() => {
 	const PAGE = 50;
 	const OPEN_KEY = 'walink-session';	// the session open in this tab, across reloads
-	const ATTENTION_ORDER = ['unreachable', 'logged_out', 'conflict', 'banned', 'outdated', 'qr'];
+	const ATTENTION_ORDER = ['unreachable', 'logged_out', 'conflict', 'banned', 'outdated',
+		'passkey_required', 'server_failure', 'qr'];
 	const STATE_GROUP = {
 		connected: 'connected', unstable: 'unstable', restarting: 'restarting',
 		starting: 'connecting', connecting: 'connecting', qr: 'connecting', pairing: 'connecting',
 		disconnected: 'disconnected', logged_out: 'disconnected', conflict: 'disconnected',
 		banned: 'disconnected', outdated: 'disconnected', unreachable: 'disconnected',
+		passkey_required: 'disconnected', server_failure: 'disconnected',
 	};
 	const st = { list: [], byId: new Map(), current: null, filter: '', query: '', page: 0,
 		es: null, dirty: false, timer: null, many: false, defaultId: null };
@@ -165,7 +167,8 @@ const walinkSessions = (() => {
 			state: c.workerReachable === false ? 'unreachable' : c.state,
 			number: c.connectedNumber, lastHeartbeat: c.lastHeartbeat,
 			needsAttention: c.workerReachable === false ||
-				['qr', 'logged_out', 'conflict', 'banned', 'outdated'].includes(c.state) }));
+				['qr', 'logged_out', 'conflict', 'banned', 'outdated', 'passkey_required',
+					'server_failure'].includes(c.state) }));
 		on('heartbeat', (h) => update(h.session, { lastHeartbeat: h.timestamp, number: h.phoneNumber }));
 		on('whitelist', (w) => update(w.session, { whitelistCount: w.count }));
 	}

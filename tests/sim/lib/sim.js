@@ -206,6 +206,8 @@ export class Sim {
 		const jid = `${user}:${cp.device || 0}@s.whatsapp.net`;
 		const d = this.registry.device(jid);
 		c.state = 'failed';
+		if (d)
+			d.logins = (d.logins || 0) + 1;	// every attempt, refused ones too
 		if (!d || d.removed || d.noiseKey !== curve.b64(c.clientStatic))
 			return c.failure({ reason: 401 });
 		const f = this.activeFaults(jid);
@@ -550,7 +552,7 @@ export class Sim {
 		return Object.values(this.registry.devices).filter((d) => !d.removed).map((d) => ({
 			jid: d.jid, phone: d.phone, device: d.device, lid: d.lid,
 			connected: this.online.has(d.jid), connects: d.connects || 0,
-			readyAt: this.readyAt.get(d.jid) ?? null,
+			logins: d.logins || 0, readyAt: this.readyAt.get(d.jid) ?? null,
 			queued: (this.queue[d.jid] || []).length
 		}));
 	}
