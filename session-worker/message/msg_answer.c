@@ -662,7 +662,8 @@ msg_send_request(struct msg *m, const char *to, const char *json, size_t len,
 
 		msg_new_id(id, own[0] != '\0' ? own : NULL);
 		snprintf(j->ids[i], sizeof(j->ids[i]), "%s", id);
-		msg_status_note(m, id, chat, MSG_OUT_QUEUED, 0);
+		msg_status_note_queued(m, id, chat,
+		    msg_ans_type_name(j->ans.items[i].type));
 	}
 	if (id_out != NULL)
 		snprintf(id_out, MSG_ID_MAX, "%s", j->ids[0]);

@@ -115,9 +115,10 @@ queued_type(struct msg *m, const char *id, char out[MSG_STATUS_TYPE_MAX])
 	}
 }
 
-void
-msg_status_note(struct msg *m, const char *id, const char *chat,
-    enum msg_out_status s, int code)
+/* kind: the message's type when the caller knows it ("image", ...), else NULL. */
+static void
+note(struct msg *m, const char *id, const char *chat, enum msg_out_status s,
+    int code, const char *kind)
 {
 	struct worker_ipc_send_failed e = { .id = id, .to = chat, .error = code };
 	char to[MSG_STATUS_TO_MAX], type[MSG_STATUS_TYPE_MAX];
@@ -136,11 +137,28 @@ msg_status_note(struct msg *m, const char *id, const char *chat,
 	if (rc != 1)
 		return;
 	if (s == MSG_OUT_QUEUED) {
-		queued_type(m, id, type);
+		if (kind != NULL)
+			snprintf(type, sizeof(type), "%s", kind);
+		else
+			queued_type(m, id, type);
 		if (type[0] != '\0')
 			msg_status_tab_set_type(m->cfg.status, id, type);
 	}
 	publish(m, id);
+}
+
+void
+msg_status_note(struct msg *m, const char *id, const char *chat,
+    enum msg_out_status s, int code)
+{
+	note(m, id, chat, s, code, NULL);
+}
+
+void
+msg_status_note_queued(struct msg *m, const char *id, const char *chat,
+    const char *type)
+{
+	note(m, id, chat, MSG_OUT_QUEUED, 0, type);
 }
 
 void

@@ -47,6 +47,11 @@ int		 msg_out_status_parse(const char *, enum msg_out_status *);
 /* code: the server's error code for FAILED (0: never acknowledged). */
 void	msg_status_note(struct msg *, const char *id, const char *chat,
 	    enum msg_out_status, int code);
+/* QUEUED for a message whose type ("image", ...) the caller knows before
+ * its send job exists (msg_answer.c: pacing, uploads), so the first event
+ * already carries it. */
+void	msg_status_note_queued(struct msg *, const char *id, const char *chat,
+	    const char *type);
 
 /*
  * A contact's <receipt> (msg.c hands every one over): no type is
