@@ -96,6 +96,22 @@ int	sig_forget(struct sig *, const char *name);
 int	sig_identity(struct sig *, const char *name, uint32_t device,
 	    uint8_t out[SIG_KEY_LEN]);
 
+/*
+ * Write-back (issue 12; sig_cache.c): session, identity and sender-key
+ * writes stay in memory, newest first for every read, until the message
+ * journal takes them into its group commit (sig_take_dirty: each blob
+ * changed since the last take, len 0 for a deleted one) and later writes
+ * them to their files when it compacts (sig_each_cached, then
+ * sig_cached_flushed with the generation sig_each_cached returned).
+ */
+typedef void sig_blob_fn(void *arg, const char *name, const uint8_t *,
+    size_t len);
+void	sig_write_back(struct sig *, bool on);
+uint64_t sig_take_dirty(struct sig *, sig_blob_fn *, void *arg);
+uint64_t sig_each_cached(struct sig *, sig_blob_fn *, void *arg);
+size_t	sig_cached_count(const struct sig *);
+void	sig_cached_flushed(struct sig *, uint64_t gen);
+
 /* True for a name we can put in a blob name: [A-Za-z0-9._@:-], 1..SIG_NAME_MAX. */
 bool	sig_name_ok(const char *name);
 

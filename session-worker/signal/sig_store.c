@@ -57,7 +57,7 @@ blob_load(struct sig *s, const char *name, signal_buffer **out)
 	size_t len = 0;
 	int rc;
 
-	if ((rc = store_get(s->st, name, &b, &len)) == -ENOENT)
+	if ((rc = sig_blob_get(s, name, &b, &len)) == -ENOENT)
 		return 0;
 	if (rc < 0) {
 		s->store_err = rc;
@@ -74,7 +74,7 @@ blob_store(struct sig *s, const char *name, const uint8_t *b, size_t len)
 {
 	int rc;
 
-	if ((rc = store_put(s->st, name, b, len)) < 0) {
+	if ((rc = sig_blob_put(s, name, b, len)) < 0) {
 		s->store_err = rc;
 		return SG_ERR_UNKNOWN;
 	}
@@ -126,7 +126,7 @@ ss_contains(const signal_protocol_address *a, void *ud)
 	size_t len = 0;
 
 	if (!addr_name("ss", a->name, a->name_len, a->device_id, n) ||
-	    store_get(s->st, n, &b, &len) < 0)
+	    sig_blob_get(s, n, &b, &len) < 0)
 		return 0;
 	sodium_memzero(b, len);
 	free(b);
@@ -141,7 +141,7 @@ ss_delete(const signal_protocol_address *a, void *ud)
 
 	if (!addr_name("ss", a->name, a->name_len, a->device_id, n))
 		return SG_ERR_INVAL;
-	return store_del(s->st, n) == 0 ? 1 : 0;
+	return sig_blob_del(s, n) == 0 ? 1 : 0;
 }
 
 static int
