@@ -69,6 +69,14 @@ out:
 	return rc;
 }
 
+int
+link_ack(struct link *l, const struct bn_node *n)
+{
+	if (!l->logged_in)
+		return -ENOTCONN;
+	return send_ack(l, n);
+}
+
 static int
 send_passive_active(struct link *l)
 {
@@ -364,7 +372,8 @@ link_on_node(struct link *l, struct bn_node *n)
 			link_prekeys_on_notification(l, n);
 		if (l->ev.stanza != NULL && l->logged_in)
 			l->ev.stanza(l->ev.arg, n);
-		rc = send_ack(l, n);
+		rc = strcmp(tag, "message") == 0 && l->ev.defer_message_acks ?
+		    0 : send_ack(l, n);
 		/* After the ack: a passkey demand closes the connection. */
 		if (strcmp(tag, "notification") == 0)
 			link_on_link_notification(l, n);

@@ -34,6 +34,7 @@
 #include "store/creds.h"
 
 #include "msg_internal.h"
+#include "msg_journal.h"
 #include "msg_stanza.h"
 #include "msg_status.h"
 #include "msg_tctoken.h"
@@ -417,6 +418,45 @@ chat_token(struct msg *m, const struct send_job *j, size_t *len)
 	return tok;
 }
 
+struct deferred_send {
+	struct msg	*m;
+	struct bn_node	*n;
+};
+
+static void
+deferred_send(void *arg, int rc)
+{
+	struct deferred_send *d = arg;
+	const char *id = bn_node_attr(d->n, "id");
+
+	if (rc == 0 && (rc = msg_send(d->m, d->n)) < 0)
+		log_warn(rc, "message %s: not sent now; sent again when the link "
+		    "is back", id);
+	else if (rc < 0 && rc != -ECANCELED)
+		log_warn(rc, "message %s: its keys could not be saved; not sent",
+		    id);
+	bn_node_free(d->n);
+	free(d);
+}
+
+/* Takes n on success. */
+static int
+send_after_commit(struct msg *m, struct bn_node *n)
+{
+	struct deferred_send *d;
+	int rc;
+
+	if (m->journal == NULL)
+		return msg_send(m, n) == 0 ? (bn_node_free(n), 0) : -ENOTCONN;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -ENOMEM;
+	d->m = m;
+	d->n = n;
+	if ((rc = msg_journal_after(m->journal, deferred_send, d)) < 0)
+		free(d);
+	return rc;
+}
+
 int
 msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 {
@@ -480,8 +520,13 @@ msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 	if (!j->is_resend && (tok = chat_token(m, j, &toklen)) != NULL &&
 	    !add(msgn, msg_stanza_bytes("tctoken", tok, toklen)))
 		goto out;
-	if ((rc = msg_send(m, msgn)) == 0)
+	/* the sessions this advanced go out with the journal's next
+	 * commit; the stanza only after it (a crash before must not have
+	 * shown the peer a ratchet step we forgot) */
+	if ((rc = send_after_commit(m, msgn)) == 0) {
+		msgn = NULL;
 		remember(m, j, n);
+	}
 out:
 	bn_node_free(msgn);
 	return rc;
@@ -586,6 +631,42 @@ msg_on_link_state(struct msg *m, bool up)
 	}
 }
 
+/*
+ * After a restart: sends the server never acked go out again under
+ * their ids, once the link is ready (whatsmeow keeps them for the same
+ * reason: UseRetryMessageStore).
+ */
+void
+msg_send_resume(struct msg *m)
+{
+	char user[MSG_JID_MAX];
+	struct send_job *j;
+	uint32_t dev;
+	bool lid;
+	size_t i;
+
+	for (i = 0; i < m->outbox.n; i++) {
+		struct outbox_entry *e = &m->outbox.v[i];
+
+		if (!e->resend || e->acked)
+			continue;
+		if (msg_jid_split(e->chat, user, sizeof(user), &dev, &lid) < 0 ||
+		    (j = msg_job_new(m)) == NULL)
+			continue;	/* jobs full: the next restart tries */
+		e->resend = false;
+		snprintf(j->id, sizeof(j->id), "%s", e->id);
+		snprintf(j->chat, sizeof(j->chat), "%s", e->chat);
+		msg_address_name(m, user, lid, j->name);
+		if (j->name[0] == '\0' || msg_body_copy(&j->body, &e->body) < 0) {
+			msg_job_end(j);
+			continue;
+		}
+		log_info("message %s to %s: not acked before the restart; sent "
+		    "again", j->id, j->chat);
+		wait_link(j);
+	}
+}
+
 void
 msg_send_link_ready(struct msg *m)
 {
@@ -598,18 +679,26 @@ msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
     const char *answers, char id_out[MSG_ID_MAX])
 {
 	struct send_job *j;
+	struct outbox_entry *prev;
 	char user[MSG_JID_MAX], own[16];
 	uint32_t dev;
 	bool lid;
 	int rc;
 
-	(void)answers;	/* the outbox keys replies by it (issue 12) */
 	/* whatsmeow SendMessage: a device JID is never a chat. */
 	if (msg_jid_split(chat, user, sizeof(user), &dev, &lid) < 0 ||
 	    strchr(chat, ':') != NULL)
 		return -EINVAL;
 	if (c->len > MSG_CONTENT_MAX)
 		return -EMSGSIZE;
+	/* one reply per inbound message, whatever restarts came between */
+	if ((prev = msg_outbox_answered(&m->outbox, answers)) != NULL) {
+		log_info("message %s already answered by %s; not sent twice",
+		    answers, prev->id);
+		if (id_out != NULL)
+			snprintf(id_out, MSG_ID_MAX, "%s", prev->id);
+		return 0;
+	}
 	if ((j = msg_job_new(m)) == NULL)
 		return -EBUSY;
 	msg_own_phone(m, own);
@@ -617,6 +706,9 @@ msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
 	snprintf(j->chat, sizeof(j->chat), "%s", chat);
 	msg_address_name(m, user, lid, j->name);
 	rc = j->name[0] == '\0' ? -ENOMEM : msg_body_set(&j->body, c);
+	/* journaled before anything about it goes out (msg_outbox.c) */
+	if (rc == 0)
+		rc = msg_outbox_record(m, j->id, chat, answers, &j->body);
 	if (rc < 0) {
 		msg_job_end(j);
 		return rc;
@@ -643,6 +735,13 @@ msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
 int
 msg_send_text(struct msg *m, const char *chat, const char *text)
 {
+	return msg_send_text_answer(m, chat, text, NULL);
+}
+
+int
+msg_send_text_answer(struct msg *m, const char *chat, const char *text,
+    const char *answers)
+{
 	struct msg_out c = { .type = "text" };
 	uint8_t *pb = NULL;
 	size_t len = 0;
@@ -652,7 +751,7 @@ msg_send_text(struct msg *m, const char *chat, const char *text)
 		return rc;
 	c.pb = pb;
 	c.len = len;
-	rc = msg_send_content(m, chat, &c, NULL, NULL);
+	rc = msg_send_content(m, chat, &c, answers, NULL);
 	sodium_memzero(pb, len);
 	free(pb);
 	return rc;
@@ -746,6 +845,8 @@ msg_send_on_ack(struct msg *m, const struct bn_node *ack)
 	    (s = msg_sent_find(m, id)) == NULL || !s->waiting_ack)
 		return;
 	s->waiting_ack = false;
+	if (!s->resend)		/* done with, whatever the verdict */
+		msg_outbox_acked(m, s->id);
 	if (err != NULL && (code = atoi(err)) != 0) {
 		log_warnx("message %s to %s refused by the server: error %d%s%s",
 		    s->id, s->chat, code,
