@@ -118,22 +118,31 @@ sig_blob_put(struct sig *s, const char *name, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/*
+ * With write-back the file stays until compaction: a one-time prekey
+ * used by a pkmsg must outlive a crash before the session it made is
+ * durable, or the message sent again could never be decrypted.
+ */
 int
 sig_blob_del(struct sig *s, const char *name)
 {
 	struct sig_blob *b;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int rc;
 
-	rc = store_del(s->st, name);
 	if (!s->write_back)
-		return rc;
-	if ((b = find(s, name)) == NULL) {
-		if (rc == -ENOENT)
+		return store_del(s->st, name);
+	if ((b = find(s, name)) != NULL) {
+		if (b->buf == NULL)
+			return -ENOENT;
+	} else {
+		if ((rc = store_get(s->st, name, &buf, &len)) < 0)
 			return rc;
+		sodium_memzero(buf, len);
+		free(buf);
 		if ((b = slot(s, name)) == NULL)
 			return -ENOMEM;
-	} else if (b->buf == NULL && rc == -ENOENT) {
-		return -ENOENT;
 	}
 	blob_wipe(b);
 	b->gen = ++s->gen;

@@ -187,7 +187,7 @@ batch_get(struct sig *s, uint32_t id, uint8_t **b, size_t *len, long *off)
 {
 	int rc;
 
-	if ((rc = store_get(s->st, KEYS_PREKEY_BATCH_BLOB, b, len)) < 0)
+	if ((rc = sig_blob_get(s, KEYS_PREKEY_BATCH_BLOB, b, len)) < 0)
 		return rc;
 	if ((*off = keys_prekey_batch_find(*b, *len, id)) < 0) {
 		rc = (int)*off;
@@ -213,7 +213,7 @@ pk_load(signal_buffer **record, uint32_t id, void *ud)
 	long off = 0;
 
 	prekey_blob(id, n);
-	if ((rc = store_get(s->st, n, &b, &len)) == -ENOENT &&
+	if ((rc = sig_blob_get(s, n, &b, &len)) == -ENOENT &&
 	    (rc = batch_get(s, id, &b, &len, &off)) == -ENOENT)
 		return SG_ERR_INVALID_KEY_ID;
 	if (rc < 0) {
@@ -255,7 +255,7 @@ pk_contains(uint32_t id, void *ud)
 	long off;
 
 	prekey_blob(id, n);
-	if (store_get(s->st, n, &b, &len) < 0 &&
+	if (sig_blob_get(s, n, &b, &len) < 0 &&
 	    batch_get(s, id, &b, &len, &off) < 0)
 		return 0;
 	sodium_memzero(b, len);
@@ -274,12 +274,12 @@ pk_remove(uint32_t id, void *ud)
 	long off;
 
 	prekey_blob(id, n);
-	if (store_del(s->st, n) == 0)
+	if (sig_blob_del(s, n) == 0)
 		return 0;
 	/* one of the first batch: zeroed there, so it is never used twice */
 	if (batch_get(s, id, &b, &len, &off) == 0) {
 		sodium_memzero(b + off, KEYS_PREKEY_ENTRY);
-		store_put(s->st, KEYS_PREKEY_BATCH_BLOB, b, len);
+		sig_blob_put(s, KEYS_PREKEY_BATCH_BLOB, b, len);
 		sodium_memzero(b, len);
 		free(b);
 	}
