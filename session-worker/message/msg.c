@@ -277,6 +277,9 @@ sweep_needed(const struct msg *m)
 
 	if (m->nheld > 0 || msg_inbox_waiting(m))
 		return true;
+	for (i = 0; i < m->outbox.n; i++)
+		if (m->outbox.v[i].resend && !m->outbox.v[i].acked)
+			return true;
 	for (i = 0; i < MSG_JOBS_MAX; i++)
 		if (m->jobs[i].used)
 			return true;
@@ -459,6 +462,16 @@ msg_free(struct msg *m)
 	if (m->cfg.cx != NULL)
 		lws_sul_cancel(&m->sul_sweep);
 	/* the last commit, in place, before what it reads goes */
+	if (m->journal != NULL) {
+		struct msg_journal_stats js;
+
+		msg_journal_get_stats(m->journal, &js);
+		log_info("message journal: %llu records in %llu group commits "
+		    "(%llu compactions, %llu failed)", (unsigned long long)js.records,
+		    (unsigned long long)js.commits,
+		    (unsigned long long)js.compactions,
+		    (unsigned long long)js.failures);
+	}
 	msg_journal_free(m->journal);
 	m->journal = NULL;
 	msg_send_free_all(m);

@@ -279,17 +279,21 @@ msg_inbox_sweep(struct msg *m, uint64_t now)
 {
 	size_t i;
 
-	for (i = 0; i < m->ninbox; i++) {
-		struct inbox_entry *e = &m->inbox[i];
+	char id[MSG_ID_MAX];
+	struct inbox_entry *e;
 
-		if (e->durable && !e->hook_running && e->retry_at_ms != 0 &&
-		    now >= e->retry_at_ms) {
-			e->retry_at_ms = 0;
-			msg_inbox_deliver(m, e, false);
-			i = (size_t)-1;	/* the array may have moved */
-			if (m->ninbox == 0)
-				break;
-		}
+	for (i = 0; i < m->ninbox; i++) {
+		e = &m->inbox[i];
+		if (!e->durable || e->hook_running || e->retry_at_ms == 0 ||
+		    now < e->retry_at_ms)
+			continue;
+		snprintf(id, sizeof(id), "%s", e->id);
+		e->retry_at_ms = 0;
+		msg_inbox_deliver(m, e, false);
+		/* the hook's queue is full again: the rest wait their turn */
+		if ((e = msg_inbox_find(m, id)) != NULL && e->retry_at_ms != 0)
+			break;
+		i = (size_t)-1;	/* the array may have moved */
 	}
 }
 

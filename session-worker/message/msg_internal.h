@@ -146,7 +146,11 @@ struct sent_msg {
 	bool		 waiting_ack;
 	bool		 resend;
 	uint64_t	 ack_deadline_ms;
+	uint32_t	 attempts;		/* sent again for a missing ack */
 };
+/* A send the server did not ack in time goes out again (same id) this
+ * many times before it is reported failed. */
+#define MSG_ACK_ATTEMPTS	3
 
 struct held_msg {
 	char		 id[MSG_ID_MAX];
@@ -280,6 +284,8 @@ int		msg_inbox_add(struct msg *, const struct bn_node *,
 struct inbox_entry *msg_inbox_find(struct msg *, const char *id);
 void		msg_inbox_deliver(struct msg *, struct inbox_entry *, bool first);
 void		msg_inbox_done(struct msg *, const char *id);
+/* Serves what waits for the hook's queue; now UINT64_MAX: whatever
+ * waits, at once (a hook just ended). */
 void		msg_inbox_sweep(struct msg *, uint64_t now);
 bool		msg_inbox_waiting(const struct msg *);
 void		msg_inbox_resume(struct msg *);

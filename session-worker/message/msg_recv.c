@@ -193,10 +193,14 @@ serve(struct msg *m, const struct bn_node *n, const char *chat,
 	}
 	if (!hook_tag(tag, chat, id))
 		msg_fmt(tag, sizeof(tag), "%s", chat);
-	if ((rc = hook_run(m->hook, &in, tag)) < 0) {
-		log_warn(rc, "message %s from %s: hook not run%s", id, phone,
-		    rc == -EBUSY ? " yet (queue full); tried again" : "");
-		return rc == -EBUSY ? -EBUSY : 0;
+	if ((rc = hook_run(m->hook, &in, tag)) == -EBUSY) {
+		/* the journal keeps it: tried again as the queue drains */
+		log_debug("message %s from %s: hook queue full; waits", id, phone);
+		return -EBUSY;
+	}
+	if (rc < 0) {
+		log_warn(rc, "message %s from %s: hook not run", id, phone);
+		return 0;
 	}
 	log_info("message %s from %s accepted (%zu bytes); hook started",
 	    id, phone, strlen(c->text));
@@ -475,4 +479,6 @@ done:
 	/* the reply is in the outbox's batch: the message is answered */
 	if (id != NULL)
 		msg_inbox_done(m, id);
+	/* a place in the hook's queue is free: the next waiting message */
+	msg_inbox_sweep(m, UINT64_MAX);
 }

@@ -589,13 +589,33 @@ start_waiting(struct msg *m, bool only_old, uint64_t now)
  * retryFrame send the same message again once connected. Messages not
  * yet acked go back to waiting, under the same id.
  */
-void
-msg_on_link_state(struct msg *m, bool up)
+/* A sent message back to waiting for the link, under its id. */
+static bool
+requeue(struct msg *m, const struct sent_msg *s)
 {
 	char user[MSG_JID_MAX];
 	struct send_job *j;
 	uint32_t dev;
 	bool lid;
+
+	if (msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
+	    (j = msg_job_new(m)) == NULL)
+		return false;
+	snprintf(j->id, sizeof(j->id), "%s", s->id);
+	snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
+	msg_address_name(m, user, lid, j->name);
+	if (j->name[0] == '\0' || msg_body_copy(&j->body, &s->body) < 0) {
+		msg_job_end(j);
+		return false;
+	}
+	wait_link(j);
+	return true;
+}
+
+void
+msg_on_link_state(struct msg *m, bool up)
+{
+	struct send_job *j;
 	size_t i;
 
 	if (up || !m->link_ready)
@@ -613,21 +633,12 @@ msg_on_link_state(struct msg *m, bool up)
 	for (i = 0; i < MSG_SENT_MAX; i++) {
 		struct sent_msg *s = &m->sent[i];
 
-		if (!s->waiting_ack || s->resend || s->body.len == 0 ||
-		    msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
-		    (j = msg_job_new(m)) == NULL)
+		if (!s->waiting_ack || s->resend || s->body.len == 0)
 			continue;
 		s->waiting_ack = false;
-		snprintf(j->id, sizeof(j->id), "%s", s->id);
-		snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
-		msg_address_name(m, user, lid, j->name);
-		if (j->name[0] == '\0' || msg_body_copy(&j->body, &s->body) < 0) {
-			msg_job_end(j);
-			continue;
-		}
-		log_info("message %s to %s: the link went before the server's ack; "
-		    "sent again once it is back", j->id, j->chat);
-		wait_link(j);
+		if (requeue(m, s))
+			log_info("message %s to %s: the link went before the "
+			    "server's ack; sent again once it is back", s->id, s->chat);
 	}
 }
 
@@ -650,9 +661,14 @@ msg_send_resume(struct msg *m)
 
 		if (!e->resend || e->acked)
 			continue;
-		if (msg_jid_split(e->chat, user, sizeof(user), &dev, &lid) < 0 ||
-		    (j = msg_job_new(m)) == NULL)
-			continue;	/* jobs full: the next restart tries */
+		if (msg_jid_split(e->chat, user, sizeof(user), &dev, &lid) < 0) {
+			e->resend = false;
+			continue;
+		}
+		if ((j = msg_job_new(m)) == NULL) {
+			msg_sweep_arm(m);	/* jobs full: the sweep tries again */
+			return;
+		}
 		e->resend = false;
 		snprintf(j->id, sizeof(j->id), "%s", e->id);
 		snprintf(j->chat, sizeof(j->chat), "%s", e->chat);
@@ -884,6 +900,8 @@ msg_send_sweep(struct msg *m, uint64_t now)
 			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
 		msg_job_end(j);
 	}
+	if (m->resumed)
+		msg_send_resume(m);	/* what did not fit in the jobs before */
 	if (m->link_ready)
 		start_waiting(m, false, now);
 	else
@@ -891,11 +909,18 @@ msg_send_sweep(struct msg *m, uint64_t now)
 	for (i = 0; i < MSG_SENT_MAX; i++) {
 		struct sent_msg *s = &m->sent[i];
 
-		if (s->waiting_ack && now >= s->ack_deadline_ms) {
-			s->waiting_ack = false;
-			log_warnx("message %s to %s: no ack from the server; not "
-			    "confirmed as sent", s->id, s->chat);
-			msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, 0);
+		if (!s->waiting_ack || now < s->ack_deadline_ms)
+			continue;
+		s->waiting_ack = false;
+		/* lost on a link that went (the outbox still holds it): again,
+		 * under the same id (whatsmeow send.go retryFrame) */
+		if (!s->resend && s->attempts + 1 < MSG_ACK_ATTEMPTS &&
+		    s->body.len > 0 && requeue(m, s)) {
+			s->attempts++;
+			continue;
 		}
+		log_warnx("message %s to %s: no ack from the server; not "
+		    "confirmed as sent", s->id, s->chat);
+		msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, 0);
 	}
 }
