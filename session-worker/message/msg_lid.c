@@ -48,8 +48,8 @@ journal_released(struct msg *m, const char *id)
 
 	memset(&r, 0, sizeof(r));
 	r.type = JR_RELEASED;
-	snprintf(r.id, sizeof(r.id), "%s", id);
-	if (msg_journal_add(m->journal, &r) < 0)
+	if (!msg_fmt(r.id, sizeof(r.id), "%s", id) ||
+	    msg_journal_add(m->journal, &r) < 0)
 		log_warnx("message %s: released, but not noted so", id);
 }
 
