@@ -126,7 +126,8 @@ struct outbox_entry {
 	char		 answers[MSG_ID_MAX];	/* "" for a bot-started send */
 	struct msg_body	 body;
 	bool		 acked;		/* by the server */
-	bool		 resend;	/* from the log, not acked: send again */
+	bool		 resend;	/* no job: from the log unacked, or queued
+					 * while every job was busy */
 	uint64_t	 seq;		/* age, for the eviction rule */
 };
 
@@ -331,8 +332,11 @@ void		msg_send_sweep(struct msg *, uint64_t now);
 void		msg_send_free_all(struct msg *);
 /* The link is usable again: replies that waited go out. */
 void		msg_send_link_ready(struct msg *);
-/* After a restart: the outbox's unacked sends wait for the link. */
+/* The outbox's sends without a job (after a restart, or queued while
+ * every job was busy) get one and wait for the link. */
 void		msg_send_resume(struct msg *);
+/* The same, and they start at once when the link is ready. */
+void		msg_send_pump(struct msg *);
 /* msg_send_content with the inbound id a reply answers. */
 int		msg_send_text_answer(struct msg *, const char *chat,
 		    const char *text, const char *answers);

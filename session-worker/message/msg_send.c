@@ -677,8 +677,8 @@ msg_send_resume(struct msg *m)
 			msg_job_end(j);
 			continue;
 		}
-		log_info("message %s to %s: not acked before the restart; sent "
-		    "again", j->id, j->chat);
+		log_debug("message %s to %s: taken from the outbox (queued, or "
+		    "not acked before a restart)", j->id, j->chat);
 		wait_link(j);
 	}
 }
@@ -688,6 +688,52 @@ msg_send_link_ready(struct msg *m)
 {
 	m->link_ready = true;
 	start_waiting(m, false, clock_mono_ms());
+}
+
+/*
+ * Every job busy: the send waits in the outbox (journaled like any
+ * other) and starts when a job is free (msg_send_pump). -EBUSY only
+ * when the outbox itself is full of sends the server has not acked.
+ */
+static int
+queue_only(struct msg *m, const char *chat, const struct msg_out *c,
+    const char *answers, char id_out[MSG_ID_MAX])
+{
+	struct outbox_entry *e;
+	struct msg_body b;
+	char id[MSG_ID_MAX], own[16];
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	msg_own_phone(m, own);
+	msg_new_id(id, own[0] != '\0' ? own : NULL);
+	if ((rc = msg_body_set(&b, c)) == 0)
+		rc = msg_outbox_record(m, id, chat, answers, &b);
+	msg_body_clear(&b);
+	if (rc < 0)
+		return rc;
+	if ((e = msg_outbox_find(&m->outbox, id)) != NULL)
+		e->resend = true;	/* no job yet: the pump starts it */
+	if (id_out != NULL)
+		snprintf(id_out, MSG_ID_MAX, "%s", id);
+	msg_status_note(m, id, chat, MSG_OUT_QUEUED, 0);
+	msg_sweep_arm(m);
+	return 0;
+}
+
+void
+msg_send_pump(struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->outbox.n; i++)
+		if (m->outbox.v[i].resend && !m->outbox.v[i].acked)
+			break;
+	if (i == m->outbox.n)
+		return;
+	msg_send_resume(m);
+	if (m->link_ready)
+		start_waiting(m, false, clock_mono_ms());
 }
 
 int
@@ -716,7 +762,7 @@ msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
 		return 0;
 	}
 	if ((j = msg_job_new(m)) == NULL)
-		return -EBUSY;
+		return queue_only(m, chat, c, answers, id_out);
 	msg_own_phone(m, own);
 	msg_new_id(j->id, own[0] != '\0' ? own : NULL);
 	snprintf(j->chat, sizeof(j->chat), "%s", chat);
@@ -806,8 +852,10 @@ msg_send_on_result(struct msg *m, const struct bn_node *iq)
 			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
 	}
 	/* Done unless a new iq went out for the next step. */
-	if (rc < 0 || strcmp(j->iq_id, prev) == 0)
+	if (rc < 0 || strcmp(j->iq_id, prev) == 0) {
 		msg_job_end(j);
+		msg_send_pump(m);	/* a job is free: a queued send takes it */
+	}
 	return true;
 }
 
@@ -900,8 +948,7 @@ msg_send_sweep(struct msg *m, uint64_t now)
 			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
 		msg_job_end(j);
 	}
-	if (m->resumed)
-		msg_send_resume(m);	/* what did not fit in the jobs before */
+	msg_send_resume(m);	/* what did not fit in the jobs before */
 	if (m->link_ready)
 		start_waiting(m, false, now);
 	else
