@@ -1,7 +1,7 @@
 /*
  * msg_internal.h: what msg.c (setup, routing, LID map, privacy tokens),
- * msg_recv.c, msg_retry.c, msg_lid.c and msg_send.c share. Not for other
- * modules.
+ * msg_recv.c, msg_retry.c, msg_lid.c, msg_send.c, msg_inbox.c and
+ * msg_outbox.c share. Not for other modules.
  */
 #ifndef WALINK_MSG_INTERNAL_H
 #define WALINK_MSG_INTERNAL_H

@@ -4,7 +4,9 @@
  * sessions, sender keys) lives in the session directory as store blobs,
  * so a session survives kill -9: libsignal writes the new ratchet state
  * through store_put() (atomic, fsync'd, sealed when configured) before a
- * decrypt or encrypt returns (pitfall 16). Our identity, registration id
+ * decrypt or encrypt returns (pitfall 16) or, with write-back on (the
+ * worker), into a cache the message journal makes durable before
+ * anything that depends on it leaves (sig_write_back below). Our identity, registration id
  * and signed prekey come from struct creds; one-time prekeys from the
  * "prekey-<id>" blobs prekeys.c makes (private || public), deleted once
  * a pkmsg has used them.
