@@ -56,8 +56,10 @@ struct tctokens;
 #define MSG_INBOX_MAX		4096
 /* A hook that could not start (its queue full) is tried again after this. */
 #define MSG_INBOX_RETRY_MS	2000
-/* Sends kept in the outbox (msg_outbox.c: the eviction rule is there). */
-#define MSG_OUTBOX_MAX		512
+/* Sends kept in the outbox (msg_outbox.c: the eviction rule is there):
+ * room for the replies to a backlog of thousands of messages after a
+ * restart, which wait here (journaled) for one of the MSG_JOBS_MAX. */
+#define MSG_OUTBOX_MAX		4096
 /* A hook's tag: "<chat> <inbound id>" (msg_recv.c msg_hook_tag). */
 
 /* A reply made while the link is down waits this long for it. */

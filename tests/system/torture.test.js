@@ -92,6 +92,25 @@ test(`torture: ${MESSAGES} messages from 5 contacts, ${KILLS} SIGKILLs (some ins
 	await scanQr(sim, w, phone);
 	await waitState(w, 'connected', 15000);
 
+	// reply text -> Set of reply ids. The simulator keeps the last 1 000
+	// deliveries per contact: read them as they come.
+	const byText = new Map();
+	const replies = async () => {
+		for (const [c] of CONTACTS)
+			for (const m of (await sim.api('GET', `/sim/contacts/${c}/inbox`)).body) {
+				if (!byText.has(m.text))
+					byText.set(m.text, new Set());
+				byText.get(m.text).add(m.id);
+			}
+		return byText;
+	};
+	let collecting = true;
+	const collector = (async () => {
+		while (collecting) {
+			await replies();
+			await new Promise((res) => setTimeout(res, 500));
+		}
+	})();
 	const sent = [];		// { id, from, text }
 	let selfKills = 0;
 	// The sender: a steady stream whatever state the worker is in (the
@@ -132,16 +151,6 @@ test(`torture: ${MESSAGES} messages from 5 contacts, ${KILLS} SIGKILLs (some ins
 	w = await start(0);
 	await waitState(w, 'connected', 20000);
 	const hookIds = () => new Set(hookRuns);
-	const replies = async () => {
-		const byText = new Map();	// reply text -> Set of reply ids
-		for (const [c] of CONTACTS)
-			for (const m of (await sim.api('GET', `/sim/contacts/${c}/inbox`)).body) {
-				if (!byText.has(m.text))
-					byText.set(m.text, new Set());
-				byText.get(m.text).add(m.id);
-			}
-		return byText;
-	};
 	const output = () => procs.map((p) => p.output()).join('\n');
 	try {
 		await waitFor(async () => {
@@ -156,6 +165,8 @@ test(`torture: ${MESSAGES} messages from 5 contacts, ${KILLS} SIGKILLs (some ins
 			return sent.every((s) => r.has(s.text));
 		}, 60000 + MESSAGES * 50, 'every message acked, served and answered');
 	} catch (e) {
+		collecting = false;
+		await collector;
 		const ids = hookIds();
 		const r = await replies();
 		const outFile = path.join(os.tmpdir(), `walink-torture-${seed}.log`);	// kept for a post-mortem
@@ -165,6 +176,8 @@ test(`torture: ${MESSAGES} messages from 5 contacts, ${KILLS} SIGKILLs (some ins
 		    `every run's output: ${outFile}\n` + output().slice(-3000);
 		throw e;
 	}
+	collecting = false;
+	await collector;
 	const r = await replies();
 	// every run's output, for a post-mortem of what follows
 	const outFile = path.join(os.tmpdir(), `walink-torture-${seed}.log`);
