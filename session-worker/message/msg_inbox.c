@@ -266,7 +266,9 @@ msg_inbox_done(struct msg *m, const char *id)
 	memset(&r, 0, sizeof(r));
 	r.type = JR_DONE;
 	snprintf(r.id, sizeof(r.id), "%s", id);
-	if (msg_journal_add(m->journal, &r) < 0)
+	/* lost in a crash, it only serves the message again (the outbox
+	 * keeps the reply from going twice) */
+	if (msg_journal_add_lazy(m->journal, &r) < 0)
 		log_warnx("message %s: served, but not marked so; it may be "
 		    "served again after a restart", id);
 	entry_clear(e);

@@ -433,6 +433,12 @@ msg_journal_after(struct msg_journal *j, msg_journal_after_fn *fn, void *arg)
 	return 0;
 }
 
+int
+msg_journal_add_lazy(struct msg_journal *j, const struct jrec *r)
+{
+	return vec_push_rec(&j->batch, r);
+}
+
 void
 msg_journal_flush(struct msg_journal *j)
 {

@@ -66,6 +66,10 @@ void	msg_journal_free(struct msg_journal *);
 
 /* Queues a record for the next commit (encoded now: r may go). */
 int	msg_journal_add(struct msg_journal *, const struct jrec *);
+/* The same for a record whose loss only repeats work (a message served,
+ * a send acked: served or sent again after a crash): it waits for the
+ * next commit something else asks for, and shares its fdatasync. */
+int	msg_journal_add_lazy(struct msg_journal *, const struct jrec *);
 /* fn(arg, rc) once all queued so far (and the Signal state) is durable. */
 int	msg_journal_after(struct msg_journal *, msg_journal_after_fn *, void *arg);
 /* Commits now (when none is in flight): tests without a loop. */

@@ -170,7 +170,8 @@ msg_outbox_acked(struct msg *m, const char *id)
 	memset(&r, 0, sizeof(r));
 	r.type = JR_ACKED;
 	snprintf(r.id, sizeof(r.id), "%s", id);
-	if (msg_journal_add(m->journal, &r) < 0)
+	/* lost in a crash, it only sends the message again (same id) */
+	if (msg_journal_add_lazy(m->journal, &r) < 0)
 		log_warnx("message %s: acked, but not noted so; it may be sent "
 		    "again after a restart (receivers drop the copy)", id);
 }

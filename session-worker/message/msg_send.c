@@ -304,6 +304,14 @@ parse_keys(struct msg *m, struct send_job *j, const struct bn_node *iq)
 
 			if (d->ready || strcmp(d->jid, jid) != 0)
 				continue;
+			/* the contact's own pkmsg made a session while we
+			 * asked: use it, a bundle over it would leave the
+			 * contact writing on a session we replaced */
+			if (!j->is_resend &&
+			    sig_has_session(m->sig, d->name, d->device)) {
+				d->ready = true;
+				continue;
+			}
 			if (!msg_bundle_parse(u, u, &b))
 				log_warnx("message %s: no usable key bundle for %s",
 				    j->id, jid);
