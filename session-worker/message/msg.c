@@ -163,9 +163,8 @@ tct_save(struct msg *m)
 	size_t len;
 	int rc;
 
-	/* with the journal's next commit: no fsync on the loop */
 	if ((rc = tctokens_encode(m->tct, &b, &len)) == 0) {
-		rc = sig_keep_blob(m->sig, TCTOKEN_BLOB, b, len);
+		rc = store_put(m->cfg.st, TCTOKEN_BLOB, b, len);
 		sodium_memzero(b, len);
 		free(b);
 	}
@@ -434,15 +433,14 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	    (rc = msg_media_new(cfg->cx, &cfg->media, m->hook, media_send, m,
 	    &m->dl)) < 0)
 		goto out_free;
+	load_blobs(m);
 	msg_outbox_init(&m->outbox, MSG_OUTBOX_MAX);
-	/* issue 12: Signal state rides the journal's group commit; the
-	 * journal's blobs reach their files before anything reads them */
+	/* issue 12: Signal state rides the journal's group commit */
 	if ((rc = msg_journal_open(cfg->cx, cfg->st, m->sig, journal_live, m,
 	    &m->journal)) < 0)
 		goto out_free;
 	sig_write_back(m->sig, true);
 	journal_load(m);
-	load_blobs(m);
 	*out = m;
 	return 0;
 out_free:

@@ -112,10 +112,6 @@ void	sig_write_back(struct sig *, bool on);
 uint64_t sig_take_dirty(struct sig *, sig_blob_fn *, void *arg);
 uint64_t sig_each_cached(struct sig *, sig_blob_fn *, void *arg);
 size_t	sig_cached_count(const struct sig *);
-/* Another blob that rides the same commits (the privacy tokens): kept
- * here with write-back on, else written to the store at once. */
-int	sig_keep_blob(struct sig *, const char *name, const uint8_t *,
-	    size_t len);
 void	sig_cached_flushed(struct sig *, uint64_t gen);
 
 /* True for a name we can put in a blob name: [A-Za-z0-9._@:-], 1..SIG_NAME_MAX. */

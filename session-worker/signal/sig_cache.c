@@ -124,12 +124,6 @@ sig_blob_put(struct sig *s, const char *name, const uint8_t *buf, size_t len)
  * durable, or the message sent again could never be decrypted.
  */
 int
-sig_keep_blob(struct sig *s, const char *name, const uint8_t *buf, size_t len)
-{
-	return sig_blob_put(s, name, buf, len);
-}
-
-int
 sig_blob_del(struct sig *s, const char *name)
 {
 	struct sig_blob *b;
