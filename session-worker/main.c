@@ -580,6 +580,8 @@ setup_loop(struct worker *w)
 	struct link_events ev = {
 		.state = ev_state, .heartbeat = ev_heartbeat, .qr = ev_qr,
 		.qr_expired = ev_qr_expired, .stanza = ev_stanza, .arg = w,
+		/* acked once journaled (message/msg_inbox.c) */
+		.defer_message_acks = true,
 	};
 	struct msg_cfg mc;
 	struct link_cfg lc;

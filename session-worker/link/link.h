@@ -136,6 +136,10 @@ struct link_events {
 	 */
 	void	(*stanza)(void *arg, const struct bn_node *);
 	void	*arg;
+	/* The message module acks each <message> itself with link_ack,
+	 * once what it decrypted is durable (issue 12: whatsmeow
+	 * SynchronousAck); the link then acks every other stanza only. */
+	bool	 defer_message_acks;
 };
 
 struct link;
@@ -155,6 +159,9 @@ int	link_start(struct link *);
 void	link_shutdown(struct link *, void (*done)(void *), void *arg);
 
 void	link_get_view(const struct link *, struct link_view *);
+
+/* The <ack> of a stanza (protocol-notes §6), for defer_message_acks. */
+int	link_ack(struct link *, const struct bn_node *);
 
 /* Operator requests (IPC). 0, or -EALREADY when there is nothing to do. */
 int	link_request_restart(struct link *);	/* reconnect now; leaves stop states */

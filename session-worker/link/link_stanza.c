@@ -73,6 +73,15 @@ out:
 	return rc;
 }
 
+/* The message layer acks a <message> once it is on disk (msg_journal.h). */
+int
+link_ack(struct link *l, const struct bn_node *n)
+{
+	if (!link_logged_in(l))
+		return -ENOTCONN;
+	return send_ack(l, n);
+}
+
 /* The connection must end for reason: what link.c's link_fail() will do. */
 static void
 verdict_down(struct link_verdict *v, enum link_reason reason, const char *detail)
@@ -303,7 +312,8 @@ link_on_node(struct link *l, struct bn_node *n, struct link_verdict *v)
 		}
 		if (l->ev.stanza != NULL && link_logged_in(l))
 			l->ev.stanza(l->ev.arg, n);
-		rc = send_ack(l, n);
+		rc = strcmp(tag, "message") == 0 && l->ev.defer_message_acks ?
+		    0 : send_ack(l, n);
 		/* After the ack: a passkey demand closes the connection. */
 		if (strcmp(tag, "notification") == 0)
 			link_on_link_notification(l, n, v);

@@ -30,6 +30,7 @@
 #include "whitelist/whitelist.h"
 
 #include "msg_internal.h"
+#include "msg_journal.h"
 #include "msg_stanza.h"
 #include "msg_tctoken.h"
 
@@ -292,8 +293,11 @@ sweep_needed(const struct msg *m)
 {
 	size_t i;
 
-	if (m->nheld > 0)
+	if (m->nheld > 0 || msg_inbox_waiting(m))
 		return true;
+	for (i = 0; i < m->outbox.n; i++)
+		if (m->outbox.v[i].resend && !m->outbox.v[i].acked)
+			return true;
 	for (i = 0; i < MSG_JOBS_MAX; i++)
 		if (m->jobs[i].used)
 			return true;
@@ -312,6 +316,7 @@ sweep(lws_sorted_usec_list_t *sul)
 	m->sweep_armed = false;
 	msg_send_sweep(m, now);
 	msg_lid_sweep(m, now);
+	msg_inbox_sweep(m, now);
 	if (sweep_needed(m))
 		msg_sweep_arm(m);
 }
@@ -366,6 +371,59 @@ load_blobs(struct msg *m)
 	}
 }
 
+/* The journal's compaction: every record still live. */
+static int
+journal_live(void *arg, struct msg_journal *j)
+{
+	struct msg *m = arg;
+	int rc;
+
+	if ((rc = msg_outbox_live(m, j)) < 0 || (rc = msg_lid_live(m, j)) < 0)
+		return rc;
+	/* inbound last: a JR_DONE can never precede what it closes */
+	return msg_inbox_live(m, j);
+}
+
+static int
+journal_replay(void *arg, const struct jrec *r)
+{
+	struct msg *m = arg;
+
+	switch (r->type) {
+	case JR_IN:
+	case JR_DONE:
+		return msg_inbox_replay(m, r);
+	case JR_OUT:
+	case JR_ACKED:
+		return msg_outbox_replay(m, r);
+	case JR_HELD:
+	case JR_RELEASED:
+		return msg_lid_replay_rec(m, r);
+	default:
+		return 0;
+	}
+}
+
+static void
+journal_load(struct msg *m)
+{
+	size_t i, unacked = 0;
+	int rc;
+
+	if ((rc = msg_journal_load(m->journal, journal_replay, m)) < 0) {
+		log_error(rc, "message journal: unreadable; messages it held "
+		    "are not served again");
+		return;
+	}
+	for (i = 0; i < m->outbox.n; i++)
+		unacked += !m->outbox.v[i].acked;
+	if (m->ninbox > 0 || unacked > 0 || m->nheld > 0)
+		log_info("message journal: %zu message%s to serve again, %zu "
+		    "send%s not acked, %zu waiting for a LID mapping", m->ninbox,
+		    m->ninbox == 1 ? "" : "s", unacked, unacked == 1 ? "" : "s",
+		    m->nheld);
+}
+
 static int
 media_send(void *arg, const struct bn_node *n)
 {
@@ -394,6 +452,13 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	    &m->dl)) < 0)
 		goto out_free;
 	load_blobs(m);
+	msg_outbox_init(&m->outbox, MSG_OUTBOX_MAX);
+	/* issue 12: Signal state rides the journal's group commit */
+	if ((rc = msg_journal_open(cfg->cx, cfg->st, m->sig, journal_live, m,
+	    &m->journal)) < 0)
+		goto out_free;
+	sig_write_back(m->sig, true);
+	journal_load(m);
 	*out = m;
 	return 0;
 out_free:
@@ -414,9 +479,24 @@ msg_free(struct msg *m)
 		return;
 	if (m->cfg.cx != NULL)
 		lws_sul_cancel(&m->sul_sweep);
+	/* the last commit, in place, before what it reads goes */
+	if (m->journal != NULL) {
+		struct msg_journal_stats js;
+
+		msg_journal_get_stats(m->journal, &js);
+		log_info("message journal: %llu records in %llu group commits "
+		    "(%llu compactions, %llu failed)", (unsigned long long)js.records,
+		    (unsigned long long)js.commits,
+		    (unsigned long long)js.compactions,
+		    (unsigned long long)js.failures);
+	}
+	msg_journal_free(m->journal);
+	m->journal = NULL;
 	msg_send_free_all(m);
 	msg_lid_free_all(m);
 	msg_answer_free(m);
+	msg_inbox_free_all(m);
+	msg_outbox_free(&m->outbox);
 	msg_media_free(m->dl);
 	hook_free(m->hook);
 	sig_free(m->sig);
@@ -531,8 +611,14 @@ on_ib(struct msg *m, const struct bn_node *n)
 
 	/* Either marker means the passive iq was taken: sends are heard. */
 	if (bn_node_peek_child_by_tag(n, "offline_preview") != NULL ||
-	    bn_node_peek_child_by_tag(n, "offline") != NULL)
+	    bn_node_peek_child_by_tag(n, "offline") != NULL) {
+		if (!m->resumed) {	/* what the journal held before a restart */
+			m->resumed = true;
+			msg_send_resume(m);
+			msg_inbox_resume(m);
+		}
 		msg_send_link_ready(m);
+	}
 	if (bn_node_peek_child_by_tag(n, "offline_preview") != NULL) {
 		if ((batch = msg_stanza_offline_batch(MSG_OFFLINE_BATCH)) == NULL ||
 		    msg_send(m, batch) < 0)

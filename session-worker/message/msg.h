@@ -16,6 +16,13 @@
  * for a mapping; msg_stanza.c the outgoing stanza shapes (tested against
  * Baileys' bytes); msg_tctoken.c the token table; msg_codec.c padding,
  * protobuf, ids.
+ *
+ * Durability (issue 12): msg_journal.c is the one append-only log every
+ * decrypted message, send and Signal state change goes through (group
+ * commit on a writer thread; msg_jrec.c its record format); msg_inbox.c
+ * acks a message and runs its hook only once it is durable and keeps it
+ * until answered; msg_outbox.c keeps every send until the server acked
+ * it and never answers one message twice.
  */
 #ifndef WALINK_MSG_H
 #define WALINK_MSG_H

@@ -40,9 +40,6 @@
  * msg_send.c holds a reply for the link). */
 #define CONN_RETRY_MS	2000
 #define CONN_WAIT_MS	(5 * 60 * 1000)
-/* Received messages remembered for quoting (msg_answer_note_inbound). */
-#define RECENT_MAX	32
-#define RECENT_PB_MAX	(64u * 1024)
 
 enum step { S_PACE, S_TYPING, S_ASK_CONN, S_CONN, S_UPLOAD, S_SEND };
 
@@ -77,13 +74,6 @@ struct job {
 };
 TAILQ_HEAD(jobs, job);
 
-struct recent {
-	char		 chat[MSG_JID_MAX];
-	char		 id[MSG_ID_MAX];
-	uint8_t		*pb;
-	size_t		 len;
-};
-
 struct msg_answers {
 	struct jobs		 jobs;
 	size_t			 njobs;
@@ -91,8 +81,6 @@ struct msg_answers {
 	char			 send_dir[PATH_MAX];
 	char			 media_dir[PATH_MAX];
 	_Atomic int		 cancel;
-	struct recent		 recent[RECENT_MAX];
-	size_t			 recent_next;
 };
 
 static void	job_run(struct job *);
@@ -115,54 +103,6 @@ state(struct msg *m)
 		snprintf(o->media_dir, sizeof(o->media_dir), "%s", m->cfg.media.dir);
 	m->answers = o;
 	return o;
-}
-
-static void
-recent_clear(struct recent *r)
-{
-	if (r->pb != NULL)
-		sodium_memzero(r->pb, r->len);
-	free(r->pb);
-	memset(r, 0, sizeof(*r));
-}
-
-void
-msg_answer_note_inbound(struct msg *m, const char *chat, const char *id,
-    const uint8_t *pb, size_t len)
-{
-	struct msg_answers *o = state(m);
-	struct recent *r;
-
-	if (o == NULL || chat == NULL || id == NULL || strlen(chat) >= MSG_JID_MAX ||
-	    strlen(id) >= MSG_ID_MAX)
-		return;
-	r = &o->recent[o->recent_next++ % RECENT_MAX];
-	recent_clear(r);
-	snprintf(r->chat, sizeof(r->chat), "%s", chat);
-	snprintf(r->id, sizeof(r->id), "%s", id);
-	if (len <= RECENT_PB_MAX && (r->pb = malloc(len ? len : 1)) != NULL) {
-		memcpy(r->pb, pb, len);
-		r->len = len;
-	}
-}
-
-int
-msg_answer_hook(struct msg *m, const char *chat, const char *reply, size_t len)
-{
-	struct msg_answer_ctx ctx = { .chat = chat, .inbound_sender_jid = chat };
-	struct msg_answers *o = state(m);
-	size_t i, k;
-
-	for (i = 0; o != NULL && i < RECENT_MAX; i++) {
-		k = (o->recent_next + RECENT_MAX - 1 - i) % RECENT_MAX;
-		if (strcmp(o->recent[k].chat, chat) == 0) {
-			ctx.inbound_id = o->recent[k].id;
-			ctx.inbound_pb = o->recent[k].pb;
-			ctx.inbound_len = o->recent[k].len;
-			break;
-		}
-	}
-	return msg_answer(m, &ctx, reply, len);
 }
 
 static void
@@ -679,15 +619,12 @@ msg_answer_free(struct msg *m)
 {
 	struct msg_answers *o = m->answers;
 	struct job *j;
-	size_t i;
 
 	if (o == NULL)
 		return;
 	atomic_store(&o->cancel, 1);	/* uploads stop at their next chunk */
 	while ((j = TAILQ_FIRST(&o->jobs)) != NULL)
 		job_free(j);
-	for (i = 0; i < RECENT_MAX; i++)
-		recent_clear(&o->recent[i]);
 	free(o);
 	m->answers = NULL;
 }

@@ -60,14 +60,4 @@ int	msg_send_request(struct msg *, const char *to_digits, const char *json,
 /* msg_free: cancels what waits, stops the uploads. NULL-safe state. */
 void	msg_answer_free(struct msg *);
 
-/*
- * Until the inbound journal hands msg_hook_done the message it answers
- * (issue 12; the lead wires it at merge): the last few received messages
- * per chat are remembered here (msg_recv.c) and msg_answer_hook()
- * answers the latest one of the chat.
- */
-void	msg_answer_note_inbound(struct msg *, const char *chat, const char *id,
-	    const uint8_t *pb, size_t len);
-int	msg_answer_hook(struct msg *, const char *chat, const char *reply, size_t len);
-
 #endif

@@ -1,7 +1,7 @@
 /*
  * msg_internal.h: what msg.c (setup, routing, LID map, privacy tokens),
- * msg_recv.c, msg_retry.c, msg_lid.c and msg_send.c share. Not for other
- * modules.
+ * msg_recv.c, msg_retry.c, msg_lid.c, msg_send.c, msg_inbox.c and
+ * msg_outbox.c share. Not for other modules.
  */
 #ifndef WALINK_MSG_INTERNAL_H
 #define WALINK_MSG_INTERNAL_H
@@ -52,6 +52,17 @@ struct tctokens;
 /* Baileys socket.ts answers offline_preview with a batch of this. */
 #define MSG_OFFLINE_BATCH	100
 
+/* Inbound messages journaled and not yet answered (msg_inbox.c); past
+ * this a message is not acked, and the server sends it again later. */
+#define MSG_INBOX_MAX		4096
+/* A hook that could not start (its queue full) is tried again after this. */
+#define MSG_INBOX_RETRY_MS	2000
+/* Sends kept in the outbox (msg_outbox.c: the eviction rule is there):
+ * room for the replies to a backlog of thousands of messages after a
+ * restart, which wait here (journaled) for one of the MSG_JOBS_MAX. */
+#define MSG_OUTBOX_MAX		4096
+/* A hook's tag: "<chat> <inbound id>" (msg_recv.c msg_hook_tag). */
+
 /* A reply made while the link is down waits this long for it. */
 #define MSG_WAIT_LINK_MS	(5 * 60 * 1000)
 /* Without the offline marker, a waiting reply tries anyway after this. */
@@ -100,6 +111,36 @@ struct send_job {
 	size_t		 ndevs;
 };
 
+/* msg_inbox.c: a journaled inbound message until it is served. */
+struct inbox_entry {
+	char		 id[MSG_ID_MAX];
+	uint8_t		*rec;		/* its JR_IN record, encoded */
+	size_t		 len;
+	bool		 durable;	/* committed: acked, may be served */
+	bool		 hook_running;
+	bool		 resumed;	/* from the log: serve once the link is up */
+	uint64_t	 retry_at_ms;	/* 0: nothing to retry */
+};
+
+/* msg_outbox.c */
+struct outbox_entry {
+	char		 id[MSG_ID_MAX];
+	char		 chat[MSG_JID_MAX];
+	char		 answers[MSG_ID_MAX];	/* "" for a bot-started send */
+	struct msg_body	 body;
+	bool		 acked;		/* by the server */
+	bool		 resend;	/* no job: from the log unacked, or queued
+					 * while every job was busy */
+	uint64_t	 seq;		/* age, for the eviction rule */
+};
+
+struct msg_outbox {
+	struct outbox_entry *v;
+	size_t		 n, capv, cap;
+	uint64_t	 seq;
+	uint64_t	 evictions;
+};
+
 struct sent_msg {
 	char		 id[MSG_ID_MAX];
 	char		 chat[MSG_JID_MAX];
@@ -109,9 +150,14 @@ struct sent_msg {
 	bool		 waiting_ack;
 	bool		 resend;
 	uint64_t	 ack_deadline_ms;
+	uint32_t	 attempts;		/* sent again for a missing ack */
 };
+/* A send the server did not ack in time goes out again (same id) this
+ * many times before it is reported failed. */
+#define MSG_ACK_ATTEMPTS	3
 
 struct held_msg {
+	char		 id[MSG_ID_MAX];
 	uint8_t		*bytes;		/* the encoded stanza */
 	size_t		 len;
 	char		 lid[MSG_JID_MAX];	/* the sender's LID user */
@@ -158,6 +204,11 @@ struct msg {
 	struct sig		*sig;
 	struct lidmap		*lids;
 	struct tctokens		*tct;
+	struct msg_journal	*journal;	/* msg_journal.c */
+	struct inbox_entry	*inbox;		/* msg_inbox.c */
+	size_t			 ninbox, capinbox;
+	struct msg_outbox	 outbox;	/* msg_outbox.c */
+	bool			 resumed;	/* log entries resumed (first link up) */
 	struct send_job		 jobs[MSG_JOBS_MAX];
 	struct sent_msg		 sent[MSG_SENT_MAX];
 	size_t			 sent_next;
@@ -219,6 +270,50 @@ void		msg_recv_message(struct msg *, const struct bn_node *, bool replay);
 void		msg_hook_done(void *, const char *tag, enum hook_status, int code,
 		    const char *reply, size_t len);
 
+/* msg_recv.c: serves a journaled JR_IN record: 1 a hook runs for it
+ * (msg_hook_done ends it), 0 nothing more to wait for, -EBUSY the hook
+ * could not start yet. */
+struct jrec;
+struct msg_journal;
+int		msg_serve_pts(struct msg *, const struct jrec *);
+
+/* msg_inbox.c */
+struct bn_node	*msg_skeleton(const struct bn_node *);
+/* The <ack> (when ack), then the receipt of type receipt (NULL: none),
+ * once everything journaled so far is durable; then deliver (an inbox
+ * id, or NULL) is served. */
+int		msg_ack_after_commit(struct msg *, const struct bn_node *,
+		    const char *receipt, bool hist, bool ack, const char *deliver);
+void		msg_ack_now(struct msg *, const struct bn_node *);
+int		msg_inbox_add(struct msg *, const struct bn_node *,
+		    const char *chat, const char *phone, const uint8_t *pts,
+		    size_t ptslen, const char *receipt, bool ack);
+struct inbox_entry *msg_inbox_find(struct msg *, const char *id);
+void		msg_inbox_deliver(struct msg *, struct inbox_entry *, bool first);
+void		msg_inbox_done(struct msg *, const char *id);
+/* Serves what waits for the hook's queue; now UINT64_MAX: whatever
+ * waits, at once (a hook just ended). */
+void		msg_inbox_sweep(struct msg *, uint64_t now);
+bool		msg_inbox_waiting(const struct msg *);
+void		msg_inbox_resume(struct msg *);
+int		msg_inbox_replay(struct msg *, const struct jrec *);
+int		msg_inbox_live(struct msg *, struct msg_journal *);
+void		msg_inbox_free_all(struct msg *);
+
+/* msg_outbox.c */
+void		msg_outbox_init(struct msg_outbox *, size_t cap);
+void		msg_outbox_free(struct msg_outbox *);
+int		msg_outbox_put(struct msg_outbox *, const char *id,
+		    const char *chat, const char *answers,
+		    const struct msg_body *, struct outbox_entry **out);
+struct outbox_entry *msg_outbox_find(struct msg_outbox *, const char *id);
+struct outbox_entry *msg_outbox_answered(struct msg_outbox *, const char *answers);
+int		msg_outbox_record(struct msg *, const char *id, const char *chat,
+		    const char *answers, const struct msg_body *);
+void		msg_outbox_acked(struct msg *, const char *id);
+int		msg_outbox_replay(struct msg *, const struct jrec *);
+int		msg_outbox_live(struct msg *, struct msg_journal *);
+
 /* msg_retry.c: retry receipts both ways (protocol-notes §8). */
 void		msg_retry_request(struct msg *, const struct bn_node *msg);
 void		msg_retry_on_receipt(struct msg *, const struct bn_node *receipt);
@@ -228,6 +323,9 @@ void		msg_lid_hold(struct msg *, const struct bn_node *, const char *lid_user);
 void		msg_lid_replay(struct msg *, const char *lid_user);
 void		msg_lid_sweep(struct msg *, uint64_t now);
 void		msg_lid_free_all(struct msg *);
+/* The journal's JR_HELD / JR_RELEASED records, both ways. */
+int		msg_lid_replay_rec(struct msg *, const struct jrec *);
+int		msg_lid_live(struct msg *, struct msg_journal *);
 
 /* msg_send.c */
 bool		msg_send_on_result(struct msg *, const struct bn_node *iq);
@@ -240,6 +338,11 @@ void		msg_send_sweep(struct msg *, uint64_t now);
 void		msg_send_free_all(struct msg *);
 /* The link is usable again: replies that waited go out. */
 void		msg_send_link_ready(struct msg *);
+/* The outbox's sends without a job (after a restart, or queued while
+ * every job was busy) get one and wait for the link. */
+void		msg_send_resume(struct msg *);
+/* The same, and they start at once when the link is ready. */
+void		msg_send_pump(struct msg *);
 struct sent_msg	*msg_sent_find(struct msg *, const char *id);
 /* Copies a body (from a struct msg_out or another body); -ENOMEM. */
 int		msg_body_set(struct msg_body *, const struct msg_out *);

@@ -7,6 +7,11 @@
  * the wait is over it is refused (fail closed). No lookup is ever sent:
  * the old usync of every whitelisted number per unknown LID was a
  * contact-scraping pattern neither whatsmeow nor Baileys use.
+ *
+ * A held stanza is journaled (JR_HELD, still encrypted: the whitelist
+ * decides before anything is decrypted) and acked only once that is
+ * durable; it leaves the journal (JR_RELEASED) once replayed. After a
+ * restart the held ones wait again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +23,35 @@
 #include "log.h"
 
 #include "msg_internal.h"
+#include "msg_journal.h"
+
+static int
+journal_held(struct msg *m, const char *id, const char *lid,
+    const uint8_t *b, size_t len)
+{
+	struct jrec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = JR_HELD;
+	if (!msg_fmt(r.id, sizeof(r.id), "%s", id) ||
+	    !msg_fmt(r.from, sizeof(r.from), "%s", lid))
+		return -EINVAL;
+	r.data = b;
+	r.len = len;
+	return msg_journal_add(m->journal, &r);
+}
+
+static void
+journal_released(struct msg *m, const char *id)
+{
+	struct jrec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = JR_RELEASED;
+	if (!msg_fmt(r.id, sizeof(r.id), "%s", id) ||
+	    msg_journal_add(m->journal, &r) < 0)
+		log_warnx("message %s: released, but not noted so", id);
+}
 
 void
 msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
@@ -28,15 +62,22 @@ msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
 		log_warnx("message %s: %d stanzas already wait for a LID mapping; "
 		    "refused now", bn_node_attr(n, "id"), MSG_HELD_MAX);
 		msg_recv_message(m, n, true);
+		msg_ack_now(m, n);
 		return;
 	}
 	h = &m->held[m->nheld];
 	memset(h, 0, sizeof(*h));
-	if (bn_encode(n, 0, &h->bytes, &h->len) < 0) {
-		msg_recv_message(m, n, true);
+	if (bn_encode(n, 0, &h->bytes, &h->len) < 0 ||
+	    journal_held(m, bn_node_attr(n, "id"), lid_user, h->bytes, h->len) < 0 ||
+	    msg_ack_after_commit(m, n, NULL, false, true, NULL) < 0) {
+		free(h->bytes);
+		h->bytes = NULL;
+		log_warnx("message %s: could not keep it for its LID mapping; "
+		    "not acked (the server sends it again)", bn_node_attr(n, "id"));
 		return;
 	}
 	snprintf(h->lid, sizeof(h->lid), "%s", lid_user);
+	snprintf(h->id, sizeof(h->id), "%s", bn_node_attr(n, "id"));
 	h->until_ms = clock_mono_ms() + MSG_LID_HOLD_MS;
 	msg_sweep_arm(m);
 	m->nheld++;
@@ -68,6 +109,8 @@ release(struct msg *m, const char *lid, uint64_t now)
 			msg_recv_message(m, node, true);
 			bn_node_free(node);
 		}
+		/* after its JR_IN (if any) in the same batch */
+		journal_released(m, out[i].id);
 		free(out[i].bytes);
 	}
 }
@@ -82,6 +125,59 @@ void
 msg_lid_sweep(struct msg *m, uint64_t now)
 {
 	release(m, NULL, now);
+}
+
+int
+msg_lid_replay_rec(struct msg *m, const struct jrec *r)
+{
+	struct held_msg *h;
+	size_t i;
+
+	if (r->type == JR_RELEASED) {
+		for (i = 0; i < m->nheld; i++)
+			if (strcmp(m->held[i].id, r->id) == 0) {
+				free(m->held[i].bytes);
+				m->held[i] = m->held[--m->nheld];
+				break;
+			}
+		return 0;
+	}
+	if (m->nheld == MSG_HELD_MAX || r->len == 0)
+		return 0;
+	h = &m->held[m->nheld];
+	memset(h, 0, sizeof(*h));
+	if ((h->bytes = malloc(r->len)) == NULL)
+		return -ENOMEM;
+	memcpy(h->bytes, r->data, r->len);
+	h->len = r->len;
+	if (!msg_fmt(h->lid, sizeof(h->lid), "%s", r->from) ||
+	    !msg_fmt(h->id, sizeof(h->id), "%s", r->id)) {
+		free(h->bytes);
+		return 0;
+	}
+	h->until_ms = clock_mono_ms() + MSG_LID_HOLD_MS;
+	m->nheld++;
+	return 0;
+}
+
+int
+msg_lid_live(struct msg *m, struct msg_journal *j)
+{
+	struct jrec r;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->nheld; i++) {
+		memset(&r, 0, sizeof(r));
+		r.type = JR_HELD;
+		snprintf(r.id, sizeof(r.id), "%s", m->held[i].id);
+		snprintf(r.from, sizeof(r.from), "%s", m->held[i].lid);
+		r.data = m->held[i].bytes;
+		r.len = m->held[i].len;
+		if ((rc = msg_journal_keep(j, &r)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 void

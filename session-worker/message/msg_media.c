@@ -264,6 +264,7 @@ job_done(struct media_job *j)
 	struct hook_input in = { .from = j->from, .push_name = j->push_name,
 	    .id = j->id, .timestamp = j->timestamp };
 	struct msg_hook_bufs b;
+	char tag[HOOK_TAG_MAX];
 	int rc;
 
 	if (j->history) {
@@ -280,7 +281,11 @@ job_done(struct media_job *j)
 	    j->res.rc == 0 ? j->res.sha256 : NULL, j->res.rc == 0 ? NULL :
 	    j->res.error[0] ? j->res.error : "download failed", &in, &b) != 0)
 		return;
-	if (hook_enabled(j->mm->hook) && (rc = hook_run(j->mm->hook, &in, j->chat)) < 0)
+	/* "<chat> <id>": the journal keeps the message until the hook
+	 * answers (msg_recv.c msg_hook_done), across a crash too */
+	if (snprintf(tag, sizeof(tag), "%s %s", j->chat, j->id) >= (int)sizeof(tag))
+		snprintf(tag, sizeof(tag), "%s", j->chat);
+	if (hook_enabled(j->mm->hook) && (rc = hook_run(j->mm->hook, &in, tag)) < 0)
 		log_warn(rc, "message %s: hook not run", j->id);
 	msg_hook_bufs_fini(&b);
 }

@@ -26,6 +26,7 @@
 #include "wl_error.h"
 
 #include "msg_internal.h"
+#include "msg_jrec.h"
 #include "msg_stanza.h"
 #include "msg_typed.h"
 
@@ -163,79 +164,161 @@ decrypt_enc(struct msg *m, const struct sender *s, const struct bn_node *enc,
 	return 0;
 }
 
-static void
-serve(struct msg *m, const struct bn_node *n, const struct sender *s,
-    struct msg_content *c)
+/* The hook's tag: "<chat> <inbound id>", so its answer is tied to the
+ * message it answers (msg_hook_done). false when it does not fit. */
+static bool
+hook_tag(char tag[HOOK_TAG_MAX], const char *chat, const char *id)
+{
+	return msg_fmt(tag, HOOK_TAG_MAX, "%s %s", chat, id);
+}
+
+/* 1 a hook runs (its answer ends the entry), 0 nothing to wait for,
+ * -EBUSY the hook queue is full (tried again). */
+static int
+serve(struct msg *m, const struct bn_node *n, const char *chat,
+    const char *phone, struct msg_content *c)
 {
 	const char *id = bn_node_attr(n, "id"), *t = bn_node_attr(n, "t");
 	struct hook_input in = {
-		.from = s->phone, .push_name = bn_node_attr(n, "notify"), .id = id,
+		.from = phone, .push_name = bn_node_attr(n, "notify"), .id = id,
 		.text = c->text, .timestamp = t != NULL ? strtoull(t, NULL, 10) : 0,
 	};
+	char tag[HOOK_TAG_MAX];
 	int rc;
 
-	if (s->group) {
-		log_info("message %s from %s in group %s: groups are not served",
-		    id, s->phone, s->chat);
-		return;
-	}
 	if (!hook_enabled(m->hook)) {
 		log_info("message %s from %s accepted (%zu bytes); no hook set",
-		    id, s->phone, strlen(c->text));
-		return;
+		    id, phone, strlen(c->text));
+		return 0;
 	}
-	if ((rc = hook_run(m->hook, &in, s->chat)) < 0)
-		log_warn(rc, "message %s from %s: hook not run", id, s->phone);
-	else
-		log_info("message %s from %s accepted (%zu bytes); hook started",
-		    id, s->phone, strlen(c->text));
+	if (!hook_tag(tag, chat, id))
+		msg_fmt(tag, sizeof(tag), "%s", chat);
+	if ((rc = hook_run(m->hook, &in, tag)) == -EBUSY) {
+		/* the journal keeps it: tried again as the queue drains */
+		log_debug("message %s from %s: hook queue full; waits", id, phone);
+		return -EBUSY;
+	}
+	if (rc < 0) {
+		log_warn(rc, "message %s from %s: hook not run", id, phone);
+		return 0;
+	}
+	log_info("message %s from %s accepted (%zu bytes); hook started",
+	    id, phone, strlen(c->text));
+	return strchr(tag, ' ') != NULL ? 1 : 0;
 }
 
-/*
- * The delivery receipt, of the type both references send (whatsmeow
+/* The delivery receipt's type, as both references send it (whatsmeow
  * receipt.go sendMessageReceipt, Baileys messages-recv): our own
  * messages echoed from our other devices are "sender" (or "peer_msg"
  * for peer category), a contact's are "inactive" because this client
- * never marks itself online (whatsmeow sendActiveReceipts stays 0).
+ * never marks itself online (whatsmeow sendActiveReceipts stays 0). */
+static const char *
+receipt_type(const struct sender *s)
+{
+	return s->peer ? "peer_msg" : s->own ? "sender" : "inactive";
+}
+
+/*
+ * What needs no hook, done on the spot: sender keys, LID mappings from
+ * our own devices, history sync notices. *hist set for the last.
  */
 static void
-send_delivery(struct msg *m, const struct bn_node *n, const struct sender *s,
-    bool hist_sync)
+process_own(struct msg *m, const struct bn_node *n, const struct sender *s,
+    const uint8_t *pt, size_t len, bool *hist)
 {
 	const char *id = bn_node_attr(n, "id");
-	char own[16], to[MSG_JID_MAX];
-	struct bn_node *r;
+	struct msg_content c;
+	int rc;
 
-	r = msg_stanza_receipt(n, s->peer ? "peer_msg" : s->own ? "sender" :
-	    "inactive");
-	if (r == NULL || msg_send(m, r) < 0)
-		log_warnx("message %s: could not send the delivery receipt", id);
-	bn_node_free(r);
-	if (!hist_sync)
+	if ((rc = msg_decode(pt, len, &c)) < 0) {
+		log_warn(rc, "message %s: not a Message protobuf", id);
 		return;
-	/* whatsmeow message.go SendProtocolMessageReceipt: a history sync
-	 * notice also gets a hist_sync receipt, to our own user JID. */
-	msg_own_phone(m, own);
-	if (!msg_fmt(to, sizeof(to), "%s@s.whatsapp.net", own))
-		return;
-	if ((r = bn_node_new("receipt")) != NULL &&
-	    bn_node_set_attr(r, "id", id) == 0 &&
-	    bn_node_set_attr(r, "to", to) == 0 &&
-	    bn_node_set_attr(r, "type", "hist_sync") == 0 && msg_send(m, r) == 0)
-		log_info("message %s: history sync notice acknowledged", id);
-	bn_node_free(r);
+	}
+	if (c.skdm != NULL && s->group &&
+	    (rc = sig_group_process(m->sig, s->chat, s->name, s->device,
+	    c.skdm, c.skdm_len)) < 0)
+		log_warn(rc, "message %s: sender key not usable", id);
+	if (c.kind == MSG_KIND_PROTOCOL && c.proto_type == MSG_PROTO_HISTORY_SYNC) {
+		*hist = true;
+		if (s->own)	/* LID mappings only (msg_history.h) */
+			msg_media_history(m->dl, id, pt, len);
+	}
+	/* whatsmeow handleProtocolMessage: only from our own devices. */
+	if (c.nlid_pairs > 0 && s->own)
+		msg_lid_learn_many(m, c.lid_pairs, c.nlid_pairs);
+	if (s->group && c.kind != MSG_KIND_SKDM_ONLY)
+		log_info("message %s from %s in group %s: groups are not served",
+		    id, s->phone, s->chat);
+	msg_content_fini(&c);
+}
+
+int
+msg_serve_pts(struct msg *m, const struct jrec *r)
+{
+	struct bn_node *n;
+	struct msg_content c, text = { 0 };
+	const uint8_t *pt;
+	size_t off = 0, len;
+	bool have_text = false;
+	char t[24];
+	int rc, typed, waits = 0;
+
+	if ((n = bn_node_new("message")) == NULL)
+		return -EAGAIN;
+	snprintf(t, sizeof(t), "%llu", (unsigned long long)r->t);
+	if (bn_node_set_attr(n, "id", r->id) < 0 || bn_node_set_attr(n, "t", t) < 0 ||
+	    (r->push[0] != '\0' && bn_node_set_attr(n, "notify", r->push) < 0)) {
+		bn_node_free(n);
+		return -EAGAIN;
+	}
+	while (jrec_pts_next(r->data, r->len, &off, &pt, &len) == 1) {
+		rc = msg_decode(pt, len, &c);
+		/* issue 13: what the text path leaves, and replies (which carry
+		 * the quoted message), go to the hook typed */
+		typed = 0;
+		if (rc == 0 && (c.kind == MSG_KIND_UNSUPPORTED ||
+		    c.kind == MSG_KIND_PROTOCOL || (c.kind == MSG_KIND_TEXT &&
+		    !have_text && strcmp(c.type, "extendedTextMessage") == 0)))
+			typed = msg_typed_serve(m, n, r->chat, r->from, pt, len);
+		if (typed == -EBUSY)
+			waits = waits == 1 ? 1 : -EBUSY;
+		else if (typed == 2)
+			waits = 1;
+		if (rc < 0) {
+			log_warn(rc, "message %s: not a Message protobuf", r->id);
+			continue;
+		}
+		if (c.kind == MSG_KIND_TEXT && !have_text && typed <= 0) {
+			text = c;
+			have_text = true;
+			continue;
+		}
+		if (c.kind == MSG_KIND_UNSUPPORTED && typed <= 0)
+			log_info("message %s from %s: unsupported type %s", r->id,
+			    r->from, c.type);
+		else if (c.kind != MSG_KIND_SKDM_ONLY && typed <= 0)
+			log_debug("message %s: %s not served", r->id, c.type);
+		msg_content_fini(&c);
+	}
+	if (have_text) {
+		rc = serve(m, n, r->chat, r->from, &text);
+		if (rc == 1 || (rc == -EBUSY && waits != 1))
+			waits = rc;
+		msg_content_fini(&text);
+	}
+	bn_node_free(n);
+	return waits;
 }
 
 /* Decrypts every <enc> (skdm first, so a following skmsg can use it). */
 static void
-decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
+decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s,
+    bool ack)
 {
 	const char *id = bn_node_attr(n, "id");
-	struct msg_content c, text = { 0 };
-	size_t i, cnt = bn_node_child_count(n), len;
-	bool any_ok = false, any_fail = false, have_text = false, hist = false;
-	bool served;
-	uint8_t *pt;
+	size_t i, cnt = bn_node_child_count(n), len, ptslen = 0;
+	bool any_ok = false, any_fail = false, hist = false;
+	uint8_t *pt, *pts = NULL;
 	int rc;
 
 	for (i = 0; i < cnt; i++) {
@@ -262,61 +345,48 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s)
 			continue;
 		}
 		any_ok = true;
-		if (!s->own && !s->group)	/* for quotes, until the journal (issue 12) */
-			msg_answer_note_inbound(m, s->chat, bn_node_attr(n, "id"), pt, len);
-		rc = msg_decode(pt, len, &c);
-		/* issue 13: what the text path leaves, and replies (which carry
-		 * the quoted message), go to the hook typed */
-		served = rc == 0 && !s->own && !s->group &&
-		    (c.kind == MSG_KIND_UNSUPPORTED || c.kind == MSG_KIND_PROTOCOL ||
-		    (c.kind == MSG_KIND_TEXT && !have_text &&
-		    strcmp(c.type, "extendedTextMessage") == 0)) &&
-		    msg_typed_serve(m, n, s->chat, s->phone, pt, len) > 0;
-		if (rc == 0 && s->own && c.kind == MSG_KIND_PROTOCOL &&
-		    c.proto_type == MSG_PROTO_HISTORY_SYNC)
-			msg_media_history(m->dl, id, pt, len);	/* LID mappings */
+		if (s->own || s->group)
+			process_own(m, n, s, pt, len, &hist);
+		else if ((rc = jrec_pts_add(&pts, &ptslen, pt, len)) < 0)
+			log_warn(rc, "message %s: too large to keep", id);
 		sodium_memzero(pt, len);
 		free(pt);
-		if (rc < 0) {
-			log_warn(rc, "message %s: not a Message protobuf", id);
-			continue;
-		}
-		if (c.skdm != NULL && s->group &&
-		    (rc = sig_group_process(m->sig, s->chat, s->name, s->device,
-		    c.skdm, c.skdm_len)) < 0)
-			log_warn(rc, "message %s: sender key not usable", id);
-		if (c.kind == MSG_KIND_PROTOCOL && c.proto_type == MSG_PROTO_HISTORY_SYNC)
-			hist = true;
-		/* whatsmeow handleProtocolMessage: only from our own devices. */
-		if (c.nlid_pairs > 0 && s->own)
-			msg_lid_learn_many(m, c.lid_pairs, c.nlid_pairs);
-		if (c.kind == MSG_KIND_TEXT && !have_text && !served) {
-			text = c;
-			have_text = true;
-			continue;
-		}
-		if (c.kind == MSG_KIND_UNSUPPORTED && !served)
-			log_info("message %s from %s: unsupported type %s", id,
-			    s->phone, c.type);
-		else if (c.kind != MSG_KIND_SKDM_ONLY && !served)
-			log_debug("message %s: %s not served", id, c.type);
-		msg_content_fini(&c);
 	}
 	if (any_fail && !any_ok) {
 		msg_retry_request(m, n);
-		return;
+		if (ack)
+			msg_ack_now(m, n);
+		goto out;
 	}
-	if (any_ok)
-		send_delivery(m, n, s, hist && s->own);
-	if (any_ok && !s->own)
-		msg_publish(m, true, s->phone, id, NULL,
-		    bn_node_attr(n, "t") ? strtoull(bn_node_attr(n, "t"), NULL, 10) : 0);
-	if (have_text && !s->own)
-		serve(m, n, s, &text);
-	if (have_text)
-		msg_content_fini(&text);
+	if (!any_ok) {
+		if (ack)
+			msg_ack_now(m, n);
+		goto out;
+	}
+	/* a message seen before (a duplicate, or one the server sends
+	 * again before our ack): acked once what it changed is durable */
+	if (ptslen == 0 || msg_inbox_find(m, id) != NULL) {
+		if (msg_ack_after_commit(m, n, receipt_type(s), hist && s->own,
+		    ack, NULL) < 0)
+			log_warnx("message %s: out of memory; not acked", id);
+		goto out;
+	}
+	if ((rc = msg_inbox_add(m, n, s->chat, s->phone, pts, ptslen,
+	    receipt_type(s), ack)) < 0)
+		log_warn(rc, "message %s from %s: not journaled; not acked (the "
+		    "server sends it again)", id, s->phone);
+out:
+	if (pts != NULL) {
+		sodium_memzero(pts, ptslen);
+		free(pts);
+	}
 }
 
+/*
+ * replay: a stanza held for its LID (msg_lid.c), already acked when it
+ * was journaled there. Every other <message> is acked from here (the
+ * link leaves it to us: link_events.defer_message_acks).
+ */
 void
 msg_recv_message(struct msg *m, const struct bn_node *n, bool replay)
 {
@@ -324,11 +394,13 @@ msg_recv_message(struct msg *m, const struct bn_node *n, bool replay)
 
 	if (identify(m, n, &s) < 0) {
 		log_warnx("message: stanza without a usable sender or id; dropped");
+		if (!replay)
+			msg_ack_now(m, n);
 		return;
 	}
 	if (s.own) {
 		/* Our own devices' copies: keep the sessions in step, serve nothing. */
-		decrypt_all(m, n, &s);
+		decrypt_all(m, n, &s, !replay);
 		return;
 	}
 	if (s.phone[0] == '\0') {
@@ -341,9 +413,35 @@ msg_recv_message(struct msg *m, const struct bn_node *n, bool replay)
 	}
 	if (!whitelist_has(m->cfg.wl, s.phone)) {
 		refuse(m, n, &s, "not whitelisted");
+		if (!replay)
+			msg_ack_now(m, n);
 		return;
 	}
-	decrypt_all(m, n, &s);
+	decrypt_all(m, n, &s, !replay);
+}
+
+/*
+ * The hook's answer to the journaled message id (NULL: a chat alone):
+ * msg_answer quotes and reacts to that message, read back from its
+ * journal record.
+ */
+static int
+answer(struct msg *m, const char *chat, const char *id, const char *text,
+    size_t len)
+{
+	struct msg_answer_ctx ctx = { .chat = chat, .inbound_sender_jid = chat,
+	    .inbound_id = id };
+	const struct inbox_entry *e = id != NULL ? msg_inbox_find(m, id) : NULL;
+	size_t off = 0;
+	struct jrec r;
+
+	if (e != NULL && jrec_decode(e->rec, e->len, &r) == 0 &&
+	    jrec_pts_next(r.data, r.len, &off, &ctx.inbound_pb,
+	    &ctx.inbound_len) != 1) {
+		ctx.inbound_pb = NULL;
+		ctx.inbound_len = 0;
+	}
+	return msg_answer(m, &ctx, text, len);
 }
 
 void
@@ -351,36 +449,65 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
     const char *reply, size_t len)
 {
 	struct msg *m = arg;
-	char *text;
-	int rc;
+	char chat[HOOK_TAG_MAX], *id, *text;
+	int rc = 0;
 
 	if (msg_status_hook_done(tag))
 		return;
+	/* "<chat> <inbound id>" (serve), or a chat alone (media fetches) */
+	snprintf(chat, sizeof(chat), "%s", tag);
+	if ((id = strchr(chat, ' ')) != NULL)
+		*id++ = '\0';
 	switch (st) {
 	case HOOK_TIMEOUT:
 		log_warnx("hook for %s: killed at the timeout; no reply", tag);
-		return;
+		goto done;
 	case HOOK_FAILED:
 		log_warnx("hook for %s: failed (status %d); no reply", tag, code);
-		return;
+		goto done;
 	case HOOK_ERROR:
-		log_error(code, "hook for %s: could not start", tag);
+		/* not run at all: the journal keeps the message; tried again */
+		log_error(code, "hook for %s: could not start; tried again", tag);
+		if (id != NULL && msg_inbox_find(m, id) != NULL) {
+			msg_inbox_find(m, id)->hook_running = false;
+			msg_inbox_find(m, id)->retry_at_ms = clock_mono_ms() +
+			    MSG_INBOX_RETRY_MS;
+			msg_sweep_arm(m);
+		}
 		return;
 	case HOOK_OK:
 		break;
 	}
 	if (len == 0) {
 		log_info("hook for %s: no output; no reply", tag);
-		return;
+		goto done;
 	}
 	if ((text = malloc(len + 1)) == NULL)
-		return;
+		return;	/* kept: served again */
 	memcpy(text, reply, len);
 	text[len] = '\0';
 	if (strlen(text) != len)
 		log_warnx("hook for %s: output holds a NUL byte; no reply", tag);
-	else if ((rc = msg_answer_hook(m, tag, text, len)) < 0)
+	else if ((rc = answer(m, chat, id, text, len)) == -EBUSY &&
+	    id != NULL && msg_inbox_find(m, id) != NULL) {
+		/* too many sends in flight: the hook runs again later */
+		log_warnx("hook for %s: reply not queued (too many sends); the "
+		    "message is served again", tag);
+		msg_inbox_find(m, id)->hook_running = false;
+		msg_inbox_find(m, id)->retry_at_ms = clock_mono_ms() +
+		    MSG_INBOX_RETRY_MS;
+		msg_sweep_arm(m);
+		sodium_memzero(text, len);
+		free(text);
+		return;
+	} else if (rc < 0)
 		log_warn(rc, "hook for %s: could not send the reply", tag);
 	sodium_memzero(text, len);
 	free(text);
+done:
+	/* the reply is in the outbox's batch: the message is answered */
+	if (id != NULL)
+		msg_inbox_done(m, id);
+	/* a place in the hook's queue is free: the next waiting message */
+	msg_inbox_sweep(m, UINT64_MAX);
 }

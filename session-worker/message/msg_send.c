@@ -34,6 +34,7 @@
 #include "store/creds.h"
 
 #include "msg_internal.h"
+#include "msg_journal.h"
 #include "msg_stanza.h"
 #include "msg_status.h"
 #include "msg_tctoken.h"
@@ -303,6 +304,14 @@ parse_keys(struct msg *m, struct send_job *j, const struct bn_node *iq)
 
 			if (d->ready || strcmp(d->jid, jid) != 0)
 				continue;
+			/* the contact's own pkmsg made a session while we
+			 * asked: use it, a bundle over it would leave the
+			 * contact writing on a session we replaced */
+			if (!j->is_resend &&
+			    sig_has_session(m->sig, d->name, d->device)) {
+				d->ready = true;
+				continue;
+			}
 			if (!msg_bundle_parse(u, u, &b))
 				log_warnx("message %s: no usable key bundle for %s",
 				    j->id, jid);
@@ -417,6 +426,45 @@ chat_token(struct msg *m, const struct send_job *j, size_t *len)
 	return tok;
 }
 
+struct deferred_send {
+	struct msg	*m;
+	struct bn_node	*n;
+};
+
+static void
+deferred_send(void *arg, int rc)
+{
+	struct deferred_send *d = arg;
+	const char *id = bn_node_attr(d->n, "id");
+
+	if (rc == 0 && (rc = msg_send(d->m, d->n)) < 0)
+		log_warn(rc, "message %s: not sent now; sent again when the link "
+		    "is back", id);
+	else if (rc < 0 && rc != -ECANCELED)
+		log_warn(rc, "message %s: its keys could not be saved; not sent",
+		    id);
+	bn_node_free(d->n);
+	free(d);
+}
+
+/* Takes n on success. */
+static int
+send_after_commit(struct msg *m, struct bn_node *n)
+{
+	struct deferred_send *d;
+	int rc;
+
+	if (m->journal == NULL)
+		return msg_send(m, n) == 0 ? (bn_node_free(n), 0) : -ENOTCONN;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -ENOMEM;
+	d->m = m;
+	d->n = n;
+	if ((rc = msg_journal_after(m->journal, deferred_send, d)) < 0)
+		free(d);
+	return rc;
+}
+
 int
 msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 {
@@ -480,8 +528,13 @@ msg_job_encrypt_and_send(struct msg *m, struct send_job *j)
 	if (!j->is_resend && (tok = chat_token(m, j, &toklen)) != NULL &&
 	    !add(msgn, msg_stanza_bytes("tctoken", tok, toklen)))
 		goto out;
-	if ((rc = msg_send(m, msgn)) == 0)
+	/* the sessions this advanced go out with the journal's next
+	 * commit; the stanza only after it (a crash before must not have
+	 * shown the peer a ratchet step we forgot) */
+	if ((rc = send_after_commit(m, msgn)) == 0) {
+		msgn = NULL;
 		remember(m, j, n);
+	}
 out:
 	bn_node_free(msgn);
 	return rc;
@@ -544,13 +597,33 @@ start_waiting(struct msg *m, bool only_old, uint64_t now)
  * retryFrame send the same message again once connected. Messages not
  * yet acked go back to waiting, under the same id.
  */
-void
-msg_on_link_state(struct msg *m, bool up)
+/* A sent message back to waiting for the link, under its id. */
+static bool
+requeue(struct msg *m, const struct sent_msg *s)
 {
 	char user[MSG_JID_MAX];
 	struct send_job *j;
 	uint32_t dev;
 	bool lid;
+
+	if (msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
+	    (j = msg_job_new(m)) == NULL)
+		return false;
+	snprintf(j->id, sizeof(j->id), "%s", s->id);
+	snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
+	msg_address_name(m, user, lid, j->name);
+	if (j->name[0] == '\0' || msg_body_copy(&j->body, &s->body) < 0) {
+		msg_job_end(j);
+		return false;
+	}
+	wait_link(j);
+	return true;
+}
+
+void
+msg_on_link_state(struct msg *m, bool up)
+{
+	struct send_job *j;
 	size_t i;
 
 	if (up || !m->link_ready)
@@ -568,20 +641,52 @@ msg_on_link_state(struct msg *m, bool up)
 	for (i = 0; i < MSG_SENT_MAX; i++) {
 		struct sent_msg *s = &m->sent[i];
 
-		if (!s->waiting_ack || s->resend || s->body.len == 0 ||
-		    msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
-		    (j = msg_job_new(m)) == NULL)
+		if (!s->waiting_ack || s->resend || s->body.len == 0)
 			continue;
 		s->waiting_ack = false;
-		snprintf(j->id, sizeof(j->id), "%s", s->id);
-		snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
+		if (requeue(m, s))
+			log_info("message %s to %s: the link went before the "
+			    "server's ack; sent again once it is back", s->id, s->chat);
+	}
+}
+
+/*
+ * After a restart: sends the server never acked go out again under
+ * their ids, once the link is ready (whatsmeow keeps them for the same
+ * reason: UseRetryMessageStore).
+ */
+void
+msg_send_resume(struct msg *m)
+{
+	char user[MSG_JID_MAX];
+	struct send_job *j;
+	uint32_t dev;
+	bool lid;
+	size_t i;
+
+	for (i = 0; i < m->outbox.n; i++) {
+		struct outbox_entry *e = &m->outbox.v[i];
+
+		if (!e->resend || e->acked)
+			continue;
+		if (msg_jid_split(e->chat, user, sizeof(user), &dev, &lid) < 0) {
+			e->resend = false;
+			continue;
+		}
+		if ((j = msg_job_new(m)) == NULL) {
+			msg_sweep_arm(m);	/* jobs full: the sweep tries again */
+			return;
+		}
+		e->resend = false;
+		snprintf(j->id, sizeof(j->id), "%s", e->id);
+		snprintf(j->chat, sizeof(j->chat), "%s", e->chat);
 		msg_address_name(m, user, lid, j->name);
-		if (j->name[0] == '\0' || msg_body_copy(&j->body, &s->body) < 0) {
+		if (j->name[0] == '\0' || msg_body_copy(&j->body, &e->body) < 0) {
 			msg_job_end(j);
 			continue;
 		}
-		log_info("message %s to %s: the link went before the server's ack; "
-		    "sent again once it is back", j->id, j->chat);
+		log_debug("message %s to %s: taken from the outbox (queued, or "
+		    "not acked before a restart)", j->id, j->chat);
 		wait_link(j);
 	}
 }
@@ -593,25 +698,81 @@ msg_send_link_ready(struct msg *m)
 	start_waiting(m, false, clock_mono_ms());
 }
 
+/*
+ * Every job busy: the send waits in the outbox (journaled like any
+ * other) and starts when a job is free (msg_send_pump). -EBUSY only
+ * when the outbox itself is full of sends the server has not acked.
+ */
+static int
+queue_only(struct msg *m, const char *chat, const struct msg_out *c,
+    const char *answers, char id_out[MSG_ID_MAX])
+{
+	struct outbox_entry *e;
+	struct msg_body b;
+	char id[MSG_ID_MAX], own[16];
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	msg_own_phone(m, own);
+	/* a bot-started send's id was given out before (msg_answer.c) */
+	if (c->id == NULL || !msg_fmt(id, sizeof(id), "%s", c->id))
+		msg_new_id(id, own[0] != '\0' ? own : NULL);
+	if ((rc = msg_body_set(&b, c)) == 0)
+		rc = msg_outbox_record(m, id, chat, answers, &b);
+	msg_body_clear(&b);
+	if (rc < 0)
+		return rc;
+	if ((e = msg_outbox_find(&m->outbox, id)) != NULL)
+		e->resend = true;	/* no job yet: the pump starts it */
+	if (id_out != NULL)
+		snprintf(id_out, MSG_ID_MAX, "%s", id);
+	msg_status_note(m, id, chat, MSG_OUT_QUEUED, 0);
+	msg_sweep_arm(m);
+	return 0;
+}
+
+void
+msg_send_pump(struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->outbox.n; i++)
+		if (m->outbox.v[i].resend && !m->outbox.v[i].acked)
+			break;
+	if (i == m->outbox.n)
+		return;
+	msg_send_resume(m);
+	if (m->link_ready)
+		start_waiting(m, false, clock_mono_ms());
+}
+
 int
 msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
     const char *answers, char id_out[MSG_ID_MAX])
 {
 	struct send_job *j;
+	struct outbox_entry *prev;
 	char user[MSG_JID_MAX], own[16];
 	uint32_t dev;
 	bool lid;
 	int rc;
 
-	(void)answers;	/* the outbox keys replies by it (issue 12) */
 	/* whatsmeow SendMessage: a device JID is never a chat. */
 	if (msg_jid_split(chat, user, sizeof(user), &dev, &lid) < 0 ||
 	    strchr(chat, ':') != NULL)
 		return -EINVAL;
 	if (c->len > MSG_CONTENT_MAX)
 		return -EMSGSIZE;
+	/* one reply per inbound message, whatever restarts came between */
+	if ((prev = msg_outbox_answered(&m->outbox, answers)) != NULL) {
+		log_info("message %s already answered by %s; not sent twice",
+		    answers, prev->id);
+		if (id_out != NULL)
+			snprintf(id_out, MSG_ID_MAX, "%s", prev->id);
+		return 0;
+	}
 	if ((j = msg_job_new(m)) == NULL)
-		return -EBUSY;
+		return queue_only(m, chat, c, answers, id_out);
 	msg_own_phone(m, own);
 	/* a bot-started send's id was given out before (msg_answer.c) */
 	if (c->id == NULL || !msg_fmt(j->id, sizeof(j->id), "%s", c->id))
@@ -619,6 +780,9 @@ msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
 	snprintf(j->chat, sizeof(j->chat), "%s", chat);
 	msg_address_name(m, user, lid, j->name);
 	rc = j->name[0] == '\0' ? -ENOMEM : msg_body_set(&j->body, c);
+	/* journaled before anything about it goes out (msg_outbox.c) */
+	if (rc == 0)
+		rc = msg_outbox_record(m, j->id, chat, answers, &j->body);
 	if (rc < 0) {
 		msg_job_end(j);
 		return rc;
@@ -693,8 +857,10 @@ msg_send_on_result(struct msg *m, const struct bn_node *iq)
 			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
 	}
 	/* Done unless a new iq went out for the next step. */
-	if (rc < 0 || strcmp(j->iq_id, prev) == 0)
+	if (rc < 0 || strcmp(j->iq_id, prev) == 0) {
 		msg_job_end(j);
+		msg_send_pump(m);	/* a job is free: a queued send takes it */
+	}
 	return true;
 }
 
@@ -749,6 +915,8 @@ msg_send_on_ack(struct msg *m, const struct bn_node *ack)
 	    (s = msg_sent_find(m, id)) == NULL || !s->waiting_ack)
 		return;
 	s->waiting_ack = false;
+	if (!s->resend)		/* done with, whatever the verdict */
+		msg_outbox_acked(m, s->id);
 	if (err != NULL && (code = atoi(err)) != 0) {
 		log_warnx("message %s to %s refused by the server: error %d%s%s",
 		    s->id, s->chat, code,
@@ -786,6 +954,7 @@ msg_send_sweep(struct msg *m, uint64_t now)
 			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
 		msg_job_end(j);
 	}
+	msg_send_resume(m);	/* what did not fit in the jobs before */
 	if (m->link_ready)
 		start_waiting(m, false, now);
 	else
@@ -793,11 +962,18 @@ msg_send_sweep(struct msg *m, uint64_t now)
 	for (i = 0; i < MSG_SENT_MAX; i++) {
 		struct sent_msg *s = &m->sent[i];
 
-		if (s->waiting_ack && now >= s->ack_deadline_ms) {
-			s->waiting_ack = false;
-			log_warnx("message %s to %s: no ack from the server; not "
-			    "confirmed as sent", s->id, s->chat);
-			msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, 0);
+		if (!s->waiting_ack || now < s->ack_deadline_ms)
+			continue;
+		s->waiting_ack = false;
+		/* lost on a link that went (the outbox still holds it): again,
+		 * under the same id (whatsmeow send.go retryFrame) */
+		if (!s->resend && s->attempts + 1 < MSG_ACK_ATTEMPTS &&
+		    s->body.len > 0 && requeue(m, s)) {
+			s->attempts++;
+			continue;
 		}
+		log_warnx("message %s to %s: no ack from the server; not "
+		    "confirmed as sent", s->id, s->chat);
+		msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, 0);
 	}
 }

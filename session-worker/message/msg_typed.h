@@ -127,8 +127,10 @@ void	msg_hook_bufs_fini(struct msg_hook_bufs *);
  * and handed over as a file; without a download (none configured, no key
  * or directPath) media.path is null and media.error says why. Text
  * reaches it only when wrapped (ephemeral,
- * view once), which msg_decode does not open. 1 when it served the
- * message, 0 when it is none of those kinds, negative on error.
+ * view once), which msg_decode does not open. 2 when a hook runs for it
+ * (its answer, tagged "<chat> <id>", ends it in the journal), 1 when it
+ * served the message otherwise, 0 when it is none of those kinds,
+ * negative on error.
  */
 struct msg;
 struct bn_node;

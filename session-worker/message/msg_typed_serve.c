@@ -3,6 +3,7 @@
  * serves text: one call there hands over everything else.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ msg_typed_serve(struct msg *m, const struct bn_node *n, const char *chat,
 		.timestamp = t != NULL ? strtoull(t, NULL, 10) : 0,
 	};
 	struct msg_hook_bufs b;
+	char tag[HOOK_TAG_MAX];
 	struct msg_typed ty;
 	enum msg_type type;
 	int rc;
@@ -47,18 +49,24 @@ msg_typed_serve(struct msg *m, const struct bn_node *n, const char *chat,
 	    msg_media_fetch(m->dl, &ty, &in, chat) == 0) {
 		log_info("message %s from %s accepted (%s); fetching the media", id,
 		    phone, msg_type_name(type));
-		return 1;
+		return 2;	/* its hook runs once the file is in (msg_media.c) */
 	}
 	if ((rc = msg_typed_hook_input(&ty, NULL, NULL, msg_type_is_media(ty.type) ?
 	    "not downloaded" : NULL, &in, &b)) == 0) {
-		if ((rc = hook_run(m->hook, &in, chat)) < 0)
+		/* "<chat> <id>": the journal keeps the message until the
+		 * hook answers (msg_recv.c msg_hook_done) */
+		if (snprintf(tag, sizeof(tag), "%s %s", chat, id) >= (int)sizeof(tag))
+			snprintf(tag, sizeof(tag), "%s", chat);
+		if ((rc = hook_run(m->hook, &in, tag)) < 0)
 			log_warn(rc, "message %s from %s (%s): hook not run", id, phone,
 			    msg_type_name(ty.type));
 		else
 			log_info("message %s from %s accepted (%s); hook started", id,
 			    phone, msg_type_name(ty.type));
+		if (rc == 0 && strchr(tag, ' ') != NULL)
+			rc = 2;
 		msg_hook_bufs_fini(&b);
 	}
 	msg_typed_fini(&ty);
-	return rc < 0 ? rc : 1;
+	return rc < 0 ? rc : rc == 2 ? 2 : 1;
 }

@@ -107,6 +107,7 @@ sig_free(struct sig *s)
 		signal_protocol_store_context_destroy(s->sctx);
 	if (s->ctx != NULL)
 		signal_context_destroy(s->ctx);
+	sig_cache_free(s);
 	free(s);
 }
 
@@ -142,7 +143,7 @@ sig_identity(struct sig *s, const char *name, uint32_t device,
 	if (!sig_name_ok(name))
 		return -EINVAL;
 	snprintf(n, sizeof(n), "id-%s.%u", name, device);
-	if ((rc = store_get(s->st, n, &b, &len)) < 0)
+	if ((rc = sig_blob_get(s, n, &b, &len)) < 0)
 		return rc;
 	if (len == 1 + SIG_KEY_LEN && b[0] == DJB_TYPE)
 		memcpy(out, b + 1, SIG_KEY_LEN);
@@ -166,7 +167,7 @@ sig_forget(struct sig *s, const char *name)
 		return -EINVAL;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		snprintf(prefix, sizeof(prefix), "%s-%s.", kinds[i], name);
-		if ((rc = store_del_prefix(s->st, prefix)) < 0)
+		if ((rc = sig_blob_del_prefix(s, prefix)) < 0)
 			return rc;
 		n += rc;
 	}

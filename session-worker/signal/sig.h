@@ -4,7 +4,9 @@
  * sessions, sender keys) lives in the session directory as store blobs,
  * so a session survives kill -9: libsignal writes the new ratchet state
  * through store_put() (atomic, fsync'd, sealed when configured) before a
- * decrypt or encrypt returns (pitfall 16). Our identity, registration id
+ * decrypt or encrypt returns (pitfall 16) or, with write-back on (the
+ * worker), into a cache the message journal makes durable before
+ * anything that depends on it leaves (sig_write_back below). Our identity, registration id
  * and signed prekey come from struct creds; one-time prekeys from the
  * "prekey-<id>" blobs prekeys.c makes (private || public), deleted once
  * a pkmsg has used them.
@@ -95,6 +97,22 @@ int	sig_forget(struct sig *, const char *name);
 /* The identity key (32 bytes, no type byte) saved for an address. */
 int	sig_identity(struct sig *, const char *name, uint32_t device,
 	    uint8_t out[SIG_KEY_LEN]);
+
+/*
+ * Write-back (issue 12; sig_cache.c): session, identity and sender-key
+ * writes stay in memory, newest first for every read, until the message
+ * journal takes them into its group commit (sig_take_dirty: each blob
+ * changed since the last take, len 0 for a deleted one) and later writes
+ * them to their files when it compacts (sig_each_cached, then
+ * sig_cached_flushed with the generation sig_each_cached returned).
+ */
+typedef void sig_blob_fn(void *arg, const char *name, const uint8_t *,
+    size_t len);
+void	sig_write_back(struct sig *, bool on);
+uint64_t sig_take_dirty(struct sig *, sig_blob_fn *, void *arg);
+uint64_t sig_each_cached(struct sig *, sig_blob_fn *, void *arg);
+size_t	sig_cached_count(const struct sig *);
+void	sig_cached_flushed(struct sig *, uint64_t gen);
 
 /* True for a name we can put in a blob name: [A-Za-z0-9._@:-], 1..SIG_NAME_MAX. */
 bool	sig_name_ok(const char *name);

@@ -4,8 +4,15 @@
  * SHA-512 from libsodium, AES-CBC (PKCS#5) and AES-CTR from OpenSSL EVP,
  * randomness from randombytes_buf. Contexts live in sodium memory because
  * HMAC keys are chain keys. Never logs.
+ *
+ * sodium_malloc is an mmap and an mlock (and guard pages): libsignal
+ * makes several HMAC contexts per message, so they come from a small
+ * pool allocated once and wiped on return (issue 12), not one mapping
+ * each. Only a burst of more than POOL_SLOTS live at once allocates.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -13,6 +20,59 @@
 #include <sodium.h>
 
 #include "sig_internal.h"
+
+#define POOL_SLOTS	8
+
+struct pool {
+	size_t		 size;
+	pthread_mutex_t	 lock;
+	void		*slot[POOL_SLOTS];
+	bool		 used[POOL_SLOTS];
+};
+
+static struct pool hmac_pool = { sizeof(crypto_auth_hmacsha256_state),
+    PTHREAD_MUTEX_INITIALIZER, { 0 }, { 0 } };
+static struct pool sha_pool = { sizeof(crypto_hash_sha512_state),
+    PTHREAD_MUTEX_INITIALIZER, { 0 }, { 0 } };
+
+static void *
+pool_get(struct pool *p)
+{
+	size_t i;
+	void *c = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < POOL_SLOTS; i++) {
+		if (p->used[i])
+			continue;
+		if (p->slot[i] == NULL && (p->slot[i] = sodium_malloc(p->size)) == NULL)
+			break;
+		p->used[i] = true;
+		c = p->slot[i];
+		break;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return c != NULL ? c : sodium_malloc(p->size);
+}
+
+static void
+pool_put(struct pool *p, void *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	sodium_memzero(c, p->size);
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < POOL_SLOTS; i++)
+		if (p->slot[i] == c) {
+			p->used[i] = false;
+			pthread_mutex_unlock(&p->lock);
+			return;
+		}
+	pthread_mutex_unlock(&p->lock);
+	sodium_free(c);
+}
 
 static int
 sc_random(uint8_t *data, size_t len, void *user_data)
@@ -28,7 +88,7 @@ sc_hmac_init(void **ctx, const uint8_t *key, size_t key_len, void *user_data)
 	crypto_auth_hmacsha256_state *st;
 
 	(void)user_data;
-	if ((st = sodium_malloc(sizeof(*st))) == NULL)
+	if ((st = pool_get(&hmac_pool)) == NULL)
 		return SG_ERR_NOMEM;
 	crypto_auth_hmacsha256_init(st, key, key_len);
 	*ctx = st;
@@ -59,7 +119,7 @@ static void
 sc_hmac_cleanup(void *ctx, void *user_data)
 {
 	(void)user_data;
-	sodium_free(ctx);
+	pool_put(&hmac_pool, ctx);
 }
 
 static int
@@ -68,7 +128,7 @@ sc_sha512_init(void **ctx, void *user_data)
 	crypto_hash_sha512_state *st;
 
 	(void)user_data;
-	if ((st = sodium_malloc(sizeof(*st))) == NULL)
+	if ((st = pool_get(&sha_pool)) == NULL)
 		return SG_ERR_NOMEM;
 	crypto_hash_sha512_init(st);
 	*ctx = st;
@@ -100,7 +160,7 @@ static void
 sc_sha512_cleanup(void *ctx, void *user_data)
 {
 	(void)user_data;
-	sodium_free(ctx);
+	pool_put(&sha_pool, ctx);
 }
 
 static const EVP_CIPHER *

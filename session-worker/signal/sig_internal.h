@@ -13,7 +13,19 @@ struct sig {
 	signal_context			*ctx;
 	signal_protocol_store_context	*sctx;
 	int				 store_err;	/* last store failure, for sig.c */
+	/* sig_cache.c: blobs changed, not yet in their files */
+	bool				 write_back;
+	struct sig_blob			*cache;
+	size_t				 ncache, capcache;
+	uint64_t			 gen;
 };
+
+/* sig_cache.c: every blob access of the stores goes through these. */
+int	sig_blob_get(struct sig *, const char *name, uint8_t **out, size_t *len);
+int	sig_blob_put(struct sig *, const char *name, const uint8_t *, size_t);
+int	sig_blob_del(struct sig *, const char *name);
+int	sig_blob_del_prefix(struct sig *, const char *prefix);
+void	sig_cache_free(struct sig *);
 
 extern const signal_crypto_provider sig_crypto_provider;
 

@@ -57,7 +57,7 @@ blob_load(struct sig *s, const char *name, signal_buffer **out)
 	size_t len = 0;
 	int rc;
 
-	if ((rc = store_get(s->st, name, &b, &len)) == -ENOENT)
+	if ((rc = sig_blob_get(s, name, &b, &len)) == -ENOENT)
 		return 0;
 	if (rc < 0) {
 		s->store_err = rc;
@@ -74,7 +74,7 @@ blob_store(struct sig *s, const char *name, const uint8_t *b, size_t len)
 {
 	int rc;
 
-	if ((rc = store_put(s->st, name, b, len)) < 0) {
+	if ((rc = sig_blob_put(s, name, b, len)) < 0) {
 		s->store_err = rc;
 		return SG_ERR_UNKNOWN;
 	}
@@ -126,7 +126,7 @@ ss_contains(const signal_protocol_address *a, void *ud)
 	size_t len = 0;
 
 	if (!addr_name("ss", a->name, a->name_len, a->device_id, n) ||
-	    store_get(s->st, n, &b, &len) < 0)
+	    sig_blob_get(s, n, &b, &len) < 0)
 		return 0;
 	sodium_memzero(b, len);
 	free(b);
@@ -141,7 +141,7 @@ ss_delete(const signal_protocol_address *a, void *ud)
 
 	if (!addr_name("ss", a->name, a->name_len, a->device_id, n))
 		return SG_ERR_INVAL;
-	return store_del(s->st, n) == 0 ? 1 : 0;
+	return sig_blob_del(s, n) == 0 ? 1 : 0;
 }
 
 static int
@@ -187,7 +187,7 @@ batch_get(struct sig *s, uint32_t id, uint8_t **b, size_t *len, long *off)
 {
 	int rc;
 
-	if ((rc = store_get(s->st, KEYS_PREKEY_BATCH_BLOB, b, len)) < 0)
+	if ((rc = sig_blob_get(s, KEYS_PREKEY_BATCH_BLOB, b, len)) < 0)
 		return rc;
 	if ((*off = keys_prekey_batch_find(*b, *len, id)) < 0) {
 		rc = (int)*off;
@@ -213,7 +213,7 @@ pk_load(signal_buffer **record, uint32_t id, void *ud)
 	long off = 0;
 
 	prekey_blob(id, n);
-	if ((rc = store_get(s->st, n, &b, &len)) == -ENOENT &&
+	if ((rc = sig_blob_get(s, n, &b, &len)) == -ENOENT &&
 	    (rc = batch_get(s, id, &b, &len, &off)) == -ENOENT)
 		return SG_ERR_INVALID_KEY_ID;
 	if (rc < 0) {
@@ -255,7 +255,7 @@ pk_contains(uint32_t id, void *ud)
 	long off;
 
 	prekey_blob(id, n);
-	if (store_get(s->st, n, &b, &len) < 0 &&
+	if (sig_blob_get(s, n, &b, &len) < 0 &&
 	    batch_get(s, id, &b, &len, &off) < 0)
 		return 0;
 	sodium_memzero(b, len);
@@ -274,12 +274,12 @@ pk_remove(uint32_t id, void *ud)
 	long off;
 
 	prekey_blob(id, n);
-	if (store_del(s->st, n) == 0)
+	if (sig_blob_del(s, n) == 0)
 		return 0;
 	/* one of the first batch: zeroed there, so it is never used twice */
 	if (batch_get(s, id, &b, &len, &off) == 0) {
 		sodium_memzero(b + off, KEYS_PREKEY_ENTRY);
-		store_put(s->st, KEYS_PREKEY_BATCH_BLOB, b, len);
+		sig_blob_put(s, KEYS_PREKEY_BATCH_BLOB, b, len);
 		sodium_memzero(b, len);
 		free(b);
 	}

@@ -83,8 +83,23 @@ int	store_log_append(struct store *, const char *name, const uint8_t *,
 	    size_t, size_t *file_len);
 int	store_log_replace(struct store *, const char *name, const uint8_t *,
 	    size_t);
+/* Several records in one write and one fdatasync (a group commit); the
+ * items' names are ignored. A crash inside leaves a prefix of them. */
+int	store_log_append_many(struct store *, const char *name,
+	    const struct store_item *, size_t n, size_t *file_len);
+/* The log replaced (atomically) by these records. */
+int	store_log_replace_many(struct store *, const char *name,
+	    const struct store_item *, size_t n);
 int	store_log_read(struct store *, const char *name, uint8_t **out,
 	    size_t *len);
+/*
+ * Each record's plaintext to take, in order (valid during the call
+ * only); a torn tail is cut and its length put in *torn. take's error
+ * stops the walk and is returned.
+ */
+typedef int store_log_take_fn(void *arg, const uint8_t *rec, size_t len);
+int	store_log_each(struct store *, const char *name, store_log_take_fn *,
+	    void *arg, size_t *torn);
 /*
  * The log format's parser (pure; fuzzed): calls take for each whole
  * record in order and sets *keep to the length of the whole records (a
@@ -92,7 +107,6 @@ int	store_log_read(struct store *, const char *name, uint8_t **out,
  * log; take's error stops it (-EKEYREJECTED on the last record counts as
  * a torn tail).
  */
-typedef int store_log_take_fn(void *arg, const uint8_t *rec, size_t len);
 int	store_log_parse(const uint8_t *buf, size_t len, store_log_take_fn *,
 	    void *arg, size_t *keep);
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,20 +77,88 @@ log_record(const struct store *st, const char *name, const uint8_t *buf,
 	return 0;
 }
 
+/*
+ * Torture tests (tests/system/torture.test.js) kill the worker inside
+ * a journal write: WALINK_FAULT_LOG_KILL=N makes every Nth multi-record
+ * append write half its bytes and SIGKILL the process. Unset in
+ * production; read once.
+ */
+static void
+fault_maybe_kill(int fd, const uint8_t *buf, size_t n)
+{
+	static long every = -1, count;
+	const char *v;
+
+	if (every < 0) {
+		v = getenv("WALINK_FAULT_LOG_KILL");
+		every = v != NULL ? strtol(v, NULL, 10) : 0;
+	}
+	if (every <= 0 || ++count % every != 0)
+		return;
+	if (write(fd, buf, n / 2) < 0)
+		(void)0;
+	raise(SIGKILL);
+}
+
+/* The records of recs, one after the other (the magic first if asked). */
+static int
+log_build(const struct store *st, const char *name,
+    const struct store_item *recs, size_t n, bool magic, uint8_t **out,
+    size_t *out_len)
+{
+	uint8_t *all = NULL, *r, *grown;
+	size_t len = 0, rl, i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (recs[i].len > STORE_BLOB_MAX) {
+			rc = -EFBIG;
+			goto fail;
+		}
+		if ((rc = log_record(st, name, recs[i].buf, recs[i].len,
+		    magic && i == 0, &r, &rl)) < 0)
+			goto fail;
+		if ((grown = realloc(all, len + rl)) == NULL) {
+			sodium_memzero(r, rl);
+			free(r);
+			rc = -ENOMEM;
+			goto fail;
+		}
+		all = grown;
+		memcpy(all + len, r, rl);
+		len += rl;
+		sodium_memzero(r, rl);
+		free(r);
+	}
+	if (n == 0 && magic) {
+		if ((all = malloc(STORE_LOG_MAGIC_LEN)) == NULL)
+			return -ENOMEM;
+		memcpy(all, STORE_LOG_MAGIC, STORE_LOG_MAGIC_LEN);
+		len = STORE_LOG_MAGIC_LEN;
+	}
+	*out = all;
+	*out_len = len;
+	return 0;
+fail:
+	if (all != NULL) {
+		sodium_memzero(all, len);
+		free(all);
+	}
+	return rc;
+}
+
 int
-store_log_append(struct store *st, const char *name, const uint8_t *buf,
-    size_t len, size_t *file_len)
+store_log_append_many(struct store *st, const char *name,
+    const struct store_item *recs, size_t nrecs, size_t *file_len)
 {
 	char path[STORE_PATH_MAX];
 	struct stat sb;
-	uint8_t *rec;
+	uint8_t *buf;
 	size_t n, off = 0;
 	ssize_t w;
 	int fd, rc;
 	bool created;
 
-	if (len > STORE_BLOB_MAX)
-		return -EFBIG;
 	if ((rc = log_path(st, name, path, sizeof(path))) < 0)
 		return rc;
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
@@ -99,15 +168,19 @@ store_log_append(struct store *st, const char *name, const uint8_t *buf,
 		rc = -errno;
 		goto out;
 	}
-	if ((uint64_t)sb.st_size + len + SEAL_OVERHEAD > STORE_LOG_MAX) {
+	created = sb.st_size == 0;
+	if ((rc = log_build(st, name, recs, nrecs, created, &buf, &n)) < 0)
+		goto out;
+	if ((uint64_t)sb.st_size + n > STORE_LOG_MAX) {
+		sodium_memzero(buf, n);
+		free(buf);
 		rc = -EFBIG;	/* the caller compacts */
 		goto out;
 	}
-	created = sb.st_size == 0;
-	if ((rc = log_record(st, name, buf, len, created, &rec, &n)) < 0)
-		goto out;
+	if (nrecs > 1)
+		fault_maybe_kill(fd, buf, n);
 	while (off < n) {
-		if ((w = write(fd, rec + off, n - off)) < 0) {
+		if ((w = write(fd, buf + off, n - off)) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
@@ -115,8 +188,8 @@ store_log_append(struct store *st, const char *name, const uint8_t *buf,
 		}
 		off += (size_t)w;
 	}
-	sodium_memzero(rec, n);
-	free(rec);
+	sodium_memzero(buf, n);
+	free(buf);
 	if (rc == 0 && fdatasync(fd) < 0)
 		rc = -errno;
 	if (rc == 0 && created)
@@ -129,24 +202,40 @@ out:
 }
 
 int
-store_log_replace(struct store *st, const char *name, const uint8_t *buf,
-    size_t len)
+store_log_append(struct store *st, const char *name, const uint8_t *buf,
+    size_t len, size_t *file_len)
+{
+	struct store_item it = { name, buf, len };
+
+	return store_log_append_many(st, name, &it, 1, file_len);
+}
+
+int
+store_log_replace_many(struct store *st, const char *name,
+    const struct store_item *recs, size_t nrecs)
 {
 	char path[STORE_PATH_MAX];
-	uint8_t *rec;
+	uint8_t *buf;
 	size_t n;
 	int rc;
 
-	if (len > STORE_BLOB_MAX)
-		return -EFBIG;
 	if ((rc = log_path(st, name, path, sizeof(path))) < 0)
 		return rc;
-	if ((rc = log_record(st, name, buf, len, true, &rec, &n)) < 0)
+	if ((rc = log_build(st, name, recs, nrecs, true, &buf, &n)) < 0)
 		return rc;
-	rc = atomicfile_write(path, rec, n, 0600);
-	sodium_memzero(rec, n);
-	free(rec);
+	rc = atomicfile_write(path, buf, n, 0600);
+	sodium_memzero(buf, n);
+	free(buf);
 	return rc;
+}
+
+int
+store_log_replace(struct store *st, const char *name, const uint8_t *buf,
+    size_t len)
+{
+	struct store_item it = { name, buf, len };
+
+	return store_log_replace_many(st, name, &it, 1);
 }
 
 /* Appends one record's plaintext to *out. */
@@ -251,4 +340,55 @@ store_log_read(struct store *st, const char *name, uint8_t **out, size_t *len)
 	*out = r.plain;
 	*len = r.plen;
 	return 0;
+}
+
+struct log_each {
+	const struct store	*st;
+	const char		*name;
+	store_log_take_fn	*take;
+	void			*arg;
+};
+
+/* One record unsealed, handed over, wiped. */
+static int
+log_each_cb(void *arg, const uint8_t *p, size_t n)
+{
+	struct log_each *e = arg;
+	uint8_t *plain = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = log_take(e->st, e->name, p, n, &plain, &len)) == 0)
+		rc = e->take(e->arg, plain, len);
+	if (plain != NULL) {
+		sodium_memzero(plain, len);
+		free(plain);
+	}
+	return rc;
+}
+
+int
+store_log_each(struct store *st, const char *name, store_log_take_fn *take,
+    void *arg, size_t *torn)
+{
+	struct log_each e = { st, name, take, arg };
+	char path[STORE_PATH_MAX];
+	uint8_t *raw;
+	size_t n, keep;
+	int rc;
+
+	*torn = 0;
+	if ((rc = log_path(st, name, path, sizeof(path))) < 0)
+		return rc;
+	if ((rc = atomicfile_read(path, STORE_LOG_MAX, &raw, &n)) < 0)
+		return rc;
+	rc = store_log_parse(raw, n, log_each_cb, &e, &keep);
+	if (rc == 0 && keep < n) {
+		*torn = n - keep;
+		if (truncate(path, (off_t)keep) < 0)
+			rc = -errno;
+	}
+	sodium_memzero(raw, n);
+	free(raw);
+	return rc;
 }

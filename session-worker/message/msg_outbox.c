@@ -1,0 +1,229 @@
+/*
+ * msg_outbox.c: the outbound half of the journal (issue 12), whatsmeow's
+ * UseRetryMessageStore. Every send is a JR_OUT record (id, chat, the
+ * inbound id it answers, the body) before anything about it goes out,
+ * and a JR_ACKED record once the server acked it. After a crash what
+ * was never acked is sent again under the same id (receivers drop a
+ * second copy of an id); a reply is never made twice for one inbound
+ * id (msg_outbox_answered).
+ *
+ * The store is bounded (MSG_OUTBOX_MAX). Eviction rule, the only one:
+ * when full, the oldest ACKED entry goes (retry receipts for it are no
+ * longer answered after a restart); an entry the server has not acked
+ * is never evicted, so a full store of unacked sends refuses new ones
+ * (-EBUSY) instead. Every eviction is counted (msg_outbox_evictions,
+ * /metrics).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+
+#include "msg_internal.h"
+#include "msg_journal.h"
+
+void
+msg_outbox_init(struct msg_outbox *o, size_t cap)
+{
+	memset(o, 0, sizeof(*o));
+	o->cap = cap;
+}
+
+static void
+slot_clear(struct outbox_entry *e)
+{
+	msg_body_clear(&e->body);
+	memset(e, 0, sizeof(*e));
+}
+
+struct outbox_entry *
+msg_outbox_find(struct msg_outbox *o, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->v[i].id, id) == 0)
+			return &o->v[i];
+	return NULL;
+}
+
+struct outbox_entry *
+msg_outbox_answered(struct msg_outbox *o, const char *answers)
+{
+	size_t i;
+
+	if (answers == NULL || answers[0] == '\0')
+		return NULL;
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->v[i].answers, answers) == 0)
+			return &o->v[i];
+	return NULL;
+}
+
+/* The oldest acked entry out, or -EBUSY when every one waits for an ack. */
+static int
+evict(struct msg_outbox *o)
+{
+	size_t i, old = o->n;
+
+	for (i = 0; i < o->n; i++)
+		if (o->v[i].acked && (old == o->n || o->v[i].seq < o->v[old].seq))
+			old = i;
+	if (old == o->n)
+		return -EBUSY;
+	slot_clear(&o->v[old]);
+	o->v[old] = o->v[--o->n];
+	o->evictions++;
+	return 0;
+}
+
+int
+msg_outbox_put(struct msg_outbox *o, const char *id, const char *chat,
+    const char *answers, const struct msg_body *body, struct outbox_entry **out)
+{
+	struct outbox_entry *grown, *e;
+	size_t cap;
+	int rc;
+
+	if (o->n == o->cap && (rc = evict(o)) < 0)
+		return rc;
+	if (o->n == o->capv) {
+		cap = o->capv ? o->capv * 2 : 16;
+		if ((grown = realloc(o->v, cap * sizeof(*grown))) == NULL)
+			return -ENOMEM;
+		o->v = grown;
+		o->capv = cap;
+	}
+	e = &o->v[o->n];
+	memset(e, 0, sizeof(*e));
+	if (!msg_fmt(e->id, sizeof(e->id), "%s", id) ||
+	    !msg_fmt(e->chat, sizeof(e->chat), "%s", chat) ||
+	    !msg_fmt(e->answers, sizeof(e->answers), "%s", answers ? answers : ""))
+		return -EINVAL;
+	if ((rc = msg_body_copy(&e->body, body)) < 0)
+		return rc;
+	e->seq = ++o->seq;
+	o->n++;
+	*out = e;
+	return 0;
+}
+
+void
+msg_outbox_free(struct msg_outbox *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		slot_clear(&o->v[i]);
+	free(o->v);
+	o->v = NULL;
+	o->n = o->capv = 0;
+}
+
+static void
+to_jrec(const struct outbox_entry *e, struct jrec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = JR_OUT;
+	snprintf(r->id, sizeof(r->id), "%s", e->id);
+	snprintf(r->chat, sizeof(r->chat), "%s", e->chat);
+	snprintf(r->answers, sizeof(r->answers), "%s", e->answers);
+	snprintf(r->ctype, sizeof(r->ctype), "%s", e->body.type);
+	snprintf(r->mediatype, sizeof(r->mediatype), "%s", e->body.mediatype);
+	r->data = e->body.pb;
+	r->len = e->body.len;
+}
+
+/* A send before it goes anywhere: -EBUSY when the store is full of
+ * unacked sends. */
+int
+msg_outbox_record(struct msg *m, const char *id, const char *chat,
+    const char *answers, const struct msg_body *body)
+{
+	struct outbox_entry *e;
+	struct jrec r;
+	int rc;
+
+	if ((rc = msg_outbox_put(&m->outbox, id, chat, answers, body, &e)) < 0)
+		return rc;
+	to_jrec(e, &r);
+	if ((rc = msg_journal_add(m->journal, &r)) < 0) {
+		slot_clear(e);
+		*e = m->outbox.v[--m->outbox.n];
+	}
+	return rc;
+}
+
+void
+msg_outbox_acked(struct msg *m, const char *id)
+{
+	struct outbox_entry *e = msg_outbox_find(&m->outbox, id);
+	struct jrec r;
+
+	if (e == NULL || e->acked)
+		return;
+	e->acked = true;
+	memset(&r, 0, sizeof(r));
+	r.type = JR_ACKED;
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	/* lost in a crash, it only sends the message again (same id) */
+	if (msg_journal_add_lazy(m->journal, &r) < 0)
+		log_warnx("message %s: acked, but not noted so; it may be sent "
+		    "again after a restart (receivers drop the copy)", id);
+}
+
+int
+msg_outbox_replay(struct msg *m, const struct jrec *r)
+{
+	struct outbox_entry *e;
+	struct msg_body b;
+	struct msg_out c = { .pb = r->data, .len = r->len, .type = r->ctype,
+	    .mediatype = r->mediatype[0] ? r->mediatype : NULL };
+	int rc;
+
+	if (r->type == JR_ACKED) {
+		if ((e = msg_outbox_find(&m->outbox, r->id)) != NULL)
+			e->acked = true;
+		return 0;
+	}
+	if (msg_outbox_find(&m->outbox, r->id) != NULL || r->len == 0)
+		return 0;
+	memset(&b, 0, sizeof(b));
+	if ((rc = msg_body_set(&b, &c)) < 0)
+		return rc;
+	rc = msg_outbox_put(&m->outbox, r->id, r->chat, r->answers, &b, &e);
+	msg_body_clear(&b);
+	if (rc == -EBUSY || rc == -EINVAL)
+		return 0;	/* more than fits: the newest are kept */
+	if (rc == 0)
+		e->resend = true;
+	return rc;
+}
+
+int
+msg_outbox_live(struct msg *m, struct msg_journal *j)
+{
+	struct jrec r;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->outbox.n; i++) {
+		const struct outbox_entry *e = &m->outbox.v[i];
+
+		to_jrec(e, &r);
+		if ((rc = msg_journal_keep(j, &r)) < 0)
+			return rc;
+		if (e->acked) {
+			memset(&r, 0, sizeof(r));
+			r.type = JR_ACKED;
+			snprintf(r.id, sizeof(r.id), "%s", e->id);
+			if ((rc = msg_journal_keep(j, &r)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
