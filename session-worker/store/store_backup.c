@@ -456,14 +456,21 @@ backup_readable(struct store *st, const char *dir)
  * was built on ("id-"): an older record (or none) would make the session
  * fail its identity check. And the contacts' privacy tokens ("tctokens"):
  * a contact issues its token once, so without the newer table every reply
- * to a contact first met since the snapshot is refused (463). The
- * account's own keys and credentials always come from the snapshot.
+ * to a contact first met since the snapshot is refused (463). And the
+ * message journal ("journal.log", message/msg_journal.h): sessions
+ * written since the last compaction live only there, beside the messages
+ * not yet served and the sends not yet acked; a torn tail is the
+ * journal's own to drop. The account's own keys and credentials always
+ * come from the snapshot.
  */
+#define KEEP_NEWER_LOG	"journal.log"
+
 static bool
 keeps_newer(const char *name)
 {
 	return strncmp(name, "ss-", 3) == 0 || strncmp(name, "sk-", 3) == 0 ||
-	    strncmp(name, "id-", 3) == 0 || strcmp(name, "tctokens") == 0;
+	    strncmp(name, "id-", 3) == 0 || strcmp(name, "tctokens") == 0 ||
+	    strcmp(name, KEEP_NEWER_LOG) == 0;
 }
 
 static bool
@@ -488,6 +495,7 @@ keep_newer_state(struct store *st, const char *snap, const char *gen)
 	struct dirent *de;
 	uint8_t *buf;
 	size_t len;
+	bool log;
 	DIR *d;
 	int rc = 0;
 
@@ -501,12 +509,16 @@ keep_newer_state(struct store *st, const char *snap, const char *gen)
 		    store_path(to, sizeof(to), gen, de->d_name) < 0 ||
 		    !newer_than(live, old))
 			continue;
+		log = strcmp(de->d_name, KEEP_NEWER_LOG) == 0;
 		/* only a copy that opens: a damaged one loses to the snapshot */
-		if (store_read_file(st, st->session_dir, de->d_name, &buf, &len) < 0)
-			continue;
-		sodium_free(buf);
-		if ((rc = atomicfile_read(live, STORE_BLOB_MAX + SEAL_GEN_OVERHEAD,
-		    &buf, &len)) < 0)
+		if (!log) {
+			if (store_read_file(st, st->session_dir, de->d_name, &buf,
+			    &len) < 0)
+				continue;
+			sodium_free(buf);
+		}
+		if ((rc = atomicfile_read(live, log ? STORE_LOG_MAX :
+		    STORE_BLOB_MAX + SEAL_GEN_OVERHEAD, &buf, &len)) < 0)
 			break;
 		rc = atomicfile_write(to, buf, len, 0600);
 		sodium_memzero(buf, len);
