@@ -76,7 +76,8 @@ test('--session-key-file: files sealed on disk, restart with the key, refusal wi
 	assert.ok(files.includes('creds.json'), files.join(' '));
 	for (const f of files) {
 		const p = path.join(sessionDir(w), f);
-		if (!fs.statSync(p).isFile() || f === 'lock')
+		// an empty log (the journal after a compaction) holds nothing to seal
+		if (!fs.statSync(p).isFile() || f === 'lock' || (f.endsWith('.log') && fs.statSync(p).size === 0))
 			continue;
 		const b = fs.readFileSync(p);
 		// a log (store_log.c) seals record by record: WLLOG1, a length, a record;
