@@ -149,8 +149,9 @@ msg_inbox_find(struct msg *m, const char *id)
 }
 
 static void
-entry_clear(struct inbox_entry *e)
+entry_clear(struct msg *m, struct inbox_entry *e)
 {
+	m->inbox_bytes -= sizeof(*e) + e->len;
 	if (e->rec != NULL) {
 		sodium_memzero(e->rec, e->len);
 		free(e->rec);
@@ -165,6 +166,8 @@ inbox_put(struct msg *m, const char *id, uint8_t *rec, size_t len)
 	struct inbox_entry *grown, *e;
 	size_t cap;
 
+	if (m->inbox_bytes + sizeof(*e) + len > MSG_INBOX_BYTES)
+		return NULL;
 	if (m->ninbox == m->capinbox) {
 		cap = m->capinbox ? m->capinbox * 2 : 32;
 		if (m->ninbox >= MSG_INBOX_MAX ||
@@ -178,6 +181,7 @@ inbox_put(struct msg *m, const char *id, uint8_t *rec, size_t len)
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	e->rec = rec;
 	e->len = len;
+	m->inbox_bytes += sizeof(*e) + len;
 	return e;
 }
 
@@ -193,7 +197,8 @@ msg_inbox_add(struct msg *m, const struct bn_node *n, const char *chat,
 	size_t len;
 	int rc;
 
-	if (m->ninbox >= MSG_INBOX_MAX)
+	if (m->ninbox >= MSG_INBOX_MAX ||
+	    m->inbox_bytes + sizeof(struct inbox_entry) + ptslen > MSG_INBOX_BYTES)
 		return -ENOSPC;
 	memset(&r, 0, sizeof(r));
 	r.type = JR_IN;
@@ -271,7 +276,7 @@ msg_inbox_done(struct msg *m, const char *id)
 	if (msg_journal_add_lazy(m->journal, &r) < 0)
 		log_warnx("message %s: served, but not marked so; it may be "
 		    "served again after a restart", id);
-	entry_clear(e);
+	entry_clear(m, e);
 	*e = m->inbox[--m->ninbox];
 }
 
@@ -341,7 +346,7 @@ msg_inbox_replay(struct msg *m, const struct jrec *r)
 
 	if (r->type == JR_DONE) {
 		if ((e = msg_inbox_find(m, r->id)) != NULL) {
-			entry_clear(e);
+			entry_clear(m, e);
 			*e = m->inbox[--m->ninbox];
 		}
 		return 0;
@@ -380,7 +385,7 @@ msg_inbox_free_all(struct msg *m)
 	size_t i;
 
 	for (i = 0; i < m->ninbox; i++)
-		entry_clear(&m->inbox[i]);
+		entry_clear(m, &m->inbox[i]);
 	free(m->inbox);
 	m->inbox = NULL;
 	m->ninbox = m->capinbox = 0;

@@ -52,9 +52,12 @@ struct tctokens;
 /* Baileys socket.ts answers offline_preview with a batch of this. */
 #define MSG_OFFLINE_BATCH	100
 
-/* Inbound messages journaled and not yet answered (msg_inbox.c); past
- * this a message is not acked, and the server sends it again later. */
-#define MSG_INBOX_MAX		4096
+/* Inbound messages journaled and not yet answered (msg_inbox.c), by
+ * count and by the bytes they hold in memory; past either a message is
+ * not acked, and the server sends it again later (on the next
+ * connection: so the bounds sit far above a burst a hook can work off). */
+#define MSG_INBOX_MAX		65536
+#define MSG_INBOX_BYTES		(16u << 20)
 /* A hook that could not start (its queue full) is tried again after this. */
 #define MSG_INBOX_RETRY_MS	2000
 /* Sends kept in the outbox (msg_outbox.c: the eviction rule is there):
@@ -207,6 +210,7 @@ struct msg {
 	struct msg_journal	*journal;	/* msg_journal.c */
 	struct inbox_entry	*inbox;		/* msg_inbox.c */
 	size_t			 ninbox, capinbox;
+	size_t			 inbox_bytes;	/* records + entries, MSG_INBOX_BYTES */
 	struct msg_outbox	 outbox;	/* msg_outbox.c */
 	bool			 resumed;	/* log entries resumed (first link up) */
 	struct send_job		 jobs[MSG_JOBS_MAX];

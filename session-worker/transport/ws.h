@@ -51,7 +51,11 @@ struct lws_protocols;
  */
 #define WS_SEND_QUEUE_DEFAULT	(2u * ((1u << 24) + 64))
 #define WS_SEND_QUEUE_LIMIT	(256u << 20)
-#define WS_SEND_QUEUE_MSGS_MAX	1024	/* messages waiting at once */
+/* Messages waiting at once: one group commit of the message journal
+ * releases an <ack> and a <receipt> for each of its records at once (a
+ * burst of thousands), each a few dozen bytes; the byte ceiling above is
+ * the one that bounds memory. */
+#define WS_SEND_QUEUE_MSGS_MAX	32768
 
 struct ws_url {
 	bool		tls;			/* wss:// */

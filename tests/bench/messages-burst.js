@@ -169,6 +169,8 @@ async function walink(sim, root) {
 		});
 		return r;
 	} finally {
+		if (process.env.MBURST_WORKER_LOG)
+			fs.writeFileSync(process.env.MBURST_WORKER_LOG, w.output());
 		await w.stop();
 	}
 }
