@@ -42,6 +42,31 @@ refused(struct ctl_req *r, Wlipc__Reply *rep)
 	return st;
 }
 
+/*
+ * One round trip to the worker whose answer must be of kind want: 0 with
+ * *out (the caller frees it), or the HTTP status of the error already
+ * answered (worker down, a refusal, a reply of another kind).
+ */
+static int
+ask(struct ctl_req *r, Wlipc__Request *req, Wlipc__Reply__BodyCase want,
+    Wlipc__Reply **out)
+{
+	Wlipc__Reply *rep;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ctl_ipc_call(r->ipc, req, &rep)) < 0)
+		return api_worker_error(r, rc);
+	if (rep->error != NULL)
+		return refused(r, rep);
+	if (want != WLIPC__REPLY__BODY__NOT_SET && rep->body_case != want) {
+		ipc_reply_free(rep);
+		return ctl_reply_error(r, 502, "worker sent an invalid reply");
+	}
+	*out = rep;
+	return 0;
+}
+
 static json_t *
 status_json(const Wlipc__MessageStatus *s)
 {
@@ -74,16 +99,10 @@ api_messages_send(struct ctl_req *r)
 	sm.json = json;
 	req.body_case = WLIPC__REQUEST__BODY_SEND_MESSAGE;
 	req.send_message = &sm;
-	rc = ctl_ipc_call(r->ipc, &req, &rep);
+	rc = ask(r, &req, WLIPC__REPLY__BODY_MESSAGE_STATUS, &rep);
 	free(json);
-	if (rc < 0)
-		return api_worker_error(r, rc);
-	if (rep->error != NULL)
-		return refused(r, rep);
-	if (rep->body_case != WLIPC__REPLY__BODY_MESSAGE_STATUS) {
-		ipc_reply_free(rep);
-		return ctl_reply_error(r, 502, "worker sent an invalid reply");
-	}
+	if (rc != 0)
+		return rc;
 	o = json_pack("{s:b, s:s, s:o}", "success", 1, "id",
 	    rep->message_status->id, "message",
 	    status_json(rep->message_status));
@@ -101,14 +120,8 @@ api_message_one(struct ctl_req *r)
 
 	req.body_case = WLIPC__REQUEST__BODY_GET_MESSAGE;
 	req.get_message = r->param;
-	if ((rc = ctl_ipc_call(r->ipc, &req, &rep)) < 0)
-		return api_worker_error(r, rc);
-	if (rep->error != NULL)
-		return refused(r, rep);
-	if (rep->body_case != WLIPC__REPLY__BODY_MESSAGE_STATUS) {
-		ipc_reply_free(rep);
-		return ctl_reply_error(r, 502, "worker sent an invalid reply");
-	}
+	if ((rc = ask(r, &req, WLIPC__REPLY__BODY_MESSAGE_STATUS, &rep)) != 0)
+		return rc;
 	o = json_pack("{s:b, s:o}", "success", 1, "message",
 	    status_json(rep->message_status));
 	ipc_reply_free(rep);
@@ -157,14 +170,8 @@ api_messages_list(struct ctl_req *r)
 	}
 	req.body_case = WLIPC__REQUEST__BODY_LIST_MESSAGES;
 	req.list_messages = &lm;
-	if ((rc = ctl_ipc_call(r->ipc, &req, &rep)) < 0)
-		return api_worker_error(r, rc);
-	if (rep->error != NULL)
-		return refused(r, rep);
-	if (rep->body_case != WLIPC__REPLY__BODY_MESSAGES) {
-		ipc_reply_free(rep);
-		return ctl_reply_error(r, 502, "worker sent an invalid reply");
-	}
+	if ((rc = ask(r, &req, WLIPC__REPLY__BODY_MESSAGES, &rep)) != 0)
+		return rc;
 	arr = json_array();
 	for (i = 0; i < rep->messages->n_messages; i++) {
 		const Wlipc__MessageMeta *m = rep->messages->messages[i];
@@ -240,10 +247,8 @@ api_webhooks_redeliver(struct ctl_req *r)
 
 	req.body_case = WLIPC__REQUEST__BODY_WEBHOOK_REDELIVER;
 	req.webhook_redeliver = r->param;
-	if ((rc = ctl_ipc_call(r->ipc, &req, &rep)) < 0)
-		return api_worker_error(r, rc);
-	if (rep->error != NULL)
-		return refused(r, rep);
+	if ((rc = ask(r, &req, WLIPC__REPLY__BODY__NOT_SET, &rep)) != 0)
+		return rc;
 	ipc_reply_free(rep);
 	return ctl_reply_json(r, 200, json_pack("{s:b, s:s}", "success", 1,
 	    "message", "queued for delivery again"));
