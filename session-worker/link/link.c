@@ -670,7 +670,7 @@ static void
 prekeys_step(lws_sorted_usec_list_t *sul)
 {
 	struct link *l = LINK_OF(sul, sul_prekeys);
-	int rc = prekey_batch_step(l->pk, l->st);
+	int rc = prekey_batch_step(l->pk, l->st, l->writer);
 
 	if (rc == 1) {
 		link_schedule(l, &l->sul_prekeys, prekeys_step, PREKEY_PAUSE_MS);

@@ -243,7 +243,10 @@ void	link_version_free(struct link *);
 /* prekeys.c */
 /* n keys after next_id, made by steps: _step 1 more to do, 0 all stored */
 int		 prekey_batch_new(uint32_t next_id, uint32_t n, struct prekey_batch **);
-int		 prekey_batch_step(struct prekey_batch *, struct store *);
+struct store_writer;
+/* 1: call again (keys to make, or writes of w's thread not yet durable). */
+int		 prekey_batch_step(struct prekey_batch *, struct store *,
+		    struct store_writer *w);
 uint32_t	 prekey_batch_first(const struct prekey_batch *);
 uint32_t	 prekey_batch_count(const struct prekey_batch *);
 struct bn_node	*prekey_batch_upload_node(const struct prekey_batch *,

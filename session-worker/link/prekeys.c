@@ -21,6 +21,7 @@
 #include "binary/bn.h"
 #include "store/keys.h"
 #include "store/store.h"
+#include "store/store_writer.h"
 
 #include "link_internal.h"
 
@@ -127,8 +128,13 @@ out_nomem:
 	return NULL;
 }
 
-/* Keys made per step, a step per loop turn: a first upload of 812
- * fsync'd files must not hold the loop (pings, IPC) for a second. */
+/*
+ * Keys made per step, a step per loop turn (a first upload of 812 keys
+ * must not hold the loop for long); each step's keys are written by the
+ * link's writer thread in one group commit (store_put_many) while the
+ * loop goes on. The batch is complete, and the upload may go, only when
+ * every write has come back durable: the order above holds.
+ */
 #define PREKEY_CHUNK	8
 #define PREKEY_CHUNK_MEM	64	/* the first batch: key making only */
 
@@ -137,19 +143,95 @@ struct prekey_batch {
 	uint32_t	 first, n, done;
 	uint8_t		*blob;		/* the first batch (store/keys.h); NULL: files */
 	size_t		 blob_len;
+	unsigned	 writing;	/* writes submitted, not yet done */
+	int		 write_rc;	/* the first write's error */
+	bool		 orphan;	/* freed while writing: the last write frees it */
 };
 
-void
-prekey_batch_free(struct prekey_batch *b)
+/* One write: a chunk of key files, or the first batch's blob. */
+struct prekey_write {
+	struct prekey_batch	*b;
+	struct store		*st;
+	size_t			 n;
+	char			 names[PREKEY_CHUNK][32];
+	uint8_t			 kps[PREKEY_CHUNK][64];
+	uint8_t			*blob;
+	size_t			 blob_len;
+};
+
+static void	batch_release(struct prekey_batch *);
+
+static void
+write_free(struct prekey_write *w)
 {
-	if (b == NULL)
-		return;
+	if (w->blob != NULL) {
+		sodium_memzero(w->blob, w->blob_len);
+		free(w->blob);
+	}
+	sodium_memzero(w->kps, sizeof(w->kps));
+	free(w);
+}
+
+/* On the writer thread (or in place). */
+static int
+write_work(void *arg)
+{
+	struct prekey_write *w = arg;
+	struct store_item items[PREKEY_CHUNK];
+	size_t i;
+
+	if (w->blob != NULL)
+		return store_put(w->st, KEYS_PREKEY_BATCH_BLOB, w->blob, w->blob_len);
+	for (i = 0; i < w->n; i++)
+		items[i] = (struct store_item){ w->names[i], w->kps[i], 64 };
+	return store_put_many(w->st, items, w->n);
+}
+
+/* On the loop: link.c's next step sees it. */
+static void
+write_done(void *arg, int rc)
+{
+	struct prekey_write *w = arg;
+	struct prekey_batch *b = w->b;
+
+	write_free(w);
+	b->writing--;
+	if (rc < 0 && b->write_rc == 0)
+		b->write_rc = rc;
+	if (b->orphan && b->writing == 0)
+		batch_release(b);
+}
+
+static int
+write_submit(struct prekey_batch *b, struct store_writer *wr,
+    struct prekey_write *w)
+{
+	b->writing++;
+	if (wr == NULL || store_writer_submit(wr, write_work, write_done, w) < 0)
+		write_done(w, write_work(w));	/* no thread: in place */
+	return 0;
+}
+
+static void
+batch_release(struct prekey_batch *b)
+{
 	free(b->pubs);
 	if (b->blob != NULL) {
 		sodium_memzero(b->blob, b->blob_len);
 		free(b->blob);
 	}
 	free(b);
+}
+
+void
+prekey_batch_free(struct prekey_batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->writing > 0)
+		b->orphan = true;
+	else
+		batch_release(b);
 }
 
 /* The first id of n keys after next_id: ids wrap to 1 as Signal's do. */
@@ -197,37 +279,46 @@ prekey_batch_count(const struct prekey_batch *b)
 }
 
 int
-prekey_batch_step(struct prekey_batch *b, struct store *st)
+prekey_batch_step(struct prekey_batch *b, struct store *st,
+    struct store_writer *wr)
 {
 	uint32_t end = b->done + (b->blob ? PREKEY_CHUNK_MEM : PREKEY_CHUNK);
-	uint8_t kp[64], *e;
-	char name[32];
-	int rc = 0;
+	struct prekey_write *w = NULL;
+	uint8_t *e;
 
+	if (b->write_rc < 0)
+		return b->write_rc;
 	if (end > b->n)
 		end = b->n;
-	for (; b->done < end && rc == 0; b->done++) {
+	if (b->blob == NULL && b->done < end &&
+	    (w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	for (; b->done < end; b->done++) {
 		e = b->blob != NULL ? b->blob + KEYS_PREKEY_BATCH_HDR +
-		    (size_t)b->done * KEYS_PREKEY_ENTRY : kp;
+		    (size_t)b->done * KEYS_PREKEY_ENTRY : w->kps[w->n];
 		keys_curve_pair(e, e + 32);
 		memcpy(b->pubs[b->done], e + 32, 32);
-		if (b->blob == NULL) {
-			prekey_blob_name(b->first + b->done, name);
-			rc = store_put(st, name, kp, sizeof(kp));
-		}
+		if (w != NULL)
+			prekey_blob_name(b->first + b->done, w->names[w->n++]);
 	}
-	sodium_memzero(kp, sizeof(kp));
-	if (rc < 0)
-		return rc;
-	if (b->done < b->n)
-		return 1;
-	if (b->blob != NULL) {
-		rc = store_put(st, KEYS_PREKEY_BATCH_BLOB, b->blob, b->blob_len);
-		sodium_memzero(b->blob, b->blob_len);
-		free(b->blob);
+	if (w != NULL) {
+		w->b = b;
+		w->st = st;
+		write_submit(b, wr, w);
+	}
+	if (b->done == b->n && b->blob != NULL) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			return -ENOMEM;
+		w->b = b;
+		w->st = st;
+		w->blob = b->blob;	/* the write owns it now */
+		w->blob_len = b->blob_len;
 		b->blob = NULL;
+		write_submit(b, wr, w);
 	}
-	return rc;
+	if (b->write_rc < 0)
+		return b->write_rc;
+	return b->done < b->n || b->writing > 0 ? 1 : 0;
 }
 
 struct bn_node *

@@ -26,6 +26,7 @@
 #include "signal/sig.h"
 #include "store/creds.h"
 #include "store/store.h"
+#include "store/store_async.h"
 #include "whitelist/lidmap.h"
 #include "whitelist/whitelist.h"
 
@@ -174,6 +175,26 @@ msg_address_name(struct msg *m, const char *user, bool lid, char out[MSG_JID_MAX
 	}
 }
 
+/* On the loop, after each write of the privacy tokens. */
+static void
+tct_written(void *arg, int rc, size_t file_len)
+{
+	(void)arg, (void)file_len;
+	if (rc < 0)
+		log_warn(rc, "message: could not save the privacy tokens; they "
+		    "are kept in memory and saved with the next change");
+}
+
+/*
+ * The loop encodes the table; the journal's writer thread writes it
+ * (store_async.h: tokens arriving in a burst cost one write). The
+ * notification is acked before the write is done (as whatsmeow does
+ * without SynchronousAck): a crash in those milliseconds loses that
+ * token, which is safe: sends to the contact go without one, as before
+ * the contact first issued it, until its next issuance (each new 7-day
+ * bucket, TCTOKEN_BUCKET_S) or a rotation brings a new one; a clean stop
+ * writes it (msg_journal_free runs the writer's queue).
+ */
 static void
 tct_save(struct msg *m)
 {
@@ -182,13 +203,37 @@ tct_save(struct msg *m)
 	int rc;
 
 	if ((rc = tctokens_encode(m->tct, &b, &len)) == 0) {
-		rc = store_put(m->cfg.st, TCTOKEN_BLOB, b, len);
+		rc = m->tct_out != NULL ? store_async_put(m->tct_out, b, len) :
+		    store_put(m->cfg.st, TCTOKEN_BLOB, b, len);
 		sodium_memzero(b, len);
 		free(b);
 	}
 	if (rc < 0)
-		log_warn(rc, "message: could not save the privacy tokens; they "
-		    "are kept in memory and saved with the next change");
+		tct_written(m, rc, 0);
+}
+
+/*
+ * A mapping goes to the journal's writer queue before the stanza that
+ * taught it is decrypted (identify() runs first): Signal sessions of a
+ * LID contact are kept under its number (msg_address_name), and the
+ * commit holding them, and the acks waiting on it, comes later in the
+ * same queue, so a session filed under a number is never durable before
+ * the mapping that finds it. No lidlog (no writer yet, or stopping): in
+ * place.
+ */
+static int
+lid_save(struct msg *m, const char *lid, const char *pn)
+{
+	struct lidmap_log *lg;
+	int rc;
+
+	if (m->lidlog != NULL)
+		return lidmap_log_learnt(m->lidlog, lid, pn);
+	if ((rc = lidmap_log_open(NULL, m->cfg.st, m->lids, &lg)) < 0)
+		return rc;
+	rc = lidmap_log_learnt(lg, lid, pn);
+	lidmap_log_free(lg);
+	return rc;
 }
 
 /*
@@ -229,7 +274,7 @@ msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 	if ((rc = lidmap_put(m->lids, lid, pn)) == 1) {
 		log_info("message: LID %s is %s (saved)", lid, pn);
 		/* one appended line (whitelist/lidmap_log.c) */
-		if ((rc = lidmap_log_learnt(m->cfg.st, m->lids, lid, pn)) < 0)
+		if ((rc = lid_save(m, lid, pn)) < 0)
 			log_warn(rc, "message: could not save the LID map; it is "
 			    "kept in memory and saved when next compacted");
 		rc = 0;
@@ -250,7 +295,7 @@ msg_lid_learn_many(struct msg *m, const struct msg_lid_pair *p, size_t n)
 		snprintf(pn, sizeof(pn), "%llu", (unsigned long long)p[i].pn);
 		if (lidmap_put(m->lids, lid, pn) == 1) {
 			learnt++;
-			if (lidmap_log_learnt(m->cfg.st, m->lids, lid, pn) < 0)
+			if (lid_save(m, lid, pn) < 0)
 				log_warnx("message: could not save LID %s; it is kept "
 				    "in memory and saved when next compacted", lid);
 			tct_move(m, lid, pn);
@@ -457,6 +502,11 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	if ((rc = msg_journal_open(cfg->cx, cfg->st, m->sig, journal_live, m,
 	    &m->journal)) < 0)
 		goto out_free;
+	if ((rc = lidmap_log_open(msg_journal_writer(m->journal), cfg->st,
+	    m->lids, &m->lidlog)) < 0 ||
+	    (rc = store_async_new(msg_journal_writer(m->journal), cfg->st,
+	    TCTOKEN_BLOB, STORE_ASYNC_BLOB, tct_written, m, &m->tct_out)) < 0)
+		goto out_free;
 	sig_write_back(m->sig, true);
 	journal_load(m);
 	*out = m;
@@ -490,8 +540,12 @@ msg_free(struct msg *m)
 		    (unsigned long long)js.compactions,
 		    (unsigned long long)js.failures);
 	}
-	msg_journal_free(m->journal);
+	msg_journal_free(m->journal);	/* runs the writer's queue */
 	m->journal = NULL;
+	lidmap_log_free(m->lidlog);
+	m->lidlog = NULL;
+	store_async_free(m->tct_out);
+	m->tct_out = NULL;
 	msg_send_free_all(m);
 	msg_lid_free_all(m);
 	msg_answer_free(m);

@@ -206,7 +206,9 @@ struct msg {
 	struct msg_answers	*answers;	/* msg_answer.c; NULL until used */
 	struct sig		*sig;
 	struct lidmap		*lids;
+	struct lidmap_log	*lidlog;	/* lids' disk writes, off the loop */
 	struct tctokens		*tct;
+	struct store_async	*tct_out;	/* tct's disk writes, off the loop */
 	struct msg_journal	*journal;	/* msg_journal.c */
 	struct inbox_entry	*inbox;		/* msg_inbox.c */
 	size_t			 ninbox, capinbox;

@@ -481,6 +481,12 @@ msg_journal_open(struct lws_context *cx, struct store *st, struct sig *sig,
 	return 0;
 }
 
+struct store_writer *
+msg_journal_writer(struct msg_journal *j)
+{
+	return j->w;
+}
+
 struct replay {
 	msg_journal_replay_fn	*fn;
 	void			*arg;

@@ -63,6 +63,12 @@ int	msg_journal_open(struct lws_context *, struct store *, struct sig *,
 int	msg_journal_load(struct msg_journal *, msg_journal_replay_fn *, void *arg);
 /* Finishes what is queued (blocking), then frees. NULL-safe. */
 void	msg_journal_free(struct msg_journal *);
+/*
+ * The journal's writer thread (NULL without a loop), for the message
+ * layer's other files (privacy tokens, the LID map): one queue, so what
+ * they hand it before a commit is on disk before that commit's acks.
+ */
+struct store_writer *msg_journal_writer(struct msg_journal *);
 
 /* Queues a record for the next commit (encoded now: r may go). */
 int	msg_journal_add(struct msg_journal *, const struct jrec *);

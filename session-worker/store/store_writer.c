@@ -119,6 +119,11 @@ store_writer_submit(struct store_writer *w, store_work_fn *work,
 	j->done = done;
 	j->arg = arg;
 	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {	/* the thread is gone or going: nobody would run it */
+		pthread_mutex_unlock(&w->lock);
+		free(j);
+		return -ESHUTDOWN;
+	}
 	STAILQ_INSERT_TAIL(&w->todo, j, entry);
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);

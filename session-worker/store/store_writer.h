@@ -17,7 +17,9 @@ typedef int store_work_fn(void *arg);
 typedef void store_done_fn(void *arg, int rc);
 
 int	store_writer_new(struct lws_context *, struct store_writer **out);
-/* -ENOMEM; the job is not queued then. */
+/* -ENOMEM, or -ESHUTDOWN once store_writer_free has begun (a done
+ * callback submitting more): the job is not queued then, and the caller
+ * does the work in place. */
 int	store_writer_submit(struct store_writer *, store_work_fn *,
 	    store_done_fn *, void *arg);
 /* Runs what is queued, then stops the thread; done callbacks of jobs

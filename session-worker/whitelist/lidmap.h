@@ -59,12 +59,27 @@ int		 lidmap_encode(const struct lidmap *, uint8_t **out, size_t *len);
 
 /* lidmap_log.c: the table on disk (the one part here that does I/O). */
 struct store;
+struct store_writer;
+struct lidmap_log;
 /* Loads the log (or moves an earlier release's blob into it): -ENOENT
- * when nothing was ever saved. */
+ * when nothing was ever saved. In place: before the loop runs. */
 int		 lidmap_log_load(struct store *, struct lidmap *);
-/* Records a mapping lidmap_put() just added or changed (one append and
- * fdatasync; now and then a compaction). */
-int		 lidmap_log_learnt(struct store *, struct lidmap *,
-		    const char *lid, const char *phone);
+/*
+ * The log's writes from now on, made by w's thread (NULL: in place):
+ * each mapping learnt is a line appended, now and then the log is
+ * compacted to the table; a failure is logged (the mapping stays in
+ * memory and goes to disk with the next compaction).
+ */
+int		 lidmap_log_open(struct store_writer *w, struct store *,
+		    struct lidmap *, struct lidmap_log **out);
+/* After w is freed; NULL-safe. */
+void		 lidmap_log_free(struct lidmap_log *);
+/*
+ * Records a mapping lidmap_put() just added or changed: queued before
+ * this returns (see store_async.h: on disk before any job submitted to w
+ * after it), written a moment later.
+ */
+int		 lidmap_log_learnt(struct lidmap_log *, const char *lid,
+		    const char *phone);
 
 #endif

@@ -16,7 +16,14 @@
  *                               from outside while the process runs:
  *                               little-endian uint64 at 0 fsync, 8
  *                               fdatasync, 16 syncfs, 24 sync_file_range
- *                               (the message benchmark's syncs per message)
+ *                               (the message benchmark's syncs per message);
+ *                               32: msync(MS_SYNC); 40: every one of them
+ *                               made on the process's main thread (gettid
+ *                               == getpid: the worker's event loop), which
+ *                               must stay 0 while the worker serves
+ *   WALINK_SHIM_LOOP_LOG=FILE   each sync on the main thread also appends
+ *                               the path it synced to FILE (which files
+ *                               the loop still waits on)
  *   WALINK_SHIM_CTL=FILE        the same settings read from FILE at each
  *                               call ("dns_delay_ms=N fsync_delay_ms=N
  *                               dns_fail=1"), so a test can change them
@@ -50,7 +57,8 @@ static pthread_mutex_t synced_lock = PTHREAD_MUTEX_INITIALIZER;
 static char synced[SYNCED_MAX][256];
 static int nsynced;
 
-enum { COUNT_FSYNC, COUNT_FDATASYNC, COUNT_SYNCFS, COUNT_RANGE, COUNT_N };
+enum { COUNT_FSYNC, COUNT_FDATASYNC, COUNT_SYNCFS, COUNT_RANGE, COUNT_MSYNC,
+    COUNT_LOOP, COUNT_N };
 
 static pthread_once_t count_once = PTHREAD_ONCE_INIT;
 static uint64_t *counters;
@@ -71,15 +79,52 @@ count_map(void)
 	close(fd);
 }
 
+static bool
+on_main_thread(void)
+{
+	return gettid() == getpid();
+}
+
+/* A sync on the main thread: its path to WALINK_SHIM_LOOP_LOG, if set. */
+static void
+loop_note(int fd)
+{
+	const char *log = getenv("WALINK_SHIM_LOOP_LOG");
+	char link[64], line[300];
+	ssize_t n;
+	int lfd;
+
+	if (log == NULL || (lfd = open(log, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC, 0600)) < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, line, sizeof(line) - 2)) < 0)
+		n = snprintf(line, sizeof(line) - 2, "fd %d", fd);
+	line[n++] = '\n';
+	if (write(lfd, line, (size_t)n) < 0) {
+		/* a diagnostic only */
+	}
+	close(lfd);
+}
+
 /* One more sync of this kind in WALINK_SHIM_COUNT_FILE, if set. */
 static void
-count_sync(int which)
+count_sync(int which, int fd)
 {
-	if (getenv("WALINK_SHIM_COUNT_FILE") == NULL)
+	bool loop;
+
+	if (getenv("WALINK_SHIM_COUNT_FILE") == NULL &&
+	    getenv("WALINK_SHIM_LOOP_LOG") == NULL)
 		return;
+	loop = on_main_thread();
+	if (loop)
+		loop_note(fd);
 	pthread_once(&count_once, count_map);
-	if (counters != NULL)
-		__atomic_add_fetch(&counters[which], 1, __ATOMIC_RELAXED);
+	if (counters == NULL)
+		return;
+	__atomic_add_fetch(&counters[which], 1, __ATOMIC_RELAXED);
+	if (loop)
+		__atomic_add_fetch(&counters[COUNT_LOOP], 1, __ATOMIC_RELAXED);
 }
 
 static void
@@ -269,9 +314,9 @@ before_sync(int fd, int which)
 {
 	long delay = env_ms("WALINK_SHIM_FSYNC_DELAY_MS");
 
-	if (which != COUNT_RANGE)
+	if (which != COUNT_RANGE && which != COUNT_MSYNC)
 		note_sync(fd);
-	count_sync(which);
+	count_sync(which, fd);
 	if (getenv("WALINK_SHIM_FSYNC_SKIP") != NULL)
 		return 1;
 	if (delay > 0)
@@ -315,4 +360,16 @@ sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
 	    off_t, unsigned int))dlsym(RTLD_NEXT, "sync_file_range");
 
 	return before_sync(fd, COUNT_RANGE) ? 0 : real(fd, off, n, flags);
+}
+
+/* msync(MS_SYNC) waits on the disk as fsync does: counted and slowed. */
+int
+msync(void *addr, size_t len, int flags)
+{
+	int (*real)(void *, size_t, int) = (int (*)(void *, size_t, int))
+	    dlsym(RTLD_NEXT, "msync");
+
+	if ((flags & MS_SYNC) && before_sync(-1, COUNT_MSYNC))
+		return 0;
+	return real(addr, len, flags);
 }

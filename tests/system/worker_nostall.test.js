@@ -13,7 +13,13 @@
 //   - every fsync takes 200 ms while periodic backups run,
 //   - every fsync takes 200 ms while messages arrive and are answered
 //     (Signal session and journal writes: the loop must leave them to a
-//     writer).
+//     writer),
+//   - every fsync takes 200 ms while a privacy token arrives, the contact
+//     moves to LID addressing (a new LID mapping from sender_pn) and the
+//     server's prekeys run out (an upload of 50): the shim counts the
+//     syncs made on the worker's main thread (its event loop), which
+//     must make none for the token and the mapping, and for the upload
+//     only those of the credentials file (next prekey id; link.c's).
 // Throughout, wa-probe (release) asks the worker's state every 150 ms and
 // `wa-probe watch` records the keepalive's heartbeats. Each phase asserts
 // that every probe answered (a stalled loop leaves it to its 2 s timeout,
@@ -46,7 +52,7 @@ const GAP_MAX_MS = HEARTBEAT_MS * 2;
 const PHONE = '15550009001';
 const CONTACT = '4915112349001';
 
-let sim, w, dir, ctl, modeFile, sampler, watcher;
+let sim, w, dir, ctl, modeFile, sampler, watcher, counts, loopLog;
 
 function setShim(s) {
 	fs.writeFileSync(ctl, s);
@@ -177,6 +183,8 @@ before(async () => {
 	dir = tmpDir('walink-nostall-');
 	ctl = path.join(dir, 'shim.ctl');
 	modeFile = path.join(dir, 'hook.mode');
+	counts = path.join(dir, 'shim.counts');
+	loopLog = path.join(dir, 'shim.loop-syncs');
 	setShim('');
 	setMode('read');
 	// The hook picks its behaviour from a file, since one mode never reads
@@ -201,7 +209,8 @@ before(async () => {
 		extra: { '--url': url, '--hook-cmd': hook, '--hook-timeout': '20s',
 		    '--backup-interval': '1s', '--backups-keep': '3',
 		    '--heartbeat': `${HEARTBEAT_MS}ms`, '--keepalive-misses': '20' },
-		env: { LD_PRELOAD: SHIM, WALINK_SHIM_CTL: ctl },
+		env: { LD_PRELOAD: SHIM, WALINK_SHIM_CTL: ctl, WALINK_SHIM_COUNT_FILE: counts,
+		    WALINK_SHIM_LOOP_LOG: loopLog },
 	});
 	await waitState(w, 'qr');
 	await scanQr(sim, w, PHONE);
@@ -329,6 +338,63 @@ test('a disk whose fsync takes 200 ms: messages are received and answered, the l
 			for (let i = 0; i < 3; i++)
 				await send(`on a slow disk ${i}`);
 			await waitReply(8, 30000);
+		});
+	} finally {
+		setShim('');
+	}
+});
+
+// The shim's count of syncs made on the worker's main thread (slowio_shim.c:
+// the sixth little-endian uint64 of WALINK_SHIM_COUNT_FILE), and the paths
+// it logged for them since `from` (bytes of WALINK_SHIM_LOOP_LOG).
+function loopSyncs() {
+	const b = fs.readFileSync(counts);
+	return Number(b.readBigUInt64LE(40));
+}
+
+function loopPaths(from) {
+	const all = fs.existsSync(loopLog) ? fs.readFileSync(loopLog) : Buffer.alloc(0);
+	return { end: all.length, paths: all.subarray(from).toString().split('\n').filter(Boolean) };
+}
+
+test('a disk whose fsync takes 200 ms: a privacy token, a new LID mapping and a prekey upload leave the loop', async (t) => {
+	setMode('read');
+	const me = (await sim.api('GET', '/sim/devices')).body.find((d) => d.phone === PHONE);
+	assert.ok(me, 'the worker\'s device');
+	setShim('fsync_delay_ms=200');
+	try {
+		await phase(t, 'slow fsync, token and LID', async () => {
+			const n0 = loopSyncs(), log0 = loopPaths(0).end, out0 = w.output().length;
+			let r = await sim.api('POST', `/sim/contacts/${CONTACT}/token`, {});
+			assert.equal(r.status, 200, r.text);
+			await waitFor(() => /privacy token from \S+ stored/.test(w.output().slice(out0)), 10000,
+			    'the token stored');
+			r = await sim.api('POST', '/sim/contacts', { phone: CONTACT, lid: true });
+			assert.equal(r.status, 200, r.text);
+			const box = (await inbox()).length;
+			await send('from my LID');
+			await waitReply(box + 1, 30000);
+			assert.match(w.output().slice(out0), /LID \d+ is \d+ \(saved\)/, 'a new mapping learnt');
+			const got = loopPaths(log0);
+			t.diagnostic(`syncs on the loop thread: ${loopSyncs() - n0} ${got.paths.join(' ')}`);
+			assert.equal(loopSyncs() - n0, 0, `no sync on the loop thread: ${got.paths.join(' ')}`);
+		});
+		await phase(t, 'slow fsync, prekey upload', async () => {
+			const n0 = loopSyncs(), log0 = loopPaths(0).end, out0 = w.output().length;
+			const r = await sim.api('POST', '/sim/devices/prekeys-drain', { jid: me.jid, keep: 2 });
+			assert.equal(r.status, 200, r.text);
+			await waitFor(async () => (await sim.api('GET', '/sim/devices')).body
+			    .find((d) => d.jid === me.jid)?.prekeys >= 50, 30000, 'the prekeys uploaded');
+			assert.match(w.output().slice(out0), /uploading 50 prekeys/);
+			const got = loopPaths(log0);
+			t.diagnostic(`syncs on the loop thread: ${loopSyncs() - n0} ${got.paths.join(' ')}`);
+			// 50 keys made two syncs each on the loop before; now none of
+			// theirs, only the credentials' atomic replace (file and
+			// directory) before the upload and after its answer
+			assert.ok(got.paths.every((p) =>
+			    /\/\.?creds\.json(\.tmp-[0-9-]+)?$/.test(p) || /\/whatsapp-session\/[^/]+$/.test(p)),
+			    `only the credentials (and their directory) synced on the loop: ${got.paths.join(' ')}`);
+			assert.ok(loopSyncs() - n0 <= 4, `at most two credential saves on the loop: ${got.paths.join(' ')}`);
 		});
 	} finally {
 		setShim('');

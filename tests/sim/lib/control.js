@@ -56,6 +56,7 @@ export function route(sim) {
 		['GET', /^\/sim\/health$/, () => ({ ok: true })],
 		['GET', /^\/sim\/trust-root$/, () => ({ publicKey: sim.certKeys.root.public.toString('base64') })],
 		['GET', /^\/sim\/devices$/, () => sim.devicesList()],
+		['POST', /^\/sim\/devices\/prekeys-drain$/, (b) => sim.drainPrekeys(need(b, 'jid'), Number(b.keep ?? 0))],
 		['GET', /^\/sim\/stats$/, () => ({ ...sim.stats })],
 		['POST', /^\/sim\/phone\/scan$/, async (b) => {
 			const phone = b.phone === undefined ? '15550001111' : String(b.phone);

@@ -548,11 +548,31 @@ export class Sim {
 		return { ok: true, connected: true };
 	}
 
+	/**
+	 * Contacts took all but `keep` of a linked device's one-time prekeys:
+	 * the device is told so (an encrypt notification with the count, as
+	 * bundleFor does) and uploads more.
+	 */
+	drainPrekeys(jid, keep = 0) {
+		const d = this.registry.device(this.deviceJid(jid));
+		if (!d || d.removed)
+			throw new SimError(404, 'no such linked device');
+		const ids = Object.keys(d.prekeys || {});
+		for (const id of ids.slice(Math.max(0, keep)))
+			delete d.prekeys[id];
+		this.registry.saveDevices();
+		const left = Object.keys(d.prekeys || {}).length;
+		this.deliver(d.jid, node('notification', { from: S_WA, type: 'encrypt',
+			id: serverId(), t: nowSec() }, [node('count', { value: left })]));
+		return { left, dropped: ids.length - left };
+	}
+
 	devicesList() {
 		return Object.values(this.registry.devices).filter((d) => !d.removed).map((d) => ({
 			jid: d.jid, phone: d.phone, device: d.device, lid: d.lid,
 			connected: this.online.has(d.jid), connects: d.connects || 0,
 			logins: d.logins || 0, readyAt: this.readyAt.get(d.jid) ?? null,
+			prekeys: Object.keys(d.prekeys || {}).length,
 			queued: (this.queue[d.jid] || []).length
 		}));
 	}
