@@ -36,6 +36,7 @@ struct gen_entry {
 
 struct store_gens {
 	pthread_mutex_t	 lock;
+	pthread_mutex_t	 log_lock;	/* taken before lock, held across the append */
 	struct gen_entry *v;
 	size_t		 cap, n;	/* cap a power of two, n < cap / 2 */
 	uint64_t	 last;
@@ -140,6 +141,7 @@ store_gen_open(struct store *st)
 	}
 	g->cap = 64;
 	pthread_mutex_init(&g->lock, NULL);
+	pthread_mutex_init(&g->log_lock, NULL);
 	st->gens = g;
 	rc = store_log_read(st, STORE_GEN_LOG, &text, &len);
 	if (rc == -ENOENT)
@@ -172,6 +174,7 @@ store_gen_free(struct store *st)
 		free(g->v[i].name);
 	free(g->v);
 	pthread_mutex_destroy(&g->lock);
+	pthread_mutex_destroy(&g->log_lock);
 	free(g);
 	st->gens = NULL;
 }
@@ -250,19 +253,26 @@ store_gen_note(const struct store *st, const char *const *names,
 	for (i = 0; i < n; i++)
 		off += (size_t)snprintf(lines + off, cap - off, "%" PRIu64 " %s\n",
 		    gens[i], names[i]);
+	pthread_mutex_lock(&g->log_lock);
 	pthread_mutex_lock(&g->lock);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = set(g, names[i], gens[i]);
+	pthread_mutex_unlock(&g->lock);
 	/* the log functions take no const store, and change nothing of it */
 	if (rc == 0)
 		rc = store_log_append((struct store *)st, STORE_GEN_LOG,
 		    (const uint8_t *)lines, off, NULL);
-	if (rc == -EFBIG && (rc = encode_all(g, &all, &len)) == 0) {
-		rc = store_log_replace((struct store *)st, STORE_GEN_LOG,
-		    (const uint8_t *)all, len);
-		free(all);
+	if (rc == -EFBIG) {
+		pthread_mutex_lock(&g->lock);
+		rc = encode_all(g, &all, &len);
+		pthread_mutex_unlock(&g->lock);
+		if (rc == 0) {
+			rc = store_log_replace((struct store *)st, STORE_GEN_LOG,
+			    (const uint8_t *)all, len);
+			free(all);
+		}
 	}
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->log_lock);
 	free(lines);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -706,6 +708,65 @@ test_logout_moves_session_aside_and_starts_empty(void **state)
 	creds_free(d);
 }
 
+struct slow_put {
+	struct store	*st;
+	int		 rc;
+};
+
+static void *
+slow_put_main(void *arg)
+{
+	struct slow_put *sp = arg;
+
+	sp->rc = store_put(sp->st, "ss-bob.0", (const uint8_t *)"B1", 2);
+	return NULL;
+}
+
+/*
+ * A writer thread's sealed write holds its disk sync (300 ms here,
+ * through the shim) while the loop reads another sealed file: the read
+ * checks the file's generation against the table, which must not wait
+ * for the writer's append to the generations' log.
+ */
+static void
+test_sealed_read_never_waits_on_another_threads_slow_write(void **state)
+{
+	struct seal_key *k = sodium_malloc(sizeof(*k));
+	struct slow_put sp;
+	struct timespec a, b;
+	char gen_log[1024];
+	pthread_t th;
+	uint8_t *out;
+	size_t len;
+	long ms;
+	int i;
+
+	(void)state;
+	assert_int_equal(seal_key_from_bytes((const uint8_t *)"0123456789abcdef0123", 20, k), 0);
+	sp.st = open_store(k, 0);
+	assert_int_equal(store_put(sp.st, "ss-alice.0", (const uint8_t *)"A1", 2), 0);
+	snprintf(gen_log, sizeof(gen_log), "%s/seal-gen.log", store_session_dir(sp.st));
+	slowio_sync_reset();
+	setenv("WALINK_SHIM_FSYNC_DELAY_MS", "300", 1);
+	assert_int_equal(pthread_create(&th, NULL, slow_put_main, &sp), 0);
+	/* the thread is inside the generations' log sync (noted before its wait) */
+	for (i = 0; i < 5000 && !slowio_synced(gen_log); i++)
+		usleep(1000);
+	assert_true(slowio_synced(gen_log));
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(store_get(sp.st, "ss-alice.0", &out, &len), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	free(out);
+	pthread_join(th, NULL);
+	unsetenv("WALINK_SHIM_FSYNC_DELAY_MS");
+	assert_int_equal(sp.rc, 0);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	printf("# sealed read during a 300 ms sync of another thread: %ld ms\n", ms);
+	assert_true(ms < 150);
+	store_close(sp.st);
+	sodium_free(k);
+}
+
 int
 main(void)
 {
@@ -726,6 +787,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_finishes_a_restore_cut_between_its_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logout_moves_session_aside_and_starts_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_file_rolled_back_to_an_older_copy_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_read_never_waits_on_another_threads_slow_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_restore_is_not_taken_for_a_rollback, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
