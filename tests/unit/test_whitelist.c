@@ -65,16 +65,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-put(const char *path, const char *s)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_true(fputs(s, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
-}
-
 /* The list joined by commas, in iteration order; caller frees. */
 static char *
 joined(const struct whitelist *wl)
@@ -121,7 +111,7 @@ assert_file(const char *path, const char *want)
 static void
 load_ok(struct fx *f, const char *content)
 {
-	put(f->path, content);
+	testdir_put(f->path, content);
 	assert_int_equal(whitelist_load(f->wl, f->why), 0);
 }
 
@@ -130,7 +120,7 @@ static void
 load_refused(struct fx *f, const char *content, int rc, const char *want)
 {
 	load_ok(f, "[\"971501476598\"]");
-	put(f->path, content);
+	testdir_put(f->path, content);
 	assert_int_equal(whitelist_load(f->wl, f->why), rc);
 	if (strstr(f->why, want) == NULL)
 		fail_msg("why \"%s\" lacks \"%s\"", f->why, want);
@@ -374,7 +364,7 @@ test_whitelist_refused_reload_keeps_list_and_report(void **state)
 	struct fx *f = *state;
 
 	load_ok(f, "[\"971501476598\", \"0612345678\"]");
-	put(f->path, "{\"numbers\": []}");
+	testdir_put(f->path, "{\"numbers\": []}");
 	assert_int_equal(whitelist_load(f->wl, f->why), -WL_EBADFILE);
 	assert_list(f->wl, "971501476598");
 	assert_int_equal(whitelist_report(f->wl)->rejected, 1);
@@ -769,7 +759,7 @@ test_whitelist_load_removes_temps_a_crash_left(void **state)
 
 	snprintf(tmp, sizeof(tmp), "%s/." WHITELIST_FILE_NAME ".tmp-9-0",
 	    f->dir);
-	put(tmp, "[\"971501");	/* torn: the crash hit mid-write */
+	testdir_put(tmp, "[\"971501");	/* torn: the crash hit mid-write */
 	load_ok(f, "[\"971501476598\"]");
 	assert_int_equal(access(tmp, F_OK), -1);
 	assert_list(f->wl, "971501476598");
@@ -781,7 +771,7 @@ test_whitelist_reload_picks_up_edited_file(void **state)
 	struct fx *f = *state;
 
 	assert_int_equal(whitelist_add(f->wl, "971501476598", NULL, NULL), 0);
-	put(f->path, "[\"14155550100\", \"442079460958\"]");
+	testdir_put(f->path, "[\"14155550100\", \"442079460958\"]");
 	assert_int_equal(whitelist_load(f->wl, f->why), 0);	/* SIGHUP */
 	assert_list(f->wl, "14155550100,442079460958");
 	assert_string_equal(f->why, "");
