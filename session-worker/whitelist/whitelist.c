@@ -26,6 +26,8 @@
 #define WL_SLOT_EMPTY	UINT32_MAX
 #define WL_MIN_SLOTS	64u
 #define WL_FILE_MODE	0600
+#define WL_STR2(x)	#x
+#define WL_STR(x)	WL_STR2(x)
 
 struct wl_entry {
 	char	num[PHONE_BUF];		/* "" marks a removed entry */
@@ -345,7 +347,8 @@ wl_entry(void *arg, unsigned line, json_t *e)
 		return 0;
 	}
 	if (tmp->live == WHITELIST_MAX) {
-		wl_reject(tmp, line, 0, "beyond the limit of 100000 numbers");
+		wl_reject(tmp, line, 0, "beyond the limit of "
+		    WL_STR(WHITELIST_MAX) " numbers");
 		return 0;
 	}
 	return wl_append(tmp, num);
