@@ -422,8 +422,10 @@ open_whitelist(struct worker *w)
 		/* Fail closed, but keep the link: nobody is served until it is fixed. */
 		log_error(rc, "WHITELIST %s REFUSED: %s; serving nobody until it is "
 		    "fixed and reloaded (kill -HUP)", path, why);
-	else
+	else {
+		whitelist_log_report(w->wl, path);
 		log_info("whitelist: %zu numbers", whitelist_count(w->wl));
+	}
 	return 0;
 }
 
@@ -445,6 +447,7 @@ reload_whitelist(struct worker *w)
 		    "%zu numbers", why, whitelist_count(w->wl));
 		return;
 	}
+	whitelist_log_report(w->wl, path);
 	log_info("whitelist reloaded: %zu numbers", whitelist_count(w->wl));
 	worker_ipc_publish_whitelist_reloaded(w->ipc);
 }

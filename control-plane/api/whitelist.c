@@ -71,6 +71,39 @@ call(struct ctl_req *r, Wlipc__Request *req, Wlipc__Reply **rep)
 }
 
 /*
+ * What the worker's last load of the file left out, as the "fileRejects"
+ * member: {count, duplicates, inFile, lines:[{line, column?, reason}]}.
+ * The reasons are the worker's strings, so jansson escapes them.
+ */
+static char *
+rejects_render(const Wlipc__Whitelist *wl)
+{
+	json_t *o, *lines, *l;
+	char *out;
+	size_t i;
+
+	lines = json_array();
+	for (i = 0; lines != NULL && i < wl->n_rejects; i++) {
+		const Wlipc__WhitelistReject *rj = wl->rejects[i];
+
+		l = json_pack("{s:i, s:s}", "line", (json_int_t)rj->line,
+		    "reason", rj->reason != NULL ? rj->reason : "");
+		if (l != NULL && rj->has_column && rj->column > 0)
+			json_object_set_new(l, "column",
+			    json_integer(rj->column));
+		json_array_append_new(lines, l);
+	}
+	o = json_pack("{s:i, s:i, s:b, s:o*}",
+	    "count", (json_int_t)(wl->has_rejected ? wl->rejected : 0),
+	    "duplicates", (json_int_t)(wl->has_duplicates ? wl->duplicates : 0),
+	    "inFile", wl->has_rejects_in_file && wl->rejects_in_file,
+	    "lines", lines);
+	out = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return out;
+}
+
+/*
  * The list as JSON or as the export's text, written straight into one
  * buffer: the worker sends only normalised digit strings (checked here,
  * so nothing needs escaping), and building 100 000 jansson strings first
@@ -82,11 +115,17 @@ list_render(const Wlipc__Whitelist *wl, bool json, size_t *len, bool *bad)
 {
 	/* {"success":true,"count":N,"numbers":[ ... ]} */
 	size_t i, off = 0, cap = wl->n_numbers * (PHONE_DIGITS_MAX + 3) + 64;
-	char *out;
+	char *out, *rej = NULL;
 
 	*bad = false;
-	if ((out = malloc(cap)) == NULL)
+	if (json && (rej = rejects_render(wl)) == NULL)
 		return NULL;
+	if (rej != NULL)
+		cap += strlen(rej) + 16;
+	if ((out = malloc(cap)) == NULL) {
+		free(rej);
+		return NULL;
+	}
 	if (json)
 		off = (size_t)snprintf(out, cap, "{\"success\":true,\"count\":"
 		    "%zu,\"numbers\":[", wl->n_numbers);
@@ -97,6 +136,7 @@ list_render(const Wlipc__Whitelist *wl, bool json, size_t *len, bool *bad)
 		if (!phone_is_valid(n)) {
 			*bad = true;
 			free(out);
+			free(rej);
 			return NULL;
 		}
 		l = strlen(n);
@@ -109,7 +149,9 @@ list_render(const Wlipc__Whitelist *wl, bool json, size_t *len, bool *bad)
 		out[off++] = json ? '"' : '\n';
 	}
 	if (json)
-		off += (size_t)snprintf(out + off, cap - off, "]}");
+		off += (size_t)snprintf(out + off, cap - off,
+		    "],\"fileRejects\":%s}", rej);
+	free(rej);
 	*len = off;
 	return out;
 }

@@ -80,6 +80,8 @@ ctl_view_state_json(const struct ctl_link_view *v)
 	json_object_set_new(o, "pairCode", v->pair_code.status != 0 ?
 	    ctl_view_pair_code_json(&v->pair_code) : json_null());
 	json_object_set_new(o, "workerReachable", json_boolean(v->worker_up));
+	json_object_set_new(o, "whitelistRejected", v->have_whitelist_rejected ?
+	    json_integer(v->whitelist_rejected) : json_null());
 	return o;
 }
 

@@ -58,6 +58,9 @@ struct ctl_link_view {
 	uint32_t	disconnects[CTL_VIEW_REASONS];
 	bool		have_whitelist_count;
 	uint32_t	whitelist_count;
+	/* lines of the whitelist file its last load left out (State 19) */
+	bool		have_whitelist_rejected;
+	uint32_t	whitelist_rejected;
 	uint64_t	events_seen, events_missed;	/* seq gaps */
 	struct ctl_view_rtt	rtts[CTL_VIEW_RTTS];	/* ring, oldest first */
 	unsigned	nrtts, rtt_head;

@@ -84,6 +84,8 @@ view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 		v->have_whitelist_count = true;
 		v->whitelist_count = s->whitelist_count;
 	}
+	v->have_whitelist_rejected = s->has_whitelist_rejected;
+	v->whitelist_rejected = s->whitelist_rejected;
 	if (old.have_state && old.state != v->state)
 		view_note_change(v, old.state, v->state, clock_wall_ms());
 	v->have_state = true;
@@ -92,7 +94,8 @@ view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 	    old.qr_paused != v->qr_paused || pair_changed ||
 	    old.last_reason != v->last_reason ||
 	    old.next_attempt_ms != v->next_attempt_ms ||
-	    strcmp(old.strategy, v->strategy) != 0)
+	    strcmp(old.strategy, v->strategy) != 0 ||
+	    old.whitelist_rejected != v->whitelist_rejected)
 		hub_push(w->hub, w, "state", ctl_view_state_json(v));
 }
 

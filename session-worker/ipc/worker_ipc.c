@@ -175,6 +175,8 @@ answer_fini(struct wipc_answer *a)
 		free(a->invalid[i]);
 	free(a->invalid);
 	free(a->numbers);
+	free(a->wl_rej);
+	free(a->wl_rejp);
 	wipc_webhook_answer_fini(a);
 	wipc_messages_answer_fini(a);
 }

@@ -83,6 +83,9 @@ wipc_state_fill(const struct worker_ipc *w, const struct link_view *v,
 	if (w->wl != NULL) {
 		st->has_whitelist_count = true;
 		st->whitelist_count = (uint32_t)whitelist_count(w->wl);
+		st->has_whitelist_rejected = true;
+		st->whitelist_rejected =
+		    (uint32_t)whitelist_report(w->wl)->rejected;
 	}
 	if (v->detail[0] != '\0')
 		st->detail = (char *)v->detail;

@@ -77,6 +77,8 @@ struct wipc_answer {
 	Wlipc__Qr		 qr;
 	Wlipc__Whitelist	 wl;
 	char			**numbers;	/* malloc'ed array, borrowed strings */
+	Wlipc__WhitelistReject	*wl_rej;	/* malloc'ed, static reasons */
+	Wlipc__WhitelistReject	**wl_rejp;
 	Wlipc__Check		 check;
 	char			 number[PHONE_BUF];
 	struct link_view	 view;

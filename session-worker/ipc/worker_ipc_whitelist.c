@@ -5,6 +5,7 @@
  * change with a WhitelistChanged event so dashboards need not poll.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -34,6 +35,21 @@ announce(struct worker_ipc *w, char *added, char *removed)
 	ev.body_case = WLIPC__EVENT__BODY_WHITELIST;
 	ev.whitelist = &ch;
 	wipc_publish(w, &ev);
+}
+
+/*
+ * The first change saved after a load that rejected lines writes the
+ * served list alone: say once where the operator's lines went.
+ */
+static void
+note_rejects_saved_over(const struct whitelist *wl, bool were_in_file)
+{
+	const struct whitelist_report *r = whitelist_report(wl);
+
+	if (were_in_file && !r->in_file)
+		log_warnx("whitelist saved without the %zu lines its last load "
+		    "rejected; the file as it was is " WHITELIST_FILE_NAME
+		    ".bak until the next change", r->rejected);
 }
 
 static void
@@ -70,6 +86,34 @@ answer_check(struct wipc_answer *a, bool allowed)
 	a->rep.check = &a->check;
 }
 
+/* The last load's rejected lines; on ENOMEM only their count. */
+static void
+list_rejects(const struct whitelist *wl, struct wipc_answer *a)
+{
+	const struct whitelist_report *r = whitelist_report(wl);
+	size_t i;
+
+	a->wl.has_rejected = a->wl.has_duplicates = true;
+	a->wl.rejected = (uint32_t)r->rejected;
+	a->wl.duplicates = (uint32_t)r->duplicates;
+	a->wl.has_rejects_in_file = true;
+	a->wl.rejects_in_file = r->in_file;
+	if (r->kept == 0 ||
+	    (a->wl_rej = calloc(r->kept, sizeof(*a->wl_rej))) == NULL ||
+	    (a->wl_rejp = calloc(r->kept, sizeof(*a->wl_rejp))) == NULL)
+		return;
+	for (i = 0; i < r->kept; i++) {
+		wlipc__whitelist_reject__init(&a->wl_rej[i]);
+		a->wl_rej[i].line = r->lines[i].line;
+		a->wl_rej[i].has_column = r->lines[i].column > 0;
+		a->wl_rej[i].column = r->lines[i].column;
+		a->wl_rej[i].reason = (char *)r->lines[i].reason;
+		a->wl_rejp[i] = &a->wl_rej[i];
+	}
+	a->wl.rejects = a->wl_rejp;
+	a->wl.n_rejects = r->kept;
+}
+
 static void
 handle_list(struct worker_ipc *w, struct wipc_answer *a)
 {
@@ -86,6 +130,7 @@ handle_list(struct worker_ipc *w, struct wipc_answer *a)
 	a->wl.numbers = a->numbers;
 	a->wl.n_numbers = i;
 	a->wl.count = (uint32_t)i;
+	list_rejects(w->wl, a);
 	a->rep.body_case = WLIPC__REPLY__BODY_WHITELIST;
 	a->rep.whitelist = &a->wl;
 }
@@ -94,10 +139,12 @@ static void
 handle_add(struct worker_ipc *w, const char *input, struct wipc_answer *a)
 {
 	const char *reason = NULL;
+	bool in_file = whitelist_report(w->wl)->in_file;
 	int rc;
 
 	rc = whitelist_add(w->wl, input, a->number, &reason);
 	if (rc == 0) {
+		note_rejects_saved_over(w->wl, in_file);
 		answer_check(a, true);
 		announce(w, a->number, NULL);
 	} else if (rc == -WL_EBADNUMBER)
@@ -115,10 +162,12 @@ static void
 handle_remove(struct worker_ipc *w, const char *input, struct wipc_answer *a)
 {
 	const char *reason = NULL;
+	bool in_file = whitelist_report(w->wl)->in_file;
 	int rc;
 
 	rc = whitelist_remove(w->wl, input, a->number, &reason);
 	if (rc == 0) {
+		note_rejects_saved_over(w->wl, in_file);
 		answer_check(a, false);
 		announce(w, NULL, a->number);
 	} else if (rc == -WL_EBADNUMBER)

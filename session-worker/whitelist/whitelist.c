@@ -20,11 +20,14 @@
 #include "atomicfile.h"
 #include "phone.h"
 #include "whitelist.h"
+#include "whitelist_scan.h"
 #include "wl_error.h"
 
 #define WL_SLOT_EMPTY	UINT32_MAX
 #define WL_MIN_SLOTS	64u
 #define WL_FILE_MODE	0600
+#define WL_STR2(x)	#x
+#define WL_STR(x)	WL_STR2(x)
 
 struct wl_entry {
 	char	num[PHONE_BUF];		/* "" marks a removed entry */
@@ -39,6 +42,7 @@ struct whitelist {
 	uint32_t	*slots;		/* index into v, or WL_SLOT_EMPTY */
 	size_t		 nslots;	/* a power of two, > 2 * len */
 	unsigned char	 key[crypto_shorthash_KEYBYTES];
+	struct whitelist_report report;	/* of the last load */
 };
 
 static size_t
@@ -180,6 +184,7 @@ wl_take(struct whitelist *dst, struct whitelist *src)
 	dst->slots = src->slots;
 	dst->nslots = src->nslots;
 	memcpy(dst->key, src->key, sizeof(dst->key));
+	dst->report = src->report;
 	src->v = NULL;
 	src->slots = NULL;
 	wl_clear(src);
@@ -250,6 +255,12 @@ whitelist_list(const struct whitelist *wl, char ***out, size_t *n)
 	return 0;
 }
 
+const struct whitelist_report *
+whitelist_report(const struct whitelist *wl)
+{
+	return &wl->report;
+}
+
 bool
 whitelist_has(const struct whitelist *wl, const char *input)
 {
@@ -301,66 +312,65 @@ whitelist_save(const struct whitelist *wl)
 	return rc;
 }
 
-/* Checks one array entry; writes its number, or why it is refused. */
-static int
-wl_parse_entry(json_t *e, size_t i, char num[static PHONE_BUF],
-    char why[static WHITELIST_WHY_MAX])
+static void
+wl_reject(void *arg, unsigned line, unsigned column, const char *reason)
 {
-	const char *reason;
+	struct whitelist_report *r = &((struct whitelist *)arg)->report;
 
-	if (!json_is_string(e)) {
-		snprintf(why, WHITELIST_WHY_MAX, "entry %zu is not a string",
-		    i + 1);
-		return -WL_EBADFILE;
-	}
-	if (phone_normalise(json_string_value(e), num, &reason) < 0) {
-		snprintf(why, WHITELIST_WHY_MAX, "entry %zu \"%.24s\": %s",
-		    i + 1, json_string_value(e), reason);
-		return -WL_EBADFILE;
-	}
-	return 0;
+	if (r->kept < WHITELIST_REJECTS_KEPT)
+		r->lines[r->kept++] = (struct whitelist_reject){
+			.line = line, .column = column, .reason = reason,
+		};
+	r->rejected++;
 }
 
-/* Parses and validates a whole file into tmp (an empty path-less list). */
+/* One entry of the file: served, dropped as a repeat, or rejected. */
+static int
+wl_entry(void *arg, unsigned line, json_t *e)
+{
+	struct whitelist *tmp = arg;
+	const char *reason;
+	char num[PHONE_BUF];
+
+	if (!json_is_string(e)) {
+		wl_reject(tmp, line, 0, json_is_number(e) ?
+		    "a number without quotes: write it as a string" :
+		    "not a string");
+		return 0;
+	}
+	if (phone_normalise(json_string_value(e), num, &reason) < 0) {
+		wl_reject(tmp, line, 0, reason);
+		return 0;
+	}
+	if (wl_find(tmp, num) != SIZE_MAX) {
+		tmp->report.duplicates++;
+		return 0;
+	}
+	if (tmp->live == WHITELIST_MAX) {
+		wl_reject(tmp, line, 0, "beyond the limit of "
+		    WL_STR(WHITELIST_MAX) " numbers");
+		return 0;
+	}
+	return wl_append(tmp, num);
+}
+
+/* Parses a whole file into tmp (an empty path-less list). */
 static int
 wl_parse(struct whitelist *tmp, const char *buf, size_t len,
     char why[static WHITELIST_WHY_MAX])
 {
-	json_error_t jerr;
-	json_t *arr, *e;
-	char num[PHONE_BUF];
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (len > WHITELIST_FILE_MAX) {
 		snprintf(why, WHITELIST_WHY_MAX, "larger than %u bytes",
 		    WHITELIST_FILE_MAX);
 		return -EFBIG;
 	}
-	if ((arr = json_loadb(buf, len, 0, &jerr)) == NULL) {
-		snprintf(why, WHITELIST_WHY_MAX,
-		    "not valid JSON: line %d: %.100s", jerr.line, jerr.text);
-		return -WL_EBADFILE;
-	}
-	if (!json_is_array(arr)) {
-		snprintf(why, WHITELIST_WHY_MAX, "not a JSON array");
-		rc = -WL_EBADFILE;
-	}
-	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
-		e = json_array_get(arr, i);
-		if ((rc = wl_parse_entry(e, i, num, why)) < 0)
-			break;
-		if (wl_find(tmp, num) != SIZE_MAX)
-			continue;	/* a duplicate: harmless, dropped */
-		if (tmp->live == WHITELIST_MAX) {
-			snprintf(why, WHITELIST_WHY_MAX,
-			    "more than %d numbers", WHITELIST_MAX);
-			rc = -WL_EFULL;
-		} else if ((rc = wl_append(tmp, num)) < 0) {
-			snprintf(why, WHITELIST_WHY_MAX, "%s", wl_strerror(rc));
-		}
-	}
-	json_decref(arr);
+	rc = wl_scan(buf, len, wl_entry, wl_reject, tmp, why,
+	    WHITELIST_WHY_MAX);
+	if (rc < 0 && rc != -WL_EBADFILE)
+		snprintf(why, WHITELIST_WHY_MAX, "%s", wl_strerror(rc));
+	tmp->report.in_file = tmp->report.rejected > 0;
 	return rc;
 }
 
@@ -396,6 +406,7 @@ whitelist_load(struct whitelist *wl, char why[static WHITELIST_WHY_MAX])
 	rc = atomicfile_read(wl->path, WHITELIST_FILE_MAX, &buf, &len);
 	if (rc == -ENOENT) {	/* first start: empty, created on first save */
 		wl_clear(wl);
+		memset(&wl->report, 0, sizeof(wl->report));
 		why[0] = '\0';
 		return 0;
 	}
@@ -433,6 +444,8 @@ whitelist_add(struct whitelist *wl, const char *input, char out[PHONE_BUF],
 		wl_index_del(wl, wl_find(wl, num));
 		wl->len--;
 		wl->live--;
+	} else {
+		wl->report.in_file = false;	/* the file is the list now */
 	}
 	return rc;
 }
@@ -462,6 +475,7 @@ whitelist_remove(struct whitelist *wl, const char *input, char out[PHONE_BUF],
 		wl->live++;
 		return rc;
 	}
+	wl->report.in_file = false;
 	wl_compact(wl);
 	return 0;
 }

@@ -42,12 +42,44 @@ struct whitelist	*whitelist_new(const char *path);
 void			 whitelist_free(struct whitelist *);	/* NULL-safe */
 
 /*
- * (Re)loads the file: the start-up load and the SIGHUP reload. The whole
- * file is validated first; an invalid one is refused (-WL_EBADFILE, or
- * -EFBIG, -EISDIR, -EACCES ...) with one sentence in why, and the list in
- * memory stays as it was. A missing file is an empty list. Entries are
- * normalised as phone_normalise() does; duplicates are dropped. Temp
- * files a crash left beside the file are removed first.
+ * What the last load found in the file besides the numbers it serves.
+ * An entry that is not a valid number, a line that is not JSON, a
+ * missing ']' and text after it each cost their own line only and are
+ * listed here (line, column, a static reason); the rest of the file is
+ * served. The first WHITELIST_REJECTS_KEPT are kept, all are counted.
+ */
+#define WHITELIST_REJECTS_KEPT	100
+
+struct whitelist_reject {
+	unsigned	 line;		/* 1-based, as an editor numbers them */
+	unsigned	 column;	/* 1-based, in bytes */
+	const char	*reason;	/* static */
+};
+
+struct whitelist_report {
+	size_t			rejected;	/* lines not served */
+	size_t			duplicates;	/* entries dropped as repeats */
+	size_t			kept;		/* entries in lines[] */
+	/*
+	 * The rejected lines are still in the file: true from the load until
+	 * the first change saved through add or remove, which writes the
+	 * served list alone (the file before it is kept as FILE.bak).
+	 */
+	bool			in_file;
+	struct whitelist_reject	lines[WHITELIST_REJECTS_KEPT];
+};
+
+/*
+ * (Re)loads the file: the start-up load and the SIGHUP reload. Each entry
+ * is checked on its own: invalid ones are left out and reported
+ * (whitelist_report), the valid ones served, so 0 is returned even if
+ * some lines were rejected. The whole file is refused only when it is not
+ * a JSON array at all, is empty, unreadable or too large (-WL_EBADFILE,
+ * -EFBIG, -EISDIR, -EACCES ...) with one sentence in why; the list and
+ * report in memory then stay as they were. A missing file is an empty
+ * list. Entries are normalised as phone_normalise() does; duplicates are
+ * dropped and counted; numbers beyond WHITELIST_MAX are rejected lines.
+ * Temp files a crash left beside the file are removed first.
  */
 int	whitelist_load(struct whitelist *, char why[static WHITELIST_WHY_MAX]);
 /* Same, from bytes (fuzzing, tests); nothing is saved. */
@@ -77,6 +109,16 @@ typedef void whitelist_invalid_fn(void *arg, size_t index, const char *input,
     const char *reason);
 int	whitelist_replace(struct whitelist *, const char *const *inputs,
 	    size_t n, whitelist_invalid_fn *on_invalid, void *arg);
+
+/* The last load's report; a replace empties it (the file is then exactly
+ * the list given). Borrowed until the next change. */
+const struct whitelist_report	*whitelist_report(const struct whitelist *);
+
+/*
+ * Logs the last load's report (whitelist_log.c): each rejected line
+ * (line, column, reason; never the entry), their count, the repeats.
+ */
+void	whitelist_log_report(const struct whitelist *, const char *path);
 
 /* True if input normalises to a listed number; false for invalid input. */
 bool	whitelist_has(const struct whitelist *, const char *input);

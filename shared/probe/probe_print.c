@@ -151,6 +151,8 @@ probe_state_json(const Wlipc__State *st)
 	    probe_pair_code_json(st->pair_code) : json_null());
 	json_object_set_new(o, "whitelistCount", st->has_whitelist_count ?
 	    json_integer(st->whitelist_count) : json_null());
+	json_object_set_new(o, "whitelistRejected", st->has_whitelist_rejected ?
+	    json_integer(st->whitelist_rejected) : json_null());
 	for (i = 0; i < st->n_disconnects; i++)
 		json_object_set_new(dc,
 		    probe_reason_name(st->disconnects[i]->reason),
@@ -207,5 +209,8 @@ probe_state_text(FILE *f, const Wlipc__State *st, uint64_t now)
 		    st->pair_code->code ? st->pair_code->code : "",
 		    st->pair_code->detail ? ": " : "",
 		    st->pair_code->detail ? st->pair_code->detail : "");
+	if (st->has_whitelist_rejected && st->whitelist_rejected > 0)
+		fprintf(f, "; whitelist file: %u lines not served (see the "
+		    "worker's log)", st->whitelist_rejected);
 	fputc('\n', f);
 }

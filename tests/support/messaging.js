@@ -21,11 +21,12 @@ export function messagingFixture({ prefix = 'walink-msg-', firstPhone = 15550002
 
 	/**
 	 * A paired, connected worker for a fresh phone number (or `phone`: a
-	 * second device of it) whose whitelist holds `allow`.
+	 * second device of it) whose whitelist holds `allow` (or the file's
+	 * text as given: `whitelistText`).
 	 */
-	fx.paired = async ({ allow = [], extra = {}, env = {}, phone = String(nextPhone++) } = {}) => {
+	fx.paired = async ({ allow = [], extra = {}, env = {}, phone = String(nextPhone++), whitelistText } = {}) => {
 		const dataDir = tmpDir(prefix);
-		fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), JSON.stringify(allow));
+		fs.writeFileSync(path.join(dataDir, 'media-auth-config.json'), whitelistText ?? JSON.stringify(allow));
 		const hookLog = path.join(dataDir, 'hook.log');
 		const opts = { dataDir, extra: { '--hook-cmd': HOOK, ...extra },
 		    env: { WALINK_HOOK_LOG: hookLog, ...env } };

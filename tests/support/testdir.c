@@ -1,7 +1,13 @@
 /* testdir.c: see testdir.h. */
 #include <ftw.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
 
 #include "testdir.h"
 
@@ -29,4 +35,15 @@ testdir_remove(const char *dir)
 {
 	/* depth first, links not followed: a test's symlink stays a link */
 	return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+testdir_put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		fail_msg("cannot create %s", path);
+	if (fputs(text, fp) < 0 || fclose(fp) != 0)
+		fail_msg("cannot write %s", path);
 }

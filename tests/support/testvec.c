@@ -76,3 +76,17 @@ testvec_hex_exact(json_t *root, const char *path, uint8_t *out, size_t n)
 	memcpy(out, b, n);
 	free(b);
 }
+
+json_t *
+testvec_own(const char *name)
+{
+	char path[4096];
+	json_error_t err;
+	json_t *root;
+
+	snprintf(path, sizeof(path), "%s/%s", WALINK_VECTORS_DIR, name);
+	if ((root = json_load_file(path, 0, &err)) == NULL)
+		fprintf(stderr, "vector %s: %s (line %d)\n", path, err.text,
+		    err.line);
+	return root;
+}

@@ -27,4 +27,35 @@ uint8_t	*testvec_hex(json_t *root, const char *path, size_t *len);
 /* Decodes hex at path into exactly n bytes of out (fails on another size). */
 void	 testvec_hex_exact(json_t *root, const char *path, uint8_t *out, size_t n);
 
+/*
+ * Vectors of this tree alone: tests/vectors/<name> whatever
+ * $WALINK_VECTORS_DIR says, for files the team's reference folder does
+ * not hold (tests/CMakeLists.txt enters a test in that cross-check by the
+ * name testvec_load, so a copy of the repository without ../shared runs
+ * these the same). NULL, the reason on stderr, if it cannot be read: made
+ * for a cmocka group setup, where failing returns -1.
+ */
+json_t	*testvec_own(const char *name);
+
+/*
+ * A cmocka group fixture for one such file: `static json_t *var` and the
+ * group setup and teardown var##_setup, var##_teardown that load and
+ * free it.
+ */
+#define TESTVEC_OWN_GROUP(var, name)					\
+	static json_t *var;						\
+	static int							\
+	var##_setup(void **state)					\
+	{								\
+		(void)state;						\
+		return (var = testvec_own(name)) == NULL ? -1 : 0;	\
+	}								\
+	static int							\
+	var##_teardown(void **state)					\
+	{								\
+		(void)state;						\
+		json_decref(var);					\
+		return 0;						\
+	}
+
 #endif

@@ -161,7 +161,8 @@ describe('CSRF', () => {
 describe('whitelist', () => {
 	it('lists numbers with a count', async () => {
 		const j = await (await authed('/api/whitelist')).json();
-		assert.deepEqual(j, { success: true, numbers: ['15550001111', '15550002222'], count: 2 });
+		assert.deepEqual(j, { success: true, numbers: ['15550001111', '15550002222'], count: 2,
+			fileRejects: { count: 0, duplicates: 0, inFile: false, lines: [] } });
 	});
 	it('normalises and adds a typed number', async () => {
 		const r = await authed('/api/whitelist/add', 'POST', { phoneNumber: '+971 50-147 6598' });

@@ -1,7 +1,8 @@
 // dashboard.test.js: the operator dashboard in a real browser (Playwright,
 // system chromium) against wa-control and the fake worker: log in, see the
 // QR, follow a live state change without reload, manage the whitelist
-// (add, remove, export, bulk import from text and file), reload; WCAG 2.1 AA
+// (add, remove, export, bulk import from text and file), reload; the lines
+// of a whitelist file the worker left out; WCAG 2.1 AA
 // through axe-core on every tab in every link state at 375 and 1280 px, the
 // tabs pattern, focus, the live region, reduced motion; the layout at
 // 375 px; 100 000 numbers staying responsive. Screenshots at 375 and 1280 px
@@ -356,6 +357,25 @@ describe('dashboard', () => {
 		s.fake = await startFakeWorker(s.dir, ['--state', 'connected', '--whitelist', '15550001111']);
 		await page.locator('#banner').waitFor({ state: 'hidden' });
 		await page.locator('#state-badge.connected').waitFor();
+	});
+
+	it('names the lines of the whitelist file the worker left out, on the Settings tab', async () => {
+		const file = path.join(s.dir, 'whitelist-with-bad-lines.json');
+		writeFileSync(file, '[\n"15550001111",\n"0612345678",\nnot json\n]\n', { mode: 0o600 });
+		await s.fake.stop();
+		s.fake = await startFakeWorker(s.dir, ['--state', 'connected', '--whitelist-file', file]);
+		await page.reload();
+		await page.locator('#state-badge.connected').waitFor();
+		await page.click('#tab-settings');
+		const box = page.locator('#wl-rejects');
+		await box.waitFor();
+		const text = await box.innerText();
+		assert.match(text, /2 lines of the whitelist file could not be read/);
+		assert.match(text, /Line 3: starts with 0: begin with the country code/);
+		assert.match(text, /Line 4, column 1: not valid JSON/);
+		assert.equal(await page.locator('#wl-list li[data-number]').count(), 1);
+		const found = await axeBothTabs('whitelist file with rejected lines');
+		assert.deepEqual(found, [], JSON.stringify(found, null, 1));
 	});
 
 	it('lays out at 375 px: no sideways scroll, 44 px controls, key elements on screen',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import protobuf from 'protobufjs';
-import { waitState, ipcCall, tmpDir, sleep, waitFor, freePort } from '../support/harness.js';
+import { waitState, ipcCall, tmpDir, waitFor, freePort } from '../support/harness.js';
 import { messagingFixture } from '../support/messaging.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -139,9 +139,14 @@ test('--auto-reply: a refused contact gets exactly the configured text', async (
 	await send(c, w, 'hello??');
 	await waitFor(() => (w.output().match(/refused: not whitelisted/g) || []).length === 2,
 	    10000, 'the second refusal');
-	// no event marks an auto-reply not sent: the first one took well under
-	// this window from refusal to inbox, so a second would show within it
-	await sleep(500);
+	// no event marks an auto-reply not sent: a marker is. Another refused
+	// contact writes after the second refusal; auto-replies leave in the
+	// order of their refusals, so once the marker's has arrived, a second
+	// one to c would have too.
+	const m = '4915112340093';
+	await contact(m);
+	await send(m, w, 'marker');
+	await waitInbox(m, 1, w);
 	assert.equal((await inbox(c)).length, 1, 'one auto-reply');
 	assert.equal(hookRuns(w).length, 0);
 });

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { waitState, probe, sleep, waitFor, freePort, allowSimDeviation, BIN } from './helpers.js';
+import { waitState, probe, waitFor, freePort, allowSimDeviation, BIN } from './helpers.js';
 import { messagingFixture } from '../support/messaging.js';
 import { startControl, login } from './control-harness.js';
 
@@ -63,8 +63,12 @@ test('a contact with three devices writes from its second: all three decrypt the
 		    `recipient='${esc(c)}@s\\.whatsapp\\.net' id='${rec.id}'`).test(l)) &&
 		    lines.some((l) => new RegExp(`in c\\d+ ${esc(b.jid)} <receipt id='${rec.id}'[^>]* type='sender'`).test(l));
 	}, 10000, 'the copy relayed to our other device and acknowledged as sent by us');
-	await sleep(300);
-	assert.equal(hookRuns(b).length, 0, 'the other device serves nothing');
+	// b reads a marker sent to it after the copy; once the marker's reply
+	// has arrived, a hook run for the copy would have been recorded first
+	await send(c, b, 'marker for the other device', { to: b.jid });
+	await delivered(c, 'marker for the other device', b);
+	assert.deepEqual(hookRuns(b).map((x) => x.text), ['marker for the other device'],
+	    'the other device serves nothing but the marker');
 });
 
 test('privacy tokens required: every reply carries the contact\'s token and no ack has an error', async () => {
@@ -118,8 +122,11 @@ test('worker down while 50 messages are queued: after restart all 50 reach the h
 			console.log(w.output().split('\n').filter((l) => !/heartbeat|sent to 1 device/.test(l)).slice(0, 60).join('\n'));
 			throw e;
 		});
-	await sleep(500);
-	const runs = hookRuns(w).map((r) => r.id);
+	// a marker queued behind the backlog: once its reply arrived, a second
+	// hook run for any of the 50 would have been recorded
+	const marker = await send(c, w, 'after the backlog');
+	await delivered(c, 'after the backlog', w);
+	const runs = hookRuns(w).map((r) => r.id).filter((id) => id !== marker.id);
 	assert.equal(runs.length, 51, 'each message reached the hook once');
 	assert.deepEqual(new Set(runs.slice(1)), new Set(ids));
 	const lines = await simLog();
@@ -141,7 +148,12 @@ test('40-character ids: the retry receipts count up, carry keys from the second,
 	const retries = async () => (await fx.sim.api('GET', `/sim/contacts/${c}/receipts`)).body
 	    .filter((r) => r.id === bad.id && r.type === 'retry');
 	await waitFor(async () => (await retries()).length >= 4, 20000, 'four retry receipts');
-	await sleep(1500);
+	// The simulator records a retry receipt only after it has resent the copy
+	// it asks for, so the fifth copy is already on the connection. A marker
+	// sent behind it on the same connection is read after it: once the reply
+	// to the marker has arrived, a fifth retry receipt would have too.
+	await send(c, w, 'marker after the fifth copy');
+	await delivered(c, 'marker after the fifth copy', w);
 	const got = await retries();
 	assert.deepEqual(got.map((r) => r.count), [1, 2, 3, 4], 'counts 1..4: whatsmeow sends none at 5');
 	assert.deepEqual(got.map((r) => r.keys), [false, true, true, true], 'keys from the second retry on');
@@ -229,7 +241,11 @@ test('an unknown <failure reason=409> stops the link with a clear reason, wa-pro
 			return /409/.test(JSON.stringify(j)) && j;
 		}, 10000, '409 in /api/whatsapp/state');
 		assert.match(JSON.stringify(api), /failure 409/);
-		await sleep(2000);	// several reconnect waits (--reconnect-wait 500ms)
+		// The worker's own decision, not a wait for an attempt that should not
+		// come: a reconnect would be planned (nextAttempt set) when the state
+		// is entered, and both the probe and the API show none.
+		assert.equal(s.nextAttempt, null, 'wa-probe: no reconnect planned');
+		assert.equal(api.connectionState.nextAttempt, null, 'API: no reconnect planned');
 		assert.equal((await fx.sim.api('GET', '/sim/devices')).body.find((d) => d.jid === w.jid).connects, before,
 		    'no reconnect attempt');
 		assert.equal((await waitState(w, 'server_failure')).state, 'server_failure');

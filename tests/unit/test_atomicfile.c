@@ -59,17 +59,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* Writes a file the plain way, for preconditions. */
-static void
-put(const char *path, const char *s)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(s, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static void
 assert_content(const char *path, const char *want)
 {
@@ -134,7 +123,7 @@ test_atomicfile_write_replaces_old_content(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "old content that is longer");
+	testdir_put(f->path, "old content that is longer");
 	assert_int_equal(atomicfile_write(f->path, "new", 3, 0), 0);
 	assert_content(f->path, "new");
 	assert_no_temp(f->dir);
@@ -145,7 +134,7 @@ test_atomicfile_write_accepts_empty_content(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "old");
+	testdir_put(f->path, "old");
 	assert_int_equal(atomicfile_write(f->path, "", 0, 0), 0);
 	assert_content(f->path, "");
 }
@@ -154,7 +143,7 @@ test_atomicfile_write_accepts_empty_content(void **state)
 static void
 check_fault_keeps_old(struct fx *f, enum atomicfile_op op, int err)
 {
-	put(f->path, "old");
+	testdir_put(f->path, "old");
 	atomicfile_fault_set(op, 1, err);
 	assert_int_equal(atomicfile_write(f->path, "new", 3, 0), -err);
 	assert_content(f->path, "old");
@@ -196,7 +185,7 @@ test_atomicfile_dirfsync_fault_reports_error_new_content_in_place(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "old");
+	testdir_put(f->path, "old");
 	atomicfile_fault_set(AF_OP_DIRFSYNC, 1, EIO);
 	assert_int_equal(atomicfile_write(f->path, "new", 3, 0), -EIO);
 	assert_content(f->path, "new");	/* renamed, durability unknown */
@@ -271,7 +260,7 @@ test_atomicfile_keep_makes_bak_of_previous_version(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "v1");
+	testdir_put(f->path, "v1");
 	assert_int_equal(atomicfile_write_keep(f->path, "v2", 2, 0), 0);
 	assert_content(f->path, "v2");
 	assert_content(f->bak, "v1");
@@ -297,7 +286,7 @@ test_atomicfile_keep_link_fault_replaces_nothing(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "v1");
+	testdir_put(f->path, "v1");
 	atomicfile_fault_set(AF_OP_LINK, 1, EIO);
 	assert_int_equal(atomicfile_write_keep(f->path, "v2", 2, 0), -EIO);
 	assert_content(f->path, "v1");
@@ -310,7 +299,7 @@ test_atomicfile_keep_falls_back_to_copy_without_hard_links(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "v1");
+	testdir_put(f->path, "v1");
 	chmod(f->path, 0640);
 	atomicfile_fault_set(AF_OP_LINK, 1, EPERM);	/* e.g. vfat, some FUSE */
 	assert_int_equal(atomicfile_write_keep(f->path, "v2", 2, 0), 0);
@@ -325,8 +314,8 @@ test_atomicfile_keep_bak_rename_fault_replaces_nothing(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "v1");
-	put(f->bak, "v0");
+	testdir_put(f->path, "v1");
+	testdir_put(f->bak, "v0");
 	atomicfile_fault_set(AF_OP_RENAME, 1, EIO);
 	assert_int_equal(atomicfile_write_keep(f->path, "v2", 2, 0), -EIO);
 	assert_content(f->path, "v1");
@@ -339,7 +328,7 @@ test_atomicfile_keep_write_fault_leaves_old_and_bak(void **state)
 {
 	struct fx *f = *state;
 
-	put(f->path, "v1");
+	testdir_put(f->path, "v1");
 	atomicfile_fault_set(AF_OP_WRITE, 1, ENOSPC);
 	assert_int_equal(atomicfile_write_keep(f->path, "v2", 2, 0), -ENOSPC);
 	assert_content(f->path, "v1");
@@ -360,11 +349,11 @@ test_atomicfile_remove_temps_clears_only_crash_leftovers(void **state)
 
 	for (i = 0; i < 2; i++) {
 		snprintf(p, sizeof(p), "%s/%s", f->dir, gone[i]);
-		put(p, "torn");
+		testdir_put(p, "torn");
 	}
 	for (i = 0; i < 5; i++) {
 		snprintf(p, sizeof(p), "%s/%s", f->dir, kept[i]);
-		put(p, "keep");
+		testdir_put(p, "keep");
 	}
 	assert_int_equal(atomicfile_remove_temps(f->path), 2);
 	for (i = 0; i < 2; i++) {
@@ -385,7 +374,7 @@ test_atomicfile_read_returns_nul_terminated_content(void **state)
 	uint8_t *buf;
 	size_t len;
 
-	put(f->path, "hello");
+	testdir_put(f->path, "hello");
 	assert_int_equal(atomicfile_read(f->path, 5, &buf, &len), 0);
 	assert_int_equal(len, 5);
 	assert_string_equal((char *)buf, "hello");
@@ -399,7 +388,7 @@ test_atomicfile_read_refuses_max_plus_one(void **state)
 	uint8_t *buf = NULL;
 	size_t len = 77;
 
-	put(f->path, "hello");
+	testdir_put(f->path, "hello");
 	assert_int_equal(atomicfile_read(f->path, 4, &buf, &len), -EFBIG);
 	assert_null(buf);
 	assert_int_equal(len, 77);	/* out-params only on success */
@@ -412,7 +401,7 @@ test_atomicfile_read_empty_file(void **state)
 	uint8_t *buf = NULL;
 	size_t len = 1;
 
-	put(f->path, "");
+	testdir_put(f->path, "");
 	assert_int_equal(atomicfile_read(f->path, 0, &buf, &len), 0);
 	assert_non_null(buf);
 	assert_int_equal(len, 0);
@@ -458,7 +447,7 @@ test_atomicfile_read_fault_is_reported(void **state)
 	uint8_t *buf;
 	size_t len;
 
-	put(f->path, "hello");
+	testdir_put(f->path, "hello");
 	atomicfile_fault_set(AF_OP_READ, 1, EIO);
 	assert_int_equal(atomicfile_read(f->path, 10, &buf, &len), -EIO);
 }
@@ -539,7 +528,7 @@ test_mkdir_mode_refuses_file_in_the_way(void **state)
 	struct fx *f = *state;
 	char p[160];
 
-	put(f->path, "x");
+	testdir_put(f->path, "x");
 	assert_int_equal(mkdir_mode(f->path, 0700, 0), -ENOTDIR);
 	snprintf(p, sizeof(p), "%s/sub", f->path);
 	assert_int_equal(mkdir_mode(p, 0700, 0), -ENOTDIR);
@@ -552,7 +541,7 @@ test_fsync_dir_syncs_and_reports_missing(void **state)
 
 	assert_int_equal(fsync_dir(f->dir), 0);
 	assert_int_equal(fsync_dir(f->path), -ENOENT);
-	put(f->path, "x");
+	testdir_put(f->path, "x");
 	assert_int_equal(fsync_dir(f->path), -ENOTDIR);
 }
 

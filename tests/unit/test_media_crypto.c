@@ -18,61 +18,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "hex.h"
 #include "media/media_crypto.h"
 #include "testdir.h"
+#include "testvec.h"
 
-#define VECTORS WALINK_SOURCE_DIR "/tests/vectors/media-crypto.json"
-
-static json_t *root;
-
-static int
-setup(void **state)
-{
-	json_error_t err;
-
-	(void)state;
-	root = json_load_file(VECTORS, 0, &err);
-	if (root == NULL)
-		fprintf(stderr, "%s: %s\n", VECTORS, err.text);
-	return root == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	json_decref(root);
-	return 0;
-}
-
-static uint8_t *
-hexf(json_t *v, const char *key, size_t *len)
-{
-	const char *s = json_string_value(json_object_get(v, key));
-	size_t n, got;
-	uint8_t *b;
-
-	assert_non_null(s);
-	n = strlen(s) / 2;
-	b = malloc(n + 1);
-	assert_non_null(b);
-	assert_int_equal(hex_decode(s, strlen(s), b, n + 1, &got), 0);
-	if (len != NULL)
-		*len = got;
-	return b;
-}
-
-static void
-hexf_exact(json_t *v, const char *key, uint8_t *out, size_t n)
-{
-	size_t got;
-	uint8_t *b = hexf(v, key, &got);
-
-	assert_int_equal(got, n);
-	memcpy(out, b, n);
-	free(b);
-}
+TESTVEC_OWN_GROUP(root, "media-crypto.json")
 
 static enum media_type
 type_of(json_t *v)
@@ -115,9 +65,9 @@ struct expect_buf {
 static void
 load_expect(json_t *v, struct expect_buf *e)
 {
-	hexf_exact(v, "mediaKey", e->key, 32);
-	hexf_exact(v, "fileEncSha256", e->enc_sha, 32);
-	hexf_exact(v, "fileSha256", e->sha, 32);
+	testvec_hex_exact(v, "mediaKey", e->key, 32);
+	testvec_hex_exact(v, "fileEncSha256", e->enc_sha, 32);
+	testvec_hex_exact(v, "fileSha256", e->sha, 32);
 	memset(&e->ex, 0, sizeof(e->ex));
 	e->ex.enc_sha256 = e->enc_sha;
 	e->ex.sha256 = e->sha;
@@ -166,10 +116,10 @@ test_media_keys_match_baileys_getMediaKeys(void **state)
 		struct media_keys k;
 		uint8_t key[32], iv[16], ck[32], mk[32];
 
-		hexf_exact(v, "mediaKey", key, 32);
-		hexf_exact(v, "iv", iv, 16);
-		hexf_exact(v, "cipherKey", ck, 32);
-		hexf_exact(v, "macKey", mk, 32);
+		testvec_hex_exact(v, "mediaKey", key, 32);
+		testvec_hex_exact(v, "iv", iv, 16);
+		testvec_hex_exact(v, "cipherKey", ck, 32);
+		testvec_hex_exact(v, "macKey", mk, 32);
 		assert_int_equal(media_keys_derive(key, type_of(v), &k), 0);
 		assert_memory_equal(k.iv, iv, 16);
 		assert_memory_equal(k.cipher_key, ck, 32);
@@ -207,8 +157,8 @@ test_media_decrypts_baileys_files_in_any_chunking(void **state)
 		size_t elen, wlen, plen;
 
 		load_expect(v, &e);
-		enc = hexf(v, "enc", &elen);
-		want = hexf(v, "plaintext", &wlen);
+		enc = testvec_hex(v, "enc", &elen);
+		want = testvec_hex(v, "plaintext", &wlen);
 		for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
 			assert_int_equal(decrypt_steps(&e, type_of(v), enc, elen,
 			    steps[s], &plain, &plen, sha), 0);
@@ -236,12 +186,12 @@ test_media_encrypts_exactly_as_baileys(void **state)
 		uint8_t key[32], mac[10], esha[32], sha[32], *plain, *want, *out;
 		size_t plen, wlen, n, total = 0, off;
 
-		hexf_exact(v, "mediaKey", key, 32);
-		hexf_exact(v, "mac", mac, 10);
-		hexf_exact(v, "fileEncSha256", esha, 32);
-		hexf_exact(v, "fileSha256", sha, 32);
-		plain = hexf(v, "plaintext", &plen);
-		want = hexf(v, "enc", &wlen);
+		testvec_hex_exact(v, "mediaKey", key, 32);
+		testvec_hex_exact(v, "mac", mac, 10);
+		testvec_hex_exact(v, "fileEncSha256", esha, 32);
+		testvec_hex_exact(v, "fileSha256", sha, 32);
+		plain = testvec_hex(v, "plaintext", &plen);
+		want = testvec_hex(v, "enc", &wlen);
 		out = malloc(plen + 64);
 		assert_non_null(out);
 		assert_int_equal(media_enc_new(key, type_of(v), &enc), 0);
@@ -298,7 +248,7 @@ test_media_large_file_round_trips_through_files(void **state)
 
 	(void)state;
 	load_expect(v, &e);
-	hexf_exact(v, "mac", mac, 10);
+	testvec_hex_exact(v, "mac", mac, 10);
 	plain = pattern(n, (uint32_t)json_integer_value(json_object_get(v, "patternSeed")));
 	assert_int_equal(testdir_make(dir, sizeof(dir), "media"), 0);
 	in = file_with(dir, "plain", plain, n);
@@ -339,7 +289,7 @@ refused(void (*f)(uint8_t *enc, size_t *len, struct expect_buf *), int want)
 
 	assert_int_equal(json_integer_value(json_object_get(v, "fileLength")), 1000);
 	load_expect(v, &e);
-	enc = hexf(v, "enc", &elen);
+	enc = testvec_hex(v, "enc", &elen);
 	f(enc, &elen, &e);
 	assert_int_equal(decrypt_steps(&e, type_of(v), enc, elen, 100, &plain,
 	    &plen, sha), -want);
@@ -429,7 +379,7 @@ test_media_refuses_past_the_size_cap_before_the_end(void **state)
 	/* the cap trips while data still arrives: the download can stop */
 	load_expect(v, &e);
 	e.ex.max_plain = 500;
-	enc = hexf(v, "enc", &elen);
+	enc = testvec_hex(v, "enc", &elen);
 	assert_int_equal(media_dec_new(e.key, MEDIA_IMAGE, &e.ex, &d), 0);
 	assert_int_equal(media_dec_update(d, enc, 400, out, &n), 0);
 	assert_int_equal(media_dec_update(d, enc + 400, 400, out, &n),
@@ -445,7 +395,7 @@ test_media_refuses_past_the_size_cap_before_the_end(void **state)
 		size_t plen;
 
 		e.ex.max_plain = 1000;
-		enc = hexf(v, "enc", &elen);
+		enc = testvec_hex(v, "enc", &elen);
 		assert_int_equal(decrypt_steps(&e, MEDIA_IMAGE, enc, elen, 64,
 		    &plain, &plen, sha), 0);
 		assert_int_equal(plen, 1000);
@@ -488,7 +438,7 @@ test_media_decrypt_fd_refuses_a_tampered_file(void **state)
 	(void)state;
 	load_expect(v, &e);
 	e.ex.enc_sha256 = NULL;
-	enc = hexf(v, "enc", &elen);
+	enc = testvec_hex(v, "enc", &elen);
 	enc[elen - 20] ^= 0x10;	/* inside the last block */
 	assert_int_equal(testdir_make(dir, sizeof(dir), "media"), 0);
 	in = file_with(dir, "enc", enc, elen);
@@ -520,5 +470,5 @@ main(void)
 		cmocka_unit_test(test_media_decrypt_fd_refuses_a_tampered_file),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, root_setup, root_teardown);
 }

@@ -18,63 +18,12 @@
 #include <jansson.h>
 
 #include "binary/bn.h"
-#include "hex.h"
 #include "media/media_retry.h"
 #include "message/msg_media_retry.h"
+#include "testvec.h"
 #include "whatsapp_media.pb-c.h"
 
-#define VECTORS WALINK_SOURCE_DIR "/tests/vectors/media-retry.json"
-
-static json_t *root;
-
-static int
-setup(void **state)
-{
-	json_error_t err;
-
-	(void)state;
-	root = json_load_file(VECTORS, 0, &err);
-	return root == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	json_decref(root);
-	return 0;
-}
-
-static const char *
-str(json_t *v, const char *key)
-{
-	const char *s = json_string_value(json_object_get(v, key));
-
-	assert_non_null(s);
-	return s;
-}
-
-static uint8_t *
-hexf(json_t *v, const char *key, size_t *len)
-{
-	const char *s = str(v, key);
-	uint8_t *b = malloc(strlen(s) / 2 + 1);
-
-	assert_non_null(b);
-	assert_int_equal(hex_decode(s, strlen(s), b, strlen(s) / 2 + 1, len), 0);
-	return b;
-}
-
-static void
-key_of(json_t *v, uint8_t key[MEDIA_KEY_LEN])
-{
-	size_t n;
-	uint8_t *k = hexf(v, "mediaKey", &n);
-
-	assert_int_equal(n, MEDIA_KEY_LEN);
-	memcpy(key, k, n);
-	free(k);
-}
+TESTVEC_OWN_GROUP(root, "media-retry.json")
 
 static void
 test_media_retry_key_matches_baileys(void **state)
@@ -86,8 +35,8 @@ test_media_retry_key_matches_baileys(void **state)
 	(void)state;
 	assert_true(json_array_size(reqs) >= 2);
 	json_array_foreach(reqs, i, v) {
-		key_of(v, mk);
-		want = hexf(v, "retryKey", &n);
+		testvec_hex_exact(v, "mediaKey", mk, MEDIA_KEY_LEN);
+		want = testvec_hex(v, "retryKey", &n);
 		assert_int_equal(media_retry_key(mk, got), 0);
 		assert_memory_equal(got, want, 32);
 		free(want);
@@ -103,12 +52,12 @@ test_media_retry_request_is_sealed_as_baileys_seals_it(void **state)
 
 	(void)state;
 	json_array_foreach(reqs, i, v) {
-		key_of(v, mk);
-		want_iv = hexf(v, "iv", &ivn);
-		want = hexf(v, "encP", &n);
+		testvec_hex_exact(v, "mediaKey", mk, MEDIA_KEY_LEN);
+		want_iv = testvec_hex(v, "iv", &ivn);
+		want = testvec_hex(v, "encP", &n);
 		assert_int_equal(ivn, MEDIA_RETRY_IV_LEN);
 		memcpy(iv, want_iv, ivn);
-		assert_int_equal(media_retry_seal_request(mk, str(v, "id"), iv, 1, &ct, &ctn), 0);
+		assert_int_equal(media_retry_seal_request(mk, testvec_str(v, "id"), iv, 1, &ct, &ctn), 0);
 		assert_int_equal(ctn, n);
 		assert_memory_equal(ct, want, n);
 		free(ct);
@@ -128,12 +77,12 @@ test_media_retry_answers_from_baileys_open(void **state)
 	(void)state;
 	assert_int_equal(json_array_size(ans), 4);
 	json_array_foreach(ans, i, v) {
-		key_of(v, mk);
-		iv = hexf(v, "iv", &ivn);
-		ct = hexf(v, "encP", &ctn);
-		assert_int_equal(media_retry_open_answer(mk, str(v, "id"), iv, ivn, ct, ctn, &a), 0);
+		testvec_hex_exact(v, "mediaKey", mk, MEDIA_KEY_LEN);
+		iv = testvec_hex(v, "iv", &ivn);
+		ct = testvec_hex(v, "encP", &ctn);
+		assert_int_equal(media_retry_open_answer(mk, testvec_str(v, "id"), iv, ivn, ct, ctn, &a), 0);
 		assert_int_equal(a.result, json_integer_value(json_object_get(v, "result")));
-		assert_string_equal(a.direct_path, str(v, "directPath"));
+		assert_string_equal(a.direct_path, testvec_str(v, "directPath"));
 		free(iv);
 		free(ct);
 	}
@@ -148,23 +97,23 @@ test_media_retry_refuses_tampered_and_misaddressed_answers(void **state)
 	size_t ivn, ctn;
 
 	(void)state;
-	key_of(v, mk);
-	iv = hexf(v, "iv", &ivn);
-	ct = hexf(v, "encP", &ctn);
+	testvec_hex_exact(v, "mediaKey", mk, MEDIA_KEY_LEN);
+	iv = testvec_hex(v, "iv", &ivn);
+	ct = testvec_hex(v, "encP", &ctn);
 	/* the message id is the additional data: another id does not open */
 	assert_int_equal(media_retry_open_answer(mk, "3EB0C431C26A1916E07A52", iv, ivn,
 	    ct, ctn, &a), -EBADMSG);
 	assert_string_equal(a.direct_path, "");
 	ct[3] ^= 1;
-	assert_int_equal(media_retry_open_answer(mk, str(v, "id"), iv, ivn, ct, ctn, &a), -EBADMSG);
+	assert_int_equal(media_retry_open_answer(mk, testvec_str(v, "id"), iv, ivn, ct, ctn, &a), -EBADMSG);
 	ct[3] ^= 1;
 	ct[ctn - 1] ^= 0x80;	/* the tag */
-	assert_int_equal(media_retry_open_answer(mk, str(v, "id"), iv, ivn, ct, ctn, &a), -EBADMSG);
+	assert_int_equal(media_retry_open_answer(mk, testvec_str(v, "id"), iv, ivn, ct, ctn, &a), -EBADMSG);
 	ct[ctn - 1] ^= 0x80;
-	assert_int_equal(media_retry_open_answer(mk, str(v, "id"), iv, ivn - 1, ct, ctn, &a), -EBADMSG);
-	assert_int_equal(media_retry_open_answer(mk, str(v, "id"), iv, ivn, ct, 15, &a), -EBADMSG);
+	assert_int_equal(media_retry_open_answer(mk, testvec_str(v, "id"), iv, ivn - 1, ct, ctn, &a), -EBADMSG);
+	assert_int_equal(media_retry_open_answer(mk, testvec_str(v, "id"), iv, ivn, ct, 15, &a), -EBADMSG);
 	mk[0] ^= 1;
-	assert_int_equal(media_retry_open_answer(mk, str(v, "id"), iv, ivn, ct, ctn, &a), -EBADMSG);
+	assert_int_equal(media_retry_open_answer(mk, testvec_str(v, "id"), iv, ivn, ct, ctn, &a), -EBADMSG);
 	free(iv);
 	free(ct);
 }
@@ -290,37 +239,37 @@ test_media_retry_notifications_are_read_as_whatsmeow_reads_them(void **state)
 	int code;
 
 	(void)state;
-	key_of(v, mk);
-	iv = hexf(v, "iv", &ivn);
-	ct = hexf(v, "encP", &ctn);
+	testvec_hex_exact(v, "mediaKey", mk, MEDIA_KEY_LEN);
+	iv = testvec_hex(v, "iv", &ivn);
+	ct = testvec_hex(v, "encP", &ctn);
 	enc = bn_node_new("encrypt");
 	assert_int_equal(bn_node_add_child(enc, bytes_node("enc_p", ct, ctn)), 0);
 	assert_int_equal(bn_node_add_child(enc, bytes_node("enc_iv", iv, ivn)), 0);
-	n = notification(str(v, "id"), true, enc);
-	assert_string_equal(msg_media_retry_id(n), str(v, "id"));
+	n = notification(testvec_str(v, "id"), true, enc);
+	assert_string_equal(msg_media_retry_id(n), testvec_str(v, "id"));
 	assert_int_equal(msg_media_retry_read(n, mk, &a, &code), 0);
 	assert_int_equal(a.result, MEDIA_RETRY_SUCCESS);
-	assert_string_equal(a.direct_path, str(v, "directPath"));
+	assert_string_equal(a.direct_path, testvec_str(v, "directPath"));
 	bn_node_free(n);
 
 	/* whatsmeow: <rmr> is required */
 	enc = bn_node_new("encrypt");
 	assert_int_equal(bn_node_add_child(enc, bytes_node("enc_p", ct, ctn)), 0);
 	assert_int_equal(bn_node_add_child(enc, bytes_node("enc_iv", iv, ivn)), 0);
-	n = notification(str(v, "id"), false, enc);
+	n = notification(testvec_str(v, "id"), false, enc);
 	assert_int_equal(msg_media_retry_read(n, mk, &a, &code), -EBADMSG);
 	bn_node_free(n);
 
 	/* the phone no longer has it: <error code="2"/> (ErrMediaNotAvailableOnPhone) */
 	err = bn_node_new("error");
 	assert_int_equal(bn_node_set_attr(err, "code", "2"), 0);
-	n = notification(str(v, "id"), true, err);
+	n = notification(testvec_str(v, "id"), true, err);
 	assert_int_equal(msg_media_retry_read(n, mk, &a, &code), -EREMOTEIO);
 	assert_int_equal(code, 2);
 	bn_node_free(n);
 
 	/* neither error nor encrypt */
-	n = notification(str(v, "id"), true, NULL);
+	n = notification(testvec_str(v, "id"), true, NULL);
 	assert_int_equal(msg_media_retry_read(n, mk, &a, &code), -EBADMSG);
 	bn_node_free(n);
 
@@ -346,5 +295,5 @@ main(void)
 		cmocka_unit_test(test_media_retry_notifications_are_read_as_whatsmeow_reads_them),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, root_setup, root_teardown);
 }

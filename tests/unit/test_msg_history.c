@@ -18,48 +18,10 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "hex.h"
 #include "message/msg_history.h"
+#include "testvec.h"
 
-#define VECTORS WALINK_SOURCE_DIR "/tests/vectors/history-sync.json"
-
-static json_t *root;
-
-static int
-setup(void **state)
-{
-	json_error_t err;
-
-	(void)state;
-	root = json_load_file(VECTORS, 0, &err);
-	return root == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	json_decref(root);
-	return 0;
-}
-
-static uint8_t *
-hexv(json_t *v, size_t *len)
-{
-	const char *s = json_string_value(v);
-	uint8_t *b;
-
-	assert_non_null(s);
-	assert_non_null(b = malloc(strlen(s) / 2 + 1));
-	assert_int_equal(hex_decode(s, strlen(s), b, strlen(s) / 2 + 1, len), 0);
-	return b;
-}
-
-static uint8_t *
-hexk(json_t *o, const char *key, size_t *len)
-{
-	return hexv(json_object_get(o, key), len);
-}
+TESTVEC_OWN_GROUP(root, "history-sync.json")
 
 static void
 check_pairs(const struct msg_lid_pair *p, size_t n)
@@ -82,7 +44,7 @@ test_history_blob_gives_baileys_mappings_and_skips_the_rest(void **state)
 	size_t len, n;
 
 	(void)state;
-	blob = hexk(root, "blob", &len);
+	blob = testvec_hex(root, "blob", &len);
 	assert_int_equal(msg_history_parse_buf(blob, len, MSG_HIST_INFLATE_MAX,
 	    MSG_HIST_PAIRS_MAX, &p, &n), 0);
 	check_pairs(p, n);
@@ -99,7 +61,7 @@ test_history_blob_read_byte_by_byte_gives_the_same(void **state)
 	size_t len, n, i;
 
 	(void)state;
-	blob = hexk(root, "blob", &len);
+	blob = testvec_hex(root, "blob", &len);
 	assert_int_equal(msg_hist_reader_new(MSG_HIST_INFLATE_MAX, MSG_HIST_PAIRS_MAX, &r), 0);
 	for (i = 0; i < len; i++)
 		assert_int_equal(msg_hist_reader_feed(r, blob + i, 1), 0);
@@ -118,7 +80,7 @@ test_history_refuses_truncated_trailing_and_foreign_streams(void **state)
 	size_t len, n;
 
 	(void)state;
-	blob = hexk(root, "blob", &len);
+	blob = testvec_hex(root, "blob", &len);
 	assert_int_equal(msg_history_parse_buf(blob, len - 5, MSG_HIST_INFLATE_MAX,
 	    MSG_HIST_PAIRS_MAX, &p, &n), -EBADMSG);
 	assert_null(p);
@@ -168,7 +130,7 @@ test_history_keeps_at_most_the_pair_cap(void **state)
 	size_t len, n;
 
 	(void)state;
-	blob = hexk(root, "blob", &len);
+	blob = testvec_hex(root, "blob", &len);
 	assert_int_equal(msg_history_parse_buf(blob, len, MSG_HIST_INFLATE_MAX, 1, &p, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(p[0].pn, 4915112349201ull);
@@ -185,10 +147,10 @@ test_history_notice_fields_are_read(void **state)
 	size_t len, kl, sl, el;
 
 	(void)state;
-	m = hexk(o, "message", &len);
-	k = hexk(o, "mediaKey", &kl);
-	s = hexk(o, "fileSha256", &sl);
-	e = hexk(o, "fileEncSha256", &el);
+	m = testvec_hex(o, "message", &len);
+	k = testvec_hex(o, "mediaKey", &kl);
+	s = testvec_hex(o, "fileSha256", &sl);
+	e = testvec_hex(o, "fileEncSha256", &el);
 	assert_int_equal(msg_history_notice(m, len, &n), 1);
 	assert_memory_equal(n.media_key, k, MEDIA_KEY_LEN);
 	assert_memory_equal(n.sha256, s, MEDIA_SHA256_LEN);
@@ -215,7 +177,7 @@ test_history_inline_keyless_and_other_messages(void **state)
 	size_t len, pn;
 
 	(void)state;
-	m = hexv(json_object_get(root, "inlineNotice"), &len);
+	m = testvec_hex(root, "inlineNotice", &len);
 	assert_int_equal(msg_history_notice(m, len, &n), 1);
 	assert_non_null(n.inline_payload);
 	assert_null(n.direct_path);
@@ -225,10 +187,10 @@ test_history_inline_keyless_and_other_messages(void **state)
 	free(p);
 	msg_history_notice_fini(&n);
 	free(m);
-	m = hexv(json_object_get(root, "keylessNotice"), &len);
+	m = testvec_hex(root, "keylessNotice", &len);
 	assert_int_equal(msg_history_notice(m, len, &n), -EBADMSG);
 	free(m);
-	m = hexv(json_object_get(root, "textMessage"), &len);
+	m = testvec_hex(root, "textMessage", &len);
 	assert_int_equal(msg_history_notice(m, len, &n), 0);
 	free(m);
 }
@@ -246,5 +208,5 @@ main(void)
 		cmocka_unit_test(test_history_inline_keyless_and_other_messages),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, root_setup, root_teardown);
 }

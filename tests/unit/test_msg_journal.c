@@ -29,33 +29,7 @@
 #include "store/store.h"
 
 #include "slowio.h"
-#include "testdir.h"
-
-static char data_dir[256];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return testdir_make(data_dir, sizeof(data_dir), "journal");
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testdir_remove(data_dir);
-}
-
-static struct store *
-open_store(void)
-{
-	struct store_cfg cfg = { .data_dir = data_dir, .client_id = "bot1" };
-	struct store *st = NULL;
-
-	assert_int_equal(store_open(&cfg, &st, NULL), 0);
-	return st;
-}
+#include "teststore.h"
 
 static const struct creds *
 no_creds(void *arg)
@@ -182,7 +156,7 @@ test_jrec_round_trip_and_refusals(void **state)
 static void
 test_waiter_runs_after_the_commit_that_holds_it(void **state)
 {
-	struct store *st = open_store();
+	struct store *st = teststore_open();
 	struct world w = { 0 };
 	struct msg_journal *j;
 	struct msg_journal_stats stats;
@@ -224,7 +198,7 @@ test_waiter_runs_after_the_commit_that_holds_it(void **state)
 static void
 reload(struct world *w, struct store **st, struct sig **s, struct msg_journal **j)
 {
-	*st = open_store();
+	*st = teststore_open();
 	assert_int_equal(sig_new(*st, no_creds, NULL, s), 0);
 	sig_write_back(*s, true);
 	assert_int_equal(msg_journal_open(NULL, *st, *s, live, w, j), 0);
@@ -294,7 +268,7 @@ test_torn_tail_drops_only_the_last_record(void **state)
 	sig_free(s);
 	store_close(st);
 	snprintf(path, sizeof(path), "%s/whatsapp-session/session-bot1/%s",
-	    data_dir, JOURNAL_LOG_NAME);
+	    teststore_dir, JOURNAL_LOG_NAME);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* a crash inside B's write: its last 3 bytes never made it */
@@ -349,7 +323,7 @@ test_compaction_keeps_what_is_live(void **state)
 static void
 test_sig_cache_reads_newest_and_deletes_stick(void **state)
 {
-	struct store *st = open_store();
+	struct store *st = teststore_open();
 	struct sig *s;
 	uint8_t *b;
 	size_t n;
@@ -416,15 +390,15 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jrec_round_trip_and_refusals),
 		cmocka_unit_test_setup_teardown(test_waiter_runs_after_the_commit_that_holds_it,
-		    setup, teardown),
+		    teststore_setup, teststore_teardown),
 		cmocka_unit_test_setup_teardown(test_restart_replays_in_order_and_blobs_reach_their_files,
-		    setup, teardown),
+		    teststore_setup, teststore_teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_drops_only_the_last_record,
-		    setup, teardown),
+		    teststore_setup, teststore_teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_keeps_what_is_live,
-		    setup, teardown),
+		    teststore_setup, teststore_teardown),
 		cmocka_unit_test_setup_teardown(test_sig_cache_reads_newest_and_deletes_stick,
-		    setup, teardown),
+		    teststore_setup, teststore_teardown),
 		cmocka_unit_test(test_outbox_evicts_oldest_acked_never_unacked),
 	};
 

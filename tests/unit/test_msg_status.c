@@ -21,35 +21,9 @@
 
 #include "message/msg_status.h"
 #include "store/store.h"
-#include "testdir.h"
+#include "teststore.h"
 
 #define T0	1764000000000ull
-
-static char data_dir[256];
-
-static int
-setup_dir(void **state)
-{
-	(void)state;
-	return testdir_make(data_dir, sizeof(data_dir), "msgstatus");
-}
-
-static int
-teardown_dir(void **state)
-{
-	(void)state;
-	return testdir_remove(data_dir);
-}
-
-static struct store *
-open_store(void)
-{
-	struct store_cfg cfg = { .data_dir = data_dir, .client_id = "bot1" };
-	struct store *st = NULL;
-
-	assert_int_equal(store_open(&cfg, &st, NULL), 0);
-	return st;
-}
 
 static enum msg_out_status
 status_of(struct msg_status_tab *t, const char *id)
@@ -193,7 +167,7 @@ test_log_reloads_the_same_table(void **state)
 {
 	struct msg_status_tab *t, *u;
 	struct msg_status_rec r;
-	struct store *st = open_store();
+	struct store *st = teststore_open();
 	char id[128];
 	size_t i;
 
@@ -298,7 +272,7 @@ main(void)
 		cmocka_unit_test(test_status_moves_forward_only),
 		cmocka_unit_test(test_full_table_evicts_the_oldest_created),
 		cmocka_unit_test_setup_teardown(test_log_reloads_the_same_table,
-		    setup_dir, teardown_dir),
+		    teststore_setup, teststore_teardown),
 		cmocka_unit_test(test_replay_skips_damaged_lines),
 	};
 

@@ -1,7 +1,8 @@
 /*
  * test_whitelist: the worker's whitelist file and operations. Loads of
- * good, bad, corrupt and huge files (a refused file leaves the list as it
- * was), each operation with its errors, saves that keep the previous
+ * good, bad, corrupt and huge files (an invalid line costs that line
+ * alone and is reported with its number; a file that is no array at all
+ * is refused and leaves the list as it was), each operation with its errors, saves that keep the previous
  * version, undo when a save fails, bulk replace all-or-nothing, and
  * 100 000 numbers.
  */
@@ -64,16 +65,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-put(const char *path, const char *s)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_true(fputs(s, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
-}
-
 /* The list joined by commas, in iteration order; caller frees. */
 static char *
 joined(const struct whitelist *wl)
@@ -120,7 +111,7 @@ assert_file(const char *path, const char *want)
 static void
 load_ok(struct fx *f, const char *content)
 {
-	put(f->path, content);
+	testdir_put(f->path, content);
 	assert_int_equal(whitelist_load(f->wl, f->why), 0);
 }
 
@@ -129,7 +120,7 @@ static void
 load_refused(struct fx *f, const char *content, int rc, const char *want)
 {
 	load_ok(f, "[\"971501476598\"]");
-	put(f->path, content);
+	testdir_put(f->path, content);
 	assert_int_equal(whitelist_load(f->wl, f->why), rc);
 	if (strstr(f->why, want) == NULL)
 		fail_msg("why \"%s\" lacks \"%s\"", f->why, want);
@@ -180,38 +171,216 @@ test_whitelist_loads_empty_array(void **state)
 	assert_int_equal(whitelist_count(f->wl), 0);
 }
 
+/* The report holds exactly these lines (each "LINE:COLUMN:reason"). */
 static void
-test_whitelist_refuses_corrupt_json_and_keeps_list(void **state)
+assert_rejects(const struct whitelist *wl, size_t n, const char *const *want)
 {
-	load_refused(*state, "[\"971501476598\", ", -WL_EBADFILE,
-	    "not valid JSON: line 1");
+	const struct whitelist_report *r = whitelist_report(wl);
+	char got[256];
+	size_t i;
+
+	assert_int_equal(r->rejected, n);
+	assert_int_equal(r->kept, n);
+	for (i = 0; i < n; i++) {
+		snprintf(got, sizeof(got), "%u:%u:%s", r->lines[i].line,
+		    r->lines[i].column, r->lines[i].reason);
+		assert_string_equal(got, want[i]);
+	}
+}
+
+static void
+test_whitelist_serves_valid_lines_and_reports_each_invalid_one(void **state)
+{
+	static const char *const want[] = {
+		"3:0:starts with 0: begin with the country code",
+		"4:0:has letters",
+		"5:3:not valid JSON: this entry and the rest of its line are "
+		    "skipped",
+		"6:0:a number without quotes: write it as a string",
+		"9:0:too long: more than 15 digits",
+	};
+	struct fx *f = *state;
+	char *buf, *p;
+	size_t i;
+
+	/* CRLF line ends, as a Windows editor saves them */
+	buf = malloc(20000 + 512);
+	assert_non_null(buf);
+	p = buf + sprintf(buf, "[\r\n"
+	    "  \"4915112345678\",\r\n"		/* 2 */
+	    "  \"0612345678\",\r\n"		/* 3: a national number */
+	    "  \"call me maybe\",\r\n"		/* 4 */
+	    "  oops, \"15550009999\",\r\n"	/* 5: garbage, then a number */
+	    "  15550001111,\r\n"		/* 6 */
+	    "  \"+1 555 000 2222\",\r\n"	/* 7 */
+	    "  \"4915112345678\",\r\n"		/* 8: a repeat */
+	    "  \"");				/* 9: 20 000 digits */
+	for (i = 0; i < 20000; i++)
+		*p++ = (char)('1' + i % 9);
+	strcpy(p, "\",\r\n  \"971501476598\"\r\n]\r\n");	/* 10 */
+	load_ok(f, buf);
+	free(buf);
+	assert_string_equal(f->why, "");
+	assert_list(f->wl, "4915112345678,15550002222,971501476598");
+	assert_false(whitelist_has(f->wl, "15550009999"));	/* skipped */
+	assert_rejects(f->wl, 5, want);
+	assert_int_equal(whitelist_report(f->wl)->duplicates, 1);
+	assert_true(whitelist_report(f->wl)->in_file);
+}
+
+static void
+test_whitelist_one_line_file_loses_only_the_rest_of_that_line(void **state)
+{
+	static const char *const want[] = {
+		"1:19:not valid JSON: this entry and the rest of its line are "
+		    "skipped",
+	};
+	struct fx *f = *state;
+
+	load_ok(f, "[\"4915112345678\", {oops, \"15550002222\"]");
+	assert_list(f->wl, "4915112345678");
+	assert_rejects(f->wl, 1, want);	/* and no "']' is missing" */
+}
+
+static void
+test_whitelist_cut_short_file_serves_what_it_has(void **state)
+{
+	static const char *const want[] = {
+		"3:1:the closing ']' is missing: is the file cut short?",
+	};
+	struct fx *f = *state;
+
+	load_ok(f, "[\n\"971501476598\",\n");
+	assert_list(f->wl, "971501476598");
+	assert_rejects(f->wl, 1, want);
+}
+
+static void
+test_whitelist_reports_text_after_the_array(void **state)
+{
+	static const char *const want[] = {
+		"2:1:text after the closing ']' is ignored",
+	};
+	struct fx *f = *state;
+
+	load_ok(f, "[\"971501476598\"]\n\"14155550100\"\n");
+	assert_list(f->wl, "971501476598");
+	assert_rejects(f->wl, 1, want);
+}
+
+static void
+test_whitelist_accepts_bom_and_stray_commas(void **state)
+{
+	struct fx *f = *state;
+
+	load_ok(f, "\xef\xbb\xbf[\"971501476598\",,\n\"14155550100\"\n"
+	    "\"442079460958\",]");
+	assert_list(f->wl, "971501476598,14155550100,442079460958");
+	assert_rejects(f->wl, 0, NULL);
+	assert_false(whitelist_report(f->wl)->in_file);
+}
+
+static void
+test_whitelist_survives_a_long_garbage_line(void **state)
+{
+	struct fx *f = *state;
+	size_t n = 1u << 20, i;
+	char *buf = malloc(n + 64), *p = buf;
+
+	assert_non_null(buf);
+	p += sprintf(p, "[\n");
+	for (i = 0; i < n; i++)	/* 1 MiB of '[': deeper than any parser */
+		*p++ = '[';
+	strcpy(p, "\n\"971501476598\"\n]\n");
+	load_ok(f, buf);
+	free(buf);
+	assert_list(f->wl, "971501476598");
+	assert_int_equal(whitelist_report(f->wl)->rejected, 1);
+	assert_int_equal(whitelist_report(f->wl)->lines[0].line, 2);
+}
+
+static void
+test_whitelist_counts_every_rejected_line_keeps_the_first(void **state)
+{
+	struct fx *f = *state;
+	size_t n = WHITELIST_REJECTS_KEPT + 50, i;
+	char *buf = malloc(n * 8 + 64), *p = buf;
+	const struct whitelist_report *r;
+
+	assert_non_null(buf);
+	p += sprintf(p, "[\"971501476598\"");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, ",\n\"123\"");
+	strcpy(p, "]");
+	load_ok(f, buf);
+	free(buf);
+	r = whitelist_report(f->wl);
+	assert_int_equal(r->rejected, n);
+	assert_int_equal(r->kept, WHITELIST_REJECTS_KEPT);
+	assert_int_equal(r->lines[WHITELIST_REJECTS_KEPT - 1].line,
+	    WHITELIST_REJECTS_KEPT + 1);
+	assert_list(f->wl, "971501476598");
+}
+
+static void
+test_whitelist_first_save_after_rejects_keeps_them_in_bak(void **state)
+{
+	struct fx *f = *state;
+	const char *orig = "[\"971501476598\",\n\"0612345678\"]";
+	char back[64] = "";
+	FILE *fp;
+
+	load_ok(f, orig);
+	assert_int_equal(whitelist_add(f->wl, "14155550100", NULL, NULL), 0);
+	assert_false(whitelist_report(f->wl)->in_file);
+	assert_int_equal(whitelist_report(f->wl)->rejected, 1);	/* still told */
+	assert_file(f->path, "971501476598,14155550100");
+	fp = fopen(f->bak, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(back, sizeof(back), fp));
+	assert_int_equal(fclose(fp), 0);
+	assert_string_equal(back, "[\"971501476598\",\n");
+	/* a reload reads the saved file: nothing left to report */
+	assert_int_equal(whitelist_load(f->wl, f->why), 0);
+	assert_int_equal(whitelist_report(f->wl)->rejected, 0);
+}
+
+static void
+test_whitelist_replace_empties_the_report(void **state)
+{
+	struct fx *f = *state;
+	const char *one[] = { "14155550100" };
+
+	load_ok(f, "[\"0612345678\"]");
+	assert_int_equal(whitelist_report(f->wl)->rejected, 1);
+	assert_int_equal(whitelist_replace(f->wl, one, 1, NULL, NULL), 0);
+	assert_int_equal(whitelist_report(f->wl)->rejected, 0);
+	assert_false(whitelist_report(f->wl)->in_file);
+}
+
+static void
+test_whitelist_refused_reload_keeps_list_and_report(void **state)
+{
+	struct fx *f = *state;
+
+	load_ok(f, "[\"971501476598\", \"0612345678\"]");
+	testdir_put(f->path, "{\"numbers\": []}");
+	assert_int_equal(whitelist_load(f->wl, f->why), -WL_EBADFILE);
+	assert_list(f->wl, "971501476598");
+	assert_int_equal(whitelist_report(f->wl)->rejected, 1);
 }
 
 static void
 test_whitelist_refuses_empty_file_and_keeps_list(void **state)
 {
-	load_refused(*state, "", -WL_EBADFILE, "not valid JSON");
+	load_refused(*state, " \r\n", -WL_EBADFILE, "empty");
 }
 
 static void
 test_whitelist_refuses_non_array_and_keeps_list(void **state)
 {
 	load_refused(*state, "{\"numbers\": []}", -WL_EBADFILE,
-	    "not a JSON array");
-}
-
-static void
-test_whitelist_refuses_non_string_entry_and_keeps_list(void **state)
-{
-	load_refused(*state, "[\"14155550100\", 971501476598]", -WL_EBADFILE,
-	    "entry 2 is not a string");
-}
-
-static void
-test_whitelist_refuses_invalid_number_naming_it(void **state)
-{
-	load_refused(*state, "[\"14155550100\", \"12345\"]", -WL_EBADFILE,
-	    "entry 2 \"12345\": too short: 5 digits, need 10-15");
+	    "not a JSON array: line 1");
 }
 
 static void
@@ -271,13 +440,18 @@ test_whitelist_loads_maximum_count(void **state)
 }
 
 static void
-test_whitelist_refuses_maximum_plus_one(void **state)
+test_whitelist_serves_maximum_and_rejects_the_rest(void **state)
 {
+	static const char *const want[] = {
+		"1:0:beyond the limit of 100000 numbers",
+	};
 	struct fx *f = *state;
 
 	put_numbers(f->path, WHITELIST_MAX + 1);
-	assert_int_equal(whitelist_load(f->wl, f->why), -WL_EFULL);
-	assert_int_equal(whitelist_count(f->wl), 0);
+	assert_int_equal(whitelist_load(f->wl, f->why), 0);
+	assert_int_equal(whitelist_count(f->wl), WHITELIST_MAX);
+	assert_false(whitelist_has(f->wl, "971500100000"));
+	assert_rejects(f->wl, 1, want);
 }
 
 static void
@@ -585,7 +759,7 @@ test_whitelist_load_removes_temps_a_crash_left(void **state)
 
 	snprintf(tmp, sizeof(tmp), "%s/." WHITELIST_FILE_NAME ".tmp-9-0",
 	    f->dir);
-	put(tmp, "[\"971501");	/* torn: the crash hit mid-write */
+	testdir_put(tmp, "[\"971501");	/* torn: the crash hit mid-write */
 	load_ok(f, "[\"971501476598\"]");
 	assert_int_equal(access(tmp, F_OK), -1);
 	assert_list(f->wl, "971501476598");
@@ -597,7 +771,7 @@ test_whitelist_reload_picks_up_edited_file(void **state)
 	struct fx *f = *state;
 
 	assert_int_equal(whitelist_add(f->wl, "971501476598", NULL, NULL), 0);
-	put(f->path, "[\"14155550100\", \"442079460958\"]");
+	testdir_put(f->path, "[\"14155550100\", \"442079460958\"]");
 	assert_int_equal(whitelist_load(f->wl, f->why), 0);	/* SIGHUP */
 	assert_list(f->wl, "14155550100,442079460958");
 	assert_string_equal(f->why, "");
@@ -653,15 +827,22 @@ main(void)
 		T(test_whitelist_loads_seed_format_in_file_order),
 		T(test_whitelist_load_normalises_entries_and_drops_duplicates),
 		T(test_whitelist_loads_empty_array),
-		T(test_whitelist_refuses_corrupt_json_and_keeps_list),
+		T(test_whitelist_serves_valid_lines_and_reports_each_invalid_one),
+		T(test_whitelist_one_line_file_loses_only_the_rest_of_that_line),
+		T(test_whitelist_cut_short_file_serves_what_it_has),
+		T(test_whitelist_reports_text_after_the_array),
+		T(test_whitelist_accepts_bom_and_stray_commas),
+		T(test_whitelist_survives_a_long_garbage_line),
+		T(test_whitelist_counts_every_rejected_line_keeps_the_first),
+		T(test_whitelist_first_save_after_rejects_keeps_them_in_bak),
+		T(test_whitelist_replace_empties_the_report),
+		T(test_whitelist_refused_reload_keeps_list_and_report),
 		T(test_whitelist_refuses_empty_file_and_keeps_list),
 		T(test_whitelist_refuses_non_array_and_keeps_list),
-		T(test_whitelist_refuses_non_string_entry_and_keeps_list),
-		T(test_whitelist_refuses_invalid_number_naming_it),
 		T(test_whitelist_refuses_file_over_max_and_keeps_list),
 		T(test_whitelist_refuses_directory_in_place_of_file),
 		T(test_whitelist_loads_maximum_count),
-		T(test_whitelist_refuses_maximum_plus_one),
+		T(test_whitelist_serves_maximum_and_rejects_the_rest),
 		T(test_whitelist_add_normalises_and_saves_mode_0600),
 		T(test_whitelist_save_keeps_previous_version_as_bak),
 		T(test_whitelist_add_duplicate_is_eexist),

@@ -410,6 +410,28 @@ async function loadWhitelist() {
 	ui.numberSet = null;
 	ui.wlShown = null;
 	renderWhitelist();
+	renderFileRejects(r.body.fileRejects);
+}
+
+// Lines of the whitelist file the worker's last load left out: each was
+// logged at load; shown here so an operator sees them without the log.
+function renderFileRejects(fr) {
+	const box = $('wl-rejects');
+	box.replaceChildren();
+	box.hidden = !fr || !fr.count;
+	if (box.hidden) return;
+	const n = fr.count;
+	box.appendChild(el('p', '', `${n.toLocaleString('en')} line${n === 1 ? '' : 's'} of the ` +
+		'whitelist file could not be read; those entries are not served. ' +
+		(fr.inFile ? 'Fix them in media-auth-config.json, then reload the worker (kill -HUP).' :
+			'A change saved since has left them out of the file; the file as it was is ' +
+			'media-auth-config.json.bak until the next change.')));
+	const ul = el('ul');
+	for (const l of fr.lines.slice(0, 10)) {
+		ul.appendChild(el('li', '', `Line ${l.line}${l.column ? `, column ${l.column}` : ''}: ${l.reason}`));
+	}
+	if (n > 10) ul.appendChild(el('li', '', `and ${(n - 10).toLocaleString('en')} more (see the worker's log).`));
+	box.appendChild(ul);
 }
 
 function validateAdd() {
