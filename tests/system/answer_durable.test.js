@@ -1,13 +1,19 @@
 // An inbound message leaves the journal only once its whole answer is in
 // the outbox (issue 12): a SIGKILL while the answer's second message
 // waits for pacing serves the message again after the restart, and each
-// message of the answer arrives exactly once.
+// message of the answer arrives exactly once. A photo whose hook finds
+// the hook's queue full is handed over once the queue frees, from the
+// file already stored (downloaded once), as a text's hook is retried.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitFor } from '../support/wait.js';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tmpDir, waitFor } from '../support/wait.js';
 import { messagingFixture } from '../support/messaging.js';
 
 const fx = messagingFixture({ prefix: 'walink-ans-', firstPhone: 15550009300 });
+const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 
 async function inbox(phone) {
 	return (await fx.sim.api('GET', `/sim/contacts/${phone}/inbox`)).body;
@@ -48,6 +54,40 @@ test('SIGKILL while the second message of an answer waits for pacing: after the 
 	// nothing more comes for it: the message was served this time
 	await w.waitOutput(/answer to \S+: message 2 of 2 \(text\) queued/, 5000);
 	assert.doesNotMatch(w.output(), /cannot decrypt|Sanitizer|runtime error/);
+});
+
+test('a photo whose hook finds the queue full gets its hook once the queue frees, from the file already stored', async () => {
+	const c = '4915112349302';
+	await fx.contact(c);
+	const gate = path.join(tmpDir('walink-gate-'), 'open');
+	const cdn = (await fx.sim.api('GET', '/sim/media')).body;
+	const w = await fx.paired({ allow: [c], extra: { '--hook-max': '1', '--media-ca-file': cdn.ca },
+	    env: { WALINK_HOOK_MODE: 'gate', WALINK_HOOK_GATE: gate } });
+	// one hook runs (held by the gate) and 64 wait: hook.h HOOK_QUEUE_MAX
+	for (let i = 0; i < 65; i++)
+		await fx.send(c, w, `t${i}`);
+	const gets = async () => (await fx.sim.api('GET', '/sim/media')).body.requests
+	    .filter((q) => q.method === 'GET').length;
+	const before = await gets();
+	const photo = crypto.randomBytes(20000);
+	const { id } = await fx.send(c, w, undefined, { media: { kind: 'image',
+		data: photo.toString('base64'), caption: 'the photo' } });
+	await w.waitOutput(new RegExp(`message ${id}: media stored`), 15000);
+	await w.waitOutput(new RegExp(`message ${id}: hook queue full; the message waits`), 15000);
+	fs.writeFileSync(gate, '');
+	const run = await waitFor(() => fx.hookRuns(w).find((r) => r.id === id), 25000,
+	    'the photo\'s hook run').catch((e) => {
+		e.message += `\n${w.output().split('\n').filter((l) => !/heartbeat/.test(l)).slice(-40).join('\n')}`;
+		throw e;
+	});
+	assert.equal(run.type, 'image');
+	assert.equal(run.media.sha256, sha(photo));
+	assert.equal(sha(fs.readFileSync(run.media.path)), sha(photo));
+	assert.match(w.output(), new RegExp(`message ${id}: media already stored; hook started`));
+	assert.equal(await gets() - before, 1, 'the photo was downloaded once');
+	// and every text's hook
+	await waitFor(() => new Set(fx.hookRuns(w).map((r) => r.text)).size >= 66, 20000, 'all 66 hook runs');
+	assert.doesNotMatch(w.output(), /Sanitizer|runtime error/);
 });
 
 test('every worker stops cleanly', async () => {
