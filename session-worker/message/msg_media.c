@@ -6,6 +6,7 @@
  * msg_media_free() quick.
  */
 #include <sys/queue.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <sodium.h>
 
 #include "atomicfile.h"
 #include "binary/bn.h"
@@ -54,6 +56,7 @@ struct media_job {
 	bool			 started;
 	bool			 retried;	/* the phone was asked once already */
 	bool			 history;	/* a history sync blob, not for the hook */
+	bool			 reused;	/* the file was stored before: no download */
 	struct msg_hist_notice	 hist;
 	struct msg_lid_pair	*pairs;		/* what the history blob mapped */
 	size_t			 npairs;
@@ -311,7 +314,8 @@ job_done(struct media_job *j)
 		return false;
 	}
 	if (j->res.rc == 0)
-		log_info("message %s: media stored (%llu bytes, verified)", j->id,
+		log_info("message %s: media %s (%llu bytes, verified)", j->id,
+		    j->reused ? "stored before; not downloaded again" : "stored",
 		    (unsigned long long)j->res.size);
 	else
 		log_warnx("message %s from %s: media not stored: %s", j->id, j->from,
@@ -366,6 +370,48 @@ history_run(struct media_job *j)
 	unlink(j->res.path);
 }
 
+/*
+ * The file a first serve stored, before a restart took the hook's answer
+ * (issue 12: the message is served again): read back and checked against
+ * the message's SHA-256, it is handed over without a download. In the
+ * job's thread: this reads the disk.
+ */
+static bool
+stored_already(const struct media_fetch_req *rq, struct media_fetch_result *res)
+{
+	crypto_hash_sha256_state h;
+	uint8_t buf[16384], sum[MEDIA_SHA256_LEN];
+	uint64_t size = 0, cap = rq->max_bytes > 0 ? rq->max_bytes : 100u << 20;
+	struct stat st;
+	ssize_t n = -1;
+	int fd;
+
+	memset(res, 0, sizeof(*res));
+	if (snprintf(res->path, sizeof(res->path), "%s/%s", rq->dir, rq->name) >=
+	    (int)sizeof(res->path) ||
+	    (fd = open(res->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		res->path[0] = '\0';
+		return false;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= cap) {
+		crypto_hash_sha256_init(&h);
+		while ((n = read(fd, buf, sizeof(buf))) > 0 &&
+		    (rq->cancel == NULL || !atomic_load(rq->cancel))) {
+			crypto_hash_sha256_update(&h, buf, (size_t)n);
+			size += (uint64_t)n;
+		}
+		crypto_hash_sha256_final(&h, sum);
+	}
+	close(fd);
+	if (n != 0 || size > cap || sodium_memcmp(sum, rq->sha256, sizeof(sum)) != 0) {
+		res->path[0] = '\0';
+		return false;
+	}
+	memcpy(res->sha256, sum, sizeof(sum));
+	res->size = size;
+	return true;
+}
+
 static void *
 job_thread(void *arg)
 {
@@ -374,7 +420,7 @@ job_thread(void *arg)
 
 	if (j->history)
 		history_run(j);
-	else
+	else if (!(j->reused = stored_already(&j->rq, &j->res)))
 		media_fetch_run(&j->rq, &j->res);
 	do
 		n = write(j->mm->pipe[1], &j, sizeof(j));

@@ -3,7 +3,8 @@
 // waits for pacing serves the message again after the restart, and each
 // message of the answer arrives exactly once. A photo whose hook finds
 // the hook's queue full is handed over once the queue frees, from the
-// file already stored (downloaded once), as a text's hook is retried.
+// file already stored (downloaded once), as a text's hook is retried; a
+// photo served again after a crash is not downloaded again either.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -88,6 +89,32 @@ test('a photo whose hook finds the queue full gets its hook once the queue frees
 	// and every text's hook
 	await waitFor(() => new Set(fx.hookRuns(w).map((r) => r.text)).size >= 66, 20000, 'all 66 hook runs');
 	assert.doesNotMatch(w.output(), /Sanitizer|runtime error/);
+});
+
+test('SIGKILL while a photo\'s hook runs: served again after the restart, the stored file is handed over without a second download', async () => {
+	const c = '4915112349303';
+	await fx.contact(c);
+	const gate = path.join(tmpDir('walink-gate-'), 'open');
+	const cdn = (await fx.sim.api('GET', '/sim/media')).body;
+	let w = await fx.paired({ allow: [c], extra: { '--media-ca-file': cdn.ca },
+	    env: { WALINK_HOOK_MODE: 'gate', WALINK_HOOK_GATE: gate } });
+	const gets = async () => (await fx.sim.api('GET', '/sim/media')).body.requests
+	    .filter((q) => q.method === 'GET').length;
+	const before = await gets();
+	const photo = crypto.randomBytes(30000);
+	const { id } = await fx.send(c, w, undefined, { media: { kind: 'image',
+		data: photo.toString('base64'), caption: 'before the crash' } });
+	await w.waitOutput(new RegExp(`message ${id}: media stored \\(`), 15000);
+	await w.kill9();
+	fs.writeFileSync(gate, '');	// the orphaned first hook ends too
+	w = await fx.restart(w);
+	await w.waitOutput(new RegExp(`message ${id}: media stored before; not downloaded again`), 15000);
+	await replied(c, 'before the crash', w);
+	const runs = fx.hookRuns(w).filter((r) => r.id === id);
+	assert.ok(runs.length >= 1);
+	for (const r of runs)
+		assert.equal(sha(fs.readFileSync(r.media.path)), sha(photo));
+	assert.equal(await gets() - before, 1, 'the photo was downloaded once');
 });
 
 test('every worker stops cleanly', async () => {
