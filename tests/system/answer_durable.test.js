@@ -1,10 +1,11 @@
 // An inbound message leaves the journal only once its whole answer is in
 // the outbox (issue 12): a SIGKILL while the answer's second message
-// waits for pacing serves the message again after the restart, and each
-// message of the answer arrives exactly once. A photo whose hook finds
-// the hook's queue full is handed over once the queue frees, from the
-// file already stored (downloaded once), as a text's hook is retried; a
-// photo served again after a crash is not downloaded again either.
+// waits for pacing, or while its photo uploads to a CDN that hangs, serves
+// the message again after the restart, and each message of the answer
+// arrives exactly once. A photo whose hook finds the hook's queue full is
+// handed over once the queue frees, from the file already stored
+// (downloaded once), as a text's hook is retried; a photo served again
+// after a crash is not downloaded again either.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -12,7 +13,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tmpDir, waitFor } from '../support/wait.js';
 import { messagingFixture } from '../support/messaging.js';
+import { fileURLToPath } from 'node:url';
 
+const BOT = `${process.execPath} ${path.join(path.dirname(fileURLToPath(import.meta.url)), 'outbound-bot.js')}`;
 const fx = messagingFixture({ prefix: 'walink-ans-', firstPhone: 15550009300 });
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -55,6 +58,38 @@ test('SIGKILL while the second message of an answer waits for pacing: after the 
 	// nothing more comes for it: the message was served this time
 	await w.waitOutput(/answer to \S+: message 2 of 2 \(text\) queued/, 5000);
 	assert.doesNotMatch(w.output(), /cannot decrypt|Sanitizer|runtime error/);
+});
+
+test('SIGKILL while the answer\'s photo uploads to a CDN that hangs: after the restart each message of the answer arrives exactly once', async () => {
+	const c = '4915112349304';
+	await fx.contact(c);
+	const cdn = (await fx.sim.api('GET', '/sim/media')).body;
+	assert.equal((await fx.sim.api('POST', '/sim/media/faults', { upload: 'hold' })).status, 200);
+	let w = await fx.paired({ allow: [c], extra: { '--hook-cmd': BOT, '--media-ca-file': cdn.ca },
+	    env: { WALINK_BOT_MODE: 'sandwich' } });
+	const sendDir = path.join(w.opts.dataDir, 'send', 'default');
+	fs.mkdirSync(sendDir, { recursive: true, mode: 0o700 });
+	const car = crypto.randomBytes(25000);
+	fs.writeFileSync(path.join(sendDir, 'car.jpg'), car);
+	const posts = async (status) => (await fx.sim.api('GET', '/sim/media')).body.requests
+	    .filter((q) => q.method === 'POST' && q.status === status).length;
+	const uploaded = await posts(200);
+	const { id } = await fx.send(c, w, 'sandwich');
+	await replied(c, 'sandwich 1', w);
+	await waitFor(async () => await posts(0) >= 1, 15000, 'the upload held by the CDN');
+	await w.kill9();
+	assert.equal((await fx.sim.api('POST', '/sim/media/faults', { upload: 'normal' })).status, 200);
+	w = await fx.restart(w);
+	await w.waitOutput(new RegExp(`message ${id}: served again after a restart`), 15000);
+	const box = await replied(c, 'sandwich 3', w);
+	const mine = box.filter((m) => m.from.startsWith(`${w.phone}:`));
+	assert.equal(new Set(mine.filter((m) => m.text === 'sandwich 1').map((m) => m.id)).size, 1, 'one "sandwich 1"');
+	assert.equal(new Set(mine.filter((m) => m.text === 'sandwich 3').map((m) => m.id)).size, 1, 'one "sandwich 3"');
+	const images = mine.filter((m) => m.content?.kind === 'image');
+	assert.equal(new Set(images.map((m) => m.id)).size, 1, 'one photo');
+	assert.equal(images[0].content.media.sha256, sha(car));
+	assert.equal(await posts(200) - uploaded, 1, 'uploaded once, after the restart');
+	assert.match(w.output(), /answer to \S+: message 1 of 3 already in the outbox; not sent twice/);
 });
 
 test('a photo whose hook finds the queue full gets its hook once the queue frees, from the file already stored', async () => {
