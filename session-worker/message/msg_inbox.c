@@ -290,7 +290,7 @@ msg_inbox_hook_not_run(struct msg *m, const char *id, int rc)
 
 	if (e == NULL)
 		return;
-	if (rc != -EBUSY && rc != -EAGAIN) {
+	if (rc != -EBUSY && rc != -EAGAIN && rc != -ENOMEM) {
 		msg_inbox_done(m, id);
 		return;
 	}

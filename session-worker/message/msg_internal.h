@@ -297,9 +297,9 @@ int		msg_inbox_add(struct msg *, const struct bn_node *,
 struct inbox_entry *msg_inbox_find(struct msg *, const char *id);
 void		msg_inbox_deliver(struct msg *, struct inbox_entry *, bool first);
 void		msg_inbox_done(struct msg *, const char *id);
-/* The hook for id could not start (rc; -EBUSY: its queue is full): tried
- * again after MSG_INBOX_RETRY_MS or as the queue drains; any other rc
- * serves it without a hook, as msg_recv.c does for text. */
+/* The hook for id could not start (rc -EBUSY: its queue is full; -EAGAIN,
+ * -ENOMEM): tried again after MSG_INBOX_RETRY_MS or as the queue drains;
+ * any other rc serves it without a hook, as msg_recv.c does for text. */
 void		msg_inbox_hook_not_run(struct msg *, const char *id, int rc);
 /* Serves what waits for the hook's queue; now UINT64_MAX: whatever
  * waits, at once (a hook just ended). */

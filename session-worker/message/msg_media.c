@@ -279,17 +279,15 @@ hook_start(struct media_job *j, bool *tagged)
 	char tag[HOOK_TAG_MAX];
 	int rc;
 
-	*tagged = false;
+	/* "<chat> <id>": the journal keeps the message until the hook
+	 * answers (msg_recv.c msg_hook_done), across a crash too */
+	*tagged = snprintf(tag, sizeof(tag), "%s %s", j->chat, j->id) < (int)sizeof(tag);
+	if (!*tagged)
+		snprintf(tag, sizeof(tag), "%s", j->chat);
 	if ((rc = msg_typed_hook_input(&j->t, j->res.rc == 0 ? j->res.path : NULL,
 	    j->res.rc == 0 ? j->res.sha256 : NULL, j->res.rc == 0 ? NULL :
 	    j->res.error[0] ? j->res.error : "download failed", &in, &b)) != 0)
 		return rc;
-	/* "<chat> <id>": the journal keeps the message until the hook
-	 * answers (msg_recv.c msg_hook_done), across a crash too */
-	if (snprintf(tag, sizeof(tag), "%s %s", j->chat, j->id) >= (int)sizeof(tag))
-		snprintf(tag, sizeof(tag), "%s", j->chat);
-	else
-		*tagged = true;
 	rc = hook_enabled(j->mm->hook) ? hook_run(j->mm->hook, &in, tag) : 0;
 	msg_hook_bufs_fini(&b);
 	return rc;
