@@ -40,6 +40,9 @@
  * msg_send.c holds a reply for the link). */
 #define CONN_RETRY_MS	2000
 #define CONN_WAIT_MS	(5 * 60 * 1000)
+/* The outbox full of sends the server has not acked: the message waits
+ * this long between tries (the acks free it), at most CONN_WAIT_MS. */
+#define OUTBOX_RETRY_MS	1000
 
 enum step { S_PACE, S_TYPING, S_ASK_CONN, S_CONN, S_UPLOAD, S_SEND };
 
@@ -52,6 +55,8 @@ struct job {
 	uint8_t			*qpb;
 	size_t			 qlen;
 	bool			 bot_started;
+	msg_answer_done_fn	*answered;	/* for inbound_id */
+	bool			 paced;		/* the pacing wait of this item logged */
 	char			 ids[MSG_ANS_ITEMS_MAX][MSG_ID_MAX];	/* bot-started */
 	struct msg_ans		 ans;
 	size_t			 next;
@@ -148,11 +153,17 @@ static void
 job_done(struct job *j)
 {
 	struct msg_answers *o = j->m->answers;
-	char chat[MSG_JID_MAX];
+	char chat[MSG_JID_MAX], inbound[MSG_ID_MAX];
+	msg_answer_done_fn *done = j->bot_started ? NULL : j->answered;
+	struct msg *m = j->m;
 	struct job *k;
 
 	snprintf(chat, sizeof(chat), "%s", j->chat);
+	snprintf(inbound, sizeof(inbound), "%s", j->inbound_id);
 	job_free(j);
+	/* every message is in the outbox or failed: the inbound one is served */
+	if (done != NULL && inbound[0] != '\0')
+		done(m, inbound);
 	TAILQ_FOREACH(k, &o->jobs, entry)
 		if (strcmp(k->chat, chat) == 0) {
 			job_run(k);
@@ -304,8 +315,26 @@ item_failed(struct job *j, int rc, const char *why)
 		msg_status_note(j->m, j->ids[j->next], j->chat, MSG_OUT_FAILED, 0);
 }
 
-static void
-item_send(struct job *j)
+/*
+ * What the outbox keys "one reply per inbound message" by (msg_outbox.c
+ * msg_outbox_answered): the inbound id for an answer's first message,
+ * "<id>/<n>" for its n-th; NULL for a send the bot started.
+ */
+static const char *
+answer_key(const struct job *j, size_t i, char buf[MSG_ID_MAX + 8])
+{
+	if (j->inbound_id[0] == '\0')
+		return NULL;
+	if (i == 0)
+		return j->inbound_id;
+	snprintf(buf, MSG_ID_MAX + 8, "%s/%zu", j->inbound_id, i + 1);
+	return buf;
+}
+
+/* 0 queued or failed for good (logged); -EBUSY the outbox is full: try
+ * again later (unless last_try: then it failed). */
+static int
+item_send(struct job *j, bool last_try)
 {
 	const struct msg_ans_item *it = &j->ans.items[j->next];
 	struct msg_compose_quote q = { .id = j->inbound_id, .participant = j->participant,
@@ -342,7 +371,7 @@ item_send(struct job *j)
 
 		if (target == NULL) {
 			item_failed(j, -EINVAL, "a reaction needs targetId");
-			return;
+			return 0;
 		}
 		in.key_remote_jid = j->chat;
 		in.key_id = target;
@@ -355,32 +384,26 @@ item_send(struct job *j)
 	sodium_memzero(in.media.media_key, sizeof(in.media.media_key));
 	if (rc != 0) {
 		item_failed(j, rc, "cannot compose it");
-		return;
+		return 0;
 	}
 	out.pb = c.pb;
 	out.len = c.len;
 	out.type = c.type;
 	out.mediatype = c.mediatype[0] != '\0' ? c.mediatype : NULL;
 	out.id = j->bot_started ? j->ids[j->next] : NULL;
-	/* the outbox keys "one reply per inbound message" by this; the 2nd..
-	 * messages of one answer get their own keys */
-	if (j->inbound_id[0] == '\0')
-		base = NULL;
-	else if (j->next == 0)
-		base = j->inbound_id;
-	else {
-		snprintf(answers, sizeof(answers), "%s/%zu", j->inbound_id, j->next + 1);
-		base = answers;
-	}
+	rc = msg_send_content(j->m, j->chat, &out, answer_key(j, j->next, answers), NULL);
+	sodium_memzero(c.pb, c.len);
+	msg_composed_fini(&c);
+	if (rc == -EBUSY && !last_try)
+		return -EBUSY;	/* the upload's key is kept for the next try */
 	sodium_memzero(j->res.media_key, sizeof(j->res.media_key));
-	if ((rc = msg_send_content(j->m, j->chat, &out, base, NULL)) < 0)
+	if (rc < 0)
 		item_failed(j, rc, "not queued");
 	else
 		log_info("%s to %s: message %zu of %zu (%s) queued", j->bot_started ?
 		    "send" : "answer", j->chat, j->next + 1, j->ans.n,
 		    msg_ans_type_name(it->type));
-	sodium_memzero(c.pb, c.len);
-	msg_composed_fini(&c);
+	return 0;
 }
 
 static void
@@ -388,6 +411,8 @@ job_run(struct job *j)
 {
 	struct msg_answers *o = j->m->answers;
 	const struct msg_ans_item *it;
+	char key[MSG_ID_MAX + 8];
+	const char *k;
 	uint64_t now, wait;
 	int rc;
 
@@ -398,10 +423,26 @@ job_run(struct job *j)
 		now = clock_mono_ms();
 		switch (j->step) {
 		case S_PACE:
+			/* an answer made again (the hook ran again after a
+			 * crash): what reached the outbox before goes once */
+			if ((k = answer_key(j, j->next, key)) != NULL &&
+			    msg_outbox_answered(&j->m->outbox, k) != NULL) {
+				log_info("answer to %s: message %zu of %zu already in the "
+				    "outbox; not sent twice", j->chat, j->next + 1, j->ans.n);
+				j->next++;
+				continue;
+			}
 			if ((wait = msg_pace_take(&o->pace, j->chat, now)) > 0) {
+				if (!j->paced)
+					log_info("%s to %s: message %zu of %zu waits %llu ms "
+					    "(pacing)", j->bot_started ? "send" : "answer",
+					    j->chat, j->next + 1, j->ans.n,
+					    (unsigned long long)wait);
+				j->paced = true;
 				job_wait(j, wait);
 				return;
 			}
+			j->paced = false;
 			j->step = S_TYPING;
 			/* fall through */
 		case S_TYPING:
@@ -474,9 +515,15 @@ job_run(struct job *j)
 			}
 			if (j->typing)
 				send_chatstate(j, "paused", false);
-			if (j->res.rc == 0)
-				item_send(j);
 			j->typing = false;
+			if (j->res.rc == 0 && item_send(j, now - j->conn_since >=
+			    CONN_WAIT_MS) == -EBUSY) {
+				log_debug("%s to %s: message %zu waits for room in the "
+				    "outbox", j->bot_started ? "send" : "answer", j->chat,
+				    j->next + 1);
+				job_wait(j, OUTBOX_RETRY_MS);
+				return;
+			}
 			j->next++;
 			j->step = S_PACE;
 			break;
@@ -516,6 +563,8 @@ job_start(struct msg *m, const char *chat, struct msg_ans *ans,
 			j->qlen = ctx->inbound_len;
 		}
 	}
+	if (ctx != NULL)
+		j->answered = ctx->done;
 	j->ans = *ans;
 	memset(ans, 0, sizeof(*ans));
 	TAILQ_INSERT_TAIL(&o->jobs, j, entry);

@@ -25,6 +25,13 @@ struct msg_answer_cfg {
 	uint64_t	 send_max_bytes;	/* 0: 100 MiB */
 };
 
+/*
+ * An answer has ended: each of its messages is in the outbox (journaled:
+ * it goes out, across a crash too) or failed for good (logged). The
+ * inbound message may leave the journal now (issue 12).
+ */
+typedef void msg_answer_done_fn(struct msg *, const char *inbound_id);
+
 /* The message being answered. */
 struct msg_answer_ctx {
 	const char	*chat;			/* user JID to answer in */
@@ -32,13 +39,19 @@ struct msg_answer_ctx {
 	const char	*inbound_sender_jid;	/* its sender: a quote's participant */
 	const uint8_t	*inbound_pb;		/* its unpadded Message, for quoting */
 	size_t		 inbound_len;
+	msg_answer_done_fn *done;		/* NULL: not told */
 };
 
 /*
- * Sends a hook's answer. 0 once queued (the messages go out later; each
- * failure is logged by item, type and reason, never content); -EINVAL
- * for an answer of a bad shape (logged), -ENODATA for an empty one,
- * -EBUSY when too many answers wait.
+ * Sends a hook's answer. 0 once queued: the messages go out later (each
+ * failure is logged by item, type and reason, never content) and
+ * ctx->done is called once for inbound_id when the last has reached the
+ * outbox or failed, perhaps before msg_answer returns; never when the
+ * worker stops first (the journal serves the message again). A message
+ * of the answer already in the outbox for inbound_id (an answer made
+ * again after a crash) is skipped at once: neither sent twice nor held
+ * by pacing. -EINVAL for an answer of a bad shape (logged), -ENODATA for
+ * an empty one, -EBUSY when too many answers wait; done is not called.
  */
 int	msg_answer(struct msg *, const struct msg_answer_ctx *, const char *reply,
 	    size_t len);

@@ -251,7 +251,10 @@ msg_inbox_deliver(struct msg *m, struct inbox_entry *e, bool first)
 	if ((e = msg_inbox_find(m, id)) == NULL)
 		return;
 	if (rc == 1) {
-		e->hook_running = true;		/* msg_hook_done ends it */
+		/* msg_hook_done ends it, unless the serve already asked for a
+		 * retry (msg_inbox_hook_not_run) */
+		if (e->retry_at_ms == 0)
+			e->hook_running = true;
 	} else if (rc == -EBUSY || rc == -EAGAIN) {
 		e->retry_at_ms = clock_mono_ms() + MSG_INBOX_RETRY_MS;
 		msg_sweep_arm(m);
@@ -280,6 +283,22 @@ msg_inbox_done(struct msg *m, const char *id)
 	*e = m->inbox[--m->ninbox];
 }
 
+void
+msg_inbox_hook_not_run(struct msg *m, const char *id, int rc)
+{
+	struct inbox_entry *e = msg_inbox_find(m, id);
+
+	if (e == NULL)
+		return;
+	if (rc != -EBUSY && rc != -EAGAIN && rc != -ENOMEM) {
+		msg_inbox_done(m, id);
+		return;
+	}
+	e->hook_running = false;
+	e->retry_at_ms = clock_mono_ms() + MSG_INBOX_RETRY_MS;
+	msg_sweep_arm(m);
+}
+
 /* A hook that could not start (queue full): tried again. */
 void
 msg_inbox_sweep(struct msg *m, uint64_t now)
@@ -291,8 +310,8 @@ msg_inbox_sweep(struct msg *m, uint64_t now)
 
 	for (i = 0; i < m->ninbox; i++) {
 		e = &m->inbox[i];
-		if (!e->durable || e->hook_running || e->retry_at_ms == 0 ||
-		    now < e->retry_at_ms)
+		if (!e->durable || e->hook_running || e->answering ||
+		    e->retry_at_ms == 0 || now < e->retry_at_ms)
 			continue;
 		snprintf(id, sizeof(id), "%s", e->id);
 		e->retry_at_ms = 0;

@@ -121,6 +121,8 @@ struct inbox_entry {
 	size_t		 len;
 	bool		 durable;	/* committed: acked, may be served */
 	bool		 hook_running;
+	bool		 answering;	/* the hook answered; its answer is not
+					 * all in the outbox yet (msg_answer.h) */
 	bool		 resumed;	/* from the log: serve once the link is up */
 	uint64_t	 retry_at_ms;	/* 0: nothing to retry */
 };
@@ -297,6 +299,10 @@ int		msg_inbox_add(struct msg *, const struct bn_node *,
 struct inbox_entry *msg_inbox_find(struct msg *, const char *id);
 void		msg_inbox_deliver(struct msg *, struct inbox_entry *, bool first);
 void		msg_inbox_done(struct msg *, const char *id);
+/* The hook for id could not start (rc -EBUSY: its queue is full; -EAGAIN,
+ * -ENOMEM): tried again after MSG_INBOX_RETRY_MS or as the queue drains;
+ * any other rc serves it without a hook, as msg_recv.c does for text. */
+void		msg_inbox_hook_not_run(struct msg *, const char *id, int rc);
 /* Serves what waits for the hook's queue; now UINT64_MAX: whatever
  * waits, at once (a hook just ended). */
 void		msg_inbox_sweep(struct msg *, uint64_t now);

@@ -6,6 +6,7 @@
  * msg_media_free() quick.
  */
 #include <sys/queue.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <sodium.h>
 
 #include "atomicfile.h"
 #include "binary/bn.h"
@@ -37,6 +39,10 @@
  * may be asleep, so this is generous, but the hook is never held forever. */
 #define RETRY_WAIT_MS	60000
 #define PRUNE_EVERY_MS	(3600 * 1000)	/* and after each stored file */
+/* Stored files whose hook could not start (its queue full), kept so the
+ * retry hands the same file over instead of downloading it again; past
+ * this the oldest is let go (its retry downloads again). */
+#define PARKED_MAX	64
 
 struct media_job {
 	TAILQ_ENTRY(media_job)	 entry;
@@ -50,6 +56,7 @@ struct media_job {
 	bool			 started;
 	bool			 retried;	/* the phone was asked once already */
 	bool			 history;	/* a history sync blob, not for the hook */
+	bool			 reused;	/* the file was stored before: no download */
 	struct msg_hist_notice	 hist;
 	struct msg_lid_pair	*pairs;		/* what the history blob mapped */
 	size_t			 npairs;
@@ -80,6 +87,8 @@ struct msg_dl {
 	struct media_jobs	 waiting;	/* for the hosts */
 	struct media_jobs	 running;	/* threads */
 	struct media_jobs	 retrying;	/* waiting for the phone (media retry) */
+	struct media_jobs	 parked;	/* stored; the hook's queue was full */
+	size_t			 nparked;
 	int			 pipe[2];
 	struct lws		*wsi;
 	_Atomic int		 cancel;	/* threads stop at their next chunk */
@@ -201,6 +210,7 @@ msg_media_new(struct lws_context *cx, const struct msg_media_cfg *cfg,
 	TAILQ_INIT(&mm->waiting);
 	TAILQ_INIT(&mm->running);
 	TAILQ_INIT(&mm->retrying);
+	TAILQ_INIT(&mm->parked);
 	if (pipe2(mm->pipe, O_CLOEXEC) < 0) {
 		rc = -errno;
 		free(mm);
@@ -257,9 +267,11 @@ history_done(struct media_job *j)
 		msg_lid_learn_many(j->mm->send_arg, j->pairs, j->npairs);
 }
 
-/* The hook runs with the file, or with why there is none. */
-static void
-job_done(struct media_job *j)
+/* Starts the hook with the file, or with why there is none. 0, or
+ * hook_run's error (-EBUSY: its queue is full); *tagged when the journal
+ * knows the run by the message id. */
+static int
+hook_start(struct media_job *j, bool *tagged)
 {
 	struct hook_input in = { .from = j->from, .push_name = j->push_name,
 	    .id = j->id, .timestamp = j->timestamp };
@@ -267,27 +279,66 @@ job_done(struct media_job *j)
 	char tag[HOOK_TAG_MAX];
 	int rc;
 
+	/* "<chat> <id>": the journal keeps the message until the hook
+	 * answers (msg_recv.c msg_hook_done), across a crash too */
+	*tagged = snprintf(tag, sizeof(tag), "%s %s", j->chat, j->id) < (int)sizeof(tag);
+	if (!*tagged)
+		snprintf(tag, sizeof(tag), "%s", j->chat);
+	if ((rc = msg_typed_hook_input(&j->t, j->res.rc == 0 ? j->res.path : NULL,
+	    j->res.rc == 0 ? j->res.sha256 : NULL, j->res.rc == 0 ? NULL :
+	    j->res.error[0] ? j->res.error : "download failed", &in, &b)) != 0)
+		return rc;
+	rc = hook_enabled(j->mm->hook) ? hook_run(j->mm->hook, &in, tag) : 0;
+	msg_hook_bufs_fini(&b);
+	return rc;
+}
+
+/*
+ * The hook runs with the file, or with why there is none. A hook that
+ * cannot start goes the way a text's does (msg_inbox.c: tried again after
+ * MSG_INBOX_RETRY_MS or as the queue drains); a stored file waits parked
+ * for that retry (msg_media_fetch finds it). True when j was parked.
+ */
+static bool
+job_done(struct media_job *j)
+{
+	struct msg_dl *mm = j->mm;
+	struct media_job *old;
+	bool tagged;
+	int rc;
+
 	if (j->history) {
 		history_done(j);
-		return;
+		return false;
 	}
 	if (j->res.rc == 0)
-		log_info("message %s: media stored (%llu bytes, verified)", j->id,
+		log_info("message %s: media %s (%llu bytes, verified)", j->id,
+		    j->reused ? "stored before; not downloaded again" : "stored",
 		    (unsigned long long)j->res.size);
 	else
 		log_warnx("message %s from %s: media not stored: %s", j->id, j->from,
 		    j->res.error[0] ? j->res.error : "failed");
-	if (msg_typed_hook_input(&j->t, j->res.rc == 0 ? j->res.path : NULL,
-	    j->res.rc == 0 ? j->res.sha256 : NULL, j->res.rc == 0 ? NULL :
-	    j->res.error[0] ? j->res.error : "download failed", &in, &b) != 0)
-		return;
-	/* "<chat> <id>": the journal keeps the message until the hook
-	 * answers (msg_recv.c msg_hook_done), across a crash too */
-	if (snprintf(tag, sizeof(tag), "%s %s", j->chat, j->id) >= (int)sizeof(tag))
-		snprintf(tag, sizeof(tag), "%s", j->chat);
-	if (hook_enabled(j->mm->hook) && (rc = hook_run(j->mm->hook, &in, tag)) < 0)
+	if ((rc = hook_start(j, &tagged)) == 0)
+		return false;
+	if (rc != -EBUSY || !tagged) {
 		log_warn(rc, "message %s: hook not run", j->id);
-	msg_hook_bufs_fini(&b);
+		if (tagged)
+			msg_inbox_hook_not_run(mm->send_arg, j->id, rc);
+		return false;
+	}
+	log_info("message %s: hook queue full; the message waits (tried again)",
+	    j->id);
+	msg_inbox_hook_not_run(mm->send_arg, j->id, rc);
+	if (j->res.rc != 0)
+		return false;	/* nothing stored: the retry downloads */
+	if (mm->nparked == PARKED_MAX && (old = TAILQ_FIRST(&mm->parked)) != NULL) {
+		TAILQ_REMOVE(&mm->parked, old, entry);
+		mm->nparked--;
+		job_free(old);
+	}
+	TAILQ_INSERT_TAIL(&mm->parked, j, entry);
+	mm->nparked++;
+	return true;
 }
 
 /*
@@ -317,6 +368,48 @@ history_run(struct media_job *j)
 	unlink(j->res.path);
 }
 
+/*
+ * The file a first serve stored, before a restart took the hook's answer
+ * (issue 12: the message is served again): read back and checked against
+ * the message's SHA-256, it is handed over without a download. In the
+ * job's thread: this reads the disk.
+ */
+static bool
+stored_already(const struct media_fetch_req *rq, struct media_fetch_result *res)
+{
+	crypto_hash_sha256_state h;
+	uint8_t buf[16384], sum[MEDIA_SHA256_LEN];
+	uint64_t size = 0, cap = rq->max_bytes > 0 ? rq->max_bytes : 100u << 20;
+	struct stat st;
+	ssize_t n = -1;
+	int fd;
+
+	memset(res, 0, sizeof(*res));
+	if (snprintf(res->path, sizeof(res->path), "%s/%s", rq->dir, rq->name) >=
+	    (int)sizeof(res->path) ||
+	    (fd = open(res->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		res->path[0] = '\0';
+		return false;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= cap) {
+		crypto_hash_sha256_init(&h);
+		while ((n = read(fd, buf, sizeof(buf))) > 0 &&
+		    (rq->cancel == NULL || !atomic_load(rq->cancel))) {
+			crypto_hash_sha256_update(&h, buf, (size_t)n);
+			size += (uint64_t)n;
+		}
+		crypto_hash_sha256_final(&h, sum);
+	}
+	close(fd);
+	if (n != 0 || size > cap || sodium_memcmp(sum, rq->sha256, sizeof(sum)) != 0) {
+		res->path[0] = '\0';
+		return false;
+	}
+	memcpy(res->sha256, sum, sizeof(sum));
+	res->size = size;
+	return true;
+}
+
 static void *
 job_thread(void *arg)
 {
@@ -325,7 +418,7 @@ job_thread(void *arg)
 
 	if (j->history)
 		history_run(j);
-	else
+	else if (!(j->reused = stored_already(&j->rq, &j->res)))
 		media_fetch_run(&j->rq, &j->res);
 	do
 		n = write(j->mm->pipe[1], &j, sizeof(j));
@@ -339,8 +432,8 @@ job_fail(struct media_job *j, const char *why)
 {
 	j->res.rc = -EIO;
 	snprintf(j->res.error, sizeof(j->res.error), "%s", why);
-	job_done(j);
-	job_free(j);
+	if (!job_done(j))
+		job_free(j);
 }
 
 static void
@@ -580,6 +673,30 @@ extension(const char *mimetype)
 	return "bin";
 }
 
+/*
+ * A parked file's message served again: its hook starts with the file
+ * already stored, no download. -EBUSY (still parked) when the queue is
+ * still full.
+ */
+static int
+parked_retry(struct msg_dl *mm, struct media_job *j, struct msg_typed *t)
+{
+	bool tagged;
+	int rc;
+
+	if ((rc = hook_start(j, &tagged)) == -EBUSY)
+		return -EBUSY;
+	TAILQ_REMOVE(&mm->parked, j, entry);
+	mm->nparked--;
+	if (rc == 0) {
+		log_info("message %s: media already stored; hook started", j->id);
+		msg_typed_fini(t);	/* taken, as a fetch takes it */
+	} else
+		log_warn(rc, "message %s: hook not run", j->id);
+	job_free(j);
+	return rc;
+}
+
 int
 msg_media_fetch(struct msg_dl *mm, struct msg_typed *t,
     const struct hook_input *in, const char *chat)
@@ -587,6 +704,13 @@ msg_media_fetch(struct msg_dl *mm, struct msg_typed *t,
 	struct media_job *j;
 	size_t i;
 
+	if (msg_media_enabled(mm) && in->id != NULL) {
+		TAILQ_FOREACH(j, &mm->parked, entry)
+			if (strcmp(j->id, in->id) == 0)
+				break;
+		if (j != NULL)
+			return parked_retry(mm, j, t);
+	}
 	if (!msg_media_enabled(mm) || !t->media.has_key || !t->media.has_sha256 ||
 	    t->media.direct_path == NULL || t->media.direct_path[0] != '/' ||
 	    in->id == NULL || strlen(t->media.direct_path) > MEDIA_FETCH_URL_MAX - HOST_MAX - 16)
@@ -689,8 +813,8 @@ results_ready(struct msg_dl *mm)
 			continue;
 		if (j->res.rc == 0 && mm->max_total > 0)
 			prune_kick(mm);	/* the new file may pass the total cap */
-		job_done(j);
-		job_free(j);
+		if (!job_done(j))
+			job_free(j);
 	}
 }
 
@@ -736,6 +860,10 @@ msg_media_free(struct msg_dl *mm)
 	}
 	while ((j = TAILQ_FIRST(&mm->retrying)) != NULL) {
 		TAILQ_REMOVE(&mm->retrying, j, entry);
+		job_free(j);
+	}
+	while ((j = TAILQ_FIRST(&mm->parked)) != NULL) {
+		TAILQ_REMOVE(&mm->parked, j, entry);
 		job_free(j);
 	}
 	if (mm->wsi != NULL)

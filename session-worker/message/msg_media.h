@@ -55,7 +55,11 @@ bool	msg_media_on_iq(struct msg_dl *, const struct bn_node *);
 
 /*
  * Downloads t's media, then runs the hook with in (its strings are copied)
- * and the file. Takes t (msg_typed_fini'd here). 0 or negative: then the
+ * and the file. Takes t (msg_typed_fini'd here) and returns 0. A hook that
+ * cannot start then (its queue full) is tried again through the journal
+ * (msg_inbox_hook_not_run); the file, stored, waits for that retry, which
+ * comes back here and starts the hook with it, no download: -EBUSY (t not
+ * taken) while the queue is still full. Other negative: t not taken; the
  * caller runs the hook without the file.
  */
 int	msg_media_fetch(struct msg_dl *, struct msg_typed *t,

@@ -421,6 +421,17 @@ msg_recv_message(struct msg *m, const struct bn_node *n, bool replay)
 }
 
 /*
+ * The answer to id is all in the outbox (or failed for good): the
+ * inbound record leaves the journal only now (issue 12), so a crash
+ * while the answer waited for pacing or an upload serves it again.
+ */
+static void
+answered(struct msg *m, const char *id)
+{
+	msg_inbox_done(m, id);
+}
+
+/*
  * The hook's answer to the journaled message id (NULL: a chat alone):
  * msg_answer quotes and reacts to that message, read back from its
  * journal record.
@@ -430,8 +441,8 @@ answer(struct msg *m, const char *chat, const char *id, const char *text,
     size_t len)
 {
 	struct msg_answer_ctx ctx = { .chat = chat, .inbound_sender_jid = chat,
-	    .inbound_id = id };
-	const struct inbox_entry *e = id != NULL ? msg_inbox_find(m, id) : NULL;
+	    .inbound_id = id, .done = answered };
+	struct inbox_entry *e = id != NULL ? msg_inbox_find(m, id) : NULL;
 	size_t off = 0;
 	struct jrec r;
 
@@ -440,6 +451,11 @@ answer(struct msg *m, const char *chat, const char *id, const char *text,
 	    &ctx.inbound_len) != 1) {
 		ctx.inbound_pb = NULL;
 		ctx.inbound_len = 0;
+	}
+	/* until answered() (perhaps within msg_answer): not served again */
+	if (e != NULL) {
+		e->hook_running = false;
+		e->answering = true;
 	}
 	return msg_answer(m, &ctx, text, len);
 }
@@ -450,6 +466,7 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
 {
 	struct msg *m = arg;
 	char chat[HOOK_TAG_MAX], *id, *text;
+	struct inbox_entry *e;
 	int rc = 0;
 
 	if (msg_status_hook_done(tag))
@@ -468,12 +485,8 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
 	case HOOK_ERROR:
 		/* not run at all: the journal keeps the message; tried again */
 		log_error(code, "hook for %s: could not start; tried again", tag);
-		if (id != NULL && msg_inbox_find(m, id) != NULL) {
-			msg_inbox_find(m, id)->hook_running = false;
-			msg_inbox_find(m, id)->retry_at_ms = clock_mono_ms() +
-			    MSG_INBOX_RETRY_MS;
-			msg_sweep_arm(m);
-		}
+		if (id != NULL)
+			msg_inbox_hook_not_run(m, id, -EBUSY);
 		return;
 	case HOOK_OK:
 		break;
@@ -482,21 +495,24 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
 		log_info("hook for %s: no output; no reply", tag);
 		goto done;
 	}
-	if ((text = malloc(len + 1)) == NULL)
-		return;	/* kept: served again */
+	if ((text = malloc(len + 1)) == NULL) {
+		if (id != NULL)		/* kept: served again */
+			msg_inbox_hook_not_run(m, id, -EAGAIN);
+		return;
+	}
 	memcpy(text, reply, len);
 	text[len] = '\0';
 	if (strlen(text) != len)
 		log_warnx("hook for %s: output holds a NUL byte; no reply", tag);
-	else if ((rc = answer(m, chat, id, text, len)) == -EBUSY &&
-	    id != NULL && msg_inbox_find(m, id) != NULL) {
+	else if ((rc = answer(m, chat, id, text, len)) == 0) {
+		/* answered() ends the entry once the reply is in the outbox */
+		id = NULL;
+	} else if (rc == -EBUSY && id != NULL && msg_inbox_find(m, id) != NULL) {
 		/* too many sends in flight: the hook runs again later */
 		log_warnx("hook for %s: reply not queued (too many sends); the "
 		    "message is served again", tag);
-		msg_inbox_find(m, id)->hook_running = false;
-		msg_inbox_find(m, id)->retry_at_ms = clock_mono_ms() +
-		    MSG_INBOX_RETRY_MS;
-		msg_sweep_arm(m);
+		msg_inbox_find(m, id)->answering = false;
+		msg_inbox_hook_not_run(m, id, -EBUSY);
 		sodium_memzero(text, len);
 		free(text);
 		return;
@@ -505,9 +521,11 @@ msg_hook_done(void *arg, const char *tag, enum hook_status st, int code,
 	sodium_memzero(text, len);
 	free(text);
 done:
-	/* the reply is in the outbox's batch: the message is answered */
-	if (id != NULL)
+	/* nothing more will be sent for it: the message is served */
+	if (id != NULL && (e = msg_inbox_find(m, id)) != NULL) {
+		e->answering = false;
 		msg_inbox_done(m, id);
+	}
 	/* a place in the hook's queue is free: the next waiting message */
 	msg_inbox_sweep(m, UINT64_MAX);
 }

@@ -45,11 +45,16 @@ msg_typed_serve(struct msg *m, const struct bn_node *n, const char *chat,
 	type = ty.type;
 	/* media from a whitelisted sender: downloaded first (msg_media.c);
 	 * msg_media_fetch takes ty, so its type is named from a copy */
-	if (msg_type_is_media(type) && msg_media_enabled(m->dl) &&
-	    msg_media_fetch(m->dl, &ty, &in, chat) == 0) {
+	rc = msg_type_is_media(type) && msg_media_enabled(m->dl) ?
+	    msg_media_fetch(m->dl, &ty, &in, chat) : -ENOTSUP;
+	if (rc == 0) {
 		log_info("message %s from %s accepted (%s); fetching the media", id,
 		    phone, msg_type_name(type));
 		return 2;	/* its hook runs once the file is in (msg_media.c) */
+	}
+	if (rc == -EBUSY) {	/* stored; the hook's queue is still full */
+		msg_typed_fini(&ty);
+		return -EBUSY;
 	}
 	if ((rc = msg_typed_hook_input(&ty, NULL, NULL, msg_type_is_media(ty.type) ?
 	    "not downloaded" : NULL, &in, &b)) == 0) {

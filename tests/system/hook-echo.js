@@ -4,7 +4,9 @@
 // the text itself (WALINK_HOOK_MODE unset or "echo"), nothing and a hang ("hang"),
 // 70,000 bytes between newlines ("big"), the text after 700 ms ("slow"), a
 // failure with exit status 3 ("fail"), or the sorted names of its environment
-// ("env"). The worker passes a hook only PATH, HOME, LANG, LC_ALL, TZ and
+// ("env"), two messages "<text> 1" and "<text> 2" as a JSON answer
+// ("pair"), or the text once the file $WALINK_HOOK_GATE exists ("gate").
+// The worker passes a hook only PATH, HOME, LANG, LC_ALL, TZ and
 // WALINK_*, hence the WALINK_ names. No jq on the machines: node it is.
 import fs from 'node:fs';
 
@@ -23,8 +25,23 @@ process.stdin.on('end', () => {
 		}, 700);
 		return;
 	}
+	if (mode === 'gate' && !fs.existsSync(process.env.WALINK_HOOK_GATE)) {
+		const t = setInterval(() => {
+			if (!fs.existsSync(process.env.WALINK_HOOK_GATE))
+				return;
+			clearInterval(t);
+			fs.appendFileSync(process.env.WALINK_HOOK_LOG, JSON.stringify(m) + '\n');
+			process.stdout.write(m.text ?? '');
+		}, 20);
+		return;
+	}
 	if (process.env.WALINK_HOOK_LOG)
 		fs.appendFileSync(process.env.WALINK_HOOK_LOG, JSON.stringify(m) + '\n');
+	if (mode === 'pair') {
+		process.stdout.write(JSON.stringify([{ type: 'text', text: `${m.text} 1` },
+			{ type: 'text', text: `${m.text} 2` }]));
+		return;
+	}
 	if (mode === 'hang') {
 		setInterval(() => {}, 1000);
 		return;

@@ -7,7 +7,7 @@
 // "ok" quoting it.
 // "hostile": files outside the allowed directories and through a symbolic
 // link, then a text that must still arrive. "burst": car.jpg from the send
-// directory, then six texts m1..m6.
+// directory, then six texts m1..m6. "sandwich": "<text> 1", car.jpg, "<text> 3".
 import fs from 'node:fs';
 
 let input = '';
@@ -25,6 +25,11 @@ process.stdin.on('end', () => {
 			{ type: 'document', path: '../default/ticket.pdf' },
 			{ type: 'text', text: 'only this arrives' },
 		]));
+		return;
+	}
+	if (mode === 'sandwich') {
+		process.stdout.write(JSON.stringify([{ type: 'text', text: `${m.text} 1` },
+			{ type: 'image', path: 'car.jpg' }, { type: 'text', text: `${m.text} 3` }]));
 		return;
 	}
 	if (mode === 'burst') {

@@ -33,6 +33,10 @@ export class MediaCdn {
 		this.retries = [];	// {id, from, answer}
 		// 'oversize': GETs stream 4x the stored file (a CDN sending more than declared)
 		this.serveMode = 'normal';
+		// 'hold': uploads are taken in and never answered (a CDN that hangs)
+		// until the mode goes back to 'normal', which drops them
+		this.uploadMode = 'normal';
+		this.held = [];
 	}
 
 	setFaults(b) {
@@ -46,7 +50,15 @@ export class MediaCdn {
 				return { error: 'serve must be normal or oversize' };
 			this.serveMode = b.serve;
 		}
-		return { retry: this.retryMode, serve: this.serveMode };
+		if (b.upload !== undefined) {
+			if (!['normal', 'hold'].includes(b.upload))
+				return { error: 'upload must be normal or hold' };
+			this.uploadMode = b.upload;
+			if (b.upload === 'normal')
+				for (const res of this.held.splice(0))
+					res.destroy();
+		}
+		return { retry: this.retryMode, serve: this.serveMode, upload: this.uploadMode };
 	}
 
 	/** Starts the https listener; resolves {hostname, ca}. */
@@ -64,6 +76,8 @@ export class MediaCdn {
 	}
 
 	close() {
+		for (const res of this.held.splice(0))
+			res.destroy();
 		return new Promise((r) => this.server ? this.server.close(() => r()) : r());
 	}
 
@@ -130,6 +144,12 @@ export class MediaCdn {
 				return this.reply(req, res, 404, { error: 'no such upload path' });
 			if (url.searchParams.get('auth') !== this.auth)
 				return this.reply(req, res, 401, { error: 'bad auth' });
+			if (this.uploadMode === 'hold') {
+				this.log(req, 0);	// status 0: held, never answered
+				this.held.push(res);
+				req.resume();
+				return;
+			}
 			const parts = [];
 			let size = 0;
 			req.on('data', (d) => {
