@@ -26,6 +26,7 @@
 #include "wl_error.h"
 
 #include "account.h"
+#include "waversion.h"
 #include "link_internal.h"
 
 /* Plaintext ceiling for one stanza we send: a prekey upload is ~4 KB. */
@@ -37,6 +38,10 @@ static void	keepalive_stop(struct link *);
 static void	prekeys_stop(struct link *);
 static void	link_fail(struct link *, enum link_reason, const char *);
 static void	show_next(lws_sorted_usec_list_t *);
+static void	link_version_refresh(struct link *, const char *why);
+
+#define LINK_KDF_POLL_MS	10	/* a pairing-code stretch: ~0.1 s */
+#define LINK_VERSION_POLL_MS	50
 
 void
 link_schedule(struct link *l, lws_sorted_usec_list_t *sul, sul_cb_t cb,
@@ -77,7 +82,7 @@ link_get_view(const struct link *l, struct link_view *v)
 		v->qr_round = l->round;
 		v->qr_ref_index = l->ref_next;
 	}
-	link_code_view(l, &v->code);
+	link_code_view(&l->code, &v->code);
 }
 
 void
@@ -413,17 +418,134 @@ keepalive_stop(struct link *l)
 	l->ping_outstanding = false;
 }
 
+/* ---- pairing by code: link_paircode.c decides, this applies ---- */
+
+static void	code_apply(struct link *, struct link_code_do *);
+static void	link_fresh_round(struct link *);
+
+/* What the code needs to know of the link around it. */
+static void
+code_ctx(const struct link *l, struct link_code_ctx *x)
+{
+	uint64_t min = l->cfg.code_min_ms ? l->cfg.code_min_ms : 60000;
+
+	memset(x, 0, sizeof(*x));
+	x->round_live = l->phase == CP_TRANSPORT && l->nrefs > 0;
+	x->round_usable = x->round_live && l->state == LS_QR && !l->qr_paused &&
+	    l->round_ends_wall > clock_wall_ms() + min;
+	x->round_ends_wall = l->round_ends_wall;
+	x->creds = l->creds;
+	x->platform_id = l->cfg.code_platform_id;
+	x->display = l->cfg.code_display;
+}
+
+static void
+code_hello_reply(void *arg, const struct bn_node *iq, int why)
+{
+	struct link *l = arg;
+	struct link_code_do d;
+
+	link_code_on_hello_reply(&l->code, iq, why, &d);
+	code_apply(l, &d);
+}
+
+static void
+code_finish_reply(void *arg, const struct bn_node *iq, int why)
+{
+	struct link *l = arg;
+	struct link_code_do d;
+
+	link_code_on_finish_reply(&l->code, iq, why, &d);
+	code_apply(l, &d);
+}
+
+/* <iq xmlns=md type=set to=s.whatsapp.net id=…>child</iq>; takes child. */
+static int
+code_send(struct link *l, struct bn_node *child, enum link_code_iq which,
+    char id[LINK_ID_MAX])
+{
+	struct bn_node *iq = bn_node_new("iq");
+	int rc = -ENOMEM;
+
+	if (iq != NULL && bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
+	    bn_node_set_attr(iq, "type", "set") == 0 &&
+	    bn_node_set_attr(iq, "xmlns", "md") == 0 &&
+	    bn_node_add_child(iq, child) == 0) {
+		child = NULL;
+		if ((rc = link_iq_send_raw(l, iq, 0, which == LCI_HELLO ?
+		    code_hello_reply : code_finish_reply, l)) == 0)
+			snprintf(id, LINK_ID_MAX, "%s", bn_node_attr(iq, "id"));
+	}
+	bn_node_free(child);
+	bn_node_free(iq);
+	return rc;
+}
+
+static void
+kdf_poll(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_kdf);
+	struct link_code_ctx x;
+	struct link_code_do d;
+
+	code_ctx(l, &x);
+	if (link_code_kdf_poll(&l->code, &x, &d)) {
+		link_schedule(l, &l->sul_kdf, kdf_poll, LINK_KDF_POLL_MS);
+		return;
+	}
+	code_apply(l, &d);
+}
+
+/* Applies what link_paircode.c said, in the order it was decided. */
+static void
+code_apply(struct link *l, struct link_code_do *d)
+{
+	struct link_code_ctx x;
+	struct link_code_do next;
+	char id[LINK_ID_MAX];
+	int rc, i;
+
+	for (i = 0; i < 2; i++)
+		if (d->forget[i][0] != '\0')
+			link_iq_forget(&l->iqs, d->forget[i]);
+	if (d->set_adv)
+		memcpy(l->creds->adv_secret, d->adv, sizeof(l->creds->adv_secret));
+	sodium_memzero(d->adv, sizeof(d->adv));
+	if (d->login_deadline)
+		link_schedule(l, &l->sul_auth, link_auth_timeout,
+		    l->cfg.auth_timeout_ms);
+	if (d->poll_kdf)
+		link_schedule(l, &l->sul_kdf, kdf_poll, LINK_KDF_POLL_MS);
+	if (d->publish)
+		link_publish_state(l);
+	if (d->send != NULL) {
+		rc = code_send(l, d->send, d->send_for, id);
+		d->send = NULL;
+		code_ctx(l, &x);
+		memset(&next, 0, sizeof(next));
+		link_code_sent(&l->code, d->send_for, rc == 0 ? id : NULL, rc,
+		    &x, &next);
+		code_apply(l, &next);	/* a failed send drops: no send again */
+	}
+	if (d->fresh_round)
+		link_fresh_round(l);
+}
+
 /* ---- pairing rounds: the timers; link_qr.c makes refs and QR text ---- */
 
 static void
 show_next(lws_sorted_usec_list_t *sul)
 {
 	struct link *l = LINK_OF(sul, sul_qr);
+	struct link_code_do d;
 	struct link_view v;
 	uint64_t ms;
+	bool keep;
 
 	if (l->ref_next >= l->nrefs) {
-		if (link_code_on_round_end(l)) {
+		keep = link_code_on_round_end(&l->code, &d);
+		code_apply(l, &d);
+		if (keep) {
 			/* The phone took the code: keep this connection. */
 			l->has_qr = false;
 			sodium_memzero(l->qr, sizeof(l->qr));
@@ -456,6 +578,9 @@ show_next(lws_sorted_usec_list_t *sul)
 static void
 qr_begin(struct link *l, const struct bn_node *pd)
 {
+	struct link_code_ctx x;
+	struct link_code_do d;
+
 	if ((l->nrefs = link_qr_refs(pd, l->refs)) == 0) {
 		link_fail(l, REASON_UNKNOWN, "pair-device carried no usable ref");
 		return;
@@ -468,7 +593,9 @@ qr_begin(struct link *l, const struct bn_node *pd)
 	l->round_ends_wall = clock_wall_ms() + l->cfg.qr_first_ms +
 	    (uint64_t)(l->nrefs - 1) * l->cfg.qr_next_ms;
 	show_next(&l->sul_qr);
-	link_code_on_round(l);
+	code_ctx(l, &x);
+	link_code_on_round(&l->code, &x, &d);
+	code_apply(l, &d);
 }
 
 /*
@@ -483,7 +610,7 @@ qr_refresh(struct link *l)
 
 	if (l->creds->paired)
 		return;
-	if (l->code_status == LCS_TYPED) {
+	if (l->code.status == LCS_TYPED) {
 		log_info("link: QR refresh asked while a code pairing finishes; "
 		    "kept the current secret");
 		return;
@@ -514,9 +641,13 @@ qr_refresh(struct link *l)
 static void
 passkey_demanded(struct link *l)
 {
+	struct link_code_do d;
+
 	if (l->creds->paired)
 		return;
-	link_code_drop(l, LCS_NONE, NULL);
+	memset(&d, 0, sizeof(d));
+	link_code_drop(&l->code, LCS_NONE, NULL, &d);
+	code_apply(l, &d);
 	link_qr_stop(l);
 	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
 	link_save_creds(l, "passkey demand");
@@ -538,8 +669,9 @@ link_qr_stop(struct link *l)
 	l->nrefs = l->ref_next = 0;
 }
 
-
-void
+/* A fresh pairing round for a code: resumes a paused one, ends one in
+ * progress, leaves passkey_required. */
+static void
 link_fresh_round(struct link *l)
 {
 	if (l->state == LS_QR && l->qr_paused) {
@@ -553,18 +685,6 @@ link_fresh_round(struct link *l)
 		link_qr_stop(l);
 		link_close(l, CI_QR_ROUND);
 	}
-}
-
-void
-link_adv_secret_set(struct link *l, const uint8_t secret[32])
-{
-	memcpy(l->creds->adv_secret, secret, sizeof(l->creds->adv_secret));
-}
-
-void
-link_login_deadline(struct link *l)
-{
-	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
 }
 
 /* ---- login and pairing, as link_stanza.c's verdicts say ---- */
@@ -786,6 +906,7 @@ static int
 on_paired(struct link *l, struct link_verdict *v)
 {
 	const struct pair_result *r = &v->pair;
+	struct link_code_do d;
 	struct bn_node *us;
 	int rc;
 
@@ -806,7 +927,8 @@ on_paired(struct link *l, struct link_verdict *v)
 		link_send_raw(l, us);
 	bn_node_free(us);
 	link_qr_stop(l);
-	link_code_paired(l);
+	link_code_paired(&l->code, &d);
+	code_apply(l, &d);
 	log_info("link: paired as %s (platform %s); waiting for restart",
 	    r->jid, r->platform[0] ? r->platform : "?");
 	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
@@ -818,6 +940,7 @@ on_paired(struct link *l, struct link_verdict *v)
 static int
 apply_verdict(struct link *l, struct link_verdict *v)
 {
+	struct link_code_do d;
 	uint32_t n;
 	int rc = 0;
 
@@ -844,6 +967,10 @@ apply_verdict(struct link *l, struct link_verdict *v)
 		break;
 	case LV_PASSKEY:
 		passkey_demanded(l);
+		break;
+	case LV_CODE_ANSWER:
+		link_code_on_notification(&l->code, v->code_answer, &d);
+		code_apply(l, &d);
 		break;
 	case LV_PREKEYS_LOW:
 		if (link_logged_in(l) && (n = link_prekeys_wanted(v->prekeys_left,
@@ -1139,12 +1266,14 @@ ws_on_close(void *user, const struct ws_close_info *info)
 	struct link *l = user;
 	struct link_close closing = l->closing;
 	enum close_intent why = closing.intent;
+	struct link_code_do cd;
 	struct link_decision d;
 	enum link_reason reason;
 	uint64_t ban = 0, now = clock_mono_ms();
 
 	conn_reset(l);
-	link_code_conn_ended(l);
+	link_code_conn_ended(&l->code, &cd);
+	code_apply(l, &cd);
 	if (why == CI_NONE)
 		log_info("link: connection ended: %s%s%s", info->reason ==
 		    WS_REASON_PEER_CLOSE ? "closed by server" : info->reason ==
@@ -1152,7 +1281,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 		    WS_REASON_CONNECT_TIMEOUT ? "connect timed out" :
 		    "could not connect", info->detail ? ": " : "",
 		    info->detail ? info->detail : "");
-	if (l->stopping) {
+	if (l->phase == CP_STOPPED) {
 		link_schedule(l, &l->sul_stop, stop_done, 0);
 		return;
 	}
@@ -1219,8 +1348,8 @@ connect_now(lws_sorted_usec_list_t *sul)
 	struct link_decision d;
 	int rc;
 
-	if (l->stopping || l->phase != CP_IDLE)
-		return;
+	if (l->phase != CP_IDLE)
+		return;		/* a socket already, or stopped */
 	l->next_attempt_wall = 0;
 	if ((rc = conn_prepare(l)) < 0 || (rc = ws_client_connect(l->ws)) < 0) {
 		log_warn(rc, "link: cannot start a connection");
@@ -1341,8 +1470,10 @@ link_free(struct link *l)
 	store_writer_free(l->writer);	/* finishes a backup in flight */
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
-	link_code_free(l);
-	link_version_free(l);
+	lws_sul_cancel(&l->sul_kdf);
+	link_code_free(&l->code);
+	lws_sul_cancel(&l->sul_version);
+	wa_version_fetch_free(l->version_fetch);	/* bounded: 15 s at most */
 	creds_free(l->creds);
 	free(l);
 }
@@ -1386,6 +1517,52 @@ load_credentials(struct link *l)
 	return new_identity(l);
 }
 
+/* ---- --wa-version auto: the fetch; link_version.c decides ---- */
+
+static void
+version_poll(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_version);
+	struct link_version_step step;
+	struct wa_version got;
+	char err[WA_VERSION_ERR_MAX];
+	int rc;
+
+	if (!wa_version_fetch_done(l->version_fetch, &got, &rc, err)) {
+		link_schedule(l, &l->sul_version, version_poll, LINK_VERSION_POLL_MS);
+		return;
+	}
+	wa_version_fetch_free(l->version_fetch);
+	l->version_fetch = NULL;
+	step = link_version_decide(&l->cfg.version, l->state, rc, &got,
+	    l->cfg.version_url, err);
+	if (step.detail_set) {
+		snprintf(l->detail, sizeof(l->detail), "%s", step.detail);
+		link_publish_state(l);
+	}
+	if (step.kind == LVS_NEWER)
+		l->cfg.version = step.use;
+	if (step.restart)
+		link_request_restart(l);
+}
+
+static void
+link_version_refresh(struct link *l, const char *why)
+{
+	int rc;
+
+	if (!link_version_wanted(l->cfg.version_auto, l->version_fetch != NULL,
+	    link_stopping(l)))
+		return;
+	if ((rc = wa_version_fetch_start(l->cfg.version_url,
+	    &l->version_fetch)) < 0) {
+		log_warn(rc, "link: cannot start reading the WhatsApp Web version");
+		return;
+	}
+	log_info("link: reading the current WhatsApp Web version (%s)", why);
+	link_schedule(l, &l->sul_version, version_poll, LINK_VERSION_POLL_MS);
+}
+
 int
 link_start(struct link *l)
 {
@@ -1414,23 +1591,29 @@ stop_done(lws_sorted_usec_list_t *sul)
 void
 link_shutdown(struct link *l, void (*done)(void *), void *arg)
 {
-	l->stopping = true;
+	enum conn_phase was = l->phase;
+
 	l->stop_done = done;
 	l->stop_arg = arg;
+	if (!conn_move(l, CE_STOP))
+		return;		/* stopping already: done() is on its way */
 	lws_sul_cancel(&l->sul_reconnect);
 	lws_sul_cancel(&l->sul_backup);
-	if (l->phase == CP_IDLE || l->phase == CP_CLOSING) {
-		if (l->phase == CP_IDLE)
-			link_schedule(l, &l->sul_stop, stop_done, 0);
+	if (l->phase == CP_STOPPED) {
+		link_schedule(l, &l->sul_stop, stop_done, 0);
 		return;
 	}
-	link_close(l, CI_SHUTDOWN);
+	if (was == CP_CLOSING)
+		return;		/* its close callback ends the stop */
+	l->closing.intent = CI_SHUTDOWN;	/* SIGTERM wins over any reason */
+	if (ws_client_close(l->ws) < 0)
+		ws_client_free(l->ws), l->ws = NULL;	/* cannot happen: be safe */
 }
 
 int
 link_request_restart(struct link *l)
 {
-	if (l->stopping)
+	if (link_stopping(l))
 		return -EALREADY;
 	link_policy_reset(&l->policy);
 	l->qr_paused = false;
@@ -1466,12 +1649,29 @@ link_request_new_qr(struct link *l)
 }
 
 int
+link_request_pair_code(struct link *l, const char *phone)
+{
+	struct link_code_ctx x;
+	struct link_code_do d;
+	int rc;
+
+	if (link_stopping(l))
+		return -EALREADY;
+	if (l->creds->paired)
+		return -EISCONN;
+	code_ctx(l, &x);
+	rc = link_code_request(&l->code, phone, &x, &d);
+	code_apply(l, &d);
+	return rc;
+}
+
+int
 link_request_logout(struct link *l)
 {
 	struct link_decision d;
 	struct bn_node *iq, *rm;
 
-	if (!l->creds->paired || l->stopping)
+	if (!l->creds->paired || link_stopping(l))
 		return -EALREADY;
 	/* Tell WhatsApp to drop this companion, as WhatsApp Web's logout does. */
 	if (link_logged_in(l) && (iq = bn_node_new("iq")) != NULL) {

@@ -263,9 +263,10 @@ link_on_link_notification(struct link *l, const struct bn_node *n,
 	if (l->creds->paired || !(attr_is(n, "from", BN_SERVER_JID) ||
 	    attr_is(n, "from", "s.whatsapp.net")))
 		return;
-	if (attr_is(n, "type", "link_code_companion_reg"))
-		link_code_on_notification(l, n);
-	else if (attr_is(n, "type", "companion_reg_refresh"))
+	if (attr_is(n, "type", "link_code_companion_reg")) {
+		v->kind = LV_CODE_ANSWER;
+		v->code_answer = n;
+	} else if (attr_is(n, "type", "companion_reg_refresh"))
 		v->kind = LV_QR_REFRESH;
 	else if (attr_is(n, "type", "passkey_prologue_request"))
 		v->kind = LV_PASSKEY;
