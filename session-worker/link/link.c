@@ -29,9 +29,6 @@
 #include "waversion.h"
 #include "link_internal.h"
 
-/* Plaintext ceiling for one stanza we send: a prekey upload is ~4 KB. */
-#define LINK_SEND_MAX	(1u << 20)
-
 static void	connect_now(lws_sorted_usec_list_t *);
 static void	stop_done(lws_sorted_usec_list_t *);
 static void	keepalive_stop(struct link *);
@@ -40,7 +37,6 @@ static void	link_fail(struct link *, enum link_reason, const char *);
 static void	show_next(lws_sorted_usec_list_t *);
 static void	link_version_refresh(struct link *, const char *why);
 
-#define LINK_KDF_POLL_MS	10	/* a pairing-code stretch: ~0.1 s */
 #define LINK_VERSION_POLL_MS	50
 
 void
@@ -54,46 +50,6 @@ void
 link_new_id(struct link *l, char out[LINK_ID_MAX])
 {
 	snprintf(out, LINK_ID_MAX, "%s-%u", l->id_prefix, ++l->id_next);
-}
-
-void
-link_get_view(const struct link *l, struct link_view *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->state = l->state;
-	v->last_reason = l->last_reason;
-	creds_phone(l->creds, v->phone);
-	if (l->creds->paired)
-		snprintf(v->jid, sizeof(v->jid), "%s", l->creds->me_jid);
-	v->started_ms = l->started_wall;
-	v->since_ms = l->since_wall;
-	v->last_heartbeat_ms = l->last_heartbeat_wall;
-	v->rtt_ms = l->rtt_ms;
-	v->next_attempt_ms = l->next_attempt_wall;
-	v->ban_until_ms = l->state == LS_BANNED ? l->ban_until_wall : 0;
-	v->qr_paused = l->qr_paused;
-	memcpy(v->disconnects, l->policy.totals, sizeof(v->disconnects));
-	snprintf(v->strategy, sizeof(v->strategy), "%s", l->strategy);
-	snprintf(v->detail, sizeof(v->detail), "%s", l->detail);
-	if (l->state == LS_QR && l->has_qr && !l->qr_paused) {
-		v->has_qr = true;
-		snprintf(v->qr, sizeof(v->qr), "%s", l->qr);
-		v->qr_expires_ms = l->qr_expires_wall;
-		v->qr_round = l->round;
-		v->qr_ref_index = l->ref_next;
-	}
-	link_code_view(&l->code, &v->code);
-}
-
-void
-link_publish_state(struct link *l)
-{
-	struct link_view v;
-
-	if (l->ev.state == NULL)
-		return;
-	link_get_view(l, &v);
-	l->ev.state(l->ev.arg, &v);
 }
 
 void
@@ -132,16 +88,6 @@ conn_move(struct link *l, enum conn_event ev)
 		return false;
 	l->phase = to;
 	return true;
-}
-
-int
-link_save_creds(struct link *l, const char *what)
-{
-	int rc = store_save_creds(l->st, l->creds);
-
-	if (rc < 0)
-		log_error(rc, "store: could not save credentials after %s", what);
-	return rc;
 }
 
 /* Frees everything of the current connection but the WebSocket client. */
@@ -202,40 +148,6 @@ link_fail(struct link *l, enum link_reason reason, const char *detail)
 	link_fail_with(l, &why, detail);
 }
 
-/* Encrypts and frames one stanza. The link is already logged in or pairing. */
-int
-link_send_raw(struct link *l, const struct bn_node *n)
-{
-	uint8_t *plain = NULL, *out = NULL;
-	size_t plen, clen, olen, over;
-	int rc;
-
-	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
-		return -ENOTCONN;
-	if ((rc = bn_encode_frame(n, LINK_SEND_MAX, &plain, &plen)) < 0)
-		return rc;
-	over = frame_writer_overhead(l->wr);
-	if ((out = malloc(over + plen + NOISE_TAG_LEN)) == NULL) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	if ((rc = noise_cipher_encrypt(l->tx, NULL, 0, plain, plen, out + over,
-	    plen + NOISE_TAG_LEN, &clen)) < 0 ||
-	    (rc = frame_writer_prefix(l->wr, clen, out, over, &olen)) < 0)
-		goto out_free;
-	rc = ws_client_send(l->ws, out, olen + clen);
-out_free:
-	free(out);
-	free(plain);
-	return rc;
-}
-
-const struct creds *
-link_creds(const struct link *l)
-{
-	return l->creds;
-}
-
 int
 link_account_complete(struct link *l, const uint8_t key[32])
 {
@@ -252,76 +164,6 @@ link_account_complete(struct link *l, const uint8_t key[32])
 	return link_save_creds(l, "the completed device identity");
 }
 
-int
-link_send_node(struct link *l, const struct bn_node *n)
-{
-	if (!link_logged_in(l))
-		return -ENOTCONN;
-	return link_send_raw(l, n);
-}
-
-static void	iq_arm(struct link *);
-
-static void
-iq_due(lws_sorted_usec_list_t *sul)
-{
-	struct link *l = LINK_OF(sul, sul_iq);
-
-	link_iq_expire(&l->iqs, clock_mono_ms());
-	iq_arm(l);
-}
-
-/* One timer for every pending iq, at the earliest deadline. */
-static void
-iq_arm(struct link *l)
-{
-	uint64_t next = link_iq_next_deadline(&l->iqs), now = clock_mono_ms();
-
-	if (next == 0)
-		lws_sul_cancel(&l->sul_iq);
-	else
-		link_schedule(l, &l->sul_iq, iq_due, next > now ? next - now : 0);
-}
-
-int
-link_iq_send_raw(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
-    link_iq_done_fn done, void *arg)
-{
-	char fresh[LINK_ID_MAX];
-	const char *id;
-	int rc;
-
-	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
-		return -ENOTCONN;
-	if ((id = bn_node_attr(iq, "id")) == NULL) {
-		link_new_id(l, fresh);
-		if ((rc = bn_node_set_attr(iq, "id", fresh)) < 0)
-			return rc;
-		id = bn_node_attr(iq, "id");
-	}
-	if ((rc = link_iq_add(&l->iqs, id, clock_mono_ms(), timeout_ms > 0 ?
-	    timeout_ms : LINK_IQ_TIMEOUT_MS, done, arg)) < 0) {
-		if (rc == -ENOSPC)
-			log_warnx("link: %u iqs wait for an answer; not sending "
-			    "another", (unsigned)l->iqs.used);
-		return rc;
-	}
-	if ((rc = link_send_raw(l, iq)) < 0) {
-		link_iq_forget(&l->iqs, id);
-		return rc;
-	}
-	iq_arm(l);
-	return 0;
-}
-
-int
-link_iq_send(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
-    link_iq_done_fn done, void *arg)
-{
-	if (!link_logged_in(l))
-		return -ENOTCONN;
-	return link_iq_send_raw(l, iq, timeout_ms, done, arg);
-}
 
 /* ---- keepalive: the timers; the rules are link_keepalive.c's ---- */
 
@@ -418,119 +260,6 @@ keepalive_stop(struct link *l)
 	l->ping_outstanding = false;
 }
 
-/* ---- pairing by code: link_paircode.c decides, this applies ---- */
-
-static void	code_apply(struct link *, struct link_code_do *);
-static void	link_fresh_round(struct link *);
-
-/* What the code needs to know of the link around it. */
-static void
-code_ctx(const struct link *l, struct link_code_ctx *x)
-{
-	uint64_t min = l->cfg.code_min_ms ? l->cfg.code_min_ms : 60000;
-
-	memset(x, 0, sizeof(*x));
-	x->round_live = l->phase == CP_TRANSPORT && l->nrefs > 0;
-	x->round_usable = x->round_live && l->state == LS_QR && !l->qr_paused &&
-	    l->round_ends_wall > clock_wall_ms() + min;
-	x->round_ends_wall = l->round_ends_wall;
-	x->creds = l->creds;
-	x->platform_id = l->cfg.code_platform_id;
-	x->display = l->cfg.code_display;
-}
-
-static void
-code_hello_reply(void *arg, const struct bn_node *iq, int why)
-{
-	struct link *l = arg;
-	struct link_code_do d;
-
-	link_code_on_hello_reply(&l->code, iq, why, &d);
-	code_apply(l, &d);
-}
-
-static void
-code_finish_reply(void *arg, const struct bn_node *iq, int why)
-{
-	struct link *l = arg;
-	struct link_code_do d;
-
-	link_code_on_finish_reply(&l->code, iq, why, &d);
-	code_apply(l, &d);
-}
-
-/* <iq xmlns=md type=set to=s.whatsapp.net id=…>child</iq>; takes child. */
-static int
-code_send(struct link *l, struct bn_node *child, enum link_code_iq which,
-    char id[LINK_ID_MAX])
-{
-	struct bn_node *iq = bn_node_new("iq");
-	int rc = -ENOMEM;
-
-	if (iq != NULL && bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
-	    bn_node_set_attr(iq, "type", "set") == 0 &&
-	    bn_node_set_attr(iq, "xmlns", "md") == 0 &&
-	    bn_node_add_child(iq, child) == 0) {
-		child = NULL;
-		if ((rc = link_iq_send_raw(l, iq, 0, which == LCI_HELLO ?
-		    code_hello_reply : code_finish_reply, l)) == 0)
-			snprintf(id, LINK_ID_MAX, "%s", bn_node_attr(iq, "id"));
-	}
-	bn_node_free(child);
-	bn_node_free(iq);
-	return rc;
-}
-
-static void
-kdf_poll(lws_sorted_usec_list_t *sul)
-{
-	struct link *l = LINK_OF(sul, sul_kdf);
-	struct link_code_ctx x;
-	struct link_code_do d;
-
-	code_ctx(l, &x);
-	if (link_code_kdf_poll(&l->code, &x, &d)) {
-		link_schedule(l, &l->sul_kdf, kdf_poll, LINK_KDF_POLL_MS);
-		return;
-	}
-	code_apply(l, &d);
-}
-
-/* Applies what link_paircode.c said, in the order it was decided. */
-static void
-code_apply(struct link *l, struct link_code_do *d)
-{
-	struct link_code_ctx x;
-	struct link_code_do next;
-	char id[LINK_ID_MAX];
-	int rc, i;
-
-	for (i = 0; i < 2; i++)
-		if (d->forget[i][0] != '\0')
-			link_iq_forget(&l->iqs, d->forget[i]);
-	if (d->set_adv)
-		memcpy(l->creds->adv_secret, d->adv, sizeof(l->creds->adv_secret));
-	sodium_memzero(d->adv, sizeof(d->adv));
-	if (d->login_deadline)
-		link_schedule(l, &l->sul_auth, link_auth_timeout,
-		    l->cfg.auth_timeout_ms);
-	if (d->poll_kdf)
-		link_schedule(l, &l->sul_kdf, kdf_poll, LINK_KDF_POLL_MS);
-	if (d->publish)
-		link_publish_state(l);
-	if (d->send != NULL) {
-		rc = code_send(l, d->send, d->send_for, id);
-		d->send = NULL;
-		code_ctx(l, &x);
-		memset(&next, 0, sizeof(next));
-		link_code_sent(&l->code, d->send_for, rc == 0 ? id : NULL, rc,
-		    &x, &next);
-		code_apply(l, &next);	/* a failed send drops: no send again */
-	}
-	if (d->fresh_round)
-		link_fresh_round(l);
-}
-
 /* ---- pairing rounds: the timers; link_qr.c makes refs and QR text ---- */
 
 static void
@@ -544,7 +273,7 @@ show_next(lws_sorted_usec_list_t *sul)
 
 	if (l->ref_next >= l->nrefs) {
 		keep = link_code_on_round_end(&l->code, &d);
-		code_apply(l, &d);
+		link_code_apply(l, &d);
 		if (keep) {
 			/* The phone took the code: keep this connection. */
 			l->has_qr = false;
@@ -593,9 +322,9 @@ qr_begin(struct link *l, const struct bn_node *pd)
 	l->round_ends_wall = clock_wall_ms() + l->cfg.qr_first_ms +
 	    (uint64_t)(l->nrefs - 1) * l->cfg.qr_next_ms;
 	show_next(&l->sul_qr);
-	code_ctx(l, &x);
+	link_code_ctx_of(l, &x);
 	link_code_on_round(&l->code, &x, &d);
-	code_apply(l, &d);
+	link_code_apply(l, &d);
 }
 
 /*
@@ -647,7 +376,7 @@ passkey_demanded(struct link *l)
 		return;
 	memset(&d, 0, sizeof(d));
 	link_code_drop(&l->code, LCS_NONE, NULL, &d);
-	code_apply(l, &d);
+	link_code_apply(l, &d);
 	link_qr_stop(l);
 	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
 	link_save_creds(l, "passkey demand");
@@ -669,9 +398,13 @@ link_qr_stop(struct link *l)
 	l->nrefs = l->ref_next = 0;
 }
 
-/* A fresh pairing round for a code: resumes a paused one, ends one in
- * progress, leaves passkey_required. */
-static void
+void
+link_adv_secret_set(struct link *l, const uint8_t secret[32])
+{
+	memcpy(l->creds->adv_secret, secret, sizeof(l->creds->adv_secret));
+}
+
+void
 link_fresh_round(struct link *l)
 {
 	if (l->state == LS_QR && l->qr_paused) {
@@ -689,36 +422,6 @@ link_fresh_round(struct link *l)
 
 /* ---- login and pairing, as link_stanza.c's verdicts say ---- */
 
-/* Baileys sendPassiveIq: the answer only matters when it is a refusal. */
-static void
-passive_done(void *arg, const struct bn_node *iq, int err)
-{
-	(void)arg;
-	if (iq != NULL && strcmp(bn_node_attr(iq, "type"), "error") == 0)
-		log_warnx("link: the server refused the passive iq");
-	else if (err == -ETIMEDOUT)
-		log_warnx("link: the passive iq went unanswered");
-}
-
-static int
-send_passive_active(struct link *l)
-{
-	struct bn_node *iq = bn_node_new("iq"), *act = bn_node_new("active");
-	int rc = -ENOMEM;
-
-	if (iq != NULL && act != NULL &&
-	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
-	    bn_node_set_attr(iq, "xmlns", "passive") == 0 &&
-	    bn_node_set_attr(iq, "type", "set") == 0 &&
-	    bn_node_add_child(iq, act) == 0) {
-		act = NULL;
-		rc = link_iq_send_raw(l, iq, 0, passive_done, l);
-	}
-	bn_node_free(act);
-	bn_node_free(iq);
-	return rc;
-}
-
 int
 link_passive_after_prekeys(struct link *l)
 {
@@ -727,7 +430,7 @@ link_passive_after_prekeys(struct link *l)
 	if (!l->passive_due)
 		return 0;
 	l->passive_due = false;
-	if ((rc = send_passive_active(l)) < 0)
+	if ((rc = link_send_passive(l)) < 0)
 		log_warn(rc, "link: could not send the passive iq");
 	return 0;
 }
@@ -928,7 +631,7 @@ on_paired(struct link *l, struct link_verdict *v)
 	bn_node_free(us);
 	link_qr_stop(l);
 	link_code_paired(&l->code, &d);
-	code_apply(l, &d);
+	link_code_apply(l, &d);
 	log_info("link: paired as %s (platform %s); waiting for restart",
 	    r->jid, r->platform[0] ? r->platform : "?");
 	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
@@ -970,7 +673,7 @@ apply_verdict(struct link *l, struct link_verdict *v)
 		break;
 	case LV_CODE_ANSWER:
 		link_code_on_notification(&l->code, v->code_answer, &d);
-		code_apply(l, &d);
+		link_code_apply(l, &d);
 		break;
 	case LV_PREKEYS_LOW:
 		if (link_logged_in(l) && (n = link_prekeys_wanted(v->prekeys_left,
@@ -983,65 +686,6 @@ apply_verdict(struct link *l, struct link_verdict *v)
 	}
 	bn_node_free(v->reply);
 	v->reply = NULL;
-	return rc;
-}
-
-static int
-send_client_hello(struct link *l)
-{
-	uint8_t hello[NOISE_CLIENT_HELLO_LEN], out[FRAME_INTRO_MAX + 3 + sizeof(hello)];
-	size_t hlen, olen;
-	int rc;
-
-	if ((rc = noise_hs_write_hello(l->hs, hello, sizeof(hello), &hlen)) < 0 ||
-	    (rc = frame_writer_write(l->wr, hello, hlen, out, sizeof(out), &olen)) < 0)
-		return rc;
-	return ws_client_send(l->ws, out, olen);
-}
-
-static int
-send_client_finish(struct link *l)
-{
-	uint8_t *payload = NULL, *fin = NULL, *out = NULL;
-	size_t plen, flen, olen, cap;
-	struct wa_registration reg;
-	struct wa_login login;
-	int rc;
-
-	if (l->creds->paired) {
-		char phone[16];
-		creds_phone(l->creds, phone);
-		memset(&login, 0, sizeof(login));
-		login.username = strtoull(phone, NULL, 10);
-		login.device = (uint32_t)strtoul(strchr(l->creds->me_jid, ':') ?
-		    strchr(l->creds->me_jid, ':') + 1 : "0", NULL, 10);
-		rc = wa_payload_login(&l->cfg.version, &login, &payload, &plen);
-	} else {
-		memset(&reg, 0, sizeof(reg));
-		reg.registration_id = l->creds->registration_id;
-		reg.identity_pub = l->creds->ident_pub;
-		reg.signed_prekey_id = l->creds->spk_id;
-		reg.signed_prekey_pub = l->creds->spk_pub;
-		reg.signed_prekey_sig = l->creds->spk_sig;
-		reg.device_name = l->cfg.device_name;
-		rc = wa_payload_register(&l->cfg.version, &reg, &payload, &plen);
-	}
-	if (rc < 0)
-		return rc;
-	cap = NOISE_CLIENT_FINISH_MAX;
-	if ((fin = malloc(cap)) == NULL || (out = malloc(cap + FRAME_INTRO_MAX + 3)) == NULL) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	if ((rc = noise_hs_write_finish(l->hs, payload, plen, fin, cap, &flen)) < 0 ||
-	    (rc = frame_writer_write(l->wr, fin, flen, out, cap + FRAME_INTRO_MAX + 3,
-	    &olen)) < 0)
-		goto out_free;
-	rc = ws_client_send(l->ws, out, olen);
-out_free:
-	free(out);
-	free(fin);
-	free(payload);
 	return rc;
 }
 
@@ -1060,7 +704,7 @@ on_server_hello(struct link *l, const uint8_t *frame, size_t len)
 		link_fail(l, REASON_UNKNOWN, msg);
 		return rc;
 	}
-	if ((rc = send_client_finish(l)) < 0 ||
+	if ((rc = link_hs_send_finish(l)) < 0 ||
 	    (rc = noise_hs_split(l->hs, &l->tx, &l->rx)) < 0) {
 		link_fail(l, REASON_UNKNOWN, "could not finish the Noise handshake");
 		return rc;
@@ -1139,21 +783,10 @@ ws_on_open(void *user)
 	int rc;
 
 	conn_move(l, CE_WS_OPEN);
-	if ((rc = send_client_hello(l)) < 0) {
+	if ((rc = link_hs_send_hello(l)) < 0) {
 		log_warn(rc, "link: could not send the client hello");
 		link_fail(l, REASON_UNKNOWN, "could not start the Noise handshake");
 	}
-}
-
-void
-link_feed_fault_text(int reader_rc, int local_fault, char *out, size_t cap)
-{
-	if (local_fault < 0)
-		snprintf(out, cap, "could not answer the server: %s (a failure "
-		    "here, not the server's)", wl_strerror(local_fault));
-	else
-		snprintf(out, cap, "%s", reader_rc == -EMSGSIZE ?
-		    "oversized frame from server" : "malformed frames from server");
 }
 
 static void
@@ -1185,17 +818,6 @@ link_auth_timeout(lws_sorted_usec_list_t *sul)
 	link_fail(l, REASON_TIMEOUT, msg);
 }
 
-/* Fresh identity after a logout or an unrecoverable store. */
-static int
-new_identity(struct link *l)
-{
-	int rc;
-
-	if ((rc = keys_generate(l->creds)) < 0)
-		return rc;
-	return link_save_creds(l, "making a new identity");
-}
-
 static void
 apply_decision(struct link *l, const struct link_decision *d)
 {
@@ -1217,7 +839,7 @@ apply_decision(struct link *l, const struct link_decision *d)
 			log_error(rc, "store: could not move the logged-out session aside");
 		else
 			log_warnx("link: logged out; session moved to backups/%s", name);
-		if ((rc = new_identity(l)) < 0) {
+		if ((rc = link_new_identity(l)) < 0) {
 			log_error(rc, "link: cannot make a new identity; stopped");
 			return;
 		}
@@ -1273,7 +895,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 
 	conn_reset(l);
 	link_code_conn_ended(&l->code, &cd);
-	code_apply(l, &cd);
+	link_code_apply(l, &cd);
 	if (why == CI_NONE)
 		log_info("link: connection ended: %s%s%s", info->reason ==
 		    WS_REASON_PEER_CLOSE ? "closed by server" : info->reason ==
@@ -1364,52 +986,6 @@ connect_now(lws_sorted_usec_list_t *sul)
 	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
 }
 
-/* On the writer: l->backup stays put until backup_done. */
-static int
-backup_work(void *arg)
-{
-	struct link *l = arg;
-
-	return store_backup_commit(l->backup);
-}
-
-static void
-backup_done(void *arg, int rc)
-{
-	struct link *l = arg;
-
-	if (rc < 0)
-		log_warn(rc, "store: periodic backup failed; will retry");
-	else
-		log_debug("store: backup %s", store_snapshot_name(l->backup));
-	store_snapshot_free(l->backup);
-	l->backup = NULL;
-}
-
-/*
- * The loop only takes the instant's files (hard links: directory entries,
- * no data, no sync); copying and syncing them happens on the writer.
- */
-static void
-backup_due(lws_sorted_usec_list_t *sul)
-{
-	struct link *l = LINK_OF(sul, sul_backup);
-	int rc;
-
-	if (l->creds->paired && l->backup == NULL) {
-		if ((rc = store_backup_begin(l->st, &l->backup)) < 0) {
-			l->backup = NULL;
-			log_warn(rc, "store: periodic backup failed; will retry");
-		} else if ((rc = store_writer_submit(l->writer, backup_work,
-		    backup_done, l)) < 0) {
-			log_warn(rc, "store: periodic backup failed; will retry");
-			store_snapshot_free(l->backup);
-			l->backup = NULL;
-		}
-	}
-	link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
-}
-
 static const struct ws_callbacks ws_cb = {
 	.on_open = ws_on_open,
 	.on_data = ws_on_data,
@@ -1465,7 +1041,7 @@ link_free(struct link *l)
 	link_iq_init(&l->iqs);
 	conn_reset(l);
 	lws_sul_cancel(&l->sul_reconnect);
-	lws_sul_cancel(&l->sul_backup);
+	link_backup_stop(&l->backup);
 	lws_sul_cancel(&l->sul_stop);
 	store_writer_free(l->writer);	/* finishes a backup in flight */
 	ws_client_free(l->ws);
@@ -1476,45 +1052,6 @@ link_free(struct link *l)
 	wa_version_fetch_free(l->version_fetch);	/* bounded: 15 s at most */
 	creds_free(l->creds);
 	free(l);
-}
-
-/*
- * Credentials at start: load; a corrupt file is restored from the newest
- * readable backup; with none, the old session is moved aside and a new
- * pairing starts (a QR, never a crash loop). A key problem (sealed files
- * without the key, or with another) is the operator's to fix: refuse.
- */
-static int
-load_credentials(struct link *l)
-{
-	char name[160];
-	int rc;
-
-	rc = store_load_creds(l->st, l->creds);
-	if (rc == -ENOENT) {
-		log_info("store: no credentials yet; making a new device identity");
-		return new_identity(l);
-	}
-	if (rc == -ENOKEY || rc == -EKEYREJECTED) {
-		log_error(rc, "store: credentials are sealed and %s",
-		    rc == -ENOKEY ? "no session key was given (--session-key-file)" :
-		    "the session key does not open them");
-		return rc;
-	}
-	if (rc == 0)
-		return 0;
-	log_error(rc, "store: CREDENTIALS UNREADABLE in %s; restoring the newest "
-	    "readable backup", store_session_dir(l->st));
-	if ((rc = store_restore_newest(l->st, name, sizeof(name))) == 0 &&
-	    (rc = store_load_creds(l->st, l->creds)) == 0) {
-		log_warnx("store: restored credentials from backups/%s", name);
-		return 0;
-	}
-	log_errorx("store: no readable backup; moving the damaged session aside "
-	    "and starting a new pairing (a QR will be shown)");
-	if ((rc = store_archive_logged_out(l->st, name, sizeof(name))) < 0)
-		log_error(rc, "store: could not move the damaged session aside");
-	return new_identity(l);
 }
 
 /* ---- --wa-version auto: the fetch; link_version.c decides ---- */
@@ -1568,12 +1105,12 @@ link_start(struct link *l)
 {
 	int rc;
 
-	if ((rc = load_credentials(l)) < 0)
+	if ((rc = link_load_credentials(l)) < 0)
 		return rc;
 	if (l->creds->paired)
 		log_info("link: stored device %s", l->creds->me_jid);
-	if (l->cfg.backup_interval_ms > 0)
-		link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
+	link_backup_start(&l->backup, l->cx, l->st, l->writer, l->creds,
+	    l->cfg.backup_interval_ms);
 	link_schedule(l, &l->sul_reconnect, connect_now, 0);
 	link_version_refresh(l, "at start");
 	return 0;
@@ -1598,7 +1135,7 @@ link_shutdown(struct link *l, void (*done)(void *), void *arg)
 	if (!conn_move(l, CE_STOP))
 		return;		/* stopping already: done() is on its way */
 	lws_sul_cancel(&l->sul_reconnect);
-	lws_sul_cancel(&l->sul_backup);
+	link_backup_stop(&l->backup);
 	if (l->phase == CP_STOPPED) {
 		link_schedule(l, &l->sul_stop, stop_done, 0);
 		return;
@@ -1659,9 +1196,9 @@ link_request_pair_code(struct link *l, const char *phone)
 		return -EALREADY;
 	if (l->creds->paired)
 		return -EISCONN;
-	code_ctx(l, &x);
+	link_code_ctx_of(l, &x);
 	rc = link_code_request(&l->code, phone, &x, &d);
-	code_apply(l, &d);
+	link_code_apply(l, &d);
 	return rc;
 }
 

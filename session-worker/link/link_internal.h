@@ -99,6 +99,17 @@ struct link_code {
 	char			 finish_id[LINK_ID_MAX];
 };
 
+/* The periodic backup: link_backup.c's alone. */
+struct link_backup {
+	struct lws_context	*cx;
+	struct store		*st;
+	struct store_writer	*writer;
+	const struct creds	*creds;
+	uint64_t		 interval_ms;	/* 0: none */
+	struct store_snapshot	*snap;		/* one in flight, or NULL */
+	lws_sorted_usec_list_t	 sul;
+};
+
 struct link {
 	struct lws_context	*cx;
 	struct link_cfg		 cfg;
@@ -128,13 +139,13 @@ struct link {
 	void			(*stop_done)(void *);
 	void			*stop_arg;
 
-	/* periodic backups: made beside the loop (store_writer.h) */
+	/* durable writes beside the loop (store_writer.h); periodic backups */
 	struct store_writer	*writer;
-	struct store_snapshot	*backup;	/* one in flight, or NULL */
+	struct link_backup	 backup;	/* link_backup.c's */
 
 	/* timers, all on the loop */
 	lws_sorted_usec_list_t	 sul_reconnect, sul_auth, sul_ka, sul_pong,
-				 sul_qr, sul_backup, sul_stop;
+				 sul_qr, sul_stop;
 
 	/* keepalive */
 	char			 ping_id[LINK_ID_MAX];
@@ -209,6 +220,29 @@ int	link_save_creds(struct link *, const char *what);
 void	link_publish_state(struct link *);
 void	link_schedule(struct link *, lws_sorted_usec_list_t *, sul_cb_t,
 	    uint64_t ms);
+
+/* link.c, asked by link_code_apply.c: pair-success is signed with this
+ * secret from now; a fresh pairing round for a code (resumes a paused one,
+ * ends one in progress, leaves passkey_required). */
+void	link_adv_secret_set(struct link *, const uint8_t secret[32]);
+void	link_fresh_round(struct link *);
+
+/* link_send.c: the login's passive iq (Baileys sendPassiveIq) */
+int	link_send_passive(struct link *);
+
+/* link_handshake.c: the client hello; the finish with the login payload */
+int	link_hs_send_hello(struct link *);
+int	link_hs_send_finish(struct link *);
+
+/* link_creds.c: credentials at start (restored or new); a fresh identity */
+int	link_load_credentials(struct link *);
+int	link_new_identity(struct link *);
+
+/* link_backup.c: every interval_ms (0: never) while paired */
+void	link_backup_start(struct link_backup *, struct lws_context *,
+	    struct store *, struct store_writer *, const struct creds *,
+	    uint64_t interval_ms);
+void	link_backup_stop(struct link_backup *);
 
 /*
  * link_stanza.c: answers what needs an answer (acks, pings, pairing
@@ -287,6 +321,10 @@ void	link_code_drop(struct link_code *, enum link_code_status, const char *why,
 	    struct link_code_do *);
 void	link_code_free(struct link_code *);	/* waits for a stretch */
 void	link_code_view(const struct link_code *, struct link_code_view *);
+
+/* link_code_apply.c: what the link is to the code; carries out d */
+void	link_code_ctx_of(const struct link *, struct link_code_ctx *);
+void	link_code_apply(struct link *, struct link_code_do *d);
 
 /* link_version.c: what a version read means; link.c fetches and applies. */
 enum link_version_kind {
