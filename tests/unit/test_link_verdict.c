@@ -136,6 +136,49 @@ test_success_is_a_login_with_its_lid(void **state)
 	bn_node_free(n);
 }
 
+/*
+ * The phone's answer to a pairing code is a verdict (link_code_apply.c
+ * carries it to link_paircode.c), only from the server and only unpaired.
+ * With no socket the ack cannot go out (-ENOTCONN); the verdict stands.
+ */
+static void
+test_a_code_answer_is_a_verdict_from_the_server_only(void **state)
+{
+	static const struct {
+		const char *from;
+		bool paired;
+		enum link_verdict_kind want;
+	} cases[] = {
+		{ "s.whatsapp.net", false, LV_CODE_ANSWER },
+		{ "@s.whatsapp.net", false, LV_CODE_ANSWER },
+		{ "123@s.whatsapp.net", false, LV_NONE },
+		{ "s.whatsapp.net", true, LV_NONE },
+	};
+	struct link *l = calloc(1, sizeof(*l));
+	struct link_verdict v;
+	struct bn_node *n;
+	size_t i;
+
+	(void)state;
+	assert_non_null(l);
+	assert_non_null(l->creds = creds_new());
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		l->creds->paired = cases[i].paired;
+		n = node("notification", "type", "link_code_companion_reg",
+		    "from", cases[i].from);
+		assert_int_equal(bn_node_set_attr(n, "id", "n-1"), 0);
+		assert_int_equal(link_on_node(l, n, &v), -ENOTCONN);
+		assert_int_equal(v.kind, cases[i].want);
+		if (cases[i].want == LV_CODE_ANSWER)
+			assert_ptr_equal(v.code_answer, n);
+		else
+			assert_null(v.code_answer);
+		bn_node_free(n);
+	}
+	creds_free(l->creds);
+	free(l);
+}
+
 static void
 add_ref(struct bn_node *pd, const char *tag, const char *text, size_t len)
 {
@@ -237,6 +280,7 @@ main(void)
 		cmocka_unit_test(test_failure_codes_become_reasons_and_unknown_ones_stop),
 		cmocka_unit_test(test_stream_errors_and_the_end_of_the_stream),
 		cmocka_unit_test(test_success_is_a_login_with_its_lid),
+		cmocka_unit_test(test_a_code_answer_is_a_verdict_from_the_server_only),
 		cmocka_unit_test(test_pair_device_refs_and_the_qr_text),
 		cmocka_unit_test(test_prekey_rules_at_their_bounds),
 		cmocka_unit_test(test_keepalive_tick_at_its_bounds),
