@@ -1,10 +1,12 @@
 /*
- * link.c: the owner of struct link (link.h): credentials at start, one
- * connection at a time (WebSocket -> frames -> Noise -> stanzas), login
- * and keepalive, the iqs waiting for answers (link_iq.h), and what happens
- * when a connection ends, as decided by link_policy.c and allowed by
- * link_fsm.c. Every state change goes through link_fire(), which logs it
- * and tells the IPC layer; every phase change through conn_move().
+ * link.c: the owner of struct link (link.h): the one file that assigns its
+ * fields. It runs one connection at a time (WebSocket -> frames -> Noise
+ * -> stanzas), applies what the deciding files say (a stanza's verdict, a
+ * keepalive tick, the pairing code's steps, the version read, the policy's
+ * decision), runs the QR rounds, the keepalive and prekey timers, and
+ * answers the operator's requests. Every state change goes through
+ * link_fire() (link_fsm_next), every phase change through conn_move()
+ * (link_conn_next). The whole of one disconnect is here: link.h.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,13 +1,10 @@
 /*
  * link_internal.h: struct link and what the link's files share. Not for
- * other modules. link.c writes the lifecycle, connection, close, login and
- * keepalive fields; link_stanza.c and link_keepalive.c write none (they
- * return a link_verdict / link_ka), nor do link_qr.c (refs and QR text)
- * and prekeys.c. Still their own writers, each of its own fields:
- * link_paircode.c the code_* fields and its stretch thread (it asks
- * link.c for a fresh round, the adv secret and the login deadline),
- * link_version.c version_fetch (and the detail line of the outdated
- * state). prekeys.c writes only its own struct prekey_batch.
+ * other modules. link.c is the one file that assigns fields of struct link
+ * (link.h says who decides and who helps). Three sub-structs have their
+ * own single writer: struct link_code (link_paircode.c), struct
+ * link_backup (link_backup.c) and the iq table (link_iq.c); link.c embeds
+ * them and applies what their owners say.
  */
 #ifndef WALINK_LINK_INTERNAL_H
 #define WALINK_LINK_INTERNAL_H
