@@ -273,30 +273,21 @@ show_next(lws_sorted_usec_list_t *sul)
 	uint64_t ms;
 	bool keep;
 
-	if (l->ref_next >= l->nrefs) {
+	if (!link_round_show_next(&l->qr, l->creds, clock_wall_ms(),
+	    l->cfg.qr_first_ms, l->cfg.qr_next_ms, &ms)) {
 		keep = link_code_on_round_end(&l->code, &d);
 		link_code_apply(l, &d);
-		if (keep) {
-			/* The phone took the code: keep this connection. */
-			l->has_qr = false;
-			sodium_memzero(l->qr, sizeof(l->qr));
-			return;
-		}
-		log_info("link: QR round %u expired unscanned", l->round);
-		l->has_qr = false;
-		sodium_memzero(l->qr, sizeof(l->qr));
+		link_round_hide(&l->qr);
+		if (keep)
+			return;	/* the phone took the code: keep this connection */
+		log_info("link: QR round %u expired unscanned", l->qr.round);
 		link_close(l, CI_QR_ROUND);
 		return;
 	}
-	link_qr_text(l->qr, l->refs[l->ref_next], l->creds);
-	ms = l->ref_next == 0 ? l->cfg.qr_first_ms : l->cfg.qr_next_ms;
-	l->ref_next++;
-	l->has_qr = true;
-	l->qr_expires_wall = clock_wall_ms() + ms;
 	link_fire(l, LE_PAIR_DEVICE, "scan the QR with WhatsApp on the phone "
 	    "(Settings > Linked devices)");
-	log_info("link: QR %u/%u of round %u shown for %llus", l->ref_next,
-	    l->nrefs, l->round, (unsigned long long)(ms / 1000));
+	log_info("link: QR %u/%u of round %u shown for %llus", l->qr.ref_next,
+	    l->qr.nrefs, l->qr.round, (unsigned long long)(ms / 1000));
 	if (l->ev.qr != NULL) {
 		link_get_view(l, &v);
 		l->ev.qr(l->ev.arg, &v);
@@ -312,17 +303,13 @@ qr_begin(struct link *l, const struct bn_node *pd)
 	struct link_code_ctx x;
 	struct link_code_do d;
 
-	if ((l->nrefs = link_qr_refs(pd, l->refs)) == 0) {
+	if (link_round_begin(&l->qr, pd, clock_wall_ms(), l->cfg.qr_first_ms,
+	    l->cfg.qr_next_ms) < 0) {
 		link_fail(l, REASON_UNKNOWN, "pair-device carried no usable ref");
 		return;
 	}
 	/* The QR's own timers bound this phase now, not the login timeout. */
 	lws_sul_cancel(&l->sul_auth);
-	l->round++;
-	l->ref_next = 0;
-	l->qr_paused = false;
-	l->round_ends_wall = clock_wall_ms() + l->cfg.qr_first_ms +
-	    (uint64_t)(l->nrefs - 1) * l->cfg.qr_next_ms;
 	show_next(&l->sul_qr);
 	link_code_ctx_of(l, &x);
 	link_code_on_round(&l->code, &x, &d);
@@ -350,9 +337,8 @@ qr_refresh(struct link *l)
 	if (link_save_creds(l, "QR secret refresh") < 0)
 		return;
 	log_info("link: QR secret refreshed as the server asked");
-	if (!l->has_qr || l->ref_next == 0 || l->state != LS_QR)
+	if (l->state != LS_QR || !link_round_redraw(&l->qr, l->creds))
 		return;
-	link_qr_text(l->qr, l->refs[l->ref_next - 1], l->creds);
 	link_fire(l, LE_PAIR_DEVICE, "QR renewed at WhatsApp's request: scan "
 	    "the new one");
 	if (l->ev.qr != NULL) {
@@ -394,10 +380,7 @@ void
 link_qr_stop(struct link *l)
 {
 	lws_sul_cancel(&l->sul_qr);
-	l->has_qr = false;
-	sodium_memzero(l->qr, sizeof(l->qr));
-	sodium_memzero(l->refs, sizeof(l->refs));
-	l->nrefs = l->ref_next = 0;
+	link_round_stop(&l->qr);
 }
 
 void
@@ -409,14 +392,13 @@ link_adv_secret_set(struct link *l, const uint8_t secret[32])
 void
 link_fresh_round(struct link *l)
 {
-	if (l->state == LS_QR && l->qr_paused) {
-		l->qr_paused = false;
-		l->round = 0;
+	if (l->state == LS_QR && l->qr.paused) {
+		link_round_restart(&l->qr);
 		link_connect_soon(l, 0);
 	} else if (l->state == LS_PASSKEY) {
 		link_request_restart(l);
-	} else if (l->phase == CP_TRANSPORT && l->nrefs > 0) {
-		l->round = 0;	/* a round ended for the code does not count */
+	} else if (l->phase == CP_TRANSPORT && l->qr.nrefs > 0) {
+		link_round_restart(&l->qr);	/* a round ended for the code does not count */
 		link_qr_stop(l);
 		link_close(l, CI_QR_ROUND);
 	}
@@ -586,8 +568,7 @@ on_login(struct link *l, const char *lid)
 		return;
 	}
 	lws_sul_cancel(&l->sul_auth);
-	l->round = 0;
-	l->qr_paused = false;
+	link_round_restart(&l->qr);
 	if (lid != NULL && l->creds->me_lid[0] == '\0' &&
 	    strlen(lid) < sizeof(l->creds->me_lid)) {
 		snprintf(l->creds->me_lid, sizeof(l->creds->me_lid), "%s", lid);
@@ -867,17 +848,23 @@ apply_decision(struct link *l, const struct link_decision *d)
 static void
 qr_round_ended(struct link *l)
 {
+	char msg[LINK_DETAIL_MAX];
 	struct link_view v;
 
-	if (l->round < l->cfg.qr_rounds) {
+	if (l->qr.round < l->cfg.qr_rounds) {
 		link_connect_soon(l, 0);
 		return;
 	}
-	l->qr_paused = true;
-	snprintf(l->detail, sizeof(l->detail), "QR not scanned in %u rounds: "
-	    "pairing paused until a new QR is asked for", l->round);
-	log_warnx("link: %s", l->detail);
-	link_publish_state(l);
+	/* A pause is a move of the table (qr -> qr), not a flag set aside. */
+	if (link_fsm_next(l->state, LE_QR_PAUSE) == LS__MAX) {
+		log_warnx("link: no QR pause from %s", link_state_name(l->state));
+		return;
+	}
+	link_round_pause(&l->qr);
+	snprintf(msg, sizeof(msg), "QR not scanned in %u rounds: pairing "
+	    "paused until a new QR is asked for", l->qr.round);
+	log_warnx("link: %s", msg);
+	link_fire(l, LE_QR_PAUSE, msg);
 	if (l->ev.qr_expired != NULL) {
 		link_get_view(l, &v);
 		l->ev.qr_expired(l->ev.arg, &v);
@@ -1155,8 +1142,7 @@ link_request_restart(struct link *l)
 	if (link_stopping(l))
 		return -EALREADY;
 	link_policy_reset(&l->policy);
-	l->qr_paused = false;
-	l->round = 0;
+	link_round_restart(&l->qr);
 	if (l->state == LS_PASSKEY) {
 		/* The passkey close may still be under way: restart instead. */
 		if (l->closing.intent == CI_PASSKEY)
@@ -1178,10 +1164,9 @@ link_request_new_qr(struct link *l)
 {
 	if (l->state == LS_PASSKEY)
 		return link_request_restart(l);
-	if (l->state != LS_QR || !l->qr_paused)
+	if (l->state != LS_QR || !l->qr.paused)
 		return -EALREADY;
-	l->qr_paused = false;
-	l->round = 0;
+	link_round_restart(&l->qr);
 	log_info("link: new QR asked for; pairing resumes");
 	link_schedule(l, &l->sul_reconnect, connect_now, 0);
 	return 0;

@@ -27,10 +27,10 @@ link_code_ctx_of(const struct link *l, struct link_code_ctx *x)
 	uint64_t min = l->cfg.code_min_ms ? l->cfg.code_min_ms : 60000;
 
 	memset(x, 0, sizeof(*x));
-	x->round_live = l->phase == CP_TRANSPORT && l->nrefs > 0;
-	x->round_usable = x->round_live && l->state == LS_QR && !l->qr_paused &&
-	    l->round_ends_wall > clock_wall_ms() + min;
-	x->round_ends_wall = l->round_ends_wall;
+	x->round_live = l->phase == CP_TRANSPORT && l->qr.nrefs > 0;
+	x->round_usable = x->round_live && l->state == LS_QR && !l->qr.paused &&
+	    l->qr.ends_wall > clock_wall_ms() + min;
+	x->round_ends_wall = l->qr.ends_wall;
 	x->creds = l->creds;
 	x->platform_id = l->cfg.code_platform_id;
 	x->display = l->cfg.code_display;

@@ -78,6 +78,21 @@ struct link_verdict {
 };
 
 /*
+ * A pairing round and the QR on show: link_qr.c's alone (link.c reads it
+ * and calls link_round_*() from its timers). The QR text is a secret.
+ */
+struct link_round {
+	char			 refs[LINK_QR_REFS_MAX][LINK_REF_MAX];
+	uint32_t		 nrefs, ref_next;	/* ref_next: 1-based index shown */
+	uint32_t		 round;		/* unscanned rounds since a reset */
+	bool			 paused;	/* qr_rounds unscanned: a person must ask */
+	bool			 has_qr;
+	char			 text[LINK_QR_MAX];
+	uint64_t		 expires_wall;	/* of the QR on show */
+	uint64_t		 ends_wall;	/* last ref of the round expires */
+};
+
+/*
  * Linking by phone number: link_paircode.c's alone (link.c only embeds it
  * and reads it for the view).
  */
@@ -151,13 +166,8 @@ struct link {
 	uint32_t		 rtt_ms;
 	uint64_t		 last_heartbeat_wall;
 
-	/* pairing */
-	char			 refs[LINK_QR_REFS_MAX][LINK_REF_MAX];
-	uint32_t		 nrefs, ref_next, round;
-	bool			 qr_paused, has_qr;
-	char			 qr[LINK_QR_MAX];
-	uint64_t		 qr_expires_wall;
-	uint64_t		 round_ends_wall;	/* last ref of the round expires */
+	/* pairing rounds: link_qr.c writes it, link.c's timers move it */
+	struct link_round	 qr;
 
 	/* pairing by code: link_paircode.c writes it, link.c applies what it says */
 	struct link_code	 code;
@@ -264,6 +274,18 @@ struct bn_node	*link_keepalive_ping(void);
 uint32_t link_qr_refs(const struct bn_node *pair_device,
 	    char refs[LINK_QR_REFS_MAX][LINK_REF_MAX]);
 void	link_qr_text(char out[LINK_QR_MAX], const char *ref, const struct creds *);
+/* A <pair-device>'s round begins (-EBADMSG: no usable ref). */
+int	link_round_begin(struct link_round *, const struct bn_node *pd,
+	    uint64_t now_wall, uint64_t first_ms, uint64_t next_ms);
+/* Shows the next ref's QR for *ms; false: the round is over. */
+bool	link_round_show_next(struct link_round *, const struct creds *,
+	    uint64_t now_wall, uint64_t first_ms, uint64_t next_ms, uint64_t *ms);
+/* The QR on show again with a new adv secret; false: none on show. */
+bool	link_round_redraw(struct link_round *, const struct creds *);
+void	link_round_hide(struct link_round *);	/* wipes the QR text */
+void	link_round_stop(struct link_round *);	/* wipes QR and refs */
+void	link_round_restart(struct link_round *);	/* rounds count from 0, unpaused */
+void	link_round_pause(struct link_round *);
 /* link.c: ends the round's timers and wipes its QR */
 void	link_qr_stop(struct link *);
 

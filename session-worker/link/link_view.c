@@ -25,16 +25,16 @@ link_get_view(const struct link *l, struct link_view *v)
 	v->rtt_ms = l->rtt_ms;
 	v->next_attempt_ms = l->next_attempt_wall;
 	v->ban_until_ms = l->state == LS_BANNED ? l->ban_until_wall : 0;
-	v->qr_paused = l->qr_paused;
+	v->qr_paused = l->qr.paused;
 	memcpy(v->disconnects, l->policy.totals, sizeof(v->disconnects));
 	snprintf(v->strategy, sizeof(v->strategy), "%s", l->strategy);
 	snprintf(v->detail, sizeof(v->detail), "%s", l->detail);
-	if (l->state == LS_QR && l->has_qr && !l->qr_paused) {
+	if (l->state == LS_QR && l->qr.has_qr && !l->qr.paused) {
 		v->has_qr = true;
-		snprintf(v->qr, sizeof(v->qr), "%s", l->qr);
-		v->qr_expires_ms = l->qr_expires_wall;
-		v->qr_round = l->round;
-		v->qr_ref_index = l->ref_next;
+		snprintf(v->qr, sizeof(v->qr), "%s", l->qr.text);
+		v->qr_expires_ms = l->qr.expires_wall;
+		v->qr_round = l->qr.round;
+		v->qr_ref_index = l->qr.ref_next;
 	}
 	link_code_view(&l->code, &v->code);
 }
