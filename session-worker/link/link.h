@@ -14,13 +14,15 @@
  * connection phase beneath it, shutdown included), keeps the close intent,
  * and applies what the other files decide. Deciding, writing none of it:
  * link_stanza.c (struct link_verdict), link_keepalive.c (enum link_ka),
- * link_qr.c (refs, QR text), link_paircode.c (struct link_code_do; it
- * writes only its own struct link_code), link_version.c (struct
- * link_version_step), link_policy.c (struct link_decision), prekeys.c
- * (its struct prekey_batch). Helping, assigning no field: link_view.c,
- * link_send.c, link_handshake.c, link_creds.c, link_backup.c (its own
- * struct link_backup), link_code_apply.c (carries out link_code_do through
- * link.c's functions). The check: grep finds `l->field =` in link.c only.
+ * link_qr.c (refs, QR text; it writes only its own struct link_round),
+ * link_paircode.c (struct link_code_do; it writes only its own struct
+ * link_code), link_version.c (struct link_version_step), link_policy.c
+ * (struct link_decision), prekeys.c (its struct prekey_batch). Helping,
+ * assigning no field: link_view.c, link_send.c, link_handshake.c,
+ * link_creds.c, link_backup.c (its own struct link_backup),
+ * link_pairing.c (the QR rounds' timers, through link_round_*() and
+ * link.c's functions), link_code_apply.c (carries out link_code_do).
+ * The check: grep finds `l->field =` in link.c only.
  *
  * One disconnect, from the socket to the policy, read in link.c alone
  * (three pure steps live elsewhere):

@@ -1,10 +1,10 @@
 /*
  * link_internal.h: struct link and what the link's files share. Not for
  * other modules. link.c is the one file that assigns fields of struct link
- * (link.h says who decides and who helps). Three sub-structs have their
- * own single writer: struct link_code (link_paircode.c), struct
- * link_backup (link_backup.c) and the iq table (link_iq.c); link.c embeds
- * them and applies what their owners say.
+ * (link.h says who decides and who helps). Four sub-structs have their
+ * own single writer: struct link_round (link_qr.c), struct link_code
+ * (link_paircode.c), struct link_backup (link_backup.c) and the iq table
+ * (link_iq.c); link.c embeds them and applies what their owners say.
  */
 #ifndef WALINK_LINK_INTERNAL_H
 #define WALINK_LINK_INTERNAL_H
@@ -228,10 +228,12 @@ void	link_publish_state(struct link *);
 void	link_schedule(struct link *, lws_sorted_usec_list_t *, sul_cb_t,
 	    uint64_t ms);
 
-/* link.c, asked by link_code_apply.c: pair-success is signed with this
+/* link.c, asked by the pairing files: pair-success is signed with this
  * secret from now; a fresh pairing round for a code (resumes a paused one,
  * ends one in progress, leaves passkey_required). */
 void	link_adv_secret_set(struct link *, const uint8_t secret[32]);
+int	link_adv_secret_renew(struct link *, const char *why);	/* random, saved */
+void	link_fail(struct link *, enum link_reason, const char *detail);
 void	link_fresh_round(struct link *);
 
 /* link_send.c: the login's passive iq (Baileys sendPassiveIq) */
@@ -286,8 +288,13 @@ void	link_round_hide(struct link_round *);	/* wipes the QR text */
 void	link_round_stop(struct link_round *);	/* wipes QR and refs */
 void	link_round_restart(struct link_round *);	/* rounds count from 0, unpaused */
 void	link_round_pause(struct link_round *);
-/* link.c: ends the round's timers and wipes its QR */
+/* link_pairing.c: the rounds on the link; link_qr_stop ends the round's
+ * timer and wipes its QR; link_qr_round_ended: its connection closed. */
+void	link_qr_begin(struct link *, const struct bn_node *pair_device);
+void	link_qr_refresh(struct link *);
+void	link_passkey_demanded(struct link *);
 void	link_qr_stop(struct link *);
+void	link_qr_round_ended(struct link *);
 
 /*
  * link_paircode.c: decides, link.c applies. What the link around the code

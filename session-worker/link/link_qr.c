@@ -1,6 +1,6 @@
 /*
  * link_qr.c: what a pairing round is made of (protocol-notes §4), as pure
- * functions link.c's round timers use: the refs a <pair-device> carries,
+ * functions link_pairing.c uses: the refs a <pair-device> carries,
  * and the QR text for one of them. QR text is a secret: never logged.
  */
 #include <errno.h>
@@ -59,7 +59,7 @@ link_qr_text(char out[LINK_QR_MAX], const char *ref, const struct creds *c)
 	sodium_memzero(adv, sizeof(adv));
 }
 
-/* ---- the round: link_qr.c's struct link_round, moved by link.c's timers ---- */
+/* ---- the round: struct link_round, moved by link_pairing.c's timers ---- */
 
 int
 link_round_begin(struct link_round *r, const struct bn_node *pd, uint64_t now,
