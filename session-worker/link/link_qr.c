@@ -1,7 +1,8 @@
 /*
  * link_qr.c: what a pairing round is made of (protocol-notes §4), as pure
  * functions link_pairing.c uses: the refs a <pair-device> carries,
- * and the QR text for one of them. QR text is a secret: never logged.
+ * and the QR text for one of them; and the round itself (struct
+ * link_round, written here only). QR text is a secret: never logged.
  */
 #include <errno.h>
 #include <stdio.h>
