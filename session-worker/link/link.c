@@ -1,10 +1,13 @@
 /*
- * link.c: the owner of struct link (link.h): credentials at start, one
- * connection at a time (WebSocket -> frames -> Noise -> stanzas), login
- * and keepalive, the iqs waiting for answers (link_iq.h), and what happens
- * when a connection ends, as decided by link_policy.c and allowed by
- * link_fsm.c. Every state change goes through link_fire(), which logs it
- * and tells the IPC layer; every phase change through conn_move().
+ * link.c: the owner of struct link (link.h): the one file that assigns its
+ * fields. It runs one connection at a time (WebSocket -> frames -> Noise
+ * -> stanzas), applies what the deciding files say (a stanza's verdict, a
+ * keepalive tick, the pairing code's steps, the version read, the policy's
+ * decision), runs the keepalive and prekey timers (the QR rounds' are
+ * link_pairing.c's), and answers the operator's requests. Every state
+ * change goes through link_fire() (link_fsm_next), every phase change
+ * through conn_move() (link_conn_next). The whole of one disconnect is
+ * here: link.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,17 +29,16 @@
 #include "wl_error.h"
 
 #include "account.h"
+#include "waversion.h"
 #include "link_internal.h"
-
-/* Plaintext ceiling for one stanza we send: a prekey upload is ~4 KB. */
-#define LINK_SEND_MAX	(1u << 20)
 
 static void	connect_now(lws_sorted_usec_list_t *);
 static void	stop_done(lws_sorted_usec_list_t *);
 static void	keepalive_stop(struct link *);
 static void	prekeys_stop(struct link *);
-static void	link_fail(struct link *, enum link_reason, const char *);
-static void	show_next(lws_sorted_usec_list_t *);
+static void	link_version_refresh(struct link *, const char *why);
+
+#define LINK_VERSION_POLL_MS	50
 
 void
 link_schedule(struct link *l, lws_sorted_usec_list_t *sul, sul_cb_t cb,
@@ -49,46 +51,6 @@ void
 link_new_id(struct link *l, char out[LINK_ID_MAX])
 {
 	snprintf(out, LINK_ID_MAX, "%s-%u", l->id_prefix, ++l->id_next);
-}
-
-void
-link_get_view(const struct link *l, struct link_view *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->state = l->state;
-	v->last_reason = l->last_reason;
-	creds_phone(l->creds, v->phone);
-	if (l->creds->paired)
-		snprintf(v->jid, sizeof(v->jid), "%s", l->creds->me_jid);
-	v->started_ms = l->started_wall;
-	v->since_ms = l->since_wall;
-	v->last_heartbeat_ms = l->last_heartbeat_wall;
-	v->rtt_ms = l->rtt_ms;
-	v->next_attempt_ms = l->next_attempt_wall;
-	v->ban_until_ms = l->state == LS_BANNED ? l->ban_until_wall : 0;
-	v->qr_paused = l->qr_paused;
-	memcpy(v->disconnects, l->policy.totals, sizeof(v->disconnects));
-	snprintf(v->strategy, sizeof(v->strategy), "%s", l->strategy);
-	snprintf(v->detail, sizeof(v->detail), "%s", l->detail);
-	if (l->state == LS_QR && l->has_qr && !l->qr_paused) {
-		v->has_qr = true;
-		snprintf(v->qr, sizeof(v->qr), "%s", l->qr);
-		v->qr_expires_ms = l->qr_expires_wall;
-		v->qr_round = l->round;
-		v->qr_ref_index = l->ref_next;
-	}
-	link_code_view(l, &v->code);
-}
-
-void
-link_publish_state(struct link *l)
-{
-	struct link_view v;
-
-	if (l->ev.state == NULL)
-		return;
-	link_get_view(l, &v);
-	l->ev.state(l->ev.arg, &v);
 }
 
 void
@@ -127,16 +89,6 @@ conn_move(struct link *l, enum conn_event ev)
 		return false;
 	l->phase = to;
 	return true;
-}
-
-int
-link_save_creds(struct link *l, const char *what)
-{
-	int rc = store_save_creds(l->st, l->creds);
-
-	if (rc < 0)
-		log_error(rc, "store: could not save credentials after %s", what);
-	return rc;
 }
 
 /* Frees everything of the current connection but the WebSocket client. */
@@ -189,46 +141,12 @@ link_fail_with(struct link *l, const struct link_close *why, const char *detail)
 	link_close(l, CI_FAULT);
 }
 
-static void
+void
 link_fail(struct link *l, enum link_reason reason, const char *detail)
 {
 	struct link_close why = { .intent = CI_FAULT, .reason = reason };
 
 	link_fail_with(l, &why, detail);
-}
-
-/* Encrypts and frames one stanza. The link is already logged in or pairing. */
-int
-link_send_raw(struct link *l, const struct bn_node *n)
-{
-	uint8_t *plain = NULL, *out = NULL;
-	size_t plen, clen, olen, over;
-	int rc;
-
-	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
-		return -ENOTCONN;
-	if ((rc = bn_encode_frame(n, LINK_SEND_MAX, &plain, &plen)) < 0)
-		return rc;
-	over = frame_writer_overhead(l->wr);
-	if ((out = malloc(over + plen + NOISE_TAG_LEN)) == NULL) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	if ((rc = noise_cipher_encrypt(l->tx, NULL, 0, plain, plen, out + over,
-	    plen + NOISE_TAG_LEN, &clen)) < 0 ||
-	    (rc = frame_writer_prefix(l->wr, clen, out, over, &olen)) < 0)
-		goto out_free;
-	rc = ws_client_send(l->ws, out, olen + clen);
-out_free:
-	free(out);
-	free(plain);
-	return rc;
-}
-
-const struct creds *
-link_creds(const struct link *l)
-{
-	return l->creds;
 }
 
 int
@@ -247,76 +165,6 @@ link_account_complete(struct link *l, const uint8_t key[32])
 	return link_save_creds(l, "the completed device identity");
 }
 
-int
-link_send_node(struct link *l, const struct bn_node *n)
-{
-	if (!link_logged_in(l))
-		return -ENOTCONN;
-	return link_send_raw(l, n);
-}
-
-static void	iq_arm(struct link *);
-
-static void
-iq_due(lws_sorted_usec_list_t *sul)
-{
-	struct link *l = LINK_OF(sul, sul_iq);
-
-	link_iq_expire(&l->iqs, clock_mono_ms());
-	iq_arm(l);
-}
-
-/* One timer for every pending iq, at the earliest deadline. */
-static void
-iq_arm(struct link *l)
-{
-	uint64_t next = link_iq_next_deadline(&l->iqs), now = clock_mono_ms();
-
-	if (next == 0)
-		lws_sul_cancel(&l->sul_iq);
-	else
-		link_schedule(l, &l->sul_iq, iq_due, next > now ? next - now : 0);
-}
-
-int
-link_iq_send_raw(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
-    link_iq_done_fn done, void *arg)
-{
-	char fresh[LINK_ID_MAX];
-	const char *id;
-	int rc;
-
-	if (l->phase != CP_TRANSPORT && l->phase != CP_LOGGED_IN)
-		return -ENOTCONN;
-	if ((id = bn_node_attr(iq, "id")) == NULL) {
-		link_new_id(l, fresh);
-		if ((rc = bn_node_set_attr(iq, "id", fresh)) < 0)
-			return rc;
-		id = bn_node_attr(iq, "id");
-	}
-	if ((rc = link_iq_add(&l->iqs, id, clock_mono_ms(), timeout_ms > 0 ?
-	    timeout_ms : LINK_IQ_TIMEOUT_MS, done, arg)) < 0) {
-		if (rc == -ENOSPC)
-			log_warnx("link: %u iqs wait for an answer; not sending "
-			    "another", (unsigned)l->iqs.used);
-		return rc;
-	}
-	if ((rc = link_send_raw(l, iq)) < 0) {
-		link_iq_forget(&l->iqs, id);
-		return rc;
-	}
-	iq_arm(l);
-	return 0;
-}
-
-int
-link_iq_send(struct link *l, struct bn_node *iq, uint64_t timeout_ms,
-    link_iq_done_fn done, void *arg)
-{
-	if (!link_logged_in(l))
-		return -ENOTCONN;
-	return link_iq_send_raw(l, iq, timeout_ms, done, arg);
-}
 
 /* ---- keepalive: the timers; the rules are link_keepalive.c's ---- */
 
@@ -413,147 +261,7 @@ keepalive_stop(struct link *l)
 	l->ping_outstanding = false;
 }
 
-/* ---- pairing rounds: the timers; link_qr.c makes refs and QR text ---- */
-
-static void
-show_next(lws_sorted_usec_list_t *sul)
-{
-	struct link *l = LINK_OF(sul, sul_qr);
-	struct link_view v;
-	uint64_t ms;
-
-	if (l->ref_next >= l->nrefs) {
-		if (link_code_on_round_end(l)) {
-			/* The phone took the code: keep this connection. */
-			l->has_qr = false;
-			sodium_memzero(l->qr, sizeof(l->qr));
-			return;
-		}
-		log_info("link: QR round %u expired unscanned", l->round);
-		l->has_qr = false;
-		sodium_memzero(l->qr, sizeof(l->qr));
-		link_close(l, CI_QR_ROUND);
-		return;
-	}
-	link_qr_text(l->qr, l->refs[l->ref_next], l->creds);
-	ms = l->ref_next == 0 ? l->cfg.qr_first_ms : l->cfg.qr_next_ms;
-	l->ref_next++;
-	l->has_qr = true;
-	l->qr_expires_wall = clock_wall_ms() + ms;
-	link_fire(l, LE_PAIR_DEVICE, "scan the QR with WhatsApp on the phone "
-	    "(Settings > Linked devices)");
-	log_info("link: QR %u/%u of round %u shown for %llus", l->ref_next,
-	    l->nrefs, l->round, (unsigned long long)(ms / 1000));
-	if (l->ev.qr != NULL) {
-		link_get_view(l, &v);
-		l->ev.qr(l->ev.arg, &v);
-		sodium_memzero(&v, sizeof(v));
-	}
-	link_schedule(l, &l->sul_qr, show_next, ms);
-}
-
-/* <pair-device>: a new round of refs (link_qr.c reads them). */
-static void
-qr_begin(struct link *l, const struct bn_node *pd)
-{
-	if ((l->nrefs = link_qr_refs(pd, l->refs)) == 0) {
-		link_fail(l, REASON_UNKNOWN, "pair-device carried no usable ref");
-		return;
-	}
-	/* The QR's own timers bound this phase now, not the login timeout. */
-	lws_sul_cancel(&l->sul_auth);
-	l->round++;
-	l->ref_next = 0;
-	l->qr_paused = false;
-	l->round_ends_wall = clock_wall_ms() + l->cfg.qr_first_ms +
-	    (uint64_t)(l->nrefs - 1) * l->cfg.qr_next_ms;
-	show_next(&l->sul_qr);
-	link_code_on_round(l);
-}
-
-/*
- * <notification type=companion_reg_refresh>: the server asks for a new adv
- * secret in the QR (protocol-notes §4). Not while a phone is finishing a
- * code pairing: pair-success will be signed with the secret it derived.
- */
-static void
-qr_refresh(struct link *l)
-{
-	struct link_view v;
-
-	if (l->creds->paired)
-		return;
-	if (l->code_status == LCS_TYPED) {
-		log_info("link: QR refresh asked while a code pairing finishes; "
-		    "kept the current secret");
-		return;
-	}
-	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
-	if (link_save_creds(l, "QR secret refresh") < 0)
-		return;
-	log_info("link: QR secret refreshed as the server asked");
-	if (!l->has_qr || l->ref_next == 0 || l->state != LS_QR)
-		return;
-	link_qr_text(l->qr, l->refs[l->ref_next - 1], l->creds);
-	link_fire(l, LE_PAIR_DEVICE, "QR renewed at WhatsApp's request: scan "
-	    "the new one");
-	if (l->ev.qr != NULL) {
-		link_get_view(l, &v);
-		l->ev.qr(l->ev.arg, &v);
-		sodium_memzero(&v, sizeof(v));
-	}
-}
-
-/*
- * <notification type=passkey_prologue_request> (whatsmeow pair-passkey.go):
- * the server wants a WebAuthn step from the phone owner before it links
- * this companion. A headless worker cannot do it: stop in a state that
- * says so, with what the operator can do, instead of looping on QRs.
- * The adv secret is replaced, as whatsmeow does once it is handed off.
- */
-static void
-passkey_demanded(struct link *l)
-{
-	if (l->creds->paired)
-		return;
-	link_code_drop(l, LCS_NONE, NULL);
-	link_qr_stop(l);
-	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
-	link_save_creds(l, "passkey demand");
-	link_fire(l, LE_PASSKEY, "WhatsApp demands a passkey check that a "
-	    "server cannot do: on the phone remove it (Settings > Account > "
-	    "Passkeys), then ask for a new QR or code");
-	log_warnx("link: passkey demanded by WhatsApp; linking stopped until "
-	    "an operator asks for a new QR");
-	link_close(l, CI_PASSKEY);
-}
-
-void
-link_qr_stop(struct link *l)
-{
-	lws_sul_cancel(&l->sul_qr);
-	l->has_qr = false;
-	sodium_memzero(l->qr, sizeof(l->qr));
-	sodium_memzero(l->refs, sizeof(l->refs));
-	l->nrefs = l->ref_next = 0;
-}
-
-
-void
-link_fresh_round(struct link *l)
-{
-	if (l->state == LS_QR && l->qr_paused) {
-		l->qr_paused = false;
-		l->round = 0;
-		link_connect_soon(l, 0);
-	} else if (l->state == LS_PASSKEY) {
-		link_request_restart(l);
-	} else if (l->phase == CP_TRANSPORT && l->nrefs > 0) {
-		l->round = 0;	/* a round ended for the code does not count */
-		link_qr_stop(l);
-		link_close(l, CI_QR_ROUND);
-	}
-}
+/* ---- the adv secret, asked by the pairing files ---- */
 
 void
 link_adv_secret_set(struct link *l, const uint8_t secret[32])
@@ -561,43 +269,15 @@ link_adv_secret_set(struct link *l, const uint8_t secret[32])
 	memcpy(l->creds->adv_secret, secret, sizeof(l->creds->adv_secret));
 }
 
-void
-link_login_deadline(struct link *l)
+/* A new random adv secret, saved (a QR refresh, a passkey demand). */
+int
+link_adv_secret_renew(struct link *l, const char *why)
 {
-	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	randombytes_buf(l->creds->adv_secret, sizeof(l->creds->adv_secret));
+	return link_save_creds(l, why);
 }
 
 /* ---- login and pairing, as link_stanza.c's verdicts say ---- */
-
-/* Baileys sendPassiveIq: the answer only matters when it is a refusal. */
-static void
-passive_done(void *arg, const struct bn_node *iq, int err)
-{
-	(void)arg;
-	if (iq != NULL && strcmp(bn_node_attr(iq, "type"), "error") == 0)
-		log_warnx("link: the server refused the passive iq");
-	else if (err == -ETIMEDOUT)
-		log_warnx("link: the passive iq went unanswered");
-}
-
-static int
-send_passive_active(struct link *l)
-{
-	struct bn_node *iq = bn_node_new("iq"), *act = bn_node_new("active");
-	int rc = -ENOMEM;
-
-	if (iq != NULL && act != NULL &&
-	    bn_node_set_attr(iq, "to", BN_SERVER_JID) == 0 &&
-	    bn_node_set_attr(iq, "xmlns", "passive") == 0 &&
-	    bn_node_set_attr(iq, "type", "set") == 0 &&
-	    bn_node_add_child(iq, act) == 0) {
-		act = NULL;
-		rc = link_iq_send_raw(l, iq, 0, passive_done, l);
-	}
-	bn_node_free(act);
-	bn_node_free(iq);
-	return rc;
-}
 
 int
 link_passive_after_prekeys(struct link *l)
@@ -607,7 +287,7 @@ link_passive_after_prekeys(struct link *l)
 	if (!l->passive_due)
 		return 0;
 	l->passive_due = false;
-	if ((rc = send_passive_active(l)) < 0)
+	if ((rc = link_send_passive(l)) < 0)
 		log_warn(rc, "link: could not send the passive iq");
 	return 0;
 }
@@ -761,8 +441,7 @@ on_login(struct link *l, const char *lid)
 		return;
 	}
 	lws_sul_cancel(&l->sul_auth);
-	l->round = 0;
-	l->qr_paused = false;
+	link_round_restart(&l->qr);
 	if (lid != NULL && l->creds->me_lid[0] == '\0' &&
 	    strlen(lid) < sizeof(l->creds->me_lid)) {
 		snprintf(l->creds->me_lid, sizeof(l->creds->me_lid), "%s", lid);
@@ -786,6 +465,7 @@ static int
 on_paired(struct link *l, struct link_verdict *v)
 {
 	const struct pair_result *r = &v->pair;
+	struct link_code_do d;
 	struct bn_node *us;
 	int rc;
 
@@ -806,7 +486,8 @@ on_paired(struct link *l, struct link_verdict *v)
 		link_send_raw(l, us);
 	bn_node_free(us);
 	link_qr_stop(l);
-	link_code_paired(l);
+	link_code_paired(&l->code, &d);
+	link_code_apply(l, &d);
 	log_info("link: paired as %s (platform %s); waiting for restart",
 	    r->jid, r->platform[0] ? r->platform : "?");
 	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
@@ -818,6 +499,7 @@ on_paired(struct link *l, struct link_verdict *v)
 static int
 apply_verdict(struct link *l, struct link_verdict *v)
 {
+	struct link_code_do d;
 	uint32_t n;
 	int rc = 0;
 
@@ -837,13 +519,17 @@ apply_verdict(struct link *l, struct link_verdict *v)
 		link_save_creds(l, "edge routing info");
 		break;
 	case LV_PAIR_DEVICE:
-		qr_begin(l, v->pair_device);
+		link_qr_begin(l, v->pair_device);
 		break;
 	case LV_QR_REFRESH:
-		qr_refresh(l);
+		link_qr_refresh(l);
 		break;
 	case LV_PASSKEY:
-		passkey_demanded(l);
+		link_passkey_demanded(l);
+		break;
+	case LV_CODE_ANSWER:
+		link_code_on_notification(&l->code, v->code_answer, &d);
+		link_code_apply(l, &d);
 		break;
 	case LV_PREKEYS_LOW:
 		if (link_logged_in(l) && (n = link_prekeys_wanted(v->prekeys_left,
@@ -856,65 +542,6 @@ apply_verdict(struct link *l, struct link_verdict *v)
 	}
 	bn_node_free(v->reply);
 	v->reply = NULL;
-	return rc;
-}
-
-static int
-send_client_hello(struct link *l)
-{
-	uint8_t hello[NOISE_CLIENT_HELLO_LEN], out[FRAME_INTRO_MAX + 3 + sizeof(hello)];
-	size_t hlen, olen;
-	int rc;
-
-	if ((rc = noise_hs_write_hello(l->hs, hello, sizeof(hello), &hlen)) < 0 ||
-	    (rc = frame_writer_write(l->wr, hello, hlen, out, sizeof(out), &olen)) < 0)
-		return rc;
-	return ws_client_send(l->ws, out, olen);
-}
-
-static int
-send_client_finish(struct link *l)
-{
-	uint8_t *payload = NULL, *fin = NULL, *out = NULL;
-	size_t plen, flen, olen, cap;
-	struct wa_registration reg;
-	struct wa_login login;
-	int rc;
-
-	if (l->creds->paired) {
-		char phone[16];
-		creds_phone(l->creds, phone);
-		memset(&login, 0, sizeof(login));
-		login.username = strtoull(phone, NULL, 10);
-		login.device = (uint32_t)strtoul(strchr(l->creds->me_jid, ':') ?
-		    strchr(l->creds->me_jid, ':') + 1 : "0", NULL, 10);
-		rc = wa_payload_login(&l->cfg.version, &login, &payload, &plen);
-	} else {
-		memset(&reg, 0, sizeof(reg));
-		reg.registration_id = l->creds->registration_id;
-		reg.identity_pub = l->creds->ident_pub;
-		reg.signed_prekey_id = l->creds->spk_id;
-		reg.signed_prekey_pub = l->creds->spk_pub;
-		reg.signed_prekey_sig = l->creds->spk_sig;
-		reg.device_name = l->cfg.device_name;
-		rc = wa_payload_register(&l->cfg.version, &reg, &payload, &plen);
-	}
-	if (rc < 0)
-		return rc;
-	cap = NOISE_CLIENT_FINISH_MAX;
-	if ((fin = malloc(cap)) == NULL || (out = malloc(cap + FRAME_INTRO_MAX + 3)) == NULL) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	if ((rc = noise_hs_write_finish(l->hs, payload, plen, fin, cap, &flen)) < 0 ||
-	    (rc = frame_writer_write(l->wr, fin, flen, out, cap + FRAME_INTRO_MAX + 3,
-	    &olen)) < 0)
-		goto out_free;
-	rc = ws_client_send(l->ws, out, olen);
-out_free:
-	free(out);
-	free(fin);
-	free(payload);
 	return rc;
 }
 
@@ -933,7 +560,7 @@ on_server_hello(struct link *l, const uint8_t *frame, size_t len)
 		link_fail(l, REASON_UNKNOWN, msg);
 		return rc;
 	}
-	if ((rc = send_client_finish(l)) < 0 ||
+	if ((rc = link_hs_send_finish(l)) < 0 ||
 	    (rc = noise_hs_split(l->hs, &l->tx, &l->rx)) < 0) {
 		link_fail(l, REASON_UNKNOWN, "could not finish the Noise handshake");
 		return rc;
@@ -1012,21 +639,10 @@ ws_on_open(void *user)
 	int rc;
 
 	conn_move(l, CE_WS_OPEN);
-	if ((rc = send_client_hello(l)) < 0) {
+	if ((rc = link_hs_send_hello(l)) < 0) {
 		log_warn(rc, "link: could not send the client hello");
 		link_fail(l, REASON_UNKNOWN, "could not start the Noise handshake");
 	}
-}
-
-void
-link_feed_fault_text(int reader_rc, int local_fault, char *out, size_t cap)
-{
-	if (local_fault < 0)
-		snprintf(out, cap, "could not answer the server: %s (a failure "
-		    "here, not the server's)", wl_strerror(local_fault));
-	else
-		snprintf(out, cap, "%s", reader_rc == -EMSGSIZE ?
-		    "oversized frame from server" : "malformed frames from server");
 }
 
 static void
@@ -1058,17 +674,6 @@ link_auth_timeout(lws_sorted_usec_list_t *sul)
 	link_fail(l, REASON_TIMEOUT, msg);
 }
 
-/* Fresh identity after a logout or an unrecoverable store. */
-static int
-new_identity(struct link *l)
-{
-	int rc;
-
-	if ((rc = keys_generate(l->creds)) < 0)
-		return rc;
-	return link_save_creds(l, "making a new identity");
-}
-
 static void
 apply_decision(struct link *l, const struct link_decision *d)
 {
@@ -1090,7 +695,7 @@ apply_decision(struct link *l, const struct link_decision *d)
 			log_error(rc, "store: could not move the logged-out session aside");
 		else
 			log_warnx("link: logged out; session moved to backups/%s", name);
-		if ((rc = new_identity(l)) < 0) {
+		if ((rc = link_new_identity(l)) < 0) {
 			log_error(rc, "link: cannot make a new identity; stopped");
 			return;
 		}
@@ -1112,39 +717,20 @@ apply_decision(struct link *l, const struct link_decision *d)
 	}
 }
 
-/* A round's connection closed unscanned: the next round, or a pause. */
-static void
-qr_round_ended(struct link *l)
-{
-	struct link_view v;
-
-	if (l->round < l->cfg.qr_rounds) {
-		link_connect_soon(l, 0);
-		return;
-	}
-	l->qr_paused = true;
-	snprintf(l->detail, sizeof(l->detail), "QR not scanned in %u rounds: "
-	    "pairing paused until a new QR is asked for", l->round);
-	log_warnx("link: %s", l->detail);
-	link_publish_state(l);
-	if (l->ev.qr_expired != NULL) {
-		link_get_view(l, &v);
-		l->ev.qr_expired(l->ev.arg, &v);
-	}
-}
-
 static void
 ws_on_close(void *user, const struct ws_close_info *info)
 {
 	struct link *l = user;
 	struct link_close closing = l->closing;
 	enum close_intent why = closing.intent;
+	struct link_code_do cd;
 	struct link_decision d;
 	enum link_reason reason;
 	uint64_t ban = 0, now = clock_mono_ms();
 
 	conn_reset(l);
-	link_code_conn_ended(l);
+	link_code_conn_ended(&l->code, &cd);
+	link_code_apply(l, &cd);
 	if (why == CI_NONE)
 		log_info("link: connection ended: %s%s%s", info->reason ==
 		    WS_REASON_PEER_CLOSE ? "closed by server" : info->reason ==
@@ -1152,7 +738,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 		    WS_REASON_CONNECT_TIMEOUT ? "connect timed out" :
 		    "could not connect", info->detail ? ": " : "",
 		    info->detail ? info->detail : "");
-	if (l->stopping) {
+	if (l->phase == CP_STOPPED) {
 		link_schedule(l, &l->sul_stop, stop_done, 0);
 		return;
 	}
@@ -1161,7 +747,7 @@ ws_on_close(void *user, const struct ws_close_info *info)
 	case CI_PASSKEY:	/* the state says it; only an operator moves on */
 		return;
 	case CI_QR_ROUND:
-		qr_round_ended(l);
+		link_qr_round_ended(l);
 		return;
 	case CI_RESTART:
 		link_fire(l, LE_DOWN_NOW, NULL);
@@ -1219,8 +805,8 @@ connect_now(lws_sorted_usec_list_t *sul)
 	struct link_decision d;
 	int rc;
 
-	if (l->stopping || l->phase != CP_IDLE)
-		return;
+	if (l->phase != CP_IDLE)
+		return;		/* a socket already, or stopped */
 	l->next_attempt_wall = 0;
 	if ((rc = conn_prepare(l)) < 0 || (rc = ws_client_connect(l->ws)) < 0) {
 		log_warn(rc, "link: cannot start a connection");
@@ -1233,52 +819,6 @@ connect_now(lws_sorted_usec_list_t *sul)
 	link_fire(l, LE_CONNECT, l->creds->paired ? "logging in" :
 	    "registering a new device");
 	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
-}
-
-/* On the writer: l->backup stays put until backup_done. */
-static int
-backup_work(void *arg)
-{
-	struct link *l = arg;
-
-	return store_backup_commit(l->backup);
-}
-
-static void
-backup_done(void *arg, int rc)
-{
-	struct link *l = arg;
-
-	if (rc < 0)
-		log_warn(rc, "store: periodic backup failed; will retry");
-	else
-		log_debug("store: backup %s", store_snapshot_name(l->backup));
-	store_snapshot_free(l->backup);
-	l->backup = NULL;
-}
-
-/*
- * The loop only takes the instant's files (hard links: directory entries,
- * no data, no sync); copying and syncing them happens on the writer.
- */
-static void
-backup_due(lws_sorted_usec_list_t *sul)
-{
-	struct link *l = LINK_OF(sul, sul_backup);
-	int rc;
-
-	if (l->creds->paired && l->backup == NULL) {
-		if ((rc = store_backup_begin(l->st, &l->backup)) < 0) {
-			l->backup = NULL;
-			log_warn(rc, "store: periodic backup failed; will retry");
-		} else if ((rc = store_writer_submit(l->writer, backup_work,
-		    backup_done, l)) < 0) {
-			log_warn(rc, "store: periodic backup failed; will retry");
-			store_snapshot_free(l->backup);
-			l->backup = NULL;
-		}
-	}
-	link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
 }
 
 static const struct ws_callbacks ws_cb = {
@@ -1336,54 +876,63 @@ link_free(struct link *l)
 	link_iq_init(&l->iqs);
 	conn_reset(l);
 	lws_sul_cancel(&l->sul_reconnect);
-	lws_sul_cancel(&l->sul_backup);
+	link_backup_stop(&l->backup);
 	lws_sul_cancel(&l->sul_stop);
 	store_writer_free(l->writer);	/* finishes a backup in flight */
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
-	link_code_free(l);
-	link_version_free(l);
+	lws_sul_cancel(&l->sul_kdf);
+	link_code_free(&l->code);
+	lws_sul_cancel(&l->sul_version);
+	wa_version_fetch_free(l->version_fetch);	/* bounded: 15 s at most */
 	creds_free(l->creds);
 	free(l);
 }
 
-/*
- * Credentials at start: load; a corrupt file is restored from the newest
- * readable backup; with none, the old session is moved aside and a new
- * pairing starts (a QR, never a crash loop). A key problem (sealed files
- * without the key, or with another) is the operator's to fix: refuse.
- */
-static int
-load_credentials(struct link *l)
+/* ---- --wa-version auto: the fetch; link_version.c decides ---- */
+
+static void
+version_poll(lws_sorted_usec_list_t *sul)
 {
-	char name[160];
+	struct link *l = LINK_OF(sul, sul_version);
+	struct link_version_step step;
+	struct wa_version got;
+	char err[WA_VERSION_ERR_MAX];
 	int rc;
 
-	rc = store_load_creds(l->st, l->creds);
-	if (rc == -ENOENT) {
-		log_info("store: no credentials yet; making a new device identity");
-		return new_identity(l);
+	if (!wa_version_fetch_done(l->version_fetch, &got, &rc, err)) {
+		link_schedule(l, &l->sul_version, version_poll, LINK_VERSION_POLL_MS);
+		return;
 	}
-	if (rc == -ENOKEY || rc == -EKEYREJECTED) {
-		log_error(rc, "store: credentials are sealed and %s",
-		    rc == -ENOKEY ? "no session key was given (--session-key-file)" :
-		    "the session key does not open them");
-		return rc;
+	wa_version_fetch_free(l->version_fetch);
+	l->version_fetch = NULL;
+	step = link_version_decide(&l->cfg.version, l->state, rc, &got,
+	    l->cfg.version_url, err);
+	if (step.detail_set) {
+		snprintf(l->detail, sizeof(l->detail), "%s", step.detail);
+		link_publish_state(l);
 	}
-	if (rc == 0)
-		return 0;
-	log_error(rc, "store: CREDENTIALS UNREADABLE in %s; restoring the newest "
-	    "readable backup", store_session_dir(l->st));
-	if ((rc = store_restore_newest(l->st, name, sizeof(name))) == 0 &&
-	    (rc = store_load_creds(l->st, l->creds)) == 0) {
-		log_warnx("store: restored credentials from backups/%s", name);
-		return 0;
+	if (step.kind == LVS_NEWER)
+		l->cfg.version = step.use;
+	if (step.restart)
+		link_request_restart(l);
+}
+
+static void
+link_version_refresh(struct link *l, const char *why)
+{
+	int rc;
+
+	if (!link_version_wanted(l->cfg.version_auto, l->version_fetch != NULL,
+	    link_stopping(l)))
+		return;
+	if ((rc = wa_version_fetch_start(l->cfg.version_url,
+	    &l->version_fetch)) < 0) {
+		log_warn(rc, "link: cannot start reading the WhatsApp Web version");
+		return;
 	}
-	log_errorx("store: no readable backup; moving the damaged session aside "
-	    "and starting a new pairing (a QR will be shown)");
-	if ((rc = store_archive_logged_out(l->st, name, sizeof(name))) < 0)
-		log_error(rc, "store: could not move the damaged session aside");
-	return new_identity(l);
+	log_info("link: reading the current WhatsApp Web version (%s)", why);
+	link_schedule(l, &l->sul_version, version_poll, LINK_VERSION_POLL_MS);
 }
 
 int
@@ -1391,12 +940,12 @@ link_start(struct link *l)
 {
 	int rc;
 
-	if ((rc = load_credentials(l)) < 0)
+	if ((rc = link_load_credentials(l)) < 0)
 		return rc;
 	if (l->creds->paired)
 		log_info("link: stored device %s", l->creds->me_jid);
-	if (l->cfg.backup_interval_ms > 0)
-		link_schedule(l, &l->sul_backup, backup_due, l->cfg.backup_interval_ms);
+	link_backup_start(&l->backup, l->cx, l->st, l->writer, l->creds,
+	    l->cfg.backup_interval_ms);
 	link_schedule(l, &l->sul_reconnect, connect_now, 0);
 	link_version_refresh(l, "at start");
 	return 0;
@@ -1414,27 +963,32 @@ stop_done(lws_sorted_usec_list_t *sul)
 void
 link_shutdown(struct link *l, void (*done)(void *), void *arg)
 {
-	l->stopping = true;
+	enum conn_phase was = l->phase;
+
 	l->stop_done = done;
 	l->stop_arg = arg;
+	if (!conn_move(l, CE_STOP))
+		return;		/* stopping already: done() is on its way */
 	lws_sul_cancel(&l->sul_reconnect);
-	lws_sul_cancel(&l->sul_backup);
-	if (l->phase == CP_IDLE || l->phase == CP_CLOSING) {
-		if (l->phase == CP_IDLE)
-			link_schedule(l, &l->sul_stop, stop_done, 0);
+	link_backup_stop(&l->backup);
+	if (l->phase == CP_STOPPED) {
+		link_schedule(l, &l->sul_stop, stop_done, 0);
 		return;
 	}
-	link_close(l, CI_SHUTDOWN);
+	if (was == CP_CLOSING)
+		return;		/* its close callback ends the stop */
+	l->closing.intent = CI_SHUTDOWN;	/* SIGTERM wins over any reason */
+	if (ws_client_close(l->ws) < 0)
+		ws_client_free(l->ws), l->ws = NULL;	/* cannot happen: be safe */
 }
 
 int
 link_request_restart(struct link *l)
 {
-	if (l->stopping)
+	if (link_stopping(l))
 		return -EALREADY;
 	link_policy_reset(&l->policy);
-	l->qr_paused = false;
-	l->round = 0;
+	link_round_restart(&l->qr);
 	if (l->state == LS_PASSKEY) {
 		/* The passkey close may still be under way: restart instead. */
 		if (l->closing.intent == CI_PASSKEY)
@@ -1456,13 +1010,29 @@ link_request_new_qr(struct link *l)
 {
 	if (l->state == LS_PASSKEY)
 		return link_request_restart(l);
-	if (l->state != LS_QR || !l->qr_paused)
+	if (l->state != LS_QR || !l->qr.paused)
 		return -EALREADY;
-	l->qr_paused = false;
-	l->round = 0;
+	link_round_restart(&l->qr);
 	log_info("link: new QR asked for; pairing resumes");
 	link_schedule(l, &l->sul_reconnect, connect_now, 0);
 	return 0;
+}
+
+int
+link_request_pair_code(struct link *l, const char *phone)
+{
+	struct link_code_ctx x;
+	struct link_code_do d;
+	int rc;
+
+	if (link_stopping(l))
+		return -EALREADY;
+	if (l->creds->paired)
+		return -EISCONN;
+	link_code_ctx_of(l, &x);
+	rc = link_code_request(&l->code, phone, &x, &d);
+	link_code_apply(l, &d);
+	return rc;
 }
 
 int
@@ -1471,7 +1041,7 @@ link_request_logout(struct link *l)
 	struct link_decision d;
 	struct bn_node *iq, *rm;
 
-	if (!l->creds->paired || l->stopping)
+	if (!l->creds->paired || link_stopping(l))
 		return -EALREADY;
 	/* Tell WhatsApp to drop this companion, as WhatsApp Web's logout does. */
 	if (link_logged_in(l) && (iq = bn_node_new("iq")) != NULL) {

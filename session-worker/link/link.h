@@ -7,26 +7,38 @@
  * Outside link/, nothing touches struct link: others read a snapshot
  * through link_get_view(), ask for changes through link_request_*(), send
  * through link_send_node() / link_iq_send() and hear back through struct
- * link_events. Inside, link.c owns the state (link_fsm.c's two tables: the
- * state the operator sees and the connection phase beneath it), the close
- * intent, the login, the keepalive, the pairing rounds and the prekey
- * uploads; link_stanza.c, link_keepalive.c, link_qr.c and prekeys.c only
- * decide or build (a struct link_verdict, an enum link_ka, refs and QR
- * text, a prekey batch) and link.c applies. The pairing code
- * (link_paircode.c) still keeps its own code_* fields (link_internal.h).
+ * link_events.
  *
- * One disconnect, all in link.c but the two pure steps:
+ * Inside, link.c is the one writer of struct link (link_internal.h): it
+ * moves the two tables of link_fsm.c (the state the operator sees; the
+ * connection phase beneath it, shutdown included), keeps the close intent,
+ * and applies what the other files decide. Deciding, writing none of it:
+ * link_stanza.c (struct link_verdict), link_keepalive.c (enum link_ka),
+ * link_qr.c (refs, QR text; it writes only its own struct link_round),
+ * link_paircode.c (struct link_code_do; it writes only its own struct
+ * link_code), link_version.c (struct link_version_step), link_policy.c
+ * (struct link_decision), prekeys.c (its struct prekey_batch). Helping,
+ * assigning no field: link_view.c, link_send.c, link_handshake.c,
+ * link_creds.c, link_backup.c (its own struct link_backup),
+ * link_pairing.c (the QR rounds' timers, through link_round_*() and
+ * link.c's functions), link_code_apply.c (carries out link_code_do).
+ * The check: grep finds `l->field =` in link.c only.
+ *
+ * One disconnect, from the socket to the policy, read in link.c alone
+ * (three pure steps live elsewhere):
  *   ws_on_data -> frame_reader_feed -> on_frame -> on_transport_frame
  *     -> link_on_node (link_stanza.c: <failure reason=409> is a verdict
  *        LV_DOWN with REASON_UNKNOWN and refused=409)
  *     -> apply_verdict -> link_fail_with: l->closing = the verdict's
- *        reason (the first wins), phase -> closing (link_conn_next)
- *   ws_on_close (the socket is gone): conn_reset fails pending iqs
- *     -> link_policy_decide (link_policy.c) -> link_policy_stop_refused
- *     -> apply_decision: link_fire(LE_SERVER_FAILURE) through
- *        link_fsm_next, no reconnect scheduled.
+ *        reason (the first wins) -> link_close: phase -> closing
+ *        (link_conn_next, link_fsm.c), ws_client_close
+ *   ws_on_close (the socket is gone) -> conn_reset: phase -> idle, pending
+ *     iqs fail -> link_policy_decide (link_policy.c)
+ *     -> link_policy_stop_refused -> apply_decision:
+ *        link_fire(LE_SERVER_FAILURE) through link_fsm_next, no reconnect.
  * A socket that drops on its own enters at ws_on_close with no intent
- * (REASON_TIMEOUT); the keepalive's silence at ka_due -> link_fail.
+ * (REASON_TIMEOUT); the keepalive's silence at ka_due -> link_fail; a
+ * shutdown at link_shutdown (CE_STOP) ends in ws_on_close's CP_STOPPED.
  */
 #ifndef WALINK_LINK_H
 #define WALINK_LINK_H

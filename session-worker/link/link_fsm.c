@@ -102,12 +102,14 @@ link_fsm_next(enum link_state from, enum link_event ev)
  */
 #define CLOSE_MOVES							\
 	[CE_CLOSE] = CP_CLOSING + 1,					\
-	[CE_CLOSED] = CP_IDLE + 1
+	[CE_CLOSED] = CP_IDLE + 1,					\
+	[CE_STOP] = CP_STOPPING + 1
 
 /* Stored +1 so that 0 marks a hole (CP_IDLE is 0). */
 static const unsigned char conn_next[CP__MAX][CE__MAX] = {
 	[CP_IDLE] = {
 		[CE_DIAL] = CP_CONNECTING + 1,
+		[CE_STOP] = CP_STOPPED + 1,	/* no socket: stopped at once */
 	},
 	[CP_CONNECTING] = {
 		CLOSE_MOVES,
@@ -126,7 +128,12 @@ static const unsigned char conn_next[CP__MAX][CE__MAX] = {
 	},
 	[CP_CLOSING] = {
 		[CE_CLOSED] = CP_IDLE + 1,
+		[CE_STOP] = CP_STOPPING + 1,	/* closing already: wait for it */
 	},
+	[CP_STOPPING] = {
+		[CE_CLOSED] = CP_STOPPED + 1,
+	},
+	[CP_STOPPED] = { 0 },	/* the end: nothing leaves it */
 };
 
 enum conn_phase
@@ -145,6 +152,8 @@ static const char *const phase_names[CP__MAX] = {
 	[CP_TRANSPORT] = "transport",
 	[CP_LOGGED_IN] = "logged-in",
 	[CP_CLOSING] = "closing",
+	[CP_STOPPING] = "stopping",
+	[CP_STOPPED] = "stopped",
 };
 
 const char *

@@ -1,13 +1,10 @@
 /*
  * link_internal.h: struct link and what the link's files share. Not for
- * other modules. link.c writes the lifecycle, connection, close, login and
- * keepalive fields; link_stanza.c and link_keepalive.c write none (they
- * return a link_verdict / link_ka), nor do link_qr.c (refs and QR text)
- * and prekeys.c. Still their own writers, each of its own fields:
- * link_paircode.c the code_* fields and its stretch thread (it asks
- * link.c for a fresh round, the adv secret and the login deadline),
- * link_version.c version_fetch (and the detail line of the outdated
- * state). prekeys.c writes only its own struct prekey_batch.
+ * other modules. link.c is the one file that assigns fields of struct link
+ * (link.h says who decides and who helps). Four sub-structs have their
+ * own single writer: struct link_round (link_qr.c), struct link_code
+ * (link_paircode.c), struct link_backup (link_backup.c) and the iq table
+ * (link_iq.c); link.c embeds them and applies what their owners say.
  */
 #ifndef WALINK_LINK_INTERNAL_H
 #define WALINK_LINK_INTERNAL_H
@@ -62,6 +59,7 @@ enum link_verdict_kind {
 	LV_QR_REFRESH,		/* companion_reg_refresh: a new QR secret */
 	LV_PASSKEY,		/* passkey_prologue_request: stop linking */
 	LV_PREKEYS_LOW,		/* an encrypt notification: prekeys_left */
+	LV_CODE_ANSWER,		/* link_code_companion_reg: the phone typed the code */
 	LV_DOWN,		/* the connection must end: down, detail */
 };
 
@@ -71,11 +69,57 @@ struct link_verdict {
 	struct pair_result	 pair;		/* LV_PAIRED */
 	struct bn_node		*reply;		/* LV_PAIRED; link.c sends and frees */
 	const struct bn_node	*pair_device;	/* LV_PAIR_DEVICE; borrowed */
+	const struct bn_node	*code_answer;	/* LV_CODE_ANSWER; borrowed */
 	const uint8_t		*routing;	/* LV_ROUTING; borrowed */
 	size_t			 routing_len;
 	int			 prekeys_left;	/* LV_PREKEYS_LOW; -1 unknown */
 	struct link_close	 down;		/* LV_DOWN */
 	char			 detail[LINK_DETAIL_MAX];	/* LV_DOWN */
+};
+
+/*
+ * A pairing round and the QR on show: link_qr.c's alone (link.c reads it
+ * and calls link_round_*() from its timers). The QR text is a secret.
+ */
+struct link_round {
+	char			 refs[LINK_QR_REFS_MAX][LINK_REF_MAX];
+	uint32_t		 nrefs, ref_next;	/* ref_next: 1-based index shown */
+	uint32_t		 round;		/* unscanned rounds since a reset */
+	bool			 paused;	/* qr_rounds unscanned: a person must ask */
+	bool			 has_qr;
+	char			 text[LINK_QR_MAX];
+	uint64_t		 expires_wall;	/* of the QR on show */
+	uint64_t		 ends_wall;	/* last ref of the round expires */
+};
+
+/*
+ * Linking by phone number: link_paircode.c's alone (link.c only embeds it
+ * and reads it for the view).
+ */
+struct link_code {
+	struct pair_code	*pc;		/* sodium memory; NULL: none */
+	enum link_code_status	 status;
+	char			 phone[16];
+	char			 detail[LINK_DETAIL_MAX];
+	uint64_t		 expires_wall;
+	bool			 hello_sent;
+	bool			 round_ok;	/* this round serves the code */
+	uint8_t			 qr_adv[32];	/* the QR's adv secret, back after a wrong code */
+	unsigned		 gen;		/* bumped when the code is dropped */
+	struct link_kdf		*kdf;		/* a stretch running off the loop */
+	char			 hello_id[LINK_ID_MAX];
+	char			 finish_id[LINK_ID_MAX];
+};
+
+/* The periodic backup: link_backup.c's alone. */
+struct link_backup {
+	struct lws_context	*cx;
+	struct store		*st;
+	struct store_writer	*writer;
+	const struct creds	*creds;
+	uint64_t		 interval_ms;	/* 0: none */
+	struct store_snapshot	*snap;		/* one in flight, or NULL */
+	lws_sorted_usec_list_t	 sul;
 };
 
 struct link {
@@ -103,18 +147,17 @@ struct link {
 	struct link_close	 closing;	/* with CP_CLOSING */
 	int			 local_fault;	/* our error handling a frame */
 
-	/* shutdown: no new connection, done() once the socket is gone */
-	bool			 stopping;
+	/* shutdown (phase CP_STOPPING/CP_STOPPED): done() once the socket is gone */
 	void			(*stop_done)(void *);
 	void			*stop_arg;
 
-	/* periodic backups: made beside the loop (store_writer.h) */
+	/* durable writes beside the loop (store_writer.h); periodic backups */
 	struct store_writer	*writer;
-	struct store_snapshot	*backup;	/* one in flight, or NULL */
+	struct link_backup	 backup;	/* link_backup.c's */
 
 	/* timers, all on the loop */
 	lws_sorted_usec_list_t	 sul_reconnect, sul_auth, sul_ka, sul_pong,
-				 sul_qr, sul_backup, sul_stop;
+				 sul_qr, sul_stop;
 
 	/* keepalive */
 	char			 ping_id[LINK_ID_MAX];
@@ -123,32 +166,16 @@ struct link {
 	uint32_t		 rtt_ms;
 	uint64_t		 last_heartbeat_wall;
 
-	/* pairing */
-	char			 refs[LINK_QR_REFS_MAX][LINK_REF_MAX];
-	uint32_t		 nrefs, ref_next, round;
-	bool			 qr_paused, has_qr;
-	char			 qr[LINK_QR_MAX];
-	uint64_t		 qr_expires_wall;
-	uint64_t		 round_ends_wall;	/* last ref of the round expires */
+	/* pairing rounds: link_qr.c writes it, link.c's timers move it */
+	struct link_round	 qr;
 
-	/* pairing by code (link_paircode.c) */
-	struct pair_code	*pc;		/* sodium memory; NULL: none */
-	enum link_code_status	 code_status;
-	char			 code_phone[16];
-	char			 code_detail[LINK_DETAIL_MAX];
-	uint64_t		 code_expires_wall;
-	bool			 code_hello_sent;
-	bool			 code_round_ok;	/* this round serves the code */
-	uint8_t			 code_qr_adv[32];	/* the QR's adv secret, back after a wrong code */
-	unsigned		 code_gen;	/* bumped when the code is dropped */
-	struct link_kdf		*kdf;		/* a stretch running off the loop */
+	/* pairing by code: link_paircode.c writes it, link.c applies what it says */
+	struct link_code	 code;
+	lws_sorted_usec_list_t	 sul_kdf;	/* polls code.kdf while it runs */
 
-	/* --wa-version auto (link_version.c) */
+	/* --wa-version auto: link.c fetches, link_version.c decides */
 	struct wa_version_fetch	*version_fetch;
 	lws_sorted_usec_list_t	 sul_version;
-	lws_sorted_usec_list_t	 sul_kdf;
-	char			 code_hello_id[LINK_ID_MAX];
-	char			 code_finish_id[LINK_ID_MAX];
 
 	/* stanza ids, and the iqs waiting for an answer (link_iq.h) */
 	char			 id_prefix[8];
@@ -161,6 +188,13 @@ struct link {
 	lws_sorted_usec_list_t	 sul_prekeys;
 	struct prekey_batch	*pk;		/* NULL: none being made */
 };
+
+/* link_shutdown() was called: no new connection, no operator request. */
+static inline bool
+link_stopping(const struct link *l)
+{
+	return l->phase == CP_STOPPING || l->phase == CP_STOPPED;
+}
 
 #define LINK_OF(sul, field)	lws_container_of(sul, struct link, field)
 
@@ -181,12 +215,6 @@ link_logged_in(const struct link *l)
 void	link_feed_fault_text(int reader_rc, int local_fault, char *out,
 	    size_t cap);
 int	link_send_raw(struct link *, const struct bn_node *);	/* before login too */
-/* Asked by link_paircode.c: a fresh pairing round for a code (resumes a
- * paused one, ends one in progress, leaves passkey_required); the adv
- * secret pair-success will be signed with; the login timeout from now. */
-void	link_fresh_round(struct link *);
-void	link_adv_secret_set(struct link *, const uint8_t secret[32]);
-void	link_login_deadline(struct link *);
 /* link_iq_send() before login too (pairing by code). */
 int	link_iq_send_raw(struct link *, struct bn_node *iq, uint64_t timeout_ms,
 	    link_iq_done_fn, void *arg);
@@ -199,6 +227,31 @@ int	link_save_creds(struct link *, const char *what);
 void	link_publish_state(struct link *);
 void	link_schedule(struct link *, lws_sorted_usec_list_t *, sul_cb_t,
 	    uint64_t ms);
+
+/* link.c, asked by the pairing files: pair-success is signed with this
+ * secret from now; a fresh pairing round for a code (resumes a paused one,
+ * ends one in progress, leaves passkey_required). */
+void	link_adv_secret_set(struct link *, const uint8_t secret[32]);
+int	link_adv_secret_renew(struct link *, const char *why);	/* random, saved */
+void	link_fail(struct link *, enum link_reason, const char *detail);
+void	link_fresh_round(struct link *);
+
+/* link_send.c: the login's passive iq (Baileys sendPassiveIq) */
+int	link_send_passive(struct link *);
+
+/* link_handshake.c: the client hello; the finish with the login payload */
+int	link_hs_send_hello(struct link *);
+int	link_hs_send_finish(struct link *);
+
+/* link_creds.c: credentials at start (restored or new); a fresh identity */
+int	link_load_credentials(struct link *);
+int	link_new_identity(struct link *);
+
+/* link_backup.c: every interval_ms (0: never) while paired */
+void	link_backup_start(struct link_backup *, struct lws_context *,
+	    struct store *, struct store_writer *, const struct creds *,
+	    uint64_t interval_ms);
+void	link_backup_stop(struct link_backup *);
 
 /*
  * link_stanza.c: answers what needs an answer (acks, pings, pairing
@@ -223,22 +276,99 @@ struct bn_node	*link_keepalive_ping(void);
 uint32_t link_qr_refs(const struct bn_node *pair_device,
 	    char refs[LINK_QR_REFS_MAX][LINK_REF_MAX]);
 void	link_qr_text(char out[LINK_QR_MAX], const char *ref, const struct creds *);
-/* link.c: ends the round's timers and wipes its QR */
+/* A <pair-device>'s round begins (-EBADMSG: no usable ref). */
+int	link_round_begin(struct link_round *, const struct bn_node *pd,
+	    uint64_t now_wall, uint64_t first_ms, uint64_t next_ms);
+/* Shows the next ref's QR for *ms; false: the round is over. */
+bool	link_round_show_next(struct link_round *, const struct creds *,
+	    uint64_t now_wall, uint64_t first_ms, uint64_t next_ms, uint64_t *ms);
+/* The QR on show again with a new adv secret; false: none on show. */
+bool	link_round_redraw(struct link_round *, const struct creds *);
+void	link_round_hide(struct link_round *);	/* wipes the QR text */
+void	link_round_stop(struct link_round *);	/* wipes QR and refs */
+void	link_round_restart(struct link_round *);	/* rounds count from 0, unpaused */
+void	link_round_pause(struct link_round *);
+/* link_pairing.c: the rounds on the link; link_qr_stop ends the round's
+ * timer and wipes its QR; link_qr_round_ended: its connection closed. */
+void	link_qr_begin(struct link *, const struct bn_node *pair_device);
+void	link_qr_refresh(struct link *);
+void	link_passkey_demanded(struct link *);
 void	link_qr_stop(struct link *);
+void	link_qr_round_ended(struct link *);
 
-/* link_paircode.c */
-void	link_code_on_round(struct link *);	/* pair-device: a live round began */
-bool	link_code_on_round_end(struct link *);	/* true: keep the connection */
-int	link_code_on_notification(struct link *, const struct bn_node *);
-void	link_code_paired(struct link *);
-void	link_code_conn_ended(struct link *);
-void	link_code_free(struct link *);	/* link_free: waits for a stretch */
-void	link_code_view(const struct link *, struct link_code_view *);
-void	link_code_drop(struct link *, enum link_code_status, const char *why);
+/*
+ * link_paircode.c: decides, link.c applies. What the link around the code
+ * is now (link.c fills it), and what the code calls for.
+ */
+struct link_code_ctx {
+	bool			 round_live;	/* CP_TRANSPORT with a round's refs */
+	bool			 round_usable;	/* live, qr not paused, code_min_ms left */
+	uint64_t		 round_ends_wall;
+	const struct creds	*creds;
+	const char		*platform_id, *display;	/* NULL: defaults */
+};
 
-/* link_version.c */
-void	link_version_refresh(struct link *, const char *why);
-void	link_version_free(struct link *);
+enum link_code_iq { LCI_HELLO, LCI_FINISH };	/* which answer an iq awaits */
+
+struct link_code_do {
+	char		 forget[2][LINK_ID_MAX];	/* iqs of a dropped code; "" none */
+	bool		 publish;	/* the code's status changed */
+	bool		 fresh_round;	/* link_fresh_round() */
+	bool		 login_deadline;	/* the login timeout from now */
+	bool		 poll_kdf;	/* a stretch started: poll code.kdf */
+	bool		 set_adv;	/* pair-success is signed with adv now */
+	uint8_t		 adv[32];	/* link.c wipes it once applied */
+	struct bn_node	*send;		/* an <iq xmlns=md> child; link.c sends, frees,
+					 * then tells link_code_sent() */
+	enum link_code_iq send_for;
+};
+
+int	link_code_request(struct link_code *, const char *phone,
+	    const struct link_code_ctx *, struct link_code_do *);
+void	link_code_on_round(struct link_code *, const struct link_code_ctx *,
+	    struct link_code_do *);	/* pair-device: a live round began */
+bool	link_code_on_round_end(struct link_code *, struct link_code_do *);	/* true: keep the connection */
+void	link_code_on_notification(struct link_code *, const struct bn_node *,
+	    struct link_code_do *);
+void	link_code_on_hello_reply(struct link_code *, const struct bn_node *iq,
+	    int why, struct link_code_do *);
+void	link_code_on_finish_reply(struct link_code *, const struct bn_node *iq,
+	    int why, struct link_code_do *);
+/* The iq d->send went out as id (rc 0) or could not (rc < 0, id NULL). */
+void	link_code_sent(struct link_code *, enum link_code_iq, const char *id,
+	    int rc, const struct link_code_ctx *, struct link_code_do *);
+/* true: the stretch still runs; else d says what its end calls for */
+bool	link_code_kdf_poll(struct link_code *, const struct link_code_ctx *,
+	    struct link_code_do *);
+void	link_code_paired(struct link_code *, struct link_code_do *);
+void	link_code_conn_ended(struct link_code *, struct link_code_do *);
+/* Adds to d (never clears it): a drop may follow other steps. */
+void	link_code_drop(struct link_code *, enum link_code_status, const char *why,
+	    struct link_code_do *);
+void	link_code_free(struct link_code *);	/* waits for a stretch */
+void	link_code_view(const struct link_code *, struct link_code_view *);
+
+/* link_code_apply.c: what the link is to the code; carries out d */
+void	link_code_ctx_of(const struct link *, struct link_code_ctx *);
+void	link_code_apply(struct link *, struct link_code_do *d);
+
+/* link_version.c: what a version read means; link.c fetches and applies. */
+enum link_version_kind {
+	LVS_UNREAD,		/* no answer: keep the version */
+	LVS_NOT_NEWER,		/* keep the version */
+	LVS_NEWER,		/* use .use from the next connection */
+};
+struct link_version_step {
+	enum link_version_kind kind;
+	struct wa_version	 use;		/* LVS_NEWER */
+	bool			 restart;	/* LVS_NEWER while outdated */
+	bool			 detail_set;	/* LVS_UNREAD while outdated: */
+	char			 detail[LINK_DETAIL_MAX];	/* the new detail line */
+};
+bool	link_version_wanted(bool version_auto, bool fetching, bool stopping);
+struct link_version_step link_version_decide(const struct wa_version *cur,
+	    enum link_state, int rc, const struct wa_version *got,
+	    const char *url, const char *err);
 
 /* prekeys.c */
 /* n keys after next_id, made by steps: _step 1 more to do, 0 all stored */

@@ -1,8 +1,10 @@
 /*
  * link_qr.c: what a pairing round is made of (protocol-notes §4), as pure
- * functions link.c's round timers use: the refs a <pair-device> carries,
- * and the QR text for one of them. QR text is a secret: never logged.
+ * functions link_pairing.c uses: the refs a <pair-device> carries,
+ * and the QR text for one of them; and the round itself (struct
+ * link_round, written here only). QR text is a secret: never logged.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,4 +58,70 @@ link_qr_text(char out[LINK_QR_MAX], const char *ref, const struct creds *c)
 	snprintf(out, LINK_QR_MAX, QR_PREFIX "%s,%s,%s,%s," QR_PLATFORM_ID,
 	    ref, noise, ident, adv);
 	sodium_memzero(adv, sizeof(adv));
+}
+
+/* ---- the round: struct link_round, moved by link_pairing.c's timers ---- */
+
+int
+link_round_begin(struct link_round *r, const struct bn_node *pd, uint64_t now,
+    uint64_t first_ms, uint64_t next_ms)
+{
+	if ((r->nrefs = link_qr_refs(pd, r->refs)) == 0)
+		return -EBADMSG;
+	r->round++;
+	r->ref_next = 0;
+	r->paused = false;
+	r->ends_wall = now + first_ms + (uint64_t)(r->nrefs - 1) * next_ms;
+	return 0;
+}
+
+bool
+link_round_show_next(struct link_round *r, const struct creds *c, uint64_t now,
+    uint64_t first_ms, uint64_t next_ms, uint64_t *ms)
+{
+	if (r->ref_next >= r->nrefs)
+		return false;
+	link_qr_text(r->text, r->refs[r->ref_next], c);
+	*ms = r->ref_next == 0 ? first_ms : next_ms;
+	r->ref_next++;
+	r->has_qr = true;
+	r->expires_wall = now + *ms;
+	return true;
+}
+
+bool
+link_round_redraw(struct link_round *r, const struct creds *c)
+{
+	if (!r->has_qr || r->ref_next == 0)
+		return false;
+	link_qr_text(r->text, r->refs[r->ref_next - 1], c);
+	return true;
+}
+
+void
+link_round_hide(struct link_round *r)
+{
+	r->has_qr = false;
+	sodium_memzero(r->text, sizeof(r->text));
+}
+
+void
+link_round_stop(struct link_round *r)
+{
+	link_round_hide(r);
+	sodium_memzero(r->refs, sizeof(r->refs));
+	r->nrefs = r->ref_next = 0;
+}
+
+void
+link_round_restart(struct link_round *r)
+{
+	r->round = 0;
+	r->paused = false;
+}
+
+void
+link_round_pause(struct link_round *r)
+{
+	r->paused = true;
 }

@@ -1,11 +1,12 @@
 /*
  * link_stanza.c: what the server says once Noise is up (protocol-notes §4,
  * §6). It answers what the wire needs answered at once (acks, pings, a
- * refused pair-success), hands pairing refs and notifications to their
- * files and the rest to the message layer, and says in a link_verdict what
- * the stanza means for the link: login, a verified pairing, routing info
- * to keep, or the reason the connection must end. It writes no field of
- * struct link; link.c applies the verdict.
+ * refused pair-success), hands the rest to the message layer, and says in
+ * a link_verdict what the stanza means for the link: login, a verified
+ * pairing, a round's refs, a QR refresh, the phone's answer to a code, a
+ * passkey demand, prekeys running low, routing info to keep, or the reason
+ * the connection must end. It writes no field of struct link; link.c
+ * applies the verdict.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -263,9 +264,10 @@ link_on_link_notification(struct link *l, const struct bn_node *n,
 	if (l->creds->paired || !(attr_is(n, "from", BN_SERVER_JID) ||
 	    attr_is(n, "from", "s.whatsapp.net")))
 		return;
-	if (attr_is(n, "type", "link_code_companion_reg"))
-		link_code_on_notification(l, n);
-	else if (attr_is(n, "type", "companion_reg_refresh"))
+	if (attr_is(n, "type", "link_code_companion_reg")) {
+		v->kind = LV_CODE_ANSWER;
+		v->code_answer = n;
+	} else if (attr_is(n, "type", "companion_reg_refresh"))
 		v->kind = LV_QR_REFRESH;
 	else if (attr_is(n, "type", "passkey_prologue_request"))
 		v->kind = LV_PASSKEY;

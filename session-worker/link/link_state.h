@@ -70,6 +70,9 @@ enum link_reason {
  * the close callback. The state above says what the operator sees; the
  * phase says what the socket can carry (a stanza only from CP_TRANSPORT,
  * a bot's send only in CP_LOGGED_IN). link_conn_next() is its table.
+ * Shutting down is part of it: CE_STOP leads every phase to CP_STOPPING
+ * (a socket still to close) or CP_STOPPED, which no event leaves, so no
+ * reconnect, dial or operator request can follow a SIGTERM.
  */
 enum conn_phase {
 	CP_IDLE = 0,		/* no socket */
@@ -78,6 +81,8 @@ enum conn_phase {
 	CP_TRANSPORT,		/* Noise done; stanzas flow; not logged in */
 	CP_LOGGED_IN,		/* <success> came: the link is up */
 	CP_CLOSING,		/* we asked the socket to close */
+	CP_STOPPING,		/* shutting down: the socket closes, none follows */
+	CP_STOPPED,		/* shut down: no socket, and never another */
 	CP__MAX
 };
 
@@ -88,6 +93,7 @@ enum conn_event {
 	CE_LOGIN,		/* <success> */
 	CE_CLOSE,		/* we close it (link_close): the first reason wins */
 	CE_CLOSED,		/* the socket is gone, whoever closed it */
+	CE_STOP,		/* link_shutdown(): from any phase, once */
 	CE__MAX
 };
 

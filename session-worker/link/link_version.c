@@ -1,83 +1,62 @@
 /*
- * link_version.c: `--wa-version auto`. At start and after each 405
- * (outdated), read the current WhatsApp Web version off the loop
- * (waversion.c); a newer one is used from the next connection on, and a link
- * stopped as outdated restarts with it once. Nothing newer, or no answer
- * (offline): the link keeps its version and its state, and the log says why.
+ * link_version.c: `--wa-version auto`, the decision. At start and after
+ * each 405 (outdated) link.c reads the current WhatsApp Web version off the
+ * loop (waversion.c) and asks here what the answer means: a newer one is
+ * used from the next connection on, and a link stopped as outdated restarts
+ * with it once. Nothing newer, or no answer (offline): the link keeps its
+ * version and its state, and the log says why. Writes no field of struct
+ * link: link.c applies the struct link_version_step.
  */
-#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
 #include "link_internal.h"
 #include "waversion.h"
 
-#define VERSION_POLL_MS	50
-
-static void
-version_poll(lws_sorted_usec_list_t *sul)
+bool
+link_version_wanted(bool version_auto, bool fetching, bool stopping)
 {
-	struct link *l = LINK_OF(sul, sul_version);
-	struct wa_version v, *cur = &l->cfg.version;
-	char err[WA_VERSION_ERR_MAX];
-	int rc;
+	return version_auto && !fetching && !stopping;
+}
 
-	if (!wa_version_fetch_done(l->version_fetch, &v, &rc, err)) {
-		link_schedule(l, &l->sul_version, version_poll, VERSION_POLL_MS);
-		return;
-	}
-	wa_version_fetch_free(l->version_fetch);
-	l->version_fetch = NULL;
+struct link_version_step
+link_version_decide(const struct wa_version *cur, enum link_state state,
+    int rc, const struct wa_version *got, const char *url, const char *err)
+{
+	struct link_version_step s;
+
+	memset(&s, 0, sizeof(s));
 	if (rc < 0) {
+		s.kind = LVS_UNREAD;
 		log_warnx("link: could not read the current WhatsApp Web version "
-		    "from %s (%s); keeping %u.%u.%u", l->cfg.version_url, err,
+		    "from %s (%s); keeping %u.%u.%u", url, err,
 		    cur->primary, cur->secondary, cur->tertiary);
-		if (l->state == LS_OUTDATED) {
-			snprintf(l->detail, sizeof(l->detail), "client version "
+		if (state == LS_OUTDATED) {
+			s.detail_set = true;
+			snprintf(s.detail, sizeof(s.detail), "client version "
 			    "outdated (405); the current one could not be read "
 			    "(%.60s): set --wa-version by hand", err);
-			link_publish_state(l);
 		}
-		return;
+		return s;
 	}
-	if (wa_version_cmp(&v, cur) <= 0) {
+	if (wa_version_cmp(got, cur) <= 0) {
+		s.kind = LVS_NOT_NEWER;
 		log_info("link: WhatsApp Web version %u.%u.%u read from %s; "
-		    "%u.%u.%u is not older: kept", v.primary, v.secondary,
-		    v.tertiary, l->cfg.version_url, cur->primary, cur->secondary,
+		    "%u.%u.%u is not older: kept", got->primary, got->secondary,
+		    got->tertiary, url, cur->primary, cur->secondary,
 		    cur->tertiary);
-		return;
+		return s;
 	}
+	s.kind = LVS_NEWER;
+	s.use = *got;
 	log_info("link: WhatsApp Web version now %u.%u.%u (was %u.%u.%u), read "
-	    "from %s", v.primary, v.secondary, v.tertiary, cur->primary,
-	    cur->secondary, cur->tertiary, l->cfg.version_url);
-	*cur = v;
-	if (l->state == LS_OUTDATED) {
+	    "from %s", got->primary, got->secondary, got->tertiary, cur->primary,
+	    cur->secondary, cur->tertiary, url);
+	if (state == LS_OUTDATED) {
+		s.restart = true;
 		log_info("link: restarting with the newer version after 405");
-		link_request_restart(l);
 	}
-}
-
-void
-link_version_refresh(struct link *l, const char *why)
-{
-	int rc;
-
-	if (!l->cfg.version_auto || l->version_fetch != NULL || l->stopping)
-		return;
-	if ((rc = wa_version_fetch_start(l->cfg.version_url,
-	    &l->version_fetch)) < 0) {
-		log_warn(rc, "link: cannot start reading the WhatsApp Web version");
-		return;
-	}
-	log_info("link: reading the current WhatsApp Web version (%s)", why);
-	link_schedule(l, &l->sul_version, version_poll, VERSION_POLL_MS);
-}
-
-void
-link_version_free(struct link *l)
-{
-	lws_sul_cancel(&l->sul_version);
-	wa_version_fetch_free(l->version_fetch);	/* bounded: 15 s at most */
-	l->version_fetch = NULL;
+	return s;
 }

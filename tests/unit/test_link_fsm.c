@@ -261,8 +261,10 @@ test_every_state_times_every_event_matches_the_design(void **state)
 
 /*
  * The connection beneath the state, walked the same way: every phase x
- * every connection event. Logged in is a phase of its own, and a close
- * asked for twice or with no socket is refused (the first reason stays).
+ * every connection event. Logged in is a phase of its own, a close asked
+ * for twice or with no socket is refused (the first reason stays), and
+ * shutting down is a phase too: a stop, from whatever phase, ends in
+ * stopped, which nothing leaves (no dial, no second stop).
  */
 static void
 test_every_phase_times_every_conn_event_matches_the_design(void **state)
@@ -285,6 +287,14 @@ test_every_phase_times_every_conn_event_matches_the_design(void **state)
 		{ CP_LOGGED_IN, CE_CLOSE, CP_CLOSING },
 		{ CP_LOGGED_IN, CE_CLOSED, CP_IDLE },
 		{ CP_CLOSING, CE_CLOSED, CP_IDLE },
+		/* shutdown: from every phase, once; stopped is never left */
+		{ CP_IDLE, CE_STOP, CP_STOPPED },
+		{ CP_CONNECTING, CE_STOP, CP_STOPPING },
+		{ CP_HANDSHAKE, CE_STOP, CP_STOPPING },
+		{ CP_TRANSPORT, CE_STOP, CP_STOPPING },
+		{ CP_LOGGED_IN, CE_STOP, CP_STOPPING },
+		{ CP_CLOSING, CE_STOP, CP_STOPPING },
+		{ CP_STOPPING, CE_CLOSED, CP_STOPPED },
 	};
 	size_t i, n = sizeof(cm) / sizeof(cm[0]);
 	int p, e;
@@ -303,8 +313,21 @@ test_every_phase_times_every_conn_event_matches_the_design(void **state)
 				    link_conn_phase_name(p), e, link_conn_phase_name(got),
 				    link_conn_phase_name(want));
 		}
+	/* every phase can be stopped; only a socket's end leads to stopped */
+	for (p = 0; p < CP__MAX; p++)
+		if (p != CP_STOPPED && p != CP_STOPPING) {
+			enum conn_phase to = link_conn_next((enum conn_phase)p, CE_STOP);
+
+			assert_true(to == CP_STOPPED || to == CP_STOPPING);
+			if (to == CP_STOPPING)
+				assert_int_equal(link_conn_next(to, CE_CLOSED), CP_STOPPED);
+		}
+	for (e = 0; e < CE__MAX; e++)
+		assert_int_equal(link_conn_next(CP_STOPPED, (enum conn_event)e), CP__MAX);
 	assert_int_equal(link_conn_next(CP__MAX, CE_DIAL), CP__MAX);
 	assert_int_equal(link_conn_next(CP_IDLE, CE__MAX), CP__MAX);
+	for (p = 0; p < CP__MAX; p++)
+		assert_string_not_equal(link_conn_phase_name((enum conn_phase)p), "invalid");
 	assert_string_equal(link_conn_phase_name(CP__MAX), "invalid");
 }
 

@@ -136,6 +136,49 @@ test_success_is_a_login_with_its_lid(void **state)
 	bn_node_free(n);
 }
 
+/*
+ * The phone's answer to a pairing code is a verdict (link_code_apply.c
+ * carries it to link_paircode.c), only from the server and only unpaired.
+ * With no socket the ack cannot go out (-ENOTCONN); the verdict stands.
+ */
+static void
+test_a_code_answer_is_a_verdict_from_the_server_only(void **state)
+{
+	static const struct {
+		const char *from;
+		bool paired;
+		enum link_verdict_kind want;
+	} cases[] = {
+		{ "s.whatsapp.net", false, LV_CODE_ANSWER },
+		{ "@s.whatsapp.net", false, LV_CODE_ANSWER },
+		{ "123@s.whatsapp.net", false, LV_NONE },
+		{ "s.whatsapp.net", true, LV_NONE },
+	};
+	struct link *l = calloc(1, sizeof(*l));
+	struct link_verdict v;
+	struct bn_node *n;
+	size_t i;
+
+	(void)state;
+	assert_non_null(l);
+	assert_non_null(l->creds = creds_new());
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		l->creds->paired = cases[i].paired;
+		n = node("notification", "type", "link_code_companion_reg",
+		    "from", cases[i].from);
+		assert_int_equal(bn_node_set_attr(n, "id", "n-1"), 0);
+		assert_int_equal(link_on_node(l, n, &v), -ENOTCONN);
+		assert_int_equal(v.kind, cases[i].want);
+		if (cases[i].want == LV_CODE_ANSWER)
+			assert_ptr_equal(v.code_answer, n);
+		else
+			assert_null(v.code_answer);
+		bn_node_free(n);
+	}
+	creds_free(l->creds);
+	free(l);
+}
+
 static void
 add_ref(struct bn_node *pd, const char *tag, const char *text, size_t len)
 {
@@ -184,6 +227,64 @@ test_pair_device_refs_and_the_qr_text(void **state)
 }
 
 /* prekeys.c's rules: below 5 top up with 50; a new device's first is 812 */
+/*
+ * A round as link.c's timers walk it (link_qr.c's struct link_round):
+ * begin, each ref in turn for its time, over after the last; a redraw
+ * only while a QR shows; stop wipes; restart counts rounds from zero.
+ */
+static void
+test_a_round_shows_each_ref_then_ends(void **state)
+{
+	struct bn_node *pd = bn_node_new("pair-device");
+	struct creds *c = creds_new();
+	struct link_round r;
+	uint64_t ms = 0;
+	int i;
+
+	(void)state;
+	assert_non_null(pd);
+	assert_non_null(c);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(link_round_begin(&r, pd, 1000, 60000, 20000), -EBADMSG);
+	assert_int_equal(r.round, 0);
+	add_ref(pd, "ref", "2@a", 3);
+	add_ref(pd, "ref", "2@b", 3);
+	add_ref(pd, "ref", "2@c", 3);
+	assert_false(link_round_redraw(&r, c));
+	assert_int_equal(link_round_begin(&r, pd, 1000, 60000, 20000), 0);
+	assert_int_equal(r.round, 1);
+	assert_int_equal(r.ends_wall, 1000 + 60000 + 2 * 20000);
+	for (i = 0; i < 3; i++) {
+		assert_true(link_round_show_next(&r, c, 5000, 60000, 20000, &ms));
+		assert_int_equal(ms, i == 0 ? 60000 : 20000);
+		assert_int_equal(r.ref_next, i + 1);
+		assert_true(r.has_qr);
+		assert_int_equal(r.expires_wall, 5000 + ms);
+		assert_non_null(strstr(r.text, i == 0 ? "#2@a," : i == 1 ?
+		    "#2@b," : "#2@c,"));
+	}
+	assert_false(link_round_show_next(&r, c, 5000, 60000, 20000, &ms));
+	assert_true(link_round_redraw(&r, c));
+	assert_non_null(strstr(r.text, "#2@c,"));
+	link_round_hide(&r);
+	assert_false(r.has_qr);
+	assert_string_equal(r.text, "");
+	assert_false(link_round_redraw(&r, c));
+	/* a second round counts on; pause and restart */
+	assert_int_equal(link_round_begin(&r, pd, 1000, 60000, 20000), 0);
+	assert_int_equal(r.round, 2);
+	link_round_pause(&r);
+	assert_true(r.paused);
+	link_round_restart(&r);
+	assert_false(r.paused);
+	assert_int_equal(r.round, 0);
+	link_round_stop(&r);
+	assert_int_equal(r.nrefs, 0);
+	assert_false(link_round_show_next(&r, c, 5000, 60000, 20000, &ms));
+	bn_node_free(pd);
+	creds_free(c);
+}
+
 static void
 test_prekey_rules_at_their_bounds(void **state)
 {
@@ -237,7 +338,9 @@ main(void)
 		cmocka_unit_test(test_failure_codes_become_reasons_and_unknown_ones_stop),
 		cmocka_unit_test(test_stream_errors_and_the_end_of_the_stream),
 		cmocka_unit_test(test_success_is_a_login_with_its_lid),
+		cmocka_unit_test(test_a_code_answer_is_a_verdict_from_the_server_only),
 		cmocka_unit_test(test_pair_device_refs_and_the_qr_text),
+		cmocka_unit_test(test_a_round_shows_each_ref_then_ends),
 		cmocka_unit_test(test_prekey_rules_at_their_bounds),
 		cmocka_unit_test(test_keepalive_tick_at_its_bounds),
 	};
