@@ -105,6 +105,14 @@ struct msg_out {
 int	msg_send_content(struct msg *, const char *chat_jid,
 	    const struct msg_out *, const char *answers,
 	    char id_out[MSG_ID_MAX]);
+/* The bounded stores' counters (msg_job.h), for /metrics. */
+#define MSG_STORES	3
+struct msg_store_count {
+	const char	*store;		/* "outbox", "lid_holds", ... */
+	uint64_t	 evicted, refused;
+};
+size_t	msg_store_counts(const struct msg *, struct msg_store_count out[MSG_STORES]);
+
 /* msg_send_content of Message{conversation: text}. */
 int	msg_send_text(struct msg *, const char *chat_jid, const char *text);
 
