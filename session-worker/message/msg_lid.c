@@ -16,7 +16,7 @@
  * Each hold is a JK_HELD job (msg_job.h: held -> done); the holds are a
  * store admitted by msg_job.c's one rule. A hold is always active, so a
  * full store is never evicted from: the next stanza is refused now,
- * counted (walink_lid_holds_refused_total).
+ * counted (walink_message_store_refused_total{store="lid_holds"}).
  */
 #include <stddef.h>
 #include <errno.h>

@@ -14,7 +14,7 @@
  * failed entry goes (retry receipts for it are no longer answered); an
  * entry still in flight is never evicted, so a full store of them
  * refuses new sends (-EBUSY). Both are counted and reach /metrics
- * (walink_outbox_evicted_total, walink_outbox_refused_total).
+ * (walink_message_store_{evicted,refused}_total{store="outbox"}).
  */
 #include <errno.h>
 #include <stddef.h>
