@@ -1,7 +1,10 @@
 /*
  * msg_internal.h: what msg.c (setup, routing, LID map, privacy tokens),
  * msg_recv.c, msg_retry.c, msg_lid.c, msg_send.c, msg_inbox.c and
- * msg_outbox.c share. Not for other modules.
+ * msg_outbox.c share. Not for other modules. The stores' entries carry
+ * a struct job_hdr (msg_job.h): their state, and their age for the one
+ * eviction rule; the retry counters and token issuance times below are
+ * small caches, not jobs (msg_job.h says why).
  */
 #ifndef WALINK_MSG_INTERNAL_H
 #define WALINK_MSG_INTERNAL_H

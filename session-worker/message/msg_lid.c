@@ -81,7 +81,8 @@ msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
 	struct held_msg *h;
 
 	if (!admit(m)) {
-		log_warnx("message %s: %d stanzas already wait for a LID mapping; "
+		/* the store logs the burst once (msg_job.c); this is per item */
+		log_debug("message %s: %d stanzas already wait for a LID mapping; "
 		    "refused now", bn_node_attr(n, "id"), MSG_HELD_MAX);
 		msg_recv_message(m, n, true);
 		msg_ack_now(m, n);
