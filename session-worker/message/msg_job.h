@@ -7,9 +7,15 @@
  *   JK_SEND     the outbox (msg_outbox.c): a journaled send from queued
  *               to acked and then kept for retry receipts. The outbox IS
  *               the job store for sends: one owner of a message's life,
- *               journaled as before (JR_OUT, JR_ACKED).
+ *               journaled as before (JR_OUT, JR_ACKED). While a step is
+ *               active a send_job (at most MSG_JOBS_MAX) holds its iq id,
+ *               deadline and devices; the state stays in the entry. A send
+ *               given up on (failed without the server's answer) has no
+ *               JR_ACKED and goes out again after a restart, as before,
+ *               unless it was evicted before the journal's compaction.
  *   JK_RESEND   an answer to a retry receipt (msg_retry.c): a send_job
- *               whose steps go through the same table; it ends once sent.
+ *               whose steps go through the same table; it ends once sent
+ *               (the original's entry already holds the ack that counts).
  *   JK_HELD     a stanza waiting for its LID mapping (msg_lid.c,
  *               journaled JR_HELD / JR_RELEASED as before).
  *   JK_MARK     an auto-reply mark (msg_recv.c): one per chat per window.
