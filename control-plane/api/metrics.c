@@ -52,6 +52,27 @@ out_printf(struct out *o, const char *fmt, ...)
 }
 
 static void
+render_stores(struct out *o, const struct ctl_view_store *s, unsigned n)
+{
+	unsigned i;
+
+	out_printf(o, "# HELP walink_message_store_evicted_total Kept entries "
+	    "(acked sends, lapsed auto-reply marks) dropped because a message "
+	    "store was full.\n"
+	    "# TYPE walink_message_store_evicted_total counter\n");
+	for (i = 0; i < n; i++)
+		out_printf(o, "walink_message_store_evicted_total{store=\"%s\"} %"
+		    PRIu64 "\n", s[i].name, s[i].evicted);
+	out_printf(o, "# HELP walink_message_store_refused_total Admissions "
+	    "refused because a message store was full of entries in use "
+	    "(sends not yet acked, LID holds).\n"
+	    "# TYPE walink_message_store_refused_total counter\n");
+	for (i = 0; i < n; i++)
+		out_printf(o, "walink_message_store_refused_total{store=\"%s\"} %"
+		    PRIu64 "\n", s[i].name, s[i].refused);
+}
+
+static void
 render_link(struct out *o, const struct ctl_link_view *v)
 {
 	int s, r;
@@ -79,6 +100,7 @@ render_link(struct out *o, const struct ctl_link_view *v)
 	out_printf(o, "# HELP walink_whitelist_size Numbers on the whitelist.\n"
 	    "# TYPE walink_whitelist_size gauge\nwalink_whitelist_size %" PRIu32
 	    "\n", v->whitelist_count);
+	render_stores(o, v->stores, v->nstores);
 	out_printf(o, "# HELP walink_ipc_events_missed_total Worker events lost "
 	    "(sequence gaps).\n# TYPE walink_ipc_events_missed_total counter\n"
 	    "walink_ipc_events_missed_total %" PRIu64 "\n", v->events_missed);

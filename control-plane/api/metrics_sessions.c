@@ -58,6 +58,7 @@ char *
 ctl_metrics_render_sessions(struct ctl_hub *hub)
 {
 	size_t i, n = ctl_hub_count(hub);
+	unsigned k;
 	struct buf b = { malloc(4096), 0, 4096, false };
 	struct ctl_watch_summary *m = calloc(n ? n : 1, sizeof(*m));
 	const char **id = calloc(n ? n : 1, sizeof(*id));
@@ -102,6 +103,23 @@ ctl_metrics_render_sessions(struct ctl_hub *hub)
 	for (i = 0; i < n; i++)
 		bprintf(&b, "walink_session_whitelist_size{session=\"%s\"} %"
 		    PRIu32 "\n", id[i], m[i].whitelist_count);
+	bprintf(&b, "# HELP walink_session_message_store_evicted_total Kept "
+	    "entries dropped because a message store was full.\n"
+	    "# TYPE walink_session_message_store_evicted_total counter\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < m[i].nstores; k++)
+			bprintf(&b, "walink_session_message_store_evicted_total{"
+			    "session=\"%s\",store=\"%s\"} %" PRIu64 "\n", id[i],
+			    m[i].stores[k].name, m[i].stores[k].evicted);
+	bprintf(&b, "# HELP walink_session_message_store_refused_total "
+	    "Admissions refused because a message store was full of entries "
+	    "in use.\n# TYPE walink_session_message_store_refused_total "
+	    "counter\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < m[i].nstores; k++)
+			bprintf(&b, "walink_session_message_store_refused_total{"
+			    "session=\"%s\",store=\"%s\"} %" PRIu64 "\n", id[i],
+			    m[i].stores[k].name, m[i].stores[k].refused);
 	free(m);
 	free((void *)id);
 	if (b.failed) {

@@ -138,6 +138,41 @@ copy_str(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src != NULL ? src : "");
 }
 
+/* A metric label from the worker: [a-z_]+ that fits, else skipped. */
+static bool
+store_name_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) >= sizeof(((struct ctl_view_store *)0)->name))
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((s[i] < 'a' || s[i] > 'z') && s[i] != '_')
+			return false;
+	return true;
+}
+
+void
+ctl_view_apply_stores(struct ctl_view_store out[CTL_VIEW_STORES], unsigned *n,
+    const Wlipc__State *s)
+{
+	size_t i;
+
+	if (s->n_stores == 0)
+		return;		/* an older worker, or none yet: keep what we had */
+	*n = 0;
+	for (i = 0; i < s->n_stores && *n < CTL_VIEW_STORES; i++) {
+		const Wlipc__StoreCount *c = s->stores[i];
+
+		if (c == NULL || !store_name_ok(c->store))
+			continue;
+		snprintf(out[*n].name, sizeof(out[*n].name), "%s", c->store);
+		out[*n].evicted = c->evicted;
+		out[*n].refused = c->refused;
+		(*n)++;
+	}
+}
+
 bool
 ctl_view_apply_pair_code(struct ctl_view_pair_code *pc, const Wlipc__PairCode *in)
 {

@@ -20,6 +20,7 @@
 #define CTL_VIEW_REASONS	8	/* wlipc Reason values 0..7 */
 #define CTL_VIEW_STATES		14	/* wlipc LinkState values 0..13 */
 #define CTL_VIEW_TEXT		128	/* strategy and detail lines, cut */
+#define CTL_VIEW_STORES		4	/* the worker's message stores (3 today) */
 
 struct ctl_view_rtt {
 	uint64_t	t_ms;
@@ -39,6 +40,12 @@ struct ctl_view_pair_code {
 	char		code[16];	/* "ABCD-EFGH": meant to be shown, never logged */
 	uint64_t	expires_ms;
 	char		detail[CTL_VIEW_TEXT];
+};
+
+/* One bounded store of the worker's message layer (wlipc.StoreCount). */
+struct ctl_view_store {
+	char		name[24];	/* [a-z_] only: a metric label */
+	uint64_t	evicted, refused;
 };
 
 struct ctl_link_view {
@@ -67,7 +74,13 @@ struct ctl_link_view {
 	struct ctl_view_change	changes[CTL_VIEW_CHANGES];
 	unsigned	nchanges, change_head;
 	struct ctl_view_pair_code pair_code;	/* status 0: none */
+	struct ctl_view_store	stores[CTL_VIEW_STORES];
+	unsigned	nstores;
 };
+
+/* Copies a State's store counters (names not [a-z_]+ are skipped). */
+void	ctl_view_apply_stores(struct ctl_view_store out[CTL_VIEW_STORES],
+	    unsigned *n, const Wlipc__State *);
 
 /* Copies a State's PairCode (NULL: none) into pc; true when it changed. */
 bool	ctl_view_apply_pair_code(struct ctl_view_pair_code *pc,

@@ -86,6 +86,7 @@ view_apply_state_locked(struct ctl_watch *w, const Wlipc__State *s, bool force)
 	}
 	v->have_whitelist_rejected = s->has_whitelist_rejected;
 	v->whitelist_rejected = s->whitelist_rejected;
+	ctl_view_apply_stores(v->stores, &v->nstores, s);
 	if (old.have_state && old.state != v->state)
 		view_note_change(v, old.state, v->state, clock_wall_ms());
 	v->have_state = true;
@@ -337,6 +338,8 @@ ctl_watch_summary(struct ctl_watch *w, struct ctl_watch_summary *o)
 	o->since_ms = v->since_ms;
 	o->rtt_ms = v->rtt_ms;
 	o->whitelist_count = v->whitelist_count;
+	memcpy(o->stores, v->stores, sizeof(o->stores));
+	o->nstores = v->nstores;
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -49,6 +49,8 @@ struct ctl_watch_summary {
 	char		number[PHONE_BUF];
 	uint64_t	last_heartbeat_ms, since_ms;
 	uint32_t	rtt_ms, whitelist_count;
+	struct ctl_view_store stores[CTL_VIEW_STORES];
+	unsigned	nstores;
 };
 void	ctl_watch_summary(struct ctl_watch *, struct ctl_watch_summary *out);
 

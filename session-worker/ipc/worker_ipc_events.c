@@ -98,6 +98,26 @@ wipc_state_fill(const struct worker_ipc *w, const struct link_view *v,
 	st->started_ms = v->started_ms;
 	if (w->session[0] != '\0')
 		st->session = (char *)w->session;
+	if (w->msg != NULL)
+		wipc_stores_fill(w->msg, s);
+}
+
+/* The message stores' counters; names are static strings. */
+void
+wipc_stores_fill(const struct msg *m, struct wipc_state *s)
+{
+	struct msg_store_count c[MSG_STORES];
+	size_t i, n = msg_store_counts(m, c);
+
+	for (i = 0; i < n; i++) {
+		wlipc__store_count__init(&s->sc[i]);
+		s->sc[i].store = (char *)c[i].store;
+		s->sc[i].evicted = c[i].evicted;
+		s->sc[i].refused = c[i].refused;
+		s->scp[i] = &s->sc[i];
+	}
+	s->st.n_stores = n;
+	s->st.stores = s->scp;
 }
 
 void

@@ -10,6 +10,7 @@
 #include "ipc.h"
 #include "phone.h"
 #include "worker_ipc.h"
+#include "message/msg.h"
 #include "message/msg_status.h"
 
 /* A request's fingerprint: a re-send repeats id and bytes exactly. */
@@ -59,6 +60,8 @@ struct wipc_state {
 	Wlipc__ReasonCount	 rc[REASON__MAX];
 	Wlipc__ReasonCount	*rcp[REASON__MAX];
 	Wlipc__PairCode		 pc;
+	Wlipc__StoreCount	 sc[MSG_STORES];
+	Wlipc__StoreCount	*scp[MSG_STORES];
 };
 
 /*
@@ -119,6 +122,8 @@ void	wipc_message_status_fill(Wlipc__MessageStatus *,
 
 /* worker_ipc_events.c */
 void	wipc_view(struct worker_ipc *, struct link_view *);
+/* The message stores' counters into s (msg_store_counts). */
+void	wipc_stores_fill(const struct msg *, struct wipc_state *);
 void	wipc_state_fill(const struct worker_ipc *, const struct link_view *,
 	    struct wipc_state *);
 void	wipc_publish(struct worker_ipc *, Wlipc__Event *);

@@ -333,6 +333,25 @@ msg_tctoken(struct msg *m, const char *name, size_t *len)
 	return tctokens_get(m->tct, name, (uint64_t)time(NULL), len);
 }
 
+size_t
+msg_store_counts(const struct msg *m, struct msg_store_count out[MSG_STORES])
+{
+	const struct { const char *name; const struct job_store *js; } v[] = {
+		{ "outbox", &m->outbox.js },
+		{ "lid_holds", &m->held_js },
+		{ "auto_reply_marks", &m->auto_js },
+	};
+	size_t i;
+
+	_Static_assert(sizeof(v) / sizeof(v[0]) == MSG_STORES, "MSG_STORES");
+	for (i = 0; i < MSG_STORES; i++) {
+		out[i].store = v[i].name;
+		out[i].evicted = v[i].js->evicted;
+		out[i].refused = v[i].js->refused;
+	}
+	return MSG_STORES;
+}
+
 static bool
 sweep_needed(const struct msg *m)
 {
@@ -341,13 +360,10 @@ sweep_needed(const struct msg *m)
 	if (m->nheld > 0 || msg_inbox_waiting(m))
 		return true;
 	for (i = 0; i < m->outbox.n; i++)
-		if (m->outbox.v[i].resend && !m->outbox.v[i].acked)
-			return true;
+		if (job_state_active(m->outbox.v[i].h.state))
+			return true;	/* queued, waiting, or sent without ack */
 	for (i = 0; i < MSG_JOBS_MAX; i++)
 		if (m->jobs[i].used)
-			return true;
-	for (i = 0; i < MSG_SENT_MAX; i++)
-		if (m->sent[i].waiting_ack)
 			return true;
 	return false;
 }
@@ -498,6 +514,8 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 		goto out_free;
 	load_blobs(m);
 	msg_outbox_init(&m->outbox, MSG_OUTBOX_MAX);
+	job_store_init(&m->held_js, "LID holds", MSG_HELD_MAX);
+	job_store_init(&m->auto_js, "auto-reply marks", MSG_AUTO_REPLY_SLOTS);
 	/* issue 12: Signal state rides the journal's group commit */
 	if ((rc = msg_journal_open(cfg->cx, cfg->st, m->sig, journal_live, m,
 	    &m->journal)) < 0)

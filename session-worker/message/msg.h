@@ -23,6 +23,16 @@
  * acks a message and runs its hook only once it is durable and keeps it
  * until answered; msg_outbox.c keeps every send until the server acked
  * it and never answers one message twice.
+ *
+ * Jobs (issue 16): msg_job.h is the one state machine of everything kept
+ * about a message on its way: a send (queued, waiting for the link,
+ * usync, keys, sent, kept for retry receipts or failed), a resend
+ * answering a retry receipt, a LID hold, an auto-reply mark. Every move
+ * goes through job_next's table; every bounded store (the outbox, which
+ * is the store of sends; the LID holds; the auto-reply marks) makes room
+ * by job_store_admit, the one eviction rule: the oldest entry that is
+ * only kept goes, an active one never does (the newcomer is refused).
+ * Both are counted per store and reach /metrics (msg_store_counts).
  */
 #ifndef WALINK_MSG_H
 #define WALINK_MSG_H
@@ -105,6 +115,14 @@ struct msg_out {
 int	msg_send_content(struct msg *, const char *chat_jid,
 	    const struct msg_out *, const char *answers,
 	    char id_out[MSG_ID_MAX]);
+/* The bounded stores' counters (msg_job.h), for /metrics. */
+#define MSG_STORES	3
+struct msg_store_count {
+	const char	*store;		/* "outbox", "lid_holds", ... */
+	uint64_t	 evicted, refused;
+};
+size_t	msg_store_counts(const struct msg *, struct msg_store_count out[MSG_STORES]);
+
 /* msg_send_content of Message{conversation: text}. */
 int	msg_send_text(struct msg *, const char *chat_jid, const char *text);
 

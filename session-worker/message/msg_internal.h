@@ -1,7 +1,10 @@
 /*
  * msg_internal.h: what msg.c (setup, routing, LID map, privacy tokens),
  * msg_recv.c, msg_retry.c, msg_lid.c, msg_send.c, msg_inbox.c and
- * msg_outbox.c share. Not for other modules.
+ * msg_outbox.c share. Not for other modules. The stores' entries carry
+ * a struct job_hdr (msg_job.h): their state, and their age for the one
+ * eviction rule; the retry counters and token issuance times below are
+ * small caches, not jobs (msg_job.h says why).
  */
 #ifndef WALINK_MSG_INTERNAL_H
 #define WALINK_MSG_INTERNAL_H
@@ -13,6 +16,7 @@
 
 #include "msg.h"
 #include "msg_codec.h"
+#include "msg_job.h"
 #include "msg_status.h"
 
 struct sig;
@@ -22,14 +26,15 @@ struct tctokens;
 
 #define MSG_JID_MAX		96
 #define MSG_IQ_ID_MAX		32
-/* Replies in flight (usync, key fetch, send); more are refused. */
+/* Sends worked on at once (usync, key fetch, encrypt): the rest wait
+ * in the outbox, journaled, for one of these. */
 #define MSG_JOBS_MAX		64
 /* Devices a user may have: a phone and up to 4 companions today; with
  * our own account's devices beside the contact's. */
 #define MSG_DEVICES_MAX		16
-/* Sent messages kept for acks and retry receipts (WhatsApp retries
- * within minutes). */
-#define MSG_SENT_MAX		64
+/* Retry receipts counted per message id, both ways, and sessions
+ * rebuilt for them: caches (msg_job.h says why they are not jobs). */
+#define MSG_RETRY_SLOTS		64
 /* Stanzas from LIDs with no known number, waiting for a mapping to
  * arrive (sender_pn of a later message, a devices notification). */
 #define MSG_HELD_MAX		32
@@ -60,9 +65,11 @@ struct tctokens;
 #define MSG_INBOX_BYTES		(16u << 20)
 /* A hook that could not start (its queue full) is tried again after this. */
 #define MSG_INBOX_RETRY_MS	2000
-/* Sends kept in the outbox (msg_outbox.c: the eviction rule is there):
- * room for the replies to a backlog of thousands of messages after a
- * restart, which wait here (journaled) for one of the MSG_JOBS_MAX. */
+/* Sends kept in the outbox, the job store of sends (msg_job.h has the
+ * states and the eviction rule): room for the replies to a backlog of
+ * thousands of messages after a restart, which wait here (journaled)
+ * for one of the MSG_JOBS_MAX, and for the acked ones that answer
+ * retry receipts. */
 #define MSG_OUTBOX_MAX		4096
 /* A hook's tag: "<chat> <inbound id>" (msg_recv.c msg_hook_tag). */
 
@@ -70,8 +77,6 @@ struct tctokens;
 #define MSG_WAIT_LINK_MS	(5 * 60 * 1000)
 /* Without the offline marker, a waiting reply tries anyway after this. */
 #define MSG_WAIT_TRY_MS		5000
-
-enum job_step { JOB_WAIT_LINK, JOB_USYNC, JOB_KEYS };
 
 struct msg_device {
 	char		jid[MSG_JID_MAX];
@@ -98,9 +103,13 @@ struct msg_body {
 	char		 mediatype[MSG_CONTENT_TYPE_MAX];
 };
 
+/*
+ * The work of one send while it is active: its iq, deadline, devices and
+ * body. Its state is its outbox entry's header (msg_send.c job_state);
+ * a resend (JK_RESEND) has no entry of its own and keeps it in rh.
+ */
 struct send_job {
 	bool		 used;
-	enum job_step	 step;
 	char		 iq_id[MSG_IQ_ID_MAX];
 	uint64_t	 deadline_ms;
 	char		 id[MSG_ID_MAX];
@@ -108,8 +117,9 @@ struct send_job {
 	char		 name[MSG_JID_MAX];	/* the recipient's address name */
 	struct msg_body	 body;
 	bool		 is_resend;
+	struct job_hdr	 rh;			/* JK_RESEND's state */
 	struct resend	 resend;
-	uint64_t	 wait_since_ms;		/* JOB_WAIT_LINK */
+	uint64_t	 wait_since_ms;		/* JS_WAIT_LINK */
 	struct msg_device devs[MSG_DEVICES_MAX];
 	size_t		 ndevs;
 };
@@ -127,41 +137,40 @@ struct inbox_entry {
 	uint64_t	 retry_at_ms;	/* 0: nothing to retry */
 };
 
-/* msg_outbox.c */
+/* msg_outbox.c: one send, from journaled to acked and kept. */
 struct outbox_entry {
+	struct job_hdr	 h;		/* JK_SEND: its state and age */
 	char		 id[MSG_ID_MAX];
 	char		 chat[MSG_JID_MAX];
 	char		 answers[MSG_ID_MAX];	/* "" for a bot-started send */
 	struct msg_body	 body;
-	bool		 acked;		/* by the server */
-	bool		 resend;	/* no job: from the log unacked, or queued
-					 * while every job was busy */
-	uint64_t	 seq;		/* age, for the eviction rule */
+	size_t		 ndevs;		/* JS_SENT: devices it went to */
+	uint64_t	 ack_deadline_ms;	/* JS_SENT */
+	uint32_t	 attempts;	/* sent again for a missing ack */
+	bool		 in_job;	/* a send_job works on it */
+	bool		 acked;		/* the server answered: JR_ACKED written
+					 * (a send given up on has none, and
+					 * goes out again after a restart) */
 };
 
 struct msg_outbox {
 	struct outbox_entry *v;
-	size_t		 n, capv, cap;
-	uint64_t	 seq;
-	uint64_t	 evictions;
+	size_t		 n, capv;
+	struct job_store js;	/* cap, eviction and refusal counters */
 };
 
-struct sent_msg {
-	char		 id[MSG_ID_MAX];
-	char		 chat[MSG_JID_MAX];
-	struct msg_body	 body;			/* len 0: no longer held */
-	uint64_t	 t_s;			/* when first sent (Unix s) */
-	size_t		 ndevs;
-	bool		 waiting_ack;
-	bool		 resend;
-	uint64_t	 ack_deadline_ms;
-	uint32_t	 attempts;		/* sent again for a missing ack */
-};
+/* Past its eviction: acked (or failed) and no longer pending. */
+static inline bool
+msg_outbox_done(const struct outbox_entry *e)
+{
+	return e->h.state == JS_KEPT || e->h.state == JS_FAILED;
+}
 /* A send the server did not ack in time goes out again (same id) this
  * many times before it is reported failed. */
 #define MSG_ACK_ATTEMPTS	3
 
 struct held_msg {
+	struct job_hdr	 h;		/* JK_HELD */
 	char		 id[MSG_ID_MAX];
 	uint8_t		*bytes;		/* the encoded stanza */
 	size_t		 len;
@@ -170,8 +179,8 @@ struct held_msg {
 };
 
 struct auto_replied {
+	struct job_hdr	 h;		/* JK_MARK; until_ms ends the window */
 	char		 chat[MSG_JID_MAX];
-	uint64_t	 at_ms;
 };
 
 /* Retry receipts we sent per incoming message id. */
@@ -218,17 +227,17 @@ struct msg {
 	struct msg_outbox	 outbox;	/* msg_outbox.c */
 	bool			 resumed;	/* log entries resumed (first link up) */
 	struct send_job		 jobs[MSG_JOBS_MAX];
-	struct sent_msg		 sent[MSG_SENT_MAX];
-	size_t			 sent_next;
 	struct held_msg		 held[MSG_HELD_MAX];
 	size_t			 nheld;
+	struct job_store	 held_js;	/* msg_lid.c */
 	struct auto_replied	 auto_replied[MSG_AUTO_REPLY_SLOTS];
-	size_t			 auto_replied_next;
-	struct retry_count	 retries[MSG_SENT_MAX];
+	size_t			 nauto_replied;
+	struct job_store	 auto_js;	/* msg_recv.c auto_reply_due */
+	struct retry_count	 retries[MSG_RETRY_SLOTS];
 	size_t			 retry_next;
-	struct retry_in		 retry_in[MSG_SENT_MAX];
+	struct retry_in		 retry_in[MSG_RETRY_SLOTS];
 	size_t			 retry_in_next;
-	struct recreated	 recreated[MSG_SENT_MAX];
+	struct recreated	 recreated[MSG_RETRY_SLOTS];
 	size_t			 recreated_next;
 	struct token_issued	 issued[MSG_ISSUED_SLOTS];
 	size_t			 issued_next;
@@ -322,7 +331,8 @@ struct outbox_entry *msg_outbox_find(struct msg_outbox *, const char *id);
 struct outbox_entry *msg_outbox_answered(struct msg_outbox *, const char *answers);
 int		msg_outbox_record(struct msg *, const char *id, const char *chat,
 		    const char *answers, const struct msg_body *);
-void		msg_outbox_acked(struct msg *, const char *id);
+/* The server's ack of id (refused: with an error): done with either way. */
+void		msg_outbox_acked(struct msg *, const char *id, bool refused);
 int		msg_outbox_replay(struct msg *, const struct jrec *);
 int		msg_outbox_live(struct msg *, struct msg_journal *);
 
@@ -355,14 +365,17 @@ void		msg_send_link_ready(struct msg *);
 void		msg_send_resume(struct msg *);
 /* The same, and they start at once when the link is ready. */
 void		msg_send_pump(struct msg *);
-struct sent_msg	*msg_sent_find(struct msg *, const char *id);
+/* A message we sent (or are sending), or NULL: the outbox holds them. */
+struct outbox_entry *msg_sent_find(struct msg *, const char *id);
+/* The job's state: its outbox entry's, or its own for a resend. */
+struct job_hdr	*msg_job_state(struct msg *, struct send_job *);
 /* Copies a body (from a struct msg_out or another body); -ENOMEM. */
 int		msg_body_set(struct msg_body *, const struct msg_out *);
 int		msg_body_copy(struct msg_body *dst, const struct msg_body *src);
 /* Wipes and frees; the body is empty after. */
 void		msg_body_clear(struct msg_body *);
 struct send_job	*msg_job_new(struct msg *);
-void		msg_job_end(struct send_job *);
+void		msg_job_end(struct msg *, struct send_job *);
 void		msg_job_add_device(struct send_job *, const char *user_jid,
 		    uint32_t dev, const char *name, bool own);
 int		msg_job_ask_keys(struct msg *, struct send_job *);

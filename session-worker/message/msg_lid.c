@@ -12,7 +12,13 @@
  * decides before anything is decrypted) and acked only once that is
  * durable; it leaves the journal (JR_RELEASED) once replayed. After a
  * restart the held ones wait again.
+ *
+ * Each hold is a JK_HELD job (msg_job.h: held -> done); the holds are a
+ * store admitted by msg_job.c's one rule. A hold is always active, so a
+ * full store is never evicted from: the next stanza is refused now,
+ * counted (walink_message_store_refused_total{store="lid_holds"}).
  */
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,13 +59,30 @@ journal_released(struct msg *m, const char *id)
 		log_warnx("message %s: released, but not noted so", id);
 }
 
+/* Room for one more hold, by the one rule; false: full, refused. */
+static bool
+admit(struct msg *m)
+{
+	size_t victim;
+	int rc;
+
+	rc = job_store_admit(&m->held_js, m->held, m->nheld, sizeof(m->held[0]),
+	    offsetof(struct held_msg, h), clock_mono_ms(), &victim);
+	if (rc == 1) {	/* not while holds are always active; kept correct */
+		free(m->held[victim].bytes);
+		m->held[victim] = m->held[--m->nheld];
+	}
+	return rc >= 0;
+}
+
 void
 msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
 {
 	struct held_msg *h;
 
-	if (m->nheld == MSG_HELD_MAX) {
-		log_warnx("message %s: %d stanzas already wait for a LID mapping; "
+	if (!admit(m)) {
+		/* the store logs the burst once (msg_job.c); this is per item */
+		log_debug("message %s: %d stanzas already wait for a LID mapping; "
 		    "refused now", bn_node_attr(n, "id"), MSG_HELD_MAX);
 		msg_recv_message(m, n, true);
 		msg_ack_now(m, n);
@@ -67,6 +90,7 @@ msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
 	}
 	h = &m->held[m->nheld];
 	memset(h, 0, sizeof(*h));
+	job_store_stamp(&m->held_js, &h->h, JK_HELD);
 	if (bn_encode(n, 0, &h->bytes, &h->len) < 0 ||
 	    journal_held(m, bn_node_attr(n, "id"), lid_user, h->bytes, h->len) < 0 ||
 	    msg_ack_after_commit(m, n, NULL, false, true, NULL) < 0) {
@@ -79,6 +103,7 @@ msg_lid_hold(struct msg *m, const struct bn_node *n, const char *lid_user)
 	snprintf(h->lid, sizeof(h->lid), "%s", lid_user);
 	snprintf(h->id, sizeof(h->id), "%s", bn_node_attr(n, "id"));
 	h->until_ms = clock_mono_ms() + MSG_LID_HOLD_MS;
+	(void)job_move(&h->h, JE_HOLD, h->id);
 	msg_sweep_arm(m);
 	m->nheld++;
 	log_info("message %s: sender %s@lid has no known number yet; waiting "
@@ -98,9 +123,10 @@ release(struct msg *m, const char *lid, uint64_t now)
 		struct held_msg *h = &m->held[i];
 
 		if ((lid != NULL && strcmp(h->lid, lid) == 0) ||
-		    (lid == NULL && now >= h->until_ms))
+		    (lid == NULL && now >= h->until_ms)) {
+			(void)job_move(&h->h, JE_RELEASE, h->id);
 			out[n++] = *h;
-		else
+		} else
 			m->held[k++] = *h;
 	}
 	m->nheld = k;
@@ -136,16 +162,18 @@ msg_lid_replay_rec(struct msg *m, const struct jrec *r)
 	if (r->type == JR_RELEASED) {
 		for (i = 0; i < m->nheld; i++)
 			if (strcmp(m->held[i].id, r->id) == 0) {
+				(void)job_move(&m->held[i].h, JE_RELEASE, r->id);
 				free(m->held[i].bytes);
 				m->held[i] = m->held[--m->nheld];
 				break;
 			}
 		return 0;
 	}
-	if (m->nheld == MSG_HELD_MAX || r->len == 0)
+	if (r->len == 0 || !admit(m))
 		return 0;
 	h = &m->held[m->nheld];
 	memset(h, 0, sizeof(*h));
+	job_store_stamp(&m->held_js, &h->h, JK_HELD);
 	if ((h->bytes = malloc(r->len)) == NULL)
 		return -ENOMEM;
 	memcpy(h->bytes, r->data, r->len);
@@ -156,6 +184,7 @@ msg_lid_replay_rec(struct msg *m, const struct jrec *r)
 		return 0;
 	}
 	h->until_ms = clock_mono_ms() + MSG_LID_HOLD_MS;
+	(void)job_move(&h->h, JE_HOLD, h->id);
 	m->nheld++;
 	return 0;
 }

@@ -7,20 +7,24 @@
  * second copy of an id); a reply is never made twice for one inbound
  * id (msg_outbox_answered).
  *
- * The store is bounded (MSG_OUTBOX_MAX). Eviction rule, the only one:
- * when full, the oldest ACKED entry goes (retry receipts for it are no
- * longer answered after a restart); an entry the server has not acked
- * is never evicted, so a full store of unacked sends refuses new ones
- * (-EBUSY) instead. Every eviction is counted (msg_outbox_evictions,
- * /metrics).
+ * The outbox is the job store of sends (msg_job.h): each entry's header
+ * walks queued -> wait_link -> usync -> keys -> sent -> kept (or failed)
+ * through job_next, driven by msg_send.c. It is bounded (MSG_OUTBOX_MAX)
+ * and evicts by msg_job.c's one rule: when full, the oldest kept or
+ * failed entry goes (retry receipts for it are no longer answered); an
+ * entry still in flight is never evicted, so a full store of them
+ * refuses new sends (-EBUSY). Both are counted and reach /metrics
+ * (walink_message_store_{evicted,refused}_total{store="outbox"}).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "log.h"
 
 #include "msg_internal.h"
@@ -30,7 +34,7 @@ void
 msg_outbox_init(struct msg_outbox *o, size_t cap)
 {
 	memset(o, 0, sizeof(*o));
-	o->cap = cap;
+	job_store_init(&o->js, "outbox", cap);
 }
 
 static void
@@ -64,21 +68,20 @@ msg_outbox_answered(struct msg_outbox *o, const char *answers)
 	return NULL;
 }
 
-/* The oldest acked entry out, or -EBUSY when every one waits for an ack. */
+/* Room for one more, by the store's one rule; -EBUSY when all in flight. */
 static int
-evict(struct msg_outbox *o)
+admit(struct msg_outbox *o)
 {
-	size_t i, old = o->n;
+	size_t victim;
+	int rc;
 
-	for (i = 0; i < o->n; i++)
-		if (o->v[i].acked && (old == o->n || o->v[i].seq < o->v[old].seq))
-			old = i;
-	if (old == o->n)
-		return -EBUSY;
-	slot_clear(&o->v[old]);
-	o->v[old] = o->v[--o->n];
-	o->evictions++;
-	return 0;
+	rc = job_store_admit(&o->js, o->v, o->n, sizeof(*o->v),
+	    offsetof(struct outbox_entry, h), clock_mono_ms(), &victim);
+	if (rc == 1) {
+		slot_clear(&o->v[victim]);
+		o->v[victim] = o->v[--o->n];
+	}
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -89,7 +92,11 @@ msg_outbox_put(struct msg_outbox *o, const char *id, const char *chat,
 	size_t cap;
 	int rc;
 
-	if (o->n == o->cap && (rc = evict(o)) < 0)
+	/* whole or refused, before anything kept makes room for it */
+	if (strlen(id) >= sizeof(e->id) || strlen(chat) >= sizeof(e->chat) ||
+	    (answers != NULL && strlen(answers) >= sizeof(e->answers)))
+		return -EINVAL;
+	if ((rc = admit(o)) < 0)
 		return rc;
 	if (o->n == o->capv) {
 		cap = o->capv ? o->capv * 2 : 16;
@@ -100,13 +107,14 @@ msg_outbox_put(struct msg_outbox *o, const char *id, const char *chat,
 	}
 	e = &o->v[o->n];
 	memset(e, 0, sizeof(*e));
+	job_store_stamp(&o->js, &e->h, JK_SEND);
 	if (!msg_fmt(e->id, sizeof(e->id), "%s", id) ||
 	    !msg_fmt(e->chat, sizeof(e->chat), "%s", chat) ||
 	    !msg_fmt(e->answers, sizeof(e->answers), "%s", answers ? answers : ""))
 		return -EINVAL;
 	if ((rc = msg_body_copy(&e->body, body)) < 0)
 		return rc;
-	e->seq = ++o->seq;
+	(void)job_move(&e->h, JE_RECORD, e->id);
 	o->n++;
 	*out = e;
 	return 0;
@@ -159,12 +167,12 @@ msg_outbox_record(struct msg *m, const char *id, const char *chat,
 }
 
 void
-msg_outbox_acked(struct msg *m, const char *id)
+msg_outbox_acked(struct msg *m, const char *id, bool refused)
 {
 	struct outbox_entry *e = msg_outbox_find(&m->outbox, id);
 	struct jrec r;
 
-	if (e == NULL || e->acked)
+	if (e == NULL || !job_move(&e->h, refused ? JE_REFUSED : JE_ACK, id))
 		return;
 	e->acked = true;
 	memset(&r, 0, sizeof(r));
@@ -186,7 +194,9 @@ msg_outbox_replay(struct msg *m, const struct jrec *r)
 	int rc;
 
 	if (r->type == JR_ACKED) {
-		if ((e = msg_outbox_find(&m->outbox, r->id)) != NULL)
+		if ((e = msg_outbox_find(&m->outbox, r->id)) != NULL &&
+		    e->h.state == JS_QUEUED &&
+		    job_move(&e->h, JE_LOGGED_ACK, r->id))
 			e->acked = true;
 		return 0;
 	}
@@ -198,10 +208,8 @@ msg_outbox_replay(struct msg *m, const struct jrec *r)
 	rc = msg_outbox_put(&m->outbox, r->id, r->chat, r->answers, &b, &e);
 	msg_body_clear(&b);
 	if (rc == -EBUSY || rc == -EINVAL)
-		return 0;	/* more than fits: the newest are kept */
-	if (rc == 0)
-		e->resend = true;
-	return rc;
+		return 0;	/* more than fits: the oldest are kept */
+	return rc;	/* queued: msg_send_resume gives it a job */
 }
 
 int

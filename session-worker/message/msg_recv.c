@@ -11,6 +11,7 @@
  * msg_lid.c for a mapping.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,24 +99,38 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 	return s->name[0] != '\0' ? 0 : -EBADMSG;
 }
 
-/* True (and noted) when chat has had no auto-reply within the window. */
+/*
+ * True (and marked: a JK_MARK job, msg_job.h) when chat has had no
+ * auto-reply within the window. The marks are a store under the one
+ * eviction rule: a lapsed mark makes room, a live one never does, so a
+ * flood of strangers past MSG_AUTO_REPLY_SLOTS within the window gets
+ * no auto-reply (counted) rather than a second one for someone.
+ */
 static bool
 auto_reply_due(struct msg *m, const char *chat)
 {
 	uint64_t now = clock_mono_ms();
 	struct auto_replied *a = NULL;
-	size_t i;
+	size_t i, victim;
+	int rc;
 
-	for (i = 0; i < MSG_AUTO_REPLY_SLOTS && a == NULL; i++)
+	for (i = 0; i < m->nauto_replied && a == NULL; i++)
 		if (strcmp(m->auto_replied[i].chat, chat) == 0)
 			a = &m->auto_replied[i];
-	if (a != NULL && now - a->at_ms < MSG_AUTO_REPLY_MS)
+	if (a != NULL && now < a->h.until_ms)
 		return false;
-	if (a == NULL)
-		a = &m->auto_replied[m->auto_replied_next++ % MSG_AUTO_REPLY_SLOTS];
-	snprintf(a->chat, sizeof(a->chat), "%s", chat);
-	a->at_ms = now;
-	return true;
+	if (a == NULL) {
+		rc = job_store_admit(&m->auto_js, m->auto_replied,
+		    m->nauto_replied, sizeof(*a), offsetof(struct auto_replied, h),
+		    now, &victim);
+		if (rc < 0)
+			return false;
+		a = &m->auto_replied[rc == 1 ? victim : m->nauto_replied++];
+		job_store_stamp(&m->auto_js, &a->h, JK_MARK);
+		snprintf(a->chat, sizeof(a->chat), "%s", chat);
+	}
+	a->h.until_ms = now + MSG_AUTO_REPLY_MS;
+	return job_move(&a->h, JE_MARK, chat);
 }
 
 static void

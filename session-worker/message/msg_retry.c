@@ -39,11 +39,11 @@ retry_count_next(struct msg *m, const char *id, uint32_t in_msg)
 	struct retry_count *r = NULL;
 	size_t i;
 
-	for (i = 0; i < MSG_SENT_MAX && r == NULL; i++)
+	for (i = 0; i < MSG_RETRY_SLOTS && r == NULL; i++)
 		if (strcmp(m->retries[i].id, id) == 0)
 			r = &m->retries[i];
 	if (r == NULL) {
-		r = &m->retries[m->retry_next++ % MSG_SENT_MAX];
+		r = &m->retries[m->retry_next++ % MSG_RETRY_SLOTS];
 		snprintf(r->id, sizeof(r->id), "%s", id);
 		r->n = 0;
 	}
@@ -118,12 +118,12 @@ too_many(struct msg *m, const char *from, const char *id)
 	struct retry_in *r = NULL;
 	size_t i;
 
-	for (i = 0; i < MSG_SENT_MAX && r == NULL; i++)
+	for (i = 0; i < MSG_RETRY_SLOTS && r == NULL; i++)
 		if (strcmp(m->retry_in[i].id, id) == 0 &&
 		    strcmp(m->retry_in[i].from, from) == 0)
 			r = &m->retry_in[i];
 	if (r == NULL) {
-		r = &m->retry_in[m->retry_in_next++ % MSG_SENT_MAX];
+		r = &m->retry_in[m->retry_in_next++ % MSG_RETRY_SLOTS];
 		snprintf(r->id, sizeof(r->id), "%s", id);
 		snprintf(r->from, sizeof(r->from), "%s", from);
 		r->n = 0;
@@ -140,7 +140,7 @@ should_recreate(struct msg *m, const char *jid, const char *name,
 	uint64_t now = clock_mono_ms();
 	size_t i;
 
-	for (i = 0; i < MSG_SENT_MAX && r == NULL; i++)
+	for (i = 0; i < MSG_RETRY_SLOTS && r == NULL; i++)
 		if (strcmp(m->recreated[i].jid, jid) == 0)
 			r = &m->recreated[i];
 	if (sig_has_session(m->sig, name, device) && count < 2)
@@ -149,7 +149,7 @@ should_recreate(struct msg *m, const char *jid, const char *name,
 	    now - r->at_ms < MSG_RECREATE_MS)
 		return false;
 	if (r == NULL) {
-		r = &m->recreated[m->recreated_next++ % MSG_SENT_MAX];
+		r = &m->recreated[m->recreated_next++ % MSG_RETRY_SLOTS];
 		snprintf(r->jid, sizeof(r->jid), "%s", jid);
 	}
 	r->at_ms = now;
@@ -163,7 +163,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 	const char *from = bn_node_attr(n, "from"), *rcpt = bn_node_attr(n, "recipient");
 	const char *id, *t, *cnt;
 	char user[MSG_JID_MAX], name[MSG_JID_MAX], uj[MSG_JID_MAX];
-	struct sent_msg *s;
+	struct outbox_entry *s;
 	struct send_job *j;
 	struct sig_bundle b;
 	uint32_t dev, count;
@@ -176,7 +176,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 		return;
 	t = bn_node_attr(retry, "t");
 	count = (uint32_t)strtoul(cnt, NULL, 10);
-	if ((s = msg_sent_find(m, id)) == NULL || s->body.len == 0) {
+	if ((s = msg_sent_find(m, id)) == NULL) {
 		log_info("message %s: %s asks for a retry of a message we no "
 		    "longer hold", id, from);
 		return;
@@ -191,6 +191,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 	if (name[0] == '\0' || (j = msg_job_new(m)) == NULL)
 		return;
 	j->is_resend = true;
+	j->rh.kind = JK_RESEND;
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
 	snprintf(j->name, sizeof(j->name), "%s", name);
@@ -202,7 +203,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 	msg_fmt(uj, sizeof(uj), "%s@%s", user, lid ? "lid" : "s.whatsapp.net");
 	msg_job_add_device(j, uj, dev, name, own);
 	if (j->ndevs != 1 || msg_body_copy(&j->body, &s->body) < 0) {
-		msg_job_end(j);
+		msg_job_end(m, j);
 		return;
 	}
 	log_info("message %s: %s asks for retry %u", id, from, count);
@@ -210,7 +211,7 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 		if ((rc = sig_add_bundle(m->sig, name, dev, &b)) < 0) {
 			log_warn(rc, "message %s: the keys in %s's retry receipt "
 			    "are unusable", id, from);
-			msg_job_end(j);
+			msg_job_end(m, j);
 			return;
 		}
 		j->devs[0].ready = true;
@@ -220,10 +221,10 @@ msg_retry_on_receipt(struct msg *m, const struct bn_node *n)
 	if (j->devs[0].ready) {
 		if ((rc = msg_job_encrypt_and_send(m, j)) < 0)
 			log_warn(rc, "message %s: retry for %s not sent", id, from);
-		msg_job_end(j);
+		msg_job_end(m, j);
 		return;
 	}
 	log_info("message %s: new session with %s for the retry", id, from);
 	if ((rc = msg_job_ask_keys(m, j)) < 0 || j->iq_id[0] == '\0')
-		msg_job_end(j);
+		msg_job_end(m, j);
 }

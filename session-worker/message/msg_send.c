@@ -9,8 +9,13 @@
  * ensureTCToken) when we hold one. Sessions are saved by sig_encrypt()
  * before the stanza leaves. The server's <ack> decides: with an error
  * attribute (463: no privacy token, ...) the send failed and is
- * reported over IPC, never logged as sent. Sent bodies are kept a while
- * so retry receipts can be answered (msg_retry.c).
+ * reported over IPC, never logged as sent. Sent bodies stay in the
+ * outbox, acked, so retry receipts can be answered (msg_retry.c).
+ *
+ * Every step moves the send's state through msg_job.c's table: the
+ * state is its outbox entry's header (queued, wait_link, usync, keys,
+ * sent, kept or failed); a send_job is only the work of an active step
+ * (iq id, deadline, devices), at most MSG_JOBS_MAX at once.
  *
  * No cstoken: whatsmeow derives it from an NCT salt that arrives by app
  * state sync, which this worker does not run; without the salt
@@ -72,11 +77,46 @@ msg_body_copy(struct msg_body *dst, const struct msg_body *src)
 	return msg_body_set(dst, &c);
 }
 
-void
-msg_job_end(struct send_job *j)
+struct outbox_entry *
+msg_sent_find(struct msg *m, const char *id)
 {
+	return msg_outbox_find(&m->outbox, id);
+}
+
+struct job_hdr *
+msg_job_state(struct msg *m, struct send_job *j)
+{
+	struct outbox_entry *e;
+
+	if (!j->is_resend && (e = msg_outbox_find(&m->outbox, j->id)) != NULL)
+		return &e->h;
+	return &j->rh;
+}
+
+/* One move of the job's state (msg_job.h); false: not in the table. */
+static bool
+move(struct msg *m, struct send_job *j, enum job_event ev)
+{
+	return job_move(msg_job_state(m, j), ev, j->id);
+}
+
+void
+msg_job_end(struct msg *m, struct send_job *j)
+{
+	struct outbox_entry *e;
+
+	if (!j->is_resend && (e = msg_outbox_find(&m->outbox, j->id)) != NULL)
+		e->in_job = false;
 	msg_body_clear(&j->body);
 	memset(j, 0, sizeof(*j));
+}
+
+/* Given up: the entry is kept as failed (evictable); the job ends. */
+static void
+job_fail(struct msg *m, struct send_job *j)
+{
+	(void)move(m, j, JE_FAIL);
+	msg_job_end(m, j);
 }
 
 void
@@ -86,10 +126,7 @@ msg_send_free_all(struct msg *m)
 
 	for (i = 0; i < MSG_JOBS_MAX; i++)
 		if (m->jobs[i].used)
-			msg_job_end(&m->jobs[i]);
-	for (i = 0; i < MSG_SENT_MAX; i++)
-		msg_body_clear(&m->sent[i].body);
-	memset(m->sent, 0, sizeof(m->sent));
+			msg_job_end(m, &m->jobs[i]);
 }
 
 struct send_job *
@@ -115,8 +152,9 @@ own_user_jid(struct msg *m, char out[MSG_JID_MAX])
 	snprintf(out, MSG_JID_MAX, "%s@s.whatsapp.net", phone);
 }
 
+/* The state moves (ev) only once the iq is out. */
 static int
-send_iq(struct msg *m, struct send_job *j, struct bn_node *iq, enum job_step step)
+send_iq(struct msg *m, struct send_job *j, struct bn_node *iq, enum job_event ev)
 {
 	int rc;
 
@@ -124,9 +162,10 @@ send_iq(struct msg *m, struct send_job *j, struct bn_node *iq, enum job_step ste
 		return -ENOMEM;
 	j->deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
 	msg_sweep_arm(m);
-	j->step = step;
 	rc = msg_send_iq(m, iq, true);
 	bn_node_free(iq);
+	if (rc == 0 && !move(m, j, ev))
+		rc = -EPROTO;
 	return rc;
 }
 
@@ -140,7 +179,7 @@ ask_devices(struct msg *m, struct send_job *j)
 	own_user_jid(m, own);
 	msg_new_iq_id(m, j->iq_id);
 	return send_iq(m, j, msg_stanza_usync_devices(j->iq_id, users,
-	    strcmp(own, j->chat) != 0 ? 2 : 1), JOB_USYNC);
+	    strcmp(own, j->chat) != 0 ? 2 : 1), JE_ASK_DEVICES);
 }
 
 void
@@ -234,7 +273,7 @@ msg_job_ask_keys(struct msg *m, struct send_job *j)
 	if (n == 0)
 		return msg_job_encrypt_and_send(m, j);
 	msg_new_iq_id(m, j->iq_id);
-	return send_iq(m, j, msg_stanza_prekey_fetch(j->iq_id, jids, n), JOB_KEYS);
+	return send_iq(m, j, msg_stanza_prekey_fetch(j->iq_id, jids, n), JE_ASK_KEYS);
 }
 
 static uint32_t
@@ -351,35 +390,17 @@ encrypt_for(struct msg *m, struct send_job *j, struct msg_device *d,
 	return rc;
 }
 
-struct sent_msg *
-msg_sent_find(struct msg *m, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < MSG_SENT_MAX; i++)
-		if (m->sent[i].id[0] != '\0' && strcmp(m->sent[i].id, id) == 0)
-			return &m->sent[i];
-	return NULL;
-}
-
+/* Out: the entry waits for the server's ack (a resend's for nothing). */
 static void
 remember(struct msg *m, struct send_job *j, size_t n)
 {
-	struct sent_msg *s = msg_sent_find(m, j->id);
+	struct outbox_entry *e;
 
-	if (s == NULL) {
-		s = &m->sent[m->sent_next++ % MSG_SENT_MAX];
-		msg_body_clear(&s->body);
-		memset(s, 0, sizeof(*s));
-		snprintf(s->id, sizeof(s->id), "%s", j->id);
-		snprintf(s->chat, sizeof(s->chat), "%s", j->chat);
-		(void)msg_body_copy(&s->body, &j->body);	/* none: no retries */
-		s->t_s = (uint64_t)time(NULL);
-	}
-	s->ndevs = n;
-	s->resend = j->is_resend;
-	s->waiting_ack = true;
-	s->ack_deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
+	(void)move(m, j, JE_SENT);
+	if (j->is_resend || (e = msg_outbox_find(&m->outbox, j->id)) == NULL)
+		return;
+	e->ndevs = n;
+	e->ack_deadline_ms = clock_mono_ms() + MSG_IQ_TIMEOUT_MS;
 	msg_sweep_arm(m);
 }
 
@@ -546,11 +567,11 @@ out:
  * sends again what a disconnect interrupted.
  */
 static void
-wait_link(struct send_job *j)
+wait_link(struct msg *m, struct send_job *j)
 {
 	uint64_t now = clock_mono_ms();
 
-	j->step = JOB_WAIT_LINK;
+	(void)move(m, j, JE_WAIT_LINK);
 	j->iq_id[0] = '\0';
 	j->ndevs = 0;
 	j->wait_since_ms = now;
@@ -569,14 +590,13 @@ start_waiting(struct msg *m, bool only_old, uint64_t now)
 	for (i = 0; i < MSG_JOBS_MAX; i++) {
 		struct send_job *j = &m->jobs[i];
 
-		if (!j->used || j->step != JOB_WAIT_LINK ||
+		if (!j->used || msg_job_state(m, j)->state != JS_WAIT_LINK ||
 		    (only_old && now - j->wait_since_ms < MSG_WAIT_TRY_MS))
 			continue;
 		since = j->wait_since_ms;
 		deadline = j->deadline_ms;
 		if ((rc = ask_devices(m, j)) == -ENOTCONN) {
-			j->step = JOB_WAIT_LINK;
-			j->iq_id[0] = '\0';
+			j->iq_id[0] = '\0';	/* still waiting */
 			j->wait_since_ms = since;
 			j->deadline_ms = deadline;
 			m->link_ready = false;
@@ -584,7 +604,7 @@ start_waiting(struct msg *m, bool only_old, uint64_t now)
 		}
 		if (rc < 0) {
 			log_warn(rc, "message %s to %s: not sent", j->id, j->chat);
-			msg_job_end(j);
+			job_fail(m, j);
 		} else {
 			m->link_ready = true;	/* it went out */
 		}
@@ -597,27 +617,37 @@ start_waiting(struct msg *m, bool only_old, uint64_t now)
  * retryFrame send the same message again once connected. Messages not
  * yet acked go back to waiting, under the same id.
  */
-/* A sent message back to waiting for the link, under its id. */
+/* A job for an outbox entry, waiting for the link; false: none free
+ * (msg_send_resume tries again) or the entry is unusable. */
 static bool
-requeue(struct msg *m, const struct sent_msg *s)
+take_job(struct msg *m, struct outbox_entry *e)
 {
 	char user[MSG_JID_MAX];
 	struct send_job *j;
 	uint32_t dev;
 	bool lid;
 
-	if (msg_jid_split(s->chat, user, sizeof(user), &dev, &lid) < 0 ||
-	    (j = msg_job_new(m)) == NULL)
+	if ((j = msg_job_new(m)) == NULL)
 		return false;
-	snprintf(j->id, sizeof(j->id), "%s", s->id);
-	snprintf(j->chat, sizeof(j->chat), "%s", s->chat);
-	msg_address_name(m, user, lid, j->name);
-	if (j->name[0] == '\0' || msg_body_copy(&j->body, &s->body) < 0) {
-		msg_job_end(j);
+	snprintf(j->id, sizeof(j->id), "%s", e->id);
+	snprintf(j->chat, sizeof(j->chat), "%s", e->chat);
+	e->in_job = true;
+	if (msg_jid_split(e->chat, user, sizeof(user), &dev, &lid) == 0)
+		msg_address_name(m, user, lid, j->name);
+	if (j->name[0] == '\0' || msg_body_copy(&j->body, &e->body) < 0) {
+		job_fail(m, j);
 		return false;
 	}
-	wait_link(j);
+	wait_link(m, j);
 	return true;
+}
+
+/* A sent message back to waiting for the link, under its id. */
+static void
+requeue(struct msg *m, struct outbox_entry *e)
+{
+	if (!take_job(m, e) && e->h.state == JS_SENT)
+		(void)job_move(&e->h, JE_WAIT_LINK, e->id);	/* no job yet */
 }
 
 void
@@ -631,23 +661,30 @@ msg_on_link_state(struct msg *m, bool up)
 	m->link_ready = false;
 	for (i = 0; i < MSG_JOBS_MAX; i++) {	/* asked, never to be answered */
 		j = &m->jobs[i];
-		if (j->used && j->step != JOB_WAIT_LINK) {
+		if (j->used && msg_job_state(m, j)->state != JS_WAIT_LINK) {
 			if (j->is_resend)
-				msg_job_end(j);
+				msg_job_end(m, j);
 			else
-				wait_link(j);
+				wait_link(m, j);
 		}
 	}
-	for (i = 0; i < MSG_SENT_MAX; i++) {
-		struct sent_msg *s = &m->sent[i];
+	for (i = 0; i < m->outbox.n; i++) {
+		struct outbox_entry *e = &m->outbox.v[i];
 
-		if (!s->waiting_ack || s->resend || s->body.len == 0)
+		if (e->h.state != JS_SENT)
 			continue;
-		s->waiting_ack = false;
-		if (requeue(m, s))
-			log_info("message %s to %s: the link went before the "
-			    "server's ack; sent again once it is back", s->id, s->chat);
+		log_info("message %s to %s: the link went before the server's "
+		    "ack; sent again once it is back", e->id, e->chat);
+		requeue(m, e);
 	}
+}
+
+/* Waits to be worked on, and no job holds it. */
+static bool
+needs_job(const struct outbox_entry *e)
+{
+	return !e->in_job &&
+	    (e->h.state == JS_QUEUED || e->h.state == JS_WAIT_LINK);
 }
 
 /*
@@ -658,36 +695,22 @@ msg_on_link_state(struct msg *m, bool up)
 void
 msg_send_resume(struct msg *m)
 {
-	char user[MSG_JID_MAX];
-	struct send_job *j;
-	uint32_t dev;
-	bool lid;
 	size_t i;
 
 	for (i = 0; i < m->outbox.n; i++) {
 		struct outbox_entry *e = &m->outbox.v[i];
 
-		if (!e->resend || e->acked)
+		if (!needs_job(e))
 			continue;
-		if (msg_jid_split(e->chat, user, sizeof(user), &dev, &lid) < 0) {
-			e->resend = false;
-			continue;
-		}
-		if ((j = msg_job_new(m)) == NULL) {
-			msg_sweep_arm(m);	/* jobs full: the sweep tries again */
-			return;
-		}
-		e->resend = false;
-		snprintf(j->id, sizeof(j->id), "%s", e->id);
-		snprintf(j->chat, sizeof(j->chat), "%s", e->chat);
-		msg_address_name(m, user, lid, j->name);
-		if (j->name[0] == '\0' || msg_body_copy(&j->body, &e->body) < 0) {
-			msg_job_end(j);
-			continue;
+		if (!take_job(m, e)) {
+			if (e->in_job || needs_job(e)) {
+				msg_sweep_arm(m);	/* jobs full: the sweep tries again */
+				return;
+			}
+			continue;	/* unusable: failed */
 		}
 		log_debug("message %s to %s: taken from the outbox (queued, or "
-		    "not acked before a restart)", j->id, j->chat);
-		wait_link(j);
+		    "not acked before a restart)", e->id, e->chat);
 	}
 }
 
@@ -707,7 +730,6 @@ static int
 queue_only(struct msg *m, const char *chat, const struct msg_out *c,
     const char *answers, char id_out[MSG_ID_MAX])
 {
-	struct outbox_entry *e;
 	struct msg_body b;
 	char id[MSG_ID_MAX], own[16];
 	int rc;
@@ -721,9 +743,7 @@ queue_only(struct msg *m, const char *chat, const struct msg_out *c,
 		rc = msg_outbox_record(m, id, chat, answers, &b);
 	msg_body_clear(&b);
 	if (rc < 0)
-		return rc;
-	if ((e = msg_outbox_find(&m->outbox, id)) != NULL)
-		e->resend = true;	/* no job yet: the pump starts it */
+		return rc;	/* queued, no job yet: the pump starts it */
 	if (id_out != NULL)
 		snprintf(id_out, MSG_ID_MAX, "%s", id);
 	msg_status_note(m, id, chat, MSG_OUT_QUEUED, 0);
@@ -737,7 +757,7 @@ msg_send_pump(struct msg *m)
 	size_t i;
 
 	for (i = 0; i < m->outbox.n; i++)
-		if (m->outbox.v[i].resend && !m->outbox.v[i].acked)
+		if (needs_job(&m->outbox.v[i]))
 			break;
 	if (i == m->outbox.n)
 		return;
@@ -784,24 +804,25 @@ msg_send_content(struct msg *m, const char *chat, const struct msg_out *c,
 	if (rc == 0)
 		rc = msg_outbox_record(m, j->id, chat, answers, &j->body);
 	if (rc < 0) {
-		msg_job_end(j);
+		msg_job_end(m, j);
 		return rc;
 	}
+	msg_outbox_find(&m->outbox, j->id)->in_job = true;
 	if (id_out != NULL)
 		snprintf(id_out, MSG_ID_MAX, "%s", j->id);
 	msg_status_note(m, j->id, j->chat, MSG_OUT_QUEUED, 0);
 	if (!m->link_ready) {
-		wait_link(j);
+		wait_link(m, j);
 		return 0;
 	}
 	if ((rc = ask_devices(m, j)) == -ENOTCONN) {
 		m->link_ready = false;
-		wait_link(j);
+		wait_link(m, j);
 		return 0;
 	}
 	if (rc < 0) {
 		msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
-		msg_job_end(j);
+		job_fail(m, j);
 	}
 	return rc;
 }
@@ -830,6 +851,7 @@ msg_send_on_result(struct msg *m, const struct bn_node *iq)
 	const char *id = bn_node_attr(iq, "id"), *type = bn_node_attr(iq, "type");
 	char prev[MSG_IQ_ID_MAX];
 	struct send_job *j = NULL;
+	enum job_state step;
 	size_t i;
 	int rc;
 
@@ -839,12 +861,13 @@ msg_send_on_result(struct msg *m, const struct bn_node *iq)
 	if (j == NULL)
 		return false;
 	snprintf(prev, sizeof(prev), "%s", j->iq_id);
-	if (type != NULL && strcmp(type, "error") == 0 && j->step == JOB_USYNC) {
+	step = msg_job_state(m, j)->state;
+	if (type != NULL && strcmp(type, "error") == 0 && step == JS_USYNC) {
 		log_warnx("message %s: device list refused; sending to the "
 		    "primary device only", j->id);
 		msg_job_add_device(j, j->chat, 0, j->name, false);
 		rc = msg_job_ask_keys(m, j);
-	} else if (j->step == JOB_USYNC) {
+	} else if (step == JS_USYNC) {
 		parse_devices(m, j, iq);
 		rc = msg_job_ask_keys(m, j);
 	} else {
@@ -858,7 +881,10 @@ msg_send_on_result(struct msg *m, const struct bn_node *iq)
 	}
 	/* Done unless a new iq went out for the next step. */
 	if (rc < 0 || strcmp(j->iq_id, prev) == 0) {
-		msg_job_end(j);
+		if (rc < 0)
+			job_fail(m, j);
+		else
+			msg_job_end(m, j);
 		msg_send_pump(m);	/* a job is free: a queued send takes it */
 	}
 	return true;
@@ -908,34 +934,32 @@ msg_send_on_ack(struct msg *m, const struct bn_node *ack)
 {
 	const char *cls = bn_node_attr(ack, "class"), *id = bn_node_attr(ack, "id");
 	const char *err = bn_node_attr(ack, "error");
-	struct sent_msg *s;
+	struct outbox_entry *s;
 	int code;
 
+	/* an ack of a resend, or one after we gave up waiting: nothing waits */
 	if (cls == NULL || strcmp(cls, "message") != 0 || id == NULL ||
-	    (s = msg_sent_find(m, id)) == NULL || !s->waiting_ack)
+	    (s = msg_sent_find(m, id)) == NULL || s->h.state != JS_SENT)
 		return;
-	s->waiting_ack = false;
-	if (!s->resend)		/* done with, whatever the verdict */
-		msg_outbox_acked(m, s->id);
-	if (err != NULL && (code = atoi(err)) != 0) {
-		log_warnx("message %s to %s refused by the server: error %d%s%s",
+	code = err != NULL ? atoi(err) : 0;
+	msg_outbox_acked(m, s->id, code != 0);	/* done with, whatever the verdict */
+	if (code != 0) {
+		log_warnx("message %s to %s refused by the server: error %d%s",
 		    s->id, s->chat, code,
-		    code == 463 ? " (no privacy token for this contact)" : "",
-		    s->resend ? " (retry)" : "");
+		    code == 463 ? " (no privacy token for this contact)" : "");
 		msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, code);
 		return;
 	}
-	log_info("message %s to %s sent to %zu device%s%s", s->id, s->chat,
-	    s->ndevs, s->ndevs == 1 ? "" : "s", s->resend ? " (retry)" : "");
-	if (!s->resend)
-		msg_status_note(m, s->id, s->chat, MSG_OUT_SENT, 0);
-	if (!s->resend)
-		issue_token(m, s->chat);
+	log_info("message %s to %s sent to %zu device%s", s->id, s->chat,
+	    s->ndevs, s->ndevs == 1 ? "" : "s");
+	msg_status_note(m, s->id, s->chat, MSG_OUT_SENT, 0);
+	issue_token(m, s->chat);
 }
 
 void
 msg_send_sweep(struct msg *m, uint64_t now)
 {
+	bool waiting;
 	size_t i;
 
 	for (i = 0; i < MSG_JOBS_MAX; i++) {
@@ -943,37 +967,38 @@ msg_send_sweep(struct msg *m, uint64_t now)
 
 		if (!j->used || now < j->deadline_ms)
 			continue;
-		if (j->step != JOB_WAIT_LINK && !j->is_resend && !m->link_ready) {
-			wait_link(j);	/* the link went while we asked */
+		waiting = msg_job_state(m, j)->state == JS_WAIT_LINK;
+		if (!waiting && !j->is_resend && !m->link_ready) {
+			wait_link(m, j);	/* the link went while we asked */
 			continue;
 		}
 		log_warnx("message %s to %s: %s; not sent", j->id, j->chat,
-		    j->step == JOB_WAIT_LINK ? "the link did not come back in time" :
+		    waiting ? "the link did not come back in time" :
 		    "the server did not answer");
 		if (!j->is_resend)
 			msg_status_note(m, j->id, j->chat, MSG_OUT_FAILED, 0);
-		msg_job_end(j);
+		job_fail(m, j);
 	}
 	msg_send_resume(m);	/* what did not fit in the jobs before */
 	if (m->link_ready)
 		start_waiting(m, false, now);
 	else
 		start_waiting(m, true, now);	/* no marker seen: try now and then */
-	for (i = 0; i < MSG_SENT_MAX; i++) {
-		struct sent_msg *s = &m->sent[i];
+	for (i = 0; i < m->outbox.n; i++) {
+		struct outbox_entry *s = &m->outbox.v[i];
 
-		if (!s->waiting_ack || now < s->ack_deadline_ms)
+		if (s->h.state != JS_SENT || now < s->ack_deadline_ms)
 			continue;
-		s->waiting_ack = false;
 		/* lost on a link that went (the outbox still holds it): again,
 		 * under the same id (whatsmeow send.go retryFrame) */
-		if (!s->resend && s->attempts + 1 < MSG_ACK_ATTEMPTS &&
-		    s->body.len > 0 && requeue(m, s)) {
+		if (s->attempts + 1 < MSG_ACK_ATTEMPTS) {
 			s->attempts++;
+			requeue(m, s);
 			continue;
 		}
 		log_warnx("message %s to %s: no ack from the server; not "
 		    "confirmed as sent", s->id, s->chat);
+		(void)job_move(&s->h, JE_FAIL, s->id);
 		msg_status_note(m, s->id, s->chat, MSG_OUT_FAILED, 0);
 	}
 }

@@ -114,6 +114,14 @@ describe('wa-control with the real worker', () => {
 		assert.match(m, /walink_reconnects_total\{reason="CONFLICT"\} 1/);
 	});
 
+	it('metrics carry the real worker\'s message store counters over IPC', async () => {
+		const m = await (await api('/metrics')).text();
+		for (const s of ['outbox', 'lid_holds', 'auto_reply_marks']) {
+			assert.match(m, new RegExp(`\nwalink_message_store_evicted_total\\{store="${s}"\\} 0\n`), s);
+			assert.match(m, new RegExp(`\nwalink_message_store_refused_total\\{store="${s}"\\} 0\n`), s);
+		}
+	});
+
 	it(`survives ${RESTARTS} wa-control restarts: link untouched, page live`,
 	    { timeout: 240000 }, async () => {
 		const before = await simDevice(sim, PHONE);

@@ -4,8 +4,8 @@
  * fdatasync per commit; a restart replays every record in order; a
  * torn last record is dropped and the ones before it kept; compaction
  * keeps what is live and puts the Signal blobs in their files; the
- * record parser refuses what it cannot read. And the outbox's one
- * eviction rule at its boundaries.
+ * record parser refuses what it cannot read. (The outbox's eviction
+ * rule is test_msg_job's.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -343,47 +343,6 @@ test_sig_cache_reads_newest_and_deletes_stick(void **state)
 	store_close(st);
 }
 
-/* The outbox's one eviction rule, at its boundaries. */
-static void
-test_outbox_evicts_oldest_acked_never_unacked(void **state)
-{
-	struct msg_outbox o;
-	struct outbox_entry *e;
-	struct msg_body body;
-	struct msg_out c = { .pb = (const uint8_t *)"\x0a\x01x", .len = 3 };
-	char id[16];
-	int i;
-
-	(void)state;
-	memset(&body, 0, sizeof(body));
-	assert_int_equal(msg_body_set(&body, &c), 0);
-	msg_outbox_init(&o, 3);
-	for (i = 0; i < 3; i++) {
-		snprintf(id, sizeof(id), "S%d", i);
-		assert_int_equal(msg_outbox_put(&o, id, "1@s.whatsapp.net", NULL,
-		    &body, &e), 0);
-	}
-	/* full of unacked sends: refused, none evicted */
-	assert_int_equal(msg_outbox_put(&o, "S3", "1@s.whatsapp.net", NULL, &body,
-	    &e), -EBUSY);
-	assert_true(o.evictions == 0 && o.n == 3);
-	/* two acked: the OLDER acked one goes, the unacked S0 stays */
-	msg_outbox_find(&o, "S2")->acked = true;
-	msg_outbox_find(&o, "S1")->acked = true;
-	assert_int_equal(msg_outbox_put(&o, "S3", "1@s.whatsapp.net", "IN3", &body,
-	    &e), 0);
-	assert_true(o.evictions == 1 && o.n == 3);
-	assert_null(msg_outbox_find(&o, "S1"));
-	assert_non_null(msg_outbox_find(&o, "S0"));
-	assert_non_null(msg_outbox_find(&o, "S2"));
-	/* the reply to IN3 is known: never made twice */
-	assert_non_null(msg_outbox_answered(&o, "IN3"));
-	assert_null(msg_outbox_answered(&o, "IN4"));
-	assert_null(msg_outbox_answered(&o, NULL));
-	msg_outbox_free(&o);
-	msg_body_clear(&body);
-}
-
 int
 main(void)
 {
@@ -399,7 +358,6 @@ main(void)
 		    teststore_setup, teststore_teardown),
 		cmocka_unit_test_setup_teardown(test_sig_cache_reads_newest_and_deletes_stick,
 		    teststore_setup, teststore_teardown),
-		cmocka_unit_test(test_outbox_evicts_oldest_acked_never_unacked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
