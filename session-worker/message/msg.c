@@ -284,6 +284,20 @@ msg_lid_learn(struct msg *m, const char *lid_jid, const char *pn_jid)
 	return rc < 0 ? rc : 0;
 }
 
+int
+msg_lid_learn_served(struct msg *m, const char *lid_jid, const char *pn_jid)
+{
+	char pn[MSG_JID_MAX];
+	uint32_t dev;
+	bool lid;
+
+	if (msg_jid_split(pn_jid, pn, sizeof(pn), &dev, &lid) < 0 || lid)
+		return -EINVAL;
+	if (!whitelist_has(m->cfg.wl, pn) && !msg_is_own_user(m, pn, false))
+		return 0;
+	return msg_lid_learn(m, lid_jid, pn_jid);
+}
+
 void
 msg_lid_learn_many(struct msg *m, const struct msg_lid_pair *p, size_t n)
 {
@@ -663,14 +677,15 @@ on_notification(struct msg *m, const struct bn_node *n)
 	/* whatsmeow handleDeviceNotification: <notification type=devices lid>. */
 	if (type != NULL && strcmp(type, "devices") == 0 &&
 	    bn_node_attr(n, "lid") != NULL && bn_node_attr(n, "from") != NULL)
-		msg_lid_learn(m, bn_node_attr(n, "lid"), bn_node_attr(n, "from"));
+		msg_lid_learn_served(m, bn_node_attr(n, "lid"),
+		    bn_node_attr(n, "from"));
 	/* Mappings the server pushes elsewhere: any child carrying both forms. */
 	for (i = 0; i < cnt; i++) {
 		const struct bn_node *c = bn_node_peek_child(n, i);
 		const char *lid = bn_node_attr(c, "lid"), *pn = bn_node_attr(c, "pn");
 
 		if (lid != NULL && pn != NULL)
-			msg_lid_learn(m, lid, pn);
+			msg_lid_learn_served(m, lid, pn);
 	}
 }
 

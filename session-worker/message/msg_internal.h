@@ -262,6 +262,10 @@ int		msg_send(struct msg *, const struct bn_node *);
 int		msg_send_iq(struct msg *, struct bn_node *iq, bool answer);
 /* LID -> phone: learns (and persists) a mapping; 0 or negative. */
 int		msg_lid_learn(struct msg *, const char *lid_jid, const char *pn_jid);
+/* The same, only when the number is whitelisted or ours: strangers are
+ * never learnt (their traffic is refused; it must not fill the map). */
+int		msg_lid_learn_served(struct msg *, const char *lid_jid,
+		    const char *pn_jid);
 const char	*msg_lid_phone(struct msg *, const char *lid_user);
 /* A LID migration sync's pairs: learnt, then saved once. */
 void		msg_lid_learn_many(struct msg *, const struct msg_lid_pair *, size_t);

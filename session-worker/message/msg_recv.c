@@ -61,6 +61,8 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 	const char *from = bn_node_attr(n, "from"), *pn, *slid, *rcpt, *cat;
 	const char *mapped;
 	const char *id = bn_node_attr(n, "id");
+	uint32_t pndev;
+	bool pnlid;
 
 	memset(s, 0, sizeof(*s));
 	if (from == NULL || id == NULL || strlen(id) >= MSG_ID_MAX)
@@ -76,15 +78,23 @@ identify(struct msg *m, const struct bn_node *n, struct sender *s)
 		return -EBADMSG;
 	pn = bn_node_attr(n, s->group ? "participant_pn" : "sender_pn");
 	slid = bn_node_attr(n, s->group ? "participant_lid" : "sender_lid");
+	/* Only a number we serve is learnt (issue 12): a stranger's traffic
+	 * must not fill the map before the whitelist refuses it. */
 	if (s->lid && pn != NULL)
-		msg_lid_learn(m, s->jid, pn);
+		msg_lid_learn_served(m, s->jid, pn);
 	else if (!s->lid && slid != NULL)
-		msg_lid_learn(m, slid, s->jid);
+		msg_lid_learn_served(m, slid, s->jid);
 	if (!s->lid)
 		msg_fmt(s->phone, sizeof(s->phone), "%s",
 		    strlen(s->user) < sizeof(s->phone) ? s->user : "");
 	else if ((mapped = msg_lid_phone(m, s->user)) != NULL)
 		snprintf(s->phone, sizeof(s->phone), "%s", mapped);
+	/* else a stranger's sender_pn: it decides this stanza (a refusal)
+	 * and is never stored */
+	else if (pn != NULL &&
+	    (msg_jid_split(pn, s->phone, sizeof(s->phone), &pndev, &pnlid) < 0 ||
+	    pnlid))
+		s->phone[0] = '\0';
 	s->own = msg_is_own_user(m, s->user, s->lid);
 	if (s->own)
 		msg_own_phone(m, s->phone);

@@ -72,4 +72,7 @@ test(`${FLOOD} LID-only strangers with sender_pn: every whitelisted LID contact 
 	const hooked = (w.output().match(/hook started/g) || []).length;
 	t.diagnostic(`${refused} refused, ${hooked} hook runs`);
 	assert.equal(hooked, 4, 'the hook ran for the whitelisted contacts only');
+	// a refused stranger's sender_pn decides its stanza and is never stored
+	const learnt = (w.output().match(/message: LID [0-9]+ is [0-9]+ \(saved\)/g) || []).length;
+	assert.equal(learnt, 1 + AFTER.length, 'the LID map learnt the whitelisted contacts only');
 });
