@@ -27,6 +27,7 @@
 #include "store/creds.h"
 #include "store/store.h"
 #include "store/store_async.h"
+#include "store/store_writer.h"
 #include "whitelist/lidmap.h"
 #include "whitelist/whitelist.h"
 
@@ -499,12 +500,12 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	load_blobs(m);
 	msg_outbox_init(&m->outbox, MSG_OUTBOX_MAX);
 	/* issue 12: Signal state rides the journal's group commit */
-	if ((rc = msg_journal_open(cfg->cx, cfg->st, m->sig, journal_live, m,
-	    &m->journal)) < 0)
+	if ((rc = msg_journal_open(cfg->cx, cfg->writer, cfg->st, m->sig,
+	    journal_live, m, &m->journal)) < 0)
 		goto out_free;
-	if ((rc = lidmap_log_open(msg_journal_writer(m->journal), cfg->st,
-	    m->lids, &m->lidlog)) < 0 ||
-	    (rc = store_async_new(msg_journal_writer(m->journal), cfg->st,
+	if ((rc = lidmap_log_open(cfg->writer, cfg->st, m->lids,
+	    &m->lidlog)) < 0 ||
+	    (rc = store_async_new(cfg->writer, cfg->st,
 	    TCTOKEN_BLOB, STORE_ASYNC_BLOB, tct_written, m, &m->tct_out)) < 0)
 		goto out_free;
 	sig_write_back(m->sig, true);
@@ -542,6 +543,7 @@ msg_free(struct msg *m)
 	}
 	msg_journal_free(m->journal);	/* runs the writer's queue */
 	m->journal = NULL;
+	store_writer_drain(m->cfg.writer);	/* what the last commit queued */
 	lidmap_log_free(m->lidlog);
 	m->lidlog = NULL;
 	store_async_free(m->tct_out);
