@@ -131,7 +131,7 @@ out_nomem:
 /*
  * Keys made per step, a step per loop turn (a first upload of 812 keys
  * must not hold the loop for long); each step's keys are written by the
- * link's writer thread in one group commit (store_put_many) while the
+ * worker's store writer in one group commit (store_put_many) while the
  * loop goes on. The batch is complete, and the upload may go, only when
  * every write has come back durable: the order above holds.
  */

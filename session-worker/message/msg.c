@@ -187,7 +187,7 @@ tct_written(void *arg, int rc, size_t file_len)
 }
 
 /*
- * The loop encodes the table; the journal's writer thread writes it
+ * The loop encodes the table; the store writer (the worker's) writes it
  * (store_async.h: tokens arriving in a burst cost one write). The
  * notification is acked before the write is done (as whatsmeow does
  * without SynchronousAck): a crash in those milliseconds loses that
@@ -214,7 +214,7 @@ tct_save(struct msg *m)
 }
 
 /*
- * A mapping goes to the journal's writer queue before the stanza that
+ * A mapping goes to the store writer's queue before the stanza that
  * taught it is decrypted (identify() runs first): Signal sessions of a
  * LID contact are kept under its number (msg_address_name), and the
  * commit holding them, and the acks waiting on it, comes later in the
