@@ -517,6 +517,25 @@ spare_make(struct link *l)
 	link_schedule(l, &l->sul_spare, spare_step, 0);
 }
 
+/*
+ * More receipts than spares before the next ones are durable (a broken
+ * session's backlog asked for again): the key is made and saved in
+ * place, on the loop, as before the spares; a receipt is never dropped.
+ */
+static int
+prekey_one_now(struct link *l, uint32_t *id, uint8_t pub[32])
+{
+	int rc;
+
+	log_info("link: no spare prekey ready; making one in place");
+	if ((rc = link_prekeys_make_one(l->st, l->creds->next_prekey_id, l->pk,
+	    id, pub)) < 0)
+		return rc;
+	if (l->creds->next_prekey_id <= *id)
+		l->creds->next_prekey_id = *id + 1;
+	return link_save_creds_now(l, "a retry prekey");
+}
+
 int
 link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
 {
@@ -524,7 +543,7 @@ link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
 
 	if (l->spare == NULL || !l->spare_ready) {
 		spare_make(l);
-		return -EAGAIN;		/* the spares are being made */
+		return prekey_one_now(l, id, pub);
 	}
 	i = l->spare_used++;
 	*id = prekey_batch_first(l->spare) + i;

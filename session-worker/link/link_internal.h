@@ -427,5 +427,7 @@ const uint8_t	*prekey_batch_pub(const struct prekey_batch *, uint32_t i);
 /* The first id a new batch of n may take: past next_id and pending. */
 uint32_t	 prekey_batch_next_first(uint32_t next_id,
 		    const struct prekey_batch *pending, uint32_t n);
+int		 link_prekeys_make_one(struct store *, uint32_t next_id,
+		    const struct prekey_batch *pending, uint32_t *id, uint8_t pub[32]);
 
 #endif

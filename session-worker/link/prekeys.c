@@ -385,3 +385,33 @@ prekey_batch_next_first(uint32_t next_id, const struct prekey_batch *pending,
 		next_id = pending->first + pending->n;
 	return first_id(next_id, n);
 }
+
+/*
+ * One fresh one-time prekey for a retry receipt's <keys> made in place,
+ * on the loop (whatsmeow store GenOnePreKey), when no spare is ready
+ * (link.c): its id past a batch still being made; stored before the
+ * caller saves the next id and hands the public half out.
+ */
+int
+link_prekeys_make_one(struct store *st, uint32_t next_id,
+    const struct prekey_batch *pending, uint32_t *id, uint8_t pub[32])
+{
+	uint32_t n = next_id;
+	uint8_t kp[64];
+	char name[32];
+	int rc;
+
+	if (pending != NULL && n < pending->first + pending->n)
+		n = pending->first + pending->n;
+	if (n == 0 || n + 1 > PREKEY_ID_MAX)
+		n = 1;
+	keys_curve_pair(kp, kp + 32);
+	prekey_blob_name(n, name);
+	rc = store_put(st, name, kp, sizeof(kp));
+	memcpy(pub, kp + 32, 32);
+	sodium_memzero(kp, sizeof(kp));
+	if (rc < 0)
+		return rc;
+	*id = n;
+	return 0;
+}

@@ -5,7 +5,9 @@
  * saves queued meanwhile join one write (the newest wins); the callback
  * comes on the loop thread once the file on disk holds what it saved (a
  * prekey upload goes only then). A save in place (link_save_creds_now)
- * is never overwritten by an older one still queued.
+ * is never overwritten by an older one still queued. A retry receipt's
+ * prekey comes from spares made and saved through the writer; asked
+ * before they are durable, one is made and saved in place.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 #include <libwebsockets.h>
 
+#include "link/link.h"
 #include "link/link_internal.h"
 #include "store/creds.h"
 #include "store/store.h"
@@ -165,12 +168,66 @@ test_link_creds_now_is_not_overwritten_by_a_queued_save(void **state)
 	close_link(l, cx);
 }
 
+static bool
+key_file_there(struct store *st, uint32_t id)
+{
+	char name[32];
+	uint8_t *b = NULL;
+	size_t len = 0;
+	int rc;
+
+	snprintf(name, sizeof(name), "prekey-%u", id);
+	rc = store_get(st, name, &b, &len);
+	free(b);
+	return rc == 0 && len == 64;
+}
+
+static void
+test_link_retry_prekeys_come_from_durable_spares(void **state)
+{
+	struct lws_context *cx;
+	struct link *l;
+	uint8_t pub[32], zero[32] = { 0 };
+	uint32_t id, first;
+	lws_usec_t end;
+
+	(void)state;
+	l = open_link(&cx);
+	l->cx = cx;
+	l->creds->next_prekey_id = 10;
+	/* no spare yet: made in place, durable before it is handed out */
+	assert_int_equal(store_writer_submit(l->writer, slow, NULL, NULL), 0);
+	assert_int_equal(link_prekey_one(l, &id, pub), 0);
+	assert_true(id >= 10);
+	assert_true(key_file_there(l->st, id));
+	assert_true(next_id_on_disk(l->st) > id);
+	assert_memory_not_equal(pub, zero, 32);
+	/* ... and the spares it started become ready through the writer */
+	assert_non_null(l->spare);
+	first = prekey_batch_first(l->spare);
+	assert_true(first >= 10 && first != id);
+	end = lws_now_usecs() + 10 * LWS_USEC_PER_SEC;
+	while (!l->spare_ready && lws_now_usecs() < end)
+		lws_service(cx, 0);
+	assert_true(l->spare_ready);
+	assert_true(key_file_there(l->st, first));
+	assert_true(next_id_on_disk(l->st) >= first + prekey_batch_count(l->spare));
+	assert_int_equal(link_prekey_one(l, &id, pub), 0);
+	assert_int_equal(id, first);
+	assert_memory_equal(pub, prekey_batch_pub(l->spare, 0), 32);
+	lws_sul_cancel(&l->sul_spare);
+	store_writer_drain(l->writer);
+	prekey_batch_free(l->spare);
+	close_link(l, cx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_link_creds_then_runs_once_the_file_holds_the_save, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_creds_now_is_not_overwritten_by_a_queued_save, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_retry_prekeys_come_from_durable_spares, setup, teardown),
 	};
 
 	lws_set_log_level(LLL_ERR, NULL);
