@@ -114,6 +114,8 @@ conn_reset(struct link *l)
 	keepalive_stop(l);
 	link_qr_stop(l);
 	prekeys_stop(l);
+	bn_node_free(l->pair_reply);	/* its save's callback finds none */
+	l->pair_reply = NULL;
 }
 
 /* Asks the socket to close; the first intent stays, but SIGTERM wins. */
@@ -586,14 +588,49 @@ on_login(struct link *l, const char *lid)
 	keepalive_start(l);
 }
 
-/* A verified pair-success: persist before replying, as the server links us
- * the moment it reads the reply (whatsmeow pair.go handlePairSuccess). */
+/* The pairing's creds are durable (or failed): reply, as on_paired says. */
+static void
+paired_saved(struct link *l, int rc, uint64_t gen)
+{
+	struct bn_node *reply = l->pair_reply, *us;
+	struct link_code_do d;
+
+	if (reply == NULL || gen != l->pair_gen)
+		return;		/* the connection went meanwhile */
+	l->pair_reply = NULL;
+	if (rc < 0) {
+		bn_node_free(reply);
+		l->creds->paired = false;
+		link_fail(l, REASON_UNKNOWN, "could not store the new pairing");
+		return;
+	}
+	rc = link_send_raw(l, reply);
+	bn_node_free(reply);
+	if ((us = link_unified_session_node(clock_wall_ms())) != NULL)
+		link_send_raw(l, us);
+	bn_node_free(us);
+	link_code_paired(&l->code, &d);
+	link_code_apply(l, &d);
+	log_info("link: paired as %s (platform %s); waiting for restart",
+	    l->creds->me_jid, l->creds->platform[0] ? l->creds->platform : "?");
+	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	if (rc < 0) {
+		l->local_fault = rc;
+		link_fail(l, REASON_UNKNOWN, "could not send the pairing reply");
+	}
+}
+
+/*
+ * A verified pair-success: persist before replying, as the server links us
+ * the moment it reads the reply (whatsmeow pair.go handlePairSuccess). The
+ * save goes through the store writer; the reply waits for it (paired_saved)
+ * and for nothing else: the QR rounds stop now.
+ */
 static int
 on_paired(struct link *l, struct link_verdict *v)
 {
 	const struct pair_result *r = &v->pair;
-	struct link_code_do d;
-	struct bn_node *us;
 	int rc;
 
 	l->creds->paired = true;
@@ -603,23 +640,15 @@ on_paired(struct link *l, struct link_verdict *v)
 	memcpy(l->creds->account, r->account, r->account_len);
 	l->creds->account_len = r->account_len;
 	l->creds->key_index = r->key_index;
-	if ((rc = link_save_creds_now(l, "pairing")) < 0) {
-		l->creds->paired = false;
-		link_fail(l, REASON_UNKNOWN, "could not store the new pairing");
-		return 0;
-	}
-	rc = link_send_raw(l, v->reply);
-	if ((us = link_unified_session_node(clock_wall_ms())) != NULL)
-		link_send_raw(l, us);
-	bn_node_free(us);
 	link_qr_stop(l);
-	link_code_paired(&l->code, &d);
-	link_code_apply(l, &d);
-	log_info("link: paired as %s (platform %s); waiting for restart",
-	    r->jid, r->platform[0] ? r->platform : "?");
-	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
-	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
-	return rc < 0 ? rc : 0;
+	bn_node_free(l->pair_reply);
+	l->pair_reply = v->reply;	/* ours until paired_saved */
+	v->reply = NULL;
+	l->pair_gen++;
+	if ((rc = link_save_creds_then(l, "pairing", paired_saved,
+	    l->pair_gen)) < 0)
+		paired_saved(l, rc, l->pair_gen);
+	return 0;
 }
 
 /* Applies what link_on_node() found; negative: our own send failed. */

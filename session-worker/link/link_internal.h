@@ -213,6 +213,9 @@ struct link {
 	uint32_t		 spare_used;	/* handed out of spare */
 	bool			 spare_ready;	/* its keys and ids are durable */
 	uint64_t		 spare_gen;
+	/* the pair-success reply, sent once the pairing's creds are durable */
+	struct bn_node		*pair_reply;
+	uint64_t		 pair_gen;
 };
 
 /* link_shutdown() was called: no new connection, no operator request. */

@@ -20,7 +20,10 @@
 //     credentials naming their ids) and a mangled message is asked for
 //     twice (the second retry receipt carries a fresh prekey): the shim
 //     counts the syncs made on the worker's main thread (its event
-//     loop), which must make none for any of them.
+//     loop), which must make none for any of them, nor while pairing
+//     and logging in (the credentials saved before the pair-success
+//     reply, the first upload). Every loop sync of the run is listed
+//     in the diagnostics (only the start's remain).
 // Throughout, wa-probe (release) asks the worker's state every 150 ms and
 // `wa-probe watch` records the keepalive's heartbeats. Each phase asserts
 // that every probe answered (a stalled loop leaves it to its 2 s timeout,
@@ -53,7 +56,7 @@ const GAP_MAX_MS = HEARTBEAT_MS * 2;
 const PHONE = '15550009001';
 const CONTACT = '4915112349001';
 
-let sim, w, dir, ctl, modeFile, sampler, watcher, counts, loopLog, readyLog;
+let sim, w, dir, ctl, modeFile, sampler, watcher, counts, loopLog, qrLog, readyLog;
 
 function setShim(s) {
 	fs.writeFileSync(ctl, s);
@@ -214,6 +217,7 @@ before(async () => {
 		    WALINK_SHIM_LOOP_LOG: loopLog },
 	});
 	await waitState(w, 'qr');
+	qrLog = fs.existsSync(loopLog) ? fs.statSync(loopLog).size : 0;
 	await scanQr(sim, w, PHONE);
 	await waitState(w, LINK_UP, 15000);
 	readyLog = fs.existsSync(loopLog) ? fs.statSync(loopLog).size : 0;
@@ -359,7 +363,7 @@ function loopPaths(from) {
 	return { end: all.length, paths: all.subarray(from).toString().split('\n').filter(Boolean) };
 }
 
-test('a disk whose fsync takes 200 ms: a privacy token, a new LID mapping, a prekey upload and a retry receipt with keys leave the loop', async (t) => {
+test('a disk whose fsync takes 200 ms: a privacy token, a new LID mapping, a prekey upload and a retry receipt with keys leave the loop; so did the pairing', async (t) => {
 	setMode('read');
 	const me = (await sim.api('GET', '/sim/devices')).body.find((d) => d.phone === PHONE);
 	assert.ok(me, 'the worker\'s device');
@@ -411,19 +415,27 @@ test('a disk whose fsync takes 200 ms: a privacy token, a new LID mapping, a pre
 			t.diagnostic(`syncs on the loop thread: ${loopSyncs() - n0} ${got.paths.join(' ')}`);
 			assert.equal(loopSyncs() - n0, 0, `no sync on the loop thread: ${got.paths.join(' ')}`);
 		});
-		// every sync the loop made, for the record: before the link came
-		// up (start, pairing) and after it (this file's whole run)
+		// every sync the loop made, for the record: at start (before the
+		// first QR), while pairing and logging in, and after the link came
+		// up (this file's whole run)
 		const tally = (paths) => {
 			const by = {};
 			for (const p of paths)
 				by[p.replace(/\.tmp-[0-9-]+$/, '.tmp-*')] = (by[p.replace(/\.tmp-[0-9-]+$/, '.tmp-*')] || 0) + 1;
 			return JSON.stringify(by);
 		};
-		const all = loopPaths(0).paths, before = all.length - loopPaths(readyLog).paths.length;
-		t.diagnostic(`syncs on the loop thread before the link came up: ${before} ` +
-		    tally(all.slice(0, before)));
+		const all = loopPaths(0).paths;
+		const atStart = all.length - loopPaths(qrLog).paths.length;
+		const before = all.length - loopPaths(readyLog).paths.length;
+		t.diagnostic(`syncs on the loop thread at start: ${atStart} ` +
+		    tally(all.slice(0, atStart)));
+		t.diagnostic(`syncs on the loop thread while pairing and logging in: ${before - atStart} ` +
+		    tally(all.slice(atStart, before)));
 		t.diagnostic(`syncs on the loop thread since the link came up: ${all.length - before} ` +
 		    tally(all.slice(before)));
+		// the pairing's credentials (and the login's, the first upload's)
+		// went through the store writer too
+		assert.equal(before - atStart, 0, `no sync on the loop thread while pairing: ${all.slice(atStart, before).join(' ')}`);
 	} finally {
 		setShim('');
 	}
