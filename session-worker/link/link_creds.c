@@ -5,13 +5,15 @@
  * sodium memory that link.c allocates; here only the store reads and
  * writes them.
  *
- * A save made while linked (login, edge routing, prekey ids, the adv
- * secret) is encoded on the loop and written by the store writer
+ * A save made while linked (pairing, login, edge routing, prekey ids,
+ * the adv secret) is encoded on the loop and written by the store writer
  * (store_async: saves queued together coalesce, the newest wins). What
- * must not happen before the creds are durable (a prekey upload naming
- * the ids they record) waits with link_save_creds_then. Only start, a
- * logout and a pairing save in place (link_save_creds_now): the loop is
- * not serving yet, or the step is once per device.
+ * must not happen before the creds are durable (the pair-success reply,
+ * a prekey upload naming the ids they record) waits with
+ * link_save_creds_then. Only a new identity (at start, after a logout)
+ * and a retry prekey asked for before the spares are ready save in place
+ * (link_save_creds_now): the loop is not serving yet, or once per device,
+ * or a receipt would be lost otherwise.
  */
 #include <errno.h>
 #include <stdio.h>
