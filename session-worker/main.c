@@ -36,6 +36,7 @@
 #include "perms/perms.h"
 #include "qr_text.h"
 #include "store/store.h"
+#include "store/store_writer.h"
 #include "transport/ws.h"
 #include "webhook/webhook.h"
 #include "whitelist/whitelist.h"
@@ -218,6 +219,7 @@ struct worker {
 	struct link		*link;
 	struct msg		*msg;
 	struct msg_status_tab	*status;	/* sent messages' statuses */
+	struct store_writer	*writer;	/* every durable write (store_writer.h) */
 	struct seal_key		*key;
 	uint8_t			 root[NOISE_KEY_LEN];
 	bool			 custom_root;
@@ -612,8 +614,14 @@ setup_loop(struct worker *w)
 		return rc;
 	}
 	worker_ipc_set_session(w->ipc, w->s.client_id);
+	/* one writer thread for the session's files, in order (store_writer.h) */
+	if ((rc = store_writer_new(w->cx, &w->writer)) < 0) {
+		log_error(rc, "cannot start the store writer");
+		return rc;
+	}
 	memset(&mc, 0, sizeof(mc));
 	mc.cx = w->cx;
+	mc.writer = w->writer;
 	mc.st = w->st;
 	mc.wl = w->wl;
 	mc.ipc = w->ipc;
@@ -646,7 +654,7 @@ setup_loop(struct worker *w)
 	mc.answer.pace_per_chat = (uint32_t)w->s.pace_per_chat;
 	mc.answer.pace_global = (uint32_t)w->s.pace_global;
 	mc.answer.typing_ms = w->s.typing_ms;
-	if ((rc = msg_status_tab_new(w->cx, w->st, &w->status)) < 0) {
+	if ((rc = msg_status_tab_new(w->writer, w->st, &w->status)) < 0) {
 		log_error(rc, "cannot set up message statuses");
 		return rc;
 	}
@@ -680,6 +688,7 @@ setup_loop(struct worker *w)
 	lc.qr_rounds = (uint32_t)w->s.qr_rounds;
 	lc.qr_first_ms = w->s.qr_first_ms;
 	lc.qr_next_ms = w->s.qr_next_ms;
+	lc.writer = w->writer;
 	if ((rc = link_new(w->cx, &lc, w->st, &ev, &w->link)) < 0)
 		return rc;
 	msg_attach_link(w->msg, w->link);
@@ -718,6 +727,7 @@ cleanup(struct worker *w)
 	link_free(w->link);
 	msg_free(w->msg);	/* kills running hooks; their pipes close with the loop */
 	msg_status_tab_free(w->status);	/* its last lines reach the disk */
+	store_writer_free(w->writer);	/* its users are gone: nothing queued */
 	worker_ipc_close(w->ipc);
 	ws_context_free(w->cx);
 	whitelist_free(w->wl);

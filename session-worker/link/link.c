@@ -114,6 +114,8 @@ conn_reset(struct link *l)
 	keepalive_stop(l);
 	link_qr_stop(l);
 	prekeys_stop(l);
+	bn_node_free(l->pair_reply);	/* its save's callback finds none */
+	l->pair_reply = NULL;
 }
 
 /* Asks the socket to close; the first intent stays, but SIGTERM wins. */
@@ -319,31 +321,64 @@ upload_done(void *arg, const struct bn_node *iq, int err)
 	else if (strcmp(bn_node_attr(iq, "type"), "error") == 0)
 		log_warnx("link: the server refused our prekey upload");
 	else {
+		/* the mark may wait for the writer: a crash before it is
+		 * durable only makes the next login upload again */
 		l->creds->uploaded_prekey_id = l->prekey_upload_top;
 		link_save_creds(l, "a prekey upload");
 	}
 	link_passive_after_prekeys(l);
 }
 
-/* All keys stored: save the next id, then upload them in one iq. */
+/* The creds naming the batch's ids are durable (or failed): upload. */
+static void
+upload_saved(struct link *l, int rc, uint64_t gen)
+{
+	uint32_t first, n;
+	struct bn_node *iq;
+
+	if (l->pk == NULL || gen != l->pk_gen)
+		return;		/* the batch was dropped (disconnect) */
+	first = prekey_batch_first(l->pk);
+	n = prekey_batch_count(l->pk);
+	if (rc < 0) {
+		/* link_save_creds_then's write logged why */
+	} else if ((iq = prekey_batch_upload_node(l->pk, l->creds)) == NULL) {
+		rc = -ENOMEM;
+	} else {
+		l->prekey_upload_top = first + n - 1;
+		rc = link_iq_send_raw(l, iq, 0, upload_done, l);
+		bn_node_free(iq);
+	}
+	if (rc == 0)
+		log_info("link: uploading %u prekeys (ids %u-%u)", n, first,
+		    first + n - 1);
+	else
+		log_warn(rc, "link: could not upload prekeys");
+	prekeys_stop(l);
+	if (rc < 0)
+		link_passive_after_prekeys(l);
+}
+
+/*
+ * All keys are stored (their files durable): record the next id in the
+ * creds, and upload only once that save is durable too. The order (as
+ * whatsmeow's uploadPreKeys: store the keys, upload, then mark them
+ * uploaded) makes every crash safe: before the creds, the ids are made
+ * again next time and their files overwritten, nothing having left; after
+ * the creds and before the upload, the ids are skipped and the next
+ * login's count asks for a new batch; after the upload and before
+ * uploaded_prekey_id is durable, the next login may upload once more.
+ * The server never holds a key whose private half or id we could lose.
+ */
 static int
 upload_made(struct link *l)
 {
 	uint32_t first = prekey_batch_first(l->pk), n = prekey_batch_count(l->pk);
-	struct bn_node *iq;
-	int rc;
 
 	if (l->creds->next_prekey_id < first + n)
 		l->creds->next_prekey_id = first + n;
-	if ((rc = link_save_creds(l, "making prekeys")) < 0)
-		return rc;
-	if ((iq = prekey_batch_upload_node(l->pk, l->creds)) == NULL)
-		return -ENOMEM;
-	l->prekey_upload_top = first + n - 1;
-	rc = link_iq_send_raw(l, iq, 0, upload_done, l);
-	bn_node_free(iq);
-	log_info("link: uploading %u prekeys (ids %u-%u)", n, first, first + n - 1);
-	return rc;
+	return link_save_creds_then(l, "making prekeys", upload_saved,
+	    l->pk_gen);
 }
 
 static void
@@ -358,11 +393,12 @@ prekeys_step(lws_sorted_usec_list_t *sul)
 	}
 	if (rc < 0)
 		log_error(rc, "store: could not save new prekeys; not uploading");
-	else if ((rc = upload_made(l)) < 0)
+	else if ((rc = upload_made(l)) == 0)
+		return;		/* upload_saved goes on */
+	else
 		log_warn(rc, "link: could not upload prekeys");
 	prekeys_stop(l);
-	if (rc < 0)
-		link_passive_after_prekeys(l);
+	link_passive_after_prekeys(l);
 }
 
 /* Makes n keys a step per loop turn, then uploads them; 0 while one is made. */
@@ -372,9 +408,10 @@ prekeys_upload(struct link *l, uint32_t n)
 	int rc;
 
 	if (l->pk != NULL)
-		return 0;	/* a batch is already being made */
+		return 0;	/* a batch is being made or saved */
 	if ((rc = prekey_batch_new(l->creds->next_prekey_id, n, &l->pk)) < 0)
 		return rc;
+	l->pk_gen++;
 	link_schedule(l, &l->sul_prekeys, prekeys_step, 0);
 	return 0;
 }
@@ -417,16 +454,107 @@ prekeys_on_login(struct link *l)
 	return rc;
 }
 
-int
-link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
+/*
+ * Spare one-time prekeys for retry receipts' <keys> (whatsmeow
+ * GenOnePreKey makes one per receipt, on its caller's goroutine). Made
+ * ahead here so a receipt never waits on disk: the key files, then the
+ * creds recording next_prekey_id past them, both through the writer; a
+ * key is handed out only once both are durable. The in-memory next id
+ * moves at once, so a batch made meanwhile takes ids past the spares. A
+ * restart forgets unused spares (ids skipped, files left: at most
+ * LINK_SPARE_PREKEYS a start).
+ */
+#define LINK_SPARE_PREKEYS	4
+
+static void
+spare_drop(struct link *l)
+{
+	lws_sul_cancel(&l->sul_spare);
+	prekey_batch_free(l->spare);
+	l->spare = NULL;
+	l->spare_used = 0;
+	l->spare_ready = false;
+}
+
+static void
+spare_saved(struct link *l, int rc, uint64_t gen)
+{
+	if (l->spare == NULL || gen != l->spare_gen)
+		return;
+	if (rc < 0)
+		spare_drop(l);	/* the next receipt asks again */
+	else
+		l->spare_ready = true;
+}
+
+static void
+spare_step(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = LINK_OF(sul, sul_spare);
+	int rc = prekey_batch_step(l->spare, l->st, l->writer);
+
+	if (rc == 1) {
+		link_schedule(l, &l->sul_spare, spare_step, PREKEY_PAUSE_MS);
+		return;
+	}
+	if (rc < 0)
+		log_error(rc, "store: could not save spare prekeys");
+	else if ((rc = link_save_creds_then(l, "making spare prekeys",
+	    spare_saved, l->spare_gen)) == 0)
+		return;
+	spare_drop(l);
+}
+
+static void
+spare_make(struct link *l)
+{
+	uint32_t first = prekey_batch_next_first(l->creds->next_prekey_id,
+	    l->pk, LINK_SPARE_PREKEYS);
+
+	if (l->spare != NULL ||
+	    prekey_batch_new(first, LINK_SPARE_PREKEYS, &l->spare) < 0)
+		return;
+	l->creds->next_prekey_id = first + LINK_SPARE_PREKEYS;
+	l->spare_gen++;
+	link_schedule(l, &l->sul_spare, spare_step, 0);
+}
+
+/*
+ * More receipts than spares before the next ones are durable (a broken
+ * session's backlog asked for again): the key is made and saved in
+ * place, on the loop, as before the spares; a receipt is never dropped.
+ */
+static int
+prekey_one_now(struct link *l, uint32_t *id, uint8_t pub[32])
 {
 	int rc;
 
+	log_info("link: no spare prekey ready; making one in place");
 	if ((rc = link_prekeys_make_one(l->st, l->creds->next_prekey_id, l->pk,
 	    id, pub)) < 0)
 		return rc;
-	l->creds->next_prekey_id = *id + 1;
-	return link_save_creds(l, "a retry prekey");
+	if (l->creds->next_prekey_id <= *id)
+		l->creds->next_prekey_id = *id + 1;
+	return link_save_creds_now(l, "a retry prekey");
+}
+
+int
+link_prekey_one(struct link *l, uint32_t *id, uint8_t pub[32])
+{
+	uint32_t i;
+
+	if (l->spare == NULL || !l->spare_ready) {
+		spare_make(l);
+		return prekey_one_now(l, id, pub);
+	}
+	i = l->spare_used++;
+	*id = prekey_batch_first(l->spare) + i;
+	memcpy(pub, prekey_batch_pub(l->spare, i), 32);
+	if (l->spare_used == prekey_batch_count(l->spare)) {
+		spare_drop(l);
+		spare_make(l);
+	}
+	return 0;
 }
 
 /* <success> (protocol-notes §4) */
@@ -456,17 +584,53 @@ on_login(struct link *l, const char *lid)
 		log_warn(rc, "link: could not ask for the prekey count");
 		link_passive_after_prekeys(l);
 	}
+	spare_make(l);		/* ready before a retry receipt needs one */
 	keepalive_start(l);
 }
 
-/* A verified pair-success: persist before replying, as the server links us
- * the moment it reads the reply (whatsmeow pair.go handlePairSuccess). */
+/* The pairing's creds are durable (or failed): reply, as on_paired says. */
+static void
+paired_saved(struct link *l, int rc, uint64_t gen)
+{
+	struct bn_node *reply = l->pair_reply, *us;
+	struct link_code_do d;
+
+	if (reply == NULL || gen != l->pair_gen)
+		return;		/* the connection went meanwhile */
+	l->pair_reply = NULL;
+	if (rc < 0) {
+		bn_node_free(reply);
+		l->creds->paired = false;
+		link_fail(l, REASON_UNKNOWN, "could not store the new pairing");
+		return;
+	}
+	rc = link_send_raw(l, reply);
+	bn_node_free(reply);
+	if ((us = link_unified_session_node(clock_wall_ms())) != NULL)
+		link_send_raw(l, us);
+	bn_node_free(us);
+	link_code_paired(&l->code, &d);
+	link_code_apply(l, &d);
+	log_info("link: paired as %s (platform %s); waiting for restart",
+	    l->creds->me_jid, l->creds->platform[0] ? l->creds->platform : "?");
+	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
+	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
+	if (rc < 0) {
+		l->local_fault = rc;
+		link_fail(l, REASON_UNKNOWN, "could not send the pairing reply");
+	}
+}
+
+/*
+ * A verified pair-success: persist before replying, as the server links us
+ * the moment it reads the reply (whatsmeow pair.go handlePairSuccess). The
+ * save goes through the store writer; the reply waits for it (paired_saved)
+ * and for nothing else: the QR rounds stop now.
+ */
 static int
 on_paired(struct link *l, struct link_verdict *v)
 {
 	const struct pair_result *r = &v->pair;
-	struct link_code_do d;
-	struct bn_node *us;
 	int rc;
 
 	l->creds->paired = true;
@@ -476,23 +640,15 @@ on_paired(struct link *l, struct link_verdict *v)
 	memcpy(l->creds->account, r->account, r->account_len);
 	l->creds->account_len = r->account_len;
 	l->creds->key_index = r->key_index;
-	if ((rc = link_save_creds(l, "pairing")) < 0) {
-		l->creds->paired = false;
-		link_fail(l, REASON_UNKNOWN, "could not store the new pairing");
-		return 0;
-	}
-	rc = link_send_raw(l, v->reply);
-	if ((us = link_unified_session_node(clock_wall_ms())) != NULL)
-		link_send_raw(l, us);
-	bn_node_free(us);
 	link_qr_stop(l);
-	link_code_paired(&l->code, &d);
-	link_code_apply(l, &d);
-	log_info("link: paired as %s (platform %s); waiting for restart",
-	    r->jid, r->platform[0] ? r->platform : "?");
-	link_fire(l, LE_PAIR_SUCCESS, "paired; finishing");
-	link_schedule(l, &l->sul_auth, link_auth_timeout, l->cfg.auth_timeout_ms);
-	return rc < 0 ? rc : 0;
+	bn_node_free(l->pair_reply);
+	l->pair_reply = v->reply;	/* ours until paired_saved */
+	v->reply = NULL;
+	l->pair_gen++;
+	if ((rc = link_save_creds_then(l, "pairing", paired_saved,
+	    l->pair_gen)) < 0)
+		paired_saved(l, rc, l->pair_gen);
+	return 0;
 }
 
 /* Applies what link_on_node() found; negative: our own send failed. */
@@ -691,6 +847,9 @@ apply_decision(struct link *l, const struct link_decision *d)
 		link_schedule(l, &l->sul_reconnect, connect_now, d->delay_ms);
 		break;
 	case LA_ARCHIVE_AND_PAIR:
+		/* nothing queued may land in the new session directory */
+		store_writer_drain(l->writer);
+		spare_drop(l);
 		if ((rc = store_archive_logged_out(l->st, name, sizeof(name))) < 0)
 			log_error(rc, "store: could not move the logged-out session aside");
 		else
@@ -841,6 +1000,7 @@ link_new(struct lws_context *cx, const struct link_cfg *cfg, struct store *st,
 		return -ENOMEM;
 	l->cx = cx;
 	l->cfg = *cfg;
+	l->writer = cfg->writer;
 	l->st = st;
 	if (ev != NULL)
 		l->ev = *ev;
@@ -857,7 +1017,8 @@ link_new(struct lws_context *cx, const struct link_cfg *cfg, struct store *st,
 	}
 	if ((rc = frame_reader_new(&l->rd, 0)) < 0 ||
 	    (rc = ws_client_new(cx, &wc, &ws_cb, l, &l->ws)) < 0 ||
-	    (rc = store_writer_new(cx, &l->writer)) < 0)
+	    (rc = store_writer_new(cx, &l->backup_writer)) < 0 ||
+	    (rc = link_creds_saves_open(l)) < 0)
 		goto out_free;
 	*out = l;
 	return 0;
@@ -878,7 +1039,11 @@ link_free(struct link *l)
 	lws_sul_cancel(&l->sul_reconnect);
 	link_backup_stop(&l->backup);
 	lws_sul_cancel(&l->sul_stop);
-	store_writer_free(l->writer);	/* finishes a backup in flight */
+	/* our jobs' callbacks run while we are whole; a backup in flight ends */
+	store_writer_drain(l->writer);
+	link_creds_saves_close(l);
+	spare_drop(l);
+	store_writer_free(l->backup_writer);
 	ws_client_free(l->ws);
 	frame_reader_free(l->rd);
 	lws_sul_cancel(&l->sul_kdf);
@@ -944,7 +1109,7 @@ link_start(struct link *l)
 		return rc;
 	if (l->creds->paired)
 		log_info("link: stored device %s", l->creds->me_jid);
-	link_backup_start(&l->backup, l->cx, l->st, l->writer, l->creds,
+	link_backup_start(&l->backup, l->cx, l->st, l->backup_writer, l->creds,
 	    l->cfg.backup_interval_ms);
 	link_schedule(l, &l->sul_reconnect, connect_now, 0);
 	link_version_refresh(l, "at start");

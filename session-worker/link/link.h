@@ -85,6 +85,8 @@ struct link_code_view {
 
 const char	*link_code_status_name(enum link_code_status);
 
+struct store_writer;
+
 struct link_cfg {
 	const char	*url;			/* NULL: wss://web.whatsapp.com/ws/chat */
 	const char	*origin;		/* NULL: https://web.whatsapp.com */
@@ -108,6 +110,8 @@ struct link_cfg {
 	/* --wa-version auto: read the current version at start and after 405 */
 	bool		 version_auto;
 	const char	*version_url;		/* the page with client_revision */
+	/* the worker's store writer (store_writer.h); NULL: saves in place */
+	struct store_writer *writer;
 };
 
 /* A snapshot of the link for IPC, the probe and logs (all times: Unix ms). */

@@ -2,7 +2,9 @@
  * link_backup.c: the periodic backup of a paired session (DESIGN.md
  * "Session store"). The loop only takes the instant's files (hard links:
  * directory entries, no data, no sync); copying and syncing them happens on
- * the store writer's thread. Writes only its own struct link_backup.
+ * a writer of the backup's own (link.c's backup_writer), not the worker's
+ * store writer: a copy of every session file must not hold a journal
+ * commit back (store_writer.h). Writes only its own struct link_backup.
  */
 #include <string.h>
 

@@ -29,6 +29,7 @@ struct pair_code;
 struct link_kdf;
 struct wa_version_fetch;
 struct prekey_batch;
+struct store_async;
 struct store;
 
 #define LINK_QR_REFS_MAX	16	/* WhatsApp sends 6 */
@@ -111,6 +112,21 @@ struct link_code {
 	char			 finish_id[LINK_ID_MAX];
 };
 
+/* Credential saves on the store writer: link_creds.c's alone. */
+typedef void link_creds_then_fn(struct link *, int rc, uint64_t tag);
+struct link_creds_wait {
+	uint64_t		 upto;		/* store_async's put number */
+	link_creds_then_fn	*fn;
+	uint64_t		 tag;
+};
+#define LINK_CREDS_WAITS	4
+struct link_creds_saves {
+	struct store_async	*a;		/* NULL: saves in place */
+	const char		*what;		/* the last save's reason, for logs */
+	struct link_creds_wait	 wait[LINK_CREDS_WAITS];
+	size_t			 nwait;
+};
+
 /* The periodic backup: link_backup.c's alone. */
 struct link_backup {
 	struct lws_context	*cx;
@@ -151,9 +167,12 @@ struct link {
 	void			(*stop_done)(void *);
 	void			*stop_arg;
 
-	/* durable writes beside the loop (store_writer.h); periodic backups */
-	struct store_writer	*writer;
+	/* durable writes beside the loop: the worker's one store writer
+	 * (store_writer.h, link_cfg.writer); periodic backups on their own */
+	struct store_writer	*writer;	/* NULL: writes in place (tests) */
+	struct store_writer	*backup_writer;
 	struct link_backup	 backup;	/* link_backup.c's */
+	struct link_creds_saves	 saves;		/* link_creds.c's */
 
 	/* timers, all on the loop */
 	lws_sorted_usec_list_t	 sul_reconnect, sul_auth, sul_ka, sul_pong,
@@ -187,6 +206,16 @@ struct link {
 	/* prekeys made a step per loop turn before one upload (prekeys.c) */
 	lws_sorted_usec_list_t	 sul_prekeys;
 	struct prekey_batch	*pk;		/* NULL: none being made */
+	uint64_t		 pk_gen;	/* bumped per batch: a save's tag */
+	/* spare keys for retry receipts, made and saved ahead (link.c) */
+	lws_sorted_usec_list_t	 sul_spare;
+	struct prekey_batch	*spare;		/* NULL: none */
+	uint32_t		 spare_used;	/* handed out of spare */
+	bool			 spare_ready;	/* its keys and ids are durable */
+	uint64_t		 spare_gen;
+	/* the pair-success reply, sent once the pairing's creds are durable */
+	struct bn_node		*pair_reply;
+	uint64_t		 pair_gen;
 };
 
 /* link_shutdown() was called: no new connection, no operator request. */
@@ -223,7 +252,6 @@ void	link_connect_soon(struct link *, uint64_t ms);
 void	link_fire(struct link *, enum link_event, const char *detail);
 void	link_close(struct link *, enum close_intent);
 void	link_new_id(struct link *, char out[LINK_ID_MAX]);
-int	link_save_creds(struct link *, const char *what);
 void	link_publish_state(struct link *);
 void	link_schedule(struct link *, lws_sorted_usec_list_t *, sul_cb_t,
 	    uint64_t ms);
@@ -246,6 +274,15 @@ int	link_hs_send_finish(struct link *);
 /* link_creds.c: credentials at start (restored or new); a fresh identity */
 int	link_load_credentials(struct link *);
 int	link_new_identity(struct link *);
+/* The saves: by the store writer (queued ones coalesce); _then calls fn
+ * on the loop once this save is durable or failed (rc); _now in place.
+ * Any of them logs a failure. */
+int	link_creds_saves_open(struct link *);
+void	link_creds_saves_close(struct link *);
+int	link_save_creds(struct link *, const char *what);
+int	link_save_creds_then(struct link *, const char *what,
+	    link_creds_then_fn *, uint64_t tag);
+int	link_save_creds_now(struct link *, const char *what);
 
 /* link_backup.c: every interval_ms (0: never) while paired */
 void	link_backup_start(struct link_backup *, struct lws_context *,
@@ -388,6 +425,11 @@ int		 link_prekeys_count(const struct bn_node *);	/* <count value>; -1 */
  * an encrypt notification, never the first upload. */
 uint32_t	 link_prekeys_wanted(int server_count, bool topup_only,
 		    uint32_t uploaded_id);
+/* The public half of the batch's i-th key (id first + i). */
+const uint8_t	*prekey_batch_pub(const struct prekey_batch *, uint32_t i);
+/* The first id a new batch of n may take: past next_id and pending. */
+uint32_t	 prekey_batch_next_first(uint32_t next_id,
+		    const struct prekey_batch *pending, uint32_t n);
 int		 link_prekeys_make_one(struct store *, uint32_t next_id,
 		    const struct prekey_batch *pending, uint32_t *id, uint8_t pub[32]);
 

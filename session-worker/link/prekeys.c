@@ -131,7 +131,7 @@ out_nomem:
 /*
  * Keys made per step, a step per loop turn (a first upload of 812 keys
  * must not hold the loop for long); each step's keys are written by the
- * link's writer thread in one group commit (store_put_many) while the
+ * worker's store writer in one group commit (store_put_many) while the
  * loop goes on. The batch is complete, and the upload may go, only when
  * every write has come back durable: the order above holds.
  */
@@ -366,10 +366,31 @@ link_prekeys_wanted(int server_count, bool topup_only, uint32_t uploaded_id)
 	return PREKEY_BATCH;
 }
 
+const uint8_t *
+prekey_batch_pub(const struct prekey_batch *b, uint32_t i)
+{
+	return b->pubs[i];
+}
+
 /*
- * One fresh one-time prekey for a retry receipt's <keys> (whatsmeow
- * store GenOnePreKey), its id past a batch still being made; stored
- * before the caller saves the next id and hands the public half out.
+ * Spare keys for retry receipts (whatsmeow store GenOnePreKey, made
+ * ahead here: link.c) take their ids past a batch still being made, as
+ * a batch made later takes its ids past theirs (creds next_prekey_id).
+ */
+uint32_t
+prekey_batch_next_first(uint32_t next_id, const struct prekey_batch *pending,
+    uint32_t n)
+{
+	if (pending != NULL && next_id < pending->first + pending->n)
+		next_id = pending->first + pending->n;
+	return first_id(next_id, n);
+}
+
+/*
+ * One fresh one-time prekey for a retry receipt's <keys> made in place,
+ * on the loop (whatsmeow store GenOnePreKey), when no spare is ready
+ * (link.c): its id past a batch still being made; stored before the
+ * caller saves the next id and hands the public half out.
  */
 int
 link_prekeys_make_one(struct store *st, uint32_t next_id,

@@ -27,6 +27,7 @@
 #include "store/creds.h"
 #include "store/store.h"
 #include "store/store_async.h"
+#include "store/store_writer.h"
 #include "whitelist/lidmap.h"
 #include "whitelist/whitelist.h"
 
@@ -186,7 +187,7 @@ tct_written(void *arg, int rc, size_t file_len)
 }
 
 /*
- * The loop encodes the table; the journal's writer thread writes it
+ * The loop encodes the table; the store writer (the worker's) writes it
  * (store_async.h: tokens arriving in a burst cost one write). The
  * notification is acked before the write is done (as whatsmeow does
  * without SynchronousAck): a crash in those milliseconds loses that
@@ -213,7 +214,7 @@ tct_save(struct msg *m)
 }
 
 /*
- * A mapping goes to the journal's writer queue before the stanza that
+ * A mapping goes to the store writer's queue before the stanza that
  * taught it is decrypted (identify() runs first): Signal sessions of a
  * LID contact are kept under its number (msg_address_name), and the
  * commit holding them, and the acks waiting on it, comes later in the
@@ -531,12 +532,12 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	job_store_init(&m->held_js, "LID holds", MSG_HELD_MAX);
 	job_store_init(&m->auto_js, "auto-reply marks", MSG_AUTO_REPLY_SLOTS);
 	/* issue 12: Signal state rides the journal's group commit */
-	if ((rc = msg_journal_open(cfg->cx, cfg->st, m->sig, journal_live, m,
-	    &m->journal)) < 0)
+	if ((rc = msg_journal_open(cfg->cx, cfg->writer, cfg->st, m->sig,
+	    journal_live, m, &m->journal)) < 0)
 		goto out_free;
-	if ((rc = lidmap_log_open(msg_journal_writer(m->journal), cfg->st,
-	    m->lids, &m->lidlog)) < 0 ||
-	    (rc = store_async_new(msg_journal_writer(m->journal), cfg->st,
+	if ((rc = lidmap_log_open(cfg->writer, cfg->st, m->lids,
+	    &m->lidlog)) < 0 ||
+	    (rc = store_async_new(cfg->writer, cfg->st,
 	    TCTOKEN_BLOB, STORE_ASYNC_BLOB, tct_written, m, &m->tct_out)) < 0)
 		goto out_free;
 	sig_write_back(m->sig, true);
@@ -574,6 +575,7 @@ msg_free(struct msg *m)
 	}
 	msg_journal_free(m->journal);	/* runs the writer's queue */
 	m->journal = NULL;
+	store_writer_drain(m->cfg.writer);	/* what the last commit queued */
 	lidmap_log_free(m->lidlog);
 	m->lidlog = NULL;
 	store_async_free(m->tct_out);

@@ -55,8 +55,11 @@ struct bn_node;
 /* The auto-reply is one short notice, not a bot. */
 #define MSG_AUTO_REPLY_MAX	1023
 
+struct store_writer;
+
 struct msg_cfg {
 	struct lws_context	*cx;
+	struct store_writer	*writer;	/* the worker's; NULL: in place */
 	struct store		*st;
 	struct whitelist	*wl;
 	struct worker_ipc	*ipc;		/* may be NULL (tests) */

@@ -460,11 +460,11 @@ msg_journal_get_stats(const struct msg_journal *j, struct msg_journal_stats *s)
 }
 
 int
-msg_journal_open(struct lws_context *cx, struct store *st, struct sig *sig,
-    msg_journal_live_fn *live, void *arg, struct msg_journal **out)
+msg_journal_open(struct lws_context *cx, struct store_writer *w,
+    struct store *st, struct sig *sig, msg_journal_live_fn *live, void *arg,
+    struct msg_journal **out)
 {
 	struct msg_journal *j;
-	int rc;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return -ENOMEM;
@@ -473,18 +473,9 @@ msg_journal_open(struct lws_context *cx, struct store *st, struct sig *sig,
 	j->sig = sig;
 	j->live = live;
 	j->live_arg = arg;
-	if (cx != NULL && (rc = store_writer_new(cx, &j->w)) < 0) {
-		free(j);
-		return rc;
-	}
+	j->w = w;
 	*out = j;
 	return 0;
-}
-
-struct store_writer *
-msg_journal_writer(struct msg_journal *j)
-{
-	return j->w;
 }
 
 struct replay {
@@ -571,8 +562,9 @@ msg_journal_free(struct msg_journal *j)
 	if (j->cx != NULL)
 		lws_sul_cancel(&j->sul);
 	j->closing = true;
-	/* finishes the commit in flight; its callbacks run from here */
-	store_writer_free(j->w);
+	/* finishes the commit in flight; its callbacks run from here; the
+	 * writer is the worker's (main.c frees it) */
+	store_writer_drain(j->w);
 	j->w = NULL;
 	j->in_flight = false;
 	/* the last batch and Signal state, in place: a clean stop loses

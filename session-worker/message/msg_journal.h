@@ -34,6 +34,7 @@ struct lws_context;
 struct store;
 struct sig;
 struct msg_journal;
+struct store_writer;
 
 #define JOURNAL_LOG_NAME	"journal.log"
 #define JOURNAL_COMPACT_BYTES	(1024 * 1024)
@@ -54,8 +55,11 @@ struct msg_journal_stats {
 	uint64_t	failures;
 };
 
-int	msg_journal_open(struct lws_context *, struct store *, struct sig *,
-	    msg_journal_live_fn *, void *arg, struct msg_journal **out);
+/* w: the worker's store writer, shared (store_writer.h); NULL: commits
+ * in place (tests without a loop). */
+int	msg_journal_open(struct lws_context *, struct store_writer *w,
+	    struct store *, struct sig *, msg_journal_live_fn *, void *arg,
+	    struct msg_journal **out);
 /*
  * Before the loop runs: replays the log (a torn last record is dropped
  * and logged), writes its Signal blobs to their files, and compacts.
@@ -63,12 +67,6 @@ int	msg_journal_open(struct lws_context *, struct store *, struct sig *,
 int	msg_journal_load(struct msg_journal *, msg_journal_replay_fn *, void *arg);
 /* Finishes what is queued (blocking), then frees. NULL-safe. */
 void	msg_journal_free(struct msg_journal *);
-/*
- * The journal's writer thread (NULL without a loop), for the message
- * layer's other files (privacy tokens, the LID map): one queue, so what
- * they hand it before a commit is on disk before that commit's acks.
- */
-struct store_writer *msg_journal_writer(struct msg_journal *);
 
 /* Queues a record for the next commit (encoded now: r may go). */
 int	msg_journal_add(struct msg_journal *, const struct jrec *);

@@ -98,18 +98,20 @@ struct msg_status_rec {
 };
 
 struct msg_status_tab;
+struct store_writer;
 
 /* Called on the loop after every change (new message or a step forward). */
 typedef void msg_status_change_fn(void *arg, const struct msg_status_rec *);
 
 /*
  * Loads what st's log holds (a torn or unreadable line is skipped and
- * logged). cx NULL: changes are written before msg_status_tab_set
- * returns (tests); st NULL: memory only. 0 or -errno.
+ * logged). w: the worker's store writer (store_writer.h); NULL: changes
+ * are written before msg_status_tab_set returns (tests); st NULL: memory
+ * only. 0 or -errno.
  */
-int	msg_status_tab_new(struct lws_context *cx, struct store *st,
+int	msg_status_tab_new(struct store_writer *w, struct store *st,
 	    struct msg_status_tab **out);
-/* Writes what is pending, stops the writer thread. NULL-safe. */
+/* Waits for its writes in flight, writes what is pending. NULL-safe. */
 void	msg_status_tab_free(struct msg_status_tab *);
 void	msg_status_tab_on_change(struct msg_status_tab *,
 	    msg_status_change_fn *, void *arg);

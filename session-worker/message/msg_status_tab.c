@@ -465,7 +465,7 @@ msg_status_tab_replay(struct msg_status_tab *t, const char *buf, size_t len)
 }
 
 int
-msg_status_tab_new(struct lws_context *cx, struct store *st,
+msg_status_tab_new(struct store_writer *w, struct store *st,
     struct msg_status_tab **out)
 {
 	struct msg_status_tab *t;
@@ -489,10 +489,7 @@ msg_status_tab_new(struct lws_context *cx, struct store *st,
 			log_warn(rc, "message status: %s not read; statuses "
 			    "start empty", MSG_STATUS_LOG);
 		}
-		if (cx != NULL && (rc = store_writer_new(cx, &t->writer)) < 0) {
-			free(t);
-			return rc;
-		}
+		t->writer = w;
 	}
 	*out = t;
 	return 0;
@@ -503,9 +500,10 @@ msg_status_tab_free(struct msg_status_tab *t)
 {
 	if (t == NULL)
 		return;
-	/* finish the job in flight, then write the rest synchronously */
+	/* finish the job in flight, then write the rest synchronously (the
+	 * writer is the worker's: main.c frees it) */
 	t->closing = true;
-	store_writer_free(t->writer);
+	store_writer_drain(t->writer);
 	t->writer = NULL;
 	t->busy = false;
 	kick(t);

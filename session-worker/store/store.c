@@ -315,10 +315,18 @@ store_save_creds(struct store *st, const struct creds *c)
 
 	if ((rc = creds_encode(c, &text, &len)) < 0)
 		return rc;
-	rc = store_write_file(st, st->session_dir, STORE_CREDS_FILE,
-	    (const uint8_t *)text, len);
+	rc = store_put_creds_text(st, (const uint8_t *)text, len);
 	creds_text_free(text, len);
 	return rc;
+}
+
+int
+store_put_creds_text(struct store *st, const uint8_t *text, size_t len)
+{
+	if (len > CREDS_FILE_MAX)
+		return -EFBIG;
+	return store_write_file(st, st->session_dir, STORE_CREDS_FILE, text,
+	    len);
 }
 
 int

@@ -50,6 +50,8 @@ const char *store_session_dir(const struct store *);
  */
 int	store_load_creds(struct store *, struct creds *out);
 int	store_save_creds(struct store *, const struct creds *);
+/* The same from creds_encode's text (a save made beside the loop). */
+int	store_put_creds_text(struct store *, const uint8_t *, size_t);
 
 /* Blobs beside the credentials (Signal sessions, prekeys, LID map). */
 int	store_put(struct store *, const char *name, const uint8_t *, size_t);

@@ -30,11 +30,15 @@ struct store_async {
 	bool			 queued;	/* a job will take buf */
 	bool			 replace;	/* ... and replace the log with it */
 	int			 jobs;		/* submitted, done not yet called */
+	uint64_t		 puts;		/* loop: puts so far */
+	uint64_t		 pend_upto;	/* under lock: puts buf holds */
+	uint64_t		 written;	/* loop: puts of the job done last */
 };
 
 struct job {
 	struct store_async	*a;
 	size_t			 file_len;
+	uint64_t		 upto;		/* the puts this job wrote */
 };
 
 static void
@@ -66,12 +70,16 @@ job_work(void *arg)
 	a->buf = NULL;
 	a->len = a->cap = 0;
 	a->queued = false;
+	j->upto = a->pend_upto;
 	pthread_mutex_unlock(&a->lock);
 	if (b == NULL)
 		return 0;
 	switch (a->kind) {
 	case STORE_ASYNC_BLOB:
 		rc = store_put(a->st, a->name, b, len);
+		break;
+	case STORE_ASYNC_CREDS:
+		rc = store_put_creds_text(a->st, b, len);
 		break;
 	default:
 		if (!replace) {
@@ -94,6 +102,7 @@ job_done(void *arg, int rc)
 	struct store_async *a = j->a;
 	size_t file_len = j->file_len;
 
+	a->written = j->upto;
 	free(j);
 	a->jobs--;
 	if (a->done != NULL)
@@ -162,6 +171,7 @@ put(struct store_async *a, const uint8_t *b, size_t len, bool replace)
 	if ((rc = pend(a, b, len, replace)) == 0) {
 		submit = !a->queued;
 		a->queued = true;
+		a->pend_upto = ++a->puts;
 	}
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0 || !submit) {	/* joined the queued job */
@@ -185,6 +195,18 @@ int
 store_async_replace(struct store_async *a, const uint8_t *b, size_t len)
 {
 	return put(a, b, len, true);
+}
+
+uint64_t
+store_async_puts(const struct store_async *a)
+{
+	return a->puts;
+}
+
+uint64_t
+store_async_written(const struct store_async *a)
+{
+	return a->written;
 }
 
 int

@@ -22,7 +22,8 @@ struct store_async;
 
 enum store_async_kind {
 	STORE_ASYNC_BLOB,	/* store_put: the newest content wins */
-	STORE_ASYNC_LOG		/* store_log_append: one record per write */
+	STORE_ASYNC_LOG,	/* store_log_append: one record per write */
+	STORE_ASYNC_CREDS	/* the encoded credentials: the newest wins */
 };
 
 /* On the loop, for each write: its result and, for a log, its new length. */
@@ -39,6 +40,13 @@ int	store_async_put(struct store_async *, const uint8_t *, size_t);
  * appended to it in the same write.
  */
 int	store_async_replace(struct store_async *, const uint8_t *, size_t);
+/*
+ * Puts are numbered 1, 2, ... in order: _puts is the number of the last
+ * one made; in a done callback, _written is the last one that callback's
+ * write holds (with rc 0: durable, and every earlier one with it).
+ */
+uint64_t store_async_puts(const struct store_async *);
+uint64_t store_async_written(const struct store_async *);
 /* True while a write is queued or running. */
 int	store_async_busy(const struct store_async *);
 /* After the writer is freed (its queue run); NULL-safe. */

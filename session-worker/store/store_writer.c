@@ -32,6 +32,9 @@ struct store_writer {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	struct jobs		 todo, done;
+	bool			 running;	/* the thread holds a job */
+	bool			 draining;	/* the loop waits in _drain */
+	pthread_cond_t		 idle;		/* a job finished, for _drain */
 	bool			 stopping;
 };
 
@@ -48,11 +51,15 @@ writer_main(void *arg)
 		if ((j = STAILQ_FIRST(&w->todo)) == NULL)
 			break;		/* stopping, queue empty */
 		STAILQ_REMOVE_HEAD(&w->todo, entry);
+		w->running = true;
 		pthread_mutex_unlock(&w->lock);
 		j->rc = j->work(j->arg);
 		pthread_mutex_lock(&w->lock);
+		w->running = false;
 		STAILQ_INSERT_TAIL(&w->done, j, entry);
-		if (!w->stopping)
+		if (w->draining)
+			pthread_cond_signal(&w->idle);
+		else if (!w->stopping)
 			lws_cancel_service(w->cx);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -92,6 +99,7 @@ store_writer_new(struct lws_context *cx, struct store_writer **out)
 	STAILQ_INIT(&w->done);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	pthread_cond_init(&w->idle, NULL);
 	if ((rc = ws_wake_add(cx, writer_wake, w)) < 0)
 		goto out_free;
 	if ((rc = -pthread_create(&w->thread, NULL, writer_main, w)) < 0) {
@@ -101,6 +109,7 @@ store_writer_new(struct lws_context *cx, struct store_writer **out)
 	*out = w;
 	return 0;
 out_free:
+	pthread_cond_destroy(&w->idle);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
@@ -131,6 +140,29 @@ store_writer_submit(struct store_writer *w, store_work_fn *work,
 }
 
 void
+store_writer_drain(struct store_writer *w)
+{
+	bool idle;
+
+	if (w == NULL)
+		return;
+	for (;;) {
+		writer_wake(w);		/* may queue more */
+		pthread_mutex_lock(&w->lock);
+		w->draining = true;
+		while (STAILQ_EMPTY(&w->done) &&
+		    (w->running || !STAILQ_EMPTY(&w->todo)))
+			pthread_cond_wait(&w->idle, &w->lock);
+		idle = STAILQ_EMPTY(&w->done) && !w->running &&
+		    STAILQ_EMPTY(&w->todo);
+		w->draining = false;
+		pthread_mutex_unlock(&w->lock);
+		if (idle)
+			return;
+	}
+}
+
+void
 store_writer_free(struct store_writer *w)
 {
 	if (w == NULL)
@@ -142,6 +174,7 @@ store_writer_free(struct store_writer *w)
 	pthread_join(w->thread, NULL);
 	ws_wake_remove(w->cx, writer_wake, w);
 	writer_wake(w);		/* what finished without its wake-up */
+	pthread_cond_destroy(&w->idle);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

@@ -166,7 +166,7 @@ test_waiter_runs_after_the_commit_that_holds_it(void **state)
 	(void)state;
 	assert_int_equal(sig_new(st, no_creds, NULL, &s), 0);
 	sig_write_back(s, true);
-	assert_int_equal(msg_journal_open(NULL, st, s, live, &w, &j), 0);
+	assert_int_equal(msg_journal_open(NULL, NULL, st, s, live, &w, &j), 0);
 	assert_int_equal(msg_journal_load(j, replay, &w), 0);
 	for (i = 0; i < 20; i++) {
 		char id[16], blob[32];
@@ -201,7 +201,7 @@ reload(struct world *w, struct store **st, struct sig **s, struct msg_journal **
 	*st = teststore_open();
 	assert_int_equal(sig_new(*st, no_creds, NULL, s), 0);
 	sig_write_back(*s, true);
-	assert_int_equal(msg_journal_open(NULL, *st, *s, live, w, j), 0);
+	assert_int_equal(msg_journal_open(NULL, NULL, *st, *s, live, w, j), 0);
 	assert_int_equal(msg_journal_load(*j, replay, w), 0);
 }
 

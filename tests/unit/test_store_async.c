@@ -4,7 +4,9 @@
  * blob's puts and the log's appends handed over meanwhile join one
  * queued write each; a job submitted after them finds them on disk; a
  * compaction replaces the pending lines and keeps the later ones; done
- * comes back on the loop thread; without a writer, in place.
+ * comes back on the loop thread; without a writer, in place. The
+ * credentials go the same way (the newest wins), and each write says
+ * which puts it made durable.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -235,6 +237,104 @@ test_store_async_without_a_writer_writes_in_place(void **state)
 	store_close(t.st);
 }
 
+/* The put numbers the done callback sees, written per call. */
+struct seen_upto {
+	struct store_async	*a;
+	uint64_t		 upto[4];
+	int			 n, rc;
+};
+
+static void
+creds_written(void *arg, int rc, size_t len)
+{
+	struct seen_upto *s = arg;
+
+	(void)len;
+	if (s->n < 4)
+		s->upto[s->n++] = store_async_written(s->a);
+	if (rc < 0)
+		s->rc = rc;
+}
+
+static void
+test_store_async_creds_newest_wins_and_writes_name_their_puts(void **state)
+{
+	struct store_writer *w;
+	struct store_async *a;
+	struct seen_upto s = { 0 };
+	struct creds *c = creds_new();
+	struct t t;
+	char *text;
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_non_null(c);
+	start(&t, &w);
+	assert_int_equal(store_async_new(w, t.st, "creds", STORE_ASYNC_CREDS,
+	    creds_written, &s, &a), 0);
+	s.a = a;
+	assert_int_equal(store_async_puts(a), 0);
+	assert_int_equal(store_writer_submit(w, slow, NULL, NULL), 0);
+	for (i = 1; i <= 3; i++) {	/* three saves while the writer is busy */
+		c->next_prekey_id = (uint32_t)(100 * i);
+		assert_int_equal(creds_encode(c, &text, &len), 0);
+		assert_int_equal(store_async_put(a, (const uint8_t *)text, len), 0);
+		creds_text_free(text, len);
+		assert_int_equal(store_async_puts(a), (uint64_t)i);
+	}
+	store_writer_drain(w);		/* runs the queue and its callbacks */
+	assert_false(store_async_busy(a));
+	assert_int_equal(s.n, 1);	/* one write for the three */
+	assert_int_equal(s.upto[0], 3);
+	assert_int_equal(s.rc, 0);
+	c->next_prekey_id = 0;
+	assert_int_equal(store_load_creds(t.st, c), 0);
+	assert_int_equal(c->next_prekey_id, 300);
+	finish(&t, w, a);
+	creds_free(c);
+}
+
+/* Submits a second job from the first one's done: drain runs both. */
+static int
+nothing(void *arg)
+{
+	(void)arg;
+	usleep(50 * 1000);
+	return 0;
+}
+
+static struct store_writer *chain_w;
+
+static void
+chained(void *arg, int rc)
+{
+	int *n = arg;
+
+	(void)rc;
+	if (++*n == 1)
+		assert_int_equal(store_writer_submit(chain_w, nothing, chained,
+		    n), 0);
+}
+
+static void
+test_store_writer_drain_runs_what_done_callbacks_queue(void **state)
+{
+	struct t t;
+	int n = 0;
+
+	(void)state;
+	start(&t, &chain_w);
+	assert_int_equal(store_writer_submit(chain_w, nothing, chained, &n), 0);
+	store_writer_drain(chain_w);
+	assert_int_equal(n, 2);
+	/* still usable after a drain */
+	assert_int_equal(store_writer_submit(chain_w, nothing, chained, &n), 0);
+	store_writer_drain(chain_w);
+	assert_int_equal(n, 3);
+	finish(&t, chain_w, NULL);
+}
+
 int
 main(void)
 {
@@ -242,6 +342,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_async_blob_puts_join_one_write_before_later_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_async_log_appends_join_and_a_compaction_keeps_later_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_async_without_a_writer_writes_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_async_creds_newest_wins_and_writes_name_their_puts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_writer_drain_runs_what_done_callbacks_queue, setup, teardown),
 	};
 
 	lws_set_log_level(LLL_ERR, NULL);
