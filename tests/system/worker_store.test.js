@@ -42,7 +42,7 @@ test('whitelist over IPC: add, duplicate, invalid, remove, bulk all-or-nothing',
 	}
 });
 
-test('SIGHUP reloads a hand-edited whitelist; an invalid file is refused', async () => {
+test('SIGHUP reloads a hand-edited whitelist: a bad line costs that line, a file that is no list is refused', async () => {
 	const w = await startWorker(sim);
 	try {
 		await waitState(w, 'qr');
@@ -50,10 +50,20 @@ test('SIGHUP reloads a hand-edited whitelist; an invalid file is refused', async
 		w.child.kill('SIGHUP');
 		await waitFor(async () => (await ipcCall(w, { whitelistList: {} })).whitelist.count === 2,
 		    3000, 'reload');
+		// one good entry, one bad, the closing bracket missing
 		fs.writeFileSync(path.join(w.dataDir, WL), '["15550000003", "nope"');
 		w.child.kill('SIGHUP');
+		await waitFor(async () => (await ipcCall(w, { whitelistList: {} })).whitelist.count === 1,
+		    3000, 'the good line served');
+		const wl = (await ipcCall(w, { whitelistList: {} })).whitelist;
+		assert.deepEqual(wl.numbers, ['15550000003']);
+		assert.ok(wl.rejected >= 1, `the bad line reported: ${JSON.stringify(wl)}`);
+		assert.ok(wl.rejects.every((r) => r.line === 1 && !/nope/.test(r.reason)),
+		    'each reject names its line, never the entry');
+		fs.writeFileSync(path.join(w.dataDir, WL), '{"not": "a list"}');
+		w.child.kill('SIGHUP');
 		await waitFor(async () => /reload refused/.test(w.output()), 3000, 'refusal');
-		assert.equal((await ipcCall(w, { whitelistList: {} })).whitelist.count, 2);
+		assert.deepEqual((await ipcCall(w, { whitelistList: {} })).whitelist.numbers, ['15550000003']);
 	} finally {
 		await w.stop();
 	}
