@@ -355,14 +355,16 @@ msg_store_counts(const struct msg *m, struct msg_store_count out[MSG_STORES])
 		{ "outbox", &m->outbox.js },
 		{ "lid_holds", &m->held_js },
 		{ "auto_reply_marks", &m->auto_js },
+		{ "inbox", NULL },
 	};
 	size_t i;
 
 	_Static_assert(sizeof(v) / sizeof(v[0]) == MSG_STORES, "MSG_STORES");
 	for (i = 0; i < MSG_STORES; i++) {
 		out[i].store = v[i].name;
-		out[i].evicted = v[i].js->evicted;
-		out[i].refused = v[i].js->refused;
+		out[i].evicted = v[i].js != NULL ? v[i].js->evicted : 0;
+		out[i].refused = v[i].js != NULL ? v[i].js->refused :
+		    m->inbox_refused;
 	}
 	return MSG_STORES;
 }
@@ -489,6 +491,12 @@ journal_load(struct msg *m)
 	if ((rc = msg_journal_load(m->journal, journal_replay, m)) < 0) {
 		log_error(rc, "message journal: unreadable; messages it held "
 		    "are not served again");
+		/* kept for whoever can read it, never compacted over */
+		if ((rc = msg_journal_set_aside(m->journal)) < 0)
+			log_warn(rc, "message journal: could not set it aside");
+		else
+			log_warnx("message journal: kept as journal.log.unreadable "
+			    "in the session directory");
 		return;
 	}
 	for (i = 0; i < m->outbox.n; i++)
@@ -528,7 +536,7 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	    &m->dl)) < 0)
 		goto out_free;
 	load_blobs(m);
-	msg_outbox_init(&m->outbox, MSG_OUTBOX_MAX);
+	msg_outbox_init(&m->outbox, MSG_OUTBOX_MAX, MSG_OUTBOX_BYTES);
 	job_store_init(&m->held_js, "LID holds", MSG_HELD_MAX);
 	job_store_init(&m->auto_js, "auto-reply marks", MSG_AUTO_REPLY_SLOTS);
 	/* issue 12: Signal state rides the journal's group commit */

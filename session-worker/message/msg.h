@@ -118,8 +118,9 @@ struct msg_out {
 int	msg_send_content(struct msg *, const char *chat_jid,
 	    const struct msg_out *, const char *answers,
 	    char id_out[MSG_ID_MAX]);
-/* The bounded stores' counters (msg_job.h), for /metrics. */
-#define MSG_STORES	3
+/* The bounded stores' counters (msg_job.h), for /metrics; the inbox
+ * never evicts, it only refuses (a message left unacked). */
+#define MSG_STORES	4
 struct msg_store_count {
 	const char	*store;		/* "outbox", "lid_holds", ... */
 	uint64_t	 evicted, refused;

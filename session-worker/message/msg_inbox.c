@@ -159,6 +159,55 @@ entry_clear(struct msg *m, struct inbox_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/*
+ * Asked before a message is decrypted, not after: a decrypt advances
+ * the sender's session for good (it is committed with the next batch),
+ * so a message refused after it would come back from the server as a
+ * duplicate we can no longer read, and be lost. Refused here, it stays
+ * unacked and the server delivers it again on the next connection
+ * (msg_inbox_done asks for one once half the room is free again).
+ * A plaintext is never longer than its ciphertext; the slack covers the
+ * record's own fields (id, chat, number, push name).
+ */
+#define INBOX_REC_SLACK	1024
+bool
+msg_inbox_admit(struct msg *m, const char *id, size_t ct_bytes)
+{
+	if (m->ninbox < MSG_INBOX_MAX && m->inbox_bytes +
+	    sizeof(struct inbox_entry) + ct_bytes + INBOX_REC_SLACK <=
+	    MSG_INBOX_BYTES)
+		return true;
+	m->inbox_refused++;
+	if (m->inbox_unacked++ == 0)
+		log_warnx("message inbox: full (%zu messages, %zu bytes); %s and "
+		    "what follows are left unacked for the server to send again",
+		    m->ninbox, m->inbox_bytes, id);
+	return false;
+}
+
+/*
+ * The server sends what it holds unacked only on a new connection: once
+ * the hook has worked off half the inbox, the link is restarted for it
+ * (a link that went down meanwhile brings them anyway: msg_send.c
+ * msg_on_link_state forgets the count).
+ */
+static void
+inbox_recall(struct msg *m)
+{
+	int rc;
+
+	if (m->inbox_unacked == 0 || m->ninbox > MSG_INBOX_MAX / 2 ||
+	    m->inbox_bytes > MSG_INBOX_BYTES / 2 || m->link == NULL)
+		return;
+	log_info("message inbox: room again; reconnecting so that the server "
+	    "sends the %zu message%s left unacked", m->inbox_unacked,
+	    m->inbox_unacked == 1 ? "" : "s");
+	m->inbox_unacked = 0;
+	if ((rc = link_request_restart(m->link)) < 0)
+		log_warn(rc, "message inbox: could not reconnect; they come with "
+		    "the next connection");
+}
+
 /* Takes rec (encoded JR_IN). */
 static struct inbox_entry *
 inbox_put(struct msg *m, const char *id, uint8_t *rec, size_t len)
@@ -281,6 +330,7 @@ msg_inbox_done(struct msg *m, const char *id)
 		    "served again after a restart", id);
 	entry_clear(m, e);
 	*e = m->inbox[--m->ninbox];
+	inbox_recall(m);
 }
 
 void

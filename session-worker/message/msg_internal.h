@@ -71,6 +71,9 @@ struct tctokens;
  * for one of the MSG_JOBS_MAX, and for the acked ones that answer
  * retry receipts. */
 #define MSG_OUTBOX_MAX		4096
+/* ... and by the bytes of their bodies: what a compaction writes back to
+ * the journal beside the inbox (store.h STORE_LOG_MAX holds both). */
+#define MSG_OUTBOX_BYTES	(16u << 20)
 /* A hook's tag: "<chat> <inbound id>" (msg_recv.c msg_hook_tag). */
 
 /* A reply made while the link is down waits this long for it. */
@@ -224,6 +227,8 @@ struct msg {
 	struct inbox_entry	*inbox;		/* msg_inbox.c */
 	size_t			 ninbox, capinbox;
 	size_t			 inbox_bytes;	/* records + entries, MSG_INBOX_BYTES */
+	uint64_t		 inbox_refused;	/* messages left unacked: no room */
+	size_t			 inbox_unacked;	/* refused on this connection */
 	struct msg_outbox	 outbox;	/* msg_outbox.c */
 	bool			 resumed;	/* log entries resumed (first link up) */
 	struct send_job		 jobs[MSG_JOBS_MAX];
@@ -310,6 +315,10 @@ int		msg_inbox_add(struct msg *, const struct bn_node *,
 		    const char *chat, const char *phone, const uint8_t *pts,
 		    size_t ptslen, const char *receipt, bool ack);
 struct inbox_entry *msg_inbox_find(struct msg *, const char *id);
+/* Room for a message of up to ct_bytes of ciphertext; when there is
+ * none it is counted and logged once per burst, and the caller must
+ * neither decrypt nor ack it. */
+bool		msg_inbox_admit(struct msg *, const char *id, size_t ct_bytes);
 void		msg_inbox_deliver(struct msg *, struct inbox_entry *, bool first);
 void		msg_inbox_done(struct msg *, const char *id);
 /* The hook for id could not start (rc -EBUSY: its queue is full; -EAGAIN,
@@ -326,7 +335,7 @@ int		msg_inbox_live(struct msg *, struct msg_journal *);
 void		msg_inbox_free_all(struct msg *);
 
 /* msg_outbox.c */
-void		msg_outbox_init(struct msg_outbox *, size_t cap);
+void		msg_outbox_init(struct msg_outbox *, size_t cap, size_t cap_bytes);
 void		msg_outbox_free(struct msg_outbox *);
 int		msg_outbox_put(struct msg_outbox *, const char *id,
 		    const char *chat, const char *answers,

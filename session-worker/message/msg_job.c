@@ -176,13 +176,17 @@ note(struct job_store *s, uint64_t now)
 
 int
 job_store_admit(struct job_store *s, void *base, size_t n, size_t stride,
-    size_t hdr_off, uint64_t now, size_t *victim)
+    size_t hdr_off, size_t need, uint64_t now, size_t *victim)
 {
 	struct job_hdr *h, *old = NULL;
 	size_t i, at = 0;
 
-	if (n < s->cap)
+	if (n < s->cap && (s->cap_bytes == 0 ||
+	    (need <= s->cap_bytes && s->bytes <= s->cap_bytes - need)))
 		return 0;
+	/* larger than the whole bound: nothing kept goes for it in vain */
+	if (s->cap_bytes != 0 && need > s->cap_bytes)
+		n = 0;
 	for (i = 0; i < n; i++) {
 		h = (struct job_hdr *)((char *)base + i * stride + hdr_off);
 		if (evictable(h, now) && (old == NULL || h->seq < old->seq)) {

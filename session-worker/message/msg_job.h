@@ -117,6 +117,8 @@ bool	job_move(struct job_hdr *, enum job_event, const char *what);
 struct job_store {
 	const char	*name;		/* "outbox", "LID holds", ... */
 	size_t		 cap;
+	size_t		 cap_bytes;	/* 0: bounded by count alone */
+	size_t		 bytes;		/* what the entries hold; the owner counts */
 	uint64_t	 seq;
 	uint64_t	 evicted;	/* kept entries dropped for room */
 	uint64_t	 refused;	/* admissions refused: all active */
@@ -131,18 +133,21 @@ void	job_store_init(struct job_store *, const char *name, size_t cap);
 
 /*
  * The one eviction rule. base holds n entries of stride bytes, each with
- * its struct job_hdr at hdr_off. Returns:
+ * its struct job_hdr at hdr_off; a new one would hold need bytes. Full
+ * means n reached cap, or (cap_bytes set) bytes + need passes cap_bytes.
+ * Returns:
  *   0       room: append at index n
  *   1       full: *victim is the oldest entry in a kept-only state (a
  *           lapsed mark counts); its header has been moved to JS_FREE;
- *           the caller frees what it holds and reuses the slot. Counted
+ *           the caller frees what it holds, takes its size off bytes and
+ *           asks again (a large entry may need several to go). Counted
  *           in evicted.
  *   -EBUSY  full and every entry active: nothing evicted. Counted in
  *           refused.
  * now (ms, monotonic) decides whether a mark lapsed and paces the log.
  */
 int	job_store_admit(struct job_store *, void *base, size_t n, size_t stride,
-	    size_t hdr_off, uint64_t now, size_t *victim);
+	    size_t hdr_off, size_t need, uint64_t now, size_t *victim);
 /* A new entry's header: kind, JS_FREE, the next age. */
 void	job_store_stamp(struct job_store *, struct job_hdr *, enum job_kind);
 

@@ -517,6 +517,12 @@ replay_take(void *arg, const uint8_t *rec, size_t len)
 }
 
 int
+msg_journal_set_aside(struct msg_journal *j)
+{
+	return store_log_set_aside(j->st, JOURNAL_LOG_NAME);
+}
+
+int
 msg_journal_load(struct msg_journal *j, msg_journal_replay_fn *fn, void *arg)
 {
 	struct replay r = { fn, arg, { 0 }, 0 };

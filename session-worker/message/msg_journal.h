@@ -65,6 +65,8 @@ int	msg_journal_open(struct lws_context *, struct store_writer *w,
  * and logged), writes its Signal blobs to their files, and compacts.
  */
 int	msg_journal_load(struct msg_journal *, msg_journal_replay_fn *, void *arg);
+/* After a load failed: the log is renamed aside (store_log_set_aside). */
+int	msg_journal_set_aside(struct msg_journal *);
 /* Finishes what is queued (blocking), then frees. NULL-safe. */
 void	msg_journal_free(struct msg_journal *);
 

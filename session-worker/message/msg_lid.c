@@ -67,7 +67,7 @@ admit(struct msg *m)
 	int rc;
 
 	rc = job_store_admit(&m->held_js, m->held, m->nheld, sizeof(m->held[0]),
-	    offsetof(struct held_msg, h), clock_mono_ms(), &victim);
+	    offsetof(struct held_msg, h), 0, clock_mono_ms(), &victim);
 	if (rc == 1) {	/* not while holds are always active; kept correct */
 		free(m->held[victim].bytes);
 		m->held[victim] = m->held[--m->nheld];

@@ -9,8 +9,10 @@
  *
  * The outbox is the job store of sends (msg_job.h): each entry's header
  * walks queued -> wait_link -> usync -> keys -> sent -> kept (or failed)
- * through job_next, driven by msg_send.c. It is bounded (MSG_OUTBOX_MAX)
- * and evicts by msg_job.c's one rule: when full, the oldest kept or
+ * through job_next, driven by msg_send.c. It is bounded by count
+ * (MSG_OUTBOX_MAX) and by its bodies' bytes (MSG_OUTBOX_BYTES: what a
+ * compaction writes back must fit the journal) and evicts by msg_job.c's
+ * one rule: when full, the oldest kept or
  * failed entry goes (retry receipts for it are no longer answered); an
  * entry still in flight is never evicted, so a full store of them
  * refuses new sends (-EBUSY). Both are counted and reach /metrics
@@ -31,17 +33,23 @@
 #include "msg_journal.h"
 
 void
-msg_outbox_init(struct msg_outbox *o, size_t cap)
+msg_outbox_init(struct msg_outbox *o, size_t cap, size_t cap_bytes)
 {
 	memset(o, 0, sizeof(*o));
 	job_store_init(&o->js, "outbox", cap);
+	o->js.cap_bytes = cap_bytes;
 }
 
+/* Takes the entry at i out, keeping the store's byte count. */
 static void
-slot_clear(struct outbox_entry *e)
+slot_remove(struct msg_outbox *o, size_t i)
 {
+	struct outbox_entry *e = &o->v[i];
+
+	o->js.bytes -= e->body.len;
 	msg_body_clear(&e->body);
 	memset(e, 0, sizeof(*e));
+	o->v[i] = o->v[--o->n];
 }
 
 struct outbox_entry *
@@ -68,20 +76,19 @@ msg_outbox_answered(struct msg_outbox *o, const char *answers)
 	return NULL;
 }
 
-/* Room for one more, by the store's one rule; -EBUSY when all in flight. */
+/* Room for one more of need bytes, by the store's one rule (as many
+ * kept entries go as that takes); -EBUSY when the rest are in flight. */
 static int
-admit(struct msg_outbox *o)
+admit(struct msg_outbox *o, size_t need)
 {
 	size_t victim;
 	int rc;
 
-	rc = job_store_admit(&o->js, o->v, o->n, sizeof(*o->v),
-	    offsetof(struct outbox_entry, h), clock_mono_ms(), &victim);
-	if (rc == 1) {
-		slot_clear(&o->v[victim]);
-		o->v[victim] = o->v[--o->n];
-	}
-	return rc < 0 ? rc : 0;
+	while ((rc = job_store_admit(&o->js, o->v, o->n, sizeof(*o->v),
+	    offsetof(struct outbox_entry, h), need, clock_mono_ms(),
+	    &victim)) == 1)
+		slot_remove(o, victim);
+	return rc;
 }
 
 int
@@ -96,7 +103,7 @@ msg_outbox_put(struct msg_outbox *o, const char *id, const char *chat,
 	if (strlen(id) >= sizeof(e->id) || strlen(chat) >= sizeof(e->chat) ||
 	    (answers != NULL && strlen(answers) >= sizeof(e->answers)))
 		return -EINVAL;
-	if ((rc = admit(o)) < 0)
+	if ((rc = admit(o, body->len)) < 0)
 		return rc;
 	if (o->n == o->capv) {
 		cap = o->capv ? o->capv * 2 : 16;
@@ -116,6 +123,7 @@ msg_outbox_put(struct msg_outbox *o, const char *id, const char *chat,
 		return rc;
 	(void)job_move(&e->h, JE_RECORD, e->id);
 	o->n++;
+	o->js.bytes += e->body.len;
 	*out = e;
 	return 0;
 }
@@ -126,7 +134,8 @@ msg_outbox_free(struct msg_outbox *o)
 	size_t i;
 
 	for (i = 0; i < o->n; i++)
-		slot_clear(&o->v[i]);
+		msg_body_clear(&o->v[i].body);
+	o->js.bytes = 0;
 	free(o->v);
 	o->v = NULL;
 	o->n = o->capv = 0;
@@ -159,10 +168,8 @@ msg_outbox_record(struct msg *m, const char *id, const char *chat,
 	if ((rc = msg_outbox_put(&m->outbox, id, chat, answers, body, &e)) < 0)
 		return rc;
 	to_jrec(e, &r);
-	if ((rc = msg_journal_add(m->journal, &r)) < 0) {
-		slot_clear(e);
-		*e = m->outbox.v[--m->outbox.n];
-	}
+	if ((rc = msg_journal_add(m->journal, &r)) < 0)
+		slot_remove(&m->outbox, (size_t)(e - m->outbox.v));
 	return rc;
 }
 

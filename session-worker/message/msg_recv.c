@@ -132,7 +132,7 @@ auto_reply_due(struct msg *m, const char *chat)
 	if (a == NULL) {
 		rc = job_store_admit(&m->auto_js, m->auto_replied,
 		    m->nauto_replied, sizeof(*a), offsetof(struct auto_replied, h),
-		    now, &victim);
+		    0, now, &victim);
 		if (rc < 0)
 			return false;
 		a = &m->auto_replied[rc == 1 ? victim : m->nauto_replied++];
@@ -335,6 +335,22 @@ msg_serve_pts(struct msg *m, const struct jrec *r)
 	return waits;
 }
 
+/* The ciphertext bytes of a stanza's <enc> children. */
+static size_t
+enc_bytes(const struct bn_node *n)
+{
+	size_t i, cnt = bn_node_child_count(n), len, sum = 0;
+
+	for (i = 0; i < cnt; i++) {
+		const struct bn_node *enc = bn_node_peek_child(n, i);
+
+		if (bn_node_tag_is(enc, "enc") &&
+		    bn_node_peek_bytes(enc, &len) != NULL)
+			sum += len;
+	}
+	return sum;
+}
+
 /* Decrypts every <enc> (skdm first, so a following skmsg can use it). */
 static void
 decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s,
@@ -346,6 +362,11 @@ decrypt_all(struct msg *m, const struct bn_node *n, const struct sender *s,
 	uint8_t *pt, *pts = NULL;
 	int rc;
 
+	/* a live 1:1 message is journaled: room for it is made sure of
+	 * before a decrypt advances the session (msg_inbox_admit) */
+	if (ack && !s->own && !s->group &&
+	    !msg_inbox_admit(m, id, enc_bytes(n)))
+		return;
 	for (i = 0; i < cnt; i++) {
 		const struct bn_node *enc = bn_node_peek_child(n, i);
 

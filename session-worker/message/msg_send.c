@@ -656,6 +656,8 @@ msg_on_link_state(struct msg *m, bool up)
 	struct send_job *j;
 	size_t i;
 
+	if (!up)	/* the next connection brings what we left unacked */
+		m->inbox_unacked = 0;
 	if (up || !m->link_ready)
 		return;
 	m->link_ready = false;

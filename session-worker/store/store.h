@@ -80,11 +80,19 @@ int	store_del_prefix(struct store *, const char *prefix);
  * log with its compacted content. store_log_read() gives the records'
  * bytes concatenated (malloc'd, NUL after) and cuts a torn last record.
  */
-#define STORE_LOG_MAX		(4 * 1024 * 1024)
+/* The message journal is the largest: after a compaction it holds every
+ * unanswered inbound message (msg_internal.h MSG_INBOX_BYTES, 16 MiB),
+ * every kept send (MSG_OUTBOX_BYTES, 16 MiB) and the Signal state not yet
+ * in its files, so the bound sits well above their sum. The other logs
+ * compact long before it. */
+#define STORE_LOG_MAX		(64 * 1024 * 1024)
 int	store_log_append(struct store *, const char *name, const uint8_t *,
 	    size_t, size_t *file_len);
 int	store_log_replace(struct store *, const char *name, const uint8_t *,
 	    size_t);
+/* A log that cannot be read is renamed "<name>.unreadable" (replacing
+ * an older one), so that nothing writes over what it may still hold. */
+int	store_log_set_aside(struct store *, const char *name);
 /* Several records in one write and one fdatasync (a group commit); the
  * items' names are ignored. A crash inside leaves a prefix of them. */
 int	store_log_append_many(struct store *, const char *name,

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -223,9 +224,34 @@ store_log_replace_many(struct store *st, const char *name,
 		return rc;
 	if ((rc = log_build(st, name, recs, nrecs, true, &buf, &n)) < 0)
 		return rc;
+	/* a log larger than the reader takes would be lost at the next start */
+	if (n > STORE_LOG_MAX) {
+		sodium_memzero(buf, n);
+		free(buf);
+		return -EFBIG;
+	}
 	rc = atomicfile_write(path, buf, n, 0600);
 	sodium_memzero(buf, n);
 	free(buf);
+	return rc;
+}
+
+int
+store_log_set_aside(struct store *st, const char *name)
+{
+	char path[STORE_PATH_MAX], aside[STORE_PATH_MAX + 16];
+	int dfd, rc = 0;
+
+	if ((rc = log_path(st, name, path, sizeof(path))) < 0)
+		return rc;
+	snprintf(aside, sizeof(aside), "%s.unreadable", path);
+	if (rename(path, aside) < 0)
+		return -errno;
+	if ((dfd = open(st->session_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fsync(dfd) < 0)
+		rc = -errno;
+	close(dfd);
 	return rc;
 }
 

@@ -152,6 +152,34 @@ test('SIGKILL while a photo\'s hook runs: served again after the restart, the st
 	assert.equal(await gets() - before, 1, 'the photo was downloaded once');
 });
 
+test('an inbox full by its byte bound leaves the next messages undecrypted and unacked; once the hook works it off, a reconnect brings every one', async () => {
+	const c = '4915112349304';
+	await fx.contact(c);
+	const gate = path.join(tmpDir('walink-gate-'), 'open');
+	const w = await fx.paired({ allow: [c], extra: { '--hook-max': '1' },
+	    env: { WALINK_HOOK_MODE: 'gate', WALINK_HOOK_GATE: gate } });
+	// 72 texts of 250 KB (a text is at most 256 KiB): the inbox (16 MiB,
+	// msg_internal.h MSG_INBOX_BYTES) holds about 67 while the gate holds
+	// the hook
+	const N = 72;
+	const texts = [];
+	for (let i = 0; i < N; i++) {
+		const unit = `${i}-`;
+		const repeat = Math.floor(250000 / unit.length);
+		texts.push(unit.repeat(repeat));
+		await fx.send(c, w, unit, { repeat });
+	}
+	await w.waitOutput(/message inbox: full \(\d+ messages, \d+ bytes\)/, 20000);
+	fs.writeFileSync(gate, '');
+	// half worked off: the worker reconnects for what it left unacked
+	await w.waitOutput(/message inbox: room again; reconnecting so that the server sends the \d+ messages? left unacked/, 30000);
+	await waitFor(() => new Set(fx.hookRuns(w).map((r) => r.text)).size >= N, 30000,
+	    `all ${N} texts reach the hook`);
+	assert.deepEqual([...new Set(fx.hookRuns(w).map((r) => r.text))].sort(), [...texts].sort());
+	// the refused ones were never decrypted: their redelivery is no duplicate
+	assert.doesNotMatch(w.output(), /already decrypted|cannot decrypt|Sanitizer|runtime error/);
+});
+
 test('every worker stops cleanly', async () => {
 	for (const w of fx.workers.splice(0)) {
 		const r = await w.stop();

@@ -117,7 +117,7 @@ static int
 admit(struct job_store *s, struct item *v, size_t n, uint64_t now, size_t *victim)
 {
 	return job_store_admit(s, v, n, sizeof(*v), offsetof(struct item, h),
-	    now, victim);
+	    0, now, victim);
 }
 
 static void
@@ -271,7 +271,7 @@ test_outbox_keeps_unacked_and_evicts_the_oldest_acked(void **state)
 	(void)state;
 	memset(&body, 0, sizeof(body));
 	assert_int_equal(msg_body_set(&body, &c), 0);
-	msg_outbox_init(&o, 3);
+	msg_outbox_init(&o, 3, 0);
 	for (i = 0; i < 3; i++) {
 		snprintf(id, sizeof(id), "S%d", i);
 		assert_int_equal(msg_outbox_put(&o, id, "1@s.whatsapp.net", NULL,
@@ -299,6 +299,98 @@ test_outbox_keeps_unacked_and_evicts_the_oldest_acked(void **state)
 	msg_body_clear(&body);
 }
 
+/*
+ * The byte bound (what a compaction writes back to the journal): a body
+ * that does not fit makes as many acked sends go as it takes, oldest
+ * first; exactly at the bound is room; past it with only unacked sends
+ * is refused; and the count follows every removal.
+ */
+static void
+test_outbox_bytes_evict_as_many_acked_as_it_takes(void **state)
+{
+	struct msg_outbox o;
+	struct outbox_entry *e;
+	struct msg_body b10, b25, b30, b31;
+	uint8_t pb[40];
+	char id[16];
+	int i;
+
+	(void)state;
+	memset(pb, 'x', sizeof(pb));
+	memset(&b10, 0, sizeof(b10));
+	memset(&b25, 0, sizeof(b25));
+	memset(&b30, 0, sizeof(b30));
+	memset(&b31, 0, sizeof(b31));
+	assert_int_equal(msg_body_set(&b10, &(struct msg_out){ .pb = pb, .len = 10 }), 0);
+	assert_int_equal(msg_body_set(&b25, &(struct msg_out){ .pb = pb, .len = 25 }), 0);
+	assert_int_equal(msg_body_set(&b30, &(struct msg_out){ .pb = pb, .len = 30 }), 0);
+	assert_int_equal(msg_body_set(&b31, &(struct msg_out){ .pb = pb, .len = 31 }), 0);
+	msg_outbox_init(&o, 100, 30);
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "S%d", i);
+		assert_int_equal(msg_outbox_put(&o, id, "1@s.whatsapp.net", NULL,
+		    &b10, &e), 0);
+	}
+	/* 30 of 30: exactly at the bound, nothing more fits unacked */
+	assert_int_equal(o.js.bytes, 30);
+	assert_int_equal(msg_outbox_put(&o, "X", "1@s.whatsapp.net", NULL, &b10,
+	    &e), -EBUSY);
+	assert_true(o.js.refused == 1 && o.js.evicted == 0 && o.n == 3);
+	/* a body larger than the whole bound never fits, and evicts nothing */
+	ack(msg_outbox_find(&o, "S0"));
+	ack(msg_outbox_find(&o, "S1"));
+	ack(msg_outbox_find(&o, "S2"));
+	assert_int_equal(msg_outbox_put(&o, "BIG", "1@s.whatsapp.net", NULL, &b31,
+	    &e), -EBUSY);
+	assert_true(o.n == 3 && o.js.evicted == 0 && o.js.refused == 2);
+	/* room made by the oldest acked going */
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "S%d", i);
+		assert_int_equal(msg_outbox_put(&o, id + 1, "1@s.whatsapp.net",
+		    NULL, &b10, &e), 0);
+		assert_null(msg_outbox_find(&o, id));
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "%d", i);
+		ack(msg_outbox_find(&o, id));
+	}
+	i = (int)o.js.evicted;
+	assert_int_equal(msg_outbox_put(&o, "P", "1@s.whatsapp.net", NULL, &b30, &e), 0);
+	assert_int_equal((int)o.js.evicted - i, 3);
+	ack(msg_outbox_find(&o, "P"));
+	i = (int)o.js.evicted;
+	assert_int_equal(msg_outbox_put(&o, "Q", "1@s.whatsapp.net", NULL, &b10, &e), 0);
+	assert_int_equal((int)o.js.evicted - i, 1);
+	assert_null(msg_outbox_find(&o, "P"));
+	ack(msg_outbox_find(&o, "Q"));
+	i = (int)o.js.evicted;
+	assert_int_equal(msg_outbox_put(&o, "R", "1@s.whatsapp.net", NULL, &b10, &e), 0);
+	assert_int_equal((int)o.js.evicted - i, 0);
+	assert_int_equal(o.js.bytes, 20);
+	ack(msg_outbox_find(&o, "R"));
+	msg_outbox_free(&o);
+	msg_outbox_init(&o, 100, 30);
+	/* refill: 10 + 10 acked, then 25 takes both (oldest first) */
+	assert_int_equal(msg_outbox_put(&o, "A", "1@s.whatsapp.net", NULL, &b10, &e), 0);
+	assert_int_equal(msg_outbox_put(&o, "B", "1@s.whatsapp.net", NULL, &b10, &e), 0);
+	ack(msg_outbox_find(&o, "A"));
+	ack(msg_outbox_find(&o, "B"));
+	i = (int)o.js.evicted;
+	assert_int_equal(msg_outbox_put(&o, "C", "1@s.whatsapp.net", NULL, &b25, &e), 0);
+	assert_int_equal((int)o.js.evicted - i, 2);
+	assert_null(msg_outbox_find(&o, "A"));
+	assert_null(msg_outbox_find(&o, "B"));
+	assert_int_equal(o.js.bytes, 25);
+	/* 25 + 5 room left: one of 30 would need C, which is unacked */
+	assert_int_equal(msg_outbox_put(&o, "D", "1@s.whatsapp.net", NULL, &b30, &e), -EBUSY);
+	assert_int_equal(o.js.bytes, 25);
+	msg_outbox_free(&o);
+	msg_body_clear(&b10);
+	msg_body_clear(&b25);
+	msg_body_clear(&b30);
+	msg_body_clear(&b31);
+}
+
 /* The old sent ring cut ids; the outbox keeps them whole or refuses. */
 static void
 test_longest_ids_kept_whole_until_evicted(void **state)
@@ -321,7 +413,7 @@ test_longest_ids_kept_whole_until_evicted(void **state)
 	toolong[sizeof(toolong) - 1] = '\0';
 	memset(&body, 0, sizeof(body));
 	assert_int_equal(msg_body_set(&body, &c), 0);
-	msg_outbox_init(&o, 2);
+	msg_outbox_init(&o, 2, 0);
 	assert_int_equal(msg_outbox_put(&o, longest, "1@s.whatsapp.net", other,
 	    &body, &e), 0);
 	assert_int_equal(strlen(e->id), MSG_ID_MAX - 1);
@@ -373,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_evictions_are_logged_once_per_burst),
 		cmocka_unit_test(test_outbox_keeps_unacked_and_evicts_the_oldest_acked),
 		cmocka_unit_test(test_longest_ids_kept_whole_until_evicted),
+		cmocka_unit_test(test_outbox_bytes_evict_as_many_acked_as_it_takes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

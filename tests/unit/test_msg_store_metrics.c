@@ -30,7 +30,7 @@ new_msg(void)
 
 	assert_non_null(m);
 	/* as msg_new sets them up */
-	msg_outbox_init(&m->outbox, 2);
+	msg_outbox_init(&m->outbox, 2, 0);
 	job_store_init(&m->held_js, "LID holds", MSG_HELD_MAX);
 	job_store_init(&m->auto_js, "auto-reply marks", MSG_AUTO_REPLY_SLOTS);
 	return m;
