@@ -13,12 +13,16 @@
 #include <signal/group_cipher.h>
 #include <signal/group_session_builder.h>
 #include <signal/protocol.h>
+#include <signal/ratchet.h>
 #include <signal/session_builder.h>
 #include <signal/session_cipher.h>
 #include <signal/session_pre_key.h>
+#include <signal/session_record.h>
+#include <signal/session_state.h>
 #include <signal/signal_protocol.h>
 #include <sodium.h>
 
+#include "log.h"
 #include "store/store.h"
 #include "sig_internal.h"
 
@@ -233,6 +237,72 @@ take_buffer(signal_buffer *buf, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/* First 4 bytes of a public key, in hex: enough to tell ratchets apart. */
+static void
+key_tag(const ec_public_key *k, char out[9])
+{
+	signal_buffer *b = NULL;
+
+	snprintf(out, 9, "-");
+	if (k == NULL || ec_public_key_serialize(&b, k) < 0 || b == NULL)
+		return;
+	if (signal_buffer_len(b) >= 5) {
+		const uint8_t *p = signal_buffer_data(b) + 1;
+
+		snprintf(out, 9, "%02x%02x%02x%02x", p[0], p[1], p[2], p[3]);
+	}
+	signal_buffer_free(b);
+}
+
+static void
+dump_state(const char *what, session_state *st, ec_public_key *their)
+{
+	ratchet_chain_key *rk;	/* the state's own: borrowed */
+	char base[9], snd[9];
+
+	key_tag(session_state_get_alice_base_key(st), base);
+	key_tag(session_state_get_sender_ratchet_key(st), snd);
+	rk = their ? session_state_get_receiver_chain_key(st, their) : NULL;
+	log_debug("signal:   %s base %s our-ratchet %s send-index %u "
+	    "recv-chain-for-msg %s index %d", what, base, snd,
+	    session_state_get_sender_chain_key(st) ? ratchet_chain_key_get_index(
+	    session_state_get_sender_chain_key(st)) : 0, rk ? "yes" : "no",
+	    rk ? (int)ratchet_chain_key_get_index(rk) : -1);
+}
+
+/*
+ * Debug only: why a msg did not decrypt, from public facts (ratchet key
+ * tags, counters), never a key or a chain secret.
+ */
+static void
+dump_failed(struct sig *s, const signal_protocol_address *a,
+    const signal_message *m, int sg)
+{
+	session_record *r = NULL;
+	session_record_state_node *n;
+	char tag[9];
+	int store_err = s->store_err;	/* the decrypt's, not this read's */
+
+	if (!log_is_enabled(WL_LOG_DEBUG))
+		return;
+	key_tag(signal_message_get_sender_ratchet_key(m), tag);
+	log_debug("signal: msg from %.*s.%d failed (%d): ratchet %s counter %u",
+	    (int)a->name_len, a->name, a->device_id, sg, tag,
+	    signal_message_get_counter(m));
+	if (signal_protocol_session_load_session(s->sctx, &r, a) < 0 || r == NULL) {
+		s->store_err = store_err;
+		return;
+	}
+	dump_state("current", session_record_get_state(r),
+	    signal_message_get_sender_ratchet_key(m));
+	for (n = session_record_get_previous_states_head(r); n != NULL;
+	    n = session_record_get_previous_states_next(n))
+		dump_state("previous", session_record_get_previous_states_element(n),
+		    signal_message_get_sender_ratchet_key(m));
+	SIGNAL_UNREF(r);
+	s->store_err = store_err;
+}
+
 int
 sig_decrypt(struct sig *s, const char *name, uint32_t device, bool prekey,
     const uint8_t *ct, size_t len, uint8_t **out, size_t *out_len)
@@ -262,6 +332,8 @@ sig_decrypt(struct sig *s, const char *name, uint32_t device, bool prekey,
 			rc = SG_ERR_INVALID_MESSAGE;
 		else
 			rc = session_cipher_decrypt_signal_message(c, m, NULL, &pt);
+		if (rc < 0 && m != NULL)
+			dump_failed(s, &a, m, rc);
 	}
 out:
 	SIGNAL_UNREF(pm);

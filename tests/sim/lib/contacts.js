@@ -74,6 +74,39 @@ function bundleFromKeys(keys, reg) {
 	};
 }
 
+/**
+ * libsignal-node's SessionCipher tries a msg on each session of the record
+ * in place: every one it tries steps its ratchet (maybeStepRatchet runs
+ * before the MAC check), and the record is stored with them all once one
+ * succeeds. A message on an older session thus gives the open session a
+ * ratchet the peer never saw, and what the device writes next cannot be
+ * read (the torture test's "cannot decrypt msg (Bad message)"). WhatsApp's
+ * clients try each session on a copy and keep only the one that decrypted
+ * (libsignal SessionCipher, libsignal-protocol-c
+ * session_cipher_decrypt_from_record_and_signal_message); so does this.
+ */
+class SessionCipher extends libsignal.SessionCipher {
+	async decryptWithSessions(data, sessions) {
+		if (!sessions.length)
+			throw new libsignal.SessionError('No sessions available');
+		for (const session of sessions) {
+			const trial = session.constructor.deserialize(session.serialize());
+			let plaintext;
+			try {
+				plaintext = await this.doDecryptWhisperMessage(data, trial);
+			} catch {
+				continue;
+			}
+			trial.indexInfo.used = Date.now();
+			for (const k of Object.keys(session))
+				delete session[k];
+			Object.assign(session, trial);
+			return { session, plaintext };
+		}
+		throw new libsignal.SessionError('No matching sessions found for message');
+	}
+}
+
 /** Fresh Signal keys for one device of a contact. */
 export function newDeviceKeys(id, keyIndex) {
 	const ik = curve.generateKeyPair();
@@ -639,7 +672,7 @@ export class Contacts {
 
 	async receive(c, dev, from, conn, n, enc, body, result) {
 		const store = new DeviceStore(this, dev);
-		const cipher = new libsignal.SessionCipher(store, this.addrOf(from));
+		const cipher = new SessionCipher(store, this.addrOf(from));
 		let text = null;
 		let error, content;
 		const addr = this.addrOf(from).toString();
