@@ -194,8 +194,8 @@ test_whitelist_serves_valid_lines_and_reports_each_invalid_one(void **state)
 	static const char *const want[] = {
 		"3:0:starts with 0: begin with the country code",
 		"4:0:has letters",
-		"5:3:not valid JSON: this entry and the rest of its line are "
-		    "skipped",
+		("5:3:not valid JSON: this entry and the rest of its line are "
+		    "skipped"),
 		"6:0:a number without quotes: write it as a string",
 		"9:0:too long: more than 15 digits",
 	};
