@@ -5,6 +5,7 @@
 // nothing running.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +36,11 @@ process.on('exit', () => {
 	for (const c of running)
 		c.kill('SIGKILL');
 });
+// 'exit' does not come when a signal ends us (node's runner ends a test
+// file past --test-timeout with one): the processes go all the same, or
+// they would outlive the run and count in the next file's checks.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'])
+	process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
 
 /**
  * Starts file with args; env adds to this process's environment (replaces

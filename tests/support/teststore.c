@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -36,4 +37,12 @@ teststore_open(void)
 
 	assert_int_equal(store_open(&cfg, &st, NULL), 0);
 	return st;
+}
+
+int
+teststore_slow_job(void *arg)
+{
+	(void)arg;
+	usleep(300 * 1000);
+	return 0;
 }

@@ -17,6 +17,9 @@ extern char	teststore_dir[256];
 int	teststore_setup(void **state);
 int	teststore_teardown(void **state);
 
+/* A store writer job that holds the writer 300 ms: a slow disk. */
+int	teststore_slow_job(void *arg);
+
 /* store_open() on teststore_dir; the caller store_close()s it. */
 struct store	*teststore_open(void);
 

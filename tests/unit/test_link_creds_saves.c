@@ -28,9 +28,9 @@
 #include "store/store.h"
 #include "store/store_writer.h"
 #include "testdir.h"
+#include "teststore.h"
 #include "transport/ws.h"
 
-static char data_dir[256];
 
 struct seen {
 	pthread_t	 loop;
@@ -41,28 +41,6 @@ struct seen {
 };
 
 static struct seen seen;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return testdir_make(data_dir, sizeof(data_dir), "link_creds_saves");
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testdir_remove(data_dir);
-}
-
-static int
-slow(void *arg)
-{
-	(void)arg;
-	usleep(300 * 1000);
-	return 0;
-}
 
 static uint32_t
 next_id_on_disk(struct store *st)
@@ -92,7 +70,7 @@ then(struct link *l, int rc, uint64_t tag)
 static struct link *
 open_link(struct lws_context **cx)
 {
-	struct store_cfg cfg = { .data_dir = data_dir, .client_id = "bot1" };
+	struct store_cfg cfg = { .data_dir = teststore_dir, .client_id = "bot1" };
 	struct link *l = calloc(1, sizeof(*l));
 
 	assert_non_null(l);
@@ -129,7 +107,8 @@ test_link_creds_then_runs_once_the_file_holds_the_save(void **state)
 
 	(void)state;
 	l = open_link(&cx);
-	assert_int_equal(store_writer_submit(l->writer, slow, NULL, NULL), 0);
+	assert_int_equal(store_writer_submit(l->writer, teststore_slow_job,
+	    NULL, NULL), 0);
 	l->creds->next_prekey_id = 100;
 	assert_int_equal(link_save_creds_then(l, "making prekeys", then, 7), 0);
 	l->creds->next_prekey_id = 200;
@@ -157,7 +136,8 @@ test_link_creds_now_is_not_overwritten_by_a_queued_save(void **state)
 
 	(void)state;
 	l = open_link(&cx);
-	assert_int_equal(store_writer_submit(l->writer, slow, NULL, NULL), 0);
+	assert_int_equal(store_writer_submit(l->writer, teststore_slow_job,
+	    NULL, NULL), 0);
 	l->creds->next_prekey_id = 400;
 	assert_int_equal(link_save_creds(l, "login"), 0);
 	l->creds->next_prekey_id = 500;
@@ -196,7 +176,8 @@ test_link_retry_prekeys_come_from_durable_spares(void **state)
 	l->cx = cx;
 	l->creds->next_prekey_id = 10;
 	/* no spare yet: made in place, durable before it is handed out */
-	assert_int_equal(store_writer_submit(l->writer, slow, NULL, NULL), 0);
+	assert_int_equal(store_writer_submit(l->writer, teststore_slow_job,
+	    NULL, NULL), 0);
 	assert_int_equal(link_prekey_one(l, &id, pub), 0);
 	assert_true(id >= 10);
 	assert_true(key_file_there(l->st, id));
@@ -225,9 +206,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_link_creds_then_runs_once_the_file_holds_the_save, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_creds_now_is_not_overwritten_by_a_queued_save, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_retry_prekeys_come_from_durable_spares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_creds_then_runs_once_the_file_holds_the_save,
+		    teststore_setup, teststore_teardown),
+		cmocka_unit_test_setup_teardown(test_link_creds_now_is_not_overwritten_by_a_queued_save,
+		    teststore_setup, teststore_teardown),
+		cmocka_unit_test_setup_teardown(test_link_retry_prekeys_come_from_durable_spares,
+		    teststore_setup, teststore_teardown),
 	};
 
 	lws_set_log_level(LLL_ERR, NULL);

@@ -22,31 +22,9 @@
 #include "store/store.h"
 #include "store/store_writer.h"
 #include "testdir.h"
+#include "teststore.h"
 #include "transport/ws.h"
 
-static char data_dir[256];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return testdir_make(data_dir, sizeof(data_dir), "prekey_writes");
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testdir_remove(data_dir);
-}
-
-static int
-slow(void *arg)
-{
-	(void)arg;
-	usleep(300 * 1000);
-	return 0;
-}
 
 static void
 released(void *arg, int rc)
@@ -58,7 +36,7 @@ released(void *arg, int rc)
 static void
 test_prekey_batch_is_done_only_once_its_writes_are_durable(void **state)
 {
-	struct store_cfg cfg = { .data_dir = data_dir, .client_id = "bot1" };
+	struct store_cfg cfg = { .data_dir = teststore_dir, .client_id = "bot1" };
 	struct lws_context *cx;
 	struct store_writer *w;
 	struct prekey_batch *b;
@@ -76,7 +54,7 @@ test_prekey_batch_is_done_only_once_its_writes_are_durable(void **state)
 	    NULL, &cx), 0);
 	assert_int_equal(store_writer_new(cx, &w), 0);
 	assert_int_equal(prekey_batch_new(100, 50, &b), 0);
-	assert_int_equal(store_writer_submit(w, slow, released, &slow_done), 0);
+	assert_int_equal(store_writer_submit(w, teststore_slow_job, released, &slow_done), 0);
 	/* every key made while the writer is held: not done yet */
 	for (i = 0; i < 20; i++)
 		assert_int_equal(prekey_batch_step(b, st, w), 1);
@@ -97,7 +75,7 @@ test_prekey_batch_is_done_only_once_its_writes_are_durable(void **state)
 	prekey_batch_free(b);
 	/* freed with writes in flight: the last write releases it */
 	assert_int_equal(prekey_batch_new(200, 50, &b), 0);
-	assert_int_equal(store_writer_submit(w, slow, NULL, NULL), 0);
+	assert_int_equal(store_writer_submit(w, teststore_slow_job, NULL, NULL), 0);
 	for (i = 0; i < 7; i++)
 		prekey_batch_step(b, st, w);
 	prekey_batch_free(b);
@@ -113,7 +91,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_prekey_batch_is_done_only_once_its_writes_are_durable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prekey_batch_is_done_only_once_its_writes_are_durable,
+		    teststore_setup, teststore_teardown),
 	};
 
 	lws_set_log_level(LLL_ERR, NULL);
