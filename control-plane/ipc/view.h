@@ -20,7 +20,7 @@
 #define CTL_VIEW_REASONS	8	/* wlipc Reason values 0..7 */
 #define CTL_VIEW_STATES		14	/* wlipc LinkState values 0..13 */
 #define CTL_VIEW_TEXT		128	/* strategy and detail lines, cut */
-#define CTL_VIEW_STORES		4	/* the worker's message stores (3 today) */
+#define CTL_VIEW_STORES		16	/* the worker's message stores (8 today) */
 
 struct ctl_view_rtt {
 	uint64_t	t_ms;

@@ -355,6 +355,10 @@ msg_store_counts(const struct msg *m, struct msg_store_count out[MSG_STORES])
 		{ "outbox", &m->outbox.js },
 		{ "lid_holds", &m->held_js },
 		{ "auto_reply_marks", &m->auto_js },
+		{ "retry_counts", &m->retries_js },
+		{ "retry_answers", &m->retry_in_js },
+		{ "recreated_sessions", &m->recreated_js },
+		{ "token_issuances", &m->issued_js },
 		{ "inbox", NULL },
 	};
 	size_t i;
@@ -539,6 +543,10 @@ msg_new(const struct msg_cfg *cfg, struct msg **out)
 	msg_outbox_init(&m->outbox, MSG_OUTBOX_MAX, MSG_OUTBOX_BYTES);
 	job_store_init(&m->held_js, "LID holds", MSG_HELD_MAX);
 	job_store_init(&m->auto_js, "auto-reply marks", MSG_AUTO_REPLY_SLOTS);
+	job_store_init(&m->retries_js, "retry counts", MSG_RETRY_SLOTS);
+	job_store_init(&m->retry_in_js, "retry answers", MSG_RETRY_SLOTS);
+	job_store_init(&m->recreated_js, "recreated sessions", MSG_RETRY_SLOTS);
+	job_store_init(&m->issued_js, "token issuances", MSG_ISSUED_SLOTS);
 	/* issue 12: Signal state rides the journal's group commit */
 	if ((rc = msg_journal_open(cfg->cx, cfg->writer, cfg->st, m->sig,
 	    journal_live, m, &m->journal)) < 0)

@@ -120,7 +120,7 @@ int	msg_send_content(struct msg *, const char *chat_jid,
 	    char id_out[MSG_ID_MAX]);
 /* The bounded stores' counters (msg_job.h), for /metrics; the inbox
  * never evicts, it only refuses (a message left unacked). */
-#define MSG_STORES	4
+#define MSG_STORES	8
 struct msg_store_count {
 	const char	*store;		/* "outbox", "lid_holds", ... */
 	uint64_t	 evicted, refused;

@@ -186,14 +186,23 @@ struct auto_replied {
 	char		 chat[MSG_JID_MAX];
 };
 
+/*
+ * The four tallies below are kept records (msg_job.c job_table_take):
+ * under the one eviction rule, each kept only until its room is wanted,
+ * oldest first, every eviction counted. Losing one only repeats a
+ * harmless protocol step (a retry count starts over, a token is issued
+ * again, a session may be recreated once more).
+ */
 /* Retry receipts we sent per incoming message id. */
 struct retry_count {
+	struct job_hdr	 h;
 	char		 id[MSG_ID_MAX];
 	uint32_t	 n;
 };
 
 /* Retry receipts we answered per (device, message id). */
 struct retry_in {
+	struct job_hdr	 h;
 	char		 id[MSG_ID_MAX];
 	char		 from[MSG_JID_MAX];
 	uint32_t	 n;
@@ -201,12 +210,14 @@ struct retry_in {
 
 /* whatsmeow tcTokenSenderTS: when we last issued our token to a chat. */
 struct token_issued {
+	struct job_hdr	 h;
 	char		 chat[MSG_JID_MAX];
 	uint64_t	 t_s;
 };
 
 /* whatsmeow sessionRecreateHistory. */
 struct recreated {
+	struct job_hdr	 h;
 	char		 jid[MSG_JID_MAX];
 	uint64_t	 at_ms;
 };
@@ -239,13 +250,17 @@ struct msg {
 	size_t			 nauto_replied;
 	struct job_store	 auto_js;	/* msg_recv.c auto_reply_due */
 	struct retry_count	 retries[MSG_RETRY_SLOTS];
-	size_t			 retry_next;
+	size_t			 nretries;
+	struct job_store	 retries_js;	/* msg_retry.c */
 	struct retry_in		 retry_in[MSG_RETRY_SLOTS];
-	size_t			 retry_in_next;
+	size_t			 nretry_in;
+	struct job_store	 retry_in_js;	/* msg_retry.c */
 	struct recreated	 recreated[MSG_RETRY_SLOTS];
-	size_t			 recreated_next;
+	size_t			 nrecreated;
+	struct job_store	 recreated_js;	/* msg_retry.c */
 	struct token_issued	 issued[MSG_ISSUED_SLOTS];
-	size_t			 issued_next;
+	size_t			 nissued;
+	struct job_store	 issued_js;	/* msg_send.c issue_token */
 	uint32_t		 iq_next;
 	/* The link is up and the offline marker came (msg.c on_ib): sends
 	 * go out; else replies wait (JOB_WAIT_LINK). */

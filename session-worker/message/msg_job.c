@@ -209,3 +209,26 @@ job_store_admit(struct job_store *s, void *base, size_t n, size_t stride,
 	*victim = at;
 	return 1;
 }
+
+void *
+job_table_take(struct job_store *s, void *base, size_t *n, size_t stride,
+    size_t hdr_off, uint64_t now)
+{
+	struct job_hdr *h;
+	size_t victim, at;
+	char *e;
+	int rc;
+
+	/* every record here is a lapsed mark: admit refuses only at cap 0 */
+	if ((rc = job_store_admit(s, base, *n, stride, hdr_off, 0, now,
+	    &victim)) < 0)
+		return NULL;
+	at = rc == 1 ? victim : (*n)++;
+	e = (char *)base + at * stride;
+	memset(e, 0, stride);
+	h = (struct job_hdr *)(e + hdr_off);
+	job_store_stamp(s, h, JK_MARK);
+	h->until_ms = 0;
+	(void)job_move(h, JE_MARK, s->name);
+	return e;
+}

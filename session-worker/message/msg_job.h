@@ -150,5 +150,14 @@ int	job_store_admit(struct job_store *, void *base, size_t n, size_t stride,
 	    size_t hdr_off, size_t need, uint64_t now, size_t *victim);
 /* A new entry's header: kind, JS_FREE, the next age. */
 void	job_store_stamp(struct job_store *, struct job_hdr *, enum job_kind);
+/*
+ * A table of small kept records found by the caller's key (retry counts,
+ * token issuances): the slot for a new one, zeroed, its header a mark
+ * that lapsed at once (kept only until its room is wanted), taken by
+ * job_store_admit's rule, so the oldest goes and is counted. *n grows up
+ * to the store's cap.
+ */
+void	*job_table_take(struct job_store *, void *base, size_t *n,
+	    size_t stride, size_t hdr_off, uint64_t now);
 
 #endif

@@ -17,6 +17,7 @@
  * or count >= 2 and the last rebuild over an hour ago.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +40,15 @@ retry_count_next(struct msg *m, const char *id, uint32_t in_msg)
 	struct retry_count *r = NULL;
 	size_t i;
 
-	for (i = 0; i < MSG_RETRY_SLOTS && r == NULL; i++)
+	for (i = 0; i < m->nretries && r == NULL; i++)
 		if (strcmp(m->retries[i].id, id) == 0)
 			r = &m->retries[i];
 	if (r == NULL) {
-		r = &m->retries[m->retry_next++ % MSG_RETRY_SLOTS];
+		if ((r = job_table_take(&m->retries_js, m->retries, &m->nretries,
+		    sizeof(*r), offsetof(struct retry_count, h),
+		    clock_mono_ms())) == NULL)
+			return MSG_RETRY_MAX;	/* not counted: asks no more */
 		snprintf(r->id, sizeof(r->id), "%s", id);
-		r->n = 0;
 	}
 	r->n++;
 	/* whatsmeow: a resend after our restart tells the count it is at. */
@@ -118,15 +121,17 @@ too_many(struct msg *m, const char *from, const char *id)
 	struct retry_in *r = NULL;
 	size_t i;
 
-	for (i = 0; i < MSG_RETRY_SLOTS && r == NULL; i++)
+	for (i = 0; i < m->nretry_in && r == NULL; i++)
 		if (strcmp(m->retry_in[i].id, id) == 0 &&
 		    strcmp(m->retry_in[i].from, from) == 0)
 			r = &m->retry_in[i];
 	if (r == NULL) {
-		r = &m->retry_in[m->retry_in_next++ % MSG_RETRY_SLOTS];
+		if ((r = job_table_take(&m->retry_in_js, m->retry_in,
+		    &m->nretry_in, sizeof(*r), offsetof(struct retry_in, h),
+		    clock_mono_ms())) == NULL)
+			return true;	/* not counted: answered no more */
 		snprintf(r->id, sizeof(r->id), "%s", id);
 		snprintf(r->from, sizeof(r->from), "%s", from);
-		r->n = 0;
 	}
 	return ++r->n >= MSG_RETRY_IN_MAX;
 }
@@ -140,7 +145,7 @@ should_recreate(struct msg *m, const char *jid, const char *name,
 	uint64_t now = clock_mono_ms();
 	size_t i;
 
-	for (i = 0; i < MSG_RETRY_SLOTS && r == NULL; i++)
+	for (i = 0; i < m->nrecreated && r == NULL; i++)
 		if (strcmp(m->recreated[i].jid, jid) == 0)
 			r = &m->recreated[i];
 	if (sig_has_session(m->sig, name, device) && count < 2)
@@ -149,7 +154,10 @@ should_recreate(struct msg *m, const char *jid, const char *name,
 	    now - r->at_ms < MSG_RECREATE_MS)
 		return false;
 	if (r == NULL) {
-		r = &m->recreated[m->recreated_next++ % MSG_RETRY_SLOTS];
+		if ((r = job_table_take(&m->recreated_js, m->recreated,
+		    &m->nrecreated, sizeof(*r), offsetof(struct recreated, h),
+		    now)) == NULL)
+			return true;	/* not noted: recreated all the same */
 		snprintf(r->jid, sizeof(r->jid), "%s", jid);
 	}
 	r->at_ms = now;

@@ -22,6 +22,7 @@
  * whatsmeow sends none either (cstoken.go generateCsToken).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -908,16 +909,17 @@ issue_token(struct msg *m, const char *chat)
 
 	if (strstr(chat, "@s.whatsapp.net") == NULL && strstr(chat, "@lid") == NULL)
 		return;
-	for (i = 0; i < MSG_ISSUED_SLOTS && e == NULL; i++)
+	for (i = 0; i < m->nissued && e == NULL; i++)
 		if (strcmp(m->issued[i].chat, chat) == 0)
 			e = &m->issued[i];
 	if (e != NULL && now / TCTOKEN_BUCKET_S <= e->t_s / TCTOKEN_BUCKET_S)
 		return;
-	if (e == NULL) {
-		e = &m->issued[m->issued_next++ % MSG_ISSUED_SLOTS];
+	if (e == NULL && (e = job_table_take(&m->issued_js, m->issued,
+	    &m->nissued, sizeof(*e), offsetof(struct token_issued, h),
+	    clock_mono_ms())) != NULL)
 		snprintf(e->chat, sizeof(e->chat), "%s", chat);
-	}
-	e->t_s = now;
+	if (e != NULL)	/* else issued now, and again next time */
+		e->t_s = now;
 	msg_new_iq_id(m, id);
 	snprintf(t, sizeof(t), "%llu", (unsigned long long)now);
 	if ((iq = msg_stanza_privacy_issue(id, chat, t)) == NULL ||

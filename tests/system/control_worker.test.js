@@ -116,7 +116,8 @@ describe('wa-control with the real worker', () => {
 
 	it('metrics carry the real worker\'s message store counters over IPC', async () => {
 		const m = await (await api('/metrics')).text();
-		for (const s of ['outbox', 'lid_holds', 'auto_reply_marks']) {
+		for (const s of ['outbox', 'lid_holds', 'auto_reply_marks', 'retry_counts', 'retry_answers',
+		    'recreated_sessions', 'token_issuances', 'inbox']) {
 			assert.match(m, new RegExp(`\nwalink_message_store_evicted_total\\{store="${s}"\\} 0\n`), s);
 			assert.match(m, new RegExp(`\nwalink_message_store_refused_total\\{store="${s}"\\} 0\n`), s);
 		}

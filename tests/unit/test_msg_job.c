@@ -391,6 +391,37 @@ test_outbox_bytes_evict_as_many_acked_as_it_takes(void **state)
 	msg_body_clear(&b31);
 }
 
+/*
+ * A tally (retry counts, token issuances) takes its slots by the same
+ * rule: the oldest record goes when full, counted, and a new record
+ * starts zeroed whatever the slot held.
+ */
+static void
+test_tally_takes_the_oldest_slot_when_full(void **state)
+{
+	struct tally { uint32_t n; struct job_hdr h; } t[2];
+	struct job_store s;
+	struct tally *a, *b, *c;
+	size_t n = 0;
+
+	(void)state;
+	job_store_init(&s, "tally", 2);
+	a = job_table_take(&s, t, &n, sizeof(t[0]), offsetof(struct tally, h), 5);
+	a->n = 7;
+	b = job_table_take(&s, t, &n, sizeof(t[0]), offsetof(struct tally, h), 5);
+	b->n = 9;
+	assert_true(a == &t[0] && b == &t[1] && n == 2 && s.evicted == 0);
+	c = job_table_take(&s, t, &n, sizeof(t[0]), offsetof(struct tally, h), 6);
+	assert_ptr_equal(c, &t[0]);		/* a was the oldest */
+	assert_int_equal(c->n, 0);
+	assert_int_equal(c->h.state, JS_MARKED);
+	assert_true(n == 2 && s.evicted == 1 && s.refused == 0);
+	assert_int_equal(t[1].n, 9);
+	c = job_table_take(&s, t, &n, sizeof(t[0]), offsetof(struct tally, h), 7);
+	assert_ptr_equal(c, &t[1]);		/* then b */
+	assert_int_equal(s.evicted, 2);
+}
+
 /* The old sent ring cut ids; the outbox keeps them whole or refuses. */
 static void
 test_longest_ids_kept_whole_until_evicted(void **state)
@@ -466,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_outbox_keeps_unacked_and_evicts_the_oldest_acked),
 		cmocka_unit_test(test_longest_ids_kept_whole_until_evicted),
 		cmocka_unit_test(test_outbox_bytes_evict_as_many_acked_as_it_takes),
+		cmocka_unit_test(test_tally_takes_the_oldest_slot_when_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
