@@ -198,23 +198,37 @@ describe('hostile clients against one wa-control', () => {
 	});
 
 	it('one address holds at most 32 connections while not logged in; 64 open slots in all', async () => {
-		// full heads, bodies never sent: each holds a handler until cut
-		const hold = (from) => new Promise((resolve) => {
-			const sock = net.connect({ host: '127.0.0.1', port: s.port, localAddress: from });
-			let text = '';
-			sock.setEncoding('latin1');
-			sock.on('data', (d) => {
-				text += d;
-				if (/^HTTP\/1\.1 \d+/.test(text)) resolve({ sock, status: Number(text.slice(9, 12)), text });
+		// full heads, bodies never sent: each holds a handler until cut;
+		// status stays 'held' until the server answers the connection
+		const hold = (from) => {
+			const r = { sock: null, status: 'held', text: '' };
+			r.connected = new Promise((resolve) => {
+				const sock = net.connect({ host: '127.0.0.1', port: s.port, localAddress: from });
+				r.sock = sock;
+				sock.setEncoding('latin1');
+				sock.on('data', (d) => {
+					r.text += d;
+					if (r.status === 'held' && /^HTTP\/1\.1 \d+/.test(r.text))
+						r.status = Number(r.text.slice(9, 12));
+				});
+				sock.on('error', () => { if (r.status === 'held') r.status = 0; resolve(); });
+				sock.on('connect', () => {
+					sock.write(`POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n` +
+					    'Content-Type: application/json\r\nContent-Length: 600\r\n\r\n');
+					resolve();
+				});
 			});
-			sock.on('error', () => resolve({ sock, status: 0 }));
-			sock.on('connect', () => sock.write(`POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n` +
-			    'Content-Type: application/json\r\nContent-Length: 600\r\n\r\n'));
-			setTimeout(() => resolve({ sock, status: 'held' }), 2500);
-		});
-		const one = await Promise.all(Array.from({ length: 40 }, () => hold('127.0.8.1')));
-		const more = await Promise.all(Array.from({ length: 40 }, (_, i) => hold(`127.0.8.${2 + (i % 2)}`)));
+			return r;
+		};
 		const count = (rs, st) => rs.filter((r) => r.status === st).length;
+		// the refusals are the events: 8 past the 32 an address may hold,
+		// then 8 past the 64 slots in all
+		const one = Array.from({ length: 40 }, () => hold('127.0.8.1'));
+		await Promise.all(one.map((r) => r.connected));
+		await waitFor(() => count(one, 429) >= 8, 5000, '8 refused past 32 from one address');
+		const more = Array.from({ length: 40 }, (_, i) => hold(`127.0.8.${2 + (i % 2)}`));
+		await Promise.all(more.map((r) => r.connected));
+		await waitFor(() => count(more, 503) >= 8, 5000, '8 refused past 64 slots');
 		try {
 			assert.equal(count(one, 429), 8, JSON.stringify(one.map((r) => r.status)));
 			assert.equal(count(one, 'held'), 32);
@@ -226,6 +240,8 @@ describe('hostile clients against one wa-control', () => {
 			assert.equal((await request(s.port, 'GET', '/', { from: '127.0.8.9' })).status, 200);
 			assert.equal((await request(s.port, 'GET', '/api/whitelist', { from: '127.0.8.1',
 			    headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+			// and the held ones are still held after all that
+			assert.equal(count(one, 'held') + count(more, 'held'), 64);
 		} finally {
 			for (const r of [...one, ...more]) r.sock.destroy();
 		}
@@ -500,14 +516,16 @@ describe('floods against the release build', () => {
 			sock.on('error', () => {});
 			sock.on('close', () => { if (!stop) setTimeout(() => slow(i), 100); });
 			sock.on('connect', () => {
+				connected++;
 				sock.write(i % 2 ? `POST /api/auth/login HTTP/1.1\r\n${host}X-Slow: `
 				    : `POST /api/auth/login HTTP/1.1\r\n${host}Content-Type: application/json\r\n` +
 				      'Content-Length: 900\r\n\r\n');
 				const t = setInterval(() => { if (stop || sock.destroyed) clearInterval(t); else sock.write('a'); }, 1000);
 			});
 		};
+		let connected = 0;
 		for (let i = 0; i < 200; i++) slow(i);
-		await sleep(1000);	// all 200 connected and holding threads
+		await waitFor(() => connected >= 200, 10000, 'all 200 connected and holding threads');
 		const lat = [];
 		const peak = await peakRss(async () => {
 			const logins = wrongLogins(64, 7);
