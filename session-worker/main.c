@@ -619,6 +619,7 @@ setup_loop(struct worker *w)
 		log_error(rc, "cannot start the store writer");
 		return rc;
 	}
+	worker_ipc_set_writer(w->ipc, w->writer);
 	memset(&mc, 0, sizeof(mc));
 	mc.cx = w->cx;
 	mc.writer = w->writer;

@@ -98,6 +98,14 @@ void	worker_ipc_set_session(struct worker_ipc *, const char *name);
 void	worker_ipc_attach(struct worker_ipc *, const struct worker_ipc_ops *,
 	    void *ctx);
 
+/*
+ * The worker's store writer (store_writer.h, borrowed): a whitelist change
+ * is saved on it and answered once the file is durable; until then the
+ * REP reads no other request (it alternates). NULL: saved in place.
+ */
+struct store_writer;
+void	worker_ipc_set_writer(struct worker_ipc *, struct store_writer *);
+
 /* --hook-url's queue, for the dead-letter requests (borrowed; NULL: none). */
 struct webhook;
 void	worker_ipc_set_webhook(struct worker_ipc *, struct webhook *);
