@@ -78,9 +78,18 @@ worker_ipc_attach(struct worker_ipc *w, const struct worker_ipc_ops *ops,
 }
 
 void
-worker_ipc_set_writer(struct worker_ipc *w, struct store_writer *writer)
+worker_ipc_set_writer(struct worker_ipc *w, struct store_writer *writer,
+    void (*reply_sent)(void *), void *arg)
 {
 	w->writer = writer;
+	w->reply_sent = reply_sent;
+	w->reply_sent_arg = arg;
+}
+
+bool
+worker_ipc_waiting(const struct worker_ipc *w)
+{
+	return w->pending != NULL;
 }
 
 int
@@ -401,6 +410,8 @@ wipc_pending_send(struct worker_ipc *w, struct wipc_pending *p)
 {
 	finish(w, p->a, p->id, p->digest, p->keep);
 	free(p);
+	if (w->reply_sent != NULL)
+		w->reply_sent(w->reply_sent_arg);
 }
 
 /* Packs a's reply, sends it, keeps it for a re-send if keep; frees a. */

@@ -62,6 +62,8 @@ struct worker_ipc {
 	struct msg_status_tab		*status;	/* borrowed; may be NULL */
 	struct store_writer		*writer;	/* borrowed; NULL: in place */
 	struct wipc_pending		*pending;	/* a save under way */
+	void				(*reply_sent)(void *);	/* or NULL */
+	void				*reply_sent_arg;
 	struct wipc_inbound		 inbound[WORKER_IPC_INBOUND_MAX];
 	size_t				 inbound_n, inbound_next;
 	uint64_t			 opened_ms;
