@@ -216,6 +216,7 @@ struct worker {
 	struct store		*st;
 	struct whitelist	*wl;
 	struct worker_ipc	*ipc;
+	struct lws		*ipc_wsi;	/* the request socket's fd, polled */
 	struct link		*link;
 	struct msg		*msg;
 	struct msg_status_tab	*status;	/* sent messages' statuses */
@@ -494,11 +495,30 @@ fd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	(void)len;
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
 		return 0;
-	if (lws_get_socket_fd(wsi) == w->sig_pipe[0])
+	if (lws_get_socket_fd(wsi) == w->sig_pipe[0]) {
 		handle_signals(w);
-	else if (worker_ipc_service(w->ipc) < 0)
+		return 0;
+	}
+	if (worker_ipc_service(w->ipc) < 0)
 		log_warnx("ipc: request socket failed; requests go unanswered");
+	/*
+	 * A reply owed (a whitelist save under way): the next request stays
+	 * in the socket and keeps its fd readable; stop polling it until the
+	 * reply is sent (ipc_reply_sent), or the loop would spin.
+	 */
+	if (worker_ipc_waiting(w->ipc))
+		lws_rx_flow_control(wsi, 0);
 	return 0;
+}
+
+/* The owed reply went out: requests are read again. */
+static void
+ipc_reply_sent(void *arg)
+{
+	struct worker *w = arg;
+
+	if (w->ipc_wsi != NULL)
+		lws_rx_flow_control(w->ipc_wsi, 1);
 }
 
 static const struct lws_protocols fd_protocol = {
@@ -507,14 +527,18 @@ static const struct lws_protocols fd_protocol = {
 };
 
 static int
-watch_fd(struct worker *w, int fd)
+watch_fd(struct worker *w, int fd, struct lws **out)
 {
 	lws_sock_file_fd_type u;
+	struct lws *wsi;
 
 	u.filefd = fd;
-	if (lws_adopt_descriptor_vhost(lws_get_vhost_by_name(w->cx, "default"),
-	    LWS_ADOPT_RAW_FILE_DESC, u, fd_protocol.name, NULL) == NULL)
+	if ((wsi = lws_adopt_descriptor_vhost(lws_get_vhost_by_name(w->cx,
+	    "default"), LWS_ADOPT_RAW_FILE_DESC, u, fd_protocol.name,
+	    NULL)) == NULL)
 		return -ENOMEM;
+	if (out != NULL)
+		*out = wsi;
 	return 0;
 }
 
@@ -619,6 +643,7 @@ setup_loop(struct worker *w)
 		log_error(rc, "cannot start the store writer");
 		return rc;
 	}
+	worker_ipc_set_writer(w->ipc, w->writer, ipc_reply_sent, w);
 	memset(&mc, 0, sizeof(mc));
 	mc.cx = w->cx;
 	mc.writer = w->writer;
@@ -693,14 +718,14 @@ setup_loop(struct worker *w)
 		return rc;
 	msg_attach_link(w->msg, w->link);
 	worker_ipc_attach(w->ipc, &worker_ipc_link_ops, w->link);
-	if ((rc = watch_fd(w, w->sig_pipe[0])) < 0)
+	if ((rc = watch_fd(w, w->sig_pipe[0], NULL)) < 0)
 		return rc;
 	n = worker_ipc_fds(w->ipc, fds);
 	for (i = 0; i < n; i++) {
 		/* lws closes what it adopts; nanomsg must keep its own fd. */
 		if ((dupfd = fcntl(fds[i], F_DUPFD_CLOEXEC, 0)) == -1)
 			return -errno;
-		if ((rc = watch_fd(w, dupfd)) < 0)
+		if ((rc = watch_fd(w, dupfd, &w->ipc_wsi)) < 0)
 			return rc;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /*
  * worker_ipc.c: the REP side (worker_ipc.h). Each request is unpacked with
- * ipc.h's version and size checks, answered at once and, when it changes
+ * ipc.h's version and size checks, answered at once (a whitelist change
+ * once its file is durable: worker_ipc_whitelist.c) and, when it changes
  * something, its packed reply is kept so a nanomsg re-send of the same id
  * gets the same answer instead of a second change (STYLE.md rule 11).
  * Whitelist requests are in worker_ipc_whitelist.c, events and the State
@@ -60,6 +61,7 @@ worker_ipc_close(struct worker_ipc *w)
 
 	if (w == NULL)
 		return;
+	wipc_whitelist_pending_free(w->pending);
 	ipc_close(w->rep);
 	ipc_close(w->pub.sock);
 	for (i = 0; i < WORKER_IPC_REPLAY_SLOTS; i++)
@@ -73,6 +75,21 @@ worker_ipc_attach(struct worker_ipc *w, const struct worker_ipc_ops *ops,
 {
 	w->ops = ops;
 	w->ctx = ctx;
+}
+
+void
+worker_ipc_set_writer(struct worker_ipc *w, struct store_writer *writer,
+    void (*reply_sent)(void *), void *arg)
+{
+	w->writer = writer;
+	w->reply_sent = reply_sent;
+	w->reply_sent_arg = arg;
+}
+
+bool
+worker_ipc_waiting(const struct worker_ipc *w)
+{
+	return w->pending != NULL;
 }
 
 int
@@ -352,16 +369,18 @@ send_bytes(struct worker_ipc *w, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+static void	finish(struct worker_ipc *, struct wipc_answer *, uint64_t id,
+		    const uint8_t digest[WIPC_DIGEST_LEN], bool keep);
+
 /* Answers one decoded request, from the replay cache if it is a re-send. */
 static void
 answer(struct worker_ipc *w, const Wlipc__Request *rq, const uint8_t *raw,
     size_t rawlen)
 {
-	uint8_t digest[WIPC_DIGEST_LEN], *buf = NULL;
+	uint8_t digest[WIPC_DIGEST_LEN];
 	struct wipc_replay *r;
 	struct wipc_answer *a;
 	bool keep = is_mutating(rq->body_case) && rq->id != 0;
-	size_t len;
 	int rc;
 
 	crypto_generichash(digest, sizeof(digest), raw, rawlen, NULL, 0);
@@ -377,10 +396,37 @@ answer(struct worker_ipc *w, const Wlipc__Request *rq, const uint8_t *raw,
 	}
 	answer_init(a, rq->id);
 	handle(w, rq, a);
+	if (a->deferred) {	/* save_done (worker_ipc_whitelist.c) sends it */
+		w->pending->id = rq->id;
+		memcpy(w->pending->digest, digest, WIPC_DIGEST_LEN);
+		w->pending->keep = keep;
+		return;
+	}
+	finish(w, a, rq->id, digest, keep);
+}
+
+void
+wipc_pending_send(struct worker_ipc *w, struct wipc_pending *p)
+{
+	finish(w, p->a, p->id, p->digest, p->keep);
+	free(p);
+	if (w->reply_sent != NULL)
+		w->reply_sent(w->reply_sent_arg);
+}
+
+/* Packs a's reply, sends it, keeps it for a re-send if keep; frees a. */
+static void
+finish(struct worker_ipc *w, struct wipc_answer *a, uint64_t id,
+    const uint8_t digest[WIPC_DIGEST_LEN], bool keep)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
 	if ((rc = ipc_reply_pack(&a->rep, &buf, &len)) < 0) {
 		log_warn(rc, "ipc: reply not packed; answering ERR_INTERNAL");
 		answer_fini(a);
-		answer_init(a, rq->id);
+		answer_init(a, id);
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_INTERNAL,
 		    "the answer could not be built");
 		if (ipc_reply_pack(&a->rep, &buf, &len) < 0)
@@ -393,7 +439,7 @@ answer(struct worker_ipc *w, const Wlipc__Request *rq, const uint8_t *raw,
 	if ((rc = send_bytes(w, buf, len)) < 0)
 		log_warn(rc, "ipc: reply not sent; a re-send will be answered");
 	if (keep && len <= WORKER_IPC_REPLAY_BYTES_MAX)
-		replay_keep(w, rq->id, digest, buf, len);
+		replay_keep(w, id, digest, buf, len);
 	else
 		free(buf);
 }
@@ -421,7 +467,12 @@ worker_ipc_service(struct worker_ipc *w)
 	size_t len;
 	int n, rc;
 
-	for (n = 0; n < WORKER_IPC_BATCH_MAX; n++) {
+	/*
+	 * A REP that reads again drops the reply it owes: while a save is
+	 * under way the next request waits in the socket (its fd stays
+	 * readable, so the loop comes back for it once the reply is sent).
+	 */
+	for (n = 0; n < WORKER_IPC_BATCH_MAX && w->pending == NULL; n++) {
 		if ((rc = ipc_recv(w->rep, NN_DONTWAIT, &msg, &len)) < 0) {
 			if (rc == -EAGAIN || rc == -EINTR)
 				break;

@@ -98,6 +98,18 @@ void	worker_ipc_set_session(struct worker_ipc *, const char *name);
 void	worker_ipc_attach(struct worker_ipc *, const struct worker_ipc_ops *,
 	    void *ctx);
 
+/*
+ * The worker's store writer (store_writer.h, borrowed): a whitelist change
+ * is saved on it and answered once the file is durable; until then the
+ * REP reads no other request (it alternates) and worker_ipc_waiting is
+ * true, so the caller stops polling the request fd (it stays readable);
+ * reply_sent(arg) says when to poll it again. NULL: saved in place.
+ */
+struct store_writer;
+void	worker_ipc_set_writer(struct worker_ipc *, struct store_writer *,
+	    void (*reply_sent)(void *), void *arg);
+bool	worker_ipc_waiting(const struct worker_ipc *);
+
 /* --hook-url's queue, for the dead-letter requests (borrowed; NULL: none). */
 struct webhook;
 void	worker_ipc_set_webhook(struct worker_ipc *, struct webhook *);

@@ -36,6 +36,21 @@ struct wipc_inbound {
 	uint64_t	 t_ms;		/* when it was reported */
 };
 
+struct wipc_answer;
+struct whitelist_change;
+
+/* A reply that waits for its whitelist change to reach the disk. */
+struct wipc_pending {
+	struct worker_ipc		*w;
+	struct wipc_answer		*a;	/* owned until sent */
+	struct whitelist_change		*ch;
+	Wlipc__Request__BodyCase	 what;
+	bool				 in_file;	/* the report's, before */
+	uint64_t			 id;
+	uint8_t				 digest[WIPC_DIGEST_LEN];
+	bool				 keep;	/* for the replay cache */
+};
+
 struct worker_ipc {
 	int				 rep;
 	struct ipc_publisher		 pub;
@@ -45,6 +60,10 @@ struct worker_ipc {
 	struct webhook			*wh;	/* borrowed; NULL: no --hook-url */
 	struct msg			*msg;	/* borrowed; NULL: no sends */
 	struct msg_status_tab		*status;	/* borrowed; may be NULL */
+	struct store_writer		*writer;	/* borrowed; NULL: in place */
+	struct wipc_pending		*pending;	/* a save under way */
+	void				(*reply_sent)(void *);	/* or NULL */
+	void				*reply_sent_arg;
 	struct wipc_inbound		 inbound[WORKER_IPC_INBOUND_MAX];
 	size_t				 inbound_n, inbound_next;
 	uint64_t			 opened_ms;
@@ -84,6 +103,7 @@ struct wipc_answer {
 	Wlipc__WhitelistReject	**wl_rejp;
 	Wlipc__Check		 check;
 	char			 number[PHONE_BUF];
+	bool			 deferred;	/* sent later: w->pending */
 	struct link_view	 view;
 	/* webhook_dead (worker_ipc_webhook.c): malloc'ed, freed with the answer */
 	Wlipc__WebhookDeadList	 whd;
@@ -104,6 +124,8 @@ void	wipc_answer_error(struct wipc_answer *, Wlipc__ErrorCode,
 void	wipc_answer_done(struct wipc_answer *);
 int	wipc_answer_add_invalid(struct wipc_answer *, const char *input,
 	    const char *reason);
+/* Sends p's answer (now complete), keeps it for re-sends, frees both. */
+void	wipc_pending_send(struct worker_ipc *, struct wipc_pending *p);
 /* Copies at most WIPC_INPUT_SHOWN bytes of s, printable ASCII only. */
 void	wipc_clip(const char *s, char out[WIPC_INPUT_SHOWN + 4]);
 
@@ -136,5 +158,7 @@ void	wipc_pair_code_handle(struct worker_ipc *, const Wlipc__Request *,
 /* worker_ipc_whitelist.c */
 void	wipc_whitelist_handle(struct worker_ipc *, const Wlipc__Request *,
 	    struct wipc_answer *);
+/* Frees a save's pending reply unsent (shutdown without a writer drain). */
+void	wipc_whitelist_pending_free(struct wipc_pending *);
 
 #endif /* WALINK_WORKER_IPC_IMPL_H */

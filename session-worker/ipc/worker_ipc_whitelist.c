@@ -3,12 +3,18 @@
  * whitelist module validates, changes and saves; this file turns its
  * results into replies the API can show as they are, and announces every
  * change with a WhitelistChanged event so dashboards need not poll.
+ *
+ * A change is saved on the store writer (store_writer.h): the loop never
+ * waits on its fsyncs. The list in memory, the reply and the event all
+ * wait for the file to be durable; a failed save changes nothing and is
+ * answered ERR_INTERNAL, as a save in place would be.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "log.h"
+#include "store/store_writer.h"
 #include "whitelist/whitelist.h"
 #include "wl_error.h"
 #include "worker_ipc_impl.h"
@@ -135,19 +141,108 @@ handle_list(struct worker_ipc *w, struct wipc_answer *a)
 	a->rep.whitelist = &a->wl;
 }
 
+/* What the change's save came to, as the reply and the event say it. */
 static void
-handle_add(struct worker_ipc *w, const char *input, struct wipc_answer *a)
+respond(struct worker_ipc *w, Wlipc__Request__BodyCase what, bool in_file,
+    int rc, struct wipc_answer *a)
 {
-	const char *reason = NULL;
-	bool in_file = whitelist_report(w->wl)->in_file;
-	int rc;
+	const char *name = what == WLIPC__REQUEST__BODY_WHITELIST_ADD ? "add" :
+	    what == WLIPC__REQUEST__BODY_WHITELIST_REMOVE ? "remove" :
+	    "replace";
 
-	rc = whitelist_add(w->wl, input, a->number, &reason);
-	if (rc == 0) {
+	if (rc < 0) {
+		answer_internal(a, name, rc);
+		return;
+	}
+	switch (what) {
+	case WLIPC__REQUEST__BODY_WHITELIST_ADD:
 		note_rejects_saved_over(w->wl, in_file);
 		answer_check(a, true);
 		announce(w, a->number, NULL);
-	} else if (rc == -WL_EBADNUMBER)
+		break;
+	case WLIPC__REQUEST__BODY_WHITELIST_REMOVE:
+		note_rejects_saved_over(w->wl, in_file);
+		answer_check(a, false);
+		announce(w, NULL, a->number);
+		break;
+	default:
+		wipc_answer_done(a);
+		announce(w, NULL, NULL);
+		break;
+	}
+}
+
+/* On the writer's thread: the file only, the list is the loop's. */
+static int
+save_work(void *arg)
+{
+	return whitelist_change_write(((struct wipc_pending *)arg)->ch);
+}
+
+/* Back on the loop: the list takes the change the disk holds, then the
+ * reply goes out and the REP reads again. */
+static void
+save_done(void *arg, int rc)
+{
+	struct wipc_pending *p = arg;
+	struct worker_ipc *w = p->w;
+
+	if (rc == 0)
+		whitelist_change_apply(w->wl, p->ch);
+	whitelist_change_free(p->ch);
+	p->ch = NULL;
+	w->pending = NULL;
+	respond(w, p->what, p->in_file, rc, p->a);
+	wipc_pending_send(w, p);
+}
+
+void
+wipc_whitelist_pending_free(struct wipc_pending *p)
+{
+	if (p == NULL)
+		return;
+	whitelist_change_free(p->ch);
+	free(p->a);	/* a deferred answer holds nothing else yet */
+	free(p);
+}
+
+/* Saves ch (taken) on the writer, or in place without one. */
+static void
+save(struct worker_ipc *w, Wlipc__Request__BodyCase what,
+    struct whitelist_change *ch, struct wipc_answer *a)
+{
+	bool in_file = whitelist_report(w->wl)->in_file;
+	struct wipc_pending *p;
+	int rc;
+
+	if (w->writer != NULL && (p = calloc(1, sizeof(*p))) != NULL) {
+		*p = (struct wipc_pending){ .w = w, .a = a, .ch = ch,
+		    .what = what, .in_file = in_file };
+		if (store_writer_submit(w->writer, save_work, save_done,
+		    p) == 0) {
+			w->pending = p;
+			a->deferred = true;
+			return;
+		}
+		free(p);	/* shutting down: in place */
+	}
+	if ((rc = whitelist_change_write(ch)) == 0)
+		whitelist_change_apply(w->wl, ch);
+	whitelist_change_free(ch);
+	respond(w, what, in_file, rc, a);
+}
+
+static void
+handle_add(struct worker_ipc *w, const char *input, struct wipc_answer *a)
+{
+	struct whitelist_change *ch = NULL;
+	const char *reason = NULL;
+	int rc;
+
+	rc = whitelist_add_prepare(w->wl, input, a->number, &reason, &ch);
+	if (rc == 0)
+		save(w, WLIPC__REQUEST__BODY_WHITELIST_ADD, ch, a);
+	else if (rc == -WL_EBADNUMBER)
 		answer_invalid(a, input, reason);
 	else if (rc == -EEXIST)
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_DUPLICATE,
@@ -161,16 +256,14 @@ handle_add(struct worker_ipc *w, const char *input, struct wipc_answer *a)
 static void
 handle_remove(struct worker_ipc *w, const char *input, struct wipc_answer *a)
 {
+	struct whitelist_change *ch = NULL;
 	const char *reason = NULL;
-	bool in_file = whitelist_report(w->wl)->in_file;
 	int rc;
 
-	rc = whitelist_remove(w->wl, input, a->number, &reason);
-	if (rc == 0) {
-		note_rejects_saved_over(w->wl, in_file);
-		answer_check(a, false);
-		announce(w, NULL, a->number);
-	} else if (rc == -WL_EBADNUMBER)
+	rc = whitelist_remove_prepare(w->wl, input, a->number, &reason, &ch);
+	if (rc == 0)
+		save(w, WLIPC__REQUEST__BODY_WHITELIST_REMOVE, ch, a);
+	else if (rc == -WL_EBADNUMBER)
 		answer_invalid(a, input, reason);
 	else if (rc == -ENOENT)
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_NOT_FOUND,
@@ -191,14 +284,15 @@ static void
 handle_replace(struct worker_ipc *w, const Wlipc__NumberList *list,
     struct wipc_answer *a)
 {
+	struct whitelist_change *ch = NULL;
 	int rc;
 
-	rc = whitelist_replace(w->wl, (const char *const *)list->numbers,
-	    list->n_numbers, on_invalid, a);
-	if (rc == 0) {
-		wipc_answer_done(a);
-		announce(w, NULL, NULL);
-	} else if (rc == -WL_EBADNUMBER) {
+	rc = whitelist_replace_prepare(w->wl,
+	    (const char *const *)list->numbers, list->n_numbers, on_invalid,
+	    a, &ch);
+	if (rc == 0)
+		save(w, WLIPC__REQUEST__BODY_WHITELIST_REPLACE, ch, a);
+	else if (rc == -WL_EBADNUMBER) {
 		wipc_answer_error(a, WLIPC__ERROR_CODE__ERR_INVALID_NUMBER,
 		    "%zu invalid number%s%s; nothing changed",
 		    a->n_invalid_total, a->n_invalid_total == 1 ? "" : "s",

@@ -121,9 +121,9 @@ wl_reindex(struct whitelist *wl, size_t nslots)
 	return 0;
 }
 
-/* Appends a normalised number known to be absent. */
+/* Room for one more entry: afterwards wl_append cannot fail. */
 static int
-wl_append(struct whitelist *wl, const char *num)
+wl_reserve(struct whitelist *wl)
 {
 	struct wl_entry *v;
 	size_t ncap, nslots;
@@ -141,6 +141,17 @@ wl_append(struct whitelist *wl, const char *num)
 		if ((rc = wl_reindex(wl, nslots)) < 0)
 			return rc;
 	}
+	return 0;
+}
+
+/* Appends a normalised number known to be absent. */
+static int
+wl_append(struct whitelist *wl, const char *num)
+{
+	int rc;
+
+	if ((rc = wl_reserve(wl)) < 0)
+		return rc;
 	memcpy(wl->v[wl->len].num, num, PHONE_BUF);
 	wl_index_put(wl, (uint32_t)wl->len++);
 	wl->live++;
@@ -274,23 +285,28 @@ whitelist_has(const struct whitelist *wl, const char *input)
  * The file's bytes: a JSON array, one number a line with two spaces of
  * indent (the layout of JSON.stringify(list, null, 2)), easy to diff.
  */
+/* skip (an index, or SIZE_MAX) is left out, extra (or NULL) appended: the
+ * bytes of a change not made yet. */
 static int
-wl_serialise(const struct whitelist *wl, char **out, size_t *len)
+wl_serialise(const struct whitelist *wl, size_t skip, const char *extra,
+    char **out, size_t *len)
 {
-	size_t cap = 8 + wl->live * (PHONE_DIGITS_MAX + 6), n = 0, i;
+	size_t cap = 8 + (wl->live + 1) * (PHONE_DIGITS_MAX + 6), n = 0, i;
 	char *buf;
 
 	if ((buf = malloc(cap)) == NULL)
 		return -ENOMEM;
 	buf[n++] = '[';
 	for (i = 0; i < wl->len; i++) {
-		if (wl->v[i].num[0] == '\0')
+		if (wl->v[i].num[0] == '\0' || i == skip)
 			continue;
 		n += (size_t)snprintf(buf + n, cap - n, "%s\n  \"%s\"",
 		    n == 1 ? "" : ",", wl->v[i].num);
 	}
-	n += (size_t)snprintf(buf + n, cap - n, "%s]\n",
-	    wl->live > 0 ? "\n" : "");
+	if (extra != NULL)
+		n += (size_t)snprintf(buf + n, cap - n, "%s\n  \"%s\"",
+		    n == 1 ? "" : ",", extra);
+	n += (size_t)snprintf(buf + n, cap - n, "%s]\n", n > 1 ? "\n" : "");
 	*out = buf;
 	*len = n;
 	return 0;
@@ -305,7 +321,7 @@ whitelist_save(const struct whitelist *wl)
 
 	if (wl->path == NULL)
 		return 0;
-	if ((rc = wl_serialise(wl, &buf, &len)) < 0)
+	if ((rc = wl_serialise(wl, SIZE_MAX, NULL, &buf, &len)) < 0)
 		return rc;
 	rc = atomicfile_write_keep(wl->path, buf, len, WL_FILE_MODE);
 	free(buf);
@@ -423,10 +439,53 @@ whitelist_load(struct whitelist *wl, char why[static WHITELIST_WHY_MAX])
 	return rc;
 }
 
-int
-whitelist_add(struct whitelist *wl, const char *input, char out[PHONE_BUF],
-    const char **reason)
+enum wl_change_kind { WLC_ADD, WLC_REMOVE, WLC_REPLACE };
+
+struct whitelist_change {
+	enum wl_change_kind	 kind;
+	char			 num[PHONE_BUF];	/* add, remove */
+	struct whitelist	*list;		/* replace: the new list */
+	char			*path;		/* NULL: memory only */
+	char			*buf;		/* the file's new bytes */
+	size_t			 len;
+};
+
+void
+whitelist_change_free(struct whitelist_change *ch)
 {
+	if (ch == NULL)
+		return;
+	whitelist_free(ch->list);
+	free(ch->path);
+	free(ch->buf);
+	free(ch);
+}
+
+/* A change of kind to wl, with the file's bytes once it is made. */
+static int
+wl_change_new(const struct whitelist *wl, enum wl_change_kind kind,
+    const char *num, struct whitelist_change **out)
+{
+	struct whitelist_change *ch;
+
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return -ENOMEM;
+	ch->kind = kind;
+	if (num != NULL)
+		memcpy(ch->num, num, PHONE_BUF);
+	if (wl->path != NULL && (ch->path = strdup(wl->path)) == NULL) {
+		free(ch);
+		return -ENOMEM;
+	}
+	*out = ch;
+	return 0;
+}
+
+int
+whitelist_add_prepare(struct whitelist *wl, const char *input,
+    char out[PHONE_BUF], const char **reason, struct whitelist_change **chp)
+{
+	struct whitelist_change *ch;
 	char num[PHONE_BUF];
 	int rc;
 
@@ -438,25 +497,26 @@ whitelist_add(struct whitelist *wl, const char *input, char out[PHONE_BUF],
 		return -EEXIST;
 	if (wl->live == WHITELIST_MAX)
 		return -WL_EFULL;
-	if ((rc = wl_append(wl, num)) < 0)
+	/* room now, so applying after the write cannot fail */
+	if ((rc = wl_reserve(wl)) < 0 ||
+	    (rc = wl_change_new(wl, WLC_ADD, num, &ch)) < 0)
 		return rc;
-	if ((rc = whitelist_save(wl)) < 0) {	/* undo: memory follows disk */
-		wl_index_del(wl, wl_find(wl, num));
-		wl->len--;
-		wl->live--;
-	} else {
-		wl->report.in_file = false;	/* the file is the list now */
+	if (ch->path != NULL &&
+	    (rc = wl_serialise(wl, SIZE_MAX, num, &ch->buf, &ch->len)) < 0) {
+		whitelist_change_free(ch);
+		return rc;
 	}
-	return rc;
+	*chp = ch;
+	return 0;
 }
 
 int
-whitelist_remove(struct whitelist *wl, const char *input, char out[PHONE_BUF],
-    const char **reason)
+whitelist_remove_prepare(struct whitelist *wl, const char *input,
+    char out[PHONE_BUF], const char **reason, struct whitelist_change **chp)
 {
+	struct whitelist_change *ch;
 	char num[PHONE_BUF];
 	size_t slot;
-	uint32_t idx;
 	int rc;
 
 	if ((rc = phone_normalise(input, num, reason)) < 0)
@@ -465,25 +525,23 @@ whitelist_remove(struct whitelist *wl, const char *input, char out[PHONE_BUF],
 		memcpy(out, num, sizeof(num));
 	if ((slot = wl_find(wl, num)) == SIZE_MAX)
 		return -ENOENT;
-	idx = wl->slots[slot];
-	wl_index_del(wl, slot);
-	wl->v[idx].num[0] = '\0';
-	wl->live--;
-	if ((rc = whitelist_save(wl)) < 0) {	/* undo, in the same place */
-		memcpy(wl->v[idx].num, num, sizeof(num));
-		wl_index_put(wl, idx);
-		wl->live++;
+	if ((rc = wl_change_new(wl, WLC_REMOVE, num, &ch)) < 0)
+		return rc;
+	if (ch->path != NULL && (rc = wl_serialise(wl, wl->slots[slot], NULL,
+	    &ch->buf, &ch->len)) < 0) {
+		whitelist_change_free(ch);
 		return rc;
 	}
-	wl->report.in_file = false;
-	wl_compact(wl);
+	*chp = ch;
 	return 0;
 }
 
 int
-whitelist_replace(struct whitelist *wl, const char *const *inputs, size_t n,
-    whitelist_invalid_fn *on_invalid, void *arg)
+whitelist_replace_prepare(struct whitelist *wl, const char *const *inputs,
+    size_t n, whitelist_invalid_fn *on_invalid, void *arg,
+    struct whitelist_change **chp)
 {
+	struct whitelist_change *ch;
 	struct whitelist *tmp;
 	const char *reason;
 	char num[PHONE_BUF];
@@ -507,13 +565,105 @@ whitelist_replace(struct whitelist *wl, const char *const *inputs, size_t n,
 	}
 	if (bad > 0 && rc != -ENOMEM)
 		rc = -WL_EBADNUMBER;
-	if (rc == 0) {
-		tmp->path = wl->path;	/* save the new list before adopting it */
-		rc = whitelist_save(tmp);
-		tmp->path = NULL;
-	}
 	if (rc == 0)
-		wl_take(wl, tmp);
-	whitelist_free(tmp);
+		rc = wl_change_new(wl, WLC_REPLACE, NULL, &ch);
+	if (rc < 0) {
+		whitelist_free(tmp);
+		return rc;
+	}
+	ch->list = tmp;
+	if (ch->path != NULL && (rc = wl_serialise(tmp, SIZE_MAX, NULL,
+	    &ch->buf, &ch->len)) < 0) {
+		whitelist_change_free(ch);
+		return rc;
+	}
+	*chp = ch;
+	return 0;
+}
+
+int
+whitelist_change_write(const struct whitelist_change *ch)
+{
+	if (ch->path == NULL)
+		return 0;
+	return atomicfile_write_keep(ch->path, ch->buf, ch->len, WL_FILE_MODE);
+}
+
+void
+whitelist_change_apply(struct whitelist *wl, struct whitelist_change *ch)
+{
+	size_t slot;
+	uint32_t idx;
+
+	switch (ch->kind) {
+	case WLC_ADD:
+		/* a reload while the file was written may have it already */
+		if (wl_find(wl, ch->num) == SIZE_MAX &&
+		    wl->live < WHITELIST_MAX)
+			(void)wl_append(wl, ch->num);	/* room was reserved */
+		wl->report.in_file = false;	/* the file is the list now */
+		break;
+	case WLC_REMOVE:
+		if ((slot = wl_find(wl, ch->num)) != SIZE_MAX) {
+			idx = wl->slots[slot];
+			wl_index_del(wl, slot);
+			wl->v[idx].num[0] = '\0';
+			wl->live--;
+			wl_compact(wl);
+		}
+		wl->report.in_file = false;
+		break;
+	case WLC_REPLACE:
+		wl_take(wl, ch->list);
+		break;
+	}
+}
+
+/* The in-place forms: prepare, write, apply; a failed write changes nothing. */
+static int
+wl_commit(struct whitelist *wl, struct whitelist_change *ch)
+{
+	int rc;
+
+	if ((rc = whitelist_change_write(ch)) == 0)
+		whitelist_change_apply(wl, ch);
+	whitelist_change_free(ch);
 	return rc;
+}
+
+int
+whitelist_add(struct whitelist *wl, const char *input, char out[PHONE_BUF],
+    const char **reason)
+{
+	struct whitelist_change *ch;
+	int rc;
+
+	if ((rc = whitelist_add_prepare(wl, input, out, reason, &ch)) < 0)
+		return rc;
+	return wl_commit(wl, ch);
+}
+
+int
+whitelist_remove(struct whitelist *wl, const char *input, char out[PHONE_BUF],
+    const char **reason)
+{
+	struct whitelist_change *ch;
+	int rc;
+
+	if ((rc = whitelist_remove_prepare(wl, input, out, reason, &ch)) < 0)
+		return rc;
+	return wl_commit(wl, ch);
+}
+
+int
+whitelist_replace(struct whitelist *wl, const char *const *inputs, size_t n,
+    whitelist_invalid_fn *on_invalid, void *arg)
+{
+	struct whitelist_change *ch;
+	int rc;
+
+	if ((rc = whitelist_replace_prepare(wl, inputs, n, on_invalid, arg,
+	    &ch)) < 0)
+		return rc;
+	return wl_commit(wl, ch);
 }

@@ -6,10 +6,10 @@
  *
  * Numbers are kept normalised (phone.h) in insertion order, the order
  * the seed appended them and the order list() and the file show; a hash
- * index makes add, remove and has O(1). Every change is saved at once
- * through atomicfile_write_keep (previous version kept as FILE.bak); if
- * saving fails the change is undone and the error returned, so memory
- * and disk never disagree. A whitelist made without a path lives in
+ * index makes add, remove and has O(1). Every change is saved through
+ * atomicfile_write_keep (previous version kept as FILE.bak) before the
+ * list in memory takes it; if saving fails nothing changes and the error
+ * is returned, so memory never holds what the disk does not. A whitelist made without a path lives in
  * memory only (tests, fuzzing). This module never logs (rule 3).
  */
 #ifndef WALINK_WHITELIST_H
@@ -109,6 +109,31 @@ typedef void whitelist_invalid_fn(void *arg, size_t index, const char *input,
     const char *reason);
 int	whitelist_replace(struct whitelist *, const char *const *inputs,
 	    size_t n, whitelist_invalid_fn *on_invalid, void *arg);
+
+/*
+ * The same three changes in two halves, so the file can be written beside
+ * the loop (worker_ipc_whitelist.c hands the write to the store writer):
+ * *_prepare checks as above and builds the file's new bytes, the list
+ * untouched (memory follows disk); whitelist_change_write writes them
+ * (any thread; it reads only the change); whitelist_change_apply, after
+ * a write that succeeded, makes the list what the file now holds (it
+ * cannot fail: the room was taken by prepare). A failed write: free the
+ * change, nothing else changed. The list must stay alive meanwhile.
+ */
+struct whitelist_change;
+
+int	whitelist_add_prepare(struct whitelist *, const char *input,
+	    char out[PHONE_BUF], const char **reason,
+	    struct whitelist_change **);
+int	whitelist_remove_prepare(struct whitelist *, const char *input,
+	    char out[PHONE_BUF], const char **reason,
+	    struct whitelist_change **);
+int	whitelist_replace_prepare(struct whitelist *, const char *const *inputs,
+	    size_t n, whitelist_invalid_fn *on_invalid, void *arg,
+	    struct whitelist_change **);
+int	whitelist_change_write(const struct whitelist_change *);
+void	whitelist_change_apply(struct whitelist *, struct whitelist_change *);
+void	whitelist_change_free(struct whitelist_change *);	/* NULL-safe */
 
 /* The last load's report; a replace empties it (the file is then exactly
  * the list given). Borrowed until the next change. */
