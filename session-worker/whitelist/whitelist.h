@@ -9,8 +9,12 @@
  * index makes add, remove and has O(1). Every change is saved through
  * atomicfile_write_keep (previous version kept as FILE.bak) before the
  * list in memory takes it; if saving fails nothing changes and the error
- * is returned, so memory never holds what the disk does not. A whitelist made without a path lives in
- * memory only (tests, fuzzing). This module never logs (rule 3).
+ * is returned, so memory never holds what the disk does not. The save
+ * may run on the store writer's thread: prepare, write, then apply on
+ * the loop (the worker's IPC does so). A whitelist made without a path
+ * lives in memory only (tests, fuzzing). whitelist_scan.c reads the file
+ * entry by entry (a bad line costs that line); whitelist_log.c tells the
+ * operator what a load left out; the set itself never logs (rule 3).
  */
 #ifndef WALINK_WHITELIST_H
 #define WALINK_WHITELIST_H
