@@ -140,8 +140,11 @@ test('SIGKILL while a photo\'s hook runs: served again after the restart, the st
 	const { id } = await fx.send(c, w, undefined, { media: { kind: 'image',
 		data: photo.toString('base64'), caption: 'before the crash' } });
 	await w.waitOutput(new RegExp(`message ${id}: media stored \\(`), 15000);
-	await w.kill9();
-	fs.writeFileSync(gate, '');	// the orphaned first hook ends too
+	// the orphaned first hook holds the worker's stderr until the gate
+	// opens: the kill is only over (its output closed) once it ends too
+	const killed = w.kill9();
+	fs.writeFileSync(gate, '');
+	await killed;
 	w = await fx.restart(w);
 	await w.waitOutput(new RegExp(`message ${id}: media stored before; not downloaded again`), 15000);
 	await replied(c, 'before the crash', w);
