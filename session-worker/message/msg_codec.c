@@ -63,9 +63,8 @@ static const struct {
 	{ 55, "viewOnceMessageV2" },
 };
 
-/* Reads a base-128 varint through a cursor. */
-static int
-rd_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
+int
+msg_pb_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
 {
 	unsigned int shift = 0;
 
@@ -89,12 +88,12 @@ unknown_type(const uint8_t *p, size_t len, char out[MSG_TYPE_NAME_MAX])
 	uint64_t key, v;
 
 	snprintf(out, MSG_TYPE_NAME_MAX, "empty");
-	while (off < len && rd_varint(p, len, &off, &key) == 0) {
+	while (off < len && msg_pb_varint(p, len, &off, &key) == 0) {
 		uint32_t field = (uint32_t)(key >> 3);
 
 		switch (key & 7) {
 		case 0:
-			if (rd_varint(p, len, &off, &v) < 0)
+			if (msg_pb_varint(p, len, &off, &v) < 0)
 				return;
 			break;
 		case 1:
@@ -103,7 +102,7 @@ unknown_type(const uint8_t *p, size_t len, char out[MSG_TYPE_NAME_MAX])
 			off += 8;
 			break;
 		case 2:
-			if (rd_varint(p, len, &off, &v) < 0 || v > len - off)
+			if (msg_pb_varint(p, len, &off, &v) < 0 || v > len - off)
 				return;
 			off += (size_t)v;
 			break;

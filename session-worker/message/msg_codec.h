@@ -71,6 +71,9 @@ struct msg_content {
  * On success *c owns what it points to: msg_content_fini() frees it.
  */
 int	msg_decode(const uint8_t *, size_t, struct msg_content *c);
+/* Reads a protobuf base-128 varint at *off and moves past it: 0, or
+ * -EBADMSG when it is cut short or longer than 64 bits. */
+int	msg_pb_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v);
 void	msg_content_fini(struct msg_content *);
 
 /*

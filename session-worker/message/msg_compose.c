@@ -310,23 +310,6 @@ msg_composed_fini(struct msg_composed *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-rd_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
-{
-	unsigned shift = 0;
-
-	*v = 0;
-	while (*off < len && shift < 64) {
-		uint8_t b = p[(*off)++];
-
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0)
-			return 0;
-		shift += 7;
-	}
-	return -EBADMSG;
-}
-
 /* One field at *off: its number, wire type and where its value lies
  * (for LEN: the payload; else the encoded value). */
 static int
@@ -337,14 +320,14 @@ rd_field(const uint8_t *p, size_t len, size_t *off, uint32_t *field,
 	size_t o;
 
 	*start = *off;
-	if (rd_varint(p, len, off, &key) != 0 || (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
+	if (msg_pb_varint(p, len, off, &key) != 0 || (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
 		return -EBADMSG;
 	*field = (uint32_t)(key >> 3);
 	*wt = (unsigned)(key & 7);
 	o = *off;
 	switch (*wt) {
 	case 0:
-		if (rd_varint(p, len, off, &v) != 0)
+		if (msg_pb_varint(p, len, off, &v) != 0)
 			return -EBADMSG;
 		break;
 	case 1:
@@ -353,7 +336,7 @@ rd_field(const uint8_t *p, size_t len, size_t *off, uint32_t *field,
 		*off += 8;
 		break;
 	case 2:
-		if (rd_varint(p, len, off, &v) != 0 || v > len - *off)
+		if (msg_pb_varint(p, len, off, &v) != 0 || v > len - *off)
 			return -EBADMSG;
 		o = *off;
 		*off += (size_t)v;

@@ -88,23 +88,6 @@ nest_child(enum nest_obj o, uint32_t field)
 	}
 }
 
-static int
-varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
-{
-	unsigned shift = 0;
-
-	*v = 0;
-	while (*off < len && shift < 64) {
-		uint8_t b = p[(*off)++];
-
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0)
-			return 0;
-		shift += 7;
-	}
-	return -EBADMSG;
-}
-
 /* Recursion here is bounded: at most 3 objects per Message level. */
 static int
 nest_walk(const uint8_t *p, size_t len, enum nest_obj o, unsigned depth,
@@ -117,11 +100,11 @@ nest_walk(const uint8_t *p, size_t len, enum nest_obj o, unsigned depth,
 	if (o == N_MSG && ++depth > max)
 		return -ELOOP;
 	while (off < len) {
-		if (varint(p, len, &off, &key) < 0)
+		if (msg_pb_varint(p, len, &off, &key) < 0)
 			return -EBADMSG;
 		switch (key & 7) {
 		case 0:
-			if (varint(p, len, &off, &v) < 0)
+			if (msg_pb_varint(p, len, &off, &v) < 0)
 				return -EBADMSG;
 			break;
 		case 1:
@@ -137,7 +120,7 @@ nest_walk(const uint8_t *p, size_t len, enum nest_obj o, unsigned depth,
 		case 2: {
 			enum nest_obj c;
 
-			if (varint(p, len, &off, &v) < 0 || v > len - off)
+			if (msg_pb_varint(p, len, &off, &v) < 0 || v > len - off)
 				return -EBADMSG;
 			c = nest_child(o, (uint32_t)(key >> 3));
 			if (c != N_LEAF &&
